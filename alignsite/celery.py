@@ -1,0 +1,40 @@
+"""The Celery app. Settings come from Django's settings under the CELERY_ namespace (see settings.py)."""
+
+import logging
+import os
+
+from celery import Celery, Task
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignsite.settings")
+
+logger = logging.getLogger(__name__)
+
+
+class ReliableTask(Task):
+    """A task that is acknowledged late and dropped after too many redeliveries.
+
+    acks_late + reject_on_worker_lost re-run a task whose worker died, which is what we want once or twice;
+    a task that kills its worker every time would otherwise loop forever.
+    """
+
+    def deliveries_exceeded(self) -> bool:
+        from django.conf import settings
+        from django.core.cache import cache
+
+        if self.request.called_directly or self.request.is_eager:
+            return False
+        key = f"align:task-deliveries:{self.request.id}"
+        cache.add(key, 0, timeout=24 * 3600)
+        deliveries = cache.incr(key)
+        return deliveries > settings.ALIGN_TASK_MAX_DELIVERIES
+
+    def __call__(self, *args, **kwargs):
+        if self.deliveries_exceeded():
+            logger.error("Task %s[%s] was delivered too many times; dropping it.", self.name, self.request.id)
+            return None
+        return super().__call__(*args, **kwargs)
+
+
+app = Celery("alignsite", task_cls=ReliableTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,61 @@
+"""Disclosure control: which groups may be shown without revealing a group below the threshold.
+
+Pure: plain data in, plain data out. DESIGN.md §3.3–3.4.
+
+Groups form a tree (a team counts its own respondents and everyone below it). Showing a group and some
+groups inside it reveals the rest by subtraction, so the rule is applied to what remains after subtraction,
+not just to each group on its own.
+"""
+
+from collections.abc import Hashable, Mapping
+
+Group = Hashable
+
+
+def hidden_groups(
+    counts: Mapping[Group, int], parent_of: Mapping[Group, Group | None], threshold: int
+) -> set[Group]:
+    """Return the groups that must not be shown.
+
+    counts: respondents of each group, its descendants included.
+    parent_of: each group's parent, or None for a root; every group in counts must be a key.
+
+    1. Hide every group with fewer than `threshold` respondents.
+    2. For each shown group, find its frontier: the nearest shown groups below it (seen through hidden ones).
+       Subtracting the frontier from the group reveals the remainder, so if the remainder has between 1 and
+       threshold − 1 respondents, hide the smallest frontier group as well (complementary suppression; the
+       remainder then grows by that group).
+    3. Repeat step 2 until no shown group has such a remainder.
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be at least 1")
+    children: dict[Group, list[Group]] = {group: [] for group in counts}
+    for group, parent in parent_of.items():
+        if parent is not None and group in counts and parent in counts:
+            children[parent].append(group)
+
+    hidden = {group for group, n in counts.items() if n < threshold}
+
+    def frontier(group: Group) -> list[Group]:
+        found, stack = [], list(children[group])
+        while stack:
+            child = stack.pop()
+            if child in hidden:
+                stack.extend(children[child])
+            else:
+                found.append(child)
+        return found
+
+    changed = True
+    while changed:
+        changed = False
+        for group in sorted(counts, key=repr):
+            if group in hidden:
+                continue
+            shown_below = frontier(group)
+            remainder = counts[group] - sum(counts[child] for child in shown_below)
+            if 0 < remainder < threshold and shown_below:
+                smallest = min(shown_below, key=lambda child: (counts[child], repr(child)))
+                hidden.add(smallest)
+                changed = True
+    return hidden

@@ -1,0 +1,76 @@
+"""Django admin for power users.
+
+Responses, answers and comments are deliberately not registered: the admin would list them one by one,
+below the reporting threshold. Invitations are shown without whether the person has answered.
+"""
+
+from django.contrib import admin
+
+from .models import Cycle, Dimension, Invitation, Person, Question, SurveyTemplate, Team, TemplateQuestion
+
+admin.site.site_header = "Align administration"
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent"]
+    search_fields = ["name"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "team", "role", "is_active"]
+    list_filter = ["role", "is_active", "team"]
+    search_fields = ["name", "email"]
+    filter_horizontal = ["managed_teams"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Dimension)
+class DimensionAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "validated"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["key", "version", "text", "dimension", "kind", "reverse_scored", "required"]
+    list_filter = ["dimension", "kind"]
+
+
+class TemplateQuestionInline(admin.TabularInline):
+    model = TemplateQuestion
+    extra = 0
+
+
+@admin.register(SurveyTemplate)
+class SurveyTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    inlines = [TemplateQuestionInline]
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = ["name", "template", "state", "opens_at", "closes_at", "threshold"]
+    list_filter = ["state"]
+    filter_horizontal = ["teams"]
+    readonly_fields = ["state"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once a cycle has opened, its threshold is frozen (DESIGN.md §3.3).
+        if obj is not None and obj.state != Cycle.State.SCHEDULED:
+            return ["state", "threshold", "template"]
+        return self.readonly_fields
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["person", "cycle", "team", "sent_at"]
+    list_filter = ["cycle"]
+    fields = ["cycle", "person", "team", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,77 @@
+"""The survey form, built from a cycle's questions."""
+
+from django import forms
+
+from .models import COMMENT_MAX_LENGTH, Question
+
+AGREEMENT_LABELS = {
+    5: ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
+    7: [
+        "Strongly disagree",
+        "Disagree",
+        "Somewhat disagree",
+        "Neither agree nor disagree",
+        "Somewhat agree",
+        "Agree",
+        "Strongly agree",
+    ],
+}
+ERRORS = {"required": "This question needs an answer.", "invalid_choice": "Choose one of the options."}
+
+
+def field_name(question: Question) -> str:
+    return f"q{question.id}"
+
+
+def _choices(question: Question) -> list[tuple[int, str]]:
+    if question.kind == Question.Kind.ENPS:
+        ends = {0: "0 – not at all likely", 10: "10 – extremely likely"}
+        return [(value, ends.get(value, str(value))) for value in range(11)]
+    return list(enumerate(AGREEMENT_LABELS[question.scale_points], start=1))
+
+
+class SurveyForm(forms.Form):
+    """One field per question, named q<question id>; radios for scales, a text area for comments."""
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            if question.kind == Question.Kind.COMMENT:
+                field = forms.CharField(
+                    required=question.required,
+                    max_length=COMMENT_MAX_LENGTH,
+                    widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX_LENGTH}),
+                    error_messages={
+                        **ERRORS,
+                        "max_length": f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer.",
+                    },
+                )
+            else:
+                field = forms.TypedChoiceField(
+                    required=question.required,
+                    choices=_choices(question),
+                    coerce=int,
+                    widget=forms.RadioSelect,
+                    error_messages=ERRORS,
+                )
+            field.label = question.text
+            field.question = question
+            self.fields[field_name(question)] = field
+
+    def answers(self) -> dict[int, int]:
+        """Return the numeric answers given, by question id (skipped optional questions left out)."""
+        return {
+            question.id: self.cleaned_data[field_name(question)]
+            for question in self.questions
+            if question.kind != Question.Kind.COMMENT
+            and self.cleaned_data.get(field_name(question)) not in (None, "")
+        }
+
+    def comments(self) -> dict[int, str]:
+        """Return the comments given, by question id."""
+        return {
+            question.id: self.cleaned_data[field_name(question)]
+            for question in self.questions
+            if question.kind == Question.Kind.COMMENT and self.cleaned_data.get(field_name(question))
+        }

@@ -1,0 +1,248 @@
+"""What Align collects: the organisation, instruments, cycles, invitations and anonymous responses.
+
+The anonymity contract (DESIGN.md §3.1) is in the shape of these tables: `Invitation` knows the person;
+`Response`, `Answer` and `Comment` know only the cycle, the team as of the cycle and the question. They have
+random UUID keys, no timestamps and no reference to an invitation or a person.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+MIN_THRESHOLD = 3
+DEFAULT_THRESHOLD = 5
+COMMENT_MAX_LENGTH = 2000
+
+
+class Team(models.Model):
+    """A node of the organisation tree: department → team → sub-team."""
+
+    name = models.CharField(max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="team_name_unique_among_siblings"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="team_root_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """Someone who can be invited to answer; a login is optional."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        LEADER = "leader", "Leader"
+        MANAGER = "manager", "Manager"
+        MEMBER = "member", "Member"
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=200)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Managers see these teams; leaders see these teams and everything below them.
+    managed_teams = models.ManyToManyField(Team, blank=True, related_name="managers")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Dimension(models.Model):
+    """A construct measured by one or more questions, e.g. psychological safety."""
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    source = models.TextField(blank=True, help_text="Citation for a validated instrument.")
+    validated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    """One item. Validated items are never edited in place: a new text is a new version."""
+
+    class Kind(models.TextChoices):
+        LIKERT = "likert", "Agreement scale"
+        ENPS = "enps", "0–10 recommendation (eNPS)"
+        COMMENT = "comment", "Open comment"
+
+    key = models.SlugField(max_length=50)
+    version = models.PositiveSmallIntegerField(default=1)
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="questions")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LIKERT)
+    text = models.CharField(max_length=300)
+    scale_points = models.PositiveSmallIntegerField(
+        default=5, help_text="5 or 7 for agreement scales; eNPS is always 0–10."
+    )
+    reverse_scored = models.BooleanField(default=False)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["key", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="question_key_version_unique"),
+            models.CheckConstraint(
+                condition=~Q(kind="likert") | Q(scale_points__in=[5, 7]),
+                name="question_likert_has_5_or_7_points",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="likert") | Q(reverse_scored=False), name="question_only_likert_is_reversed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def value_range(self) -> range:
+        """Return the values a respondent may choose."""
+        if self.kind == self.Kind.ENPS:
+            return range(0, 11)
+        return range(1, self.scale_points + 1)
+
+
+class SurveyTemplate(models.Model):
+    """An ordered set of questions that a cycle asks."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    questions = models.ManyToManyField(Question, through="TemplateQuestion", related_name="templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateQuestion(models.Model):
+    template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "position"], name="template_position_unique"),
+            models.UniqueConstraint(fields=["template", "question"], name="template_question_unique"),
+        ]
+
+
+class Cycle(models.Model):
+    """One round of a survey for an audience: scheduled → open → closed → published."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        PUBLISHED = "published", "Published"
+
+    name = models.CharField(max_length=100)
+    template = models.ForeignKey(SurveyTemplate, on_delete=models.PROTECT, related_name="cycles")
+    teams = models.ManyToManyField(
+        Team, related_name="cycles", help_text="The audience: these teams and every team below them."
+    )
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    threshold = models.PositiveSmallIntegerField(
+        default=DEFAULT_THRESHOLD,
+        validators=[MinValueValidator(MIN_THRESHOLD), MaxValueValidator(100)],
+        help_text=f"Fewest respondents a group needs before anything of it is shown (≥ {MIN_THRESHOLD}).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=MIN_THRESHOLD), name="cycle_threshold_at_least_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="cycle_closes_after_it_opens"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invitation(models.Model):
+    """A person's one-time right to answer a cycle. Knows the person, never the answer.
+
+    `team` is the person's team when the cycle opened, so later reorganisations do not move past results.
+    Only a SHA-256 hash of the token is kept; the token itself exists only in the email.
+    """
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="invitations")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    responded = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "person"], name="invitation_one_per_person_per_cycle"),
+        ]
+        indexes = [models.Index(fields=["cycle", "sent_at"], name="invitation_unsent_idx")]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.cycle} for {self.person}"
+
+
+class Response(models.Model):
+    """One anonymous submission. A random key and no time: nothing orders it against invitations."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="responses")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="responses")
+
+
+class Answer(models.Model):
+    """A numeric answer to one question, already on the question's own scale (not reverse-scored)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_one_per_question"),
+            models.CheckConstraint(
+                condition=Q(value__gte=0, value__lte=10), name="answer_value_in_any_scale"
+            ),
+        ]
+
+
+class Comment(models.Model):
+    """An open comment, kept apart from the numeric answers so writing style cannot tie scores together."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="comments")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="comments")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="comments")
+    text = models.TextField(max_length=COMMENT_MAX_LENGTH)

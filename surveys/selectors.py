@@ -1,0 +1,87 @@
+"""Reads with rules for the collecting side: team trees, a cycle's questions, redeeming a token."""
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from .models import Cycle, Invitation, Question, Team
+from .tokens import token_hash
+
+
+class InvitationProblem(Exception):
+    """An invitation link that cannot be used; `message` is safe to show the respondent."""
+
+    message = "This invitation link cannot be used."
+    status = 400
+
+
+class InvitationUnknown(InvitationProblem):
+    message = "We do not recognise this invitation link. Please use the link from your most recent email."
+    status = 404
+
+
+class InvitationUsed(InvitationProblem):
+    message = "Your answers were received. Thank you. An invitation works once, so there is nothing to edit."
+    status = 200
+
+
+class CycleNotOpen(InvitationProblem):
+    message = "This survey is closed, so answers can no longer be accepted."
+    status = 410
+
+
+def team_parents() -> dict[int, int | None]:
+    """Return every team's parent id (None for a root), in one query."""
+    return dict(Team.objects.values_list("id", "parent_id"))
+
+
+def team_subtree_ids(root_ids: Iterable[int], *, parents: dict[int, int | None] | None = None) -> set[int]:
+    """Return the given teams and every team below them."""
+    parents = team_parents() if parents is None else parents
+    children: dict[int, list[int]] = {}
+    for team_id, parent_id in parents.items():
+        children.setdefault(parent_id, []).append(team_id)
+    found: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        team_id = stack.pop()
+        if team_id not in found:
+            found.add(team_id)
+            stack.extend(children.get(team_id, []))
+    return found
+
+
+def team_ancestor_ids(team_id: int, *, parents: dict[int, int | None]) -> list[int]:
+    """Return the team itself and each of its ancestors, nearest first."""
+    chain = []
+    current: int | None = team_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def cycle_questions(*, cycle: Cycle) -> list[Question]:
+    """Return the cycle's questions in the order respondents see them."""
+    return list(
+        Question.objects.filter(templatequestion__template_id=cycle.template_id)
+        .select_related("dimension")
+        .order_by("templatequestion__position")
+    )
+
+
+def invitation_redeemable(*, token: str) -> Invitation:
+    """Return the open, unanswered invitation behind a token, or raise the InvitationProblem that applies."""
+    invitation = Invitation.objects.select_related("cycle").filter(token_hash=token_hash(token)).first()
+    if invitation is None:
+        raise InvitationUnknown
+    if invitation.responded:
+        raise InvitationUsed
+    if not cycle_accepts_answers(cycle=invitation.cycle):
+        raise CycleNotOpen
+    return invitation
+
+
+def cycle_accepts_answers(*, cycle: Cycle) -> bool:
+    """Return whether the cycle is open and its deadline has not passed."""
+    return cycle.state == Cycle.State.OPEN and timezone.now() < cycle.closes_at

@@ -1,0 +1,193 @@
+"""Writes and workflows of the collecting side: opening and closing cycles, inviting, accepting answers."""
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import emails, selectors
+from .models import COMMENT_MAX_LENGTH, Answer, Comment, Cycle, Invitation, Person, Question, Response
+from .tokens import token_new
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def cycle_open(*, cycle_id: int) -> bool:
+    """Open a scheduled cycle and create one invitation per active person in its audience.
+
+    Returns False when the cycle was not scheduled (another worker got there first, or it was opened by hand).
+    Each invitation records the person's team as of now, so reorganisations later do not move results.
+    """
+    if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.SCHEDULED).update(state=Cycle.State.OPEN):
+        return False
+    cycle = Cycle.objects.get(id=cycle_id)
+    audience = selectors.team_subtree_ids(cycle.teams.values_list("id", flat=True))
+    people = Person.objects.filter(is_active=True, team_id__in=audience).values_list("id", "team_id")
+    Invitation.objects.bulk_create(
+        [Invitation(cycle=cycle, person_id=person_id, team_id=team_id) for person_id, team_id in people],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    _enqueue_invitations(cycle_id)
+    logger.info("Opened cycle %s", cycle_id)
+    return True
+
+
+@transaction.atomic
+def cycle_close(*, cycle_id: int) -> bool:
+    """Close an open cycle and queue its aggregation. Returns False if it was not open."""
+    if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.OPEN).update(state=Cycle.State.CLOSED):
+        return False
+    from feedback.tasks import scores_aggregate_task
+
+    transaction.on_commit(lambda: scores_aggregate_task.delay(cycle_id))
+    logger.info("Closed cycle %s", cycle_id)
+    return True
+
+
+def cycles_advance(*, now: datetime | None = None) -> dict[str, int]:
+    """Open every due cycle, close every cycle past its deadline, resume unfinished invitation sending.
+
+    Safe to run at any time and any number of times: each step is a conditional update.
+    """
+    now = now or timezone.now()
+    due = Cycle.objects.filter(state=Cycle.State.SCHEDULED, opens_at__lte=now, closes_at__gt=now)
+    opened = sum(cycle_open(cycle_id=cycle_id) for cycle_id in due.values_list("id", flat=True))
+    past = Cycle.objects.filter(state=Cycle.State.OPEN, closes_at__lte=now)
+    closed = sum(cycle_close(cycle_id=cycle_id) for cycle_id in past.values_list("id", flat=True))
+    # A worker lost mid-batch leaves invitations unsent; the next tick picks them up again.
+    unsent = (
+        Invitation.objects.filter(cycle__state=Cycle.State.OPEN, sent_at__isnull=True)
+        .values_list("cycle_id", flat=True)
+        .distinct()
+    )
+    resumed = 0
+    for cycle_id in unsent:
+        _enqueue_invitations(cycle_id)
+        resumed += 1
+    return {"opened": opened, "closed": closed, "resumed": resumed}
+
+
+def _enqueue_invitations(cycle_id: int) -> None:
+    from .tasks import invitations_send_task
+
+    transaction.on_commit(lambda: invitations_send_task.delay(cycle_id))
+
+
+def invitation_send(*, invitation_id: int) -> bool:
+    """Give the invitation a fresh token and email it, exactly once.
+
+    The row is locked and `sent_at` set in the same transaction as the email is handed over: if sending fails
+    the transaction rolls back and a retry sends it; if another worker holds or has sent it, return False.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("cycle", "person")
+            .filter(id=invitation_id, sent_at__isnull=True, cycle__state=Cycle.State.OPEN)
+            .first()
+        )
+        if invitation is None:
+            return False
+        token, invitation.token_hash = token_new()
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["token_hash", "sent_at"])
+        emails.invitation_email_send(invitation=invitation, token=token)
+    return True
+
+
+def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]:
+    """Send up to batch_size unsent invitations of an open cycle; return (sent now, still unsent)."""
+    pending = Invitation.objects.filter(
+        cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=True
+    )
+    batch = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
+    sent = sum(invitation_send(invitation_id=invitation_id) for invitation_id in batch)
+    return sent, pending.count()
+
+
+def invitation_link_issue(*, invitation_id: int) -> str:
+    """Give an open invitation a new token and return it, invalidating any earlier link (used by the demo)."""
+    token, hashed = token_new()
+    updated = Invitation.objects.filter(id=invitation_id, responded=False).update(
+        token_hash=hashed, sent_at=timezone.now()
+    )
+    if not updated:
+        raise ValueError("only an unanswered invitation can get a new link")
+    return token
+
+
+def _validated_answers(
+    *, questions: list[Question], answers: Mapping[int, int], comments: Mapping[int, str]
+) -> tuple[dict[int, int], dict[int, str]]:
+    """Return answers and non-empty comments checked against the questions, or raise ValidationError."""
+    by_id = {question.id: question for question in questions}
+    errors: dict[str, list[str]] = {}
+    numeric = {q.id for q in questions if q.kind != Question.Kind.COMMENT}
+    open_ended = {q.id for q in questions if q.kind == Question.Kind.COMMENT}
+    for question_id in (set(answers) - numeric) | (set(comments) - open_ended):
+        errors.setdefault("__all__", []).append(f"Question {question_id} is not part of this survey.")
+    clean_answers: dict[int, int] = {}
+    for question_id, value in answers.items():
+        question = by_id.get(question_id)
+        if question_id not in numeric or question is None:
+            continue
+        if value not in question.value_range:
+            low, high = question.value_range[0], question.value_range[-1]
+            errors[f"q{question_id}"] = [f"Choose a value from {low} to {high}."]
+        else:
+            clean_answers[question_id] = value
+    clean_comments: dict[int, str] = {}
+    for question_id, text in comments.items():
+        if question_id not in open_ended:
+            continue
+        text = text.strip()
+        if len(text) > COMMENT_MAX_LENGTH:
+            errors[f"q{question_id}"] = [f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer."]
+        elif text:
+            clean_comments[question_id] = text
+    for question in questions:
+        given = (
+            question.id in answers if question.id in numeric else bool(comments.get(question.id, "").strip())
+        )
+        if question.required and not given:
+            errors.setdefault(f"q{question.id}", ["This question needs an answer."])
+    if errors:
+        raise ValidationError(errors)
+    return clean_answers, clean_comments
+
+
+@transaction.atomic
+def response_submit(*, invitation_id: int, answers: Mapping[int, int], comments: Mapping[int, str]) -> None:
+    """Store one anonymous response and mark the invitation answered, in one transaction.
+
+    1. Lock the invitation row, so concurrent submits of the same invitation queue up behind each other.
+    2. Check the cycle still accepts answers and validate every value against its question.
+    3. Flip `responded` with a conditional UPDATE; if no row changed, an earlier submit won: refuse.
+    4. Write the response with the team as of the cycle and nothing that leads back to the invitation.
+    """
+    invitation = Invitation.objects.select_for_update().select_related("cycle").get(id=invitation_id)
+    if invitation.responded:
+        raise selectors.InvitationUsed
+    if not selectors.cycle_accepts_answers(cycle=invitation.cycle):
+        raise selectors.CycleNotOpen
+    questions = selectors.cycle_questions(cycle=invitation.cycle)
+    clean_answers, clean_comments = _validated_answers(
+        questions=questions, answers=answers, comments=comments
+    )
+    if not Invitation.objects.filter(id=invitation_id, responded=False).update(responded=True):
+        raise selectors.InvitationUsed
+    response = Response.objects.create(cycle_id=invitation.cycle_id, team_id=invitation.team_id)
+    Answer.objects.bulk_create(
+        [Answer(response=response, question_id=qid, value=value) for qid, value in clean_answers.items()]
+    )
+    Comment.objects.bulk_create(
+        [
+            Comment(cycle_id=invitation.cycle_id, team_id=invitation.team_id, question_id=qid, text=text)
+            for qid, text in clean_comments.items()
+        ]
+    )

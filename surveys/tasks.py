@@ -1,0 +1,38 @@
+"""Celery tasks of the collecting side: thin wrappers that take ids and call a service."""
+
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+# Worth trying again: the mail server or the network hiccupped. Anything else is a bug and fails loudly.
+TRANSIENT_EMAIL_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPDataError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@shared_task
+def cycles_tick_task() -> dict[str, int]:
+    """Open due cycles, close finished ones and resume interrupted sending (run by beat every tick)."""
+    return services.cycles_advance()
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+def invitations_send_task(self, cycle_id: int) -> int:
+    """Send one batch of a cycle's invitations and queue the next batch while any remain.
+
+    A batch that sent nothing (another worker holds the rest) does not requeue; the beat tick resumes it.
+    """
+    sent, remaining = services.invitations_send_batch(
+        cycle_id=cycle_id, batch_size=settings.ALIGN_INVITATION_BATCH_SIZE
+    )
+    if sent and remaining:
+        invitations_send_task.delay(cycle_id)
+    return remaining
