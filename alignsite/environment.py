@@ -19,9 +19,7 @@ class StrictEnv(environ.Env):
             return True
         if word in FALSE_WORDS:
             return False
-        raise ImproperlyConfigured(
-            f"{var}={raw!r} is not a boolean: use one of true/false, yes/no, on/off, 1/0."
-        )
+        raise ImproperlyConfigured(f"{var}={raw!r} is not a boolean: use one of true/false, yes/no, on/off, 1/0.")
 
     def int(self, var, default=environ.Env.NOTSET):
         raw = self.str(var, default=None) if default is not environ.Env.NOTSET else self.str(var)

@@ -128,6 +128,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "alignsite" / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -140,9 +141,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Email. Outside DEBUG there is no default: a console backend in production would print invitation links
 # (which carry tokens) into the logs. https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
-EMAIL_CONFIG = (
-    env.email_url("EMAIL_URL") if not DEBUG else env.email_url("EMAIL_URL", default="consolemail://")
-)
+EMAIL_CONFIG = env.email_url("EMAIL_URL") if not DEBUG else env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ...
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Align <align@localhost>")
 

@@ -12,9 +12,7 @@ from collections.abc import Hashable, Mapping
 Group = Hashable
 
 
-def hidden_groups(
-    counts: Mapping[Group, int], parent_of: Mapping[Group, Group | None], threshold: int
-) -> set[Group]:
+def hidden_groups(counts: Mapping[Group, int], parent_of: Mapping[Group, Group | None], threshold: int) -> set[Group]:
     """Return the groups that must not be shown.
 
     counts: respondents of each group, its descendants included.

@@ -82,9 +82,7 @@ def team_report(*, team: Team) -> list[CycleReport]:
     parents = team_parents()
     subtree = team_subtree_ids([team.id], parents=parents)
     cycles = (
-        Cycle.objects.filter(
-            state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED], invitations__team_id__in=subtree
-        )
+        Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED], invitations__team_id__in=subtree)
         .distinct()
         .order_by("-closes_at")
     )

@@ -19,6 +19,4 @@ def home(request):
 def team_report(request, team_id: int):
     # Outside the viewer's scope is a 404, the same as a team that does not exist: ids cannot be probed.
     team = get_object_or_404(selectors.teams_visible_to(user=request.user), id=team_id)
-    return render(
-        request, "feedback/team_report.html", {"team": team, "reports": selectors.team_report(team=team)}
-    )
+    return render(request, "feedback/team_report.html", {"team": team, "reports": selectors.team_report(team=team)})

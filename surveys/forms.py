@@ -64,8 +64,7 @@ class SurveyForm(forms.Form):
         return {
             question.id: self.cleaned_data[field_name(question)]
             for question in self.questions
-            if question.kind != Question.Kind.COMMENT
-            and self.cleaned_data.get(field_name(question)) not in (None, "")
+            if question.kind != Question.Kind.COMMENT and self.cleaned_data.get(field_name(question)) not in (None, "")
         }
 
     def comments(self) -> dict[int, str]:

@@ -21,17 +21,13 @@ class Team(models.Model):
     """A node of the organisation tree: department → team → sub-team."""
 
     name = models.CharField(max_length=100)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="team_name_unique_among_siblings"),
-            models.UniqueConstraint(
-                fields=["name"], condition=Q(parent__isnull=True), name="team_root_name_unique"
-            ),
+            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="team_root_name_unique"),
         ]
 
     def __str__(self) -> str:
@@ -177,12 +173,8 @@ class Cycle(models.Model):
     class Meta:
         ordering = ["-opens_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(threshold__gte=MIN_THRESHOLD), name="cycle_threshold_at_least_3"
-            ),
-            models.CheckConstraint(
-                condition=Q(closes_at__gt=F("opens_at")), name="cycle_closes_after_it_opens"
-            ),
+            models.CheckConstraint(condition=Q(threshold__gte=MIN_THRESHOLD), name="cycle_threshold_at_least_3"),
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="cycle_closes_after_it_opens"),
         ]
 
     def __str__(self) -> str:
@@ -232,9 +224,7 @@ class Answer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="answer_one_per_question"),
-            models.CheckConstraint(
-                condition=Q(value__gte=0, value__lte=10), name="answer_value_in_any_scale"
-            ),
+            models.CheckConstraint(condition=Q(value__gte=0, value__lte=10), name="answer_value_in_any_scale"),
         ]
 
 

@@ -102,9 +102,7 @@ def invitation_send(*, invitation_id: int) -> bool:
 
 def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]:
     """Send up to batch_size unsent invitations of an open cycle; return (sent now, still unsent)."""
-    pending = Invitation.objects.filter(
-        cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=True
-    )
+    pending = Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=True)
     batch = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
     sent = sum(invitation_send(invitation_id=invitation_id) for invitation_id in batch)
     return sent, pending.count()
@@ -151,9 +149,7 @@ def _validated_answers(
         elif text:
             clean_comments[question_id] = text
     for question in questions:
-        given = (
-            question.id in answers if question.id in numeric else bool(comments.get(question.id, "").strip())
-        )
+        given = question.id in answers if question.id in numeric else bool(comments.get(question.id, "").strip())
         if question.required and not given:
             errors.setdefault(f"q{question.id}", ["This question needs an answer."])
     if errors:
@@ -176,9 +172,7 @@ def response_submit(*, invitation_id: int, answers: Mapping[int, int], comments:
     if not selectors.cycle_accepts_answers(cycle=invitation.cycle):
         raise selectors.CycleNotOpen
     questions = selectors.cycle_questions(cycle=invitation.cycle)
-    clean_answers, clean_comments = _validated_answers(
-        questions=questions, answers=answers, comments=comments
-    )
+    clean_answers, clean_comments = _validated_answers(questions=questions, answers=answers, comments=comments)
     if not Invitation.objects.filter(id=invitation_id, responded=False).update(responded=True):
         raise selectors.InvitationUsed
     response = Response.objects.create(cycle_id=invitation.cycle_id, team_id=invitation.team_id)

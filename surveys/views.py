@@ -36,9 +36,7 @@ def invitation_open(request, token: str):
 @require_http_methods(["GET", "POST"])
 def survey_answer(request):
     """Show the survey and accept one submission for the invitation held in the session."""
-    invitation = (
-        Invitation.objects.select_related("cycle").filter(id=request.session.get(SESSION_KEY)).first()
-    )
+    invitation = Invitation.objects.select_related("cycle").filter(id=request.session.get(SESSION_KEY)).first()
     if invitation is None:
         return render(
             request,
@@ -55,9 +53,7 @@ def survey_answer(request):
     form = SurveyForm(request.POST if request.method == "POST" else None, questions=questions)
     if request.method == "POST" and form.is_valid():
         try:
-            services.response_submit(
-                invitation_id=invitation.id, answers=form.answers(), comments=form.comments()
-            )
+            services.response_submit(invitation_id=invitation.id, answers=form.answers(), comments=form.comments())
         except selectors.InvitationProblem as problem:
             return _problem(request, problem)
         except ValidationError as error:

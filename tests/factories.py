@@ -1,0 +1,64 @@
+"""factory_boy factories. The built-in pulse template comes from the data migration."""
+
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from surveys.models import Cycle, Person, SurveyTemplate, Team
+
+PULSE_TEMPLATE = "psychological-safety-pulse"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}@example.com")
+    email = factory.SelfAttribute("username")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    parent = None
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name")
+    team = factory.SubFactory(TeamFactory)
+    role = Person.Role.MEMBER
+
+
+class CycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cycle
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Pulse {n}")
+    template = factory.LazyFunction(lambda: SurveyTemplate.objects.get(slug=PULSE_TEMPLATE))
+    opens_at = factory.LazyFunction(timezone.now)
+    closes_at = factory.LazyAttribute(lambda cycle: cycle.opens_at + timedelta(days=7))
+    threshold = 5
+
+    @factory.post_generation
+    def teams(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.teams.set(extracted)
+
+
+def manager_of(*teams: Team, email: str, role: str = Person.Role.MANAGER) -> tuple:
+    """Create a login and a Person who manages the given teams; return (user, person)."""
+    user = UserFactory(username=email)
+    person = PersonFactory(email=email, team=teams[0], user=user, role=role)
+    person.managed_teams.set(teams)
+    return user, person

@@ -1,0 +1,36 @@
+import pytest
+
+from surveys import selectors, services
+from surveys.models import Cycle, Invitation, Question
+from tests.factories import CycleFactory, PersonFactory
+
+
+def answer_all(cycle, team, answers_by_person):
+    """Submit one response per entry: a dict of question key → value (unlisted numeric questions get 3/5)."""
+    questions = selectors.cycle_questions(cycle=cycle)
+    invitations = list(Invitation.objects.filter(cycle=cycle, team=team, responded=False).order_by("id"))
+    for invitation, given in zip(invitations, answers_by_person, strict=False):
+        answers = {
+            q.id: given.get(q.key, 5 if q.kind == Question.Kind.ENPS else 3)
+            for q in questions
+            if q.kind != Question.Kind.COMMENT
+        }
+        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+
+
+def run_cycle(teams_and_answers, *, threshold=5, audience=None):
+    """Open a cycle, submit the given answers per team, close it; return the cycle."""
+    cycle = CycleFactory(teams=audience or [team for team, _ in teams_and_answers], threshold=threshold)
+    for team, answers in teams_and_answers:
+        if not team.members.exists():
+            PersonFactory.create_batch(len(answers), team=team)
+    services.cycle_open(cycle_id=cycle.id)
+    for team, answers in teams_and_answers:
+        answer_all(cycle, team, answers)
+    Cycle.objects.filter(id=cycle.id).update(state=Cycle.State.CLOSED)
+    return Cycle.objects.get(id=cycle.id)
+
+
+@pytest.fixture
+def run_closed_cycle():
+    return run_cycle

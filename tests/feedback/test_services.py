@@ -1,0 +1,72 @@
+import pytest
+
+from feedback.models import GroupScore
+from feedback.services import scores_aggregate
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+AGREE_WITH_EVERYTHING = {f"psafety-{i}": 5 for i in range(1, 8)}
+
+
+def score(cycle, team, dimension_key):
+    return GroupScore.objects.get(cycle=cycle, team=team, dimension__key=dimension_key)
+
+
+def test_reverse_scored_items_are_flipped_before_averaging(run_closed_cycle):
+    # Agreeing (5) with everything: the four positive items score 5, the three negative ones score 1.
+    team = TeamFactory()
+    cycle = run_closed_cycle([(team, [AGREE_WITH_EVERYTHING] * 5)])
+    scores_aggregate(cycle_id=cycle.id)
+    safety = score(cycle, team, "psychological-safety")
+    assert safety.respondents == 5
+    assert safety.mean == pytest.approx((4 * 5 + 3 * 1) / 7)
+    assert safety.sd == pytest.approx(0.0)
+    assert safety.favourable == pytest.approx(4 / 7)
+
+
+def test_the_ideal_answers_score_the_top_of_the_scale(run_closed_cycle):
+    ideal = {f"psafety-{i}": (1 if i in (1, 3, 5) else 5) for i in range(1, 8)}
+    team = TeamFactory()
+    cycle = run_closed_cycle([(team, [ideal] * 5)])
+    scores_aggregate(cycle_id=cycle.id)
+    assert score(cycle, team, "psychological-safety").mean == pytest.approx(5.0)
+    assert score(cycle, team, "psychological-safety").favourable == pytest.approx(1.0)
+
+
+def test_enps_is_computed_per_group(run_closed_cycle):
+    team = TeamFactory()
+    cycle = run_closed_cycle([(team, [{"enps": 10}, {"enps": 9}, {"enps": 8}, {"enps": 3}, {"enps": 0}])])
+    scores_aggregate(cycle_id=cycle.id)
+    assert score(cycle, team, "enps").enps == pytest.approx(0.0)
+    assert score(cycle, team, "enps").mean == pytest.approx(6.0)
+
+
+def test_a_department_counts_everyone_in_its_teams(run_closed_cycle):
+    engineering = TeamFactory(name="Engineering")
+    platform = TeamFactory(name="Platform", parent=engineering)
+    mobile = TeamFactory(name="Mobile", parent=engineering)
+    cycle = run_closed_cycle([(platform, [{}] * 6), (mobile, [{}] * 3)], audience=[engineering])
+    scores_aggregate(cycle_id=cycle.id)
+    assert score(cycle, engineering, "psychological-safety").respondents == 9
+    assert score(cycle, mobile, "psychological-safety").respondents == 3
+
+
+def test_aggregating_twice_gives_the_same_rows(run_closed_cycle):
+    team = TeamFactory()
+    cycle = run_closed_cycle([(team, [{}] * 5)])
+    first = scores_aggregate(cycle_id=cycle.id)
+    before = list(GroupScore.objects.values("team", "dimension", "respondents", "mean", "sd", "favourable"))
+    assert scores_aggregate(cycle_id=cycle.id) == first
+    after = list(GroupScore.objects.values("team", "dimension", "respondents", "mean", "sd", "favourable"))
+    assert sorted(map(str, before)) == sorted(map(str, after))
+
+
+def test_an_open_cycle_is_not_aggregated(run_closed_cycle):
+    from surveys.models import Cycle
+
+    team = TeamFactory()
+    cycle = run_closed_cycle([(team, [{}] * 5)])
+    Cycle.objects.filter(id=cycle.id).update(state=Cycle.State.OPEN)
+    with pytest.raises(ValueError):
+        scores_aggregate(cycle_id=cycle.id)

@@ -1,0 +1,78 @@
+import pytest
+from django.urls import reverse
+
+from feedback.services import scores_aggregate
+from surveys.models import Person
+from tests.factories import TeamFactory, manager_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(run_closed_cycle):
+    """Engineering with Platform (6 answers), Payments (5) and Mobile (3), one closed, aggregated cycle."""
+    engineering = TeamFactory(name="Engineering")
+    teams = {name: TeamFactory(name=name, parent=engineering) for name in ("Platform", "Payments", "Mobile", "Data")}
+    cycle = run_closed_cycle(
+        [(teams["Platform"], [{}] * 6), (teams["Payments"], [{}] * 5), (teams["Mobile"], [{}] * 3)],
+        audience=[engineering],
+    )
+    scores_aggregate(cycle_id=cycle.id)
+    return {"Engineering": engineering, **teams, "cycle": cycle}
+
+
+def test_a_manager_sees_their_team_scores_with_n(client, org):
+    alice, _ = manager_of(org["Platform"], email="alice@example.com")
+    client.force_login(alice)
+    page = client.get(reverse("feedback:team_report", args=[org["Platform"].id])).content.decode()
+    assert "Psychological safety" in page
+    assert "<td>6</td>" in page
+    assert "Not enough responses" not in page
+
+
+def test_a_team_below_the_threshold_shows_not_enough_responses(client, org):
+    bob, _ = manager_of(org["Mobile"], email="bob@example.com")
+    client.force_login(bob)
+    response = client.get(reverse("feedback:team_report", args=[org["Mobile"].id]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Not enough responses" in page
+    assert "<td>3</td>" not in page
+
+
+def test_the_smallest_sibling_of_a_hidden_team_is_hidden_too(client, org):
+    # Engineering (14) − Platform (6) would reveal Mobile (3) unless Payments (5) is hidden as well.
+    leader, _ = manager_of(org["Engineering"], email="lee@example.com", role=Person.Role.LEADER)
+    client.force_login(leader)
+    payments = client.get(reverse("feedback:team_report", args=[org["Payments"].id])).content.decode()
+    engineering = client.get(reverse("feedback:team_report", args=[org["Engineering"].id])).content.decode()
+    assert "Not enough responses" in payments
+    assert "<td>14</td>" in engineering
+
+
+def test_a_manager_gets_a_404_for_another_team(client, org):
+    alice, _ = manager_of(org["Platform"], email="alice@example.com")
+    client.force_login(alice)
+    assert client.get(reverse("feedback:team_report", args=[org["Payments"].id])).status_code == 404
+    assert client.get(reverse("feedback:team_report", args=[999999])).status_code == 404
+
+
+def test_a_member_without_a_managed_team_sees_no_reports(client, org):
+    member, _ = manager_of(org["Platform"], email="mo@example.com", role=Person.Role.MEMBER)
+    client.force_login(member)
+    assert client.get(reverse("feedback:team_report", args=[org["Platform"].id])).status_code == 404
+    assert "no team reports" in client.get(reverse("feedback:home")).content.decode()
+
+
+def test_reports_need_a_login(client, org):
+    response = client.get(reverse("feedback:team_report", args=[org["Platform"].id]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_home_page_lists_the_teams_a_leader_may_open(client, org):
+    leader, _ = manager_of(org["Engineering"], email="lee@example.com", role=Person.Role.LEADER)
+    client.force_login(leader)
+    page = client.get(reverse("feedback:home")).content.decode()
+    for name in ("Platform", "Payments", "Mobile", "Data"):
+        assert f"Engineering / {name}" in page

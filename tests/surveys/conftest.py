@@ -1,0 +1,27 @@
+import pytest
+from django.core import mail
+
+from surveys import services
+from surveys.models import Invitation
+from tests.factories import CycleFactory, PersonFactory, TeamFactory
+
+
+@pytest.fixture
+def platform():
+    return TeamFactory(name="Platform")
+
+
+@pytest.fixture
+def open_cycle(platform):
+    """An open cycle for Platform's six people, invitations sent."""
+    PersonFactory.create_batch(6, team=platform)
+    cycle = CycleFactory(teams=[platform])
+    services.cycle_open(cycle_id=cycle.id)
+    services.invitations_send_batch(cycle_id=cycle.id, batch_size=100)
+    mail.outbox.clear()
+    return cycle
+
+
+@pytest.fixture
+def invitation(open_cycle):
+    return Invitation.objects.filter(cycle=open_cycle).order_by("id").first()

@@ -1,0 +1,178 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from surveys import selectors, services
+from surveys.models import Answer, Comment, Cycle, Invitation, Question, Response
+from surveys.tokens import token_hash
+from tests.factories import CycleFactory, PersonFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def full_answers(cycle, value=4):
+    questions = selectors.cycle_questions(cycle=cycle)
+    answers = {q.id: (8 if q.kind == Question.Kind.ENPS else value) for q in questions if q.kind != "comment"}
+    return questions, answers
+
+
+def test_opening_a_cycle_invites_every_active_person_below_its_teams_with_their_team_of_today():
+    # given
+    engineering = TeamFactory(name="Engineering")
+    platform = TeamFactory(name="Platform", parent=engineering)
+    sales = TeamFactory(name="Sales")
+    alice = PersonFactory(team=platform)
+    bob = PersonFactory(team=engineering)
+    PersonFactory(team=platform, is_active=False)
+    PersonFactory(team=sales)
+    cycle = CycleFactory(teams=[engineering])
+    # when
+    assert services.cycle_open(cycle_id=cycle.id) is True
+    # then
+    invited = dict(Invitation.objects.filter(cycle=cycle).values_list("person_id", "team_id"))
+    assert invited == {alice.id: platform.id, bob.id: engineering.id}
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.OPEN
+
+
+def test_opening_a_cycle_twice_does_not_invite_twice(platform):
+    PersonFactory.create_batch(3, team=platform)
+    cycle = CycleFactory(teams=[platform])
+    services.cycle_open(cycle_id=cycle.id)
+    assert services.cycle_open(cycle_id=cycle.id) is False
+    assert Invitation.objects.filter(cycle=cycle).count() == 3
+
+
+def test_the_tick_opens_due_cycles_and_sends_each_invitation_once(platform, django_capture_on_commit_callbacks):
+    PersonFactory.create_batch(3, team=platform)
+    due = CycleFactory(teams=[platform], opens_at=timezone.now() - timedelta(minutes=1))
+    later = CycleFactory(teams=[platform], opens_at=timezone.now() + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycles_advance()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycles_advance()
+    assert Cycle.objects.get(id=due.id).state == Cycle.State.OPEN
+    assert Cycle.objects.get(id=later.id).state == Cycle.State.SCHEDULED
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(platform.members.values_list("email", flat=True))
+
+
+def test_the_tick_closes_cycles_past_their_deadline(open_cycle, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycles_advance(now=open_cycle.closes_at)
+    assert Cycle.objects.get(id=open_cycle.id).state == Cycle.State.CLOSED
+
+
+def test_an_invitation_email_carries_a_link_whose_token_is_stored_only_as_a_hash(platform):
+    PersonFactory(team=platform, email="alice@example.com")
+    cycle = CycleFactory(teams=[platform])
+    services.cycle_open(cycle_id=cycle.id)
+    invitation = Invitation.objects.get(cycle=cycle)
+
+    assert services.invitation_send(invitation_id=invitation.id) is True
+
+    (message,) = mail.outbox
+    token = message.body.split("/s/")[1].split("/")[0]
+    assert len(token) >= 43  # 256 bits in URL-safe base64
+    invitation.refresh_from_db()
+    assert invitation.token_hash == token_hash(token)
+    assert token not in str(Invitation.objects.filter(id=invitation.id).values().get())
+    assert message.alternatives and token in message.alternatives[0][0]
+
+
+def test_sending_an_invitation_again_sends_nothing(invitation):
+    assert services.invitation_send(invitation_id=invitation.id) is False
+    assert mail.outbox == []
+
+
+def test_an_email_that_fails_to_send_leaves_the_invitation_unsent_for_a_retry(platform, settings):
+    settings.EMAIL_BACKEND = "tests.surveys.failing_email.FailingBackend"
+    PersonFactory(team=platform)
+    cycle = CycleFactory(teams=[platform])
+    services.cycle_open(cycle_id=cycle.id)
+    invitation = Invitation.objects.get(cycle=cycle)
+    with pytest.raises(ConnectionError):
+        services.invitation_send(invitation_id=invitation.id)
+    invitation.refresh_from_db()
+    assert invitation.sent_at is None and invitation.token_hash is None
+
+
+def test_a_response_is_stored_with_the_team_and_nothing_that_leads_back(invitation):
+    questions, answers = full_answers(invitation.cycle)
+    comment_q = next(q for q in questions if q.kind == Question.Kind.COMMENT)
+
+    services.response_submit(invitation_id=invitation.id, answers=answers, comments={comment_q.id: " Thanks "})
+
+    response = Response.objects.get()
+    assert (response.cycle_id, response.team_id) == (invitation.cycle_id, invitation.team_id)
+    assert Answer.objects.filter(response=response).count() == len(answers)
+    assert Comment.objects.get().text == "Thanks"
+    assert Invitation.objects.get(id=invitation.id).responded is True
+
+
+def test_a_second_submit_of_the_same_invitation_is_refused(invitation):
+    _, answers = full_answers(invitation.cycle)
+    services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+    with pytest.raises(selectors.InvitationUsed):
+        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.parametrize("bad", [0, 6, -1, 99])
+def test_an_out_of_range_answer_is_refused_and_nothing_is_stored(invitation, bad):
+    questions, answers = full_answers(invitation.cycle)
+    likert = next(q for q in questions if q.kind == Question.Kind.LIKERT)
+    answers[likert.id] = bad
+    with pytest.raises(ValidationError) as error:
+        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+    assert f"q{likert.id}" in error.value.message_dict
+    assert not Response.objects.exists() and not Answer.objects.exists()
+    assert Invitation.objects.get(id=invitation.id).responded is False
+
+
+def test_a_missing_required_answer_and_an_unknown_question_are_refused(invitation):
+    questions, answers = full_answers(invitation.cycle)
+    dropped = questions[0].id
+    del answers[dropped]
+    answers[999999] = 3
+    with pytest.raises(ValidationError) as error:
+        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+    assert f"q{dropped}" in error.value.message_dict
+    assert "__all__" in error.value.message_dict
+    assert not Response.objects.exists()
+
+
+def test_an_oversize_comment_is_refused(invitation):
+    questions, answers = full_answers(invitation.cycle)
+    comment_q = next(q for q in questions if q.kind == Question.Kind.COMMENT)
+    with pytest.raises(ValidationError):
+        services.response_submit(invitation_id=invitation.id, answers=answers, comments={comment_q.id: "x" * 2001})
+    assert not Comment.objects.exists()
+
+
+def test_answers_after_the_deadline_are_refused(invitation, time_machine):
+    _, answers = full_answers(invitation.cycle)
+    time_machine.move_to(invitation.cycle.closes_at + timedelta(seconds=1))
+    with pytest.raises(selectors.CycleNotOpen):
+        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+    assert not Response.objects.exists()
+
+
+def test_no_column_of_a_response_answer_or_comment_reaches_a_person_or_invitation():
+    from django.apps import apps
+
+    forbidden = {apps.get_model("surveys", "Invitation"), apps.get_model("surveys", "Person")}
+    forbidden.add(apps.get_model("auth", "User"))
+    for model in (Response, Answer, Comment):
+        reachable, frontier = set(), [model]
+        while frontier:
+            current = frontier.pop()
+            for field in current._meta.get_fields():
+                if field.is_relation and field.many_to_one and field.related_model not in reachable:
+                    reachable.add(field.related_model)
+                    frontier.append(field.related_model)
+        # Following foreign keys outward (to cycle, team, question) never reaches a person or invitation.
+        assert not (reachable & forbidden), (model, reachable & forbidden)
+        kinds = {type(f).__name__ for f in model._meta.concrete_fields}
+        assert not kinds & {"DateTimeField", "DateField", "TimeField", "AutoField", "BigAutoField"}, model

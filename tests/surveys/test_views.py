@@ -1,0 +1,114 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from surveys import selectors, services
+from surveys.forms import field_name
+from surveys.models import Answer, Comment, Question, Response
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def token(invitation):
+    return services.invitation_link_issue(invitation_id=invitation.id)
+
+
+def form_data(cycle, **overrides):
+    data = {}
+    for question in selectors.cycle_questions(cycle=cycle):
+        if question.kind == Question.Kind.LIKERT:
+            data[field_name(question)] = "4"
+        elif question.kind == Question.Kind.ENPS:
+            data[field_name(question)] = "9"
+    data.update(overrides)
+    return data
+
+
+def test_the_link_swaps_its_token_for_a_session_and_redirects_to_a_url_without_it(client, token):
+    response = client.get(f"/s/{token}/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("surveys:answer")
+    assert token not in response["Location"]
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_survey_page_states_the_promise_and_asks_every_question(client, token, open_cycle):
+    client.get(f"/s/{token}/")
+    response = client.get(reverse("surveys:answer"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "no-referrer"
+    page = response.content.decode()
+    assert "fewer than 5 respondents" in page
+    assert "stored without your name" in page
+    for question in selectors.cycle_questions(cycle=open_cycle):
+        assert question.text.replace("'", "&#x27;") in page
+    assert page.count("<fieldset") == 8 and page.count("<legend>") == 8
+
+
+def test_submitting_the_survey_stores_one_anonymous_response_and_thanks_the_person(client, token, open_cycle):
+    client.get(f"/s/{token}/")
+    comment = next(q for q in selectors.cycle_questions(cycle=open_cycle) if q.kind == "comment")
+    response = client.post(reverse("surveys:answer"), form_data(open_cycle, **{field_name(comment): "Good team"}))
+    assert response.status_code == 302 and response["Location"] == reverse("surveys:thanks")
+    assert Response.objects.count() == 1
+    assert Answer.objects.count() == 8
+    assert Comment.objects.get().text == "Good team"
+    assert client.get(reverse("surveys:thanks")).status_code == 200
+
+
+def test_a_second_submit_is_refused_and_opening_the_link_again_says_it_was_received(client, token, open_cycle):
+    client.get(f"/s/{token}/")
+    data = form_data(open_cycle)
+    client.post(reverse("surveys:answer"), data)
+    again = client.post(reverse("surveys:answer"), data)
+    assert again.status_code == 400
+    reopened = client.get(f"/s/{token}/")
+    assert reopened.status_code == 200
+    assert "answers were received" in reopened.content.decode()
+    assert Response.objects.count() == 1
+
+
+def test_a_missing_answer_is_explained_and_the_other_answers_stay_on_the_page(client, token, open_cycle):
+    client.get(f"/s/{token}/")
+    first, second = selectors.cycle_questions(cycle=open_cycle)[:2]
+    data = form_data(open_cycle, **{field_name(second): "2"})
+    del data[field_name(first)]
+    response = client.post(reverse("surveys:answer"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This question needs an answer." in page
+    assert 'role="alert"' in page
+    assert f'name="{field_name(second)}" value="2" required id="id_{field_name(second)}_1" checked' in page
+    assert not Response.objects.exists()
+
+
+def test_a_tampered_value_gets_a_clear_error_and_nothing_is_stored(client, token, open_cycle):
+    client.get(f"/s/{token}/")
+    first = selectors.cycle_questions(cycle=open_cycle)[0]
+    response = client.post(reverse("surveys:answer"), form_data(open_cycle, **{field_name(first): "42"}))
+    assert response.status_code == 400
+    assert "Choose one of the options." in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_an_unknown_token_is_a_404_with_a_clear_message(client, open_cycle):
+    response = client.get("/s/not-a-real-token/")
+    assert response.status_code == 404
+    assert "do not recognise this invitation link" in response.content.decode()
+
+
+def test_a_link_to_a_closed_cycle_is_gone(client, token, open_cycle, time_machine):
+    time_machine.move_to(open_cycle.closes_at + timedelta(minutes=1))
+    response = client.get(f"/s/{token}/")
+    assert response.status_code == 410
+    assert "closed" in response.content.decode()
+
+
+def test_the_survey_page_without_a_session_asks_for_the_email_link(client):
+    response = client.get(reverse("surveys:answer"))
+    assert response.status_code == 400
+    assert "link in your invitation email" in response.content.decode()
