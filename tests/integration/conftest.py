@@ -1,0 +1,113 @@
+"""Real processes for integration tests: a Celery worker with embedded beat, and reading the mail it sends."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from email import message_from_string, policy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LINK = re.compile(r"https?://[^/\s]+(/s/[A-Za-z0-9_-]+/)")
+
+
+def wait_for(condition, *, timeout: float, interval: float = 0.5, what: str = "condition"):
+    """Poll condition() until it returns something truthy; fail with `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def invitation_paths(mail_dir: Path) -> dict[str, str]:
+    """Return {recipient: invitation path} for every email the file backend wrote."""
+    found = {}
+    for log in sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []:
+        # The file backend separates messages with a line of 79 dashes.
+        for raw in log.read_text().split("-" * 79):
+            if not raw.strip():
+                continue
+            message = message_from_string(raw.strip(), policy=policy.default)
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            match = LINK.search(body)
+            if match:
+                found[message["To"]] = match.group(1)
+    return found
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "celery", "-A", "alignsite", "worker", "--beat", "--loglevel=info",
+            "--concurrency=2", "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.log_path.open("w"), stderr=subprocess.STDOUT
+        )
+        wait_for(lambda: "ready." in self.log(), timeout=60, what="the Celery worker to be ready")
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        # Shown by pytest only when the test failed.
+        print("---- worker log (tail) ----\n" + self.log()[-6000:])
+
+
+def worker_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    env.update(ALIGN_TICK_SECONDS="1", PYTHONUNBUFFERED="1", **overrides)
+    return env
+
+
+@pytest.fixture
+def mail_dir(tmp_path) -> Path:
+    path = tmp_path / "mail"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def service_worker(transactional_db, tmp_path, mail_dir):
+    """A real Celery worker + beat on Redis, using this test's PostgreSQL database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail(f"service tests need PostgreSQL; DATABASE_URL points at {db['ENGINE']}")
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    env = worker_env(
+        DATABASE_URL=f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL=os.environ["REDIS_URL"],
+        EMAIL_URL=f"filemail:///{mail_dir}",
+        SECRET_KEY=os.environ.get("SECRET_KEY", "integration-test-secret-key-0123456789abcdefghijklmnop"),
+    )
+    # A previous run's leftover tasks must not leak into this one.
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "alignsite", "purge", "-f"], cwd=ROOT, env=env, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
