@@ -64,7 +64,12 @@ def survey_answer(request):
             request.session.pop(SESSION_KEY, None)
             return redirect("surveys:thanks")
     context = {"form": form, "cycle": invitation.cycle}
-    return render(request, "surveys/answer.html", context, status=400 if form.errors else 200)
+    response = render(request, "surveys/answer.html", context, status=400 if form.errors else 200)
+    # Everywhere else the policy is no-referrer, but under it browsers send `Origin: null` with the form's
+    # POST and CSRF protection refuses it. This URL carries no token, and same-origin still sends nothing
+    # to any other site.
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @never_cache

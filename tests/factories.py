@@ -1,14 +1,25 @@
 """factory_boy factories. The built-in pulse template comes from the data migration."""
 
+import importlib
 from datetime import timedelta
 
 import factory
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from surveys.models import Cycle, Person, SurveyTemplate, Team
 
 PULSE_TEMPLATE = "psychological-safety-pulse"
+
+
+def pulse_template() -> SurveyTemplate:
+    """Return the built-in template, reinstalling it after a transactional test flushed the database."""
+    template = SurveyTemplate.objects.filter(slug=PULSE_TEMPLATE).first()
+    if template is None:
+        importlib.import_module("surveys.migrations.0002_builtin_instruments").install(apps, None)
+        template = SurveyTemplate.objects.get(slug=PULSE_TEMPLATE)
+    return template
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -45,7 +56,7 @@ class CycleFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Pulse {n}")
-    template = factory.LazyFunction(lambda: SurveyTemplate.objects.get(slug=PULSE_TEMPLATE))
+    template = factory.LazyFunction(pulse_template)
     opens_at = factory.LazyFunction(timezone.now)
     closes_at = factory.LazyAttribute(lambda cycle: cycle.opens_at + timedelta(days=7))
     threshold = 5

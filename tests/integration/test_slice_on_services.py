@@ -15,7 +15,7 @@ from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of
 
 from .conftest import invitation_paths, wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def answers_form(cycle) -> dict[str, str]:

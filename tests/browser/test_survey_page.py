@@ -1,0 +1,59 @@
+import pytest
+
+from surveys import services
+from surveys.models import Answer, Invitation, Response
+from tests.factories import CycleFactory, PersonFactory, TeamFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def link(live_server):
+    team = TeamFactory(name="Platform")
+    PersonFactory.create_batch(5, team=team)
+    cycle = CycleFactory(teams=[team], name="December pulse")
+    services.cycle_open(cycle_id=cycle.id)
+    invitation = Invitation.objects.filter(cycle=cycle).first()
+    return f"{live_server.url}/s/{services.invitation_link_issue(invitation_id=invitation.id)}/"
+
+
+def test_a_person_answers_the_survey_in_chromium_and_the_token_leaves_the_address_bar(page, link):
+    page.goto(link)
+    assert "/s/" not in page.url and page.url.endswith("/survey/")
+    assert page.get_by_role("heading", name="Your answers are anonymous").is_visible()
+    groups = page.get_by_role("group")
+    assert groups.count() == 8
+    for index in range(7):
+        groups.nth(index).get_by_label("Agree", exact=True).check()
+    groups.nth(7).get_by_label("9", exact=True).check()
+    page.get_by_label("Is there anything else").fill("Retros feel safe.")
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", name="Thank you").is_visible()
+    assert Response.objects.count() == 1 and Answer.objects.count() == 8
+
+
+def test_a_missing_answer_is_announced_and_the_rest_are_kept(page, link):
+    page.goto(link)
+    groups = page.get_by_role("group")
+    for index in range(1, 7):
+        groups.nth(index).get_by_label("Disagree", exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+    alert = page.get_by_role("alert")
+    assert "Please check 2 answers" in alert.inner_text()
+    assert page.get_by_role("group").nth(1).get_by_label("Disagree", exact=True).is_checked()
+    assert not Response.objects.exists()
+
+
+def test_the_survey_can_be_completed_with_the_keyboard_alone(page, link):
+    page.goto(link)
+    page.keyboard.press("Tab")  # skip link
+    for _ in range(8):
+        page.keyboard.press("Tab")  # into the next radio group (its first option)
+        page.keyboard.press("ArrowDown")  # move to, and select, the second option
+        page.keyboard.press("ArrowUp")  # back to the first: selected
+    page.keyboard.press("Tab")  # the comment box
+    page.keyboard.type("Typed with the keyboard.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the submit button
+    page.wait_for_url("**/survey/thanks/")
+    assert Response.objects.count() == 1

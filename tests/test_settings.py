@@ -1,0 +1,62 @@
+"""Settings are read strictly from the environment: each case imports them in a fresh interpreter."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRINT = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.DEBUG, s.CELERY_BROKER_URL)"
+
+
+def settings_with(tmp_path, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY",
+                                                              "EMAIL_URL"}}  # fmt: skip
+    clean.update(DJANGO_SETTINGS_MODULE="alignsite.settings", ALIGN_DATA_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {PRINT}"],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_no_environment_gives_the_embedded_default(tmp_path):
+    done = settings_with(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["django.db.backends.sqlite3", "True", "filesystem://"]
+    assert (tmp_path / "broker" / "queue").is_dir()
+
+
+def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path):
+    done = settings_with(
+        tmp_path,
+        DATABASE_URL="postgres://u@db:5432/align",
+        REDIS_URL="redis://cache:6379/0",
+        SECRET_KEY="x" * 50,
+        EMAIL_URL="smtp://mail:25",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["django.db.backends.postgresql", "False", "redis://cache:6379/0"]
+
+
+def test_a_production_database_without_a_secret_key_refuses_to_start(tmp_path):
+    done = settings_with(tmp_path, DATABASE_URL="postgres://u@db:5432/align", EMAIL_URL="smtp://mail:25")
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stderr
+
+
+def test_production_without_an_email_url_refuses_to_start_rather_than_print_links_to_the_log(tmp_path):
+    done = settings_with(tmp_path, DATABASE_URL="postgres://u@db:5432/align", SECRET_KEY="x" * 50)
+    assert done.returncode != 0
+    assert "EMAIL_URL" in done.stderr
+
+
+def test_a_boolean_that_does_not_parse_is_an_error_not_false(tmp_path):
+    done = settings_with(tmp_path, DEBUG="maybe")
+    assert done.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in done.stderr
+
+
+def test_a_number_that_does_not_parse_is_an_error(tmp_path):
+    done = settings_with(tmp_path, ALIGN_TICK_SECONDS="soon")
+    assert done.returncode != 0
+    assert "ALIGN_TICK_SECONDS='soon' is not a whole number" in done.stderr
