@@ -40,8 +40,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # Without DATABASE_URL/REDIS_URL the service tests are skipped (and say so); with CI=true they must run.
+# With DATABASE_URL set, settings are production-like and need a SECRET_KEY and EMAIL_URL: tests get throwaways.
+test: export SECRET_KEY ?= test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz
+test: export EMAIL_URL ?= memorymail://
 test: lint
 	$(MANAGE) makemigrations --check --dry-run
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz} \
-	EMAIL_URL=$${EMAIL_URL:-memorymail://} \
 	$(BIN)/pytest $(PYTEST_ARGS)
