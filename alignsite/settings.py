@@ -96,8 +96,6 @@ else:
         }
     }
 
-# Survey sessions live in signed cookies, not in a table: nothing server-side ties a browser to an invitation.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

@@ -182,18 +182,15 @@ class Cycle(models.Model):
 
 
 class Invitation(models.Model):
-    """A person's one-time right to answer a cycle. Knows the person, never the answer.
+    """A person's right to answer a cycle. Knows the person, never the answer, and never changes on submit.
 
     `team` is the person's team when the cycle opened, so later reorganisations do not move past results.
-    Only a SHA-256 hash of the token is kept; the token itself exists only in the email.
     """
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="invitations")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="invitations")
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    responded = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -203,6 +200,29 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.cycle} for {self.person}"
+
+
+class InvitationToken(models.Model):
+    """The live credential of a sent, unanswered invitation: only a SHA-256 of the token in the link.
+
+    Answering deletes this row instead of updating the invitation. An update leaves traces of when and in
+    which order people answered (row versions, physical order, transaction ids) that could be lined up with
+    the order of responses; a deleted row leaves nothing to line up. Closing the cycle deletes the rest.
+    """
+
+    invitation = models.OneToOneField(Invitation, primary_key=True, on_delete=models.CASCADE, related_name="token")
+    token_hash = models.CharField(max_length=64, unique=True)
+
+
+class SpentToken(models.Model):
+    """Remembers that a token was used, so opening the link again can say the answer was received.
+
+    Keyed by a different hash of the token than `InvitationToken.token_hash`, so not even an old copy of the
+    invitation tokens can be joined to it.
+    """
+
+    marker = models.CharField(max_length=64, primary_key=True)
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
 
 
 class Response(models.Model):

@@ -4,8 +4,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from .models import Cycle, Invitation, Question, Team
-from .tokens import token_hash
+from .models import Cycle, Invitation, InvitationToken, Question, SpentToken, Team
+from .tokens import spent_marker, token_hash
 
 
 class InvitationProblem(Exception):
@@ -16,7 +16,10 @@ class InvitationProblem(Exception):
 
 
 class InvitationUnknown(InvitationProblem):
-    message = "We do not recognise this invitation link. Please use the link from your most recent email."
+    message = (
+        "We do not recognise this invitation link, or its survey has closed. "
+        "If the survey is still open, please use the link from your most recent email."
+    )
     status = 404
 
 
@@ -72,14 +75,12 @@ def cycle_questions(*, cycle: Cycle) -> list[Question]:
 
 def invitation_redeemable(*, token: str) -> Invitation:
     """Return the open, unanswered invitation behind a token, or raise the InvitationProblem that applies."""
-    invitation = Invitation.objects.select_related("cycle").filter(token_hash=token_hash(token)).first()
-    if invitation is None:
-        raise InvitationUnknown
-    if invitation.responded:
-        raise InvitationUsed
-    if not cycle_accepts_answers(cycle=invitation.cycle):
+    live = InvitationToken.objects.select_related("invitation__cycle").filter(token_hash=token_hash(token)).first()
+    if live is None:
+        raise InvitationUsed if SpentToken.objects.filter(marker=spent_marker(token)).exists() else InvitationUnknown
+    if not cycle_accepts_answers(cycle=live.invitation.cycle):
         raise CycleNotOpen
-    return invitation
+    return live.invitation
 
 
 def cycle_accepts_answers(*, cycle: Cycle) -> bool:

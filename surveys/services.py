@@ -9,8 +9,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import emails, selectors
-from .models import COMMENT_MAX_LENGTH, Answer, Comment, Cycle, Invitation, Person, Question, Response
-from .tokens import token_new
+from .models import (
+    COMMENT_MAX_LENGTH,
+    Answer,
+    Comment,
+    Cycle,
+    Invitation,
+    InvitationToken,
+    Person,
+    Question,
+    Response,
+    SpentToken,
+)
+from .tokens import spent_marker, token_hash, token_new
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +50,13 @@ def cycle_open(*, cycle_id: int) -> bool:
 
 @transaction.atomic
 def cycle_close(*, cycle_id: int) -> bool:
-    """Close an open cycle and queue its aggregation. Returns False if it was not open."""
+    """Close an open cycle, expire its unused links and queue its aggregation. Returns False if it was not open.
+
+    Deleting the unused tokens also forgets who did not answer.
+    """
     if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.OPEN).update(state=Cycle.State.CLOSED):
         return False
+    InvitationToken.objects.filter(invitation__cycle_id=cycle_id).delete()
     from feedback.tasks import scores_aggregate_task
 
     transaction.on_commit(lambda: scores_aggregate_task.delay(cycle_id))
@@ -79,10 +94,11 @@ def _enqueue_invitations(cycle_id: int) -> None:
 
 
 def invitation_send(*, invitation_id: int) -> bool:
-    """Give the invitation a fresh token and email it, exactly once.
+    """Give the invitation a token and email it, exactly once.
 
-    The row is locked and `sent_at` set in the same transaction as the email is handed over: if sending fails
-    the transaction rolls back and a retry sends it; if another worker holds or has sent it, return False.
+    The row is locked, the token stored and `sent_at` set in the same transaction as the email is handed over:
+    if sending fails the transaction rolls back and a retry sends it; if another worker holds or has sent it,
+    return False.
     """
     with transaction.atomic():
         invitation = (
@@ -93,9 +109,10 @@ def invitation_send(*, invitation_id: int) -> bool:
         )
         if invitation is None:
             return False
-        token, invitation.token_hash = token_new()
+        token, hashed = token_new()
+        InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
         invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["token_hash", "sent_at"])
+        invitation.save(update_fields=["sent_at"])
         emails.invitation_email_send(invitation=invitation, token=token)
     return True
 
@@ -108,14 +125,21 @@ def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]
     return sent, pending.count()
 
 
+@transaction.atomic
 def invitation_link_issue(*, invitation_id: int) -> str:
-    """Give an open invitation a new token and return it, invalidating any earlier link (used by the demo)."""
+    """Return a new token for an unanswered invitation of an open cycle; any earlier link stops working.
+
+    An invitation that was sent but holds no token has been answered (or its cycle closed): it gets none.
+    """
+    invitation = Invitation.objects.select_for_update().select_related("cycle").get(id=invitation_id)
+    has_token = InvitationToken.objects.filter(invitation=invitation).exists()
+    if invitation.cycle.state != Cycle.State.OPEN or (invitation.sent_at is not None and not has_token):
+        raise ValueError("only an unanswered invitation of an open cycle can get a new link")
     token, hashed = token_new()
-    updated = Invitation.objects.filter(id=invitation_id, responded=False).update(
-        token_hash=hashed, sent_at=timezone.now()
-    )
-    if not updated:
-        raise ValueError("only an unanswered invitation can get a new link")
+    InvitationToken.objects.update_or_create(invitation=invitation, defaults={"token_hash": hashed})
+    if invitation.sent_at is None:
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
     return token
 
 
@@ -158,30 +182,38 @@ def _validated_answers(
 
 
 @transaction.atomic
-def response_submit(*, invitation_id: int, answers: Mapping[int, int], comments: Mapping[int, str]) -> None:
-    """Store one anonymous response and mark the invitation answered, in one transaction.
+def response_submit(*, token: str, answers: Mapping[int, int], comments: Mapping[int, str]) -> None:
+    """Store one anonymous response and spend the invitation's token, in one transaction.
 
-    1. Lock the invitation row, so concurrent submits of the same invitation queue up behind each other.
+    1. Lock the token row, so concurrent submits with the same token queue up behind each other; a submit
+       that finds no row (an earlier one won and deleted it) is refused.
     2. Check the cycle still accepts answers and validate every value against its question.
-    3. Flip `responded` with a conditional UPDATE; if no row changed, an earlier submit won: refuse.
+    3. Delete the token row and record the spent marker (its primary key refuses a second use).
     4. Write the response with the team as of the cycle and nothing that leads back to the invitation.
     """
-    invitation = Invitation.objects.select_for_update().select_related("cycle").get(id=invitation_id)
-    if invitation.responded:
-        raise selectors.InvitationUsed
-    if not selectors.cycle_accepts_answers(cycle=invitation.cycle):
+    live = (
+        InvitationToken.objects.select_for_update(of=("self",))
+        .select_related("invitation__cycle")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if live is None:
+        raise (
+            selectors.InvitationUsed
+            if SpentToken.objects.filter(marker=spent_marker(token)).exists()
+            else (selectors.InvitationUnknown)
+        )
+    cycle, team_id = live.invitation.cycle, live.invitation.team_id
+    if not selectors.cycle_accepts_answers(cycle=cycle):
         raise selectors.CycleNotOpen
-    questions = selectors.cycle_questions(cycle=invitation.cycle)
+    questions = selectors.cycle_questions(cycle=cycle)
     clean_answers, clean_comments = _validated_answers(questions=questions, answers=answers, comments=comments)
-    if not Invitation.objects.filter(id=invitation_id, responded=False).update(responded=True):
-        raise selectors.InvitationUsed
-    response = Response.objects.create(cycle_id=invitation.cycle_id, team_id=invitation.team_id)
+    live.delete()
+    SpentToken.objects.create(marker=spent_marker(token), cycle=cycle)
+    response = Response.objects.create(cycle=cycle, team_id=team_id)
     Answer.objects.bulk_create(
         [Answer(response=response, question_id=qid, value=value) for qid, value in clean_answers.items()]
     )
     Comment.objects.bulk_create(
-        [
-            Comment(cycle_id=invitation.cycle_id, team_id=invitation.team_id, question_id=qid, text=text)
-            for qid, text in clean_comments.items()
-        ]
+        [Comment(cycle=cycle, team_id=team_id, question_id=qid, text=text) for qid, text in clean_comments.items()]
     )

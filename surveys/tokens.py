@@ -9,6 +9,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def spent_marker(token: str) -> str:
+    """Return the hash that marks a token as used; it cannot be derived from `token_hash(token)`."""
+    return hashlib.sha256(b"spent:" + token.encode()).hexdigest()
+
+
 def token_new() -> tuple[str, str]:
     """Return a fresh token and its hash."""
     token = secrets.token_urlsafe(32)

@@ -8,14 +8,15 @@ from tests.factories import CycleFactory, PersonFactory
 def answer_all(cycle, team, answers_by_person):
     """Submit one response per entry: a dict of question key → value (unlisted numeric questions get 3/5)."""
     questions = selectors.cycle_questions(cycle=cycle)
-    invitations = list(Invitation.objects.filter(cycle=cycle, team=team, responded=False).order_by("id"))
+    invitations = list(Invitation.objects.filter(cycle=cycle, team=team).order_by("id"))
     for invitation, given in zip(invitations, answers_by_person, strict=False):
         answers = {
             q.id: given.get(q.key, 5 if q.kind == Question.Kind.ENPS else 3)
             for q in questions
             if q.kind != Question.Kind.COMMENT
         }
-        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+        token = services.invitation_link_issue(invitation_id=invitation.id)
+        services.response_submit(token=token, answers=answers, comments={})
 
 
 def run_cycle(teams_and_answers, *, threshold=5, audience=None):

@@ -25,3 +25,9 @@ def open_cycle(platform):
 @pytest.fixture
 def invitation(open_cycle):
     return Invitation.objects.filter(cycle=open_cycle).order_by("id").first()
+
+
+@pytest.fixture
+def token(invitation):
+    """A working link token for `invitation` (replacing the one that was emailed)."""
+    return services.invitation_link_issue(invitation_id=invitation.id)

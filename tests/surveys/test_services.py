@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from surveys import selectors, services
-from surveys.models import Answer, Comment, Cycle, Invitation, Question, Response
+from surveys.models import Answer, Comment, Cycle, Invitation, InvitationToken, Question, Response, SpentToken
 from surveys.tokens import token_hash
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
 
@@ -75,9 +75,9 @@ def test_an_invitation_email_carries_a_link_whose_token_is_stored_only_as_a_hash
     (message,) = mail.outbox
     token = message.body.split("/s/")[1].split("/")[0]
     assert len(token) >= 43  # 256 bits in URL-safe base64
-    invitation.refresh_from_db()
-    assert invitation.token_hash == token_hash(token)
+    assert InvitationToken.objects.get(invitation=invitation).token_hash == token_hash(token)
     assert token not in str(Invitation.objects.filter(id=invitation.id).values().get())
+    assert token not in str(list(InvitationToken.objects.values()))
     assert message.alternatives and token in message.alternatives[0][0]
 
 
@@ -95,67 +95,92 @@ def test_an_email_that_fails_to_send_leaves_the_invitation_unsent_for_a_retry(pl
     with pytest.raises(ConnectionError):
         services.invitation_send(invitation_id=invitation.id)
     invitation.refresh_from_db()
-    assert invitation.sent_at is None and invitation.token_hash is None
+    assert invitation.sent_at is None
+    assert not InvitationToken.objects.filter(invitation=invitation).exists()
 
 
-def test_a_response_is_stored_with_the_team_and_nothing_that_leads_back(invitation):
+def test_a_response_is_stored_with_the_team_and_nothing_that_leads_back(invitation, token):
     questions, answers = full_answers(invitation.cycle)
     comment_q = next(q for q in questions if q.kind == Question.Kind.COMMENT)
+    invitation_row_before = Invitation.objects.filter(id=invitation.id).values().get()
 
-    services.response_submit(invitation_id=invitation.id, answers=answers, comments={comment_q.id: " Thanks "})
+    services.response_submit(token=token, answers=answers, comments={comment_q.id: " Thanks "})
 
     response = Response.objects.get()
     assert (response.cycle_id, response.team_id) == (invitation.cycle_id, invitation.team_id)
     assert Answer.objects.filter(response=response).count() == len(answers)
     assert Comment.objects.get().text == "Thanks"
-    assert Invitation.objects.get(id=invitation.id).responded is True
+    # The invitation row is untouched; the token row is gone and a spent marker records the use.
+    assert Invitation.objects.filter(id=invitation.id).values().get() == invitation_row_before
+    assert not InvitationToken.objects.filter(invitation=invitation).exists()
+    assert SpentToken.objects.count() == 1
 
 
-def test_a_second_submit_of_the_same_invitation_is_refused(invitation):
+def test_a_second_submit_of_the_same_invitation_is_refused(invitation, token):
     _, answers = full_answers(invitation.cycle)
-    services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+    services.response_submit(token=token, answers=answers, comments={})
     with pytest.raises(selectors.InvitationUsed):
-        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+        services.response_submit(token=token, answers=answers, comments={})
     assert Response.objects.count() == 1
 
 
+def test_an_answered_invitation_cannot_be_given_a_new_link(invitation, token):
+    _, answers = full_answers(invitation.cycle)
+    services.response_submit(token=token, answers=answers, comments={})
+    with pytest.raises(ValueError):
+        services.invitation_link_issue(invitation_id=invitation.id)
+
+
+def test_an_unknown_token_is_refused(open_cycle):
+    _, answers = full_answers(open_cycle)
+    with pytest.raises(selectors.InvitationUnknown):
+        services.response_submit(token="made-up", answers=answers, comments={})
+
+
+def test_closing_a_cycle_expires_every_unused_link(open_cycle, token):
+    services.cycle_close(cycle_id=open_cycle.id)
+    assert not InvitationToken.objects.filter(invitation__cycle=open_cycle).exists()
+    with pytest.raises(selectors.InvitationUnknown):
+        selectors.invitation_redeemable(token=token)
+
+
 @pytest.mark.parametrize("bad", [0, 6, -1, 99])
-def test_an_out_of_range_answer_is_refused_and_nothing_is_stored(invitation, bad):
+def test_an_out_of_range_answer_is_refused_and_nothing_is_stored(invitation, token, bad):
     questions, answers = full_answers(invitation.cycle)
     likert = next(q for q in questions if q.kind == Question.Kind.LIKERT)
     answers[likert.id] = bad
     with pytest.raises(ValidationError) as error:
-        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+        services.response_submit(token=token, answers=answers, comments={})
     assert f"q{likert.id}" in error.value.message_dict
     assert not Response.objects.exists() and not Answer.objects.exists()
-    assert Invitation.objects.get(id=invitation.id).responded is False
+    assert InvitationToken.objects.filter(invitation=invitation).exists()  # the link still works
 
 
-def test_a_missing_required_answer_and_an_unknown_question_are_refused(invitation):
+def test_a_missing_required_answer_and_an_unknown_question_are_refused(invitation, token):
     questions, answers = full_answers(invitation.cycle)
     dropped = questions[0].id
     del answers[dropped]
     answers[999999] = 3
     with pytest.raises(ValidationError) as error:
-        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+        services.response_submit(token=token, answers=answers, comments={})
     assert f"q{dropped}" in error.value.message_dict
     assert "__all__" in error.value.message_dict
     assert not Response.objects.exists()
 
 
-def test_an_oversize_comment_is_refused(invitation):
+def test_an_oversize_comment_is_refused(invitation, token):
     questions, answers = full_answers(invitation.cycle)
     comment_q = next(q for q in questions if q.kind == Question.Kind.COMMENT)
     with pytest.raises(ValidationError):
-        services.response_submit(invitation_id=invitation.id, answers=answers, comments={comment_q.id: "x" * 2001})
+        services.response_submit(token=token, answers=answers, comments={comment_q.id: "x" * 2001})
     assert not Comment.objects.exists()
 
 
-def test_answers_after_the_deadline_are_refused(invitation, time_machine):
+def test_answers_after_the_deadline_are_refused(invitation, token, time_machine):
     _, answers = full_answers(invitation.cycle)
     time_machine.move_to(invitation.cycle.closes_at + timedelta(seconds=1))
     with pytest.raises(selectors.CycleNotOpen):
-        services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+        services.response_submit(token=token, answers=answers, comments={})
     assert not Response.objects.exists()
 
 
@@ -164,7 +189,7 @@ def test_no_column_of_a_response_answer_or_comment_reaches_a_person_or_invitatio
 
     forbidden = {apps.get_model("surveys", "Invitation"), apps.get_model("surveys", "Person")}
     forbidden.add(apps.get_model("auth", "User"))
-    for model in (Response, Answer, Comment):
+    for model in (Response, Answer, Comment, SpentToken):
         reachable, frontier = set(), [model]
         while frontier:
             current = frontier.pop()

@@ -3,16 +3,11 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from surveys import selectors, services
+from surveys import selectors
 from surveys.forms import field_name
 from surveys.models import Answer, Comment, Question, Response
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def token(invitation):
-    return services.invitation_link_issue(invitation_id=invitation.id)
 
 
 def form_data(cycle, **overrides):

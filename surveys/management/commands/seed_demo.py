@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from feedback.services import scores_aggregate
@@ -77,10 +78,11 @@ class Command(BaseCommand):
             )
             cycle.teams.set(departments)
             services.cycle_open(cycle_id=cycle.id)
-            Invitation.objects.filter(cycle=cycle).update(sent_at=opens)
             drift = (past_cycles * 4 - weeks_ago) * 0.03
             self._answer(rng, cycle, team_level, share=0.85, drift=drift)
-            Cycle.objects.filter(id=cycle.id).update(state=Cycle.State.CLOSED, closes_at=opens + timedelta(days=7))
+            Invitation.objects.filter(cycle=cycle, sent_at__isnull=True).update(sent_at=opens)
+            Cycle.objects.filter(id=cycle.id).update(closes_at=opens + timedelta(days=7))
+            services.cycle_close(cycle_id=cycle.id)
             scores_aggregate(cycle_id=cycle.id)
 
         current = Cycle.objects.create(
@@ -104,7 +106,8 @@ class Command(BaseCommand):
                     answers[question.id] = 6 - value if question.reverse_scored else value
                 elif question.kind == Question.Kind.ENPS:
                     answers[question.id] = min(10, max(0, round(rng.gauss(level * 2, 1.8))))
-            services.response_submit(invitation_id=invitation.id, answers=answers, comments={})
+            token = services.invitation_link_issue(invitation_id=invitation.id)
+            services.response_submit(token=token, answers=answers, comments={})
 
     def _print_access(self) -> None:
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD}):")
@@ -112,7 +115,8 @@ class Command(BaseCommand):
             scope = ", ".join(managed) or "everything"
             self.stdout.write(f"  {email:<22} {role:<8} sees {scope}")
         invitation = (
-            Invitation.objects.filter(cycle__state=Cycle.State.OPEN, responded=False, person__user__isnull=True)
+            Invitation.objects.filter(cycle__state=Cycle.State.OPEN, person__user__isnull=True)
+            .filter(Q(sent_at__isnull=True) | Q(token__isnull=False))
             .order_by("id")
             .first()
         )
