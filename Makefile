@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The demo on the embedded default: SQLite, Celery worker + beat on the filesystem broker, emails on the console.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo

@@ -23,7 +23,8 @@ class ReliableTask(Task):
 
         if self.request.called_directly or self.request.is_eager:
             return False
-        key = f"align:task-deliveries:{self.request.id}"
+        # Per attempt: a retry re-sends the same task id with `retries` + 1 and is governed by max_retries.
+        key = f"align:task-deliveries:{self.request.id}:{self.request.retries or 0}"
         cache.add(key, 0, timeout=24 * 3600)
         deliveries = cache.incr(key)
         return deliveries > settings.ALIGN_TASK_MAX_DELIVERIES

@@ -22,7 +22,7 @@ def settings_with(tmp_path, **env):
 def test_no_environment_gives_the_embedded_default(tmp_path):
     done = settings_with(tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["django.db.backends.sqlite3", "True", "filesystem://"]
+    assert done.stdout.split() == ["django.db.backends.sqlite3", "True", "filesystem://localhost//"]
     assert (tmp_path / "broker" / "queue").is_dir()
 
 
