@@ -203,14 +203,15 @@ class Invitation(models.Model):
 
 
 class InvitationToken(models.Model):
-    """The live credential of a sent, unanswered invitation: only a SHA-256 of the token in the link.
+    """A live credential of a sent, unanswered invitation: only a SHA-256 of the token in an email's link.
 
-    Answering deletes this row instead of updating the invitation. An update leaves traces of when and in
-    which order people answered (row versions, physical order, transaction ids) that could be lined up with
-    the order of responses; a deleted row leaves nothing to line up. Closing the cycle deletes the rest.
+    Each email (the invitation, each reminder) carries its own token, and any of them works. Answering deletes
+    every token of the invitation instead of updating the invitation: an update (or a row lock) leaves traces
+    of when, and in which order, people answered — row versions, physical order, transaction ids — that could
+    be lined up with the responses; deleted rows leave nothing to line up. Closing the cycle deletes the rest.
     """
 
-    invitation = models.OneToOneField(Invitation, primary_key=True, on_delete=models.CASCADE, related_name="token")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
 
 

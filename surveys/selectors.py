@@ -17,8 +17,8 @@ class InvitationProblem(Exception):
 
 class InvitationUnknown(InvitationProblem):
     message = (
-        "We do not recognise this invitation link, or its survey has closed. "
-        "If the survey is still open, please use the link from your most recent email."
+        "This link is not valid: its survey may have closed, or your answers were already received through "
+        "another invitation email. If the survey is still open, please use the link from your latest email."
     )
     status = 404
 

@@ -127,19 +127,20 @@ def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]
 
 @transaction.atomic
 def invitation_link_issue(*, invitation_id: int) -> str:
-    """Return a new token for an unanswered invitation of an open cycle; any earlier link stops working.
+    """Return a new working token for an unanswered invitation of an open cycle (earlier links keep working).
 
     An invitation that was sent but holds no token has been answered (or its cycle closed): it gets none.
+    The live tokens are locked first, in the order response_submit locks them, so a submit running at the
+    same time either deletes the new token too or makes this call see that none is left.
     """
-    invitation = Invitation.objects.select_for_update().select_related("cycle").get(id=invitation_id)
-    has_token = InvitationToken.objects.filter(invitation=invitation).exists()
-    if invitation.cycle.state != Cycle.State.OPEN or (invitation.sent_at is not None and not has_token):
+    invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
+    live = list(InvitationToken.objects.select_for_update().filter(invitation=invitation).order_by("id"))
+    if invitation.cycle.state != Cycle.State.OPEN or (invitation.sent_at is not None and not live):
         raise ValueError("only an unanswered invitation of an open cycle can get a new link")
     token, hashed = token_new()
-    InvitationToken.objects.update_or_create(invitation=invitation, defaults={"token_hash": hashed})
+    InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
     if invitation.sent_at is None:
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["sent_at"])
+        Invitation.objects.filter(id=invitation.id, sent_at__isnull=True).update(sent_at=timezone.now())
     return token
 
 
@@ -183,32 +184,34 @@ def _validated_answers(
 
 @transaction.atomic
 def response_submit(*, token: str, answers: Mapping[int, int], comments: Mapping[int, str]) -> None:
-    """Store one anonymous response and spend the invitation's token, in one transaction.
+    """Store one anonymous response and spend every token of the invitation, in one transaction.
 
-    1. Lock the token row, so concurrent submits with the same token queue up behind each other; a submit
-       that finds no row (an earlier one won and deleted it) is refused.
-    2. Check the cycle still accepts answers and validate every value against its question.
-    3. Delete the token row and record the spent marker (its primary key refuses a second use).
-    4. Write the response with the team as of the cycle and nothing that leads back to the invitation.
+    1. Find the invitation behind the token, then lock all its token rows in id order (one order for every
+       submit, so two emails' links submitted at once queue up instead of deadlocking). The invitation row
+       itself is neither locked nor updated: either would leave a trace of this transaction on it.
+    2. If the token is no longer among them, an earlier submit won: refuse.
+    3. Check the cycle still accepts answers and validate every value against its question.
+    4. Delete the tokens and record the spent marker (its primary key refuses a second use).
+    5. Write the response with the team as of the cycle and nothing that leads back to the invitation.
     """
-    live = (
-        InvitationToken.objects.select_for_update(of=("self",))
-        .select_related("invitation__cycle")
-        .filter(token_hash=token_hash(token))
-        .first()
+    hashed = token_hash(token)
+    invitation_id = InvitationToken.objects.filter(token_hash=hashed).values_list("invitation_id", flat=True).first()
+    live = list(
+        InvitationToken.objects.select_for_update().filter(invitation_id=invitation_id).order_by("id")
+        if invitation_id is not None
+        else []
     )
-    if live is None:
-        raise (
-            selectors.InvitationUsed
-            if SpentToken.objects.filter(marker=spent_marker(token)).exists()
-            else (selectors.InvitationUnknown)
-        )
-    cycle, team_id = live.invitation.cycle, live.invitation.team_id
+    if hashed not in {row.token_hash for row in live}:
+        spent = SpentToken.objects.filter(marker=spent_marker(token)).exists()
+        raise selectors.InvitationUsed if spent else selectors.InvitationUnknown
+    invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
+    cycle, team_id = invitation.cycle, invitation.team_id
     if not selectors.cycle_accepts_answers(cycle=cycle):
         raise selectors.CycleNotOpen
     questions = selectors.cycle_questions(cycle=cycle)
     clean_answers, clean_comments = _validated_answers(questions=questions, answers=answers, comments=comments)
-    live.delete()
+    # By invitation, not by the ids locked above: this statement also sees a token added meanwhile.
+    InvitationToken.objects.filter(invitation_id=invitation_id).delete()
     SpentToken.objects.create(marker=spent_marker(token), cycle=cycle)
     response = Response.objects.create(cycle=cycle, team_id=team_id)
     Answer.objects.bulk_create(

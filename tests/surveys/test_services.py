@@ -124,6 +124,18 @@ def test_a_second_submit_of_the_same_invitation_is_refused(invitation, token):
     assert Response.objects.count() == 1
 
 
+def test_every_link_of_an_invitation_works_and_answering_through_one_spends_them_all(invitation, token):
+    _, answers = full_answers(invitation.cycle)
+    reminder_token = services.invitation_link_issue(invitation_id=invitation.id)
+    assert selectors.invitation_redeemable(token=token) == invitation
+    services.response_submit(token=reminder_token, answers=answers, comments={})
+    with pytest.raises(selectors.InvitationUnknown):
+        services.response_submit(token=token, answers=answers, comments={})
+    with pytest.raises(selectors.InvitationUsed):
+        selectors.invitation_redeemable(token=reminder_token)
+    assert Response.objects.count() == 1
+
+
 def test_an_answered_invitation_cannot_be_given_a_new_link(invitation, token):
     _, answers = full_answers(invitation.cycle)
     services.response_submit(token=token, answers=answers, comments={})

@@ -93,7 +93,7 @@ def test_a_tampered_value_gets_a_clear_error_and_nothing_is_stored(client, token
 def test_an_unknown_token_is_a_404_with_a_clear_message(client, open_cycle):
     response = client.get("/s/not-a-real-token/")
     assert response.status_code == 404
-    assert "do not recognise this invitation link" in response.content.decode()
+    assert "This link is not valid" in response.content.decode()
 
 
 def test_a_link_to_a_closed_cycle_is_gone(client, token, open_cycle, time_machine):

@@ -116,7 +116,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:<22} {role:<8} sees {scope}")
         invitation = (
             Invitation.objects.filter(cycle__state=Cycle.State.OPEN, person__user__isnull=True)
-            .filter(Q(sent_at__isnull=True) | Q(token__isnull=False))
+            .filter(Q(sent_at__isnull=True) | Q(tokens__isnull=False))
+            .distinct()
             .order_by("id")
             .first()
         )
