@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from surveys.models import Cycle, Dimension, Person, Question, Team
-from surveys.selectors import team_parents, team_subtree_ids
+from surveys.selectors import cycle_team_parents, team_subtree_ids
 
 from .disclosure import hidden_groups
 from .models import GroupScore
@@ -79,15 +79,18 @@ def team_report(*, team: Team) -> list[CycleReport]:
     A cell is shown only when the team has at least the cycle's threshold of respondents for that dimension
     and no smaller group could be worked out by subtracting what is shown (complementary suppression).
     """
-    parents = team_parents()
-    subtree = team_subtree_ids([team.id], parents=parents)
     cycles = (
-        Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED], invitations__team_id__in=subtree)
+        Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED], tree__team=team)
         .distinct()
         .order_by("-closes_at")
     )
     reports = []
     for cycle in cycles:
+        # The tree as it stood when this cycle opened: a team moved since is judged where it was then.
+        parents = cycle_team_parents(cycle_id=cycle.id)
+        subtree = team_subtree_ids([team.id], parents=parents)
+        if not cycle.invitations.filter(team_id__in=subtree).exists():
+            continue
         scores = GroupScore.objects.filter(cycle=cycle)
         counts: dict[int, dict[int, int]] = defaultdict(dict)
         own: dict[int, GroupScore] = {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from surveys.models import Answer, Cycle, Question
-from surveys.selectors import team_ancestor_ids, team_parents
+from surveys.selectors import cycle_team_parents, team_ancestor_ids
 
 from . import statistics
 from .models import GroupScore
@@ -26,7 +26,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
 
     1. Reverse-score each item where the question says so; a respondent's dimension score is the mean of their
        answered items in that dimension.
-    2. Count each response in its team (as of the cycle) and in every ancestor of that team.
+    2. Count each response in its team and in every ancestor of that team, both as of the cycle's opening.
     3. Summarise each group × dimension: respondents, mean, SD, favourable share and, for eNPS, the eNPS.
     Running it twice gives the same rows; the cycle row lock keeps two runs from interleaving.
     """
@@ -52,7 +52,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
         scored = statistics.reverse_score(value, points=points) if reverse else value
         items[(response_id, dimension_id)].append((kind, points, scored))
 
-    parents = team_parents()
+    parents = cycle_team_parents(cycle_id=cycle_id)
     tallies: dict[tuple[int, int], _GroupTally] = defaultdict(_GroupTally)
     for (response_id, dimension_id), scored_items in items.items():
         scale_score = sum(value for _, _, value in scored_items) / len(scored_items)

@@ -181,6 +181,18 @@ class Cycle(models.Model):
         return self.name
 
 
+class CycleTeam(models.Model):
+    """The organisation tree as it stood when a cycle opened, so reorganisations never rewrite past results."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="tree")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(Team, null=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "team"], name="cycle_team_unique")]
+
+
 class Invitation(models.Model):
     """A person's right to answer a cycle. Knows the person, never the answer, and never changes on submit.
 

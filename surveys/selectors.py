@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from .models import Cycle, Invitation, InvitationToken, Question, SpentToken, Team
+from .models import Cycle, CycleTeam, Invitation, InvitationToken, Question, SpentToken, Team
 from .tokens import spent_marker, token_hash
 
 
@@ -36,6 +36,12 @@ class CycleNotOpen(InvitationProblem):
 def team_parents() -> dict[int, int | None]:
     """Return every team's parent id (None for a root), in one query."""
     return dict(Team.objects.values_list("id", "parent_id"))
+
+
+def cycle_team_parents(*, cycle_id: int) -> dict[int, int | None]:
+    """Return every team's parent as of the cycle's opening (the current tree for a cycle not yet opened)."""
+    snapshot = dict(CycleTeam.objects.filter(cycle_id=cycle_id).values_list("team_id", "parent_id"))
+    return snapshot or team_parents()
 
 
 def team_subtree_ids(root_ids: Iterable[int], *, parents: dict[int, int | None] | None = None) -> set[int]:

@@ -14,12 +14,14 @@ from .models import (
     Answer,
     Comment,
     Cycle,
+    CycleTeam,
     Invitation,
     InvitationToken,
     Person,
     Question,
     Response,
     SpentToken,
+    Team,
 )
 from .tokens import spent_marker, token_hash, token_new
 
@@ -31,11 +33,18 @@ def cycle_open(*, cycle_id: int) -> bool:
     """Open a scheduled cycle and create one invitation per active person in its audience.
 
     Returns False when the cycle was not scheduled (another worker got there first, or it was opened by hand).
-    Each invitation records the person's team as of now, so reorganisations later do not move results.
+    The tree and each person's team are recorded as of now, so reorganisations later do not move results.
     """
     if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.SCHEDULED).update(state=Cycle.State.OPEN):
         return False
     cycle = Cycle.objects.get(id=cycle_id)
+    CycleTeam.objects.bulk_create(
+        [
+            CycleTeam(cycle=cycle, team_id=t, parent_id=p, name=n)
+            for t, p, n in Team.objects.values_list("id", "parent_id", "name")
+        ],
+        batch_size=1000,
+    )
     audience = selectors.team_subtree_ids(cycle.teams.values_list("id", flat=True))
     people = Person.objects.filter(is_active=True, team_id__in=audience).values_list("id", "team_id")
     Invitation.objects.bulk_create(

@@ -70,3 +70,18 @@ def test_an_open_cycle_is_not_aggregated(run_closed_cycle):
     Cycle.objects.filter(id=cycle.id).update(state=Cycle.State.OPEN)
     with pytest.raises(ValueError):
         scores_aggregate(cycle_id=cycle.id)
+
+
+def test_moving_a_team_later_does_not_change_a_past_cycles_results(run_closed_cycle):
+    # given: Platform sat in Engineering when the cycle opened
+    engineering = TeamFactory(name="Engineering")
+    product = TeamFactory(name="Product")
+    platform = TeamFactory(name="Platform", parent=engineering)
+    cycle = run_closed_cycle([(platform, [{}] * 5)], audience=[engineering])
+    # when: it moves to Product before aggregation runs
+    platform.parent = product
+    platform.save()
+    scores_aggregate(cycle_id=cycle.id)
+    # then: its answers still count for Engineering in that cycle, not for Product
+    assert score(cycle, engineering, "psychological-safety").respondents == 5
+    assert not GroupScore.objects.filter(cycle=cycle, team=product).exists()

@@ -76,3 +76,20 @@ def test_the_home_page_lists_the_teams_a_leader_may_open(client, org):
     page = client.get(reverse("feedback:home")).content.decode()
     for name in ("Platform", "Payments", "Mobile", "Data"):
         assert f"Engineering / {name}" in page
+
+
+def test_a_team_moved_after_a_cycle_is_judged_by_the_tree_of_that_cycle(client, org):
+    # Payments moves out of Engineering afterwards; in that cycle Mobile's 3 must still not be derivable.
+    org["Payments"].parent = TeamFactory(name="Elsewhere")
+    org["Payments"].save()
+    leader, _ = manager_of(org["Engineering"], email="lee@example.com", role=Person.Role.LEADER)
+    client.force_login(leader)
+    response = client.get(reverse("feedback:team_report", args=[org["Platform"].id]))
+    assert "<td>6</td>" in response.content.decode()
+    # Payments is no longer in Lee's subtree, but in that cycle it was hidden to protect Mobile.
+    admin, _ = manager_of(org["Engineering"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    assert (
+        "Not enough responses"
+        in client.get(reverse("feedback:team_report", args=[org["Payments"].id])).content.decode()
+    )
