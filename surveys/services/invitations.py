@@ -1,0 +1,66 @@
+"""Invitations: creating tokens and emailing them, exactly once."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import emails
+from ..models import Cycle, Invitation, InvitationToken
+from ..tokens import token_new
+
+
+def invitations_enqueue(*, cycle_id: int) -> None:
+    """Queue sending of the cycle's unsent invitations once the current transaction commits."""
+    from ..tasks import invitations_send_task
+
+    transaction.on_commit(lambda: invitations_send_task.delay(cycle_id))
+
+
+def invitation_send(*, invitation_id: int) -> bool:
+    """Give the invitation a token and email it, exactly once.
+
+    The row is locked, the token stored and `sent_at` set in the same transaction as the email is handed over:
+    if sending fails the transaction rolls back and a retry sends it; if another worker holds or has sent it,
+    return False.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("cycle", "person")
+            .filter(id=invitation_id, sent_at__isnull=True, cycle__state=Cycle.State.OPEN)
+            .first()
+        )
+        if invitation is None:
+            return False
+        token, hashed = token_new()
+        InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+        emails.invitation_email_send(invitation=invitation, token=token)
+    return True
+
+
+def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]:
+    """Send up to batch_size unsent invitations of an open cycle; return (sent now, still unsent)."""
+    pending = Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=True)
+    batch = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
+    sent = sum(invitation_send(invitation_id=invitation_id) for invitation_id in batch)
+    return sent, pending.count()
+
+
+@transaction.atomic
+def invitation_link_issue(*, invitation_id: int) -> str:
+    """Return a new working token for an unanswered invitation of an open cycle (earlier links keep working).
+
+    An invitation that was sent but holds no token has been answered (or its cycle closed): it gets none.
+    The live tokens are locked first, in the order response_submit locks them, so a submit running at the
+    same time either deletes the new token too or makes this call see that none is left.
+    """
+    invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
+    live = list(InvitationToken.objects.select_for_update().filter(invitation=invitation).order_by("id"))
+    if invitation.cycle.state != Cycle.State.OPEN or (invitation.sent_at is not None and not live):
+        raise ValueError("only an unanswered invitation of an open cycle can get a new link")
+    token, hashed = token_new()
+    InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
+    if invitation.sent_at is None:
+        Invitation.objects.filter(id=invitation.id, sent_at__isnull=True).update(sent_at=timezone.now())
+    return token
