@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from surveys.models import Cycle, Dimension, Person, Question, Team
-from surveys.selectors import cycle_team_parents, team_subtree_ids
+from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_ids
 
 from .disclosure import hidden_groups
 from .models import GroupScore
@@ -62,14 +62,9 @@ class CycleReport:
 
 def _report_dimensions(cycle: Cycle) -> list[Dimension]:
     seen: dict[int, Dimension] = {}
-    questions = (
-        Question.objects.filter(templatequestion__template_id=cycle.template_id)
-        .exclude(kind=Question.Kind.COMMENT)
-        .select_related("dimension")
-        .order_by("templatequestion__position")
-    )
-    for question in questions:
-        seen.setdefault(question.dimension_id, question.dimension)
+    for question in cycle_questions(cycle=cycle):
+        if question.kind != Question.Kind.COMMENT:
+            seen.setdefault(question.dimension_id, question.dimension)
     return list(seen.values())
 
 

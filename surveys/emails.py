@@ -8,18 +8,30 @@ from django.urls import reverse
 from .models import Invitation
 
 
-def invitation_email_send(*, invitation: Invitation, token: str) -> None:
-    """Email a person their one-time survey link."""
+def _survey_email_send(*, invitation: Invitation, token: str, subject: str, reminder: bool) -> None:
     context = {
         "organisation": settings.ORGANISATION_NAME,
         "person": invitation.person,
         "cycle": invitation.cycle,
+        "reminder": reminder,
         "link": settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token}),
     }
     message = EmailMultiAlternatives(
-        subject=f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey",
+        subject=subject,
         body=render_to_string("surveys/email/invitation.txt", context),
         to=[invitation.person.email],
     )
     message.attach_alternative(render_to_string("surveys/email/invitation.html", context), "text/html")
     message.send()
+
+
+def invitation_email_send(*, invitation: Invitation, token: str) -> None:
+    """Email a person their one-time survey link."""
+    subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
+    _survey_email_send(invitation=invitation, token=token, subject=subject, reminder=False)
+
+
+def reminder_email_send(*, invitation: Invitation, token: str) -> None:
+    """Remind a person who has not answered yet, with a link of its own (earlier links keep working)."""
+    subject = f"Reminder: {invitation.cycle.name} closes {invitation.cycle.closes_at:%d %b}"
+    _survey_email_send(invitation=invitation, token=token, subject=subject, reminder=True)

@@ -6,8 +6,10 @@ random UUID keys, no timestamps and no reference to an invitation or a person.
 """
 
 import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -96,6 +98,10 @@ class Question(models.Model):
     )
     reverse_scored = models.BooleanField(default=False)
     required = models.BooleanField(default=True)
+    validated = models.BooleanField(
+        default=False, help_text="Wording from a published instrument: never edited in place, only versioned."
+    )
+    retired = models.BooleanField(default=False, help_text="Replaced by a newer version; kept for past cycles.")
 
     class Meta:
         ordering = ["key", "version"]
@@ -146,6 +152,60 @@ class TemplateQuestion(models.Model):
         ]
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.") from None
+
+
+def validate_reminder_days(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(day, int) and day >= 1 for day in value):
+        raise ValidationError("Reminders are whole numbers of days after opening, each at least 1.")
+
+
+class CycleSchedule(models.Model):
+    """A recurring survey: which template, for whom, how often, how long it stays open, when to remind."""
+
+    class Cadence(models.TextChoices):
+        ONCE = "once", "One-off"
+        WEEKLY = "weekly", "Weekly"
+        FORTNIGHTLY = "fortnightly", "Every 2 weeks"
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+
+    name = models.CharField(max_length=100)
+    template = models.ForeignKey(SurveyTemplate, on_delete=models.PROTECT, related_name="schedules")
+    teams = models.ManyToManyField(
+        Team, blank=True, related_name="schedules", help_text="These teams and everything below; none = everyone."
+    )
+    cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.MONTHLY)
+    first_opens_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    open_days = models.PositiveSmallIntegerField(default=7, validators=[MinValueValidator(1), MaxValueValidator(90)])
+    reminder_days = models.JSONField(
+        default=list, blank=True, validators=[validate_reminder_days], help_text="Days after opening, e.g. [2, 5]."
+    )
+    threshold = models.PositiveSmallIntegerField(
+        default=DEFAULT_THRESHOLD, validators=[MinValueValidator(MIN_THRESHOLD), MaxValueValidator(100)]
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(threshold__gte=MIN_THRESHOLD), name="schedule_threshold_at_least_3"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if any(day >= self.open_days for day in self.reminder_days or []):
+            raise ValidationError({"reminder_days": "Each reminder must fall before the survey closes."})
+
+
 class Cycle(models.Model):
     """One round of a survey for an audience: scheduled → open → closed → published."""
 
@@ -156,10 +216,16 @@ class Cycle(models.Model):
         PUBLISHED = "published", "Published"
 
     name = models.CharField(max_length=100)
+    schedule = models.ForeignKey(CycleSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="cycles")
     template = models.ForeignKey(SurveyTemplate, on_delete=models.PROTECT, related_name="cycles")
     teams = models.ManyToManyField(
-        Team, related_name="cycles", help_text="The audience: these teams and every team below them."
+        Team,
+        blank=True,
+        related_name="cycles",
+        help_text="The audience: these teams and every team below them; none = everyone.",
     )
+    reminder_days = models.JSONField(default=list, blank=True, validators=[validate_reminder_days])
+    reminders_done = models.JSONField(default=list, blank=True, editable=False)
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
@@ -175,10 +241,26 @@ class Cycle(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(threshold__gte=MIN_THRESHOLD), name="cycle_threshold_at_least_3"),
             models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="cycle_closes_after_it_opens"),
+            models.UniqueConstraint(fields=["schedule", "opens_at"], name="cycle_one_per_schedule_opening"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CycleQuestion(models.Model):
+    """The questions a cycle asks, frozen when it opens, so later template edits never change past cycles."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="questions_asked")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "position"], name="cycle_question_position_unique"),
+            models.UniqueConstraint(fields=["cycle", "question"], name="cycle_question_unique"),
+        ]
 
 
 class CycleTeam(models.Model):
@@ -225,6 +307,14 @@ class InvitationToken(models.Model):
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
+    # Which reminder (days after opening) carried this token; null for the invitation itself. One token per
+    # reminder per invitation makes a retried reminder job skip people it already reached.
+    reminder = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "reminder"], name="invitation_token_one_per_reminder"),
+        ]
 
 
 class SpentToken(models.Model):

@@ -71,9 +71,19 @@ def team_ancestor_ids(team_id: int, *, parents: dict[int, int | None]) -> list[i
 
 
 def cycle_questions(*, cycle: Cycle) -> list[Question]:
-    """Return the cycle's questions in the order respondents see them."""
+    """Return the cycle's questions in the order respondents see them: frozen at opening, else its template's."""
+    frozen = list(
+        Question.objects.filter(cyclequestion__cycle=cycle)
+        .select_related("dimension")
+        .order_by("cyclequestion__position")
+    )
+    return frozen or template_questions(template_id=cycle.template_id)
+
+
+def template_questions(*, template_id: int) -> list[Question]:
+    """Return a template's questions in order."""
     return list(
-        Question.objects.filter(templatequestion__template_id=cycle.template_id)
+        Question.objects.filter(templatequestion__template_id=template_id)
         .select_related("dimension")
         .order_by("templatequestion__position")
     )

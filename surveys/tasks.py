@@ -36,3 +36,14 @@ def invitations_send_task(self, cycle_id: int) -> int:
     if sent and remaining:
         invitations_send_task.delay(cycle_id)
     return remaining
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+def reminders_send_task(self, cycle_id: int, day: int) -> int:
+    """Send one batch of a cycle's reminder to people who have not answered; queue the next batch."""
+    sent, remaining = services.reminders_send_batch(
+        cycle_id=cycle_id, day=day, batch_size=settings.ALIGN_INVITATION_BATCH_SIZE
+    )
+    if sent and remaining:
+        reminders_send_task.delay(cycle_id, day)
+    return remaining

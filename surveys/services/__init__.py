@@ -1,16 +1,48 @@
 """Writes and workflows of the collecting side (HackSoftware style: every write goes through a service)."""
 
 from .answering import response_submit
-from .cycles import cycle_close, cycle_open, cycles_advance
-from .invitations import invitation_link_issue, invitation_send, invitations_enqueue, invitations_send_batch
+from .cycles import (
+    cycle_close,
+    cycle_close_now,
+    cycle_extend,
+    cycle_open,
+    cycle_open_now,
+    cycle_publish,
+    cycles_advance,
+)
+from .instruments import dimension_create, question_create, question_update, template_save
+from .invitations import (
+    invitation_link_issue,
+    invitation_remind,
+    invitation_send,
+    invitations_enqueue,
+    invitations_send_batch,
+    reminders_enqueue,
+    reminders_send_batch,
+)
+from .schedules import schedule_plan, schedule_save, schedules_plan
 
 __all__ = [
     "cycle_close",
+    "cycle_close_now",
+    "cycle_extend",
     "cycle_open",
+    "cycle_open_now",
+    "cycle_publish",
     "cycles_advance",
+    "dimension_create",
     "invitation_link_issue",
+    "invitation_remind",
     "invitation_send",
     "invitations_enqueue",
     "invitations_send_batch",
+    "question_create",
+    "question_update",
+    "reminders_enqueue",
+    "reminders_send_batch",
     "response_submit",
+    "schedule_plan",
+    "schedule_save",
+    "schedules_plan",
+    "template_save",
 ]

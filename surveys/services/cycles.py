@@ -1,14 +1,16 @@
 """Cycle workflow: open, close and the beat tick that drives both."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .. import selectors
-from ..models import Cycle, CycleTeam, Invitation, InvitationToken, Person, Team
-from .invitations import invitations_enqueue
+from ..models import Cycle, CycleQuestion, CycleTeam, Invitation, InvitationToken, Person, Team
+from .invitations import invitations_enqueue, reminders_enqueue
+from .schedules import schedules_plan
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,14 @@ def cycle_open(*, cycle_id: int) -> bool:
         ],
         batch_size=1000,
     )
-    audience = selectors.team_subtree_ids(cycle.teams.values_list("id", flat=True))
+    CycleQuestion.objects.bulk_create(
+        [
+            CycleQuestion(cycle=cycle, question=question, position=position)
+            for position, question in enumerate(selectors.template_questions(template_id=cycle.template_id), 1)
+        ]
+    )
+    roots = list(cycle.teams.values_list("id", flat=True))
+    audience = selectors.team_subtree_ids(roots) if roots else set(Team.objects.values_list("id", flat=True))
     people = Person.objects.filter(is_active=True, team_id__in=audience).values_list("id", "team_id")
     Invitation.objects.bulk_create(
         [Invitation(cycle=cycle, person_id=person_id, team_id=team_id) for person_id, team_id in people],
@@ -59,11 +68,18 @@ def cycle_close(*, cycle_id: int) -> bool:
 
 
 def cycles_advance(*, now: datetime | None = None) -> dict[str, int]:
-    """Open every due cycle, close every cycle past its deadline, resume unfinished invitation sending.
+    """Do everything that is due: plan schedules, open, remind, close, and resume interrupted sending.
 
-    Safe to run at any time and any number of times: each step is a conditional update.
+    Safe to run at any time and any number of times: each step is a conditional update or a unique insert.
     """
     now = now or timezone.now()
+    missed = Cycle.objects.filter(state=Cycle.State.SCHEDULED, closes_at__lte=now)
+    for cycle in missed:
+        # Its whole window passed while nothing ran (e.g. the scheduler was down): it never opened, so nobody
+        # was invited; drop it and let its schedule plan the next one.
+        logger.warning("Cycle %s missed its whole window and was dropped", cycle.id)
+    missed.delete()
+    schedules_plan(now=now)
     due = Cycle.objects.filter(state=Cycle.State.SCHEDULED, opens_at__lte=now, closes_at__gt=now)
     opened = sum(cycle_open(cycle_id=cycle_id) for cycle_id in due.values_list("id", flat=True))
     past = Cycle.objects.filter(state=Cycle.State.OPEN, closes_at__lte=now)
@@ -78,4 +94,56 @@ def cycles_advance(*, now: datetime | None = None) -> dict[str, int]:
     for cycle_id in unsent:
         invitations_enqueue(cycle_id=cycle_id)
         resumed += 1
-    return {"opened": opened, "closed": closed, "resumed": resumed}
+    reminders = 0
+    for cycle in Cycle.objects.filter(state=Cycle.State.OPEN, closes_at__gt=now):
+        for day in cycle.reminder_days:
+            if day not in cycle.reminders_done and cycle.opens_at + timedelta(days=day) <= now:
+                reminders_enqueue(cycle_id=cycle.id, day=day)
+                reminders += 1
+    return {"opened": opened, "closed": closed, "resumed": resumed, "reminders": reminders}
+
+
+@transaction.atomic
+def cycle_open_now(*, cycle_id: int) -> Cycle:
+    """Open a scheduled cycle immediately instead of at its planned time."""
+    cycle = Cycle.objects.select_for_update().get(id=cycle_id)
+    if cycle.state != Cycle.State.SCHEDULED:
+        raise ValidationError(f"Only a scheduled cycle can be opened; this one is {cycle.get_state_display().lower()}.")
+    now = timezone.now()
+    if cycle.closes_at <= now:
+        raise ValidationError("Its closing time has passed; extend it first.")
+    Cycle.objects.filter(id=cycle_id).update(opens_at=now)
+    cycle_open(cycle_id=cycle_id)
+    return Cycle.objects.get(id=cycle_id)
+
+
+@transaction.atomic
+def cycle_extend(*, cycle_id: int, closes_at: datetime) -> Cycle:
+    """Move a scheduled or open cycle's closing time later (never earlier: use close now for that)."""
+    cycle = Cycle.objects.select_for_update().get(id=cycle_id)
+    if cycle.state not in (Cycle.State.SCHEDULED, Cycle.State.OPEN):
+        raise ValidationError("Only a scheduled or open cycle can be extended.")
+    if closes_at <= max(cycle.closes_at, timezone.now()):
+        raise ValidationError({"closes_at": ["Choose a time after the current closing time and in the future."]})
+    cycle.closes_at = closes_at
+    cycle.save(update_fields=["closes_at"])
+    return cycle
+
+
+@transaction.atomic
+def cycle_close_now(*, cycle_id: int) -> Cycle:
+    """Close an open cycle before its planned time."""
+    cycle = Cycle.objects.select_for_update().get(id=cycle_id)
+    if cycle.state != Cycle.State.OPEN:
+        raise ValidationError("Only an open cycle can be closed.")
+    Cycle.objects.filter(id=cycle_id).update(closes_at=timezone.now())
+    cycle_close(cycle_id=cycle_id)
+    return Cycle.objects.get(id=cycle_id)
+
+
+@transaction.atomic
+def cycle_publish(*, cycle_id: int) -> Cycle:
+    """Make a closed cycle's results visible to the teams that took part."""
+    if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.CLOSED).update(state=Cycle.State.PUBLISHED):
+        raise ValidationError("Only a closed cycle can be published.")
+    return Cycle.objects.get(id=cycle_id)

@@ -15,6 +15,13 @@ def invitations_enqueue(*, cycle_id: int) -> None:
     transaction.on_commit(lambda: invitations_send_task.delay(cycle_id))
 
 
+def reminders_enqueue(*, cycle_id: int, day: int) -> None:
+    """Queue the cycle's reminder for `day` days after opening once the current transaction commits."""
+    from ..tasks import reminders_send_task
+
+    transaction.on_commit(lambda: reminders_send_task.delay(cycle_id, day))
+
+
 def invitation_send(*, invitation_id: int) -> bool:
     """Give the invitation a token and email it, exactly once.
 
@@ -64,3 +71,45 @@ def invitation_link_issue(*, invitation_id: int) -> str:
     if invitation.sent_at is None:
         Invitation.objects.filter(id=invitation.id, sent_at__isnull=True).update(sent_at=timezone.now())
     return token
+
+
+def invitation_remind(*, invitation_id: int, day: int) -> bool:
+    """Email an unanswered invitation its reminder for `day`, with a fresh token; at most once per reminder.
+
+    Whether the person has answered is read from their live tokens, locked in the order response_submit
+    locks them: an answer committed first leaves none (no reminder), an answer committed later deletes the
+    reminder's token too.
+    """
+    with transaction.atomic():
+        live = list(InvitationToken.objects.select_for_update().filter(invitation_id=invitation_id).order_by("id"))
+        if not live or any(row.reminder == day for row in live):
+            return False
+        invitation = Invitation.objects.select_related("cycle", "person").get(id=invitation_id)
+        if invitation.cycle.state != Cycle.State.OPEN:
+            return False
+        token, hashed = token_new()
+        InvitationToken.objects.create(invitation=invitation, token_hash=hashed, reminder=day)
+        emails.reminder_email_send(invitation=invitation, token=token)
+    return True
+
+
+def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[int, int]:
+    """Remind up to batch_size people who have not answered; return (sent now, still to remind).
+
+    When nobody is left, the reminder is recorded as done on the cycle so the tick stops queueing it.
+    """
+    pending = (
+        Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, tokens__isnull=False)
+        .exclude(tokens__reminder=day)
+        .distinct()
+    )
+    batch = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
+    sent = sum(invitation_remind(invitation_id=invitation_id, day=day) for invitation_id in batch)
+    remaining = pending.count()
+    if not remaining:
+        with transaction.atomic():
+            cycle = Cycle.objects.select_for_update().get(id=cycle_id)
+            if day not in cycle.reminders_done:
+                cycle.reminders_done = sorted([*cycle.reminders_done, day])
+                cycle.save(update_fields=["reminders_done"])
+    return sent, remaining

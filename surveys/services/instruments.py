@@ -1,0 +1,128 @@
+"""The question bank and survey templates: creating, versioning and ordering questions."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+
+from ..models import CycleQuestion, Dimension, Question, SurveyTemplate, TemplateQuestion
+
+# Changing any of these changes what an answer means, so a question already asked gets a new version.
+MEANING_FIELDS = ("text", "reverse_scored", "scale_points")
+
+
+@transaction.atomic
+def dimension_create(*, name: str, description: str = "") -> Dimension:
+    """Create a custom (unvalidated) dimension with a unique key made from its name."""
+    base = slugify(name)[:40] or "dimension"
+    key, n = base, 1
+    while Dimension.objects.filter(key=key).exists():
+        n += 1
+        key = f"{base}-{n}"
+    return Dimension.objects.create(key=key, name=name, description=description, validated=False)
+
+
+@transaction.atomic
+def question_create(
+    *,
+    dimension: Dimension,
+    text: str,
+    kind: str = Question.Kind.LIKERT,
+    scale_points: int = 5,
+    reverse_scored: bool = False,
+    required: bool = True,
+) -> Question:
+    """Add a custom question to the bank."""
+    if kind != Question.Kind.LIKERT:
+        scale_points, reverse_scored = (11 if kind == Question.Kind.ENPS else 5), False
+    n = Question.objects.filter(key__startswith=f"{dimension.key}-custom-").count() + 1
+    question = Question(
+        key=f"{dimension.key}-custom-{n}"[:50],
+        dimension=dimension,
+        kind=kind,
+        text=text,
+        scale_points=scale_points,
+        reverse_scored=reverse_scored,
+        required=required,
+    )
+    question.full_clean()
+    question.save()
+    return question
+
+
+def _has_been_asked(question: Question) -> bool:
+    return question.answers.exists() or CycleQuestion.objects.filter(question=question).exists()
+
+
+@transaction.atomic
+def question_update(*, question_id: int, **changes) -> Question:
+    """Change a question; return the question that templates now use.
+
+    A validated item, or one any cycle has already asked, is never edited in place when its meaning changes
+    (text, reverse scoring, scale): a new version replaces it in every template and the old version is retired,
+    so past cycles keep the wording they asked and trends compare like with like.
+    """
+    question = Question.objects.select_for_update().get(id=question_id)
+    if question.retired:
+        raise ValidationError("This question has been replaced by a newer version; edit that one instead.")
+    unknown = set(changes) - {*MEANING_FIELDS, "required"}
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    meaning_changes = any(getattr(question, f) != changes[f] for f in MEANING_FIELDS if f in changes)
+    if meaning_changes and (question.validated or _has_been_asked(question)):
+        latest = Question.objects.filter(key=question.key).aggregate(v=Max("version"))["v"]
+        successor = Question(
+            key=question.key,
+            version=latest + 1,
+            dimension=question.dimension,
+            kind=question.kind,
+            text=question.text,
+            scale_points=question.scale_points,
+            reverse_scored=question.reverse_scored,
+            required=question.required,
+            validated=False,  # new wording is ours, whoever wrote the original
+        )
+        for field, value in changes.items():
+            setattr(successor, field, value)
+        successor.full_clean()
+        successor.save()
+        Question.objects.filter(id=question.id).update(retired=True)
+        TemplateQuestion.objects.filter(question=question).update(question=successor)
+        return successor
+    for field, value in changes.items():
+        setattr(question, field, value)
+    question.full_clean()
+    question.save()
+    return question
+
+
+@transaction.atomic
+def template_save(
+    *, name: str, question_ids: list[int], description: str = "", template_id: int | None = None
+) -> SurveyTemplate:
+    """Create or update a template with the given questions in the given order."""
+    if not question_ids:
+        raise ValidationError({"questions": ["Choose at least one question."]})
+    if len(set(question_ids)) != len(question_ids):
+        raise ValidationError({"questions": ["Each question can appear only once."]})
+    questions = Question.objects.in_bulk(question_ids)
+    if len(questions) != len(question_ids):
+        raise ValidationError({"questions": ["One of the chosen questions does not exist."]})
+    if any(q.retired for q in questions.values()):
+        raise ValidationError({"questions": ["A retired question version cannot be added; use the current one."]})
+    if template_id is None:
+        base = slugify(name)[:40] or "template"
+        slug, n = base, 1
+        while SurveyTemplate.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        template = SurveyTemplate.objects.create(slug=slug, name=name, description=description)
+    else:
+        template = SurveyTemplate.objects.select_for_update().get(id=template_id)
+        template.name, template.description = name, description
+        template.save(update_fields=["name", "description"])
+        template.items.all().delete()
+    TemplateQuestion.objects.bulk_create(
+        [TemplateQuestion(template=template, question_id=qid, position=i) for i, qid in enumerate(question_ids, 1)]
+    )
+    return template

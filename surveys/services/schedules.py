@@ -1,0 +1,90 @@
+"""Recurring schedules: keeping the next cycle of each schedule waiting."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import cadence
+from ..models import Cycle, CycleSchedule, SurveyTemplate, Team
+
+SCHEDULE_FIELDS = (
+    "name",
+    "template",
+    "cadence",
+    "first_opens_at",
+    "time_zone",
+    "open_days",
+    "reminder_days",
+    "threshold",
+    "active",
+)
+
+
+@transaction.atomic
+def schedule_save(
+    *, schedule_id: int | None = None, teams: list[Team], template: SurveyTemplate, **fields
+) -> CycleSchedule:
+    """Create or change a schedule, then re-plan its waiting cycle so the change applies from the next one.
+
+    Cycles that already opened keep what they were opened with.
+    """
+    schedule = CycleSchedule() if schedule_id is None else CycleSchedule.objects.select_for_update().get(id=schedule_id)
+    schedule.template = template
+    for field, value in fields.items():
+        if field not in SCHEDULE_FIELDS:
+            raise ValidationError(f"{field} is not a schedule field")
+        setattr(schedule, field, value)
+    schedule.full_clean()
+    schedule.save()
+    schedule.teams.set(teams)
+    schedule.cycles.filter(state=Cycle.State.SCHEDULED).delete()
+    schedule_plan(schedule_id=schedule.id)
+    return schedule
+
+
+@transaction.atomic
+def schedule_plan(*, schedule_id: int, now: datetime | None = None) -> Cycle | None:
+    """Make sure an active schedule has its next cycle waiting in the scheduled state; return that cycle.
+
+    Idempotent: a schedule with a waiting cycle is left alone, and (schedule, opening) is unique.
+    """
+    now = now or timezone.now()
+    schedule = CycleSchedule.objects.select_for_update().get(id=schedule_id)
+    if not schedule.active:
+        return None
+    waiting = schedule.cycles.filter(state=Cycle.State.SCHEDULED).first()
+    if waiting is not None:
+        return waiting
+    latest = schedule.cycles.order_by("-opens_at").first()
+    window = timedelta(days=schedule.open_days)
+    opens = cadence.next_occurrence(
+        schedule.first_opens_at,
+        cadence=schedule.cadence,
+        time_zone=schedule.time_zone,
+        after=latest.opens_at if latest else schedule.first_opens_at - timedelta(microseconds=1),
+        not_closed_by=now,
+        window=window,
+    )
+    if opens is None:
+        return None
+    local_day = opens.astimezone(ZoneInfo(schedule.time_zone))
+    cycle = Cycle.objects.create(
+        name=f"{schedule.name} · {local_day:%d %b %Y}",
+        schedule=schedule,
+        template=schedule.template,
+        opens_at=opens,
+        closes_at=opens + window,
+        threshold=schedule.threshold,
+        reminder_days=schedule.reminder_days,
+    )
+    cycle.teams.set(schedule.teams.all())
+    return cycle
+
+
+def schedules_plan(*, now: datetime | None = None) -> int:
+    """Plan the next cycle of every active schedule; return how many schedules have one waiting."""
+    ids = CycleSchedule.objects.filter(active=True).values_list("id", flat=True)
+    return sum(schedule_plan(schedule_id=schedule_id, now=now) is not None for schedule_id in ids)
