@@ -202,7 +202,8 @@ class CycleSchedule(models.Model):
         return self.name
 
     def clean(self):
-        if any(day >= self.open_days for day in self.reminder_days or []):
+        days = self.reminder_days if isinstance(self.reminder_days, list) else []
+        if self.open_days and any(isinstance(day, int) and day >= self.open_days for day in days):
             raise ValidationError({"reminder_days": "Each reminder must fall before the survey closes."})
 
 

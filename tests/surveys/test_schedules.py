@@ -1,0 +1,180 @@
+"""Schedules drive cycles: planned ahead, opened on time, reminders only to non-responders, closed at the deadline."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from surveys import selectors, services
+from surveys.models import Cycle, CycleSchedule, Invitation, InvitationToken, Question
+from tests.factories import PersonFactory, TeamFactory, pulse_template
+
+pytestmark = pytest.mark.django_db
+
+MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def tick(django_capture_on_commit_callbacks, time_machine, at):
+    time_machine.move_to(at)
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.cycles_advance()
+
+
+def make_schedule(**overrides):
+    fields = {
+        "name": "Platform pulse",
+        "cadence": CycleSchedule.Cadence.WEEKLY,
+        "first_opens_at": MONDAY_9,
+        "time_zone": "UTC",
+        "open_days": 4,
+        "reminder_days": [2],
+        "threshold": 5,
+        "active": True,
+    }
+    fields.update(overrides)
+    teams = fields.pop("teams", [])
+    return services.schedule_save(teams=teams, template=pulse_template(), **fields)
+
+
+def answer(path_or_token, cycle):
+    token = path_or_token.rstrip("/").split("/")[-1]
+    answers = {
+        q.id: (8 if q.kind == Question.Kind.ENPS else 4)
+        for q in selectors.cycle_questions(cycle=cycle)
+        if q.kind != Question.Kind.COMMENT
+    }
+    services.response_submit(token=token, answers=answers, comments={})
+
+
+def test_a_schedule_keeps_its_next_cycle_waiting(time_machine):
+    time_machine.move_to(MONDAY_9 - timedelta(days=3))
+    schedule = make_schedule()
+    (waiting,) = Cycle.objects.filter(schedule=schedule)
+    assert (waiting.state, waiting.opens_at, waiting.closes_at) == ("scheduled", MONDAY_9, MONDAY_9 + timedelta(days=4))
+    assert waiting.reminder_days == [2] and waiting.threshold == 5
+    assert services.schedule_plan(schedule_id=schedule.id) == waiting  # idempotent
+
+
+def test_the_whole_weekly_flow_opens_reminds_only_non_responders_closes_and_plans_the_next(
+    time_machine, django_capture_on_commit_callbacks
+):
+    # given: Platform with six people and a weekly schedule
+    time_machine.move_to(MONDAY_9 - timedelta(days=1))
+    platform = TeamFactory(name="Platform")
+    PersonFactory.create_batch(6, team=platform)
+    schedule = make_schedule(teams=[platform])
+    cycle = Cycle.objects.get(schedule=schedule)
+
+    # when it is due: it opens and everybody is invited once
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(minutes=1))
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(minutes=2))
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.OPEN
+    invitations = {m.to[0]: re.search(r"/s/[\w-]+/", m.body).group(0) for m in mail.outbox}
+    assert len(invitations) == 6 and len(mail.outbox) == 6
+
+    # and four answer
+    answered = sorted(invitations)[:4]
+    for email in answered:
+        answer(invitations[email], cycle)
+    mail.outbox.clear()
+
+    # then the day-2 reminder reaches only the two who have not answered, once, with a link of its own
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=2, minutes=1))
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=2, minutes=2))
+    reminded = sorted(m.to[0] for m in mail.outbox)
+    assert reminded == sorted(set(invitations) - set(answered))
+    assert all("A reminder" in m.body for m in mail.outbox)
+    assert Cycle.objects.get(id=cycle.id).reminders_done == [2]
+    # both the original link and the reminder's work; answering with either spends both
+    email = reminded[0]
+    reminder_path = re.search(r"/s/[\w-]+/", mail.outbox[0].body).group(0)
+    assert selectors.invitation_redeemable(token=invitations[email].split("/")[2])
+    answer(reminder_path, cycle)
+    assert not InvitationToken.objects.filter(invitation__person__email=email).exists()
+
+    # and at the deadline it closes, its unused links die, and next week's cycle is waiting
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=4, minutes=1))
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.CLOSED
+    assert not InvitationToken.objects.filter(invitation__cycle=cycle).exists()
+    upcoming = Cycle.objects.get(schedule=schedule, state=Cycle.State.SCHEDULED)
+    assert upcoming.opens_at == MONDAY_9 + timedelta(weeks=1)
+
+
+def test_a_reminder_job_run_twice_or_concurrently_with_itself_reminds_each_person_once(
+    time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(MONDAY_9)
+    team = TeamFactory()
+    PersonFactory.create_batch(3, team=team)
+    schedule = make_schedule(teams=[team])
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(minutes=1))
+    cycle = Cycle.objects.get(schedule=schedule)
+    mail.outbox.clear()
+    time_machine.move_to(MONDAY_9 + timedelta(days=2, hours=1))
+    first = services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=2)
+    second = services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=10)
+    third = services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=10)
+    assert (first, second, third) == ((2, 1), (1, 0), (0, 0))
+    assert len(mail.outbox) == 3
+
+
+def test_a_cycle_whose_whole_window_was_missed_is_dropped_and_the_next_one_planned(
+    time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(MONDAY_9 - timedelta(days=1))
+    schedule = make_schedule()
+    # the scheduler was down for ten days
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=10))
+    cycles = list(Cycle.objects.filter(schedule=schedule).values_list("state", "opens_at"))
+    assert cycles == [("open", MONDAY_9 + timedelta(weeks=1))]
+
+
+def test_a_one_off_schedule_makes_one_cycle(time_machine, django_capture_on_commit_callbacks):
+    time_machine.move_to(MONDAY_9 - timedelta(days=1))
+    schedule = make_schedule(cadence=CycleSchedule.Cadence.ONCE)
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=1))
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=5))
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=30))
+    assert list(Cycle.objects.filter(schedule=schedule).values_list("state", flat=True)) == ["closed"]
+
+
+def test_changing_a_schedule_replans_the_waiting_cycle_but_not_opened_ones(
+    time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(MONDAY_9 - timedelta(days=1))
+    schedule = make_schedule()
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(minutes=1))
+    opened = Cycle.objects.get(schedule=schedule, state=Cycle.State.OPEN)
+    services.schedule_save(
+        schedule_id=schedule.id, teams=[], template=pulse_template(), threshold=7, open_days=4, name="Renamed"
+    )
+    assert Cycle.objects.get(id=opened.id).threshold == 5
+    assert Cycle.objects.get(schedule=schedule, state=Cycle.State.SCHEDULED).threshold == 7
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("threshold", 2),
+        ("reminder_days", [5]),
+        ("reminder_days", ["soon"]),
+        ("time_zone", "Mars/Olympus"),
+        ("open_days", 0),
+    ],
+)
+def test_a_bad_schedule_is_refused_with_a_field_error_and_nothing_saved(field, value):
+    with pytest.raises(ValidationError) as error:
+        make_schedule(**{field: value})
+    assert field in error.value.message_dict
+    assert not CycleSchedule.objects.exists() and not Cycle.objects.exists()
+
+
+def test_a_cycle_for_no_teams_invites_everyone(time_machine, django_capture_on_commit_callbacks):
+    time_machine.move_to(MONDAY_9 - timedelta(days=1))
+    PersonFactory.create_batch(2, team=TeamFactory())
+    PersonFactory.create_batch(3, team=TeamFactory())
+    make_schedule(teams=[])
+    tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(minutes=1))
+    assert Invitation.objects.count() == 5
