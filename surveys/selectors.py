@@ -44,6 +44,22 @@ def cycle_team_parents(*, cycle_id: int) -> dict[int, int | None]:
     return snapshot or team_parents()
 
 
+def team_paths() -> dict[str, int]:
+    """Return {"Engineering/Platform": team id, ...} for every team, in one query."""
+    teams = {
+        team_id: (name, parent_id) for team_id, name, parent_id in Team.objects.values_list("id", "name", "parent_id")
+    }
+    paths: dict[int, str] = {}
+
+    def path(team_id: int) -> str:
+        if team_id not in paths:
+            name, parent_id = teams[team_id]
+            paths[team_id] = name if parent_id is None else f"{path(parent_id)}/{name}"
+        return paths[team_id]
+
+    return {path(team_id): team_id for team_id in teams}
+
+
 def team_subtree_ids(root_ids: Iterable[int], *, parents: dict[int, int | None] | None = None) -> set[int]:
     """Return the given teams and every team below them."""
     parents = team_parents() if parents is None else parents

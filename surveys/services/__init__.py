@@ -20,9 +20,11 @@ from .invitations import (
     reminders_enqueue,
     reminders_send_batch,
 )
+from .organisation import ImportPlan, people_export, people_import, people_import_plan, person_save, team_save
 from .schedules import schedule_plan, schedule_save, schedules_plan
 
 __all__ = [
+    "ImportPlan",
     "cycle_close",
     "cycle_close_now",
     "cycle_extend",
@@ -36,6 +38,10 @@ __all__ = [
     "invitation_send",
     "invitations_enqueue",
     "invitations_send_batch",
+    "people_export",
+    "people_import",
+    "people_import_plan",
+    "person_save",
     "question_create",
     "question_update",
     "reminders_enqueue",
@@ -44,5 +50,6 @@ __all__ = [
     "schedule_plan",
     "schedule_save",
     "schedules_plan",
+    "team_save",
     "template_save",
 ]

@@ -1,0 +1,95 @@
+"""Reading and writing the people CSV (email, name, team, role, manager). Pure: text and dicts in and out."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+COLUMNS = ["email", "name", "team", "role", "manager"]
+ROLES = {"admin", "leader", "manager", "member"}
+YES = {"yes", "y", "true", "1", "x"}
+NO = {"no", "n", "false", "0", ""}
+MAX_ROWS = 20_000
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class PersonRow:
+    line: int
+    email: str
+    name: str
+    team_path: str
+    role: str
+    manages_team: bool
+    team_id: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list[str]]:
+    """Return the rows with their own errors, and errors about the file as a whole.
+
+    team_ids maps a team path ("Engineering/Platform", case-insensitive) to a team id.
+    """
+    lookup = {path.casefold(): team_id for path, team_id in team_ids.items()}
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [column for column in COLUMNS if column not in header]
+    if missing:
+        return [], [f"The header row must name the columns {', '.join(COLUMNS)}; missing: {', '.join(missing)}."]
+    reader.fieldnames = header
+    rows: list[PersonRow] = []
+    for number, record in enumerate(reader, start=2):
+        if len(rows) >= MAX_ROWS:
+            return rows, [f"The file has more than {MAX_ROWS:,} people; split it."]
+        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
+            continue  # blank line
+        values = {column: (record.get(column) or "").strip() for column in COLUMNS}
+        row = PersonRow(
+            line=number,
+            email=values["email"].lower(),
+            name=values["name"],
+            team_path="/".join(part.strip() for part in values["team"].split("/")),
+            role=values["role"].lower() or "member",
+            manages_team=values["manager"].lower() in YES,
+        )
+        try:
+            validate_email(row.email)
+        except ValidationError:
+            row.errors.append(f"“{values['email']}” is not an email address.")
+        if not row.name:
+            row.errors.append("The name is empty.")
+        row.team_id = lookup.get(row.team_path.casefold())
+        if row.team_id is None:
+            row.errors.append(f"There is no team “{values['team']}” (use a path such as Engineering/Platform).")
+        if row.role not in ROLES:
+            row.errors.append(f"“{values['role']}” is not a role: use admin, leader, manager or member.")
+        if values["manager"].lower() not in YES | NO:
+            row.errors.append(f"“{values['manager']}” in the manager column must be yes or no.")
+        rows.append(row)
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.email in first_line:
+            row.errors.append(f"{row.email} already appears on line {first_line[row.email]}.")
+        else:
+            first_line[row.email] = row.line
+    if not rows:
+        return rows, ["The file has no people in it."]
+    return rows, []
+
+
+def safe_cell(value: str) -> str:
+    """Return value so that a spreadsheet shows it as text, never runs it as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def write(rows: list[dict[str, str]]) -> str:
+    """Return CSV text with the people columns; every cell neutralised against formula injection."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({column: safe_cell(str(row.get(column, ""))) for column in COLUMNS})
+    return out.getvalue()
