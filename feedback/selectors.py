@@ -6,10 +6,10 @@ Every figure leaves through `team_report`, which applies the disclosure rules of
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from surveys.models import Cycle, Dimension, Person, Question, Team
-from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_ids
+from surveys.models import Cycle, Dimension, Invitation, Person, Question, Response, Team
+from surveys.selectors import cycle_questions, cycle_team_parents, team_ancestor_ids, team_subtree_ids
 
 from .disclosure import hidden_groups
 from .models import GroupScore
@@ -112,3 +112,55 @@ def team_report(*, team: Team) -> list[CycleReport]:
                 )
         reports.append(CycleReport(cycle=cycle, cells=cells))
     return reports
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    team_id: int
+    name: str
+    depth: int
+    shown: bool
+    invited: int | None = None
+    answered: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.answered / self.invited if self.shown and self.invited else None
+
+
+def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
+    """Return invited and answered counts per group, shown only where disclosure control allows.
+
+    Groups are the cycle's teams with everyone below them, as of its opening. A group is shown only with at
+    least the threshold of invitees, and no smaller group can be worked out by subtraction. Counts only:
+    never who has or has not answered.
+    """
+    parents = cycle_team_parents(cycle_id=cycle.id)
+    names = dict(cycle.tree.values_list("team_id", "name")) or dict(Team.objects.values_list("id", "name"))
+    invited: dict[int, int] = defaultdict(int)
+    answered: dict[int, int] = defaultdict(int)
+    by_team = Invitation.objects.filter(cycle=cycle).values("team_id").annotate(n=Count("id"))
+    for row in by_team:
+        for group in team_ancestor_ids(row["team_id"], parents=parents):
+            invited[group] += row["n"]
+    for row in Response.objects.filter(cycle=cycle).values("team_id").annotate(n=Count("id")):
+        for group in team_ancestor_ids(row["team_id"], parents=parents):
+            answered[group] += row["n"]
+    hidden = hidden_groups(dict(invited), parents, cycle.threshold)
+    order: list[tuple[int, int]] = []
+
+    def walk(team_id: int, depth: int) -> None:
+        order.append((team_id, depth))
+        for child in sorted((t for t, p in parents.items() if p == team_id and t in invited), key=names.get):
+            walk(child, depth + 1)
+
+    for root in sorted((t for t in invited if parents.get(t) is None or parents.get(t) not in invited), key=names.get):
+        walk(root, 0)
+    return [
+        ParticipationRow(team_id=t, name=names.get(t, "?"), depth=d, shown=False)
+        if t in hidden
+        else ParticipationRow(
+            team_id=t, name=names.get(t, "?"), depth=d, shown=True, invited=invited[t], answered=answered[t]
+        )
+        for t, d in order
+    ]

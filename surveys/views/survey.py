@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors, services
-from .forms import SurveyForm
+from .. import selectors, services
+from ..forms import SurveyForm
 
 # The token moves from the link into this signed, HttpOnly cookie, scoped to the survey pages. It is the
 # respondent's own credential, so it stays on their device: nothing server-side ties a browser to it.

@@ -1,0 +1,167 @@
+"""Forms of the admin pages. They parse and check input; the services decide and write."""
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors on their fields, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    parent = forms.ModelChoiceField(
+        Team.objects.all(), required=False, empty_label="(top level: a department)", label="Inside"
+    )
+
+
+class PersonForm(forms.Form):
+    email = forms.EmailField()
+    name = forms.CharField(max_length=200)
+    team = forms.ModelChoiceField(Team.objects.all())
+    role = forms.ChoiceField(choices=Person.Role.choices)
+    managed_teams = forms.ModelMultipleChoiceField(
+        Team.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Managers see these teams; leaders see these teams and everything below them.",
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="Active (invited to surveys)")
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file", help_text="Columns: email, name, team (a path such as Engineering/Platform), role, manager."
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from None
+
+
+class DimensionForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+SCALE_CHOICES = [(5, "5-point agreement"), (7, "7-point agreement")]
+
+
+class QuestionForm(forms.Form):
+    dimension = forms.ModelChoiceField(Dimension.objects.all())
+    kind = forms.ChoiceField(choices=Question.Kind.choices, initial=Question.Kind.LIKERT)
+    text = forms.CharField(max_length=300)
+    scale_points = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int, initial=5)
+    reverse_scored = forms.BooleanField(required=False, help_text="Agreeing means a worse score.")
+    required = forms.BooleanField(required=False, initial=True)
+
+
+class QuestionEditForm(forms.Form):
+    text = forms.CharField(max_length=300)
+    scale_points = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int)
+    reverse_scored = forms.BooleanField(required=False)
+    required = forms.BooleanField(required=False)
+
+
+class TemplateForm(forms.Form):
+    """Name, description, and for every current question: include it? at which position?"""
+
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, questions: list[Question], chosen: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            position = chosen.index(question.id) + 1 if question.id in chosen else None
+            self.fields[f"include_{question.id}"] = forms.BooleanField(
+                required=False, initial=position is not None, label=question.text
+            )
+            self.fields[f"position_{question.id}"] = forms.IntegerField(
+                required=False, min_value=1, initial=position, label="Position"
+            )
+
+    def rows(self):
+        return [(q, self[f"include_{q.id}"], self[f"position_{q.id}"]) for q in self.questions]
+
+    def question_ids(self) -> list[int]:
+        """Return the chosen questions ordered by position, then by their order on the page."""
+        chosen = [
+            (self.cleaned_data.get(f"position_{q.id}") or 10_000, index, q.id)
+            for index, q in enumerate(self.questions)
+            if self.cleaned_data.get(f"include_{q.id}")
+        ]
+        return [question_id for *_, question_id in sorted(chosen)]
+
+
+def parse_days(value: str) -> list[int]:
+    days = []
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) < 1:
+            raise ValidationError(f"“{part}” is not a whole number of days (at least 1).")
+        days.append(int(part))
+    return sorted(set(days))
+
+
+class ScheduleForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    template = forms.ModelChoiceField(SurveyTemplate.objects.all())
+    teams = forms.ModelMultipleChoiceField(
+        Team.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="These teams and everything below them. Choose none for the whole organisation.",
+    )
+    cadence = forms.ChoiceField(choices=CycleSchedule.Cadence.choices)
+    first_opens_at = forms.DateTimeField(
+        widget=DATETIME_WIDGET, label="First opens at", help_text="Local time in the time zone below."
+    )
+    time_zone = forms.ChoiceField(choices=[(name, name) for name in sorted(available_timezones())], initial="UTC")
+    open_days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Open for (days)")
+    reminder_days = forms.CharField(
+        required=False, initial="3", label="Remind after (days)", help_text="Days after opening, e.g. 2, 5."
+    )
+    threshold = forms.IntegerField(
+        min_value=MIN_THRESHOLD,
+        max_value=100,
+        initial=5,
+        label="Reporting threshold",
+        help_text=f"Fewest respondents before anything about a group is shown (at least {MIN_THRESHOLD}).",
+    )
+    active = forms.BooleanField(required=False, initial=True)
+
+    def clean_reminder_days(self) -> list[int]:
+        return parse_days(self.cleaned_data["reminder_days"])
+
+    def clean(self):
+        data = super().clean()
+        # The browser sends wall-clock time; read it in the schedule's own time zone, not the server's.
+        if data.get("first_opens_at") and data.get("time_zone"):
+            wall = timezone.make_naive(data["first_opens_at"])
+            data["first_opens_at"] = wall.replace(tzinfo=ZoneInfo(data["time_zone"]))
+        return data
+
+
+class ExtendForm(forms.Form):
+    closes_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="New closing time")

@@ -1,0 +1,102 @@
+"""Admin pages for the question bank and survey templates, with a preview as respondents see it."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import selectors, services
+from ..access import admin_required
+from ..admin_forms import DimensionForm, QuestionEditForm, QuestionForm, TemplateForm, apply_errors
+from ..forms import SurveyForm
+from ..models import Dimension, Question, SurveyTemplate
+from .organisation import _form_page
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def questions(request):
+    question_form = QuestionForm(request.POST if "add_question" in request.POST else None, prefix="q")
+    dimension_form = DimensionForm(request.POST if "add_dimension" in request.POST else None, prefix="d")
+    for form, service in ((question_form, services.question_create), (dimension_form, services.dimension_create)):
+        if form.is_bound and form.is_valid():
+            try:
+                service(**form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Added.")
+                return redirect("surveys:manage_questions")
+    dimensions = Dimension.objects.prefetch_related("questions").order_by("name")
+    bank = [(d, [q for q in d.questions.all() if not q.retired]) for d in dimensions]
+    context = {"bank": bank, "question_form": question_form, "dimension_form": dimension_form}
+    failed = question_form.errors or dimension_form.errors
+    return render(request, "surveys/manage/questions.html", context, status=400 if failed else 200)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request, question_id: int):
+    question = get_object_or_404(Question, id=question_id, retired=False)
+    initial = {f: getattr(question, f) for f in ("text", "scale_points", "reverse_scored", "required")}
+    form = QuestionEditForm(request.POST or None, initial=initial)
+    if question.kind != Question.Kind.LIKERT:
+        del form.fields["scale_points"], form.fields["reverse_scored"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.question_update(question_id=question.id, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            note = f" as version {saved.version}" if saved.id != question.id else ""
+            messages.success(request, f"Saved{note}.")
+            return redirect("surveys:manage_questions")
+    intro = (
+        "This item comes from a validated instrument: changing its wording or scale saves a new version, and past "
+        "cycles keep the original."
+        if question.validated
+        else "If a cycle has already asked this question, changing its wording or scale saves a new version."
+    )
+    return _form_page(request, form, title="Edit question", submit="Save question", intro=intro)
+
+
+@admin_required
+@require_GET
+def templates(request):
+    return render(request, "surveys/manage/templates.html", {"templates": SurveyTemplate.objects.order_by("name")})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, template_id: int | None = None):
+    template = get_object_or_404(SurveyTemplate, id=template_id) if template_id else None
+    chosen = [q.id for q in selectors.template_questions(template_id=template.id)] if template else []
+    bank = list(Question.objects.filter(retired=False).select_related("dimension").order_by("dimension__name", "key"))
+    initial = {"name": template.name, "description": template.description} if template else {}
+    form = TemplateForm(request.POST or None, initial=initial, questions=bank, chosen=chosen)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.template_save(
+                template_id=template.id if template else None,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                question_ids=form.question_ids(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Saved. Cycles already open keep the questions they opened with.")
+            return redirect("surveys:manage_template_preview", template_id=saved.id)
+    status = 400 if form.errors else 200
+    return render(request, "surveys/manage/template_form.html", {"form": form, "template": template}, status=status)
+
+
+@admin_required
+@require_GET
+def template_preview(request, template_id: int):
+    """Render the survey page exactly as respondents will see it, with submitting switched off."""
+    template = get_object_or_404(SurveyTemplate, id=template_id)
+    questions = selectors.template_questions(template_id=template.id)
+    preview_cycle = {"name": template.name, "threshold": 5, "closes_at": None}
+    context = {"form": SurveyForm(questions=questions), "cycle": preview_cycle, "preview": True, "template": template}
+    return render(request, "surveys/answer.html", context)

@@ -1,0 +1,134 @@
+"""Admin pages for the organisation: teams, people, CSV import and export."""
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import selectors, services
+from ..access import admin_required
+from ..admin_forms import PeopleImportForm, PersonForm, TeamForm, apply_errors
+from ..models import Person, Team
+
+IMPORT_SALT = "align.people-import"
+IMPORT_MAX_AGE = 3600
+
+
+def _form_page(request, form, *, title, submit, intro="", multipart=False, status=None):
+    context = {"form": form, "title": title, "submit": submit, "intro": intro, "multipart": multipart}
+    return render(request, "surveys/manage/form.html", context, status=status or (400 if form.errors else 200))
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def teams(request):
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_save(**form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Added {form.cleaned_data['name']}.")
+            return redirect("surveys:manage_teams")
+    paths = sorted(selectors.team_paths().items(), key=lambda item: item[0].casefold())
+    rows = [{"id": team_id, "path": path, "depth": path.count("/")} for path, team_id in paths]
+    return render(
+        request, "surveys/manage/teams.html", {"rows": rows, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def team_edit(request, team_id: int):
+    team = get_object_or_404(Team, id=team_id)
+    form = TeamForm(request.POST or None, initial={"name": team.name, "parent": team.parent})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_save(team_id=team.id, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Saved. Past cycles keep the tree they opened with.")
+            return redirect("surveys:manage_teams")
+    intro = "Renaming or moving a team changes future cycles only; past results stay as they were."
+    return _form_page(request, form, title=f"Edit {team.name}", submit="Save team", intro=intro)
+
+
+@admin_required
+@require_GET
+def people(request):
+    listing = Person.objects.select_related("team").order_by("-is_active", "name")
+    paths = {team_id: path for path, team_id in selectors.team_paths().items()}
+    rows = [(person, paths.get(person.team_id, "")) for person in listing]
+    return render(request, "surveys/manage/people.html", {"rows": rows})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, person_id: int | None = None):
+    person = get_object_or_404(Person, id=person_id) if person_id else None
+    initial = {"role": Person.Role.MEMBER, "is_active": True}
+    if person:
+        initial = {
+            "email": person.email,
+            "name": person.name,
+            "team": person.team,
+            "role": person.role,
+            "managed_teams": list(person.managed_teams.all()),
+            "is_active": person.is_active,
+        }
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_save(person_id=person.id if person else None, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Saved {form.cleaned_data['name']}.")
+            return redirect("surveys:manage_people")
+    title = f"Edit {person.name}" if person else "Add a person"
+    return _form_page(request, form, title=title, submit="Save person")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def people_import(request):
+    """Upload → preview (errors per row, who would be deactivated) → confirm. Nothing changes before confirm."""
+    if request.method == "POST" and "confirm" in request.POST:
+        try:
+            text = signing.loads(request.POST["confirm"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+        except signing.BadSignature:
+            messages.error(request, "That preview has expired or was altered; please upload the file again.")
+            return redirect("surveys:manage_people_import")
+        try:
+            plan = services.people_import(csv_text=text)
+        except ValidationError:
+            messages.error(request, "The file no longer validates (the teams may have changed); nothing was imported.")
+            return redirect("surveys:manage_people_import")
+        messages.success(
+            request,
+            f"Imported: {len(plan.created)} added, {len(plan.updated)} updated, {len(plan.deactivated)} deactivated.",
+        )
+        return redirect("surveys:manage_people")
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["file"]
+        plan = services.people_import_plan(csv_text=text)
+        context = {"plan": plan, "confirm": signing.dumps(text, salt=IMPORT_SALT, compress=True)}
+        return render(request, "surveys/manage/people_import.html", context, status=200 if plan.valid else 400)
+    intro = (
+        "Upload everyone who should be invited. You will see a preview first; people missing from the file are "
+        "deactivated, and the preview lists them before anything changes."
+    )
+    return _form_page(request, form, title="Import people", submit="Preview import", intro=intro, multipart=True)
+
+
+@admin_required
+@require_GET
+def people_export(request):
+    response = HttpResponse(services.people_export(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="align-people.csv"'
+    return response
