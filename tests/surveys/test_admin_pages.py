@@ -1,0 +1,240 @@
+"""The admin pages: who may open them, and the flows they drive, through the test client."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from surveys.models import Cycle, CycleSchedule, Invitation, Person, Question, SurveyTemplate, Team
+from tests.factories import CycleFactory, PersonFactory, TeamFactory, UserFactory, manager_of, pulse_template
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ada(client):
+    """Ada is an admin by role (not a Django superuser)."""
+    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def every_manage_url():
+    team = TeamFactory(name="Anywhere")
+    person = PersonFactory(team=team)
+    cycle = CycleFactory(teams=[team])
+    schedule = CycleSchedule.objects.create(
+        name="S", template=pulse_template(), first_opens_at=timezone.now() + timedelta(days=1)
+    )
+    question = Question.objects.first()
+    template = pulse_template()
+    return [
+        reverse("surveys:manage"),
+        reverse("surveys:manage_teams"),
+        reverse("surveys:manage_team", args=[team.id]),
+        reverse("surveys:manage_people"),
+        reverse("surveys:manage_person_new"),
+        reverse("surveys:manage_person", args=[person.id]),
+        reverse("surveys:manage_people_import"),
+        reverse("surveys:manage_people_export"),
+        reverse("surveys:manage_questions"),
+        reverse("surveys:manage_question", args=[question.id]),
+        reverse("surveys:manage_templates"),
+        reverse("surveys:manage_template_new"),
+        reverse("surveys:manage_template", args=[template.id]),
+        reverse("surveys:manage_template_preview", args=[template.id]),
+        reverse("surveys:manage_schedules"),
+        reverse("surveys:manage_schedule_new"),
+        reverse("surveys:manage_schedule", args=[schedule.id]),
+        reverse("surveys:manage_cycles"),
+        reverse("surveys:manage_cycle", args=[cycle.id]),
+    ]
+
+
+def test_every_admin_page_opens_for_an_admin(client, ada, every_manage_url):
+    for url in every_manage_url:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", [Person.Role.MEMBER, Person.Role.MANAGER, Person.Role.LEADER])
+def test_every_admin_page_is_a_404_for_other_roles(client, every_manage_url, role):
+    user, _ = manager_of(TeamFactory(), email=f"{role}@example.com", role=role)
+    client.force_login(user)
+    for url in every_manage_url:
+        assert client.get(url).status_code == 404, url
+    action = reverse("surveys:manage_cycle_action", args=[Cycle.objects.first().id, "open"])
+    assert client.post(action).status_code == 404
+    assert Cycle.objects.first().state == Cycle.State.SCHEDULED
+
+
+def test_every_admin_page_sends_anonymous_visitors_to_log_in(client, every_manage_url):
+    for url in every_manage_url:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), url
+
+
+def test_a_superuser_is_an_admin(client, every_manage_url):
+    client.force_login(UserFactory(username="root@example.com", is_superuser=True, is_staff=True))
+    assert client.get(every_manage_url[0]).status_code == 200
+
+
+def test_teams_are_added_renamed_and_moved_through_the_pages(client, ada):
+    client.post(reverse("surveys:manage_teams"), {"name": "Engineering"})
+    engineering = Team.objects.get(name="Engineering")
+    client.post(reverse("surveys:manage_teams"), {"name": "Platform", "parent": engineering.id})
+    platform = Team.objects.get(name="Platform")
+    response = client.post(
+        reverse("surveys:manage_team", args=[engineering.id]), {"name": "Eng", "parent": platform.id}
+    )
+    assert response.status_code == 400 and "inside itself" in response.content.decode()
+    client.post(reverse("surveys:manage_team", args=[platform.id]), {"name": "Platform Team", "parent": ""})
+    platform.refresh_from_db()
+    assert (platform.name, platform.parent) == ("Platform Team", None)
+    assert "Engineering" in client.get(reverse("surveys:manage_teams")).content.decode()
+
+
+def test_an_empty_team_name_is_a_400_with_a_message_and_nothing_saved(client, ada):
+    before = Team.objects.count()
+    response = client.post(reverse("surveys:manage_teams"), {"name": ""})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    assert Team.objects.count() == before
+
+
+def test_importing_people_previews_then_imports_on_confirm(client, ada):
+    engineering = TeamFactory(name="Engineering")
+    TeamFactory(name="Platform", parent=engineering)
+    csv_text = "email,name,team,role,manager\nbo@example.com,Bo,Engineering/Platform,manager,yes\n"
+    upload = SimpleUploadedFile("people.csv", csv_text.encode(), content_type="text/csv")
+    preview = client.post(reverse("surveys:manage_people_import"), {"file": upload})
+    page = preview.content.decode()
+    assert preview.status_code == 200 and "Nothing has changed yet" in page
+    # Ada's own record is not in the file, so the preview warns that she would be deactivated.
+    assert "will be deactivated" in page and "ada@example.com" in page
+    assert not Person.objects.filter(email="bo@example.com").exists()
+    confirm = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    done = client.post(reverse("surveys:manage_people_import"), {"confirm": confirm})
+    assert done.status_code == 302
+    assert Person.objects.get(email="bo@example.com").managed_teams.get().name == "Platform"
+
+
+def test_an_import_with_errors_shows_them_per_line_and_imports_nothing(client, ada):
+    upload = SimpleUploadedFile("people.csv", b"email,name,team,role,manager\nnope,Bo,Nowhere,member,no\n")
+    response = client.post(reverse("surveys:manage_people_import"), {"file": upload})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "not an email address" in page and "There is no team" in page
+    assert not Person.objects.filter(name="Bo").exists()
+
+
+def test_a_tampered_import_confirmation_is_refused(client, ada):
+    response = client.post(reverse("surveys:manage_people_import"), {"confirm": "forged"}, follow=True)
+    assert "expired or was altered" in response.content.decode()
+
+
+def test_a_file_that_is_not_utf8_is_refused_clearly(client, ada):
+    upload = SimpleUploadedFile("people.csv", "email,name\né".encode("latin-1"))
+    response = client.post(reverse("surveys:manage_people_import"), {"file": upload})
+    assert response.status_code == 400 and "not UTF-8" in response.content.decode()
+
+
+def test_export_downloads_csv(client, ada):
+    response = client.get(reverse("surveys:manage_people_export"))
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().startswith("email,name,team,role,manager\nada@example.com,")
+
+
+def test_a_template_is_built_in_order_and_previewed_as_respondents_see_it(client, ada):
+    first, second = Question.objects.filter(key__in=["meaning-1", "psafety-2"]).order_by("key")
+    data = {"name": "Two questions", "description": "", f"include_{first.id}": "on", f"position_{first.id}": "2"}
+    data |= {f"include_{second.id}": "on", f"position_{second.id}": "1"}
+    response = client.post(reverse("surveys:manage_template_new"), data)
+    template = SurveyTemplate.objects.get(name="Two questions")
+    assert response["Location"] == reverse("surveys:manage_template_preview", args=[template.id])
+    page = client.get(response["Location"]).content.decode()
+    assert page.index(second.text) < page.index(first.text)
+    assert "Preview" in page and "Your answers are anonymous" in page and "Send my answers</button>" not in page
+
+
+def test_editing_a_validated_question_on_the_page_saves_a_new_version(client, ada):
+    question = Question.objects.get(key="psafety-4", version=1)
+    data = {"text": "Taking risks is safe here.", "scale_points": 5, "required": "on"}
+    response = client.post(reverse("surveys:manage_question", args=[question.id]), data, follow=True)
+    assert "as version 2" in response.content.decode()
+
+
+def test_a_schedule_made_on_the_page_plans_its_first_cycle_in_its_own_time_zone(client, ada):
+    team = TeamFactory(name="Platform")
+    data = {
+        "name": "Platform pulse", "template": pulse_template().id, "teams": [team.id], "cadence": "fortnightly",
+        "first_opens_at": "2030-03-04T09:00", "time_zone": "Europe/Berlin", "open_days": 5,
+        "reminder_days": "2, 4", "threshold": 5, "active": "on",
+    }  # fmt: skip
+    assert client.post(reverse("surveys:manage_schedule_new"), data).status_code == 302
+    cycle = Cycle.objects.get(schedule__name="Platform pulse")
+    assert cycle.opens_at.isoformat() == "2030-03-04T08:00:00+00:00"  # 09:00 in Berlin, winter time
+    assert cycle.reminder_days == [2, 4] and list(cycle.teams.all()) == [team]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("threshold", "2", "greater than or equal to 3"),
+        ("reminder_days", "soon", "not a whole number of days"),
+        ("reminder_days", "9", "before the survey closes"),
+    ],
+)
+def test_a_bad_schedule_gets_a_400_with_the_reason_and_nothing_saved(client, ada, field, value, message):
+    data = {
+        "name": "Bad", "template": pulse_template().id, "cadence": "weekly", "first_opens_at": "2030-03-04T09:00",
+        "time_zone": "UTC", "open_days": 5, "reminder_days": "2", "threshold": 5, field: value,
+    }  # fmt: skip
+    response = client.post(reverse("surveys:manage_schedule_new"), data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not CycleSchedule.objects.exists()
+
+
+def test_open_now_then_close_then_publish_from_the_cycle_page(client, ada, django_capture_on_commit_callbacks):
+    team = TeamFactory(name="Platform")
+    PersonFactory.create_batch(5, team=team)
+    cycle = CycleFactory(teams=[team], opens_at=timezone.now() + timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "open"]))
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.OPEN
+    assert len(mail.outbox) == 5
+    page = client.get(reverse("surveys:manage_cycle", args=[cycle.id])).content.decode()
+    assert "<td>5</td><td>0</td><td>0%</td>" in page  # invited, answered, rate: counts only
+    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "close"]))
+    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]))
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.PUBLISHED
+
+
+def test_participation_of_a_small_team_is_hidden(client, ada):
+    engineering = TeamFactory(name="Engineering")
+    PersonFactory.create_batch(6, team=TeamFactory(name="Platform", parent=engineering))
+    PersonFactory.create_batch(2, team=TeamFactory(name="Mobile", parent=engineering))
+    PersonFactory.create_batch(5, team=TeamFactory(name="Payments", parent=engineering))
+    cycle = CycleFactory(teams=[engineering])
+    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "open"]))
+    page = client.get(reverse("surveys:manage_cycle", args=[cycle.id])).content.decode()
+    assert page.count("Hidden to protect a small group") == 2  # Mobile, and Payments that would reveal it
+    assert "<td>13</td>" in page and "<td>6</td>" in page
+    assert Invitation.objects.filter(cycle=cycle).count() == 13
+
+
+def test_extending_to_an_earlier_time_is_refused_with_a_message(client, ada):
+    cycle = CycleFactory(teams=[TeamFactory()])
+    earlier = timezone.localtime(cycle.closes_at - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "extend"]), {"closes_at": earlier})
+    assert response.status_code == 400 and "after the current closing time" in response.content.decode()
+    assert Cycle.objects.get(id=cycle.id).closes_at == cycle.closes_at
+
+
+def test_publishing_a_cycle_that_is_not_closed_explains_why(client, ada):
+    cycle = CycleFactory(teams=[TeamFactory()])
+    response = client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]), follow=True)
+    assert "Only a closed cycle can be published." in response.content.decode()
