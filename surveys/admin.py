@@ -6,7 +6,17 @@ below the reporting threshold. Invitations are shown without whether the person 
 
 from django.contrib import admin
 
-from .models import Cycle, Dimension, Invitation, Person, Question, SurveyTemplate, Team, TemplateQuestion
+from .models import (
+    Cycle,
+    CycleSchedule,
+    Dimension,
+    Invitation,
+    Person,
+    Question,
+    SurveyTemplate,
+    Team,
+    TemplateQuestion,
+)
 
 admin.site.site_header = "Align administration"
 
@@ -46,6 +56,12 @@ class TemplateQuestionInline(admin.TabularInline):
 class SurveyTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     inlines = [TemplateQuestionInline]
+
+
+@admin.register(CycleSchedule)
+class CycleScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "template", "cadence", "first_opens_at", "time_zone", "open_days", "threshold", "active"]
+    filter_horizontal = ["teams"]
 
 
 @admin.register(Cycle)

@@ -1,9 +1,13 @@
 """The emails the collecting side sends. One function per email; sending goes through Django's backends."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .models import Invitation
 
@@ -35,3 +39,22 @@ def reminder_email_send(*, invitation: Invitation, token: str) -> None:
     """Remind a person who has not answered yet, with a link of its own (earlier links keep working)."""
     subject = f"Reminder: {invitation.cycle.name} closes {invitation.cycle.closes_at:%d %b}"
     _survey_email_send(invitation=invitation, token=token, subject=subject, reminder=True)
+
+
+def login_granted_email_send(*, user_id: int) -> None:
+    """Email a new login a one-time link to choose a password (Django's password-reset token)."""
+    user = get_user_model().objects.get(pk=user_id)
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"organisation": settings.ORGANISATION_NAME, "link": settings.SITE_URL + path, "email": user.email}
+    send_mail(
+        subject=f"{settings.ORGANISATION_NAME}: your Align login",
+        message=render_to_string("registration/login_granted_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )

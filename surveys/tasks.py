@@ -5,7 +5,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import emails, services
 
 # Worth trying again: the mail server or the network hiccupped. Anything else is a bug and fails loudly.
 TRANSIENT_EMAIL_ERRORS = (
@@ -47,3 +47,9 @@ def reminders_send_task(self, cycle_id: int, day: int) -> int:
     if sent and remaining:
         reminders_send_task.delay(cycle_id, day)
     return remaining
+
+
+@shared_task(autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+def login_email_send_task(user_id: int) -> None:
+    """Send a new login its choose-a-password link."""
+    emails.login_granted_email_send(user_id=user_id)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("manage/people/", organisation.people, name="manage_people"),
     path("manage/people/new/", organisation.person_edit, name="manage_person_new"),
     path("manage/people/<int:person_id>/", organisation.person_edit, name="manage_person"),
+    path("manage/people/<int:person_id>/login/", organisation.person_login, name="manage_person_login"),
     path("manage/people/import/", organisation.people_import, name="manage_people_import"),
     path("manage/people/export.csv", organisation.people_export, name="manage_people_export"),
     path("manage/questions/", instruments.questions, name="manage_questions"),

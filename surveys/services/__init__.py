@@ -20,7 +20,15 @@ from .invitations import (
     reminders_enqueue,
     reminders_send_batch,
 )
-from .organisation import ImportPlan, people_export, people_import, people_import_plan, person_save, team_save
+from .organisation import (
+    ImportPlan,
+    people_export,
+    people_import,
+    people_import_plan,
+    person_login_grant,
+    person_save,
+    team_save,
+)
 from .schedules import schedule_plan, schedule_save, schedules_plan
 
 __all__ = [
@@ -41,6 +49,7 @@ __all__ = [
     "people_export",
     "people_import",
     "people_import_plan",
+    "person_login_grant",
     "person_save",
     "question_create",
     "question_update",

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -46,6 +47,30 @@ def person_save(
     person.save()
     person.managed_teams.set(managed_teams)
     return person
+
+
+@transaction.atomic
+def person_login_grant(*, person_id: int) -> None:
+    """Give a person a login (their email) and email them a link to choose a password.
+
+    The account starts with an unusable password, so nobody — admins included — ever knows it.
+    """
+    person = Person.objects.select_for_update().get(id=person_id)
+    if not person.is_active:
+        raise ValidationError("Only an active person can be given a login.")
+    User = get_user_model()
+    user = person.user
+    if user is None:
+        if User.objects.filter(username__iexact=person.email).exists():
+            raise ValidationError(f"A login for {person.email} already exists.")
+        user = User(username=person.email, email=person.email)
+        user.set_unusable_password()
+        user.save()
+        person.user = user
+        person.save(update_fields=["user"])
+    from ..tasks import login_email_send_task
+
+    transaction.on_commit(lambda: login_email_send_task.delay(user.pk))
 
 
 @dataclass

@@ -5,7 +5,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, services
 from ..access import admin_required
@@ -16,9 +16,9 @@ IMPORT_SALT = "align.people-import"
 IMPORT_MAX_AGE = 3600
 
 
-def _form_page(request, form, *, title, submit, intro="", multipart=False, status=None):
-    context = {"form": form, "title": title, "submit": submit, "intro": intro, "multipart": multipart}
-    return render(request, "surveys/manage/form.html", context, status=status or (400 if form.errors else 200))
+def _form_page(request, form, *, title, submit, intro="", multipart=False, template="form.html", **extra):
+    context = {"form": form, "title": title, "submit": submit, "intro": intro, "multipart": multipart, **extra}
+    return render(request, f"surveys/manage/{template}", context, status=400 if form.errors else 200)
 
 
 @admin_required
@@ -90,7 +90,20 @@ def person_edit(request, person_id: int | None = None):
             messages.success(request, f"Saved {form.cleaned_data['name']}.")
             return redirect("surveys:manage_people")
     title = f"Edit {person.name}" if person else "Add a person"
-    return _form_page(request, form, title=title, submit="Save person")
+    return _form_page(request, form, title=title, submit="Save person", template="person_form.html", person=person)
+
+
+@admin_required
+@require_POST
+def person_login(request, person_id: int):
+    person = get_object_or_404(Person, id=person_id)
+    try:
+        services.person_login_grant(person_id=person.id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{person.name} has a login; a link to choose a password is on its way.")
+    return redirect("surveys:manage_person", person_id=person.id)
 
 
 @admin_required

@@ -238,3 +238,78 @@ def test_publishing_a_cycle_that_is_not_closed_explains_why(client, ada):
     cycle = CycleFactory(teams=[TeamFactory()])
     response = client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]), follow=True)
     assert "Only a closed cycle can be published." in response.content.decode()
+
+
+def test_giving_a_person_a_login_emails_a_link_to_choose_a_password_that_then_works(
+    client, ada, django_capture_on_commit_callbacks
+):
+    bo = PersonFactory(email="bo@example.com", team=TeamFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("surveys:manage_person_login", args=[bo.id]))
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", message.body).group(1)
+    visitor = type(client)()
+    form_page = visitor.get(link, follow=True)
+    password = "a long and unusual passphrase 42"
+    done = visitor.post(form_page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+    assert done.status_code == 302
+    assert visitor.login(username="bo@example.com", password=password)
+
+
+def test_a_login_is_not_given_twice_or_to_an_inactive_person(client, ada):
+    bo = PersonFactory(email="bo@example.com", team=TeamFactory(), is_active=False)
+    response = client.post(reverse("surveys:manage_person_login", args=[bo.id]), follow=True)
+    assert "Only an active person" in response.content.decode()
+
+
+def test_the_page_flow_from_a_new_schedule_to_published_results(
+    client, ada, time_machine, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from surveys import selectors, services
+    from surveys.models import Response
+
+    # given: an admin creates a schedule for Platform (five people) on the page, the day before it opens
+    time_machine.move_to(datetime(2030, 3, 3, 12, 0, tzinfo=UTC))
+    client.force_login(ada)  # a session from today would have expired by 2030
+    platform = TeamFactory(name="Platform")
+    PersonFactory.create_batch(5, team=platform)
+    data = {
+        "name": "Platform pulse", "template": pulse_template().id, "teams": [platform.id], "cadence": "weekly",
+        "first_opens_at": "2030-03-04T09:00", "time_zone": "UTC", "open_days": 4, "reminder_days": "2",
+        "threshold": 5, "active": "on",
+    }  # fmt: skip
+    response = client.post(reverse("surveys:manage_schedule_new"), data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    cycle = Cycle.objects.get(schedule__name="Platform pulse")
+
+    def tick(at):
+        time_machine.move_to(at)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.cycles_advance()
+
+    # when: it opens on time, four answer, the reminder goes to the fifth only, then it closes
+    tick(datetime(2030, 3, 4, 9, 1, tzinfo=UTC))
+    links = {m.to[0]: re.search(r"/s/([\w-]+)/", m.body).group(1) for m in mail.outbox}
+    assert len(links) == 5
+    questions = selectors.cycle_questions(cycle=cycle)
+    answers = {q.id: (9 if q.kind == "enps" else 4) for q in questions if q.kind != "comment"}
+    for email in sorted(links)[:4]:
+        services.response_submit(token=links[email], answers=answers, comments={})
+    mail.outbox.clear()
+    tick(datetime(2030, 3, 6, 9, 1, tzinfo=UTC))
+    assert [m.to[0] for m in mail.outbox] == [sorted(links)[4]]
+    page = client.get(reverse("surveys:manage_cycle", args=[cycle.id])).content.decode()
+    assert "<td>5</td><td>4</td><td>80%</td>" in page
+    tick(datetime(2030, 3, 8, 9, 1, tzinfo=UTC))
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.CLOSED
+
+    # then: the admin publishes it from its page, and next week's cycle is already waiting
+    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]))
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.PUBLISHED
+    assert Response.objects.filter(cycle=cycle).count() == 4
+    assert Cycle.objects.filter(schedule=cycle.schedule, state=Cycle.State.SCHEDULED).get().opens_at == datetime(
+        2030, 3, 11, 9, 0, tzinfo=UTC
+    )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from feedback.services import scores_aggregate
 from surveys import selectors, services
-from surveys.models import Cycle, Invitation, Person, Question, SurveyTemplate, Team
+from surveys.models import Cycle, CycleSchedule, Invitation, Person, Question, SurveyTemplate, Team
 
 DEMO_PASSWORD = "align-demo"  # noqa: S105 - printed on purpose: these are demo logins
 TEMPLATE = "psychological-safety-pulse"
@@ -85,11 +85,24 @@ class Command(BaseCommand):
             services.cycle_close(cycle_id=cycle.id)
             scores_aggregate(cycle_id=cycle.id)
 
-        current = Cycle.objects.create(
-            name="Pulse (this week)", template=template, opens_at=now, closes_at=now + timedelta(days=7)
+        schedule = CycleSchedule.objects.create(
+            name="Monthly pulse",
+            template=template,
+            cadence=CycleSchedule.Cadence.MONTHLY,
+            first_opens_at=now,
+            open_days=7,
+            reminder_days=[3],
         )
-        current.teams.set(departments)
+        current = Cycle.objects.create(
+            name="Monthly pulse (this week)",
+            schedule=schedule,
+            template=template,
+            opens_at=now,
+            closes_at=now + timedelta(days=7),
+            reminder_days=[3],
+        )
         services.cycle_open(cycle_id=current.id)
+        services.schedule_plan(schedule_id=schedule.id)  # next month's cycle waits, visible on the admin pages
         self._answer(rng, current, team_level, share=0.4, drift=0.1)
 
     def _answer(self, rng: random.Random, cycle: Cycle, team_level: dict[Team, float], *, share, drift) -> None:
@@ -114,6 +127,7 @@ class Command(BaseCommand):
         for email, _name, _team, role, managed in LOGINS:
             scope = ", ".join(managed) or "everything"
             self.stdout.write(f"  {email:<22} {role:<8} sees {scope}")
+        self.stdout.write("  admin@example.com also manages Align at /manage/ (teams, people, questions, schedules)")
         invitation = (
             Invitation.objects.filter(cycle__state=Cycle.State.OPEN, person__user__isnull=True)
             .filter(Q(sent_at__isnull=True) | Q(tokens__isnull=False))
@@ -130,4 +144,5 @@ class Command(BaseCommand):
         token = services.invitation_link_issue(invitation_id=invitation.id)
         link = settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token})
         self.stdout.write(f"\nAnswer the open survey as {invitation.person.name}:\n  {link}")
-        self.stdout.write(f"\nReports: {settings.SITE_URL}/reports/  ·  Admin: {settings.SITE_URL}/admin/\n")
+        site = settings.SITE_URL
+        self.stdout.write(f"\nReports: {site}/reports/  ·  Manage: {site}/manage/  ·  Django admin: {site}/admin/\n")

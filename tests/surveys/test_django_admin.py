@@ -1,0 +1,38 @@
+"""Django's admin stays for power users, but cannot weaken anonymity."""
+
+import pytest
+from django.urls import reverse
+
+from surveys import services
+from surveys.models import Cycle
+from tests.factories import CycleFactory, PersonFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def root(client):
+    client.force_login(UserFactory(username="root@example.com", is_staff=True, is_superuser=True))
+
+
+def test_the_threshold_of_an_open_cycle_cannot_be_lowered_in_the_django_admin(client, root):
+    team = TeamFactory()
+    PersonFactory.create_batch(5, team=team)
+    cycle = CycleFactory(teams=[team], threshold=5)
+    services.cycle_open(cycle_id=cycle.id)
+    page = client.get(reverse("admin:surveys_cycle_change", args=[cycle.id])).content.decode()
+    assert 'name="threshold"' not in page
+    data = {
+        "name": cycle.name, "teams": [team.id], "threshold": 3, "template": cycle.template_id,
+        "opens_at_0": "2026-01-01", "opens_at_1": "09:00", "closes_at_0": "2030-01-01", "closes_at_1": "09:00",
+        "reminder_days": "[]",
+    }  # fmt: skip
+    client.post(reverse("admin:surveys_cycle_change", args=[cycle.id]), data)
+    assert Cycle.objects.get(id=cycle.id).threshold == 5
+
+
+def test_responses_answers_and_comments_are_not_browsable_in_the_django_admin(client, root):
+    for model in ("response", "answer", "comment", "invitationtoken", "spenttoken"):
+        assert client.get(f"/admin/surveys/{model}/").status_code == 404
+    page = client.get(reverse("admin:surveys_invitation_changelist")).content.decode()
+    assert "responded" not in page.lower()
