@@ -1,6 +1,7 @@
 """Cycle workflow: open, close and the beat tick that drives both."""
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import selectors
-from ..models import Cycle, CycleQuestion, CycleTeam, Invitation, InvitationToken, Person, Team
+from ..models import Comment, Cycle, CycleQuestion, CycleTeam, Invitation, InvitationToken, Person, Team
 from .invitations import invitations_enqueue, reminders_enqueue
 from .schedules import schedules_plan
 
@@ -55,16 +56,33 @@ def cycle_open(*, cycle_id: int) -> bool:
 def cycle_close(*, cycle_id: int) -> bool:
     """Close an open cycle, expire its unused links and queue its aggregation. Returns False if it was not open.
 
-    Deleting the unused tokens also forgets who did not answer.
+    Deleting the unused tokens also forgets who did not answer; comments are rewritten so nothing pairs them
+    with responses.
     """
     if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.OPEN).update(state=Cycle.State.CLOSED):
         return False
     InvitationToken.objects.filter(invitation__cycle_id=cycle_id).delete()
+    comments_rewrite(cycle_id=cycle_id)
     from feedback.tasks import scores_aggregate_task
 
     transaction.on_commit(lambda: scores_aggregate_task.delay(cycle_id))
     logger.info("Closed cycle %s", cycle_id)
     return True
+
+
+def comments_rewrite(*, cycle_id: int) -> int:
+    """Rewrite a cycle's comments as new rows in random order; return how many.
+
+    A comment is written in the same transaction as its response, so until now the database could pair them
+    (same transaction id, neighbouring row positions) — exactly the link between someone's words and their
+    scores that storing comments apart is meant to prevent. Comments are only ever shown after the cycle
+    closes, and from then on nothing pairs them.
+    """
+    comments = list(Comment.objects.filter(cycle_id=cycle_id).values("cycle_id", "team_id", "question_id", "text"))
+    secrets.SystemRandom().shuffle(comments)
+    Comment.objects.filter(cycle_id=cycle_id).delete()
+    Comment.objects.bulk_create([Comment(**comment) for comment in comments], batch_size=1000)
+    return len(comments)
 
 
 def cycles_advance(*, now: datetime | None = None) -> dict[str, int]:

@@ -213,3 +213,19 @@ def test_no_column_of_a_response_answer_or_comment_reaches_a_person_or_invitatio
         assert not (reachable & forbidden), (model, reachable & forbidden)
         kinds = {type(f).__name__ for f in model._meta.concrete_fields}
         assert not kinds & {"DateTimeField", "DateField", "TimeField", "AutoField", "BigAutoField"}, model
+
+
+def test_closing_a_cycle_rewrites_its_comments_so_nothing_pairs_them_with_responses(open_cycle):
+    # given: three people answer with comments
+    questions, answers = full_answers(open_cycle)
+    comment_q = next(q for q in questions if q.kind == Question.Kind.COMMENT)
+    for invitation in Invitation.objects.filter(cycle=open_cycle)[:3]:
+        token = services.invitation_link_issue(invitation_id=invitation.id)
+        services.response_submit(token=token, answers=answers, comments={comment_q.id: f"note {invitation.id}"})
+    before = dict(Comment.objects.values_list("id", "text"))
+    # when
+    services.cycle_close(cycle_id=open_cycle.id)
+    # then: the same texts under new keys
+    after = dict(Comment.objects.values_list("id", "text"))
+    assert sorted(after.values()) == sorted(before.values())
+    assert not set(after) & set(before)
