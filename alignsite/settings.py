@@ -155,6 +155,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
 }
 
+# Guessing invitation links: unknown tokens a client may try before it is refused for the window, e.g. 20/h.
+# Behind a reverse proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP); the limit
+# is kept in the cache under a hash, never the address itself. https://django-ratelimit.readthedocs.io/
+ALIGN_TOKEN_GUESS_RATE = env.str("ALIGN_TOKEN_GUESS_RATE", default="20/h")
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+RATELIMIT_USE_CACHE = "default"
+
 # Celery (DESIGN.md §7). https://docs.celeryq.dev/en/stable/userguide/configuration.html
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

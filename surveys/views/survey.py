@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import get_usage
 
 from .. import selectors, services
 from ..forms import SurveyForm
@@ -16,6 +17,15 @@ COOKIE = "align_survey"
 COOKIE_SALT = "align.survey"
 # Long enough to answer at leisure, short enough that a shared computer forgets it.
 COOKIE_SECONDS = 2 * 3600
+
+
+GUESS_LIMIT_GROUP = "align.link-guessing"
+
+
+def _guessing(request, *, count: bool) -> bool:
+    """Return whether this client has used up its unknown-link attempts; count this attempt if asked."""
+    usage = get_usage(request, group=GUESS_LIMIT_GROUP, key="ip", rate=settings.ALIGN_TOKEN_GUESS_RATE, increment=count)
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def _problem(request, problem: selectors.InvitationProblem):
@@ -30,9 +40,19 @@ def _forget_token(response):
 @never_cache
 @require_GET
 def invitation_open(request, token: str):
-    """Swap the token in the link for a short-lived cookie and move to a URL that does not contain it."""
+    """Swap the token in the link for a short-lived cookie and move to a URL that does not contain it.
+
+    Only unknown tokens count against a client's limit, so a whole office behind one address can still
+    open its own links.
+    """
+    if _guessing(request, count=False):
+        message = "Too many unrecognised links were tried from your network. Please wait an hour and try again."
+        return render(request, "surveys/message.html", {"message": message}, status=429)
     try:
         selectors.invitation_redeemable(token=token)
+    except selectors.InvitationUnknown as problem:
+        _guessing(request, count=True)
+        return _problem(request, problem)
     except selectors.InvitationProblem as problem:
         return _problem(request, problem)
     response = redirect("surveys:answer")

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from surveys import selectors
+from surveys import selectors, services
 from surveys.forms import field_name
 from surveys.models import Answer, Comment, Question, Response
 
@@ -107,3 +107,21 @@ def test_the_survey_page_without_a_session_asks_for_the_email_link(client):
     response = client.get(reverse("surveys:answer"))
     assert response.status_code == 400
     assert "link in your invitation email" in response.content.decode()
+
+
+def test_guessing_links_is_refused_after_the_limit_even_for_a_real_link(client, token, settings):
+    settings.ALIGN_TOKEN_GUESS_RATE = "5/h"
+    for attempt in range(5):
+        assert client.get(f"/s/guess-{attempt}/").status_code == 404
+    response = client.get(f"/s/{token}/")
+    assert response.status_code == 429
+    assert "Too many unrecognised links" in response.content.decode()
+
+
+def test_opening_real_links_never_counts_against_the_limit(client, open_cycle, settings):
+    from surveys.models import Invitation
+
+    settings.ALIGN_TOKEN_GUESS_RATE = "2/h"
+    for invitation in Invitation.objects.filter(cycle=open_cycle):
+        link = f"/s/{services.invitation_link_issue(invitation_id=invitation.id)}/"
+        assert client.get(link).status_code == 302
