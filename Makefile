@@ -46,4 +46,6 @@ test: export SECRET_KEY ?= test-only-secret-key-0123456789abcdefghijklmnopqrstuv
 test: export EMAIL_URL ?= memorymail://
 test: lint
 	$(MANAGE) makemigrations --check --dry-run
+	@# axe-core, injected into pages by the browser tests; without npm those tests skip locally (fail in CI).
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --silent; fi
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -12,6 +12,7 @@ from tests.conftest import IN_CI
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -40,3 +41,29 @@ def page(chromium, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    if not AXE.exists():
+        message = "axe-core is not installed (npm ci --prefix tests/browser)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    return str(AXE)
+
+
+@pytest.fixture
+def accessibility_violations(axe_script):
+    """Return a function that runs axe-core (WCAG 2.0-2.2 A and AA rules) on a page and lists the violations."""
+
+    def check(page) -> list[str]:
+        page.add_script_tag(path=axe_script)
+        result = page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+        )
+        return [
+            f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+            for v in result["violations"]
+        ]
+
+    return check

@@ -1,0 +1,42 @@
+"""axe-core in Chromium: the respondent's pages have no WCAG 2.2 A/AA violations, in every state."""
+
+import pytest
+
+from tests.browser.test_survey_page import link  # noqa: F401 - fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_survey_page_has_no_accessibility_violations(page, link, accessibility_violations):  # noqa: F811
+    page.goto(link)
+    assert accessibility_violations(page) == []
+
+
+def test_the_survey_page_with_errors_has_no_accessibility_violations(page, link, accessibility_violations):  # noqa: F811
+    page.goto(link)
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("alert").is_visible()
+    assert accessibility_violations(page) == []
+
+
+def test_the_thank_you_and_used_link_pages_have_no_accessibility_violations(page, link, accessibility_violations):  # noqa: F811
+    page.goto(link)
+    for group in page.get_by_role("group").all():
+        group.get_by_role("radio").first.check()
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url("**/survey/thanks/")
+    assert accessibility_violations(page) == []
+    page.goto(link)
+    assert "answers were received" in page.content()
+    assert accessibility_violations(page) == []
+
+
+def test_the_login_page_has_no_accessibility_violations(page, live_server, accessibility_violations):
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert accessibility_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_check_itself_reports_violations(page, accessibility_violations):
+    page.set_content('<html lang="en"><title>t</title><main><input type="text"><img src="x.png"></main></html>')
+    assert {v.split(":")[0] for v in accessibility_violations(page)} == {"image-alt", "label"}
