@@ -104,7 +104,10 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 # Container healthchecks call /healthz over plain HTTP from inside the container.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin: no other site ever learns an Align URL, while our own forms still get a real Origin header
+# (under no-referrer browsers send `Origin: null` and CSRF protection refuses every POST). The pages that
+# hold or follow an invitation token send no-referrer (surveys.views.survey).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env.bool("BEHIND_TLS_PROXY", default=False):

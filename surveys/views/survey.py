@@ -1,5 +1,7 @@
 """The respondent's pages: open an invitation link, answer, thank you."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -28,6 +30,18 @@ def _guessing(request, *, count: bool) -> bool:
     return usage is not None and usage["count"] >= usage["limit"]
 
 
+def no_referrer(view):
+    """Send `Referrer-Policy: no-referrer` from a page that holds or follows an invitation token."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
 def _problem(request, problem: selectors.InvitationProblem):
     return render(request, "surveys/message.html", {"message": problem.message}, status=problem.status)
 
@@ -37,6 +51,7 @@ def _forget_token(response):
     return response
 
 
+@no_referrer
 @never_cache
 @require_GET
 def invitation_open(request, token: str):
@@ -96,14 +111,12 @@ def survey_answer(request):
         else:
             return _forget_token(redirect("surveys:thanks"))
     context = {"form": form, "cycle": invitation.cycle}
-    response = render(request, "surveys/answer.html", context, status=400 if form.errors else 200)
-    # Everywhere else the policy is no-referrer, but under it browsers send `Origin: null` with the form's
-    # POST and CSRF protection refuses it. This URL carries no token, and same-origin still sends nothing
-    # to any other site.
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    # The site-wide same-origin policy, not no-referrer: this page posts a form, and under no-referrer browsers
+    # send `Origin: null`, which CSRF protection refuses. Its URL carries no token.
+    return render(request, "surveys/answer.html", context, status=400 if form.errors else 200)
 
 
+@no_referrer
 @never_cache
 @require_GET
 def survey_thanks(request):

@@ -81,6 +81,13 @@ def test_a_missing_answer_is_explained_and_the_other_answers_stay_on_the_page(cl
     assert not Response.objects.exists()
 
 
+def test_the_thanks_and_problem_pages_send_no_referrer_and_every_other_page_same_origin(client, token):
+    assert client.get(f"/s/{token}/")["Referrer-Policy"] == "no-referrer"
+    assert client.get("/s/unknown/")["Referrer-Policy"] == "no-referrer"
+    assert client.get(reverse("surveys:thanks"))["Referrer-Policy"] == "no-referrer"
+    assert client.get(reverse("login"))["Referrer-Policy"] == "same-origin"
+
+
 def test_a_tampered_value_gets_a_clear_error_and_nothing_is_stored(client, token, open_cycle):
     client.get(f"/s/{token}/")
     first = selectors.cycle_questions(cycle=open_cycle)[0]
