@@ -6,6 +6,7 @@ Every figure leaves through `team_report`, which applies the disclosure rules of
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core import signing
 from django.db.models import Count, QuerySet
 
 from surveys.models import Cycle, Dimension, Invitation, Person, Question, Response, Team
@@ -68,17 +69,15 @@ def _report_dimensions(cycle: Cycle) -> list[Dimension]:
     return list(seen.values())
 
 
-def team_report(*, team: Team) -> list[CycleReport]:
+def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport]:
     """Return the team's scores for every closed cycle it took part in, newest first, disclosure applied.
 
     A cell is shown only when the team has at least the cycle's threshold of respondents for that dimension
     and no smaller group could be worked out by subtracting what is shown (complementary suppression).
+    Members see published cycles only; managers, leaders and admins also see closed ones.
     """
-    cycles = (
-        Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED], tree__team=team)
-        .distinct()
-        .order_by("-closes_at")
-    )
+    states = [Cycle.State.PUBLISHED] if published_only else [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
+    cycles = Cycle.objects.filter(state__in=states, tree__team=team).distinct().order_by("-closes_at")
     reports = []
     for cycle in cycles:
         # The tree as it stood when this cycle opened: a team moved since is judged where it was then.
@@ -164,3 +163,21 @@ def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
         )
         for t, d in order
     ]
+
+
+RESULTS_SALT = "align.team-results"
+RESULTS_LINK_DAYS = 400
+
+
+def team_results_key(*, team_id: int) -> str:
+    """Return the key of a team's results link: shareable with its members, unguessable for other teams."""
+    return signing.dumps(team_id, salt=RESULTS_SALT)
+
+
+def team_from_results_key(*, key: str) -> Team | None:
+    """Return the team a results key was made for, or None if it was not made here."""
+    try:
+        team_id = signing.loads(key, salt=RESULTS_SALT, max_age=RESULTS_LINK_DAYS * 24 * 3600)
+    except signing.BadSignature:
+        return None
+    return Team.objects.filter(id=team_id).first()

@@ -12,11 +12,20 @@ from django.utils.http import urlsafe_base64_encode
 from .models import Invitation
 
 
-def _survey_email_send(*, invitation: Invitation, token: str, subject: str, reminder: bool) -> None:
+def survey_link_send(*, invitation: Invitation, token: str, reminder: bool = False) -> None:
+    """Send a person their survey link: the one way invitations and reminders leave Align.
+
+    Email is the only channel today; a chat channel (Slack, Teams) would be chosen here, per person.
+    """
+    cycle = invitation.cycle
+    if reminder:
+        subject = f"Reminder: {cycle.name} closes {cycle.closes_at:%d %b}"
+    else:
+        subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
     context = {
         "organisation": settings.ORGANISATION_NAME,
         "person": invitation.person,
-        "cycle": invitation.cycle,
+        "cycle": cycle,
         "reminder": reminder,
         "link": settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token}),
     }
@@ -27,18 +36,6 @@ def _survey_email_send(*, invitation: Invitation, token: str, subject: str, remi
     )
     message.attach_alternative(render_to_string("surveys/email/invitation.html", context), "text/html")
     message.send()
-
-
-def invitation_email_send(*, invitation: Invitation, token: str) -> None:
-    """Email a person their one-time survey link."""
-    subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
-    _survey_email_send(invitation=invitation, token=token, subject=subject, reminder=False)
-
-
-def reminder_email_send(*, invitation: Invitation, token: str) -> None:
-    """Remind a person who has not answered yet, with a link of its own (earlier links keep working)."""
-    subject = f"Reminder: {invitation.cycle.name} closes {invitation.cycle.closes_at:%d %b}"
-    _survey_email_send(invitation=invitation, token=token, subject=subject, reminder=True)
 
 
 def login_granted_email_send(*, user_id: int) -> None:

@@ -42,7 +42,7 @@ def invitation_send(*, invitation_id: int) -> bool:
         InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
-        emails.invitation_email_send(invitation=invitation, token=token)
+        emails.survey_link_send(invitation=invitation, token=token)
     return True
 
 
@@ -89,7 +89,7 @@ def invitation_remind(*, invitation_id: int, day: int) -> bool:
             return False
         token, hashed = token_new()
         InvitationToken.objects.create(invitation=invitation, token_hash=hashed, reminder=day)
-        emails.reminder_email_send(invitation=invitation, token=token)
+        emails.survey_link_send(invitation=invitation, token=token, reminder=True)
     return True
 
 

@@ -10,8 +10,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage
 
+from feedback.selectors import team_from_results_key, team_results_key
+
 from .. import selectors, services
 from ..forms import SurveyForm
+from ..models import Cycle
 
 # The token moves from the link into this signed, HttpOnly cookie, scoped to the survey pages. It is the
 # respondent's own credential, so it stays on their device: nothing server-side ties a browser to it.
@@ -109,7 +112,8 @@ def survey_answer(request):
                 for message in messages:
                     form.add_error(None if field == "__all__" else field, message)
         else:
-            return _forget_token(redirect("surveys:thanks"))
+            results = team_results_key(team_id=invitation.team_id)
+            return _forget_token(redirect(f"{reverse('surveys:thanks')}?results={results}"))
     context = {"form": form, "cycle": invitation.cycle}
     # The site-wide same-origin policy, not no-referrer: this page posts a form, and under no-referrer browsers
     # send `Origin: null`, which CSRF protection refuses. Its URL carries no token.
@@ -120,4 +124,8 @@ def survey_answer(request):
 @never_cache
 @require_GET
 def survey_thanks(request):
-    return render(request, "surveys/thanks.html")
+    """Thank the respondent and, where their team has published results, link to them (the feedback loop)."""
+    key = request.GET.get("results", "")
+    team = team_from_results_key(key=key) if key else None
+    published = team is not None and team.cycles.filter(state=Cycle.State.PUBLISHED).exists()
+    return render(request, "surveys/thanks.html", {"results_key": key if published else None})

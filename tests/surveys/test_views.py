@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -48,11 +49,34 @@ def test_submitting_the_survey_stores_one_anonymous_response_and_thanks_the_pers
     client.get(f"/s/{token}/")
     comment = next(q for q in selectors.cycle_questions(cycle=open_cycle) if q.kind == "comment")
     response = client.post(reverse("surveys:answer"), form_data(open_cycle, **{field_name(comment): "Good team"}))
-    assert response.status_code == 302 and response["Location"] == reverse("surveys:thanks")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("surveys:thanks"))
     assert Response.objects.count() == 1
     assert Answer.objects.count() == 8
     assert Comment.objects.get().text == "Good team"
-    assert client.get(reverse("surveys:thanks")).status_code == 200
+    thanks = client.get(response["Location"])
+    assert thanks.status_code == 200
+    assert "earlier surveys" not in thanks.content.decode()  # nothing published yet
+
+
+def test_the_thank_you_page_links_to_the_teams_published_results(client, token, open_cycle, invitation):
+    from feedback.services import scores_aggregate
+    from tests.feedback.conftest import run_cycle
+
+    past = run_cycle([(invitation.team, [{}] * 5)])
+    scores_aggregate(cycle_id=past.id)
+    past.state = "published"
+    past.save()
+    client.get(f"/s/{token}/")
+    done = client.post(reverse("surveys:answer"), form_data(open_cycle))
+    page = client.get(done["Location"]).content.decode()
+    link = re.search(r'href="(/reports/results/[^"]+)"', page).group(1)
+    results = client.get(link).content.decode()
+    assert past.name in results and "<td>5</td>" in results
+    assert open_cycle.name not in results  # the open cycle is not published
+
+
+def test_a_forged_results_link_is_a_404(client, db):
+    assert client.get(reverse("feedback:team_results", args=["MQ:forged:sig"])).status_code == 404
 
 
 def test_a_second_submit_is_refused_and_opening_the_link_again_says_it_was_received(client, token, open_cycle):
