@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "surveys",
     "feedback",
@@ -151,12 +152,22 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Align <align@localho
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Align API",
-    "DESCRIPTION": "Metric ingestion and read endpoints of Align.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": "Metric ingestion and read endpoints of Align. Authenticate with `Authorization: Bearer <token>` "
+    "using an ingestion token an admin created.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+# Batches of thousands of metric values fit; anything larger is refused with 400 before it is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Guessing invitation links: unknown tokens a client may try before it is refused for the window, e.g. 20/h.
 # Behind a reverse proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP); the limit

@@ -8,8 +8,8 @@ from django.db import transaction
 from surveys.models import Answer, Cycle, Question
 from surveys.selectors import cycle_team_parents, team_ancestor_ids
 
-from . import statistics
-from .models import GroupScore
+from .. import statistics
+from ..models import GroupScore
 
 
 @dataclass

@@ -1,0 +1,114 @@
+"""Metric ingestion: validated batches upserted all-or-nothing."""
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from surveys.selectors import team_paths
+
+from ..models import MetricDefinition, MetricValue
+
+MAX_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class MetricRowError:
+    index: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric: str
+    team: str | None  # a team path such as "Engineering/Platform"; None or "" for the whole organisation
+    period_start: date
+    period_end: date
+    value: float
+
+
+def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
+    metrics = {m.key: m for m in MetricDefinition.objects.all()}
+    teams = {path.casefold(): team_id for path, team_id in team_paths().items()}
+    resolved, errors, seen = [], [], {}
+    for index, row in enumerate(rows):
+        metric = metrics.get(row.metric)
+        if metric is None:
+            errors.append(MetricRowError(index, "metric", f"Unknown metric “{row.metric}”."))
+        elif metric.builtin:
+            errors.append(MetricRowError(index, "metric", f"“{row.metric}” is computed by Align from delivery events."))
+        team_id = None
+        if row.team:
+            team_id = teams.get(row.team.strip().strip("/").casefold())
+            if team_id is None:
+                errors.append(MetricRowError(index, "team", f"Unknown team “{row.team}” (use a path such as A/B)."))
+        if row.period_end < row.period_start:
+            errors.append(MetricRowError(index, "period_end", "The period ends before it starts."))
+        if not math.isfinite(row.value):
+            errors.append(MetricRowError(index, "value", "The value must be a finite number."))
+        key = (row.metric, team_id, row.period_start, row.period_end)
+        if key in seen:
+            errors.append(MetricRowError(index, "period_start", f"Same metric, team and period as row {seen[key]}."))
+        seen.setdefault(key, index)
+        if metric is not None:
+            resolved.append((metric.id, team_id, row.period_start, row.period_end, row.value))
+    return resolved, errors
+
+
+def metric_values_upsert(*, rows: list[MetricRow], source: str) -> tuple[int, int, list[MetricRowError]]:
+    """Write a batch of metric values; return (created, updated, errors). Any error: nothing is written.
+
+    A value for the same metric, team and period replaces the old one (late corrections replace, not
+    duplicate), so sending the same batch twice changes nothing.
+    """
+    if len(rows) > MAX_BATCH:
+        return 0, 0, [MetricRowError(MAX_BATCH, "__all__", f"Send at most {MAX_BATCH} values per request.")]
+    resolved, errors = _resolve(rows)
+    if errors:
+        return 0, 0, errors
+    for attempt in range(2):
+        try:
+            return (*_write(resolved, source), [])
+        except IntegrityError:
+            # Another batch inserted one of these keys between our read and our insert: read again.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _write(resolved: list[tuple], source: str) -> tuple[int, int]:
+    wanted = {(metric_id, team_id, start, end) for metric_id, team_id, start, end, _ in resolved}
+    # A superset in one query (one OR per row would overflow SQL expression limits), narrowed here.
+    candidates = MetricValue.objects.select_for_update().filter(
+        metric_id__in={key[0] for key in wanted}, period_start__in={key[2] for key in wanted}
+    )
+    existing = {}
+    for value in candidates:
+        key = (value.metric_id, value.team_id, value.period_start, value.period_end)
+        if key in wanted:
+            existing[key] = value
+    now = timezone.now()
+    to_create, to_update = [], []
+    for metric_id, team_id, start, end, number in resolved:
+        current = existing.get((metric_id, team_id, start, end))
+        if current is None:
+            to_create.append(
+                MetricValue(
+                    metric_id=metric_id,
+                    team_id=team_id,
+                    period_start=start,
+                    period_end=end,
+                    value=number,
+                    source=source,
+                )
+            )
+        elif current.value != number or current.source != source:
+            current.value, current.source, current.updated_at = number, source, now
+            to_update.append(current)
+    MetricValue.objects.bulk_create(to_create, batch_size=1000)
+    MetricValue.objects.bulk_update(to_update, ["value", "source", "updated_at"], batch_size=1000)
+    return len(to_create), len(to_update)
