@@ -2,8 +2,9 @@
 
 import math
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -17,9 +18,13 @@ from .models import MetricDefinition, MetricValue
 from .services.metrics import MAX_BATCH, MetricRow
 
 
-class ApiView(APIView):
+class ApiAccess:
     authentication_classes = [IngestTokenAuthentication, SessionAuthentication]
     permission_classes = [IngestTokenOrAdmin]
+
+
+class ApiView(ApiAccess, APIView):
+    pass
 
 
 class Pages(PageNumberPagination):
@@ -34,12 +39,11 @@ class MetricDefinitionOutput(serializers.ModelSerializer):
         fields = ["key", "name", "unit", "category", "direction", "time_rollup", "team_rollup", "builtin"]
 
 
-class MetricDefinitionList(ApiView):
-    @extend_schema(responses=MetricDefinitionOutput(many=True), operation_id="metric_definitions_list")
-    def get(self, request):
-        paginator = Pages()
-        page = paginator.paginate_queryset(MetricDefinition.objects.order_by("key"), request, view=self)
-        return paginator.get_paginated_response(MetricDefinitionOutput(page, many=True).data)
+@extend_schema(operation_id="metric_definitions_list")
+class MetricDefinitionList(ApiAccess, generics.ListAPIView):
+    queryset = MetricDefinition.objects.order_by("key")
+    serializer_class = MetricDefinitionOutput
+    pagination_class = Pages
 
 
 class MetricValueInput(serializers.Serializer):
@@ -69,7 +73,11 @@ ROW_ERRORS = inline_serializer(
     {
         "errors": inline_serializer(
             "RowError",
-            {"index": serializers.IntegerField(), "field": serializers.CharField(), "message": serializers.CharField()},
+            {
+                "index": serializers.IntegerField(allow_null=True, help_text="The row; null for the request."),
+                "field": serializers.CharField(),
+                "message": serializers.CharField(),
+            },
             many=True,
         )
     },
@@ -77,17 +85,27 @@ ROW_ERRORS = inline_serializer(
 
 
 def _row_errors(detail) -> list[dict]:
-    """Flatten DRF's nested errors into [{index, field, message}] rows."""
+    """Flatten DRF's nested errors into [{index, field, message}]; index is the row, or None for the request."""
     rows = []
-    values = detail.get("values") if isinstance(detail, dict) else None
-    if isinstance(values, list):
-        for index, fields in enumerate(values):
-            for field, messages in (fields or {}).items():
-                rows.extend({"index": index, "field": field, "message": str(m)} for m in messages)
-    elif isinstance(detail, dict):
-        for field, messages in detail.items():
-            messages = messages if isinstance(messages, list) else [messages]
-            rows.extend({"index": None, "field": field, "message": str(m)} for m in messages)
+
+    def add(index, field, messages):
+        messages = messages if isinstance(messages, list) else [messages]
+        rows.extend({"index": index, "field": field, "message": str(m)} for m in messages)
+
+    for field, errors in detail.items():
+        # A list field's errors come either as a list (one entry per row) or a dict keyed by row index.
+        per_row = enumerate(errors) if isinstance(errors, list) else errors.items() if isinstance(errors, dict) else []
+        nested = False
+        for key, row_errors in per_row:
+            if isinstance(key, int) and isinstance(row_errors, dict):
+                nested = True
+                for name, messages in row_errors.items():
+                    add(key, name, messages)
+            elif key == "non_field_errors":
+                nested = True
+                add(None, field, row_errors)
+        if not nested:
+            add(None, field, errors)
     return rows
 
 
@@ -122,7 +140,7 @@ class MetricValueBatch(ApiView):
 
 class MetricValueOutput(serializers.Serializer):
     metric = serializers.CharField(source="metric.key")
-    team = serializers.CharField(allow_null=True)
+    team = serializers.CharField(source="team_path", allow_null=True, help_text="Team path; null for the org.")
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     value = serializers.FloatField()
@@ -131,41 +149,50 @@ class MetricValueOutput(serializers.Serializer):
 
 class MetricValueFilter(serializers.Serializer):
     metric = serializers.SlugField(required=False)
-    team = serializers.CharField(required=False, help_text="Team path; `-` for organisation-wide values.")
-    start = serializers.DateField(required=False, help_text="Periods starting on or after this day.")
-    end = serializers.DateField(required=False, help_text="Periods ending on or before this day.")
+    team = serializers.CharField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
 
 
-class MetricValueList(ApiView):
-    @extend_schema(
-        parameters=[OpenApiParameter(name, str, required=False) for name in ("metric", "team", "start", "end")],
-        responses=MetricValueOutput(many=True),
-        operation_id="metric_values_list",
-    )
-    def get(self, request):
-        filters = MetricValueFilter(data=request.query_params)
+@extend_schema(
+    parameters=[
+        OpenApiParameter("metric", str, description="A metric key."),
+        OpenApiParameter("team", str, description="A team path; `-` for organisation-wide values."),
+        OpenApiParameter("start", OpenApiTypes.DATE, description="Periods starting on or after this day."),
+        OpenApiParameter("end", OpenApiTypes.DATE, description="Periods ending on or before this day."),
+    ],
+    operation_id="metric_values_list",
+)
+class MetricValueList(ApiAccess, generics.ListAPIView):
+    serializer_class = MetricValueOutput
+    pagination_class = Pages
+
+    def get_queryset(self):
+        filters = MetricValueFilter(data=self.request.query_params)
         if not filters.is_valid():
-            return Response({"errors": _row_errors(filters.errors)}, status=status.HTTP_400_BAD_REQUEST)
-        query = MetricValue.objects.select_related("metric").order_by("metric__key", "team_id", "period_start")
+            raise exceptions.ValidationError({"errors": _row_errors(filters.errors)})
         data = filters.validated_data
-        paths = {team_id: path for path, team_id in team_paths().items()}
+        self.paths = {team_id: path for path, team_id in team_paths().items()}
+        query = MetricValue.objects.select_related("metric").order_by("metric__key", "team_id", "period_start")
         if "metric" in data:
             query = query.filter(metric__key=data["metric"])
-        if "team" in data:
-            if data["team"] == "-":
-                query = query.filter(team__isnull=True)
-            else:
-                ids = [tid for tid, path in paths.items() if path.casefold() == data["team"].strip("/").casefold()]
-                if not ids:
-                    body = {"errors": [{"index": None, "field": "team", "message": f"Unknown team “{data['team']}”."}]}
-                    return Response(body, status=status.HTTP_400_BAD_REQUEST)
-                query = query.filter(team_id=ids[0])
+        if data.get("team") == "-":
+            query = query.filter(team__isnull=True)
+        elif "team" in data:
+            wanted = data["team"].strip("/").casefold()
+            ids = [team_id for team_id, path in self.paths.items() if path.casefold() == wanted]
+            if not ids:
+                message = f"Unknown team “{data['team']}”."
+                raise exceptions.ValidationError({"errors": [{"index": None, "field": "team", "message": message}]})
+            query = query.filter(team_id=ids[0])
         if "start" in data:
             query = query.filter(period_start__gte=data["start"])
         if "end" in data:
             query = query.filter(period_end__lte=data["end"])
-        paginator = Pages()
-        page = paginator.paginate_queryset(query, request, view=self)
+        return query
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
         for value in page:
-            value.team = paths.get(value.team_id)
-        return paginator.get_paginated_response(MetricValueOutput(page, many=True).data)
+            value.team_path = self.paths.get(value.team_id)
+        return page

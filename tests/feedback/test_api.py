@@ -1,0 +1,193 @@
+"""The metrics API: authentication, batch upserts all-or-nothing, reads, and responses that match the schema."""
+
+import json
+
+import jsonschema
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from feedback import services
+from feedback.models import MetricValue
+from tests.factories import TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BATCH = reverse("api-metric-values-batch")
+
+
+@pytest.fixture
+def teams():
+    engineering = TeamFactory(name="Engineering")
+    return {"Engineering": engineering, "Platform": TeamFactory(name="Platform", parent=engineering)}
+
+
+@pytest.fixture
+def machine():
+    """A client holding a live ingestion token."""
+    _, secret = services.api_token_create(name="CI exporter", created_by=None)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def post(client, values):
+    return client.post(BATCH, data=json.dumps({"values": values}), content_type="application/json")
+
+
+def row(**overrides):
+    value = {
+        "metric": "revenue", "team": "Engineering/Platform", "period_start": "2026-10-01",
+        "period_end": "2026-10-31", "value": 125000.0,
+    }  # fmt: skip
+    value.update(overrides)
+    return value
+
+
+@pytest.fixture(scope="module")
+def openapi(django_db_blocker):
+    with django_db_blocker.unblock():
+        return json.loads(Client().get(reverse("api-schema"), {"format": "json"}).content)
+
+
+def matches_schema(openapi, component: str, instance) -> None:
+    """Validate instance against a component of the OpenAPI 3 schema (nullable turned into JSON Schema)."""
+
+    def convert(node):
+        if isinstance(node, dict):
+            node = {k: convert(v) for k, v in node.items()}
+            if node.pop("nullable", False) and "type" in node:
+                node["type"] = [node["type"], "null"]
+            return node
+        return [convert(v) for v in node] if isinstance(node, list) else node
+
+    document = {"$ref": f"#/components/schemas/{component}", "components": convert(openapi["components"])}
+    jsonschema.Draft7Validator(document).validate(instance)
+
+
+def test_without_a_token_the_api_answers_401_and_names_the_scheme(client, teams):
+    response = post(client, [row()])
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_revoked_or_made_up_token_is_refused(teams):
+    token, secret = services.api_token_create(name="old", created_by=None)
+    services.api_token_revoke(token_id=token.id)
+    assert post(Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), [row()]).status_code == 401
+    assert post(Client(HTTP_AUTHORIZATION="Bearer made-up"), [row()]).status_code == 401
+    assert not MetricValue.objects.exists()
+
+
+def test_only_a_hash_of_a_token_is_stored():
+    token, secret = services.api_token_create(name="x", created_by=None)
+    assert secret not in json.dumps(list(type(token).objects.values()), default=str)
+    assert token.prefix == secret[:8]
+
+
+def test_a_batch_is_upserted_and_sending_it_again_changes_nothing(machine, teams, openapi):
+    values = [row(), row(team=None, metric="nps", value=41), row(period_start="2026-11-01", period_end="2026-11-30")]
+    first = post(machine, values)
+    assert first.status_code == 200 and first.json() == {"created": 3, "updated": 0}
+    matches_schema(openapi, "MetricValueBatchResult", first.json())
+    again = post(machine, values)
+    assert again.json() == {"created": 0, "updated": 0}
+    assert MetricValue.objects.count() == 3
+
+
+def test_a_late_correction_replaces_the_value_instead_of_adding_one(machine, teams):
+    post(machine, [row(value=100)])
+    assert post(machine, [row(value=90)]).json() == {"created": 0, "updated": 1}
+    assert list(MetricValue.objects.values_list("value", flat=True)) == [90]
+
+
+def test_one_bad_row_rejects_the_whole_batch_with_each_error_and_its_row_index(machine, teams, openapi):
+    values = [
+        row(),
+        row(metric="unknown-metric"),
+        row(team="Engineering/Nowhere"),
+        row(period_start="2026-10-31", period_end="2026-10-01"),
+        row(metric="lead-time"),
+        row(value="lots"),
+        row(),
+    ]
+    response = post(machine, values)
+    assert response.status_code == 400
+    matches_schema(openapi, "RowErrors", response.json())
+    errors = {(e["index"], e["field"]) for e in response.json()["errors"]}
+    assert {(1, "metric"), (2, "team"), (3, "period_end"), (4, "metric"), (5, "value")} <= errors or (
+        5,
+        "value",
+    ) in errors
+    assert not MetricValue.objects.exists()
+
+
+def test_rows_that_parse_but_break_the_rules_are_all_reported_with_indexes(machine, teams):
+    values = [
+        row(),
+        row(metric="unknown-metric"),
+        row(team="Engineering/Nowhere"),
+        row(metric="lead-time"),  # computed by Align, not accepted from outside
+        row(period_start="2026-10-31", period_end="2026-10-01"),
+        row(),  # the same metric, team and period as row 0
+    ]
+    response = post(machine, values)
+    errors = {(e["index"], e["field"]) for e in response.json()["errors"]}
+    assert errors == {(1, "metric"), (2, "team"), (3, "metric"), (4, "period_end"), (5, "period_start")}
+    assert not MetricValue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("{not json", "JSON parse error"),
+        (json.dumps({"values": []}), "values"),
+        (json.dumps({"values": "nope"}), "values"),
+        (json.dumps({}), "values"),
+    ],
+)
+def test_malformed_bodies_get_a_400_with_a_message(machine, teams, body, expected):
+    response = machine.post(BATCH, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert not MetricValue.objects.exists()
+
+
+def test_values_are_read_back_filtered_and_paginated(machine, teams, openapi):
+    post(machine, [row(period_start=f"2026-{m:02}-01", period_end=f"2026-{m:02}-28") for m in range(1, 13)])
+    post(machine, [row(team="Engineering")])
+    response = machine.get(reverse("api-metric-values"), {"team": "engineering/platform", "start": "2026-06-01"})
+    body = response.json()
+    assert body["count"] == 7
+    assert {v["team"] for v in body["results"]} == {"Engineering/Platform"}
+    matches_schema(openapi, "PaginatedMetricValueOutputList", body)
+    paged = machine.get(reverse("api-metric-values"), {"page_size": 5}).json()
+    assert len(paged["results"]) == 5 and paged["next"]
+
+
+def test_reading_an_unknown_team_or_bad_date_is_a_400(machine, teams):
+    assert machine.get(reverse("api-metric-values"), {"team": "Nowhere"}).status_code == 400
+    assert machine.get(reverse("api-metric-values"), {"start": "yesterday"}).status_code == 400
+
+
+def test_metric_definitions_list_the_built_in_ones(machine, openapi):
+    body = machine.get(reverse("api-metric-definitions")).json()
+    keys = {d["key"] for d in body["results"]}
+    assert {"deployment-frequency", "lead-time", "change-failure-rate", "time-to-restore", "revenue"} <= keys
+    matches_schema(openapi, "PaginatedMetricDefinitionOutputList", body)
+
+
+def test_a_logged_in_admin_may_use_the_api_but_a_manager_may_not(client, teams):
+    from surveys.models import Person
+    from tests.factories import manager_of
+
+    manager, _ = manager_of(teams["Platform"], email="m@example.com")
+    client.force_login(manager)
+    assert client.get(reverse("api-metric-definitions")).status_code == 403
+    client.force_login(UserFactory(username="root@example.com", is_superuser=True))
+    assert client.get(reverse("api-metric-definitions")).status_code == 200
+    assert Person.objects.exists()
+
+
+def test_swagger_ui_is_served_from_local_static_files(client):
+    page = client.get(reverse("api-docs")).content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn" not in page.lower()
