@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from .views import reports, sources
 
 app_name = "feedback"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("teams/<int:team_id>/", views.team_report, name="team_report"),
-    path("results/<str:key>/", views.team_results, name="team_results"),
+    path("reports/", reports.home, name="home"),
+    path("reports/teams/<int:team_id>/", reports.team_report, name="team_report"),
+    path("reports/results/<str:key>/", reports.team_results, name="team_results"),
+    path("manage/api-tokens/", sources.api_tokens, name="manage_api_tokens"),
+    path("manage/api-tokens/<int:token_id>/revoke/", sources.api_token_revoke, name="manage_api_token_revoke"),
 ]

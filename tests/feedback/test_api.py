@@ -1,6 +1,7 @@
 """The metrics API: authentication, batch upserts all-or-nothing, reads, and responses that match the schema."""
 
 import json
+import re
 
 import jsonschema
 import pytest
@@ -8,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from feedback import services
-from feedback.models import MetricValue
+from feedback.models import ApiToken, MetricValue
 from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,29 @@ def test_swagger_ui_is_served_from_local_static_files(client):
     page = client.get(reverse("api-docs")).content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "cdn" not in page.lower()
+
+
+def test_an_admin_creates_a_token_on_the_page_sees_it_once_and_revokes_it(client, teams):
+    from surveys.models import Person
+    from tests.factories import manager_of
+
+    admin, _ = manager_of(teams["Engineering"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    created = client.post(reverse("feedback:manage_api_tokens"), {"name": "Deploy pipeline"})
+    assert created["Cache-Control"] == "no-store"
+    secret = re.search(r"<p><code>([\w-]{40,})</code></p>", created.content.decode()).group(1)
+    assert secret not in client.get(reverse("feedback:manage_api_tokens")).content.decode()
+    machine = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert machine.get(reverse("api-metric-definitions")).status_code == 200
+    token = ApiToken.objects.get(name="Deploy pipeline")
+    client.post(reverse("feedback:manage_api_token_revoke", args=[token.id]))
+    assert machine.get(reverse("api-metric-definitions")).status_code == 401
+
+
+def test_the_token_pages_are_a_404_for_a_manager(client, teams):
+    from tests.factories import manager_of
+
+    manager, _ = manager_of(teams["Platform"], email="m@example.com")
+    client.force_login(manager)
+    assert client.get(reverse("feedback:manage_api_tokens")).status_code == 404
+    assert client.post(reverse("feedback:manage_api_tokens"), {"name": "sneaky"}).status_code == 404
