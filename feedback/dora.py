@@ -1,0 +1,133 @@
+"""DORA's four keys for one team over one period. Pure: plain data in, plain data out (DESIGN.md §5).
+
+Definitions follow dora.dev; the computation follows Google's Four Keys and Apache DevLake:
+- a deployment is a successful production deployment;
+- lead time for changes is the median of (deployment finished − commit time) over the changes whose *first*
+  deployment finished in the period;
+- change failure rate is the share of the period's deployments that caused at least one incident; an incident
+  is charged to the deployment it names, else to the first deployment of the commit it names, else (DevLake)
+  to the latest deployment finished at or before it opened;
+- time to restore is the median of (resolved − opened) over incidents opened in the period and resolved;
+- deployment frequency is deployments per week, with DORA's band.
+"""
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+
+WEEK = timedelta(weeks=1)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: Hashable
+    finished_at: datetime
+    shas: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Change:
+    sha: str
+    committed_at: datetime
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: Hashable
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    deployment_id: Hashable | None = None
+    sha: str | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    deployments: int
+    deployments_per_week: float
+    band: str
+    changes_deployed: int
+    lead_time_hours: float | None
+    failed_deployments: int
+    change_failure_rate: float | None  # percent
+    incidents_restored: int
+    time_to_restore_hours: float | None
+
+
+def band(per_week: float) -> str:
+    """Return DORA's deployment-frequency band for a weekly rate."""
+    if per_week >= 7:
+        return "daily"
+    if per_week >= 1:
+        return "weekly"
+    if per_week >= 12 / 52:
+        return "monthly"
+    return "fewer than monthly"
+
+
+def first_deployments(changes: Iterable[Change], deployments: Iterable[Deployment]) -> dict[str, Deployment]:
+    """Return, for each change, the earliest deployment that shipped it (and finished after the commit)."""
+    by_sha: dict[str, Deployment] = {}
+    commit_time = {change.sha: change.committed_at for change in changes}
+    for deployment in sorted(deployments, key=lambda d: (d.finished_at, repr(d.id))):
+        for sha in deployment.shas:
+            if sha in commit_time and sha not in by_sha and deployment.finished_at >= commit_time[sha]:
+                by_sha[sha] = deployment
+    return by_sha
+
+
+def charged_deployment(incident: Incident, deployments: list[Deployment], first: dict[str, Deployment]):
+    """Return the id of the deployment an incident is charged to, or None."""
+    if incident.deployment_id is not None and any(d.id == incident.deployment_id for d in deployments):
+        return incident.deployment_id
+    if incident.sha and incident.sha in first:
+        return first[incident.sha].id
+    before = [d for d in deployments if d.finished_at <= incident.opened_at]
+    return max(before, key=lambda d: (d.finished_at, repr(d.id))).id if before else None
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+def compute(
+    *,
+    start: datetime,
+    end: datetime,
+    deployments: Iterable[Deployment],
+    changes: Iterable[Change],
+    incidents: Iterable[Incident],
+) -> Figures:
+    """Return the four keys for the period [start, end)."""
+    if end <= start:
+        raise ValueError("the period must end after it starts")
+    deployments, changes, incidents = list(deployments), list(changes), list(incidents)
+    in_period = [d for d in deployments if start <= d.finished_at < end]
+    per_week = len(in_period) / ((end - start) / WEEK)
+
+    first = first_deployments(changes, deployments)
+    leads = [
+        _hours(first[c.sha].finished_at - c.committed_at)
+        for c in changes
+        if c.sha in first and start <= first[c.sha].finished_at < end
+    ]
+
+    period_ids = {d.id for d in in_period}
+    failed = {charged_deployment(i, deployments, first) for i in incidents} & period_ids
+
+    restores = [
+        _hours(i.resolved_at - i.opened_at)
+        for i in incidents
+        if start <= i.opened_at < end and i.resolved_at is not None and i.resolved_at >= i.opened_at
+    ]
+    return Figures(
+        deployments=len(in_period),
+        deployments_per_week=per_week,
+        band=band(per_week),
+        changes_deployed=len(leads),
+        lead_time_hours=median(leads) if leads else None,
+        failed_deployments=len(failed),
+        change_failure_rate=100 * len(failed) / len(in_period) if in_period else None,
+        incidents_restored=len(restores),
+        time_to_restore_hours=median(restores) if restores else None,
+    )
