@@ -213,7 +213,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ALIGN_TICK_SECONDS = env.int("ALIGN_TICK_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "cycles-tick": {"task": "surveys.tasks.cycles_tick_task", "schedule": float(ALIGN_TICK_SECONDS)},
+    "dora-sweep": {"task": "feedback.tasks.dora_sweep_task", "schedule": float(ALIGN_TICK_SECONDS)},
 }
+# Delivery events arriving within this many seconds for one team are recomputed together.
+ALIGN_DORA_DEBOUNCE_SECONDS = env.int("ALIGN_DORA_DEBOUNCE_SECONDS", default=30)
+# GitHub webhook: the secret it signs bodies with (X-Hub-Signature-256); unset, the endpoint answers 503.
+GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
+ALIGN_PRODUCTION_ENVIRONMENTS = env.list("ALIGN_PRODUCTION_ENVIRONMENTS", default=["production", "prod"])
+ALIGN_INCIDENT_LABELS = env.list("ALIGN_INCIDENT_LABELS", default=["incident"])
 # A task redelivered this many times after lost workers is dropped and logged instead of looping forever.
 ALIGN_TASK_MAX_DELIVERIES = env.int("ALIGN_TASK_MAX_DELIVERIES", default=3)
 ALIGN_INVITATION_BATCH_SIZE = env.int("ALIGN_INVITATION_BATCH_SIZE", default=200)

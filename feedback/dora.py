@@ -3,7 +3,8 @@
 Definitions follow dora.dev; the computation follows Google's Four Keys and Apache DevLake:
 - a deployment is a successful production deployment;
 - lead time for changes is the median of (deployment finished − commit time) over the changes whose *first*
-  deployment finished in the period;
+  deployment finished in the period; a change's first deployment is the earliest one that lists its commit,
+  or, when none does (GitHub reports only a deployment's head commit), the first one after the commit;
 - change failure rate is the share of the period's deployments that caused at least one incident; an incident
   is charged to the deployment it names, else to the first deployment of the commit it names, else (DevLake)
   to the latest deployment finished at or before it opened;
@@ -66,13 +67,24 @@ def band(per_week: float) -> str:
 
 
 def first_deployments(changes: Iterable[Change], deployments: Iterable[Deployment]) -> dict[str, Deployment]:
-    """Return, for each change, the earliest deployment that shipped it (and finished after the commit)."""
-    by_sha: dict[str, Deployment] = {}
+    """Return, for each change, the first deployment that shipped it.
+
+    1. The earliest deployment that lists the commit and finished after it was made.
+    2. Otherwise the earliest deployment that finished after the commit: what was on the main branch went
+       out with the next deployment.
+    """
+    ordered = sorted(deployments, key=lambda d: (d.finished_at, repr(d.id)))
     commit_time = {change.sha: change.committed_at for change in changes}
-    for deployment in sorted(deployments, key=lambda d: (d.finished_at, repr(d.id))):
+    by_sha: dict[str, Deployment] = {}
+    for deployment in ordered:
         for sha in deployment.shas:
             if sha in commit_time and sha not in by_sha and deployment.finished_at >= commit_time[sha]:
                 by_sha[sha] = deployment
+    for sha, committed_at in commit_time.items():
+        if sha not in by_sha:
+            later = next((d for d in ordered if d.finished_at >= committed_at), None)
+            if later is not None:
+                by_sha[sha] = later
     return by_sha
 
 

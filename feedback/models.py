@@ -120,3 +120,93 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Repository(models.Model):
+    """A code repository whose deployments, changes and incidents count for a team."""
+
+    full_name = models.CharField(max_length=200, unique=True, help_text="owner/name, as GitHub spells it.")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="repositories")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class RawEvent(models.Model):
+    """A delivery event exactly as received. Append-only; deduplicated by the sender's delivery id."""
+
+    source = models.CharField(max_length=20)
+    delivery_id = models.CharField(max_length=100)
+    event = models.CharField(max_length=50)
+    received_at = models.DateTimeField(auto_now_add=True)
+    body = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "delivery_id"], name="raw_event_delivered_once")]
+
+
+class Deployment(models.Model):
+    """A successful production deployment."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="deployments")
+    source = models.CharField(max_length=20, default="api")
+    external_id = models.CharField(max_length=100)
+    environment = models.CharField(max_length=50, default="production")
+    finished_at = models.DateTimeField()
+    shas = models.JSONField(default=list, blank=True, help_text="Commits it shipped, if the sender knows them.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="deployment_unique_per_source")]
+        indexes = [models.Index(fields=["team", "finished_at"], name="deployment_team_time_idx")]
+
+
+class Change(models.Model):
+    """A commit that reached the main branch (directly or by a merged pull request)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="changes")
+    sha = models.CharField(max_length=64)
+    authored_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "sha"], name="change_unique_per_team"),
+            models.CheckConstraint(
+                condition=Q(authored_at__isnull=False) | Q(merged_at__isnull=False), name="change_has_a_time"
+            ),
+        ]
+
+    @property
+    def committed_at(self):
+        return self.authored_at or self.merged_at
+
+
+class Incident(models.Model):
+    """A production incident; optionally naming the deployment or commit at fault."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
+    source = models.CharField(max_length=20, default="api")
+    external_id = models.CharField(max_length=100)
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    deployment = models.ForeignKey(Deployment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sha = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="incident_unique_per_source"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
+                name="incident_resolved_after_opened",
+            ),
+        ]
+
+
+class DoraDirty(models.Model):
+    """A team's week whose DORA figures must be recomputed because events for it arrived."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "week_start"], name="dora_dirty_once")]

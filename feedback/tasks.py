@@ -9,3 +9,18 @@ from . import services
 def scores_aggregate_task(cycle_id: int) -> int:
     """Compute a closed cycle's group scores (idempotent: a rerun replaces them)."""
     return services.scores_aggregate(cycle_id=cycle_id)
+
+
+@shared_task
+def dora_recompute_task(team_id: int) -> int:
+    """Recompute a team's DORA figures for the weeks its new events touched."""
+    return services.dora_recompute(team_id=team_id)
+
+
+@shared_task
+def dora_sweep_task() -> int:
+    """Recompute every team with weeks still waiting (a lost or crashed recomputation leaves them)."""
+    teams = services.dora_dirty_teams()
+    for team_id in teams:
+        dora_recompute_task.delay(team_id)
+    return len(teams)

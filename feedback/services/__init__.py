@@ -1,7 +1,30 @@
-"""Writes of the feedback side: scores, metric ingestion, API tokens."""
+"""Writes of the feedback side: scores, metric ingestion, delivery events and DORA, API tokens."""
 
 from .api_tokens import api_token_create, api_token_revoke
-from .metrics import MetricRowError, metric_values_upsert
+from .delivery import (
+    change_record,
+    deployment_record,
+    dora_dirty_teams,
+    dora_recompute,
+    incident_forget,
+    incident_record,
+)
+from .github import github_event_ingest
+from .metrics import MetricRowError, metric_values_upsert, metric_values_write
 from .scores import scores_aggregate
 
-__all__ = ["MetricRowError", "api_token_create", "api_token_revoke", "metric_values_upsert", "scores_aggregate"]
+__all__ = [
+    "MetricRowError",
+    "api_token_create",
+    "api_token_revoke",
+    "change_record",
+    "deployment_record",
+    "dora_dirty_teams",
+    "dora_recompute",
+    "github_event_ingest",
+    "incident_forget",
+    "incident_record",
+    "metric_values_upsert",
+    "metric_values_write",
+    "scores_aggregate",
+]

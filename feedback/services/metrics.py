@@ -112,3 +112,14 @@ def _write(resolved: list[tuple], source: str) -> tuple[int, int]:
     MetricValue.objects.bulk_create(to_create, batch_size=1000)
     MetricValue.objects.bulk_update(to_update, ["value", "source", "updated_at"], batch_size=1000)
     return len(to_create), len(to_update)
+
+
+@transaction.atomic
+def metric_values_write(*, values: list[tuple], source: str) -> None:
+    """Write values computed inside Align: (metric key, team id, start, end, value or None to remove)."""
+    ids = dict(MetricDefinition.objects.values_list("key", "id"))
+    keep = [(ids[key], team, start, end, value) for key, team, start, end, value in values if value is not None]
+    for key, team, start, end, value in values:
+        if value is None:
+            MetricValue.objects.filter(metric_id=ids[key], team_id=team, period_start=start, period_end=end).delete()
+    _write(keep, source)

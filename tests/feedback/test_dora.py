@@ -73,6 +73,14 @@ def test_a_commit_deployed_before_it_was_made_is_not_its_first_deployment():
     assert figures.lead_time_hours == pytest.approx(15.0)
 
 
+def test_a_change_no_deployment_lists_goes_out_with_the_next_deployment():
+    deployments = [Deployment("d1", at(10), frozenset({"head1"})), Deployment("d2", at(30), frozenset({"head2"}))]
+    changes = [Change("head1", at(9)), Change("side", at(12)), Change("head2", at(29))]
+    figures = compute(start=MONDAY, end=at(168), deployments=deployments, changes=changes, incidents=[])
+    assert figures.changes_deployed == 3
+    assert figures.lead_time_hours == pytest.approx(1.0)  # median of 1 (head1), 18 (side → d2), 1 (head2)
+
+
 @pytest.mark.parametrize(
     ("per_week", "expected"),
     [(14, "daily"), (7, "daily"), (2, "weekly"), (0.5, "monthly"), (0.1, "fewer than monthly")],

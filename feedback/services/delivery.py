@@ -1,0 +1,178 @@
+"""Delivery events in (deployments, changes, incidents) and DORA figures out, recomputed only where needed."""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+
+from surveys.models import Cycle, Team
+
+from .. import dora
+from ..models import Change, Deployment, DoraDirty, Incident
+from .metrics import metric_values_write
+
+# How far around a changed week an event can move the figures: a change counts in the week of its first
+# deployment (usually within days), an incident in the week of the deployment it is charged to.
+REACH = timedelta(weeks=4)
+HISTORY = timedelta(days=90)
+
+
+def week_start(moment: datetime) -> date:
+    """Return the Monday (UTC) of the week a moment falls in."""
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(first: datetime, last: datetime) -> set[date]:
+    weeks, current = set(), week_start(first)
+    while current <= week_start(last):
+        weeks.add(current)
+        current += timedelta(weeks=1)
+    return weeks
+
+
+def _mark_dirty(team_id: int, weeks: Iterable[date]) -> None:
+    """Record the weeks to recompute and queue one debounced recomputation for the team."""
+    DoraDirty.objects.bulk_create(
+        [DoraDirty(team_id=team_id, week_start=w) for w in weeks], ignore_conflicts=True, batch_size=500
+    )
+    delay = settings.ALIGN_DORA_DEBOUNCE_SECONDS
+    # Many events in a burst queue one task: the first claims the key; the dirty rows carry the work.
+    if cache.add(f"align:dora-queued:{team_id}", 1, timeout=delay):
+        from ..tasks import dora_recompute_task
+
+        transaction.on_commit(lambda: dora_recompute_task.apply_async((team_id,), countdown=delay))
+
+
+@transaction.atomic
+def deployment_record(
+    *, team: Team, external_id: str, finished_at: datetime, environment: str = "production", shas=(), source="api"
+) -> Deployment:
+    """Create or correct a deployment (keyed by source and id) and mark its weeks for recomputation."""
+    previous = Deployment.objects.filter(source=source, external_id=external_id).first()
+    deployment, _ = Deployment.objects.update_or_create(
+        source=source,
+        external_id=external_id,
+        defaults={"team": team, "finished_at": finished_at, "environment": environment, "shas": sorted(set(shas))},
+    )
+    moments = [finished_at] + ([previous.finished_at] if previous else [])
+    _mark_dirty(team.id, set().union(*(_weeks(m, m + REACH) for m in moments)))
+    return deployment
+
+
+@transaction.atomic
+def change_record(
+    *, team: Team, sha: str, authored_at: datetime | None = None, merged_at: datetime | None = None
+) -> Change:
+    """Create or complete a change (keyed by team and commit); a time already known is kept."""
+    change = Change.objects.filter(team=team, sha=sha).first() or Change(team=team, sha=sha)
+    change.authored_at = change.authored_at or authored_at
+    change.merged_at = change.merged_at or merged_at
+    change.full_clean(validate_unique=False)
+    change.save()
+    _mark_dirty(team.id, _weeks(change.committed_at, change.committed_at + REACH))
+    return change
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    team: Team,
+    external_id: str,
+    opened_at: datetime,
+    resolved_at: datetime | None = None,
+    deployment_external_id: str | None = None,
+    sha: str = "",
+    source: str = "api",
+) -> Incident:
+    """Create or update an incident (keyed by source and id) and mark its weeks for recomputation."""
+    deployment = None
+    if deployment_external_id:
+        deployment = Deployment.objects.filter(source=source, external_id=deployment_external_id).first()
+    incident = Incident.objects.filter(source=source, external_id=external_id).first() or Incident(
+        source=source, external_id=external_id
+    )
+    incident.team, incident.opened_at, incident.resolved_at = team, opened_at, resolved_at
+    incident.deployment, incident.sha = deployment, sha
+    incident.full_clean(validate_unique=False)
+    incident.save()
+    _mark_dirty(team.id, _weeks(opened_at - REACH, opened_at))
+    return incident
+
+
+@transaction.atomic
+def incident_forget(*, source: str, external_id: str) -> bool:
+    """Remove an incident (e.g. its incident label was taken off); return whether there was one."""
+    incident = Incident.objects.filter(source=source, external_id=external_id).first()
+    if incident is None:
+        return False
+    _mark_dirty(incident.team_id, _weeks(incident.opened_at - REACH, incident.opened_at))
+    incident.delete()
+    return True
+
+
+def _figures(team_id: int, start: datetime, end: datetime) -> dora.Figures:
+    since = start - HISTORY
+    deployments = [
+        dora.Deployment(d.id, d.finished_at, frozenset(d.shas))
+        for d in Deployment.objects.filter(team_id=team_id, finished_at__gte=since, finished_at__lt=end)
+    ]
+    committed = Q(authored_at__gte=since, authored_at__lt=end) | Q(
+        authored_at__isnull=True, merged_at__gte=since, merged_at__lt=end
+    )
+    changes = [dora.Change(c.sha, c.committed_at) for c in Change.objects.filter(committed, team_id=team_id)]
+    incidents = [
+        dora.Incident(i.id, i.opened_at, i.resolved_at, i.deployment_id, i.sha or None)
+        for i in Incident.objects.filter(team_id=team_id, opened_at__gte=since, opened_at__lt=end)
+    ]
+    return dora.compute(start=start, end=end, deployments=deployments, changes=changes, incidents=incidents)
+
+
+def _values(team_id: int, first_day: date, last_day: date, figures: dora.Figures) -> list[tuple]:
+    return [
+        ("deployment-frequency", team_id, first_day, last_day, figures.deployments_per_week),
+        ("lead-time", team_id, first_day, last_day, figures.lead_time_hours),
+        ("change-failure-rate", team_id, first_day, last_day, figures.change_failure_rate),
+        ("time-to-restore", team_id, first_day, last_day, figures.time_to_restore_hours),
+    ]
+
+
+def dora_recompute(*, team_id: int) -> int:
+    """Recompute the team's DORA figures for every week marked dirty, and the cycle windows over them.
+
+    1. Claim the team's dirty weeks (rows locked and deleted in this transaction, so two workers never
+       share one; a crash rolls the claim back and the sweep retries).
+    2. Compute each week, Monday to Sunday, and each survey cycle window that overlaps a claimed week.
+    3. Write the figures as metric values (an undefined figure, such as lead time without deployed changes,
+       removes the value).
+    """
+    with transaction.atomic():
+        claimed = list(
+            DoraDirty.objects.select_for_update(skip_locked=True).filter(team_id=team_id).order_by("week_start")
+        )
+        if not claimed:
+            return 0
+        DoraDirty.objects.filter(id__in=[row.id for row in claimed]).delete()
+        values: list[tuple] = []
+        weeks = [row.week_start for row in claimed]
+        for week in weeks:
+            start = datetime.combine(week, time.min, tzinfo=UTC)
+            values += _values(
+                team_id, week, week + timedelta(days=6), _figures(team_id, start, start + timedelta(weeks=1))
+            )
+        first = datetime.combine(weeks[0], time.min, tzinfo=UTC)
+        last = datetime.combine(weeks[-1] + timedelta(days=7), time.min, tzinfo=UTC)
+        cycles = Cycle.objects.filter(opens_at__lt=last, closes_at__gt=first).exclude(state=Cycle.State.SCHEDULED)
+        for cycle in cycles:
+            figures = _figures(team_id, cycle.opens_at, cycle.closes_at)
+            values += _values(team_id, cycle.opens_at.date(), cycle.closes_at.date(), figures)
+        metric_values_write(values=values, source="dora")
+    return len(claimed)
+
+
+def dora_dirty_teams() -> list[int]:
+    """Return the teams with weeks waiting to be recomputed."""
+    return sorted(set(DoraDirty.objects.values_list("team_id", flat=True)))
