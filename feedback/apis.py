@@ -3,7 +3,7 @@
 import math
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
@@ -39,7 +39,7 @@ class MetricDefinitionOutput(serializers.ModelSerializer):
         fields = ["key", "name", "unit", "category", "direction", "time_rollup", "team_rollup", "builtin"]
 
 
-@extend_schema(operation_id="metric_definitions_list")
+@extend_schema_view(get=extend_schema(operation_id="metric_definitions_list"))
 class MetricDefinitionList(ApiAccess, generics.ListAPIView):
     queryset = MetricDefinition.objects.order_by("key")
     serializer_class = MetricDefinitionOutput
@@ -154,14 +154,16 @@ class MetricValueFilter(serializers.Serializer):
     end = serializers.DateField(required=False)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("metric", str, description="A metric key."),
-        OpenApiParameter("team", str, description="A team path; `-` for organisation-wide values."),
-        OpenApiParameter("start", OpenApiTypes.DATE, description="Periods starting on or after this day."),
-        OpenApiParameter("end", OpenApiTypes.DATE, description="Periods ending on or before this day."),
-    ],
-    operation_id="metric_values_list",
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("metric", str, description="A metric key."),
+            OpenApiParameter("team", str, description="A team path; `-` for organisation-wide values."),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="Periods starting on or after this day."),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Periods ending on or before this day."),
+        ],
+        operation_id="metric_values_list",
+    )
 )
 class MetricValueList(ApiAccess, generics.ListAPIView):
     serializer_class = MetricValueOutput
@@ -196,3 +198,65 @@ class MetricValueList(ApiAccess, generics.ListAPIView):
         for value in page:
             value.team_path = self.paths.get(value.team_id)
         return page
+
+
+class DeploymentInput(serializers.Serializer):
+    id = serializers.CharField(max_length=100, help_text="Your id for the deployment; sending it again corrects it.")
+    team = serializers.CharField(max_length=500)
+    finished_at = serializers.DateTimeField()
+    environment = serializers.CharField(max_length=50, required=False, default="production")
+    shas = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=1000)
+
+
+class ChangeInput(serializers.Serializer):
+    team = serializers.CharField(max_length=500)
+    sha = serializers.CharField(max_length=64)
+    authored_at = serializers.DateTimeField(required=False, allow_null=True)
+    merged_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class IncidentInput(serializers.Serializer):
+    id = serializers.CharField(max_length=100, help_text="Your id for the incident; sending it again updates it.")
+    team = serializers.CharField(max_length=500)
+    opened_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(required=False, allow_null=True)
+    deployment_id = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    sha = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+BATCH_RECORDED = inline_serializer("DeliveryBatchResult", {"recorded": serializers.IntegerField()})
+EVENT_BATCH_MAX = 2000
+
+
+def _event_batch_view(kind: str, row_serializer):
+    batch = type(
+        f"{kind.title()}BatchInput",
+        (serializers.Serializer,),
+        {"values": row_serializer(many=True, allow_empty=False, max_length=EVENT_BATCH_MAX)},
+    )
+
+    class EventBatch(ApiView):
+        @extend_schema(
+            request=batch,
+            responses={200: BATCH_RECORDED, 400: ROW_ERRORS},
+            operation_id=f"{kind}_record",
+            description=f"Record up to {EVENT_BATCH_MAX} {kind}, all or nothing, as `values`. Sending the same "
+            "rows again changes nothing; DORA figures of the affected team and weeks are recomputed shortly after.",
+        )
+        def post(self, request):
+            parsed = batch(data=request.data)
+            if not parsed.is_valid():
+                return Response({"errors": _row_errors(parsed.errors)}, status=status.HTTP_400_BAD_REQUEST)
+            recorded, errors = services.delivery_batch_record(kind=kind, rows=parsed.validated_data["values"])
+            if errors:
+                body = {"errors": [{"index": i, "field": f, "message": m} for i, f, m in errors]}
+                return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"recorded": recorded})
+
+    EventBatch.__name__ = f"{kind.title()}Batch"
+    return EventBatch
+
+
+DeploymentBatch = _event_batch_view("deployments", DeploymentInput)
+ChangeBatch = _event_batch_view("changes", ChangeInput)
+IncidentBatch = _event_batch_view("incidents", IncidentInput)

@@ -3,6 +3,7 @@
 from .api_tokens import api_token_create, api_token_revoke
 from .delivery import (
     change_record,
+    delivery_batch_record,
     deployment_record,
     dora_dirty_teams,
     dora_recompute,
@@ -18,6 +19,7 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "change_record",
+    "delivery_batch_record",
     "deployment_record",
     "dora_dirty_teams",
     "dora_recompute",

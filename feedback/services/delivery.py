@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from surveys.models import Cycle, Team
+from surveys.selectors import team_paths
 
 from .. import dora
 from ..models import Change, Deployment, DoraDirty, Incident
@@ -176,3 +177,47 @@ def dora_recompute(*, team_id: int) -> int:
 def dora_dirty_teams() -> list[int]:
     """Return the teams with weeks waiting to be recomputed."""
     return sorted(set(DoraDirty.objects.values_list("team_id", flat=True)))
+
+
+def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, list[tuple[int, str, str]]]:
+    """Record a batch of deployments, changes or incidents sent through the API, all or nothing.
+
+    Rows carry a team path; returns (recorded, errors) where each error is (row index, field, message).
+    """
+    teams = {path.casefold(): team_id for path, team_id in team_paths().items()}
+    team_objects = Team.objects.in_bulk(set(teams.values()))
+    errors = []
+    for index, row in enumerate(rows):
+        if row["team"].strip("/").casefold() not in teams:
+            errors.append((index, "team", f"Unknown team “{row['team']}” (use a path such as A/B)."))
+        if kind == "changes" and not (row.get("authored_at") or row.get("merged_at")):
+            errors.append((index, "authored_at", "Give authored_at, merged_at or both."))
+        if kind == "incidents" and row.get("resolved_at") and row["resolved_at"] < row["opened_at"]:
+            errors.append((index, "resolved_at", "The incident is resolved before it opened."))
+    if errors:
+        return 0, errors
+    with transaction.atomic():
+        for row in rows:
+            team = team_objects[teams[row["team"].strip("/").casefold()]]
+            if kind == "deployments":
+                deployment_record(
+                    team=team,
+                    external_id=row["id"],
+                    finished_at=row["finished_at"],
+                    environment=row.get("environment") or "production",
+                    shas=row.get("shas") or [],
+                )
+            elif kind == "changes":
+                change_record(
+                    team=team, sha=row["sha"], authored_at=row.get("authored_at"), merged_at=row.get("merged_at")
+                )
+            else:
+                incident_record(
+                    team=team,
+                    external_id=row["id"],
+                    opened_at=row["opened_at"],
+                    resolved_at=row.get("resolved_at"),
+                    deployment_external_id=row.get("deployment_id"),
+                    sha=row.get("sha") or "",
+                )
+    return len(rows), []

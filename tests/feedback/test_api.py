@@ -218,3 +218,66 @@ def test_the_token_pages_are_a_404_for_a_manager(client, teams):
     client.force_login(manager)
     assert client.get(reverse("feedback:manage_api_tokens")).status_code == 404
     assert client.post(reverse("feedback:manage_api_tokens"), {"name": "sneaky"}).status_code == 404
+
+
+def test_the_openapi_schema_is_valid_and_generates_without_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+EVENTS = {
+    "api-deployments": [{"id": "dep-1", "team": "Engineering/Platform", "finished_at": "2026-11-02T13:00:00Z",
+                         "shas": ["a1"]}],
+    "api-changes": [{"team": "Engineering/Platform", "sha": "a1", "authored_at": "2026-11-02T09:00:00Z"}],
+    "api-incidents": [{"id": "inc-1", "team": "Engineering/Platform", "opened_at": "2026-11-02T15:00:00Z",
+                       "resolved_at": "2026-11-02T16:30:00Z", "deployment_id": "dep-1"}],
+}  # fmt: skip
+
+
+def test_delivery_events_sent_through_the_api_become_dora_figures(
+    machine, teams, openapi, settings, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    settings.ALIGN_DORA_DEBOUNCE_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        for name, values in EVENTS.items():
+            response = machine.post(reverse(name), json.dumps({"values": values}), content_type="application/json")
+            assert response.json() == {"recorded": 1}
+            matches_schema(openapi, "DeliveryBatchResult", response.json())
+            # the same rows again change nothing
+            again = machine.post(reverse(name), json.dumps({"values": values}), content_type="application/json")
+            assert again.status_code == 200
+    from feedback.models import Change, Deployment, Incident
+
+    assert (Deployment.objects.count(), Change.objects.count(), Incident.objects.count()) == (1, 1, 1)
+    week = dict(
+        MetricValue.objects.filter(team=teams["Platform"], period_start=date(2026, 11, 2)).values_list(
+            "metric__key", "value"
+        )
+    )
+    assert week == {
+        "deployment-frequency": 1.0,
+        "lead-time": 4.0,
+        "change-failure-rate": 100.0,
+        "time-to-restore": 1.5,
+    }
+
+
+def test_a_delivery_batch_with_any_bad_row_records_nothing(machine, teams):
+    from feedback.models import Incident
+
+    values = [
+        {"id": "ok", "team": "Engineering/Platform", "opened_at": "2026-11-02T15:00:00Z"},
+        {"id": "bad-team", "team": "Nowhere", "opened_at": "2026-11-02T15:00:00Z"},
+        {"id": "backwards", "team": "Engineering", "opened_at": "2026-11-02T15:00:00Z",
+         "resolved_at": "2026-11-01T15:00:00Z"},
+    ]  # fmt: skip
+    response = machine.post(reverse("api-incidents"), json.dumps({"values": values}), content_type="application/json")
+    assert response.status_code == 400
+    assert {(e["index"], e["field"]) for e in response.json()["errors"]} == {(1, "team"), (2, "resolved_at")}
+    assert not Incident.objects.exists()
+    naive = [{"team": "Engineering", "sha": "x"}]
+    response = machine.post(reverse("api-changes"), json.dumps({"values": naive}), content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "authored_at"
