@@ -1,1 +1,53 @@
-# Group scores are read through reports, where disclosure control applies; the admin does not list them.
+"""Django admin for power users. Group scores are read through reports, where disclosure control applies;
+the admin does not list them. Raw events are read-only: the table is append-only."""
+
+from django.contrib import admin
+
+from .models import ApiToken, Deployment, Incident, MetricDefinition, MetricValue, RawEvent, Repository
+
+
+@admin.register(MetricDefinition)
+class MetricDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["key", "name", "unit", "category", "direction", "builtin"]
+
+
+@admin.register(MetricValue)
+class MetricValueAdmin(admin.ModelAdmin):
+    list_display = ["metric", "team", "period_start", "period_end", "value", "source"]
+    list_filter = ["metric", "source"]
+
+
+@admin.register(Repository)
+class RepositoryAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "team"]
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "team", "environment", "finished_at", "source"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "team", "opened_at", "resolved_at", "source"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "scope", "created_at", "revoked_at", "last_used_at"]
+    readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]
+
+
+@admin.register(RawEvent)
+class RawEventAdmin(admin.ModelAdmin):
+    list_display = ["source", "event", "delivery_id", "received_at"]
+    list_filter = ["source", "event"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,4 +9,7 @@ urlpatterns = [
     path("reports/results/<str:key>/", reports.team_results, name="team_results"),
     path("manage/api-tokens/", sources.api_tokens, name="manage_api_tokens"),
     path("manage/api-tokens/<int:token_id>/revoke/", sources.api_token_revoke, name="manage_api_token_revoke"),
+    path("manage/metrics/", sources.metrics, name="manage_metrics"),
+    path("manage/metrics/upload/", sources.metrics_upload, name="manage_metrics_upload"),
+    path("manage/repositories/", sources.repositories, name="manage_repositories"),
 ]

@@ -9,12 +9,21 @@ from .delivery import (
     dora_recompute,
     incident_forget,
     incident_record,
+    repository_connect,
 )
 from .github import github_event_ingest
-from .metrics import MetricRowError, metric_values_upsert, metric_values_write
+from .metrics import (
+    MetricRow,
+    MetricRowError,
+    metric_definition_create,
+    metric_values_plan,
+    metric_values_upsert,
+    metric_values_write,
+)
 from .scores import scores_aggregate
 
 __all__ = [
+    "MetricRow",
     "MetricRowError",
     "api_token_create",
     "api_token_revoke",
@@ -26,7 +35,10 @@ __all__ = [
     "github_event_ingest",
     "incident_forget",
     "incident_record",
+    "metric_definition_create",
+    "metric_values_plan",
     "metric_values_upsert",
     "metric_values_write",
+    "repository_connect",
     "scores_aggregate",
 ]

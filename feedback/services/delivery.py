@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
@@ -12,7 +13,7 @@ from surveys.models import Cycle, Team
 from surveys.selectors import team_paths
 
 from .. import dora
-from ..models import Change, Deployment, DoraDirty, Incident
+from ..models import Change, Deployment, DoraDirty, Incident, Repository
 from .metrics import metric_values_write
 
 # How far around a changed week an event can move the figures: a change counts in the week of its first
@@ -221,3 +222,13 @@ def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, list[tup
                     sha=row.get("sha") or "",
                 )
     return len(rows), []
+
+
+@transaction.atomic
+def repository_connect(*, full_name: str, team: Team) -> Repository:
+    """Count a repository's GitHub events for a team (re-pointing it if it already belonged to another)."""
+    full_name = full_name.strip().strip("/")
+    if full_name.count("/") != 1 or not all(full_name.split("/")):
+        raise ValidationError({"full_name": ["Write the repository as owner/name, e.g. acme/payments-api."]})
+    repository, _ = Repository.objects.update_or_create(full_name=full_name, defaults={"team": team})
+    return repository

@@ -58,14 +58,46 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
     return resolved, errors
 
 
-def metric_values_upsert(*, rows: list[MetricRow], source: str) -> tuple[int, int, list[MetricRowError]]:
+def metric_values_plan(*, rows: list[MetricRow]) -> tuple[int, int, list[MetricRowError]]:
+    """Return (would create, would update, errors) for a batch, without writing anything."""
+    if len(rows) > MAX_BATCH * 4:
+        return 0, 0, [MetricRowError(0, "__all__", f"Send at most {MAX_BATCH * 4} values at once.")]
+    resolved, errors = _resolve(rows)
+    if errors:
+        return 0, 0, errors
+    existing = set(
+        MetricValue.objects.filter(
+            metric_id__in={r[0] for r in resolved}, period_start__in={r[2] for r in resolved}
+        ).values_list("metric_id", "team_id", "period_start", "period_end")
+    )
+    updates = sum(1 for r in resolved if r[:4] in existing)
+    return len(resolved) - updates, updates, []
+
+
+@transaction.atomic
+def metric_definition_create(
+    *, key: str, name: str, unit: str, category: str, direction: str, time_rollup: str, team_rollup: str
+) -> MetricDefinition:
+    """Define a custom metric that values can then be sent for."""
+    definition = MetricDefinition(
+        key=key, name=name, unit=unit, category=category, direction=direction,
+        time_rollup=time_rollup, team_rollup=team_rollup, builtin=False,
+    )  # fmt: skip
+    definition.full_clean()
+    definition.save()
+    return definition
+
+
+def metric_values_upsert(
+    *, rows: list[MetricRow], source: str, max_rows: int = MAX_BATCH
+) -> tuple[int, int, list[MetricRowError]]:
     """Write a batch of metric values; return (created, updated, errors). Any error: nothing is written.
 
     A value for the same metric, team and period replaces the old one (late corrections replace, not
     duplicate), so sending the same batch twice changes nothing.
     """
-    if len(rows) > MAX_BATCH:
-        return 0, 0, [MetricRowError(MAX_BATCH, "__all__", f"Send at most {MAX_BATCH} values per request.")]
+    if len(rows) > max_rows:
+        return 0, 0, [MetricRowError(max_rows, "__all__", f"Send at most {max_rows} values per request.")]
     resolved, errors = _resolve(rows)
     if errors:
         return 0, 0, errors

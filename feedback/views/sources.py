@@ -1,14 +1,21 @@
-"""Admin pages for where metrics come from: ingestion API tokens."""
+"""Admin pages for where metrics come from: API tokens, metric definitions, CSV uploads, repositories."""
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from surveys.access import admin_required
+from surveys.admin_forms import MAX_UPLOAD_BYTES, apply_errors
+from surveys.models import Team
 
-from .. import services
-from ..models import ApiToken
+from .. import metrics_csv, services
+from ..models import ApiToken, MetricDefinition, Repository
+
+UPLOAD_SALT = "align.metrics-upload"
 
 
 class TokenForm(forms.Form):
@@ -36,3 +43,119 @@ def api_token_revoke(request, token_id: int):
     if services.api_token_revoke(token_id=token.id):
         messages.success(request, f"Revoked {token.name}. Requests with it now get 401.")
     return redirect("feedback:manage_api_tokens")
+
+
+class MetricDefinitionForm(forms.ModelForm):
+    class Meta:
+        model = MetricDefinition
+        fields = ["key", "name", "unit", "category", "direction", "time_rollup", "team_rollup"]
+
+
+class MetricUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: metric, team (a path; empty for the whole organisation), period_start, period_end, value.",
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from None
+
+
+class RepositoryForm(forms.Form):
+    full_name = forms.CharField(max_length=200, label="Repository", help_text="owner/name, as on GitHub.")
+    team = forms.ModelChoiceField(Team.objects.all())
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def metrics(request):
+    form = MetricDefinitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.metric_definition_create(**form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Metric added.")
+            return redirect("feedback:manage_metrics")
+    context = {"form": form, "definitions": MetricDefinition.objects.order_by("category", "key")}
+    return render(request, "feedback/metrics.html", context, status=400 if form.errors else 200)
+
+
+def _csv_rows(text: str):
+    rows, file_errors = metrics_csv.parse(text)
+    parsed = [
+        services.MetricRow(r.metric, r.team or None, r.period_start, r.period_end, r.value)
+        for r in rows
+        if not r.errors
+    ]
+    return rows, file_errors, parsed
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def metrics_upload(request):
+    """Upload → preview (per-line errors, what would be added or replaced) → confirm. Nothing saved before."""
+    if request.method == "POST" and "confirm" in request.POST:
+        try:
+            text = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
+        except signing.BadSignature:
+            messages.error(request, "That preview has expired or was altered; please upload the file again.")
+            return redirect("feedback:manage_metrics_upload")
+        rows, file_errors, parsed = _csv_rows(text)
+        created, updated, errors = services.metric_values_upsert(rows=parsed, source="csv", max_rows=len(parsed))
+        if file_errors or errors or len(parsed) != len(rows):
+            messages.error(request, "The file no longer validates; nothing was saved.")
+            return redirect("feedback:manage_metrics_upload")
+        messages.success(request, f"Saved: {created} added, {updated} replaced.")
+        return redirect("feedback:manage_metrics")
+    form = MetricUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["file"]
+        rows, file_errors, parsed = _csv_rows(text)
+        created = updated = 0
+        if not file_errors and len(parsed) == len(rows):
+            created, updated, errors = services.metric_values_plan(rows=parsed)
+            by_line = {rows[e.index].line: e.message for e in errors}
+            for row in rows:
+                if row.line in by_line:
+                    row.errors.append(by_line[row.line])
+        bad = [row for row in rows if row.errors]
+        valid = not file_errors and not bad
+        context = {
+            "file_errors": file_errors,
+            "bad_rows": bad,
+            "valid": valid,
+            "created": created,
+            "updated": updated,
+            "confirm": signing.dumps(text, salt=UPLOAD_SALT, compress=True) if valid else "",
+        }
+        return render(request, "feedback/metrics_upload.html", context, status=200 if valid else 400)
+    status = 400 if form.errors else 200
+    return render(request, "feedback/metrics_upload.html", {"form": form}, status=status)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def repositories(request):
+    form = RepositoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repository_connect(**form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Connected. Its GitHub events now count for the team.")
+            return redirect("feedback:manage_repositories")
+    context = {
+        "form": form,
+        "repositories": Repository.objects.select_related("team").order_by("full_name"),
+        "webhook": request.build_absolute_uri(reverse("webhook-github")),
+    }
+    return render(request, "feedback/repositories.html", context, status=400 if form.errors else 200)
