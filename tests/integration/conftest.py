@@ -76,7 +76,7 @@ class WorkerProcess:
 
 def worker_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
-    env.update(ALIGN_TICK_SECONDS="1", PYTHONUNBUFFERED="1", **overrides)
+    env.update(ALIGN_TICK_SECONDS="1", ALIGN_DORA_DEBOUNCE_SECONDS="1", PYTHONUNBUFFERED="1", **overrides)
     return env
 
 
