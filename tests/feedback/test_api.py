@@ -281,3 +281,18 @@ def test_a_delivery_batch_with_any_bad_row_records_nothing(machine, teams):
     naive = [{"team": "Engineering", "sha": "x"}]
     response = machine.post(reverse("api-changes"), json.dumps({"values": naive}), content_type="application/json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "authored_at"
+
+
+def test_an_oversize_body_is_refused_and_nothing_written(machine, teams):
+    values = [row(period_start="2026-10-01", period_end="2026-10-31", team="Engineering/Platform" + " " * 200)] * 30_000
+    response = machine.post(BATCH, data=json.dumps({"values": values}), content_type="application/json")
+    assert response.status_code in (400, 413)
+    assert not MetricValue.objects.exists()
+
+
+def test_more_rows_than_a_batch_allows_are_refused_with_a_message(machine, teams):
+    values = [row(period_start=f"2026-01-{1 + i % 28:02}", period_end="2026-12-31", value=i) for i in range(5001)]
+    response = post(machine, values)
+    assert response.status_code == 400
+    assert "5000" in response.content.decode()
+    assert not MetricValue.objects.exists()

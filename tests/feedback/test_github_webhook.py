@@ -184,3 +184,13 @@ def test_a_late_event_recomputes_only_that_teams_affected_weeks(client, payments
     # the deployment's week and the four after it (a change can be charged to a deployment weeks later)
     assert min(weeks) == date(2026, 11, 2) and max(weeks) <= date(2026, 12, 7)
     assert MetricValue.objects.get(team=other).value == 99
+
+
+def test_an_oversize_webhook_body_is_refused_before_it_is_read(client, payments):
+    body = b"{" + b" " * (5 * 1024 * 1024 + 1) + b"}"
+    response = client.post(
+        reverse("webhook-github"), data=body, content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256="sha256=x", HTTP_X_GITHUB_EVENT="push", HTTP_X_GITHUB_DELIVERY="big",
+    )  # fmt: skip
+    assert response.status_code == 413
+    assert not RawEvent.objects.exists()
