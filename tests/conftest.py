@@ -47,3 +47,14 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _builtin_data_after_flushes(request):
+    """Transactional tests (live server, real worker) flush the database, data migrations included."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from tests.factories import builtin_data_install
+
+        request.getfixturevalue("transactional_db")
+        builtin_data_install()

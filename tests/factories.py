@@ -13,11 +13,24 @@ from surveys.models import Cycle, Person, SurveyTemplate, Team
 PULSE_TEMPLATE = "psychological-safety-pulse"
 
 
+DATA_MIGRATIONS = [
+    "surveys.migrations.0002_builtin_instruments",
+    "surveys.migrations.0004_question_bank",
+    "feedback.migrations.0003_builtin_metrics",
+]
+
+
+def builtin_data_install() -> None:
+    """Re-run the data migrations (idempotent): a transactional test flushes what they installed."""
+    for module in DATA_MIGRATIONS:
+        importlib.import_module(module).install(apps, None)
+
+
 def pulse_template() -> SurveyTemplate:
-    """Return the built-in template, reinstalling it after a transactional test flushed the database."""
+    """Return the built-in template, reinstalling the built-in data if a transactional test flushed it."""
     template = SurveyTemplate.objects.filter(slug=PULSE_TEMPLATE).first()
     if template is None:
-        importlib.import_module("surveys.migrations.0002_builtin_instruments").install(apps, None)
+        builtin_data_install()
         template = SurveyTemplate.objects.get(slug=PULSE_TEMPLATE)
     return template
 
