@@ -1,0 +1,145 @@
+"""Repeated-measures correlation between a survey dimension and a metric across teams over cycles.
+
+Pure: numpy arrays in, numbers out (DESIGN.md §6). Bakdash & Marusich (2017), "Repeated measures
+correlation", Frontiers in Psychology 8:456: centre both variables within each team, so differences
+*between* teams (a big team always deploys more) cannot pose as an association; what remains is whether a
+team's score and metric move together from cycle to cycle. Significance comes from permuting the metric
+within each team (the exact null of "no within-team association", valid at the small n we have), the
+interval from Fisher's z, and false discoveries across everything tested are controlled with
+Benjamini–Hochberg.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+# Below this much data nothing is reported, however striking the r (DESIGN.md §6).
+MIN_TEAMS = 5
+MIN_CYCLES_PER_TEAM = 4
+
+
+@dataclass(frozen=True)
+class RmCorr:
+    r: float
+    dof: int
+    p_parametric: float
+    ci_low: float
+    ci_high: float
+    n_teams: int
+    n_points: int
+
+
+def _centre_within(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=values) / counts
+    return values - means[inverse]
+
+
+def usable(groups: np.ndarray) -> np.ndarray:
+    """Return a mask of the points whose team has at least MIN_CYCLES_PER_TEAM points."""
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    return counts[inverse] >= MIN_CYCLES_PER_TEAM
+
+
+def enough_data(groups: np.ndarray) -> bool:
+    """Return whether at least MIN_TEAMS teams have at least MIN_CYCLES_PER_TEAM points each."""
+    _, counts = np.unique(groups, return_counts=True)
+    return int((counts >= MIN_CYCLES_PER_TEAM).sum()) >= MIN_TEAMS
+
+
+def rm_corr(groups: np.ndarray, x: np.ndarray, y: np.ndarray) -> RmCorr:
+    """Return the repeated-measures correlation of x and y with teams as subjects.
+
+    1. Centre x and y on each team's own means.
+    2. r = Σ x̃ỹ / √(Σ x̃² Σ ỹ²), with N − k − 1 degrees of freedom (N points, k teams).
+    3. The parametric p from t = r √(dof / (1 − r²)); the 95% interval from Fisher's z with n = dof + 2
+       (as pingouin and the R package rmcorr do).
+    """
+    groups, x, y = np.asarray(groups), np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    xc, yc = _centre_within(groups, x), _centre_within(groups, y)
+    n_teams = len(np.unique(groups))
+    dof = len(x) - n_teams - 1
+    denominator = np.sqrt((xc @ xc) * (yc @ yc))
+    r = float(xc @ yc / denominator) if denominator > 0 else 0.0
+    r = max(-1.0, min(1.0, r))
+    if dof < 1:
+        raise ValueError("need more points than teams + 1")
+    t = r * np.sqrt(dof / max(1e-300, 1 - r * r))
+    p = float(2 * stats.t.sf(abs(t), dof))
+    if dof > 1:
+        z, se = np.arctanh(np.clip(r, -0.999999, 0.999999)), 1 / np.sqrt(dof - 1)
+        low, high = float(np.tanh(z - 1.959964 * se)), float(np.tanh(z + 1.959964 * se))
+    else:
+        low, high = -1.0, 1.0
+    return RmCorr(r, dof, p, low, high, n_teams, len(x))
+
+
+def permutation_p(
+    groups: np.ndarray, x: np.ndarray, y: np.ndarray, *, permutations: int = 2000, seed: int = 0
+) -> float:
+    """Return the two-sided permutation p-value of the within-team correlation.
+
+    y is shuffled among each team's own points (all permutations at once, vectorised), which keeps every
+    team's level and spread and breaks only the cycle-to-cycle pairing. p = (1 + #|r*| ≥ |r|) / (1 + B).
+    """
+    groups, x, y = np.asarray(groups), np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    order = np.argsort(groups, kind="stable")
+    groups, xc, yc = groups[order], _centre_within(groups[order], x[order]), _centre_within(groups[order], y[order])
+    norm = np.sqrt((xc @ xc) * (yc @ yc))
+    if norm == 0:
+        return 1.0
+    observed = abs(xc @ yc) / norm
+    rng = np.random.default_rng(seed)
+    _, team_index = np.unique(groups, return_inverse=True)
+    as_extreme = 0
+    # In blocks, so memory stays around a few tens of MB however many points there are.
+    block = max(1, min(permutations, 2_000_000 // max(1, len(yc))))
+    for done in range(0, permutations, block):
+        size = min(block, permutations - done)
+        # Sorting (team, random key) shuffles within teams: a team's points stay in its own block.
+        keys = rng.random((size, len(yc))) + team_index[None, :]
+        null = np.abs(yc[np.argsort(keys, axis=1)] @ xc) / norm
+        as_extreme += int(np.count_nonzero(null >= observed - 1e-12))
+    return float((1 + as_extreme) / (1 + permutations))
+
+
+def false_discovery_q(p_values: list[float]) -> list[float]:
+    """Return Benjamini–Hochberg adjusted q-values for p-values from every test of one analysis."""
+    if not p_values:
+        return []
+    return [float(q) for q in stats.false_discovery_control(np.asarray(p_values), method="bh")]
+
+
+def describe(
+    *,
+    dimension: str,
+    metric: str,
+    lower_is_better: bool,
+    lag: int,
+    result: RmCorr,
+    q: float,
+    alpha: float = 0.05,
+) -> tuple[str, str]:
+    """Return (direction, sentence): whether higher scores went with a better metric, in plain words.
+
+    The sentence says "associated with", never "causes", and always carries n, the interval and q.
+    """
+    better = (result.r < 0) if lower_is_better else (result.r > 0)
+    direction = "better" if better else "worse"
+    when = "in the same cycle" if lag == 0 else "one cycle later"
+    moves = "lower" if result.r < 0 else "higher"
+    strength = f"r = {result.r:+.2f}, 95% CI {result.ci_low:+.2f} to {result.ci_high:+.2f}, q = {q:.3f}"
+    data = f"{result.n_teams} teams, {result.n_points} team-cycles"
+    if q <= alpha:
+        sentence = (
+            f"When a team's {dimension} rose, its {metric} tended to be {moves} {when} ({direction}): "
+            f"{strength}; {data}. This is an association within teams over time, not evidence that one causes "
+            "the other."
+        )
+    else:
+        sentence = (
+            f"No reliable association between {dimension} and {metric} {when} ({strength}; {data}). "
+            "Absence of evidence is not evidence of absence."
+        )
+    return direction, sentence
