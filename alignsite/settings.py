@@ -218,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Delivery events arriving within this many seconds for one team are recomputed together.
 ALIGN_DORA_DEBOUNCE_SECONDS = env.int("ALIGN_DORA_DEBOUNCE_SECONDS", default=30)
+# New scores or metric values within this many seconds share one correlation refresh.
+ALIGN_CORRELATION_DEBOUNCE_SECONDS = env.int("ALIGN_CORRELATION_DEBOUNCE_SECONDS", default=300)
 # GitHub webhook: the secret it signs bodies with (X-Hub-Signature-256); unset, the endpoint answers 503.
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 ALIGN_PRODUCTION_ENVIRONMENTS = env.list("ALIGN_PRODUCTION_ENVIRONMENTS", default=["production", "prod"])

@@ -210,3 +210,49 @@ class DoraDirty(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "week_start"], name="dora_dirty_once")]
+
+
+class JobRun(models.Model):
+    """A background job's status and progress, for admins to see (and for tests to assert on)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=30)
+    subject = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+
+class Finding(models.Model):
+    """One tested association of a survey dimension with a metric, from the latest correlation run."""
+
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="findings")
+    metric = models.ForeignKey(MetricDefinition, on_delete=models.CASCADE, related_name="findings")
+    lag = models.PositiveSmallIntegerField(help_text="0: same cycle; 1: the metric one cycle later.")
+    n_teams = models.PositiveIntegerField()
+    n_points = models.PositiveIntegerField(help_text="Team-cycles with both a shown score and a metric value.")
+    r = models.FloatField(help_text="Repeated-measures (within-team) correlation.")
+    ci_low = models.FloatField()
+    ci_high = models.FloatField()
+    p = models.FloatField(help_text="Permutation p-value (metric shuffled within teams).")
+    q = models.FloatField(help_text="Benjamini–Hochberg adjusted across every pair tested in the run.")
+    direction = models.CharField(max_length=6, help_text="Whether higher scores went with a better metric.")
+    significant = models.BooleanField()
+    sentence = models.TextField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["q", "dimension", "metric", "lag"]
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "metric", "lag"], name="finding_one_per_pair_and_lag"),
+        ]

@@ -69,6 +69,25 @@ def _report_dimensions(cycle: Cycle) -> list[Dimension]:
     return list(seen.values())
 
 
+def visible_group_scores(*, cycle: Cycle, parents: dict[int, int | None] | None = None) -> dict[tuple, GroupScore]:
+    """Return {(team id, dimension id): score} for every group score of the cycle that may be shown.
+
+    The one place disclosure control is applied to scores: the threshold and complementary suppression
+    over the cycle's tree, per dimension.
+    """
+    parents = cycle_team_parents(cycle_id=cycle.id) if parents is None else parents
+    scores = list(GroupScore.objects.filter(cycle=cycle))
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for score in scores:
+        counts[score.dimension_id][score.team_id] = score.respondents
+    hidden = {dimension: hidden_groups(teams, parents, cycle.threshold) for dimension, teams in counts.items()}
+    return {
+        (score.team_id, score.dimension_id): score
+        for score in scores
+        if score.team_id not in hidden[score.dimension_id]
+    }
+
+
 def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport]:
     """Return the team's scores for every closed cycle it took part in, newest first, disclosure applied.
 
@@ -85,18 +104,11 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
         subtree = team_subtree_ids([team.id], parents=parents)
         if not cycle.invitations.filter(team_id__in=subtree).exists():
             continue
-        scores = GroupScore.objects.filter(cycle=cycle)
-        counts: dict[int, dict[int, int]] = defaultdict(dict)
-        own: dict[int, GroupScore] = {}
-        for score in scores:
-            counts[score.dimension_id][score.team_id] = score.respondents
-            if score.team_id == team.id:
-                own[score.dimension_id] = score
+        visible = visible_group_scores(cycle=cycle, parents=parents)
         cells = []
         for dimension in _report_dimensions(cycle):
-            score = own.get(dimension.id)
-            hidden = hidden_groups(counts[dimension.id], parents, cycle.threshold)
-            if score is None or team.id in hidden:
+            score = visible.get((team.id, dimension.id))
+            if score is None:
                 cells.append(ScoreCell(dimension=dimension, shown=False))
             else:
                 cells.append(

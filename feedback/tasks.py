@@ -7,8 +7,16 @@ from . import services
 
 @shared_task
 def scores_aggregate_task(cycle_id: int) -> int:
-    """Compute a closed cycle's group scores (idempotent: a rerun replaces them)."""
-    return services.scores_aggregate(cycle_id=cycle_id)
+    """Compute a closed cycle's group scores (idempotent: a rerun replaces them), then refresh correlations."""
+    rows = services.scores_aggregate(cycle_id=cycle_id)
+    services.correlations_refresh_enqueue()
+    return rows
+
+
+@shared_task
+def correlations_refresh_task() -> int:
+    """Re-test every dimension × metric × lag and replace the findings."""
+    return services.correlations_refresh().id
 
 
 @shared_task

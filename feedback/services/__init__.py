@@ -1,6 +1,7 @@
 """Writes of the feedback side: scores, metric ingestion, delivery events and DORA, API tokens."""
 
 from .api_tokens import api_token_create, api_token_revoke
+from .correlations import correlations_refresh, correlations_refresh_enqueue
 from .delivery import (
     change_record,
     delivery_batch_record,
@@ -28,6 +29,8 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "change_record",
+    "correlations_refresh",
+    "correlations_refresh_enqueue",
     "delivery_batch_record",
     "deployment_record",
     "dora_dirty_teams",

@@ -14,6 +14,7 @@ from surveys.selectors import team_paths
 
 from .. import dora
 from ..models import Change, Deployment, DoraDirty, Incident, Repository
+from .correlations import correlations_refresh_enqueue
 from .metrics import metric_values_write
 
 # How far around a changed week an event can move the figures: a change counts in the week of its first
@@ -172,6 +173,7 @@ def dora_recompute(*, team_id: int) -> int:
             figures = _figures(team_id, cycle.opens_at, cycle.closes_at)
             values += _values(team_id, cycle.opens_at.date(), cycle.closes_at.date(), figures)
         metric_values_write(values=values, source="dora")
+        correlations_refresh_enqueue()
     return len(claimed)
 
 

@@ -103,7 +103,11 @@ def metric_values_upsert(
         return 0, 0, errors
     for attempt in range(2):
         try:
-            return (*_write(resolved, source), [])
+            written = _write(resolved, source)
+            from .correlations import correlations_refresh_enqueue
+
+            correlations_refresh_enqueue()
+            return (*written, [])
         except IntegrityError:
             # Another batch inserted one of these keys between our read and our insert: read again.
             if attempt:

@@ -1,0 +1,144 @@
+"""Reading survey dimensions against metrics across teams and cycles: the findings leaders see."""
+
+from collections import defaultdict
+from datetime import date
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from surveys.models import Cycle, Dimension, Question
+
+from .. import correlation
+from ..models import Finding, JobRun, MetricDefinition, MetricValue
+from ..selectors import visible_group_scores
+
+LAGS = (0, 1)
+
+
+def _metric_by_team_and_cycle(cycles: list[Cycle]) -> dict[int, dict[tuple[int, int], float]]:
+    """Return {metric id: {(team id, cycle index): value}}, a metric's value over each cycle's period.
+
+    A cycle's period runs from its opening to the next cycle's opening. DORA figures are computed for the
+    exact cycle window; other metrics combine the values that start within the period by the metric's own
+    time rollup (sum, mean or last).
+    """
+    bounds = [
+        (c.opens_at.date(), cycles[i + 1].opens_at.date() if i + 1 < len(cycles) else date.max)
+        for i, c in enumerate(cycles)
+    ]
+    windows = {(c.opens_at.date(), c.closes_at.date()): i for i, c in enumerate(cycles)}
+    definitions = {m.id: m for m in MetricDefinition.objects.all()}
+    collected: dict[int, dict[tuple[int, int], list]] = defaultdict(lambda: defaultdict(list))
+    values = MetricValue.objects.filter(team__isnull=False, period_start__gte=bounds[0][0]).order_by("period_start")
+    for value in values.values("metric_id", "team_id", "period_start", "period_end", "value"):
+        definition = definitions[value["metric_id"]]
+        if definition.builtin:
+            index = windows.get((value["period_start"], value["period_end"]))
+        else:
+            index = next((i for i, (start, end) in enumerate(bounds) if start <= value["period_start"] < end), None)
+        if index is not None:
+            collected[value["metric_id"]][(value["team_id"], index)].append(value["value"])
+    combined: dict[int, dict[tuple[int, int], float]] = {}
+    for metric_id, cells in collected.items():
+        rollup = definitions[metric_id].time_rollup
+        combined[metric_id] = {
+            key: (sum(v) if rollup == "sum" else v[-1] if rollup == "last" else sum(v) / len(v))
+            for key, v in cells.items()
+        }
+    return combined
+
+
+def correlations_refresh(*, permutations: int = 2000) -> JobRun:
+    """Test every dimension × metric × lag and replace the findings; return the job's record.
+
+    1. Collect, per closed cycle, each team's dimension scores that disclosure control lets be shown, and
+       each team's metric values over the cycle's period.
+    2. For every dimension, metric and lag (0: same cycle, 1: metric one cycle later) with enough data
+       (correlation.MIN_TEAMS teams with correlation.MIN_CYCLES_PER_TEAM points each), compute the
+       repeated-measures correlation and its within-team permutation p-value.
+    3. Adjust all p-values of the run together (Benjamini–Hochberg) and replace the findings in one
+       transaction: running it twice gives the same rows.
+    """
+    job = JobRun.objects.create(kind="correlate")
+    try:
+        cycles = list(Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).order_by("opens_at"))
+        scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
+        for index, cycle in enumerate(cycles):
+            for (team_id, dimension_id), score in visible_group_scores(cycle=cycle).items():
+                scores[dimension_id][(team_id, index)] = score.mean
+        metrics = _metric_by_team_and_cycle(cycles) if cycles else {}
+        dimensions = Dimension.objects.filter(id__in=scores).exclude(questions__kind=Question.Kind.COMMENT)
+        definitions = MetricDefinition.objects.in_bulk(list(metrics))
+        pairs = [(d, definitions[m], lag) for d in dimensions for m in metrics for lag in LAGS]
+        JobRun.objects.filter(id=job.id).update(total=len(pairs))
+        tested = []
+        for done, (dimension, metric, lag) in enumerate(pairs, start=1):
+            points = [
+                (team_id, score, metrics[metric.id][(team_id, index + lag)])
+                for (team_id, index), score in scores[dimension.id].items()
+                if (team_id, index + lag) in metrics[metric.id]
+            ]
+            if points:
+                groups, x, y = (np.array(column) for column in zip(*points, strict=True))
+                keep = correlation.usable(groups)
+                groups, x, y = groups[keep], x[keep], y[keep]
+                if correlation.enough_data(groups):
+                    result = correlation.rm_corr(groups, x, y)
+                    p = correlation.permutation_p(groups, x, y, permutations=permutations, seed=done)
+                    tested.append((dimension, metric, lag, result, p))
+            if done % 20 == 0:
+                JobRun.objects.filter(id=job.id).update(progress=done)
+        q_values = correlation.false_discovery_q([p for *_, p in tested])
+        findings = []
+        for (dimension, metric, lag, result, p), q in zip(tested, q_values, strict=True):
+            direction, sentence = correlation.describe(
+                dimension=dimension.name.lower(),
+                metric=metric.name.lower(),
+                lower_is_better=metric.direction == MetricDefinition.Direction.LOWER_IS_BETTER,
+                lag=lag,
+                result=result,
+                q=q,
+            )
+            findings.append(
+                Finding(
+                    dimension=dimension,
+                    metric=metric,
+                    lag=lag,
+                    n_teams=result.n_teams,
+                    n_points=result.n_points,
+                    r=result.r,
+                    ci_low=result.ci_low,
+                    ci_high=result.ci_high,
+                    p=p,
+                    q=q,
+                    direction=direction,
+                    significant=q <= 0.05,
+                    sentence=sentence,
+                )
+            )
+        with transaction.atomic():
+            Finding.objects.all().delete()
+            Finding.objects.bulk_create(findings)
+        message = f"Tested {len(tested)} of {len(pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
+        JobRun.objects.filter(id=job.id).update(
+            status=JobRun.Status.SUCCEEDED, progress=len(pairs), message=message, finished_at=timezone.now()
+        )
+    except Exception as error:
+        JobRun.objects.filter(id=job.id).update(
+            status=JobRun.Status.FAILED, message=repr(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def correlations_refresh_enqueue() -> None:
+    """Queue one correlation refresh for a burst of new data (debounced)."""
+    delay = settings.ALIGN_CORRELATION_DEBOUNCE_SECONDS
+    if cache.add("align:correlations-queued", 1, timeout=delay):
+        from ..tasks import correlations_refresh_task
+
+        transaction.on_commit(lambda: correlations_refresh_task.apply_async(countdown=delay))

@@ -1,0 +1,77 @@
+"""The correlation run end to end over stored scores and metric values."""
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from feedback import services
+from feedback.models import Finding, GroupScore, JobRun, MetricDefinition, MetricValue
+from surveys.models import Cycle, CycleTeam, Dimension
+from tests.factories import CycleFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def history():
+    """Eight teams over eight four-weekly cycles. Safety rises and falls per team; revenue follows it, NPS is noise."""
+    rng = np.random.default_rng(42)
+    teams = [TeamFactory(name=f"Team {i}") for i in range(8)]
+    safety = Dimension.objects.get(key="psychological-safety")
+    revenue, nps = MetricDefinition.objects.get(key="revenue"), MetricDefinition.objects.get(key="nps")
+    for c in range(8):
+        opens = START + timedelta(weeks=4 * c)
+        cycle = CycleFactory(opens_at=opens, closes_at=opens + timedelta(days=7), state=Cycle.State.CLOSED)
+        CycleTeam.objects.bulk_create([CycleTeam(cycle=cycle, team=t, parent=None, name=t.name) for t in teams])
+        for i, team in enumerate(teams):
+            score = 3 + i * 0.1 + rng.normal(0, 0.4)
+            GroupScore.objects.create(cycle=cycle, team=team, dimension=safety, respondents=6, mean=score)
+            period = {"period_start": opens.date(), "period_end": opens.date() + timedelta(days=27)}
+            MetricValue.objects.create(
+                metric=revenue, team=team, value=1000 * i + 400 * score + rng.normal(0, 40), **period
+            )
+            MetricValue.objects.create(metric=nps, team=team, value=30 + rng.normal(0, 5), **period)
+    return safety, revenue, nps
+
+
+def test_a_planted_association_is_found_and_noise_is_not(history):
+    safety, revenue, nps = history
+    job = services.correlations_refresh(permutations=999)
+    assert job.status == JobRun.Status.SUCCEEDED and job.progress == job.total
+    found = Finding.objects.get(dimension=safety, metric=revenue, lag=0)
+    assert found.significant and found.direction == "better" and found.r > 0.5
+    assert (found.n_teams, found.n_points) == (8, 64)
+    assert found.ci_low < found.r < found.ci_high and found.q >= found.p
+    assert "associated" in found.sentence or "tended to be" in found.sentence
+    assert "not evidence that one causes the other" in found.sentence
+    noise = Finding.objects.get(dimension=safety, metric=nps, lag=0)
+    assert not noise.significant and noise.sentence.startswith("No reliable association")
+    # lag 1 pairs each cycle with the next: one fewer point per team
+    assert Finding.objects.get(dimension=safety, metric=revenue, lag=1).n_points == 56
+
+
+def test_running_it_twice_gives_the_same_rows(history):
+    services.correlations_refresh(permutations=199)
+    first = list(Finding.objects.values_list("dimension", "metric", "lag", "r", "p", "q").order_by("metric", "lag"))
+    services.correlations_refresh(permutations=199)
+    assert (
+        list(Finding.objects.values_list("dimension", "metric", "lag", "r", "p", "q").order_by("metric", "lag"))
+        == first
+    )
+
+
+def test_scores_of_hidden_groups_are_never_used(history):
+    safety, revenue, _ = history
+    GroupScore.objects.filter(team__name="Team 0").update(respondents=3)  # below the threshold of 5
+    services.correlations_refresh(permutations=199)
+    assert Finding.objects.get(dimension=safety, metric=revenue, lag=0).n_teams == 7
+
+
+def test_with_too_little_data_nothing_is_reported(history):
+    GroupScore.objects.filter(cycle__in=Cycle.objects.order_by("opens_at")[3:]).delete()  # 3 cycles left
+    job = services.correlations_refresh(permutations=199)
+    assert not Finding.objects.exists()
+    assert job.message.startswith("Tested 0 of")
