@@ -3,7 +3,7 @@ the admin does not list them. Raw events are read-only: the table is append-only
 
 from django.contrib import admin
 
-from .models import ApiToken, Deployment, Incident, MetricDefinition, MetricValue, RawEvent, Repository
+from .models import ApiToken, Deployment, Finding, Incident, JobRun, MetricDefinition, MetricValue, RawEvent, Repository
 
 
 @admin.register(MetricDefinition)
@@ -51,3 +51,15 @@ class RawEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ["kind", "subject", "status", "progress", "total", "started_at", "finished_at", "message"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(Finding)
+class FindingAdmin(admin.ModelAdmin):
+    list_display = ["dimension", "metric", "lag", "r", "q", "n_teams", "n_points", "significant"]
+    list_filter = ["significant", "lag"]

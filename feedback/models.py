@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from surveys.models import Cycle, Dimension, Team
+from surveys.models import Cycle, Dimension, Question, Team
 
 
 class GroupScore(models.Model):
@@ -24,10 +24,48 @@ class GroupScore(models.Model):
         null=True, help_text="Share of item answers in the top two points of the scale, 0–1."
     )
     enps = models.FloatField(null=True, help_text="% promoters − % detractors, −100…100.")
+    # Against the group's previous cycle with this dimension (feedback.statistics.change_between).
+    previous_cycle = models.ForeignKey(Cycle, null=True, on_delete=models.SET_NULL, related_name="+")
+    change = models.FloatField(null=True)
+    change_ci_low = models.FloatField(null=True)
+    change_ci_high = models.FloatField(null=True)
+    change_p = models.FloatField(null=True, help_text="Mann–Whitney U, two-sided.")
+    change_flagged = models.BooleanField(default=False, help_text="Significant and at least the practical size.")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["cycle", "team", "dimension"], name="group_score_unique"),
+        ]
+
+
+class ItemScore(models.Model):
+    """One question's aggregate for one group in one cycle, with the full distribution of answers."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="item_scores")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    respondents = models.PositiveIntegerField()
+    mean = models.FloatField(help_text="After reverse scoring.")
+    sd = models.FloatField(null=True)
+    favourable = models.FloatField(null=True)
+    distribution = models.JSONField(help_text="Answer (as asked, before reverse scoring) → count.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "team", "question"], name="item_score_unique")]
+
+
+class DimensionReliability(models.Model):
+    """Cronbach's α of a dimension's items over the whole organisation in one cycle."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="reliabilities")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
+    alpha = models.FloatField(null=True, help_text="Undefined with fewer than 2 items or 3 complete responses.")
+    respondents = models.PositiveIntegerField(help_text="Responses that answered every item of the dimension.")
+    items = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "dimension"], name="dimension_reliability_unique"),
         ]
 
 

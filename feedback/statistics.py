@@ -1,8 +1,11 @@
-"""Survey statistics for one group: scale scores, summaries and eNPS. Pure: numbers in, numbers out."""
+"""Survey statistics: scale scores, summaries, eNPS, changes between cycles, reliability. Pure: numbers in and out."""
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
 
 
 def reverse_score(value: int, *, points: int) -> int:
@@ -41,3 +44,51 @@ def enps(values: Sequence[int]) -> float:
     promoters = sum(1 for v in values if v >= 9)
     detractors = sum(1 for v in values if v <= 6)
     return 100.0 * (promoters - detractors) / len(values)
+
+
+# A change smaller than this many scale points is not flagged, however significant: on a 5-point scale it
+# is less than a third of a step, below what a team would notice (a stated, adjustable judgement).
+PRACTICAL_CHANGE = 0.3
+
+
+@dataclass(frozen=True)
+class ChangeTest:
+    difference: float
+    ci_low: float
+    ci_high: float
+    p: float
+    flagged: bool
+
+
+def change_between(
+    previous: Sequence[float], current: Sequence[float], *, resamples: int = 2000, seed: int = 0
+) -> ChangeTest:
+    """Compare two cycles' respondent scores for one group: independent samples, as responses are unlinkable.
+
+    The difference of means with a 95% percentile-bootstrap interval, and the two-sided Mann–Whitney U test
+    (no normality assumed for Likert-based scores). Flagged only when p < 0.05 *and* the difference is at
+    least PRACTICAL_CHANGE.
+    """
+    before, after = np.asarray(previous, dtype=float), np.asarray(current, dtype=float)
+    if len(before) < 2 or len(after) < 2:
+        raise ValueError("each cycle needs at least two respondents")
+    rng = np.random.default_rng(seed)
+    diffs = after[rng.integers(0, len(after), (resamples, len(after)))].mean(axis=1) - before[
+        rng.integers(0, len(before), (resamples, len(before)))
+    ].mean(axis=1)
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    difference = float(after.mean() - before.mean())
+    p = float(stats.mannwhitneyu(after, before, alternative="two-sided").pvalue)
+    return ChangeTest(difference, float(low), float(high), p, p < 0.05 and abs(difference) >= PRACTICAL_CHANGE)
+
+
+def cronbach_alpha(items: np.ndarray) -> float | None:
+    """Return Cronbach's α of a respondents × items matrix (complete rows only), or None if undefined."""
+    items = np.asarray(items, dtype=float)
+    if items.ndim != 2 or items.shape[1] < 2 or items.shape[0] < 3:
+        return None
+    k = items.shape[1]
+    total_variance = items.sum(axis=1).var(ddof=1)
+    if total_variance == 0:
+        return None
+    return float(k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / total_variance))

@@ -3,12 +3,15 @@
 from celery import shared_task
 
 from . import services
+from .services.jobs import job_recorded
 
 
 @shared_task
 def scores_aggregate_task(cycle_id: int) -> int:
     """Compute a closed cycle's group scores (idempotent: a rerun replaces them), then refresh correlations."""
-    rows = services.scores_aggregate(cycle_id=cycle_id)
+    with job_recorded(kind="aggregate", subject=f"cycle {cycle_id}") as job:
+        rows = services.scores_aggregate(cycle_id=cycle_id)
+        job.message = f"{rows} group scores."
     services.correlations_refresh_enqueue()
     return rows
 

@@ -7,13 +7,13 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 
 from surveys.models import Cycle, Dimension, Question
 
 from .. import correlation
-from ..models import Finding, JobRun, MetricDefinition, MetricValue
+from ..models import Finding, MetricDefinition, MetricValue
 from ..selectors import visible_group_scores
+from .jobs import job_progress, job_recorded
 
 LAGS = (0, 1)
 
@@ -51,7 +51,7 @@ def _metric_by_team_and_cycle(cycles: list[Cycle]) -> dict[int, dict[tuple[int, 
     return combined
 
 
-def correlations_refresh(*, permutations: int = 2000) -> JobRun:
+def correlations_refresh(*, permutations: int = 2000):
     """Test every dimension × metric × lag and replace the findings; return the job's record.
 
     1. Collect, per closed cycle, each team's dimension scores that disclosure control lets be shown, and
@@ -62,8 +62,7 @@ def correlations_refresh(*, permutations: int = 2000) -> JobRun:
     3. Adjust all p-values of the run together (Benjamini–Hochberg) and replace the findings in one
        transaction: running it twice gives the same rows.
     """
-    job = JobRun.objects.create(kind="correlate")
-    try:
+    with job_recorded(kind="correlate") as job:
         cycles = list(Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).order_by("opens_at"))
         scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
         for index, cycle in enumerate(cycles):
@@ -73,7 +72,7 @@ def correlations_refresh(*, permutations: int = 2000) -> JobRun:
         dimensions = Dimension.objects.filter(id__in=scores).exclude(questions__kind=Question.Kind.COMMENT)
         definitions = MetricDefinition.objects.in_bulk(list(metrics))
         pairs = [(d, definitions[m], lag) for d in dimensions for m in metrics for lag in LAGS]
-        JobRun.objects.filter(id=job.id).update(total=len(pairs))
+        job_progress(job, done=0, total=len(pairs))
         tested = []
         for done, (dimension, metric, lag) in enumerate(pairs, start=1):
             points = [
@@ -90,7 +89,7 @@ def correlations_refresh(*, permutations: int = 2000) -> JobRun:
                     p = correlation.permutation_p(groups, x, y, permutations=permutations, seed=done)
                     tested.append((dimension, metric, lag, result, p))
             if done % 20 == 0:
-                JobRun.objects.filter(id=job.id).update(progress=done)
+                job_progress(job, done=done)
         q_values = correlation.false_discovery_q([p for *_, p in tested])
         findings = []
         for (dimension, metric, lag, result, p), q in zip(tested, q_values, strict=True):
@@ -122,15 +121,8 @@ def correlations_refresh(*, permutations: int = 2000) -> JobRun:
         with transaction.atomic():
             Finding.objects.all().delete()
             Finding.objects.bulk_create(findings)
-        message = f"Tested {len(tested)} of {len(pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
-        JobRun.objects.filter(id=job.id).update(
-            status=JobRun.Status.SUCCEEDED, progress=len(pairs), message=message, finished_at=timezone.now()
-        )
-    except Exception as error:
-        JobRun.objects.filter(id=job.id).update(
-            status=JobRun.Status.FAILED, message=repr(error)[:2000], finished_at=timezone.now()
-        )
-        raise
+        job.message = f"Tested {len(tested)} of {len(pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
+        job_progress(job, done=len(pairs))
     job.refresh_from_db()
     return job
 

@@ -1,15 +1,16 @@
-"""Writes of the feedback side: turning a closed cycle's answers into group scores."""
+"""Turning a closed cycle's answers into group scores, item scores, reliability and changes."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import transaction
 
 from surveys.models import Answer, Cycle, Question
 from surveys.selectors import cycle_team_parents, team_ancestor_ids
 
 from .. import statistics
-from ..models import GroupScore
+from ..models import DimensionReliability, GroupScore, ItemScore
 
 
 @dataclass
@@ -20,73 +21,190 @@ class _GroupTally:
     enps_values: list[int] = field(default_factory=list)
 
 
-@transaction.atomic
-def scores_aggregate(*, cycle_id: int) -> int:
-    """Replace a closed cycle's group scores with ones computed afresh from its answers; return the row count.
+@dataclass
+class _Answers:
+    """A cycle's numeric answers: per response, its team and its (reverse-scored) value per question."""
 
-    1. Reverse-score each item where the question says so; a respondent's dimension score is the mean of their
-       answered items in that dimension.
-    2. Count each response in its team and in every ancestor of that team, both as of the cycle's opening.
-    3. Summarise each group × dimension: respondents, mean, SD, favourable share and, for eNPS, the eNPS.
-    Running it twice gives the same rows; the cycle row lock keeps two runs from interleaving.
-    """
-    cycle = Cycle.objects.select_for_update().get(id=cycle_id)
-    if cycle.state not in (Cycle.State.CLOSED, Cycle.State.PUBLISHED):
-        raise ValueError(f"cycle {cycle_id} is {cycle.state}; only closed cycles are aggregated")
+    team_of: dict = field(default_factory=dict)
+    values: dict = field(default_factory=lambda: defaultdict(dict))  # response → {question id: scored value}
+    raw: dict = field(default_factory=lambda: defaultdict(dict))  # response → {question id: value as asked}
+    questions: dict = field(default_factory=dict)  # question id → (dimension id, kind, points)
 
-    answers = Answer.objects.filter(
+
+def _answers(cycle_id: int) -> _Answers:
+    rows = Answer.objects.filter(
         response__cycle_id=cycle_id, question__kind__in=[Question.Kind.LIKERT, Question.Kind.ENPS]
     ).values_list(
         "response_id",
         "response__team_id",
+        "question_id",
         "question__dimension_id",
         "question__kind",
         "question__scale_points",
         "question__reverse_scored",
         "value",
     )
-    team_of_response: dict = {}
-    items: dict[tuple, list[tuple[str, int, int]]] = defaultdict(list)
-    for response_id, team_id, dimension_id, kind, points, reverse, value in answers:
-        team_of_response[response_id] = team_id
-        scored = statistics.reverse_score(value, points=points) if reverse else value
-        items[(response_id, dimension_id)].append((kind, points, scored))
+    found = _Answers()
+    for response_id, team_id, question_id, dimension_id, kind, points, reverse, value in rows:
+        found.team_of[response_id] = team_id
+        found.questions[question_id] = (dimension_id, kind, points)
+        found.raw[response_id][question_id] = value
+        found.values[response_id][question_id] = statistics.reverse_score(value, points=points) if reverse else value
+    return found
 
-    parents = cycle_team_parents(cycle_id=cycle_id)
+
+def _dimension_tallies(answers: _Answers, parents: dict) -> dict[tuple[int, int], _GroupTally]:
+    """Return each group × dimension's respondent scale scores (mean of answered items) and counts."""
     tallies: dict[tuple[int, int], _GroupTally] = defaultdict(_GroupTally)
-    for (response_id, dimension_id), scored_items in items.items():
-        scale_score = sum(value for _, _, value in scored_items) / len(scored_items)
-        favourable = sum(
-            statistics.is_favourable(value, points=points)
-            for kind, points, value in scored_items
-            if kind == Question.Kind.LIKERT
+    for response_id, values in answers.values.items():
+        by_dimension: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+        for question_id, value in values.items():
+            dimension_id, kind, points = answers.questions[question_id]
+            by_dimension[dimension_id].append((kind, points, value))
+        groups = team_ancestor_ids(answers.team_of[response_id], parents=parents)
+        for dimension_id, items in by_dimension.items():
+            scale_score = sum(value for *_, value in items) / len(items)
+            likert = [(points, value) for kind, points, value in items if kind == Question.Kind.LIKERT]
+            favourable = sum(statistics.is_favourable(value, points=points) for points, value in likert)
+            enps = [value for kind, _, value in items if kind == Question.Kind.ENPS]
+            for team_id in groups:
+                tally = tallies[(team_id, dimension_id)]
+                tally.scale_scores.append(scale_score)
+                tally.favourable_answers += favourable
+                tally.item_answers += len(likert)
+                tally.enps_values.extend(enps)
+    return tallies
+
+
+def _item_scores(cycle_id: int, answers: _Answers, parents: dict) -> list[ItemScore]:
+    scored: dict[tuple[int, int], list[int]] = defaultdict(list)
+    asked: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    for response_id, values in answers.values.items():
+        groups = team_ancestor_ids(answers.team_of[response_id], parents=parents)
+        for question_id, value in values.items():
+            for team_id in groups:
+                scored[(team_id, question_id)].append(value)
+                asked[(team_id, question_id)][answers.raw[response_id][question_id]] += 1
+    rows = []
+    for (team_id, question_id), values in scored.items():
+        _, kind, points = answers.questions[question_id]
+        favourable = (
+            sum(statistics.is_favourable(v, points=points) for v in values) if kind == Question.Kind.LIKERT else 0
         )
-        likert_items = sum(1 for kind, _, _ in scored_items if kind == Question.Kind.LIKERT)
-        enps_values = [value for kind, _, value in scored_items if kind == Question.Kind.ENPS]
-        for team_id in team_ancestor_ids(team_of_response[response_id], parents=parents):
-            tally = tallies[(team_id, dimension_id)]
-            tally.scale_scores.append(scale_score)
-            tally.favourable_answers += favourable
-            tally.item_answers += likert_items
-            tally.enps_values.extend(enps_values)
+        summary = statistics.summarise(
+            [float(v) for v in values],
+            favourable_answers=favourable,
+            item_answers=len(values) if kind == "likert" else 0,
+        )
+        rows.append(
+            ItemScore(
+                cycle_id=cycle_id,
+                team_id=team_id,
+                question_id=question_id,
+                respondents=summary.respondents,
+                mean=summary.mean,
+                sd=summary.sd,
+                favourable=summary.favourable,
+                distribution={str(k): n for k, n in sorted(asked[(team_id, question_id)].items())},
+            )
+        )
+    return rows
+
+
+def _reliabilities(cycle_id: int, answers: _Answers) -> list[DimensionReliability]:
+    """Cronbach's α per dimension at organisation level, over responses that answered every item."""
+    items_of: dict[int, list[int]] = defaultdict(list)
+    for question_id, (dimension_id, kind, _) in answers.questions.items():
+        if kind == Question.Kind.LIKERT:
+            items_of[dimension_id].append(question_id)
+    rows = []
+    for dimension_id, question_ids in items_of.items():
+        matrix = [
+            [values[q] for q in question_ids]
+            for values in answers.values.values()
+            if all(q in values for q in question_ids)
+        ]
+        alpha = statistics.cronbach_alpha(np.array(matrix)) if matrix else None
+        rows.append(
+            DimensionReliability(
+                cycle_id=cycle_id,
+                dimension_id=dimension_id,
+                alpha=alpha,
+                respondents=len(matrix),
+                items=len(question_ids),
+            )
+        )
+    return rows
+
+
+def _previous_scale_scores(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, list[float]]]:
+    """Return, per group × dimension, the latest earlier closed cycle that scored it and its respondent scores."""
+    earlier = (
+        GroupScore.objects.filter(
+            cycle__opens_at__lt=cycle.opens_at,
+            cycle__state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED],
+            team_id__in={team for team, _ in keys},
+            dimension_id__in={dimension for _, dimension in keys},
+        )
+        .order_by("cycle__opens_at")
+        .values_list("team_id", "dimension_id", "cycle_id")
+    )
+    latest = {(team, dimension): cycle_id for team, dimension, cycle_id in earlier if (team, dimension) in keys}
+    found = {}
+    for cycle_id in set(latest.values()):
+        tallies = _dimension_tallies(_answers(cycle_id), cycle_team_parents(cycle_id=cycle_id))
+        for key, previous in latest.items():
+            if previous == cycle_id and key in tallies:
+                found[key] = (cycle_id, tallies[key].scale_scores)
+    return found
+
+
+@transaction.atomic
+def scores_aggregate(*, cycle_id: int) -> int:
+    """Replace a closed cycle's aggregates with ones computed afresh from its answers; return the group rows.
+
+    1. Reverse-score each item where the question says so; a respondent's dimension score is the mean of their
+       answered items in that dimension.
+    2. Count each response in its team and in every ancestor of that team, both as of the cycle's opening.
+    3. Summarise each group × dimension (respondents, mean, SD, favourable share, eNPS) and its change from
+       the group's previous cycle; each group × question with its distribution; and each dimension's
+       Cronbach's α over the whole organisation.
+    Running it twice gives the same rows; the cycle row lock keeps two runs from interleaving.
+    """
+    cycle = Cycle.objects.select_for_update().get(id=cycle_id)
+    if cycle.state not in (Cycle.State.CLOSED, Cycle.State.PUBLISHED):
+        raise ValueError(f"cycle {cycle_id} is {cycle.state}; only closed cycles are aggregated")
+    parents = cycle_team_parents(cycle_id=cycle_id)
+    answers = _answers(cycle_id)
+    tallies = _dimension_tallies(answers, parents)
+    previous = _previous_scale_scores(cycle, set(tallies))
 
     rows = []
     for (team_id, dimension_id), tally in tallies.items():
         summary = statistics.summarise(
             tally.scale_scores, favourable_answers=tally.favourable_answers, item_answers=tally.item_answers
         )
-        rows.append(
-            GroupScore(
-                cycle_id=cycle_id,
-                team_id=team_id,
-                dimension_id=dimension_id,
-                respondents=summary.respondents,
-                mean=summary.mean,
-                sd=summary.sd,
-                favourable=summary.favourable,
-                enps=statistics.enps(tally.enps_values) if tally.enps_values else None,
-            )
+        row = GroupScore(
+            cycle_id=cycle_id,
+            team_id=team_id,
+            dimension_id=dimension_id,
+            respondents=summary.respondents,
+            mean=summary.mean,
+            sd=summary.sd,
+            favourable=summary.favourable,
+            enps=statistics.enps(tally.enps_values) if tally.enps_values else None,
         )
+        earlier = previous.get((team_id, dimension_id))
+        if earlier and len(earlier[1]) >= 2 and len(tally.scale_scores) >= 2:
+            test = statistics.change_between(earlier[1], tally.scale_scores, seed=team_id * 1000 + dimension_id)
+            row.previous_cycle_id = earlier[0]
+            row.change, row.change_ci_low, row.change_ci_high = test.difference, test.ci_low, test.ci_high
+            row.change_p, row.change_flagged = test.p, test.flagged
+        rows.append(row)
     GroupScore.objects.filter(cycle_id=cycle_id).delete()
     GroupScore.objects.bulk_create(rows, batch_size=1000)
+    ItemScore.objects.filter(cycle_id=cycle_id).delete()
+    ItemScore.objects.bulk_create(_item_scores(cycle_id, answers, parents), batch_size=1000)
+    DimensionReliability.objects.filter(cycle_id=cycle_id).delete()
+    DimensionReliability.objects.bulk_create(_reliabilities(cycle_id, answers))
     return len(rows)

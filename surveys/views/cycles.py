@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from feedback.models import JobRun
 from feedback.selectors import cycle_participation
 
 from .. import services
@@ -118,5 +119,6 @@ def overview(request):
         "open_cycles": Cycle.objects.filter(state=Cycle.State.OPEN).order_by("closes_at"),
         "next_cycles": Cycle.objects.filter(state=Cycle.State.SCHEDULED).order_by("opens_at")[:5],
         "to_publish": Cycle.objects.filter(state=Cycle.State.CLOSED).order_by("-closes_at"),
+        "jobs": JobRun.objects.order_by("-started_at")[:10],
     }
     return render(request, "surveys/manage/overview.html", context)

@@ -75,3 +75,34 @@ def test_with_too_little_data_nothing_is_reported(history):
     job = services.correlations_refresh(permutations=199)
     assert not Finding.objects.exists()
     assert job.message.startswith("Tested 0 of")
+
+
+def test_a_failed_run_is_recorded_as_failed_and_keeps_the_previous_findings(history, monkeypatch):
+    from feedback import correlation
+
+    services.correlations_refresh(permutations=99)
+    before = Finding.objects.count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(correlation, "rm_corr", broken)
+    with pytest.raises(RuntimeError):
+        services.correlations_refresh(permutations=99)
+    job = JobRun.objects.order_by("-id").first()
+    assert job.status == JobRun.Status.FAILED and "boom" in job.message
+    assert Finding.objects.count() == before
+
+
+def test_the_aggregation_task_records_its_job_and_queues_correlations(run_closed_cycle_for_task):
+    from feedback.tasks import scores_aggregate_task
+
+    cycle = run_closed_cycle_for_task
+    scores_aggregate_task.delay(cycle.id)
+    job = JobRun.objects.get(kind="aggregate")
+    assert job.status == JobRun.Status.SUCCEEDED and job.subject == f"cycle {cycle.id}"
+
+
+@pytest.fixture
+def run_closed_cycle_for_task(run_closed_cycle):
+    return run_closed_cycle([(TeamFactory(), [{}] * 5)])

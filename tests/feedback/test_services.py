@@ -85,3 +85,33 @@ def test_moving_a_team_later_does_not_change_a_past_cycles_results(run_closed_cy
     # then: its answers still count for Engineering in that cycle, not for Product
     assert score(cycle, engineering, "psychological-safety").respondents == 5
     assert not GroupScore.objects.filter(cycle=cycle, team=product).exists()
+
+
+def test_items_carry_their_distribution_as_asked_and_dimensions_their_reliability(run_closed_cycle):
+    from feedback.models import DimensionReliability, ItemScore
+
+    team = TeamFactory()
+    answers = [{"psafety-1": 1, "psafety-2": 5}, {"psafety-1": 2, "psafety-2": 4}, {"psafety-1": 1, "psafety-2": 5},
+               {"psafety-1": 5, "psafety-2": 1}, {"psafety-1": 4, "psafety-2": 2}]  # fmt: skip
+    cycle = run_closed_cycle([(team, answers)])
+    scores_aggregate(cycle_id=cycle.id)
+    first = ItemScore.objects.get(cycle=cycle, team=team, question__key="psafety-1")
+    assert first.distribution == {"1": 2, "2": 1, "4": 1, "5": 1}
+    assert first.mean == pytest.approx((5 + 4 + 5 + 1 + 2) / 5)  # reverse-scored
+    reliability = DimensionReliability.objects.get(cycle=cycle, dimension__key="psychological-safety")
+    assert reliability.items == 7 and reliability.respondents == 5 and reliability.alpha is not None
+
+
+def test_a_groups_change_from_its_previous_cycle_is_tested_and_flagged(run_closed_cycle):
+    team = TeamFactory()
+    low = {f"psafety-{i}": (4 if i in (1, 3, 5) else 2) for i in range(1, 8)}
+    high = {f"psafety-{i}": (1 if i in (1, 3, 5) else 5) for i in range(1, 8)}
+    first = run_closed_cycle([(team, [low] * 6)])
+    scores_aggregate(cycle_id=first.id)
+    second = run_closed_cycle([(team, [high] * 6)])
+    scores_aggregate(cycle_id=second.id)
+    after = score(second, team, "psychological-safety")
+    assert after.previous_cycle_id == first.id
+    assert after.change == pytest.approx(3.0)
+    assert after.change_flagged and after.change_p < 0.01
+    assert score(first, team, "psychological-safety").change is None

@@ -28,3 +28,39 @@ def test_a_single_respondent_has_no_standard_deviation():
 def test_summarising_nobody_is_an_error():
     with pytest.raises(ValueError):
         statistics.summarise([], favourable_answers=0, item_answers=0)
+
+
+def test_cronbach_alpha_matches_pingouin():
+    import numpy as np
+    import pandas as pd
+    import pingouin
+
+    rng = np.random.default_rng(1)
+    trait = rng.normal(0, 1, 40)
+    items = np.clip(np.round(3 + trait[:, None] + rng.normal(0, 0.8, (40, 5))), 1, 5)
+    expected = pingouin.cronbach_alpha(pd.DataFrame(items))[0]
+    assert statistics.cronbach_alpha(items) == pytest.approx(expected, abs=1e-9)
+
+
+def test_alpha_is_undefined_without_two_items_or_three_responses():
+    assert statistics.cronbach_alpha([[1], [2], [3]]) is None
+    assert statistics.cronbach_alpha([[1, 2], [2, 3]]) is None
+
+
+def test_a_large_significant_change_is_flagged():
+    test = statistics.change_between([2, 2.5, 3, 2, 2.5, 3, 2], [4, 4.5, 4, 5, 4, 4.5, 4])
+    assert test.flagged and test.difference > 1.5 and test.p < 0.01
+    assert test.ci_low < test.difference < test.ci_high
+
+
+def test_a_significant_but_tiny_change_is_not_flagged():
+    before = [3.0, 3.1] * 200
+    after = [3.1, 3.2] * 200
+    test = statistics.change_between(before, after)
+    assert test.p < 0.05 and abs(test.difference) < statistics.PRACTICAL_CHANGE
+    assert not test.flagged
+
+
+def test_noise_is_not_flagged():
+    test = statistics.change_between([3, 4, 2, 5, 3, 4], [4, 3, 3, 4, 5, 2])
+    assert not test.flagged and test.ci_low < 0 < test.ci_high
