@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format reset-demo
+.PHONY: install run test lint format reset-demo bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Align needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -49,3 +49,7 @@ test: lint
 	@# axe-core, injected into pages by the browser tests; without npm those tests skip locally (fail in CI).
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --silent; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks: each measures Align and a baseline in the same run and prints their ratio (docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH)
