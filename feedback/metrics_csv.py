@@ -1,10 +1,10 @@
 """Reading metric values from CSV (metric, team, period_start, period_end, value). Pure: text in, rows out."""
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import date
+
+from surveys import csv_table
 
 COLUMNS = ["metric", "team", "period_start", "period_end", "value"]
 MAX_ROWS = 20_000
@@ -31,19 +31,12 @@ def _date(text: str, name: str, errors: list[str]) -> date | None:
 
 def parse(text: str) -> tuple[list[CsvRow], list[str]]:
     """Return the rows with their own errors, and errors about the file as a whole."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        return [], [f"The header row must name the columns {', '.join(COLUMNS)}; missing: {', '.join(missing)}."]
-    reader.fieldnames = header
     rows: list[CsvRow] = []
-    for number, record in enumerate(reader, start=2):
-        if len(rows) >= MAX_ROWS:
-            return rows, [f"The file has more than {MAX_ROWS:,} values; split it."]
-        values = {column: (record.get(column) or "").strip() for column in COLUMNS}
-        if not any(values.values()):
-            continue
+    try:
+        table = list(csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="values"))
+    except csv_table.TableError as error:
+        return [], [str(error)]
+    for number, values in table:
         errors: list[str] = []
         value = None
         try:
@@ -64,6 +57,4 @@ def parse(text: str) -> tuple[list[CsvRow], list[str]]:
                 errors=errors,
             )
         )
-    if not rows:
-        return rows, ["The file has no values in it."]
     return rows, []

@@ -42,10 +42,10 @@ class PersonForm(forms.Form):
     is_active = forms.BooleanField(required=False, initial=True, label="Active (invited to surveys)")
 
 
-class PeopleImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file", help_text="Columns: email, name, team (a path such as Engineering/Platform), role, manager."
-    )
+class CsvUploadForm(forms.Form):
+    """An uploaded CSV file, returned as text: at most MAX_UPLOAD_BYTES, UTF-8 (a byte-order mark is fine)."""
+
+    file = forms.FileField(label="CSV file")
 
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]
@@ -55,6 +55,14 @@ class PeopleImportForm(forms.Form):
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from None
+
+
+class PeopleImportForm(CsvUploadForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "file"
+        ].help_text = "Columns: email, name, team (a path such as Engineering/Platform), role, manager."
 
 
 class DimensionForm(forms.Form):

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from . import csv_table
+
 COLUMNS = ["email", "name", "team", "role", "manager"]
 ROLES = {"admin", "leader", "manager", "member"}
 YES = {"yes", "y", "true", "1", "x"}
@@ -34,19 +36,12 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
     team_ids maps a team path ("Engineering/Platform", case-insensitive) to a team id.
     """
     lookup = {path.casefold(): team_id for path, team_id in team_ids.items()}
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        return [], [f"The header row must name the columns {', '.join(COLUMNS)}; missing: {', '.join(missing)}."]
-    reader.fieldnames = header
     rows: list[PersonRow] = []
-    for number, record in enumerate(reader, start=2):
-        if len(rows) >= MAX_ROWS:
-            return rows, [f"The file has more than {MAX_ROWS:,} people; split it."]
-        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
-            continue  # blank line
-        values = {column: (record.get(column) or "").strip() for column in COLUMNS}
+    try:
+        table = list(csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="people"))
+    except csv_table.TableError as error:
+        return [], [str(error)]
+    for number, values in table:
         row = PersonRow(
             line=number,
             email=values["email"].lower(),
@@ -75,8 +70,6 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
             row.errors.append(f"{row.email} already appears on line {first_line[row.email]}.")
         else:
             first_line[row.email] = row.line
-    if not rows:
-        return rows, ["The file has no people in it."]
     return rows, []
 
 

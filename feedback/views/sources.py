@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from surveys.access import admin_required
-from surveys.admin_forms import MAX_UPLOAD_BYTES, apply_errors
+from surveys.admin_forms import CsvUploadForm, apply_errors
 from surveys.models import Team
 
 from .. import metrics_csv, services
@@ -51,20 +51,14 @@ class MetricDefinitionForm(forms.ModelForm):
         fields = ["key", "name", "unit", "category", "direction", "time_rollup", "team_rollup"]
 
 
-class MetricUploadForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="Columns: metric, team (a path; empty for the whole organisation), period_start, period_end, value.",
-    )
-
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-        try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from None
+class MetricUploadForm(CsvUploadForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "file"
+        ].help_text = (
+            "Columns: metric, team (a path; empty for the whole organisation), period_start, period_end, value."
+        )
 
 
 class RepositoryForm(forms.Form):

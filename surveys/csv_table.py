@@ -1,0 +1,33 @@
+"""Reading an uploaded CSV table with named columns. Pure: text in, records out."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (missing columns, too many rows, nothing in it)."""
+
+
+def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, {column: stripped value}) for each non-blank row; raise TableError for the file.
+
+    Column names are matched case-insensitively; extra columns are ignored; a byte-order mark is dropped.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [column for column in columns if column not in header]
+    if missing:
+        raise TableError(f"The header row must name the columns {', '.join(columns)}; missing: {', '.join(missing)}.")
+    reader.fieldnames = header
+    count = 0
+    for number, record in enumerate(reader, start=2):
+        values = {column: (record.get(column) or "").strip() for column in columns}
+        if not any(values.values()):
+            continue
+        count += 1
+        if count > max_rows:
+            raise TableError(f"The file has more than {max_rows:,} {noun}; split it.")
+        yield number, values
+    if not count:
+        raise TableError(f"The file has no {noun} in it.")
