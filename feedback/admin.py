@@ -3,7 +3,18 @@ the admin does not list them. Raw events are read-only: the table is append-only
 
 from django.contrib import admin
 
-from .models import ApiToken, Deployment, Finding, Incident, JobRun, MetricDefinition, MetricValue, RawEvent, Repository
+from .models import (
+    ApiToken,
+    Deployment,
+    Finding,
+    Incident,
+    JobRun,
+    MetricDefinition,
+    MetricValue,
+    RawEvent,
+    Repository,
+    TeamFinding,
+)
 
 
 @admin.register(MetricDefinition)
@@ -63,3 +74,8 @@ class JobRunAdmin(admin.ModelAdmin):
 class FindingAdmin(admin.ModelAdmin):
     list_display = ["dimension", "metric", "lag", "r", "q", "n_teams", "n_points", "significant"]
     list_filter = ["significant", "lag"]
+
+
+@admin.register(TeamFinding)
+class TeamFindingAdmin(admin.ModelAdmin):
+    list_display = ["team", "dimension", "metric", "lag", "r", "q", "n_points", "significant"]

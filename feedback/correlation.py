@@ -17,6 +17,8 @@ from scipy import stats
 # Below this much data nothing is reported, however striking the r (DESIGN.md §6).
 MIN_TEAMS = 5
 MIN_CYCLES_PER_TEAM = 4
+# A single team's own correlation needs more: at 8 points |r| must exceed about 0.71 for p < .05.
+MIN_POINTS_FOR_ONE_TEAM = 8
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,30 @@ def rm_corr(groups: np.ndarray, x: np.ndarray, y: np.ndarray) -> RmCorr:
     return RmCorr(r, dof, p, low, high, n_teams, len(x))
 
 
-def permutation_p(
-    groups: np.ndarray, x: np.ndarray, y: np.ndarray, *, permutations: int = 2000, seed: int = 0
-) -> float:
-    """Return the two-sided permutation p-value of the within-team correlation.
+@dataclass(frozen=True)
+class TeamCorrelation:
+    team: object
+    n_points: int
+    r: float
+    p: float
+    ci_low: float
+    ci_high: float
+
+
+def permutation_test(
+    groups: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    permutations: int = 2000,
+    seed: int = 0,
+    team_min_points: int = 8,
+) -> tuple[float, list[TeamCorrelation]]:
+    """Return the within-team permutation p-value, and each long-enough team's own correlation and p-value.
 
     y is shuffled among each team's own points, which keeps every team's level and spread and breaks only
-    the cycle-to-cycle pairing. p = (1 + #|r*| ≥ |r|) / (1 + B).
+    the cycle-to-cycle pairing; p = (1 + #|r*| ≥ |r|) / (1 + B). The same shuffles give every team with at
+    least team_min_points points its own permutation test, at no extra cost.
 
     Vectorised: teams with the same number of points form a (teams × points) block, and one call to
     Generator.permuted shuffles every row of many permutations at once — linear time, no sorting.
@@ -89,29 +108,55 @@ def permutation_p(
     groups, x, y = np.asarray(groups), np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     xc, yc = _centre_within(groups, x), _centre_within(groups, y)
     norm = np.sqrt((xc @ xc) * (yc @ yc))
-    if norm == 0:
-        return 1.0
-    observed = abs(xc @ yc) / norm
-    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    labels, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
     order = np.argsort(inverse, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     blocks = []
     for size in np.unique(counts):
         teams = np.flatnonzero(counts == size)
         positions = order[starts[teams][:, None] + np.arange(size)[None, :]]  # (teams, size)
-        blocks.append((xc[positions], yc[positions]))
+        xs, ys = xc[positions], yc[positions]
+        team_norms = np.sqrt((xs * xs).sum(axis=1) * (ys * ys).sum(axis=1))
+        blocks.append((teams, xs, ys, team_norms, np.abs((xs * ys).sum(axis=1))))
+    observed = abs(xc @ yc) / norm if norm > 0 else np.inf
     rng = np.random.default_rng(seed)
-    as_extreme = 0
+    pooled_extreme = 0
+    team_extreme = np.zeros(len(labels))
     # In chunks, so memory stays around a few tens of MB however many points there are.
     chunk = max(1, min(permutations, 2_000_000 // max(1, len(yc))))
     for done in range(0, permutations, chunk):
         size = min(chunk, permutations - done)
         numerators = np.zeros(size)
-        for xs, ys in blocks:
+        for teams, xs, ys, _, team_observed in blocks:
             shuffled = rng.permuted(np.broadcast_to(ys, (size, *ys.shape)), axis=2)
-            numerators += np.einsum("bts,ts->b", shuffled, xs)
-        as_extreme += int(np.count_nonzero(np.abs(numerators) / norm >= observed - 1e-12))
-    return float((1 + as_extreme) / (1 + permutations))
+            per_team = np.einsum("bts,ts->bt", shuffled, xs)
+            numerators += per_team.sum(axis=1)
+            team_extreme[teams] += (np.abs(per_team) >= team_observed - 1e-12).sum(axis=0)
+        if norm > 0:
+            pooled_extreme += int(np.count_nonzero(np.abs(numerators) / norm >= observed - 1e-12))
+    pooled = float((1 + pooled_extreme) / (1 + permutations)) if norm > 0 else 1.0
+    per_team = []
+    for teams, xs, ys, team_norms, _ in blocks:
+        for row, team in enumerate(teams):
+            points = xs.shape[1]
+            if points < team_min_points or team_norms[row] == 0:
+                continue
+            r = float((xs[row] @ ys[row]) / team_norms[row])
+            z, se = np.arctanh(np.clip(r, -0.999999, 0.999999)), 1 / np.sqrt(points - 3)
+            p = float((1 + team_extreme[team]) / (1 + permutations))
+            per_team.append(
+                TeamCorrelation(
+                    labels[team], points, r, p, float(np.tanh(z - 1.959964 * se)), float(np.tanh(z + 1.959964 * se))
+                )
+            )
+    return pooled, per_team
+
+
+def permutation_p(
+    groups: np.ndarray, x: np.ndarray, y: np.ndarray, *, permutations: int = 2000, seed: int = 0
+) -> float:
+    """Return the two-sided within-team permutation p-value (see permutation_test)."""
+    return permutation_test(groups, x, y, permutations=permutations, seed=seed)[0]
 
 
 def false_discovery_q(p_values: list[float]) -> list[float]:

@@ -294,3 +294,26 @@ class Finding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dimension", "metric", "lag"], name="finding_one_per_pair_and_lag"),
         ]
+
+
+class TeamFinding(models.Model):
+    """One team's own correlation of a dimension with a metric, where it has enough cycles on its own."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="findings")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
+    metric = models.ForeignKey(MetricDefinition, on_delete=models.CASCADE, related_name="+")
+    lag = models.PositiveSmallIntegerField()
+    n_points = models.PositiveIntegerField()
+    r = models.FloatField()
+    ci_low = models.FloatField()
+    ci_high = models.FloatField()
+    p = models.FloatField()
+    q = models.FloatField(help_text="Benjamini–Hochberg across every team-level test in the run.")
+    significant = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "dimension", "metric", "lag"], name="team_finding_one_per_team_pair_and_lag"
+            ),
+        ]

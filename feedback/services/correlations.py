@@ -11,7 +11,7 @@ from django.db import transaction
 from surveys.models import Cycle, Dimension, Question
 
 from .. import correlation
-from ..models import Finding, MetricDefinition, MetricValue
+from ..models import Finding, MetricDefinition, MetricValue, TeamFinding
 from ..selectors import visible_group_scores
 from .jobs import job_progress, job_recorded
 
@@ -58,9 +58,10 @@ def correlations_refresh(*, permutations: int = 2000):
        each team's metric values over the cycle's period.
     2. For every dimension, metric and lag (0: same cycle, 1: metric one cycle later) with enough data
        (correlation.MIN_TEAMS teams with correlation.MIN_CYCLES_PER_TEAM points each), compute the
-       repeated-measures correlation and its within-team permutation p-value.
-    3. Adjust all p-values of the run together (Benjamini–Hochberg) and replace the findings in one
-       transaction: running it twice gives the same rows.
+       repeated-measures correlation and its within-team permutation p-value, and — from the same
+       permutations — each team's own correlation where it has correlation.MIN_POINTS_FOR_ONE_TEAM points.
+    3. Adjust the p-values of each family (pooled, per team) together with Benjamini–Hochberg and replace
+       the findings in one transaction: running it twice gives the same rows.
     """
     with job_recorded(kind="correlate") as job:
         cycles = list(Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).order_by("opens_at"))
@@ -73,7 +74,7 @@ def correlations_refresh(*, permutations: int = 2000):
         definitions = MetricDefinition.objects.in_bulk(list(metrics))
         pairs = [(d, definitions[m], lag) for d in dimensions for m in metrics for lag in LAGS]
         job_progress(job, done=0, total=len(pairs))
-        tested = []
+        tested, team_tested = [], []
         for done, (dimension, metric, lag) in enumerate(pairs, start=1):
             points = [
                 (team_id, score, metrics[metric.id][(team_id, index + lag)])
@@ -86,8 +87,9 @@ def correlations_refresh(*, permutations: int = 2000):
                 groups, x, y = groups[keep], x[keep], y[keep]
                 if correlation.enough_data(groups):
                     result = correlation.rm_corr(groups, x, y)
-                    p = correlation.permutation_p(groups, x, y, permutations=permutations, seed=done)
+                    p, per_team = correlation.permutation_test(groups, x, y, permutations=permutations, seed=done)
                     tested.append((dimension, metric, lag, result, p))
+                    team_tested.extend((dimension, metric, lag, team) for team in per_team)
             if done % 20 == 0:
                 job_progress(job, done=done)
         q_values = correlation.false_discovery_q([p for *_, p in tested])
@@ -118,9 +120,28 @@ def correlations_refresh(*, permutations: int = 2000):
                     sentence=sentence,
                 )
             )
+        team_q = correlation.false_discovery_q([team.p for *_, team in team_tested])
+        team_findings = [
+            TeamFinding(
+                team_id=int(team.team),
+                dimension=dimension,
+                metric=metric,
+                lag=lag,
+                n_points=team.n_points,
+                r=team.r,
+                ci_low=team.ci_low,
+                ci_high=team.ci_high,
+                p=team.p,
+                q=q,
+                significant=q <= 0.05,
+            )
+            for (dimension, metric, lag, team), q in zip(team_tested, team_q, strict=True)
+        ]
         with transaction.atomic():
             Finding.objects.all().delete()
             Finding.objects.bulk_create(findings)
+            TeamFinding.objects.all().delete()
+            TeamFinding.objects.bulk_create(team_findings, batch_size=1000)
         job.message = f"Tested {len(tested)} of {len(pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
         job_progress(job, done=len(pairs))
     job.refresh_from_db()

@@ -106,3 +106,16 @@ def test_the_sentence_says_associated_never_causes_and_carries_n_interval_and_q(
         dimension="meaning", metric="revenue", lower_is_better=False, lag=0, result=result, q=0.4
     )
     assert null_sentence.startswith("No reliable association")
+
+
+def test_per_team_permutation_p_values_match_a_plain_test_for_one_team():
+    rng = np.random.default_rng(9)
+    groups, x, y = simulate(rng, teams=6, cycles=12, rho=0.6)
+    pooled, per_team = correlation.permutation_test(groups, x, y, permutations=3000, seed=1)
+    assert len(per_team) == 6 and 0 < pooled < 0.01
+    for team in per_team:
+        mask = groups == team.team
+        r, p = stats.pearsonr(x[mask], y[mask])
+        assert team.r == pytest.approx(r, abs=1e-9)
+        assert team.p == pytest.approx(p, abs=0.05)
+        assert team.ci_low < team.r < team.ci_high

@@ -106,3 +106,16 @@ def test_the_aggregation_task_records_its_job_and_queues_correlations(run_closed
 @pytest.fixture
 def run_closed_cycle_for_task(run_closed_cycle):
     return run_closed_cycle([(TeamFactory(), [{}] * 5)])
+
+
+def test_each_team_with_enough_cycles_gets_its_own_correlation(history):
+    from feedback.models import TeamFinding
+
+    safety, revenue, _ = history
+    services.correlations_refresh(permutations=499)
+    own = TeamFinding.objects.filter(dimension=safety, metric=revenue, lag=0)
+    assert own.count() == 8  # every team has 8 cycles, the minimum for a team on its own
+    assert all(f.n_points == 8 and -1 <= f.r <= 1 and f.q >= f.p for f in own)
+    assert sum(f.r > 0 for f in own) >= 6  # revenue follows safety within most teams
+    # lag 1 leaves each team 7 points: too few for a team on its own
+    assert not TeamFinding.objects.filter(lag=1).exists()
