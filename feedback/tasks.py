@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from surveys.tasks import TRANSIENT_EMAIL_ERRORS
+
 from . import services
 from .services.jobs import job_recorded
 
@@ -13,7 +15,14 @@ def scores_aggregate_task(cycle_id: int) -> int:
         rows = services.scores_aggregate(cycle_id=cycle_id)
         job.message = f"{rows} group scores."
     services.correlations_refresh_enqueue()
+    results_announce_task.delay(cycle_id)
     return rows
+
+
+@shared_task(autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+def results_announce_task(cycle_id: int) -> bool:
+    """Tell admins, once, that a cycle's results are ready to publish."""
+    return services.results_announce(cycle_id=cycle_id)
 
 
 @shared_task

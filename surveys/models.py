@@ -227,6 +227,7 @@ class Cycle(models.Model):
     )
     reminder_days = models.JSONField(default=list, blank=True, validators=[validate_reminder_days])
     reminders_done = models.JSONField(default=list, blank=True, editable=False)
+    results_announced = models.BooleanField(default=False, editable=False, help_text="Admins were told results are in.")
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)

@@ -21,7 +21,7 @@ from .metrics import (
     metric_values_upsert,
     metric_values_write,
 )
-from .scores import scores_aggregate
+from .scores import results_announce, scores_aggregate
 
 __all__ = [
     "MetricRow",
@@ -43,5 +43,6 @@ __all__ = [
     "metric_values_upsert",
     "metric_values_write",
     "repository_connect",
+    "results_announce",
     "scores_aggregate",
 ]

@@ -208,3 +208,15 @@ def scores_aggregate(*, cycle_id: int) -> int:
     DimensionReliability.objects.filter(cycle_id=cycle_id).delete()
     DimensionReliability.objects.bulk_create(_reliabilities(cycle_id, answers))
     return len(rows)
+
+
+def results_announce(*, cycle_id: int) -> bool:
+    """Email admins once that a cycle's results are ready; return False if it was already announced."""
+    from ..emails import results_ready_send
+
+    with transaction.atomic():
+        if not Cycle.objects.filter(id=cycle_id, results_announced=False).update(results_announced=True):
+            return False
+        # Sent inside the transaction: if the mail server fails, the flag rolls back and a retry sends it.
+        results_ready_send(cycle=Cycle.objects.get(id=cycle_id))
+    return True

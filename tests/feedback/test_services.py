@@ -115,3 +115,21 @@ def test_a_groups_change_from_its_previous_cycle_is_tested_and_flagged(run_close
     assert after.change == pytest.approx(3.0)
     assert after.change_flagged and after.change_p < 0.01
     assert score(first, team, "psychological-safety").change is None
+
+
+def test_admins_are_told_once_that_results_are_ready_without_small_counts(run_closed_cycle):
+    from django.core import mail
+
+    from feedback.services import results_announce
+    from surveys.models import Person
+    from tests.factories import manager_of
+
+    team = TeamFactory()
+    manager_of(team, email="ada@example.com", role=Person.Role.ADMIN)
+    manager_of(team, email="maria@example.com")
+    cycle = run_closed_cycle([(team, [{}] * 4)])
+    assert results_announce(cycle_id=cycle.id) is True
+    assert results_announce(cycle_id=cycle.id) is False
+    (message,) = mail.outbox
+    assert message.to == ["ada@example.com"]
+    assert "fewer than 5 answered" in message.body and "ready to publish" in message.subject
