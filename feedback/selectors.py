@@ -53,6 +53,10 @@ class ScoreCell:
     mean: float | None = None
     favourable: float | None = None
     enps: float | None = None
+    # The change from the previous cycle, only when that cycle's figure for this group was shown too.
+    change: float | None = None
+    change_ci: tuple[float, float] | None = None
+    change_flagged: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,13 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
     """
     states = [Cycle.State.PUBLISHED] if published_only else [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
     cycles = Cycle.objects.filter(state__in=states, tree__team=team).distinct().order_by("-closes_at")
+    visible_by_cycle: dict[int, dict] = {}
+
+    def previous_visible(cycle_id: int) -> dict:
+        if cycle_id not in visible_by_cycle:
+            visible_by_cycle[cycle_id] = visible_group_scores(cycle=Cycle.objects.get(id=cycle_id))
+        return visible_by_cycle[cycle_id]
+
     reports = []
     for cycle in cycles:
         # The tree as it stood when this cycle opened: a team moved since is judged where it was then.
@@ -110,17 +121,24 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
             score = visible.get((team.id, dimension.id))
             if score is None:
                 cells.append(ScoreCell(dimension=dimension, shown=False))
-            else:
-                cells.append(
-                    ScoreCell(
-                        dimension=dimension,
-                        shown=True,
-                        respondents=score.respondents,
-                        mean=score.mean,
-                        favourable=score.favourable,
-                        enps=score.enps,
-                    )
+                continue
+            # A change reveals the previous figure as much as the figure itself: both must be shown.
+            previous_shown = score.previous_cycle_id is not None and (team.id, dimension.id) in previous_visible(
+                score.previous_cycle_id
+            )
+            cells.append(
+                ScoreCell(
+                    dimension=dimension,
+                    shown=True,
+                    respondents=score.respondents,
+                    mean=score.mean,
+                    favourable=score.favourable,
+                    enps=score.enps,
+                    change=score.change if previous_shown else None,
+                    change_ci=(score.change_ci_low, score.change_ci_high) if previous_shown else None,
+                    change_flagged=score.change_flagged and previous_shown,
                 )
+            )
         reports.append(CycleReport(cycle=cycle, cells=cells))
     return reports
 

@@ -93,3 +93,21 @@ def test_a_team_moved_after_a_cycle_is_judged_by_the_tree_of_that_cycle(client, 
         "Not enough responses"
         in client.get(reverse("feedback:team_report", args=[org["Payments"].id])).content.decode()
     )
+
+
+def test_a_significant_change_is_shown_only_when_both_cycles_figures_are_shown(client, run_closed_cycle):
+    low = {f"psafety-{i}": (4 if i in (1, 3, 5) else 2) for i in range(1, 8)}
+    high = {f"psafety-{i}": (1 if i in (1, 3, 5) else 5) for i in range(1, 8)}
+    shown = TeamFactory(name="Shown")
+    first = run_closed_cycle([(shown, [low] * 6)])
+    scores_aggregate(cycle_id=first.id)
+    second = run_closed_cycle([(shown, [high] * 6)])
+    scores_aggregate(cycle_id=second.id)
+    alice, _ = manager_of(shown, email="alice@example.com")
+    client.force_login(alice)
+    page = client.get(reverse("feedback:team_report", args=[shown.id])).content.decode()
+    assert "▲ up 3.00" in page
+    # Had the first cycle's figure been hidden (raise its threshold), the change would reveal it: not shown.
+    type(first).objects.filter(id=first.id).update(threshold=7)
+    page = client.get(reverse("feedback:team_report", args=[shown.id])).content.decode()
+    assert "▲ up" not in page and "no clear change" not in page
