@@ -12,8 +12,6 @@ from django.views.decorators.http import require_POST
 from . import services
 from .services.github import PayloadError
 
-MAX_BODY_BYTES = 5 * 1024 * 1024
-
 
 def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
@@ -26,8 +24,10 @@ def github(request):
     secret = settings.GITHUB_WEBHOOK_SECRET
     if not secret:
         return _error(503, "The GitHub webhook is not configured (GITHUB_WEBHOOK_SECRET is unset).")
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
-        return _error(413, f"The body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB.")
+    # The same limit as every other request body (DATA_UPLOAD_MAX_MEMORY_SIZE), checked before reading it.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if int(request.headers.get("Content-Length") or 0) > limit:
+        return _error(413, f"The body is larger than {limit // (1024 * 1024)} MB.")
     body = request.body
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, request.headers.get("X-Hub-Signature-256", "")):

@@ -105,11 +105,16 @@ def template_questions(*, template_id: int) -> list[Question]:
     )
 
 
+def dead_token_problem(*, token: str) -> InvitationProblem:
+    """Return why a token with no live row fails: it was used (a spent marker exists), or it is unknown."""
+    return InvitationUsed() if SpentToken.objects.filter(marker=spent_marker(token)).exists() else InvitationUnknown()
+
+
 def invitation_redeemable(*, token: str) -> Invitation:
     """Return the open, unanswered invitation behind a token, or raise the InvitationProblem that applies."""
     live = InvitationToken.objects.select_related("invitation__cycle").filter(token_hash=token_hash(token)).first()
     if live is None:
-        raise InvitationUsed if SpentToken.objects.filter(marker=spent_marker(token)).exists() else InvitationUnknown
+        raise dead_token_problem(token=token)
     if not cycle_accepts_answers(cycle=live.invitation.cycle):
         raise CycleNotOpen
     return live.invitation

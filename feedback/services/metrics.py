@@ -60,8 +60,6 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
 
 def metric_values_plan(*, rows: list[MetricRow]) -> tuple[int, int, list[MetricRowError]]:
     """Return (would create, would update, errors) for a batch, without writing anything."""
-    if len(rows) > MAX_BATCH * 4:
-        return 0, 0, [MetricRowError(0, "__all__", f"Send at most {MAX_BATCH * 4} values at once.")]
     resolved, errors = _resolve(rows)
     if errors:
         return 0, 0, errors
@@ -101,18 +99,15 @@ def metric_values_upsert(
     resolved, errors = _resolve(rows)
     if errors:
         return 0, 0, errors
-    for attempt in range(2):
-        try:
-            written = _write(resolved, source)
-            from .correlations import correlations_refresh_enqueue
+    try:
+        written = _write(resolved, source)
+    except IntegrityError:
+        # Another batch inserted one of these keys between our read and our insert: read again, once.
+        written = _write(resolved, source)
+    from .correlations import correlations_refresh_enqueue
 
-            correlations_refresh_enqueue()
-            return (*written, [])
-        except IntegrityError:
-            # Another batch inserted one of these keys between our read and our insert: read again.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    correlations_refresh_enqueue()
+    return (*written, [])
 
 
 @transaction.atomic

@@ -68,8 +68,7 @@ def response_submit(*, token: str, answers: Mapping[int, int], comments: Mapping
         else []
     )
     if hashed not in {row.token_hash for row in live}:
-        spent = SpentToken.objects.filter(marker=spent_marker(token)).exists()
-        raise selectors.InvitationUsed if spent else selectors.InvitationUnknown
+        raise selectors.dead_token_problem(token=token)
     invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
     cycle, team_id = invitation.cycle, invitation.team_id
     if not selectors.cycle_accepts_answers(cycle=cycle):

@@ -15,7 +15,7 @@ from .. import services
 from ..access import admin_required
 from ..admin_forms import ExtendForm, ScheduleForm, apply_errors
 from ..models import Cycle, CycleSchedule
-from .organisation import _form_page
+from .pages import form_page
 
 
 @admin_required
@@ -55,7 +55,7 @@ def schedule_edit(request, schedule_id: int | None = None):
             messages.success(request, "Saved. The next cycle follows the new settings; opened cycles keep theirs.")
             return redirect("surveys:manage_cycles")
     title = f"Edit {schedule.name}" if schedule else "New survey schedule"
-    return _form_page(request, form, title=title, submit="Save schedule")
+    return form_page(request, form, title=title, submit="Save schedule")
 
 
 @admin_required

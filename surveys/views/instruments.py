@@ -10,7 +10,7 @@ from ..access import admin_required
 from ..admin_forms import DimensionForm, QuestionEditForm, QuestionForm, TemplateForm, apply_errors
 from ..forms import SurveyForm
 from ..models import Dimension, Question, SurveyTemplate
-from .organisation import _form_page
+from .pages import form_page
 
 
 @admin_required
@@ -57,7 +57,7 @@ def question_edit(request, question_id: int):
         if question.validated
         else "If a cycle has already asked this question, changing its wording or scale saves a new version."
     )
-    return _form_page(request, form, title="Edit question", submit="Save question", intro=intro)
+    return form_page(request, form, title="Edit question", submit="Save question", intro=intro)
 
 
 @admin_required

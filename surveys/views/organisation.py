@@ -11,14 +11,10 @@ from .. import selectors, services
 from ..access import admin_required
 from ..admin_forms import PeopleImportForm, PersonForm, TeamForm, apply_errors
 from ..models import Person, Team
+from .pages import form_page
 
 IMPORT_SALT = "align.people-import"
 IMPORT_MAX_AGE = 3600
-
-
-def _form_page(request, form, *, title, submit, intro="", multipart=False, template="form.html", **extra):
-    context = {"form": form, "title": title, "submit": submit, "intro": intro, "multipart": multipart, **extra}
-    return render(request, f"surveys/manage/{template}", context, status=400 if form.errors else 200)
 
 
 @admin_required
@@ -54,7 +50,7 @@ def team_edit(request, team_id: int):
             messages.success(request, "Saved. Past cycles keep the tree they opened with.")
             return redirect("surveys:manage_teams")
     intro = "Renaming or moving a team changes future cycles only; past results stay as they were."
-    return _form_page(request, form, title=f"Edit {team.name}", submit="Save team", intro=intro)
+    return form_page(request, form, title=f"Edit {team.name}", submit="Save team", intro=intro)
 
 
 @admin_required
@@ -90,7 +86,7 @@ def person_edit(request, person_id: int | None = None):
             messages.success(request, f"Saved {form.cleaned_data['name']}.")
             return redirect("surveys:manage_people")
     title = f"Edit {person.name}" if person else "Add a person"
-    return _form_page(request, form, title=title, submit="Save person", template="person_form.html", person=person)
+    return form_page(request, form, title=title, submit="Save person", template="person_form.html", person=person)
 
 
 @admin_required
@@ -136,7 +132,7 @@ def people_import(request):
         "Upload everyone who should be invited. You will see a preview first; people missing from the file are "
         "deactivated, and the preview lists them before anything changes."
     )
-    return _form_page(request, form, title="Import people", submit="Preview import", intro=intro, multipart=True)
+    return form_page(request, form, title="Import people", submit="Preview import", intro=intro, multipart=True)
 
 
 @admin_required
