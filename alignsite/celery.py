@@ -4,10 +4,16 @@ import logging
 import os
 
 from celery import Celery, Task
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignsite.settings")
 
 logger = logging.getLogger(__name__)
+
+# A dropped connection, a database restart, a deadlock or a lock timeout: worth trying again with backoff.
+# Anything else (an IntegrityError, a bug) fails at once and is recorded as failed.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY = {"autoretry_for": TRANSIENT_DATABASE_ERRORS, "retry_backoff": True, "max_retries": 5}
 
 
 class ReliableTask(Task):

@@ -2,13 +2,14 @@
 
 from celery import shared_task
 
+from alignsite.celery import DATABASE_RETRY
 from surveys.tasks import TRANSIENT_EMAIL_ERRORS
 
 from . import services
 from .services.jobs import job_recorded
 
 
-@shared_task
+@shared_task(**DATABASE_RETRY)
 def scores_aggregate_task(cycle_id: int) -> int:
     """Compute a closed cycle's group scores (idempotent: a rerun replaces them), then refresh correlations."""
     with job_recorded(kind="aggregate", subject=f"cycle {cycle_id}") as job:
@@ -25,19 +26,19 @@ def results_announce_task(cycle_id: int) -> bool:
     return services.results_announce(cycle_id=cycle_id)
 
 
-@shared_task
+@shared_task(**DATABASE_RETRY)
 def correlations_refresh_task() -> int:
     """Re-test every dimension × metric × lag and replace the findings."""
     return services.correlations_refresh().id
 
 
-@shared_task
+@shared_task(**DATABASE_RETRY)
 def dora_recompute_task(team_id: int) -> int:
     """Recompute a team's DORA figures for the weeks its new events touched."""
     return services.dora_recompute(team_id=team_id)
 
 
-@shared_task
+@shared_task(**DATABASE_RETRY)
 def dora_sweep_task() -> int:
     """Recompute every team with weeks still waiting (a lost or crashed recomputation leaves them)."""
     teams = services.dora_dirty_teams()
