@@ -7,8 +7,8 @@ from django.db import connection
 from feedback.models import GroupScore, JobRun
 from feedback.services import scores_aggregate
 from feedback.tasks import scores_aggregate_task
-from tests.feedback.conftest import run_cycle
 from tests.factories import TeamFactory
+from tests.feedback.conftest import run_cycle
 
 from .conftest import wait_for
 
