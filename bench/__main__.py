@@ -8,7 +8,7 @@ import sys
 
 from .common import machine
 
-BENCHMARKS = ["analysis"]
+BENCHMARKS = ["analysis", "analysis_db"]
 
 
 def main(names: list[str]) -> None:

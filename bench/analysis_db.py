@@ -1,0 +1,226 @@
+"""The whole analysis job on a database: the embedded default (SQLite) and PostgreSQL, same data, same run.
+
+App: `feedback.services.correlations_refresh` end to end — reading every cycle's group scores through
+disclosure control and every metric value, testing 8 dimensions × 10 metrics × 2 lags with 2,000 within-team
+permutations each (pooled and per team), and writing the findings. Baseline, in the same run: the plain
+per-pair loop of `bench.analysis` (Python shuffles + `scipy.stats.pearsonr`), per permutation of one pair.
+
+Each setup runs in its own process against a scratch database, never your data: the embedded default in a
+temporary ALIGN_DATA_DIR, and a database `align_bench` created (and dropped) on the PostgreSQL server at
+BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres). An unreachable server is reported,
+not hidden.
+"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from .analysis import BASELINE_PAIRS, BASELINE_PERMUTATIONS, naive_permutation_p, pairs, synthetic
+from .common import measured, row
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPARTMENTS, TEAMS_PER_DEPARTMENT, CYCLES, DIMENSIONS, METRICS = 50, 10, 26, 8, 10
+PERMUTATIONS = int(os.environ.get("BENCH_PERMUTATIONS", "2000"))
+SCRATCH_DATABASE = "align_bench"
+
+
+def load(seed: int = 0) -> int:
+    """Write a synthetic organisation's closed cycles, group scores and metric values; return rows written."""
+    from feedback.models import GroupScore, MetricDefinition, MetricValue
+    from surveys.models import Cycle, CycleTeam, Dimension, Question, SurveyTemplate, Team
+
+    rng = np.random.default_rng(seed)
+    departments = Team.objects.bulk_create(Team(name=f"Department {d}") for d in range(DEPARTMENTS))
+    teams = Team.objects.bulk_create(
+        Team(name=f"Team {d}.{t}", parent=department)
+        for d, department in enumerate(departments)
+        for t in range(TEAMS_PER_DEPARTMENT)
+    )
+    template = SurveyTemplate.objects.first()
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    cycles = Cycle.objects.bulk_create(
+        Cycle(
+            name=f"Pulse {c}",
+            template=template,
+            opens_at=start + timedelta(days=14 * c),
+            closes_at=start + timedelta(days=14 * c + 5),
+            state=Cycle.State.CLOSED,
+            threshold=5,
+        )
+        for c in range(CYCLES)
+    )
+    groups = [*departments, *teams]
+    CycleTeam.objects.bulk_create(
+        (CycleTeam(cycle=c, team=g, parent_id=g.parent_id, name=g.name) for c in cycles for g in groups),
+        batch_size=5000,
+    )
+    dimensions = list(Dimension.objects.exclude(questions__kind=Question.Kind.COMMENT).distinct()[:DIMENSIONS])
+    metrics = MetricDefinition.objects.bulk_create(
+        MetricDefinition(key=f"bench-{m}", name=f"Bench metric {m}", time_rollup="sum") for m in range(METRICS)
+    )
+    score_means = rng.normal(3.5, 0.5, (len(groups), CYCLES, len(dimensions)))
+    GroupScore.objects.bulk_create(
+        (
+            GroupScore(
+                cycle=cycle,
+                team=group,
+                dimension=dimension,
+                respondents=int(rng.integers(5, 12)),
+                mean=float(score_means[g, c, d]),
+                sd=0.8,
+                favourable=0.6,
+            )
+            for g, group in enumerate(groups)
+            for c, cycle in enumerate(cycles)
+            for d, dimension in enumerate(dimensions)
+        ),
+        batch_size=5000,
+    )
+    values = rng.normal(0, 1, (len(teams), CYCLES, METRICS))
+    values[:, :, 0] += 0.3 * score_means[DEPARTMENTS:, :, 0]  # one planted association
+    MetricValue.objects.bulk_create(
+        (
+            MetricValue(
+                metric=metric,
+                team=team,
+                period_start=cycle.opens_at.date(),
+                period_end=cycle.opens_at.date() + timedelta(days=13),
+                value=float(values[t, c, m]),
+            )
+            for t, team in enumerate(teams)
+            for c, cycle in enumerate(cycles)
+            for m, metric in enumerate(metrics)
+        ),
+        batch_size=5000,
+    )
+    return GroupScore.objects.count() + MetricValue.objects.count() + CycleTeam.objects.count()
+
+
+def child(step: str) -> None:
+    """Run one step in this process and print one JSON line: `load` (migrate + data) or `job` (the analysis).
+
+    The job runs in a process of its own so that its peak resident memory is the job's, not the loader's, and
+    it is timed without tracemalloc, which slows object-heavy code severalfold.
+    """
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    if step == "load":
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        rows = load()
+        print(json.dumps({"rows": rows, "load_seconds": time.perf_counter() - started}))
+        return
+    from feedback.models import Finding
+    from feedback.services import correlations_refresh
+
+    started = time.perf_counter()
+    correlations_refresh(permutations=PERMUTATIONS)
+    seconds = time.perf_counter() - started
+    version = (
+        f"{connection.cursor().connection.info.server_version // 10000}"
+        if connection.vendor == "postgresql"
+        else __import__("sqlite3").sqlite_version
+    )
+    print(
+        json.dumps(
+            {
+                "version": version,
+                "seconds": seconds,
+                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "pairs": Finding.objects.count(),
+            }
+        )
+    )
+
+
+def _run_child(env: dict[str, str]) -> dict:
+    measures = {}
+    for step in ("load", "job"):
+        command = [sys.executable, "-m", "bench.analysis_db", step]  # our own module, fixed arguments
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+        if result.returncode:
+            raise RuntimeError(f"the analysis benchmark's {step} step failed:\n{result.stderr[-3000:]}")
+        measures |= json.loads(result.stdout.strip().splitlines()[-1])
+    return measures
+
+
+def _postgres_env(base: dict[str, str]) -> tuple[dict[str, str] | None, str]:
+    import psycopg
+
+    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+            admin.execute(f"CREATE DATABASE {SCRATCH_DATABASE}")
+    except psycopg.Error as error:
+        return None, f"PostgreSQL at {admin_url} is unreachable: {error}"
+    scratch_url = admin_url.rsplit("/", 1)[0] + f"/{SCRATCH_DATABASE}"
+    env = base | {
+        "DATABASE_URL": scratch_url,
+        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "EMAIL_URL": "memorymail://",
+    }
+    return env, admin_url
+
+
+def _drop_postgres(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+
+
+def run() -> list[dict]:
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    base["PYTHONPATH"] = str(ROOT)
+    results = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        results.append(("embedded SQLite", _run_child(base | {"ALIGN_DATA_DIR": data_dir})))
+    postgres_env, admin_url = _postgres_env(base)
+    if postgres_env is None:
+        results.append(("PostgreSQL", {"error": admin_url}))
+    else:
+        try:
+            results.append(("PostgreSQL", _run_child(postgres_env)))
+        finally:
+            _drop_postgres(admin_url)
+
+    rng = np.random.default_rng(1)
+    baseline_pairs = list(pairs(*synthetic(rng)))[:BASELINE_PAIRS]
+    with measured() as naive:
+        for g, x, y in baseline_pairs:
+            naive_permutation_p(g, x, y, BASELINE_PERMUTATIONS, rng)
+    naive_per_perm = naive.seconds / (BASELINE_PAIRS * BASELINE_PERMUTATIONS) * 1e6
+
+    rows = []
+    for setup, measure in results:
+        if "error" in measure:
+            rows.append({"benchmark": f"analysis job on {setup}", "app": "-", "baseline": "-", "ratio": float("nan"),
+                         "note": measure["error"]})  # fmt: skip
+            continue
+        per_perm = measure["seconds"] / (measure["pairs"] * PERMUTATIONS) * 1e6
+        rows.append(
+            {
+                **row(f"analysis job on {setup}: µs per permutation", per_perm, naive_per_perm, "µs", False),
+                "note": f"{setup} {measure['version']}: whole job {measure['seconds']:.1f} s for {measure['pairs']} "
+                f"pairs × {PERMUTATIONS} permutations over {measure['rows']:,} rows (loaded in "
+                f"{measure['load_seconds']:.0f} s, not timed), peak RSS {measure['peak_mib']:.0f} MiB",
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignsite.settings")
+    child(sys.argv[1])
