@@ -77,6 +77,7 @@ def load(seed: int = 0) -> int:
                 mean=float(score_means[g, c, d]),
                 sd=0.8,
                 favourable=0.6,
+                shown=True,
             )
             for g, group in enumerate(groups)
             for c, cycle in enumerate(cycles)

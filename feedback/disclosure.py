@@ -57,3 +57,21 @@ def hidden_groups(counts: Mapping[Group, int], parent_of: Mapping[Group, Group |
                 hidden.add(smallest)
                 changed = True
     return hidden
+
+
+def shown_pairs(
+    counts: Mapping[tuple[Group, Hashable], int], parent_of: Mapping[Group, Group | None], threshold: int
+) -> set[tuple[Group, Hashable]]:
+    """Return the (group, measure) pairs that may be shown, applying `hidden_groups` to each measure on its own.
+
+    counts: respondents of each group for each measure (a dimension, a question): who answered may differ
+    from one measure to the next, so each measure's groups are checked over the tree separately.
+    """
+    by_measure: dict[Hashable, dict[Group, int]] = {}
+    for (group, measure), n in counts.items():
+        by_measure.setdefault(measure, {})[group] = n
+    shown = set()
+    for measure, groups in by_measure.items():
+        hidden = hidden_groups(groups, parent_of, threshold)
+        shown.update((group, measure) for group in groups if group not in hidden)
+    return shown

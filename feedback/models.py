@@ -10,8 +10,9 @@ from surveys.models import Cycle, Dimension, Question, Team
 class GroupScore(models.Model):
     """A dimension's aggregate for one group (a team and everything below it) in one cycle.
 
-    Stored for every group with respondents; whether it may be shown is decided when reading, by the
-    disclosure rules in `feedback.selectors`, because it depends on the groups around it.
+    Stored for every group with respondents. Whether it may be shown depends on the groups around it; it is
+    decided once, when the cycle is aggregated, by `feedback.disclosure` over the cycle's frozen tree, and
+    every reader filters on `shown` (through `feedback.selectors`).
     """
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="scores")
@@ -31,6 +32,10 @@ class GroupScore(models.Model):
     change_ci_high = models.FloatField(null=True)
     change_p = models.FloatField(null=True, help_text="Mann–Whitney U, two-sided.")
     change_flagged = models.BooleanField(default=False, help_text="Significant and at least the practical size.")
+    shown = models.BooleanField(default=False, help_text="Disclosure control lets this figure be shown.")
+    change_shown = models.BooleanField(
+        default=False, help_text="The change may be shown: this figure and the previous cycle's are both shown."
+    )
 
     class Meta:
         constraints = [
@@ -49,6 +54,7 @@ class ItemScore(models.Model):
     sd = models.FloatField(null=True)
     favourable = models.FloatField(null=True)
     distribution = models.JSONField(help_text="Answer (as asked, before reverse scoring) → count.")
+    shown = models.BooleanField(default=False, help_text="Disclosure control lets this item's figures be shown.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cycle", "team", "question"], name="item_score_unique")]

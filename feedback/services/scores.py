@@ -10,6 +10,7 @@ from surveys.models import Answer, Cycle, Question
 from surveys.selectors import cycle_team_parents, team_ancestor_ids
 
 from .. import statistics
+from ..disclosure import shown_pairs
 from ..models import DimensionReliability, GroupScore, ItemScore
 
 
@@ -137,8 +138,11 @@ def _reliabilities(cycle_id: int, answers: _Answers) -> list[DimensionReliabilit
     return rows
 
 
-def _previous_scale_scores(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, list[float]]]:
-    """Return, per group × dimension, the latest earlier closed cycle that scored it and its respondent scores."""
+def _previous_scale_scores(
+    cycle: Cycle, keys: set[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, list[float], bool]]:
+    """Return, per group × dimension, the latest earlier closed cycle that scored it, its respondent scores and
+    whether that cycle's figure was shown."""
     earlier = (
         GroupScore.objects.filter(
             cycle__opens_at__lt=cycle.opens_at,
@@ -147,15 +151,16 @@ def _previous_scale_scores(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tup
             dimension_id__in={dimension for _, dimension in keys},
         )
         .order_by("cycle__opens_at")
-        .values_list("team_id", "dimension_id", "cycle_id")
+        .values_list("team_id", "dimension_id", "cycle_id", "shown")
     )
-    latest = {(team, dimension): cycle_id for team, dimension, cycle_id in earlier if (team, dimension) in keys}
+    latest = {(team, dimension): cycle_id for team, dimension, cycle_id, _ in earlier if (team, dimension) in keys}
+    was_shown = {(team, dimension, cycle_id) for team, dimension, cycle_id, shown in earlier if shown}
     found = {}
     for cycle_id in set(latest.values()):
         tallies = _dimension_tallies(_answers(cycle_id), cycle_team_parents(cycle_id=cycle_id))
         for key, previous in latest.items():
             if previous == cycle_id and key in tallies:
-                found[key] = (cycle_id, tallies[key].scale_scores)
+                found[key] = (cycle_id, tallies[key].scale_scores, (*key, cycle_id) in was_shown)
     return found
 
 
@@ -169,6 +174,9 @@ def scores_aggregate(*, cycle_id: int) -> int:
     3. Summarise each group × dimension (respondents, mean, SD, favourable share, eNPS) and its change from
        the group's previous cycle; each group × question with its distribution; and each dimension's
        Cronbach's α over the whole organisation.
+    4. Decide what may be shown (`feedback.disclosure`, per dimension and per question over the frozen
+       tree): the tree and the answers of a closed cycle never change, so the decision is made once here.
+       A change is shown only where this figure and the previous cycle's are both shown.
     Running it twice gives the same rows; the cycle row lock keeps two runs from interleaving.
     """
     cycle = Cycle.objects.select_for_update().get(id=cycle_id)
@@ -179,6 +187,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
     tallies = _dimension_tallies(answers, parents)
     previous = _previous_scale_scores(cycle, set(tallies))
 
+    shown = shown_pairs({key: len(tally.scale_scores) for key, tally in tallies.items()}, parents, cycle.threshold)
     rows = []
     for (team_id, dimension_id), tally in tallies.items():
         summary = statistics.summarise(
@@ -193,6 +202,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
             sd=summary.sd,
             favourable=summary.favourable,
             enps=statistics.enps(tally.enps_values) if tally.enps_values else None,
+            shown=(team_id, dimension_id) in shown,
         )
         earlier = previous.get((team_id, dimension_id))
         if earlier and len(earlier[1]) >= 2 and len(tally.scale_scores) >= 2:
@@ -200,11 +210,16 @@ def scores_aggregate(*, cycle_id: int) -> int:
             row.previous_cycle_id = earlier[0]
             row.change, row.change_ci_low, row.change_ci_high = test.difference, test.ci_low, test.ci_high
             row.change_p, row.change_flagged = test.p, test.flagged
+            row.change_shown = row.shown and earlier[2]
         rows.append(row)
     GroupScore.objects.filter(cycle_id=cycle_id).delete()
     GroupScore.objects.bulk_create(rows, batch_size=1000)
     ItemScore.objects.filter(cycle_id=cycle_id).delete()
-    ItemScore.objects.bulk_create(_item_scores(cycle_id, answers, parents), batch_size=1000)
+    items = _item_scores(cycle_id, answers, parents)
+    items_shown = shown_pairs({(i.team_id, i.question_id): i.respondents for i in items}, parents, cycle.threshold)
+    for item in items:
+        item.shown = (item.team_id, item.question_id) in items_shown
+    ItemScore.objects.bulk_create(items, batch_size=1000)
     DimensionReliability.objects.filter(cycle_id=cycle_id).delete()
     DimensionReliability.objects.bulk_create(_reliabilities(cycle_id, answers))
     return len(rows)

@@ -109,5 +109,7 @@ def test_a_significant_change_is_shown_only_when_both_cycles_figures_are_shown(c
     assert "▲ up 3.00" in page
     # Had the first cycle's figure been hidden (raise its threshold), the change would reveal it: not shown.
     type(first).objects.filter(id=first.id).update(threshold=7)
+    scores_aggregate(cycle_id=first.id)
+    scores_aggregate(cycle_id=second.id)
     page = client.get(reverse("feedback:team_report", args=[shown.id])).content.decode()
     assert "▲ up" not in page and "no clear change" not in page

@@ -12,8 +12,8 @@ from django.db.models import Count, QuerySet
 from surveys.models import Cycle, Dimension, Invitation, Person, Question, Response, Team
 from surveys.selectors import cycle_questions, cycle_team_parents, team_ancestor_ids, team_subtree_ids
 
-from .disclosure import hidden_groups
-from .models import GroupScore
+from ..disclosure import hidden_groups
+from ..models import GroupScore
 
 
 def viewer_person(user) -> Person | None:
@@ -73,23 +73,12 @@ def _report_dimensions(cycle: Cycle) -> list[Dimension]:
     return list(seen.values())
 
 
-def visible_group_scores(*, cycle: Cycle, parents: dict[int, int | None] | None = None) -> dict[tuple, GroupScore]:
+def visible_group_scores(*, cycle: Cycle) -> dict[tuple, GroupScore]:
     """Return {(team id, dimension id): score} for every group score of the cycle that may be shown.
 
-    The one place disclosure control is applied to scores: the threshold and complementary suppression
-    over the cycle's tree, per dimension.
+    What may be shown was decided by disclosure control when the cycle was aggregated (`GroupScore.shown`).
     """
-    parents = cycle_team_parents(cycle_id=cycle.id) if parents is None else parents
-    scores = list(GroupScore.objects.filter(cycle=cycle))
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    for score in scores:
-        counts[score.dimension_id][score.team_id] = score.respondents
-    hidden = {dimension: hidden_groups(teams, parents, cycle.threshold) for dimension, teams in counts.items()}
-    return {
-        (score.team_id, score.dimension_id): score
-        for score in scores
-        if score.team_id not in hidden[score.dimension_id]
-    }
+    return {(s.team_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle=cycle, shown=True)}
 
 
 def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport]:
@@ -101,21 +90,13 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
     """
     states = [Cycle.State.PUBLISHED] if published_only else [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
     cycles = Cycle.objects.filter(state__in=states, tree__team=team).distinct().order_by("-closes_at")
-    visible_by_cycle: dict[int, dict] = {}
-
-    def previous_visible(cycle_id: int) -> dict:
-        if cycle_id not in visible_by_cycle:
-            visible_by_cycle[cycle_id] = visible_group_scores(cycle=Cycle.objects.get(id=cycle_id))
-        return visible_by_cycle[cycle_id]
-
     reports = []
     for cycle in cycles:
         # The tree as it stood when this cycle opened: a team moved since is judged where it was then.
-        parents = cycle_team_parents(cycle_id=cycle.id)
-        subtree = team_subtree_ids([team.id], parents=parents)
+        subtree = team_subtree_ids([team.id], parents=cycle_team_parents(cycle_id=cycle.id))
         if not cycle.invitations.filter(team_id__in=subtree).exists():
             continue
-        visible = visible_group_scores(cycle=cycle, parents=parents)
+        visible = visible_group_scores(cycle=cycle)
         cells = []
         for dimension in _report_dimensions(cycle):
             score = visible.get((team.id, dimension.id))
@@ -123,9 +104,6 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
                 cells.append(ScoreCell(dimension=dimension, shown=False))
                 continue
             # A change reveals the previous figure as much as the figure itself: both must be shown.
-            previous_shown = score.previous_cycle_id is not None and (team.id, dimension.id) in previous_visible(
-                score.previous_cycle_id
-            )
             cells.append(
                 ScoreCell(
                     dimension=dimension,
@@ -134,9 +112,9 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
                     mean=score.mean,
                     favourable=score.favourable,
                     enps=score.enps,
-                    change=score.change if previous_shown else None,
-                    change_ci=(score.change_ci_low, score.change_ci_high) if previous_shown else None,
-                    change_flagged=score.change_flagged and previous_shown,
+                    change=score.change if score.change_shown else None,
+                    change_ci=(score.change_ci_low, score.change_ci_high) if score.change_shown else None,
+                    change_flagged=score.change_flagged and score.change_shown,
                 )
             )
         reports.append(CycleReport(cycle=cycle, cells=cells))
