@@ -323,3 +323,23 @@ class TeamFinding(models.Model):
                 fields=["team", "dimension", "metric", "lag"], name="team_finding_one_per_team_pair_and_lag"
             ),
         ]
+
+
+class ReportAccess(models.Model):
+    """Who viewed or exported which report, for admins to audit. Never written for survey answering."""
+
+    class Format(models.TextChoices):
+        PAGE = "page", "Page"
+        CSV = "csv", "CSV"
+        PDF = "pdf", "PDF"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    viewer = models.CharField(max_length=254, help_text="The login, kept if it is deleted; or 'team results link'.")
+    report = models.CharField(max_length=30)
+    subject = models.CharField(max_length=200, help_text="The group and filters the report was for.")
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.PAGE)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["-at"], name="report_access_at_idx")]

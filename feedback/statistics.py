@@ -92,3 +92,11 @@ def cronbach_alpha(items: np.ndarray) -> float | None:
     if total_variance == 0:
         return None
     return float(k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / total_variance))
+
+
+def mean_interval(mean: float, sd: float | None, n: int, *, confidence: float = 0.95) -> tuple[float, float] | None:
+    """Return the t-based confidence interval of a mean, or None when it cannot be estimated (n < 2)."""
+    if sd is None or n < 2:
+        return None
+    half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n)
+    return mean - half, mean + half

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import reports, sources
+from .views import dashboard, reports, sources
 
 app_name = "feedback"
 urlpatterns = [
     path("reports/", reports.home, name="home"),
+    path("reports/dashboard/", dashboard.dashboard, name="dashboard"),
     path("reports/teams/<int:team_id>/", reports.team_report, name="team_report"),
     path("reports/results/<str:key>/", reports.team_results, name="team_results"),
     path("manage/api-tokens/", sources.api_tokens, name="manage_api_tokens"),

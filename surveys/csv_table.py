@@ -1,4 +1,4 @@
-"""Reading an uploaded CSV table with named columns. Pure: text in, records out."""
+"""Reading an uploaded CSV table with named columns, and writing tables that are safe to open. Pure."""
 
 import csv
 import io
@@ -31,3 +31,32 @@ def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Itera
         yield number, values
     if not count:
         raise TableError(f"The file has no {noun} in it.")
+
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """Return a cell so that a spreadsheet shows it as text, never runs it as a formula.
+
+    Numbers are written as numbers (a negative change stays a number); text starting like a formula gets
+    a leading apostrophe.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return repr(round(value, 6)) if isinstance(value, float) else str(value)
+    value = str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def write_table(header: list[str], rows) -> str:
+    """Return CSV text of a header and rows, every cell through `safe_cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_cell(name) for name in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return out.getvalue()

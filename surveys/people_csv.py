@@ -14,8 +14,6 @@ ROLES = {"admin", "leader", "manager", "member"}
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
 MAX_ROWS = 20_000
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -73,16 +71,11 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
     return rows, []
 
 
-def safe_cell(value: str) -> str:
-    """Return value so that a spreadsheet shows it as text, never runs it as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def write(rows: list[dict[str, str]]) -> str:
     """Return CSV text with the people columns; every cell neutralised against formula injection."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: safe_cell(str(row.get(column, ""))) for column in COLUMNS})
+        writer.writerow({column: csv_table.safe_cell(str(row.get(column, ""))) for column in COLUMNS})
     return out.getvalue()

@@ -1,6 +1,7 @@
-"""Writes of the feedback side: scores, metric ingestion, delivery events and DORA, API tokens."""
+"""Writes of the feedback side: scores, metric ingestion, delivery events and DORA, API tokens, the audit log."""
 
 from .api_tokens import api_token_create, api_token_revoke
+from .audit import report_access_record
 from .correlations import correlations_refresh, correlations_refresh_enqueue
 from .delivery import (
     change_record,
@@ -42,6 +43,7 @@ __all__ = [
     "metric_values_plan",
     "metric_values_upsert",
     "metric_values_write",
+    "report_access_record",
     "repository_connect",
     "results_announce",
     "scores_aggregate",

@@ -1,7 +1,6 @@
 """Reading survey dimensions against metrics across teams and cycles: the findings leaders see."""
 
 from collections import defaultdict
-from datetime import date
 
 import numpy as np
 from django.conf import settings
@@ -11,44 +10,12 @@ from django.db import transaction
 from surveys.models import Cycle, Dimension, Question
 
 from .. import correlation
-from ..models import Finding, MetricDefinition, MetricValue, TeamFinding
+from ..models import Finding, MetricDefinition, TeamFinding
 from ..selectors import visible_group_scores
+from ..selectors.metrics import metric_values_by_cycle
 from .jobs import job_progress, job_recorded
 
 LAGS = (0, 1)
-
-
-def _metric_by_team_and_cycle(cycles: list[Cycle]) -> dict[int, dict[tuple[int, int], float]]:
-    """Return {metric id: {(team id, cycle index): value}}, a metric's value over each cycle's period.
-
-    A cycle's period runs from its opening to the next cycle's opening. DORA figures are computed for the
-    exact cycle window; other metrics combine the values that start within the period by the metric's own
-    time rollup (sum, mean or last).
-    """
-    bounds = [
-        (c.opens_at.date(), cycles[i + 1].opens_at.date() if i + 1 < len(cycles) else date.max)
-        for i, c in enumerate(cycles)
-    ]
-    windows = {(c.opens_at.date(), c.closes_at.date()): i for i, c in enumerate(cycles)}
-    definitions = {m.id: m for m in MetricDefinition.objects.all()}
-    collected: dict[int, dict[tuple[int, int], list]] = defaultdict(lambda: defaultdict(list))
-    values = MetricValue.objects.filter(team__isnull=False, period_start__gte=bounds[0][0]).order_by("period_start")
-    for value in values.values("metric_id", "team_id", "period_start", "period_end", "value"):
-        definition = definitions[value["metric_id"]]
-        if definition.builtin:
-            index = windows.get((value["period_start"], value["period_end"]))
-        else:
-            index = next((i for i, (start, end) in enumerate(bounds) if start <= value["period_start"] < end), None)
-        if index is not None:
-            collected[value["metric_id"]][(value["team_id"], index)].append(value["value"])
-    combined: dict[int, dict[tuple[int, int], float]] = {}
-    for metric_id, cells in collected.items():
-        rollup = definitions[metric_id].time_rollup
-        combined[metric_id] = {
-            key: (sum(v) if rollup == "sum" else v[-1] if rollup == "last" else sum(v) / len(v))
-            for key, v in cells.items()
-        }
-    return combined
 
 
 def correlations_refresh(*, permutations: int = 2000):
@@ -69,7 +36,7 @@ def correlations_refresh(*, permutations: int = 2000):
         for index, cycle in enumerate(cycles):
             for (team_id, dimension_id), score in visible_group_scores(cycle=cycle).items():
                 scores[dimension_id][(team_id, index)] = score.mean
-        metrics = _metric_by_team_and_cycle(cycles) if cycles else {}
+        metrics = metric_values_by_cycle(cycles=cycles) if cycles else {}
         dimensions = Dimension.objects.filter(id__in=scores).exclude(questions__kind=Question.Kind.COMMENT)
         definitions = MetricDefinition.objects.in_bulk(list(metrics))
         pairs = [(d, definitions[m], lag) for d in dimensions for m in metrics for lag in LAGS]

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from surveys import people_csv, services
+from surveys import csv_table, services
 from surveys.models import Person
 from tests.factories import PersonFactory, TeamFactory
 
@@ -100,4 +100,4 @@ def test_export_writes_the_import_format_and_neutralises_formulas(tree):
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
 def test_cells_that_a_spreadsheet_would_run_are_neutralised(value):
-    assert people_csv.safe_cell(value).startswith("'")
+    assert csv_table.safe_cell(value).startswith("'")

@@ -1,0 +1,138 @@
+"""Plotly figures (plain dicts) for the report pages, drawn in the browser by the plotly.js bundle served locally.
+
+Pure: report data in, figure dicts out. Every chart also has a data table on its page with the same numbers.
+"""
+
+COLOURS = ["#1f5fa8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"]
+LAYOUT = {
+    "margin": {"l": 56, "r": 16, "t": 32, "b": 48},
+    "height": 320,
+    "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#1b1b1b"},
+    "legend": {"orientation": "h", "y": -0.2},
+    "hovermode": "closest",
+}
+
+
+def _layout(title: str, **extra) -> dict:
+    return LAYOUT | {"title": {"text": title, "font": {"size": 15}}} | extra
+
+
+def trend_figure(trends, *, enps: bool) -> dict:
+    """Return each dimension's score over cycles with its 95% interval (eNPS on its own chart, no interval)."""
+    data = []
+    for number, trend in enumerate(t for t in trends if t.enps == enps):
+        shown = [p for p in trend.points if p.shown]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": trend.dimension.name,
+                "x": [p.cycle.name for p in shown],
+                "y": [round(p.value, 3) for p in shown],
+                "customdata": [p.n for p in shown],
+                "hovertemplate": "%{x}: %{y:.2f} (n = %{customdata})<extra>%{fullData.name}</extra>",
+                "line": {"color": COLOURS[number % len(COLOURS)]},
+                **(
+                    {}
+                    if enps
+                    else {
+                        "error_y": {
+                            "type": "data",
+                            "symmetric": False,
+                            "array": [round(p.interval[1] - p.value, 3) if p.interval else 0 for p in shown],
+                            "arrayminus": [round(p.value - p.interval[0], 3) if p.interval else 0 for p in shown],
+                        }
+                    }
+                ),
+            }
+        )
+    axis = {"range": [-100, 100], "title": {"text": "eNPS"}} if enps else {"range": [1, 5], "title": {"text": "Score"}}
+    title = "eNPS over cycles" if enps else "Scores over cycles, with 95% intervals"
+    return {"data": data, "layout": _layout(title, yaxis=axis, xaxis={"type": "category"})}
+
+
+def participation_figure(points) -> dict:
+    """Return the response rate over cycles (cycles hidden by disclosure control are left out)."""
+    shown = [p for p in points if p.shown]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": "Response rate",
+                "x": [p.cycle.name for p in shown],
+                "y": [round(100 * p.rate, 1) for p in shown],
+                "customdata": [[p.answered, p.invited] for p in shown],
+                "hovertemplate": "%{x}: %{y}% (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+                "marker": {"color": COLOURS[0]},
+            }
+        ],
+        "layout": _layout(
+            "Response rate", yaxis={"range": [0, 100], "title": {"text": "%"}}, xaxis={"type": "category"}
+        ),
+    }
+
+
+def finding_figure(view) -> dict:
+    """Return a finding's scatter: each team-cycle's score and metric, both against the team's own average."""
+    finding = view.finding
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [round(p.score, 3) for p in view.points],
+                "y": [round(p.metric, 4) for p in view.points],
+                "text": [f"{p.team}, {p.cycle}" for p in view.points],
+                "hovertemplate": "%{text}<br>score %{x:+.2f}, metric %{y:+.3g}<extra></extra>",
+                "marker": {"color": COLOURS[0], "opacity": 0.6, "size": 7},
+            }
+        ],
+        "layout": _layout(
+            f"{finding.dimension.name} and {finding.metric.name}" + (" a cycle later" if finding.lag else ""),
+            xaxis={"title": {"text": f"{finding.dimension.name} (vs the team's own average)"}, "zeroline": True},
+            yaxis={"title": {"text": f"{finding.metric.name} (vs the team's own average)"}, "zeroline": True},
+            height=300,
+        ),
+    }
+
+
+def timeline_figure(trends, metrics) -> dict:
+    """Return survey scores and every metric on one time axis, one stacked panel each."""
+    panels = 1 + len(metrics)
+    gap = 0.04
+    height = (1 - gap * (panels - 1)) / panels
+    layout = _layout("Survey scores and metrics over time", height=220 * panels, showlegend=True)
+    data = []
+    for number, trend in enumerate(t for t in trends if not t.enps):
+        shown = [p for p in trend.points if p.shown]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": trend.dimension.name,
+                "x": [p.cycle.closes_at.date().isoformat() for p in shown],
+                "y": [round(p.value, 3) for p in shown],
+                "line": {"color": COLOURS[number % len(COLOURS)]},
+                "yaxis": "y",
+            }
+        )
+    top = 1.0
+    layout["yaxis"] = {"domain": [top - height, top], "range": [1, 5], "title": {"text": "Score"}}
+    for number, series in enumerate(metrics, start=2):
+        top -= height + gap
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": series.metric.name,
+                "x": [day.isoformat() for day, _ in series.points],
+                "y": [round(value, 4) for _, value in series.points],
+                "line": {"color": COLOURS[(number + 3) % len(COLOURS)]},
+                "yaxis": f"y{number}",
+            }
+        )
+        title = series.metric.name + (f" ({series.metric.unit})" if series.metric.unit else "")
+        axis_title = {"text": title, "font": {"size": 11}}
+        layout[f"yaxis{number}"] = {"domain": [max(0, top - height), top], "title": axis_title}
+    layout["xaxis"] = {"type": "date", "anchor": f"y{panels}" if panels > 1 else "y"}
+    return {"data": data, "layout": layout}

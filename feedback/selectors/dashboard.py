@@ -1,0 +1,339 @@
+"""The leadership dashboard's reads: a subtree's participation, trends, heatmap, movers and findings.
+
+Every figure comes from aggregates whose disclosure was decided at aggregation (`GroupScore.shown`), for the
+whole organisation's tree. Filters (subtree, cycle range, dimension) only choose which of those figures to
+show, so no combination of filters shows anything the unfiltered organisation view hides. The number of
+queries does not grow with the number of teams.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from surveys.models import Cycle, CycleTeam, Dimension, Invitation, Question, Response, Team
+from surveys.selectors import team_ancestor_ids, team_subtree_ids
+
+from ..disclosure import hidden_groups
+from ..models import Finding, GroupScore
+from ..statistics import mean_interval
+from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
+
+REPORTED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
+DEFAULT_CYCLES = 12
+FINDINGS_WITH_SCATTER = 6
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    cycle: Cycle
+    shown: bool
+    n: int | None = None
+    value: float | None = None
+    interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Trend:
+    dimension: Dimension
+    points: list[TrendPoint]
+    enps: bool = False
+
+
+@dataclass(frozen=True)
+class ParticipationPoint:
+    cycle: Cycle
+    shown: bool
+    invited: int | None = None
+    answered: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.answered / self.invited if self.shown and self.invited else None
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    dimension: Dimension
+    shown: bool
+    n: int | None = None
+    value: float | None = None
+    enps: bool = False
+    change: float | None = None
+    flagged: bool = False
+
+    @property
+    def level(self) -> int:
+        """Return a colour step 1–5 (low to high) for the cell's value."""
+        if not self.shown or self.value is None:
+            return 0
+        position = (self.value + 100) / 200 if self.enps else (self.value - 1) / 4
+        return min(5, max(1, 1 + int(position * 5)))
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    team_id: int
+    name: str
+    depth: int
+    cells: list[HeatCell]
+
+
+@dataclass(frozen=True)
+class Mover:
+    team_id: int
+    name: str
+    dimension: Dimension
+    n: int
+    change: float
+    interval: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ScatterPoint:
+    team: str
+    cycle: str
+    score: float  # the team's score minus its own average over the points shown
+    metric: float  # likewise for the metric
+
+
+@dataclass(frozen=True)
+class FindingView:
+    finding: Finding
+    points: list[ScatterPoint] = field(default_factory=list)
+
+
+@dataclass
+class Dashboard:
+    root: Team
+    cycles: list[Cycle]
+    heat_cycle: Cycle | None
+    dimensions: list[Dimension]
+    available_dimensions: list[Dimension]
+    participation: list[ParticipationPoint]
+    trends: list[Trend]
+    heatmap: list[HeatRow]
+    movers: list[Mover]
+    findings: list[FindingView]
+    metrics: list[MetricSeries]
+
+
+def reported_cycles() -> list[Cycle]:
+    """Return every closed or published cycle, oldest first."""
+    return list(Cycle.objects.filter(state__in=REPORTED_STATES).order_by("opens_at"))
+
+
+def _in_range(cycles: list[Cycle], first: int | None, last: int | None) -> list[Cycle]:
+    ids = [c.id for c in cycles]
+    start = ids.index(first) if first in ids else max(0, len(cycles) - DEFAULT_CYCLES)
+    end = ids.index(last) if last in ids else len(cycles) - 1
+    return cycles[start : end + 1] if start <= end else cycles[end : start + 1]
+
+
+def _participation(cycles: list[Cycle], root_id: int, trees: dict) -> list[ParticipationPoint]:
+    """Return the root group's invited and answered counts per cycle, with disclosure control on invitees."""
+    invited: dict[int, dict[int, int]] = defaultdict(dict)
+    answered: dict[int, dict[int, int]] = defaultdict(dict)
+    ids = [c.id for c in cycles]
+    for row in Invitation.objects.filter(cycle_id__in=ids).values("cycle_id", "team_id").annotate(n=Count("id")):
+        invited[row["cycle_id"]][row["team_id"]] = row["n"]
+    for row in Response.objects.filter(cycle_id__in=ids).values("cycle_id", "team_id").annotate(n=Count("id")):
+        answered[row["cycle_id"]][row["team_id"]] = row["n"]
+    points = []
+    for cycle in cycles:
+        parents = trees.get(cycle.id, {})
+        groups_invited: dict[int, int] = defaultdict(int)
+        groups_answered: dict[int, int] = defaultdict(int)
+        for source, target in ((invited, groups_invited), (answered, groups_answered)):
+            for team_id, n in source[cycle.id].items():
+                for group in team_ancestor_ids(team_id, parents=parents):
+                    target[group] += n
+        if root_id not in groups_invited or root_id in hidden_groups(groups_invited, parents, cycle.threshold):
+            points.append(ParticipationPoint(cycle=cycle, shown=False))
+        else:
+            points.append(
+                ParticipationPoint(
+                    cycle=cycle, shown=True, invited=groups_invited[root_id], answered=groups_answered[root_id]
+                )
+            )
+    return points
+
+
+def _trends(cycles, dimensions, root_scores) -> list[Trend]:
+    trends = []
+    for dimension in dimensions:
+        points, is_enps = [], False
+        for cycle in cycles:
+            score = root_scores.get((cycle.id, dimension.id))
+            if score is None:
+                points.append(TrendPoint(cycle=cycle, shown=False))
+            elif score.enps is not None:
+                is_enps = True
+                points.append(TrendPoint(cycle=cycle, shown=True, n=score.respondents, value=score.enps))
+            else:
+                interval = mean_interval(score.mean, score.sd, score.respondents)
+                points.append(
+                    TrendPoint(cycle=cycle, shown=True, n=score.respondents, value=score.mean, interval=interval)
+                )
+        trends.append(Trend(dimension=dimension, points=points, enps=is_enps))
+    return trends
+
+
+def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Mover]]:
+    scores = {(s.team_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle=cycle, shown=True)}
+    scored_groups = set(GroupScore.objects.filter(cycle=cycle).values_list("team_id", flat=True).distinct())
+    parents = {team_id: parent for team_id, (parent, _) in tree.items()}
+    names = {team_id: name for team_id, (_, name) in tree.items()}
+    children = defaultdict(list)
+    for team_id, parent in parents.items():
+        children[parent].append(team_id)
+    rows, movers = [], []
+
+    def walk(team_id: int, depth: int) -> None:
+        if team_id not in scored_groups:
+            return
+        cells = []
+        for dimension in dimensions:
+            score = scores.get((team_id, dimension.id))
+            if score is None:
+                cells.append(HeatCell(dimension=dimension, shown=False))
+                continue
+            is_enps = score.enps is not None
+            # The change is tested on the 0–10 mean, not on eNPS itself: shown for scale scores only.
+            change = score.change if score.change_shown and not is_enps else None
+            flagged = score.change_flagged and change is not None
+            cells.append(
+                HeatCell(
+                    dimension=dimension,
+                    shown=True,
+                    n=score.respondents,
+                    value=score.enps if is_enps else score.mean,
+                    enps=is_enps,
+                    change=change,
+                    flagged=flagged,
+                )
+            )
+            if flagged:
+                movers.append(
+                    Mover(
+                        team_id=team_id,
+                        name=names[team_id],
+                        dimension=dimension,
+                        n=score.respondents,
+                        change=score.change,
+                        interval=(score.change_ci_low, score.change_ci_high),
+                    )
+                )
+        rows.append(HeatRow(team_id=team_id, name=names[team_id], depth=depth, cells=cells))
+        for child in sorted(children[team_id], key=lambda t: names[t].lower()):
+            walk(child, depth + 1)
+
+    walk(root_id, 0)
+    movers.sort(key=lambda m: -abs(m.change))
+    return rows, movers
+
+
+def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[int, str]) -> list[FindingView]:
+    """Return the findings, most credible first; the first few with their team points inside the subtree.
+
+    Points are a team's shown score and its metric value for a cycle (lag 1: the next cycle's value), each
+    minus the team's own average: the within-team relation the repeated-measures correlation measures.
+    """
+    findings = list(Finding.objects.select_related("dimension", "metric").order_by("q", "-n_points"))
+    with_points = [f for f in findings if f.significant][:FINDINGS_WITH_SCATTER]
+    if not with_points or not all_cycles:
+        return [FindingView(finding=f) for f in findings]
+    index = {c.id: i for i, c in enumerate(all_cycles)}
+    scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
+    rows = GroupScore.objects.filter(
+        cycle_id__in=list(index),
+        shown=True,
+        team_id__in=list(subtree_now),
+        dimension_id__in={f.dimension_id for f in with_points},
+    ).values_list("dimension_id", "team_id", "cycle_id", "mean")
+    for dimension_id, team_id, cycle_id, mean in rows:
+        scores[dimension_id][(team_id, index[cycle_id])] = mean
+    metrics = metric_values_by_cycle(
+        cycles=all_cycles, team_ids=subtree_now, metric_ids={f.metric_id for f in with_points}
+    )
+    views = []
+    for finding in findings:
+        if finding not in with_points:
+            views.append(FindingView(finding=finding))
+            continue
+        values = metrics.get(finding.metric_id, {})
+        by_team = defaultdict(list)
+        for (team_id, i), score in scores[finding.dimension_id].items():
+            if (team_id, i + finding.lag) in values:
+                by_team[team_id].append((i, score, values[(team_id, i + finding.lag)]))
+        points = []
+        for team_id, team_points in by_team.items():
+            if len(team_points) < 2:
+                continue
+            score_mean = sum(p[1] for p in team_points) / len(team_points)
+            metric_mean = sum(p[2] for p in team_points) / len(team_points)
+            points.extend(
+                ScatterPoint(
+                    team=team_names.get(team_id, "?"),
+                    cycle=all_cycles[i].name,
+                    score=score - score_mean,
+                    metric=value - metric_mean,
+                )
+                for i, score, value in team_points
+            )
+        views.append(FindingView(finding=finding, points=points))
+    return views
+
+
+def dashboard(
+    *,
+    root: Team,
+    first_cycle: int | None = None,
+    last_cycle: int | None = None,
+    heat_cycle: int | None = None,
+    dimension_ids: list[int] | None = None,
+) -> Dashboard:
+    """Return what the leadership dashboard shows for `root`'s subtree under the given filters.
+
+    The caller has checked that the viewer may see `root` (`teams_visible_to`).
+    """
+    all_cycles = reported_cycles()
+    cycles = _in_range(all_cycles, first_cycle, last_cycle) if all_cycles else []
+    ids = [c.id for c in cycles]
+    trees: dict[int, dict[int, int | None]] = defaultdict(dict)
+    tree_names: dict[int, dict[int, tuple[int | None, str]]] = defaultdict(dict)
+    for cycle_id, team_id, parent_id, name in CycleTeam.objects.filter(cycle_id__in=ids).values_list(
+        "cycle_id", "team_id", "parent_id", "name"
+    ):
+        trees[cycle_id][team_id] = parent_id
+        tree_names[cycle_id][team_id] = (parent_id, name)
+    root_scores = {(s.cycle_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle_id__in=ids, team=root)}
+    shown_scores = {key: s for key, s in root_scores.items() if s.shown}
+    dimensions = list(
+        Dimension.objects.filter(id__in={d for _, d in root_scores})
+        .exclude(questions__kind=Question.Kind.COMMENT)
+        .distinct()
+        .order_by("name")
+    )
+    available = dimensions
+    if dimension_ids:
+        dimensions = [d for d in dimensions if d.id in dimension_ids]
+    chosen = next((c for c in cycles if c.id == heat_cycle), cycles[-1] if cycles else None)
+    heatmap, movers = _heatmap(chosen, dimensions, root.id, tree_names[chosen.id]) if chosen else ([], [])
+    current = Team.objects.values_list("id", "parent_id", "name")
+    parents_now = {team_id: parent for team_id, parent, _ in current}
+    subtree_now = team_subtree_ids([root.id], parents=parents_now)
+    names_now = {team_id: name for team_id, _, name in current}
+    return Dashboard(
+        root=root,
+        cycles=cycles,
+        heat_cycle=chosen,
+        dimensions=dimensions,
+        available_dimensions=available,
+        participation=_participation(cycles, root.id, trees),
+        trends=_trends(cycles, dimensions, shown_scores),
+        heatmap=heatmap,
+        movers=movers,
+        findings=_findings(all_cycles, subtree_now, names_now),
+        metrics=metric_timeline(team_ids=subtree_now, since=cycles[0].opens_at.date()) if cycles else [],
+    )

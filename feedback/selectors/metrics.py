@@ -1,0 +1,76 @@
+"""Reads of metric values: per team and cycle period (for analysis), and rolled up a subtree (for timelines)."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from surveys.models import Cycle
+
+from ..models import MetricDefinition, MetricValue
+
+
+def metric_values_by_cycle(
+    *, cycles: list[Cycle], team_ids: Iterable[int] | None = None, metric_ids: Iterable[int] | None = None
+) -> dict[int, dict[tuple[int, int], float]]:
+    """Return {metric id: {(team id, cycle index): value}}, a metric's value over each cycle's period.
+
+    A cycle's period runs from its opening to the next cycle's opening. DORA figures are computed for the
+    exact cycle window; other metrics combine the values that start within the period by the metric's own
+    time rollup (sum, mean or last).
+    """
+    bounds = [
+        (c.opens_at.date(), cycles[i + 1].opens_at.date() if i + 1 < len(cycles) else date.max)
+        for i, c in enumerate(cycles)
+    ]
+    windows = {(c.opens_at.date(), c.closes_at.date()): i for i, c in enumerate(cycles)}
+    definitions = {m.id: m for m in MetricDefinition.objects.all()}
+    collected: dict[int, dict[tuple[int, int], list]] = defaultdict(lambda: defaultdict(list))
+    values = MetricValue.objects.filter(team__isnull=False, period_start__gte=bounds[0][0]).order_by("period_start")
+    if team_ids is not None:
+        values = values.filter(team_id__in=list(team_ids))
+    if metric_ids is not None:
+        values = values.filter(metric_id__in=list(metric_ids))
+    for value in values.values("metric_id", "team_id", "period_start", "period_end", "value"):
+        definition = definitions[value["metric_id"]]
+        if definition.builtin:
+            index = windows.get((value["period_start"], value["period_end"]))
+        else:
+            index = next((i for i, (start, end) in enumerate(bounds) if start <= value["period_start"] < end), None)
+        if index is not None:
+            collected[value["metric_id"]][(value["team_id"], index)].append(value["value"])
+    combined: dict[int, dict[tuple[int, int], float]] = {}
+    for metric_id, cells in collected.items():
+        rollup = definitions[metric_id].time_rollup
+        combined[metric_id] = {
+            key: (sum(v) if rollup == "sum" else v[-1] if rollup == "last" else sum(v) / len(v))
+            for key, v in cells.items()
+        }
+    return combined
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    metric: MetricDefinition
+    points: list[tuple[date, float]]  # (period start, value over the group's teams)
+
+
+def metric_timeline(*, team_ids: Iterable[int], since: date) -> list[MetricSeries]:
+    """Return each metric's values for a group over time, its teams' values combined by the metric's team rollup.
+
+    A period's value is the sum of its teams' values for a `sum` metric (deployments, incidents) and their
+    mean otherwise (rates, durations, scores). Only teams that reported the period count.
+    """
+    definitions = {m.id: m for m in MetricDefinition.objects.all()}
+    collected: dict[int, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
+    rows = MetricValue.objects.filter(team_id__in=list(team_ids), period_start__gte=since).values_list(
+        "metric_id", "period_start", "value"
+    )
+    for metric_id, period_start, value in rows:
+        collected[metric_id][period_start].append(value)
+    series = []
+    for metric_id, periods in collected.items():
+        metric = definitions[metric_id]
+        combine = sum if metric.team_rollup == MetricDefinition.Rollup.SUM else (lambda v: sum(v) / len(v))
+        series.append(MetricSeries(metric=metric, points=[(day, combine(v)) for day, v in sorted(periods.items())]))
+    return sorted(series, key=lambda s: (s.metric.category, s.metric.name))

@@ -1,0 +1,15 @@
+"""The audit log of report views and exports."""
+
+from ..models import ReportAccess
+
+
+def report_access_record(*, user, report: str, subject: str, output: str = ReportAccess.Format.PAGE) -> ReportAccess:
+    """Record that a user (or, with no login, a team results link) viewed or exported a report."""
+    signed_in = user is not None and user.is_authenticated
+    return ReportAccess.objects.create(
+        user=user if signed_in else None,
+        viewer=user.get_username() if signed_in else "team results link",
+        report=report,
+        subject=subject[:200],
+        format=output,
+    )

@@ -1,0 +1,118 @@
+"""The tables behind every chart and export: one source for the page's data tables and the CSV downloads.
+
+Pure: report data in, rows of plain values out. A figure that disclosure control hides is the text
+SUPPRESSED, never an empty cell that could be taken for a missing value and worked out from the others.
+"""
+
+from dataclasses import dataclass
+
+SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    caption: str
+    header: list[str]
+    rows: list[list]
+
+
+def _r(value, digits=2):
+    return None if value is None else round(value, digits)
+
+
+def participation_table(points) -> Table:
+    rows = [
+        [p.cycle.name, p.invited, p.answered, _r(100 * p.rate, 1) if p.rate is not None else None]
+        if p.shown
+        else [p.cycle.name, SUPPRESSED, SUPPRESSED, SUPPRESSED]
+        for p in points
+    ]
+    return Table("participation", "Participation per cycle", ["Cycle", "Invited", "Answered", "Response rate %"], rows)
+
+
+def trend_table(trends) -> Table:
+    rows = []
+    for trend in trends:
+        for p in trend.points:
+            if not p.shown:
+                rows.append([trend.dimension.name, p.cycle.name, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED])
+                continue
+            low, high = p.interval or (None, None)
+            rows.append([trend.dimension.name, p.cycle.name, _r(p.value), _r(low), _r(high), p.n])
+    header = ["Dimension", "Cycle", "Score (eNPS: −100 to 100)", "95% CI low", "95% CI high", "n"]
+    return Table("trends", "Scores per cycle (the eNPS row is eNPS, without an interval)", header, rows)
+
+
+def heatmap_table(rows, dimensions, cycle) -> Table:
+    header = ["Group", "Depth"]
+    for dimension in dimensions:
+        header += [dimension.name, f"{dimension.name} n", f"{dimension.name} change"]
+    body = []
+    for row in rows:
+        cells = [row.name, row.depth]
+        for cell in row.cells:
+            cells += [_r(cell.value), cell.n, _r(cell.change)] if cell.shown else [SUPPRESSED] * 3
+        body.append(cells)
+    return Table("heatmap", f"Scores by group, {cycle.name if cycle else ''}", header, body)
+
+
+def movers_table(movers) -> Table:
+    rows = [[m.name, m.dimension.name, _r(m.change), _r(m.interval[0]), _r(m.interval[1]), m.n] for m in movers]
+    header = ["Group", "Dimension", "Change", "95% CI low", "95% CI high", "n"]
+    return Table("movers", "Significant changes from the previous cycle", header, rows)
+
+
+def findings_table(views) -> Table:
+    header = ["Dimension", "Metric", "Lag (cycles)", "r", "95% CI low", "95% CI high", "p", "q (BH)", "Teams",
+              "Points", "Reading"]  # fmt: skip
+    rows = [
+        [
+            f.dimension.name,
+            f.metric.name,
+            f.lag,
+            _r(f.r),
+            _r(f.ci_low),
+            _r(f.ci_high),
+            _r(f.p, 4),
+            _r(f.q, 4),
+            f.n_teams,
+            f.n_points,
+            f.sentence,
+        ]
+        for f in (view.finding for view in views)
+    ]
+    return Table("findings", "Associations of survey dimensions with metrics (not causes)", header, rows)
+
+
+def metrics_table(series) -> Table:
+    rows = [[s.metric.name, day.isoformat(), _r(value, 4)] for s in series for day, value in s.points]
+    return Table("metrics", "Metric values per period for the group", ["Metric", "Period start", "Value"], rows)
+
+
+def scores_table(reports) -> Table:
+    """The team report's scores per cycle and dimension."""
+    rows = []
+    for report in reports:
+        for cell in report.cells:
+            if not cell.shown:
+                rows.append([report.cycle.name, cell.dimension.name] + [SUPPRESSED] * 6)
+                continue
+            low, high = cell.change_ci or (None, None)
+            value = cell.enps if cell.enps is not None else cell.mean
+            favourable = _r(100 * cell.favourable, 1) if cell.favourable is not None else None
+            rows.append(
+                [
+                    report.cycle.name,
+                    cell.dimension.name,
+                    _r(value),
+                    favourable,
+                    cell.respondents,
+                    _r(cell.change),
+                    _r(low),
+                    _r(high),
+                ]
+            )
+    header = ["Cycle", "Dimension", "Score (eNPS: −100 to 100)", "Favourable %", "n", "Change", "Change CI low",
+              "Change CI high"]  # fmt: skip
+    return Table("scores", "Scores per cycle", header, rows)

@@ -1,0 +1,97 @@
+"""The leadership dashboard: a subtree's trends, heatmap, movers, findings and metrics, with CSV exports."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .. import charts, selectors, services, tables
+from ..forms import DashboardFilters
+from ..models import ReportAccess
+from ..selectors.dashboard import dashboard as dashboard_read
+from ..selectors.dashboard import reported_cycles
+
+
+def dashboard_tables(data) -> dict[str, tables.Table]:
+    """Return every table of the dashboard by name: the page's data tables and the CSV exports."""
+    return {
+        "participation": tables.participation_table(data.participation),
+        "trends": tables.trend_table(data.trends),
+        "heatmap": tables.heatmap_table(data.heatmap, data.dimensions, data.heat_cycle),
+        "movers": tables.movers_table(data.movers),
+        "findings": tables.findings_table(data.findings),
+        "metrics": tables.metrics_table(data.metrics),
+    }
+
+
+def csv_response(table: tables.Table, *, filename: str) -> HttpResponse:
+    from surveys.csv_table import write_table
+
+    response = HttpResponse(write_table(table.header, table.rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    visible = selectors.teams_visible_to(user=request.user).select_related("parent").order_by("name")
+    form = DashboardFilters(request.GET)
+    if not form.is_valid():
+        # Malformed filters are a URL someone typed: show the default view with the errors, never a 500.
+        form = DashboardFilters({})
+        form.is_valid()
+    filters = form.cleaned_data
+    scope = list(visible)
+    if not scope:
+        raise Http404
+    if filters["root"] is not None:
+        root = next((team for team in scope if team.id == filters["root"]), None)
+        if root is None:
+            raise Http404  # outside the viewer's scope, or no such team: the same answer
+    else:
+        ids = {team.id for team in scope}
+        root = next((team for team in scope if team.parent_id not in ids), scope[0])
+    data = dashboard_read(
+        root=root,
+        first_cycle=filters["first"],
+        last_cycle=filters["last"],
+        heat_cycle=filters["cycle"],
+        dimension_ids=[d.id for d in filters["dimension"]] or None,
+    )
+    named = dashboard_tables(data)
+    subject = f"{root.name}; cycles {data.cycles[0].name if data.cycles else '-'} to "
+    subject += f"{data.cycles[-1].name if data.cycles else '-'}"
+    if filters["export"]:
+        services.report_access_record(
+            user=request.user, report=f"dashboard:{filters['export']}", subject=subject, output=ReportAccess.Format.CSV
+        )
+        return csv_response(named[filters["export"]], filename=f"align-{filters['export']}.csv")
+    services.report_access_record(user=request.user, report="dashboard", subject=subject)
+    query = request.GET.copy()
+    query.pop("export", None)
+    figures = {
+        "participation": charts.participation_figure(data.participation),
+        "trends": charts.trend_figure(data.trends, enps=False),
+        "enps": charts.trend_figure(data.trends, enps=True),
+        "timeline": charts.timeline_figure(data.trends, data.metrics),
+    }
+    findings = [
+        {"view": view, "figure_id": f"figure-finding-{view.finding.id}", "figure": charts.finding_figure(view)}
+        if view.points
+        else {"view": view}
+        for view in data.findings
+    ]
+    context = {
+        "data": data,
+        "scope": scope,
+        "all_cycles": reported_cycles(),
+        "form": form,
+        "tables": named,
+        "figures": figures,
+        "findings": findings,
+        "last_cycle_id": data.cycles[-1].id if data.cycles else None,
+        "query": query.urlencode(),
+        "has_enps": any(t.enps for t in data.trends),
+    }
+    return render(request, "feedback/dashboard.html", context)
