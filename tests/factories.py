@@ -86,3 +86,69 @@ def manager_of(*teams: Team, email: str, role: str = Person.Role.MANAGER) -> tup
     person = PersonFactory(email=email, team=teams[0], user=user, role=role)
     person.managed_teams.set(teams)
     return user, person
+
+
+def organisation_with_aggregates(
+    *, departments: int, teams_per_department: int, cycles: int, seed: int = 0, name: str = "Acme"
+):
+    """Write an organisation (one root, departments, teams) with closed cycles and group scores, directly.
+
+    For tests of reads at scale: no answers behind the scores. Every team has 6 respondents except every
+    seventh, which has 3 (below the threshold of 5), and disclosure is decided as aggregation would.
+    Return the root team.
+    """
+    import random
+
+    from feedback.disclosure import shown_pairs
+    from feedback.models import GroupScore
+    from surveys.models import CycleTeam, Dimension, Question
+
+    rng = random.Random(seed)
+    root = Team.objects.create(name=name)
+    heads = Team.objects.bulk_create(Team(name=f"Department {d}", parent=root) for d in range(departments))
+    teams = Team.objects.bulk_create(
+        Team(name=f"Team {d}.{t}", parent=head) for d, head in enumerate(heads) for t in range(teams_per_department)
+    )
+    groups = [root, *heads, *teams]
+    parents = {g.id: g.parent_id for g in groups}
+    dimensions = list(Dimension.objects.exclude(questions__kind=Question.Kind.COMMENT).distinct().order_by("key")[:2])
+    start = timezone.now() - timedelta(days=14 * cycles)
+    made = Cycle.objects.bulk_create(
+        Cycle(
+            name=f"Pulse {c}",
+            template=pulse_template(),
+            opens_at=start + timedelta(days=14 * c),
+            closes_at=start + timedelta(days=14 * c + 5),
+            state=Cycle.State.CLOSED,
+            threshold=5,
+        )
+        for c in range(cycles)
+    )
+    CycleTeam.objects.bulk_create(
+        CycleTeam(cycle=c, team=g, parent_id=g.parent_id, name=g.name) for c in made for g in groups
+    )
+    for cycle in made:
+        counts = {}
+        for number, team in enumerate(teams):
+            counts[team.id] = 3 if number % 7 == 0 else 6
+        for head in heads:
+            counts[head.id] = sum(counts[t.id] for t in teams if t.parent_id == head.id)
+        counts[root.id] = sum(counts[h.id] for h in heads)
+        keyed = {(team_id, d.id): n for team_id, n in counts.items() for d in dimensions}
+        shown = shown_pairs(keyed, parents, cycle.threshold)
+        GroupScore.objects.bulk_create(
+            GroupScore(
+                cycle=cycle,
+                team_id=team_id,
+                dimension=dimension,
+                respondents=n,
+                mean=round(rng.uniform(2.5, 4.5), 2),
+                sd=0.7,
+                favourable=0.6,
+                shown=(team_id, dimension.id) in shown,
+            )
+            for (team_id, dimension_id), n in keyed.items()
+            for dimension in dimensions
+            if dimension.id == dimension_id
+        )
+    return root
