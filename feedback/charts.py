@@ -136,3 +136,36 @@ def timeline_figure(trends, metrics) -> dict:
         layout[f"yaxis{number}"] = {"domain": [max(0, top - height), top], "title": axis_title}
     layout["xaxis"] = {"type": "date", "anchor": f"y{panels}" if panels > 1 else "y"}
     return {"data": data, "layout": layout}
+
+
+def distribution_figure(items) -> dict:
+    """Return each item's answers as one stacked bar of shares (as asked, before reverse scoring)."""
+    if not items:
+        return {"data": [], "layout": _layout("Answers per question")}
+    labels = [row.question.text if len(row.question.text) <= 60 else row.question.text[:57] + "…" for row in items]
+    points = sorted({point for row in items for point, _ in row.shares}, key=int)
+    # One hue, light to dark: agreement is good for most items but bad for reverse-scored ones.
+    palette = ["#dbeafe", "#93c5fd", "#60a5fa", "#3b82f6", "#1d4ed8", "#1e40af", "#1e3a8a"]
+    data = []
+    for number, point in enumerate(points):
+        shares = [dict(row.shares).get(point, 0) for row in items]
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": point,
+                "y": labels,
+                "x": [round(100 * share, 1) for share in shares],
+                "hovertemplate": "%{y}: %{x}% answered " + point + "<extra></extra>",
+                "marker": {"color": palette[min(number * len(palette) // max(len(points), 1), len(palette) - 1)]},
+            }
+        )
+    layout = _layout(
+        "Answers per question (% of respondents)",
+        barmode="stack",
+        height=80 + 36 * len(items),
+        xaxis={"range": [0, 100]},
+        yaxis={"automargin": True, "autorange": "reversed"},
+        margin={"l": 16, "r": 16, "t": 40, "b": 40},
+    )
+    return {"data": data, "layout": layout}

@@ -343,3 +343,16 @@ class ReportAccess(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["-at"], name="report_access_at_idx")]
+
+
+class Action(models.Model):
+    """What a team will change after a cycle's results ("you said, we did"), recorded by its manager."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="actions")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="actions")
+    text = models.TextField(max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]

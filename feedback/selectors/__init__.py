@@ -14,6 +14,7 @@ from surveys.selectors import cycle_questions, cycle_team_parents, team_ancestor
 
 from ..disclosure import hidden_groups
 from ..models import GroupScore
+from .team import cycle_extras
 
 
 def viewer_person(user) -> Person | None:
@@ -57,12 +58,14 @@ class ScoreCell:
     change: float | None = None
     change_ci: tuple[float, float] | None = None
     change_flagged: bool = False
+    benchmark: float | None = None  # the organisation's figure for the same dimension, where shown
 
 
 @dataclass(frozen=True)
 class CycleReport:
     cycle: Cycle
     cells: list[ScoreCell]
+    extras: object = None  # feedback.selectors.team.CycleExtras
 
 
 def _report_dimensions(cycle: Cycle) -> list[Dimension]:
@@ -93,10 +96,12 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
     reports = []
     for cycle in cycles:
         # The tree as it stood when this cycle opened: a team moved since is judged where it was then.
-        subtree = team_subtree_ids([team.id], parents=cycle_team_parents(cycle_id=cycle.id))
+        parents = cycle_team_parents(cycle_id=cycle.id)
+        subtree = team_subtree_ids([team.id], parents=parents)
         if not cycle.invitations.filter(team_id__in=subtree).exists():
             continue
         visible = visible_group_scores(cycle=cycle)
+        extras = cycle_extras(team=team, cycle=cycle, parents=parents)
         cells = []
         for dimension in _report_dimensions(cycle):
             score = visible.get((team.id, dimension.id))
@@ -115,9 +120,10 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
                     change=score.change if score.change_shown else None,
                     change_ci=(score.change_ci_low, score.change_ci_high) if score.change_shown else None,
                     change_flagged=score.change_flagged and score.change_shown,
+                    benchmark=extras.benchmark.get(dimension.id),
                 )
             )
-        reports.append(CycleReport(cycle=cycle, cells=cells))
+        reports.append(CycleReport(cycle=cycle, cells=cells, extras=extras))
     return reports
 
 

@@ -1,5 +1,6 @@
 """Writes of the feedback side: scores, metric ingestion, delivery events and DORA, API tokens, the audit log."""
 
+from .actions import action_record
 from .api_tokens import api_token_create, api_token_revoke
 from .audit import report_access_record
 from .correlations import correlations_refresh, correlations_refresh_enqueue
@@ -27,6 +28,7 @@ from .scores import results_announce, scores_aggregate
 __all__ = [
     "MetricRow",
     "MetricRowError",
+    "action_record",
     "api_token_create",
     "api_token_revoke",
     "change_record",

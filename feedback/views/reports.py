@@ -1,11 +1,21 @@
-"""Report pages for managers, leaders and admins."""
+"""Report pages for managers, leaders and admins, and the team results page for members."""
 
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from .. import selectors
+from surveys.models import Cycle
+from surveys.selectors import team_subtree_ids
+
+from .. import charts, selectors, services, tables
+from ..models import ReportAccess
+from ..selectors.metrics import metric_timeline
+from .dashboard import csv_response
 
 
 @login_required
@@ -15,12 +25,55 @@ def home(request):
     return render(request, "feedback/home.html", {"teams": teams})
 
 
+def _sections(reports) -> list[dict]:
+    return [
+        {
+            "report": report,
+            "figure_id": f"figure-items-{report.cycle.id}",
+            "figure": charts.distribution_figure(report.extras.items),
+        }
+        for report in reports
+    ]
+
+
 @login_required
 @require_GET
 def team_report(request, team_id: int):
     # Outside the viewer's scope is a 404, the same as a team that does not exist: ids cannot be probed.
     team = get_object_or_404(selectors.teams_visible_to(user=request.user), id=team_id)
-    return render(request, "feedback/team_report.html", {"team": team, "reports": selectors.team_report(team=team)})
+    reports = selectors.team_report(team=team)
+    if request.GET.get("export") == "scores":
+        services.report_access_record(
+            user=request.user, report="team_report", subject=team.name, output=ReportAccess.Format.CSV
+        )
+        return csv_response(tables.scores_table(reports), filename="align-team-scores.csv")
+    services.report_access_record(user=request.user, report="team_report", subject=team.name)
+    since = reports[-1].cycle.opens_at.date() - timedelta(days=90) if reports else None
+    metrics = metric_timeline(team_ids=team_subtree_ids([team.id]), since=since) if since else []
+    context = {
+        "team": team,
+        "sections": _sections(reports),
+        "scores_table": tables.scores_table(reports),
+        "metrics_table": tables.metrics_table(metrics),
+        "metrics_figure": charts.timeline_figure([], metrics) if metrics else None,
+        "can_record_actions": True,
+        "query": "",
+    }
+    return render(request, "feedback/team_report.html", context)
+
+
+@login_required
+@require_POST
+def action_add(request, team_id: int, cycle_id: int):
+    team = get_object_or_404(selectors.teams_visible_to(user=request.user), id=team_id)
+    cycle = get_object_or_404(Cycle.objects.filter(tree__team=team), id=cycle_id)
+    try:
+        services.action_record(team=team, cycle=cycle, text=request.POST.get("text", ""), user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Action recorded: the team sees it with its results and in the next invitation.")
+    return redirect("feedback:team_report", team_id=team.id)
 
 
 @require_GET
@@ -33,4 +86,6 @@ def team_results(request, key: str):
     if team is None:
         raise Http404
     reports = selectors.team_report(team=team, published_only=True)
-    return render(request, "feedback/team_results.html", {"team": team, "reports": reports})
+    # Not written to the audit log: members open this right after answering, and a timestamped row per
+    # view would tell a database reader when someone of this team answered.
+    return render(request, "feedback/team_results.html", {"team": team, "sections": _sections(reports)})

@@ -15,8 +15,9 @@ def answer_all(cycle, team, answers_by_person):
             for q in questions
             if q.kind != Question.Kind.COMMENT
         }
+        comments = {q.id: given[q.key] for q in questions if q.kind == Question.Kind.COMMENT and q.key in given}
         token = services.invitation_link_issue(invitation_id=invitation.id)
-        services.response_submit(token=token, answers=answers, comments={})
+        services.response_submit(token=token, answers=answers, comments=comments)
 
 
 def run_cycle(teams_and_answers, *, threshold=5, audience=None):

@@ -1,0 +1,91 @@
+"""What a team report adds to its scores: the organisation benchmark, item distributions, comments, actions.
+
+Everything goes through disclosure control: item figures are shown only where aggregation decided so
+(`ItemScore.shown`), and a group's comments only where the group passes the same rule over response counts.
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from surveys.models import Comment, Cycle, Question, Response, Team
+from surveys.selectors import team_ancestor_ids, team_subtree_ids
+
+from ..disclosure import hidden_groups
+from ..models import Action, GroupScore, ItemScore
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    question: Question
+    n: int
+    mean: float
+    shares: list[tuple[str, float]]  # (answer as asked, share 0–1), in scale order
+
+
+@dataclass(frozen=True)
+class CycleExtras:
+    benchmark: dict[int, float]  # dimension id → the organisation's score (root group), where shown
+    benchmark_name: str
+    items: list[ItemRow]
+    comments: list[tuple[str, list[str]]]  # (question text, comments in random order)
+    comments_shown: bool
+    actions: list[Action]
+
+
+def _root_of(team_id: int, parents: dict) -> int:
+    return team_ancestor_ids(team_id, parents=parents)[-1]
+
+
+def comment_groups_shown(*, cycle: Cycle, parents: dict) -> set[int]:
+    """Return the groups whose comments may be shown: the disclosure rule over each group's responses."""
+    responses: dict[int, int] = defaultdict(int)
+    for row in Response.objects.filter(cycle=cycle).values("team_id").annotate(n=Count("id")):
+        for group in team_ancestor_ids(row["team_id"], parents=parents):
+            responses[group] += row["n"]
+    hidden = hidden_groups(dict(responses), parents, cycle.threshold)
+    return {group for group in responses if group not in hidden}
+
+
+def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
+    """Return the benchmark, item distributions, comments and actions of a team's report for one cycle."""
+    root = _root_of(team.id, parents)
+    benchmark = dict(
+        GroupScore.objects.filter(cycle=cycle, team_id=root, shown=True).values_list("dimension_id", "mean")
+    )
+    enps = dict(
+        GroupScore.objects.filter(cycle=cycle, team_id=root, shown=True, enps__isnull=False).values_list(
+            "dimension_id", "enps"
+        )
+    )
+    benchmark |= enps
+    if root == team.id:
+        benchmark = {}  # the team is the organisation: nothing to compare with
+    items = []
+    for item in ItemScore.objects.filter(cycle=cycle, team=team, shown=True).select_related("question"):
+        points = range(0, 11) if item.question.kind == Question.Kind.ENPS else range(1, item.question.scale_points + 1)
+        total = sum(item.distribution.values()) or 1
+        shares = [(str(p), item.distribution.get(str(p), 0) / total) for p in points]
+        items.append(ItemRow(question=item.question, n=item.respondents, mean=item.mean, shares=shares))
+    items.sort(key=lambda row: (row.question.dimension_id, row.question.key))
+    comments_shown = team.id in comment_groups_shown(cycle=cycle, parents=parents)
+    by_question: dict[str, list[str]] = defaultdict(list)
+    if comments_shown:
+        subtree = team_subtree_ids([team.id], parents=parents)
+        for text, prompt in Comment.objects.filter(cycle=cycle, team_id__in=subtree).values_list(
+            "text", "question__text"
+        ):
+            by_question[prompt].append(text)
+        for texts in by_question.values():
+            random.SystemRandom().shuffle(texts)  # no order that could follow who answered when
+    names = dict(cycle.tree.values_list("team_id", "name"))
+    return CycleExtras(
+        benchmark=benchmark,
+        benchmark_name=names.get(root, "Organisation"),
+        items=items,
+        comments=sorted(by_question.items()),
+        comments_shown=comments_shown,
+        actions=list(Action.objects.filter(team=team, cycle=cycle)),
+    )

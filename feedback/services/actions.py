@@ -1,0 +1,21 @@
+"""Recording what a team will change after its results ("you said, we did")."""
+
+from django.core.exceptions import ValidationError
+
+from surveys.models import Cycle, Team
+
+from ..models import Action
+
+ACTION_MAX_LENGTH = 2000
+
+
+def action_record(*, team: Team, cycle: Cycle, text: str, user) -> Action:
+    """Record an action for a team after a published cycle; raise ValidationError for anything else."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("Write what the team will change.")
+    if len(text) > ACTION_MAX_LENGTH:
+        raise ValidationError(f"Keep it under {ACTION_MAX_LENGTH} characters.")
+    if cycle.state != Cycle.State.PUBLISHED:
+        raise ValidationError("Actions are recorded once the cycle's results are published.")
+    return Action.objects.create(team=team, cycle=cycle, text=text, created_by=user)

@@ -1,0 +1,100 @@
+"""Team reports and team results: benchmark, item distributions, comments, actions, exports — all disclosed."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from feedback.models import Action, ReportAccess
+from feedback.selectors import team_results_key
+from feedback.services import scores_aggregate
+from surveys import services as survey_services
+from surveys.models import Cycle
+from tests.factories import TeamFactory, manager_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(run_closed_cycle):
+    """Engineering: Platform (6 answers, with comments), Payments (5), Mobile (3, with a comment)."""
+    engineering = TeamFactory(name="Engineering")
+    teams = {name: TeamFactory(name=name, parent=engineering) for name in ("Platform", "Payments", "Mobile")}
+    platform = [{"psafety-1": 2, "comment": f"Platform thought {i}"} for i in range(6)]
+    mobile = [{"comment": "Only Mobile could have written this"}, {}, {}]
+    cycle = run_closed_cycle(
+        [(teams["Platform"], platform), (teams["Payments"], [{}] * 5), (teams["Mobile"], mobile)],
+        audience=[engineering],
+    )
+    scores_aggregate(cycle_id=cycle.id)
+    return {"Engineering": engineering, **teams, "cycle": cycle}
+
+
+def report(client, team, **query):
+    return client.get(reverse("feedback:team_report", args=[team.id]), query)
+
+
+def test_a_shown_team_has_its_item_distributions_and_the_organisation_benchmark(client, org):
+    alice, _ = manager_of(org["Platform"], email="alice@example.com")
+    client.force_login(alice)
+    page = report(client, org["Platform"]).content.decode()
+    assert "Answers per question" in page
+    # psafety-1 is reverse-scored and everyone answered 2 as asked
+    assert "2: 100%" in page and "(reverse-scored)" in page
+    assert '<th scope="col">Engineering</th>' in page
+
+
+def test_comments_of_a_small_team_are_hidden_and_never_reach_its_department(client, org):
+    lee, _ = manager_of(org["Engineering"], email="lee@example.com", role="leader")
+    client.force_login(lee)
+    mobile = report(client, org["Mobile"]).content.decode()
+    assert "Comments are not shown" in mobile and "Only Mobile" not in mobile
+    # Payments (5) is suppressed as well, or Engineering (14) minus Platform and Payments would single out
+    # Mobile's 3: Mobile's comment appears only among the 8 of Payments and Mobile together.
+    payments = report(client, org["Payments"]).content.decode()
+    assert "Comments are not shown" in payments
+    platform = report(client, org["Platform"]).content.decode()
+    assert "Platform thought 3" in platform and "Only Mobile" not in platform
+    engineering = report(client, org["Engineering"]).content.decode()
+    assert "Only Mobile" in engineering and "Platform thought 3" in engineering
+
+
+def test_actions_are_recorded_after_publishing_and_shown_to_members(client, org):
+    alice, _ = manager_of(org["Platform"], email="alice@example.com")
+    client.force_login(alice)
+    url = reverse("feedback:action_add", args=[org["Platform"].id, org["cycle"].id])
+    client.post(url, {"text": "Blameless retros every sprint"})
+    assert not Action.objects.exists()  # not published yet
+    survey_services.cycle_publish(cycle_id=org["cycle"].id)
+    client.post(url, {"text": "<script>alert(1)</script> Blameless retros every sprint"})
+    assert Action.objects.get().team == org["Platform"]
+    client.logout()
+    results = client.get(reverse("feedback:team_results", args=[team_results_key(team_id=org["Platform"].id)]))
+    page = results.content.decode()
+    assert "Blameless retros every sprint" in page and "<script>alert(1)" not in page
+
+
+def test_nobody_records_an_action_for_a_team_outside_their_scope(client, org):
+    bob, _ = manager_of(org["Payments"], email="bob@example.com")
+    client.force_login(bob)
+    survey_services.cycle_publish(cycle_id=org["cycle"].id)
+    url = reverse("feedback:action_add", args=[org["Platform"].id, org["cycle"].id])
+    assert client.post(url, {"text": "Take over Platform"}).status_code == 404
+    assert not Action.objects.exists()
+
+
+def test_the_scores_csv_keeps_suppression_and_the_view_is_audited(client, org):
+    bob, _ = manager_of(org["Payments"], email="bob@example.com")
+    client.force_login(bob)
+    rows = list(csv.reader(io.StringIO(report(client, org["Payments"], export="scores").content.decode())))
+    assert rows[0][:3] == ["Cycle", "Dimension", "Score (eNPS: −100 to 100)"]
+    assert all(row[2] == "suppressed" for row in rows[1:])
+    assert list(ReportAccess.objects.values_list("report", "subject", "format")) == [("team_report", "Payments", "csv")]
+
+
+def test_members_see_published_cycles_only(client, org):
+    url = reverse("feedback:team_results", args=[team_results_key(team_id=org["Platform"].id)])
+    assert "No results have been published" in client.get(url).content.decode()
+    Cycle.objects.filter(id=org["cycle"].id).update(state=Cycle.State.PUBLISHED)
+    assert "Platform thought" in client.get(url).content.decode()
