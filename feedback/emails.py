@@ -2,11 +2,12 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
+from django.core.mail.message import EmailMessage
 from django.db.models import Q
 from django.urls import reverse
 
-from surveys.models import Cycle, Person, Response
+from surveys.models import Cycle, Invitation, Person, Response
 
 
 def admin_emails() -> list[str]:
@@ -31,3 +32,31 @@ def results_ready_send(*, cycle: Cycle) -> None:
         from_email=None,
         recipient_list=admin_emails(),
     )
+
+
+def results_published_send(*, cycle: Cycle) -> int:
+    """Tell everyone invited to a cycle that its results are published, with their team's results link.
+
+    Everyone invited gets the same email, whether or not they answered (nobody may learn who did), and it
+    holds no figures: the linked page applies the reporting threshold. Return the number of emails sent.
+    """
+    from .selectors import team_results_key
+
+    invitations = Invitation.objects.filter(cycle=cycle, person__is_active=True).select_related("person")
+    messages = []
+    for invitation in invitations:
+        link = settings.SITE_URL + reverse("feedback:team_results", args=[team_results_key(team_id=invitation.team_id)])
+        body = (
+            f"Hello {invitation.person.name},\n\nThe results of {cycle.name} are published. See what your team "
+            f"said, and what it will change:\n\n{link}\n\nA group's figures are shown only when at least "
+            f"{cycle.threshold} people answered, so nobody's answers can be singled out."
+        )
+        messages.append(
+            EmailMessage(
+                subject=f"{settings.ORGANISATION_NAME}: the results of {cycle.name} are in",
+                body=body,
+                to=[invitation.person.email],
+            )
+        )
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

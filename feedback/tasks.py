@@ -26,6 +26,12 @@ def results_announce_task(cycle_id: int) -> bool:
     return services.results_announce(cycle_id=cycle_id)
 
 
+@shared_task(autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+def results_published_notify_task(cycle_id: int) -> int:
+    """Tell a published cycle's invitees, once, that their team's results are in."""
+    return services.results_published_notify(cycle_id=cycle_id)
+
+
 @shared_task(**DATABASE_RETRY)
 def correlations_refresh_task() -> int:
     """Re-test every dimension × metric × lag and replace the findings."""

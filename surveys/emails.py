@@ -22,8 +22,11 @@ def survey_link_send(*, invitation: Invitation, token: str, reminder: bool = Fal
         subject = f"Reminder: {cycle.name} closes {cycle.closes_at:%d %b}"
     else:
         subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
+    from feedback.selectors.team import latest_actions
+
     context = {
         "organisation": settings.ORGANISATION_NAME,
+        "actions": latest_actions(team_id=invitation.team_id),
         "person": invitation.person,
         "cycle": cycle,
         "reminder": reminder,

@@ -228,6 +228,9 @@ class Cycle(models.Model):
     reminder_days = models.JSONField(default=list, blank=True, validators=[validate_reminder_days])
     reminders_done = models.JSONField(default=list, blank=True, editable=False)
     results_announced = models.BooleanField(default=False, editable=False, help_text="Admins were told results are in.")
+    members_notified = models.BooleanField(
+        default=False, editable=False, help_text="Everyone invited was told the results are published."
+    )
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)

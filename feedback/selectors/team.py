@@ -89,3 +89,16 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
         comments_shown=comments_shown,
         actions=list(Action.objects.filter(team=team, cycle=cycle)),
     )
+
+
+def latest_actions(*, team_id: int) -> list[str]:
+    """Return what a team said it would change after its latest published cycle with actions."""
+    latest = (
+        Action.objects.filter(team_id=team_id, cycle__state=Cycle.State.PUBLISHED)
+        .order_by("-cycle__closes_at")
+        .values_list("cycle_id", flat=True)
+        .first()
+    )
+    if latest is None:
+        return []
+    return list(Action.objects.filter(team_id=team_id, cycle_id=latest).values_list("text", flat=True))

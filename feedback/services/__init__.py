@@ -23,7 +23,7 @@ from .metrics import (
     metric_values_upsert,
     metric_values_write,
 )
-from .scores import results_announce, scores_aggregate
+from .scores import results_announce, results_published_notify, scores_aggregate
 
 __all__ = [
     "MetricRow",
@@ -48,5 +48,6 @@ __all__ = [
     "report_access_record",
     "repository_connect",
     "results_announce",
+    "results_published_notify",
     "scores_aggregate",
 ]

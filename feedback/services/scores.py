@@ -235,3 +235,17 @@ def results_announce(*, cycle_id: int) -> bool:
         # Sent inside the transaction: if the mail server fails, the flag rolls back and a retry sends it.
         results_ready_send(cycle=Cycle.objects.get(id=cycle_id))
     return True
+
+
+def results_published_notify(*, cycle_id: int) -> int:
+    """Email a published cycle's invitees once that results are in; return how many were sent (0: done before)."""
+    from ..emails import results_published_send
+
+    with transaction.atomic():
+        claimed = Cycle.objects.filter(id=cycle_id, state=Cycle.State.PUBLISHED, members_notified=False).update(
+            members_notified=True
+        )
+        if not claimed:
+            return 0
+        # Sent inside the transaction: if the mail server fails, the flag rolls back and a retry sends again.
+        return results_published_send(cycle=Cycle.objects.get(id=cycle_id))

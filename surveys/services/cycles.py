@@ -161,7 +161,10 @@ def cycle_close_now(*, cycle_id: int) -> Cycle:
 
 @transaction.atomic
 def cycle_publish(*, cycle_id: int) -> Cycle:
-    """Make a closed cycle's results visible to the teams that took part."""
+    """Make a closed cycle's results visible to the teams that took part, and tell everyone invited."""
     if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.CLOSED).update(state=Cycle.State.PUBLISHED):
         raise ValidationError("Only a closed cycle can be published.")
+    from feedback.tasks import results_published_notify_task
+
+    transaction.on_commit(lambda: results_published_notify_task.delay(cycle_id))
     return Cycle.objects.get(id=cycle_id)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -98,3 +99,35 @@ def test_members_see_published_cycles_only(client, org):
     assert "No results have been published" in client.get(url).content.decode()
     Cycle.objects.filter(id=org["cycle"].id).update(state=Cycle.State.PUBLISHED)
     assert "Platform thought" in client.get(url).content.decode()
+
+
+def test_publishing_tells_everyone_invited_once_with_their_team_link_and_no_figures(
+    org, mailoutbox, django_capture_on_commit_callbacks
+):
+    from feedback.services import results_published_notify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        survey_services.cycle_publish(cycle_id=org["cycle"].id)
+    # the on_commit hook ran the task eagerly; running it again sends nothing
+    sent = [m for m in mailoutbox if "results of" in m.subject]
+    assert len(sent) == 14  # everyone invited, answered or not
+    platform_key = team_results_key(team_id=org["Platform"].id)
+    platform_mail = next(m for m in sent if org["Platform"].members.first().email in m.to)
+    assert platform_key in platform_mail.body
+    text = re.sub(r"https?://\S+", "", platform_mail.body)
+    assert "%" not in text and not re.search(r"\d\.\d", text)  # no figures
+    assert results_published_notify(cycle_id=org["cycle"].id) == 0
+
+
+def test_the_next_invitation_carries_what_the_team_said_it_would_change(org, mailoutbox):
+    from surveys.emails import survey_link_send
+    from surveys.models import Invitation
+
+    survey_services.cycle_publish(cycle_id=org["cycle"].id)
+    Action.objects.create(team=org["Platform"], cycle=org["cycle"], text="Pair on every incident review")
+    invitation = Invitation.objects.filter(team=org["Platform"]).first()
+    survey_link_send(invitation=invitation, token="t" * 43)
+    assert "Pair on every incident review" in mailoutbox[-1].body
+    other = Invitation.objects.filter(team=org["Payments"]).first()
+    survey_link_send(invitation=other, token="t" * 43)
+    assert "Pair on every incident review" not in mailoutbox[-1].body
