@@ -7,7 +7,12 @@ Redis the broker, cache and result backend.
 
 from pathlib import Path
 
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
 from .environment import StrictEnv
+
+CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = StrictEnv()
@@ -217,9 +222,16 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How often beat asks "is a cycle due to open or close?"; tests shorten it.
 ALIGN_TICK_SECONDS = env.int("ALIGN_TICK_SECONDS", default=60)
+# The weekly leadership digest, as a crontab line in TIME_ZONE (default: Mondays at 07:00).
+ALIGN_DIGEST_CRON = env.str("ALIGN_DIGEST_CRON", default="0 7 * * 1")
+try:
+    ALIGN_DIGEST_SCHEDULE = crontab(**dict(zip(CRONTAB_FIELDS, ALIGN_DIGEST_CRON.split(), strict=True)))
+except (ValueError, TypeError) as error:
+    raise ImproperlyConfigured(f"ALIGN_DIGEST_CRON must be five crontab fields: {error}") from error
 CELERY_BEAT_SCHEDULE = {
     "cycles-tick": {"task": "surveys.tasks.cycles_tick_task", "schedule": float(ALIGN_TICK_SECONDS)},
     "dora-sweep": {"task": "feedback.tasks.dora_sweep_task", "schedule": float(ALIGN_TICK_SECONDS)},
+    "leadership-digest": {"task": "feedback.tasks.digests_send_task", "schedule": ALIGN_DIGEST_SCHEDULE},
 }
 # Delivery events arriving within this many seconds for one team are recomputed together.
 ALIGN_DORA_DEBOUNCE_SECONDS = env.int("ALIGN_DORA_DEBOUNCE_SECONDS", default=30)

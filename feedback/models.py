@@ -356,3 +356,13 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class DigestSent(models.Model):
+    """A weekly digest claimed for one login and week, so a retried job never sends it twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "week_start"], name="digest_once_per_week")]

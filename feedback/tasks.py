@@ -1,6 +1,10 @@
 """Celery tasks of the feedback side: thin wrappers that take ids and call a service."""
 
+from datetime import date, timedelta
+
 from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from alignsite.celery import DATABASE_RETRY
 from surveys.tasks import TRANSIENT_EMAIL_ERRORS
@@ -51,3 +55,21 @@ def dora_sweep_task() -> int:
     for team_id in teams:
         dora_recompute_task.delay(team_id)
     return len(teams)
+
+
+@shared_task(autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+def digest_send_task(user_id: int, week_start: str) -> bool:
+    """Send one login its weekly digest (at most once per week)."""
+    user = get_user_model().objects.get(id=user_id)
+    return services.digest_send(user=user, week_start=date.fromisoformat(week_start))
+
+
+@shared_task(**DATABASE_RETRY)
+def digests_send_task() -> int:
+    """Queue this week's digest for every leader and admin (run weekly by beat)."""
+    today = timezone.localdate()
+    week_start = today - timedelta(days=today.weekday())
+    recipients = services.digest_recipients()
+    for user in recipients:
+        digest_send_task.delay(user.id, week_start.isoformat())
+    return len(recipients)

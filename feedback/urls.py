@@ -14,4 +14,5 @@ urlpatterns = [
     path("manage/metrics/", sources.metrics, name="manage_metrics"),
     path("manage/metrics/upload/", sources.metrics_upload, name="manage_metrics_upload"),
     path("manage/repositories/", sources.repositories, name="manage_repositories"),
+    path("manage/audit/", sources.audit_log, name="manage_audit_log"),
 ]

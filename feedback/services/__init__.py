@@ -14,6 +14,7 @@ from .delivery import (
     incident_record,
     repository_connect,
 )
+from .digest import digest_recipients, digest_send
 from .github import github_event_ingest
 from .metrics import (
     MetricRow,
@@ -36,6 +37,8 @@ __all__ = [
     "correlations_refresh_enqueue",
     "delivery_batch_record",
     "deployment_record",
+    "digest_recipients",
+    "digest_send",
     "dora_dirty_teams",
     "dora_recompute",
     "github_event_ingest",

@@ -1,4 +1,5 @@
-"""Admin pages for where metrics come from: API tokens, metric definitions, CSV uploads, repositories."""
+"""Admin pages for where metrics come from (API tokens, metric definitions, CSV uploads, repositories) and the
+report audit log."""
 
 from django import forms
 from django.contrib import messages
@@ -13,7 +14,7 @@ from surveys.admin_forms import CsvUploadForm, apply_errors
 from surveys.models import Team
 
 from .. import metrics_csv, services
-from ..models import ApiToken, MetricDefinition, Repository
+from ..models import ApiToken, MetricDefinition, ReportAccess, Repository
 
 UPLOAD_SALT = "align.metrics-upload"
 
@@ -153,3 +154,11 @@ def repositories(request):
         "webhook": request.build_absolute_uri(reverse("webhook-github")),
     }
     return render(request, "feedback/repositories.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_http_methods(["GET"])
+def audit_log(request):
+    """Show who viewed or exported which report, newest first (the latest 500)."""
+    entries = ReportAccess.objects.order_by("-at")[:500]
+    return render(request, "feedback/audit_log.html", {"entries": entries})

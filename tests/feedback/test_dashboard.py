@@ -91,6 +91,8 @@ def test_every_view_and_export_is_in_the_audit_log(client, acme):
         (user.id, "alice@example.com", "dashboard", "page"),
         (user.id, "alice@example.com", "dashboard:trends", "csv"),
     ]
+    page = client.get(reverse("feedback:manage_audit_log")).content.decode()
+    assert "alice@example.com" in page and "dashboard:trends" in page
 
 
 def test_malformed_filters_show_the_default_view_not_an_error(client, acme):

@@ -53,6 +53,7 @@ def every_manage_url():
         reverse("surveys:manage_schedule", args=[schedule.id]),
         reverse("surveys:manage_cycles"),
         reverse("surveys:manage_cycle", args=[cycle.id]),
+        reverse("feedback:manage_audit_log"),
     ]
 
 

@@ -1,0 +1,67 @@
+"""The weekly leadership digest: each leader's and admin's subtree in a few lines, under disclosure control."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from surveys.models import Person
+
+from ..models import DigestSent, Finding
+from ..selectors import teams_visible_to
+from ..selectors.dashboard import dashboard, reported_cycles
+
+
+def digest_recipients() -> list:
+    """Return the active logins with an email address who lead a subtree or administer Align."""
+    roles = [Person.Role.LEADER, Person.Role.ADMIN]
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(Q(is_superuser=True) | Q(person__role__in=roles, person__is_active=True))
+        .distinct()
+        .order_by("id")
+    )
+
+
+def digest_text(*, user) -> str | None:
+    """Return a login's digest, or None when there is nothing to report (no closed cycle, no teams)."""
+    teams = list(teams_visible_to(user=user))
+    ids = {team.id for team in teams}
+    roots = sorted((team for team in teams if team.parent_id not in ids), key=lambda team: team.name)
+    if not roots or not reported_cycles():
+        return None
+    boards = [dashboard(root=root) for root in roots]
+    context = {
+        "name": getattr(getattr(user, "person", None), "name", "") or user.get_username(),
+        "boards": [board for board in boards if board.heat_cycle],
+        "findings": list(Finding.objects.filter(significant=True).select_related("dimension", "metric")[:5]),
+        "link": settings.SITE_URL + reverse("feedback:dashboard"),
+    }
+    return render_to_string("feedback/email/digest.txt", context)
+
+
+def digest_send(*, user, week_start: date) -> bool:
+    """Send one login its digest for a week, at most once; return whether it was sent now."""
+    text = digest_text(user=user)
+    if text is None:
+        return False
+    try:
+        with transaction.atomic():
+            DigestSent.objects.create(user=user, week_start=week_start)
+            # Inside the transaction: if the mail server fails, the claim rolls back and a retry sends it.
+            send_mail(
+                subject=f"{settings.ORGANISATION_NAME}: your weekly Align digest",
+                message=text,
+                from_email=None,
+                recipient_list=[user.email],
+            )
+    except IntegrityError:
+        return False  # already sent this week
+    return True
