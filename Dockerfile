@@ -2,6 +2,8 @@
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
+# Debian's Chromium prints reports to PDF (ALIGN_CHROMIUM_PATH); Playwright drives it, no browser download.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 align
 COPY pyproject.toml README.md ./
 COPY alignsite ./alignsite

@@ -222,6 +222,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How often beat asks "is a cycle due to open or close?"; tests shorten it.
 ALIGN_TICK_SECONDS = env.int("ALIGN_TICK_SECONDS", default=60)
+# Headless Chromium prints reports to PDF (Debian: apt-get install chromium).
+ALIGN_CHROMIUM_PATH = env.str("ALIGN_CHROMIUM_PATH", default="/usr/bin/chromium")
 # The weekly leadership digest, as a crontab line in TIME_ZONE (default: Mondays at 07:00).
 ALIGN_DIGEST_CRON = env.str("ALIGN_DIGEST_CRON", default="0 7 * * 1")
 try:

@@ -15,4 +15,4 @@ class DashboardFilters(forms.Form):
     dimension = forms.ModelMultipleChoiceField(
         queryset=Dimension.objects.all(), required=False, label="Dimensions", to_field_name="key"
     )
-    export = forms.ChoiceField(choices=[(name, name) for name in EXPORTABLE], required=False)
+    export = forms.ChoiceField(choices=[(name, name) for name in [*EXPORTABLE, "pdf"]], required=False)

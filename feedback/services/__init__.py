@@ -24,11 +24,13 @@ from .metrics import (
     metric_values_upsert,
     metric_values_write,
 )
+from .pdf import PdfUnavailable, report_pdf
 from .scores import results_announce, results_published_notify, scores_aggregate
 
 __all__ = [
     "MetricRow",
     "MetricRowError",
+    "PdfUnavailable",
     "action_record",
     "api_token_create",
     "api_token_revoke",
@@ -49,6 +51,7 @@ __all__ = [
     "metric_values_upsert",
     "metric_values_write",
     "report_access_record",
+    "report_pdf",
     "repository_connect",
     "results_announce",
     "results_published_notify",

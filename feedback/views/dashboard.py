@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from .. import charts, selectors, services, tables
@@ -62,12 +63,15 @@ def dashboard(request):
     named = dashboard_tables(data)
     subject = f"{root.name}; cycles {data.cycles[0].name if data.cycles else '-'} to "
     subject += f"{data.cycles[-1].name if data.cycles else '-'}"
-    if filters["export"]:
+    if filters["export"] and filters["export"] != "pdf":
         services.report_access_record(
             user=request.user, report=f"dashboard:{filters['export']}", subject=subject, output=ReportAccess.Format.CSV
         )
         return csv_response(named[filters["export"]], filename=f"align-{filters['export']}.csv")
-    services.report_access_record(user=request.user, report="dashboard", subject=subject)
+    pdf = filters["export"] == "pdf"
+    services.report_access_record(
+        user=request.user, report="dashboard", subject=subject, output=ReportAccess.Format.PDF if pdf else "page"
+    )
     query = request.GET.copy()
     query.pop("export", None)
     figures = {
@@ -94,4 +98,18 @@ def dashboard(request):
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
     }
+    if pdf:
+        return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")
     return render(request, "feedback/dashboard.html", context)
+
+
+def pdf_response(request, template: str, context: dict, *, filename: str) -> HttpResponse:
+    """Return a report page printed to PDF, or a plain 503 page saying why it cannot be made here."""
+    html = render_to_string(template, context | {"printing": True}, request=request)
+    try:
+        body = services.report_pdf(html=html)
+    except services.PdfUnavailable as error:
+        return render(request, "feedback/pdf_unavailable.html", {"reason": str(error)}, status=503)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -15,7 +15,7 @@ from surveys.selectors import team_subtree_ids
 from .. import charts, selectors, services, tables
 from ..models import ReportAccess
 from ..selectors.metrics import metric_timeline
-from .dashboard import csv_response
+from .dashboard import csv_response, pdf_response
 
 
 @login_required
@@ -47,7 +47,10 @@ def team_report(request, team_id: int):
             user=request.user, report="team_report", subject=team.name, output=ReportAccess.Format.CSV
         )
         return csv_response(tables.scores_table(reports), filename="align-team-scores.csv")
-    services.report_access_record(user=request.user, report="team_report", subject=team.name)
+    pdf = request.GET.get("export") == "pdf"
+    services.report_access_record(
+        user=request.user, report="team_report", subject=team.name, output=ReportAccess.Format.PDF if pdf else "page"
+    )
     since = reports[-1].cycle.opens_at.date() - timedelta(days=90) if reports else None
     metrics = metric_timeline(team_ids=team_subtree_ids([team.id]), since=since) if since else []
     context = {
@@ -59,6 +62,8 @@ def team_report(request, team_id: int):
         "can_record_actions": True,
         "query": "",
     }
+    if pdf:
+        return pdf_response(request, "feedback/team_report.html", context, filename="align-team-report.pdf")
     return render(request, "feedback/team_report.html", context)
 
 

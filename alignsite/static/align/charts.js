@@ -1,12 +1,15 @@
 // Draw each [data-figure] element from the JSON <script> it names (Plotly, served from this site),
 // and make tables with .sortable headers sortable. Every chart has a data table with the same numbers.
 (function () {
+  var drawing = [];
   document.querySelectorAll("[data-figure]").forEach(function (element) {
     var source = document.getElementById(element.dataset.figure);
     if (!source || typeof Plotly === "undefined") return;
     var figure = JSON.parse(source.textContent);
-    Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, responsive: true });
+    drawing.push(Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, responsive: true }));
   });
+  // Printing to PDF waits for this.
+  Promise.all(drawing).then(function () { document.body.dataset.charts = "drawn"; });
 
   document.querySelectorAll("table.sortable").forEach(function (table) {
     table.querySelectorAll("th button[data-sort-column]").forEach(function (button) {
