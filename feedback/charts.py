@@ -97,13 +97,15 @@ def finding_figure(view) -> dict:
 
 
 def timeline_figure(trends, metrics) -> dict:
-    """Return survey scores and every metric on one time axis, one stacked panel each."""
-    panels = 1 + len(metrics)
+    """Return survey scores (when given) and every metric on one time axis, one stacked panel each."""
+    scores = [t for t in trends if not t.enps]
+    panels = (1 if scores else 0) + len(metrics)
     gap = 0.04
     height = (1 - gap * (panels - 1)) / panels
-    layout = _layout("Survey scores and metrics over time", height=220 * panels, showlegend=True)
+    title = "Survey scores and metrics over time" if scores else "Metrics over time"
+    layout = _layout(title, height=220 * panels, showlegend=True)
     data = []
-    for number, trend in enumerate(t for t in trends if not t.enps):
+    for number, trend in enumerate(scores):
         shown = [p for p in trend.points if p.shown]
         data.append(
             {
@@ -116,9 +118,12 @@ def timeline_figure(trends, metrics) -> dict:
                 "yaxis": "y",
             }
         )
-    top = 1.0
-    layout["yaxis"] = {"domain": [top - height, top], "range": [1, 5], "title": {"text": "Score"}}
-    for number, series in enumerate(metrics, start=2):
+    top = 1.0 + height + gap
+    if scores:
+        top -= height + gap
+        layout["yaxis"] = {"domain": [top - height, top], "range": [1, 5], "title": {"text": "Score"}}
+    first = 2 if scores else 1
+    for number, series in enumerate(metrics, start=first):
         top -= height + gap
         data.append(
             {
@@ -128,22 +133,30 @@ def timeline_figure(trends, metrics) -> dict:
                 "x": [day.isoformat() for day, _ in series.points],
                 "y": [round(value, 4) for _, value in series.points],
                 "line": {"color": COLOURS[(number + 3) % len(COLOURS)]},
-                "yaxis": f"y{number}",
+                "yaxis": f"y{number}" if number > 1 else "y",
             }
         )
         title = series.metric.name + (f" ({series.metric.unit})" if series.metric.unit else "")
         axis_title = {"text": title, "font": {"size": 11}}
-        layout[f"yaxis{number}"] = {"domain": [max(0, top - height), top], "title": axis_title}
+        layout[f"yaxis{number}" if number > 1 else "yaxis"] = {
+            "domain": [max(0, top - height), top],
+            "title": axis_title,
+        }
     layout["xaxis"] = {"type": "date", "anchor": f"y{panels}" if panels > 1 else "y"}
     return {"data": data, "layout": layout}
 
 
 def distribution_figure(items) -> dict:
-    """Return each item's answers as one stacked bar of shares (as asked, before reverse scoring)."""
+    """Return each agreement item's answers as one stacked bar of shares (as asked, before reverse scoring).
+
+    eNPS (0–10) is left to the data table: its eleven points do not share the agreement scale's colours.
+    """
+    items = [row for row in items if row.question.kind == "likert"]
     if not items:
         return {"data": [], "layout": _layout("Answers per question")}
     labels = [row.question.text if len(row.question.text) <= 60 else row.question.text[:57] + "…" for row in items]
     points = sorted({point for row in items for point, _ in row.shares}, key=int)
+    agreement = {"1": "1 strongly disagree", str(len(points)): f"{len(points)} strongly agree"}
     # One hue, light to dark: agreement is good for most items but bad for reverse-scored ones.
     palette = ["#dbeafe", "#93c5fd", "#60a5fa", "#3b82f6", "#1d4ed8", "#1e40af", "#1e3a8a"]
     data = []
@@ -153,7 +166,7 @@ def distribution_figure(items) -> dict:
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": point,
+                "name": agreement.get(point, point),
                 "y": labels,
                 "x": [round(100 * share, 1) for share in shares],
                 "hovertemplate": "%{y}: %{x}% answered " + point + "<extra></extra>",
