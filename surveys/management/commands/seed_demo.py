@@ -1,148 +1,180 @@
-"""Build a small demo organisation with past results, one open cycle and a working invitation link."""
+"""Build a demo organisation with a history: closed cycles, delivery events, business metrics, one open cycle."""
 
-import random
+import sys
+import time
 from datetime import timedelta
 
+import numpy as np
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from feedback.services import scores_aggregate
-from surveys import selectors, services
-from surveys.models import Cycle, CycleSchedule, Invitation, Person, Question, SurveyTemplate, Team
+from feedback import demo as feedback_demo
+from feedback.models import Action
+from feedback.services import correlations_refresh, scores_aggregate
+from surveys import demo, services
+from surveys.models import Cycle, CycleSchedule, Invitation, Person, SurveyTemplate, Team
 
 DEMO_PASSWORD = "align-demo"  # noqa: S105 - printed on purpose: these are demo logins
 TEMPLATE = "psychological-safety-pulse"
-# department → team → (people, how safe the team feels on a 1–5 scale)
-ORGANISATION = {
-    "Engineering": {"Platform": (7, 4.1), "Payments": (6, 3.4), "Mobile": (3, 3.8)},
-    "Product": {"Design": (6, 3.9), "Research": (5, 3.2)},
-}
+CYCLE_DAYS = 28
 LOGINS = [
-    ("admin@example.com", "Ada Admin", "Platform", Person.Role.ADMIN, []),
-    ("lee@example.com", "Lee Leader", "Platform", Person.Role.LEADER, ["Engineering"]),
-    ("maria@example.com", "Maria Manager", "Platform", Person.Role.MANAGER, ["Platform"]),
+    ("admin@example.com", "Ada Admin", Person.Role.ADMIN),
+    ("lee@example.com", "Lee Leader", Person.Role.LEADER),
+    ("maria@example.com", "Maria Manager", Person.Role.MANAGER),
 ]
-FIRST_NAMES = ["Sam", "Alex", "Jo", "Kim", "Ravi", "Mei", "Tom", "Ana", "Luca", "Noor", "Ivan", "Zoe", "Omar", "Eva"]
+LIVE_ANSWERS = 40  # answers to the open cycle that go through the real answering service
 
 
 class Command(BaseCommand):
-    help = "Seed a demo organisation (idempotent) and print demo logins and an invitation link."
+    help = "Seed a demo organisation (idempotent; deterministic for a seed) and print demo logins and a survey link."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=7, help="Random seed for the demo answers.")
-        parser.add_argument("--past-cycles", type=int, default=3, help="Closed cycles with results to create.")
+        parser.add_argument("--teams", type=int, default=24, help="Teams (default 24), spread over departments.")
+        parser.add_argument("--people", type=int, default=240, help="People answering surveys (default 240).")
+        parser.add_argument("--cycles", type=int, default=12, help="Closed past cycles, four weeks apart (default 12).")
+        parser.add_argument("--seed", type=int, default=7, help="Random seed: the same seed builds the same demo.")
 
-    def handle(self, *args, seed: int, past_cycles: int, **options):
-        if Team.objects.filter(name="Engineering", parent=None).exists():
-            self.stdout.write("Demo organisation already exists; not seeding again.")
+    def handle(self, *args, teams: int, people: int, cycles: int, seed: int, **options):
+        if teams < 2 or people < 2 * teams or cycles < 1:
+            raise CommandError("Use at least 2 teams, 2 people per team and 1 cycle (e.g. --teams 24 --people 240).")
+        if Team.objects.filter(name=demo.ORGANISATION, parent=None).exists():
+            self.stdout.write(
+                "The demo organisation already exists; not seeding again (`make reset-demo` starts over)."
+            )
         else:
+            started = time.monotonic()
             with transaction.atomic():
-                self._seed(random.Random(seed), past_cycles)  # noqa: S311 - demo data, not secrets
-            self.stdout.write(self.style.SUCCESS("Seeded the demo organisation."))
+                self._seed(np.random.default_rng(seed), teams=teams, people=people, cycles=cycles)
+            self.stdout.write(
+                self.style.SUCCESS(f"Seeded the demo organisation in {time.monotonic() - started:.0f} s.")
+            )
         self._print_access()
 
-    def _seed(self, rng: random.Random, past_cycles: int) -> None:
-        team_level: dict[Team, float] = {}
-        for department_name, teams in ORGANISATION.items():
-            department = Team.objects.create(name=department_name)
-            for team_name, (size, level) in teams.items():
-                team = Team.objects.create(name=team_name, parent=department)
-                team_level[team] = level
-                for i in range(size):
-                    first = FIRST_NAMES[(i + len(team_level) * 3) % len(FIRST_NAMES)]
-                    Person.objects.create(
-                        email=f"{first.lower()}.{team_name.lower()}{i}@example.com",
-                        name=f"{first} {team_name}",
-                        team=team,
-                    )
-        teams_by_name = {team.name: team for team in Team.objects.all()}
+    def _progress(self, label: str):
+        def show(done: int, total: int) -> None:
+            tty = sys.stdout.isatty()
+            if tty or done == total or done % max(1, total // 10) == 0:
+                end = "\r" if tty and done < total else "\n"
+                self.stdout.write(f"  {label}: {done}/{total}", ending=end)
+                self.stdout.flush()
+
+        return show
+
+    def _seed(self, rng: np.random.Generator, *, teams: int, people: int, cycles: int) -> None:
+        self.stdout.write(f"Seeding {teams} teams, {people} people and {cycles} closed cycles…")
+        demo_teams = demo.organisation_build(rng, teams=teams, people=people, cycles=cycles + 1)
+        root = Team.objects.get(name=demo.ORGANISATION, parent=None)
+        first_department = Team.objects.filter(parent=root).order_by("id").first()
+        largest = max((d for d in demo_teams if d.team.parent_id == first_department.id), key=lambda d: d.size)
+        scopes = {Person.Role.ADMIN: [], Person.Role.LEADER: [first_department], Person.Role.MANAGER: [largest.team]}
         User = get_user_model()
-        for email, name, team_name, role, managed in LOGINS:
+        for email, name, role in LOGINS:
             user = User.objects.create_user(username=email, email=email, password=DEMO_PASSWORD)
             if role == Person.Role.ADMIN:
                 user.is_staff = user.is_superuser = True
                 user.save()
-            person = Person.objects.create(email=email, name=name, team=teams_by_name[team_name], role=role, user=user)
-            person.managed_teams.set([teams_by_name[n] for n in managed])
+            team = scopes[role][0] if scopes[role] else largest.team
+            person = Person.objects.create(email=email, name=name, team=team, role=role, user=user)
+            person.managed_teams.set(scopes[role])
 
         template = SurveyTemplate.objects.get(slug=TEMPLATE)
-        departments = list(Team.objects.filter(parent=None))
         now = timezone.now()
-        for weeks_ago in range(past_cycles * 4, 0, -4):
-            opens = now - timedelta(weeks=weeks_ago)
+        made = []
+        show = self._progress("closed cycles")
+        for index in range(cycles):
+            opens = now - timedelta(days=CYCLE_DAYS * (cycles - index))
             cycle = Cycle.objects.create(
                 name=f"Pulse {opens:%d %b %Y}", template=template, opens_at=opens, closes_at=now + timedelta(days=1)
             )
-            cycle.teams.set(departments)
+            cycle.teams.set([root])
             services.cycle_open(cycle_id=cycle.id)
-            drift = (past_cycles * 4 - weeks_ago) * 0.03
-            self._answer(rng, cycle, team_level, share=0.85, drift=drift)
-            Invitation.objects.filter(cycle=cycle, sent_at__isnull=True).update(sent_at=opens)
-            Cycle.objects.filter(id=cycle.id).update(closes_at=opens + timedelta(days=7))
-            services.cycle_close(cycle_id=cycle.id)
+            Invitation.objects.filter(cycle=cycle).update(sent_at=opens)
+            demo.cycle_answers_write(
+                rng, cycle=cycle, teams=demo_teams, index=index, share=float(rng.uniform(0.7, 0.9))
+            )
+            # Closed as beat would close it, without queueing a second aggregation or emails for past cycles.
+            Cycle.objects.filter(id=cycle.id).update(
+                state=Cycle.State.CLOSED, closes_at=opens + timedelta(days=7), results_announced=True,
+                members_notified=True,
+            )  # fmt: skip
             scores_aggregate(cycle_id=cycle.id)
+            made.append(Cycle.objects.get(id=cycle.id))
+            show(index + 1, cycles)
+        # Every cycle but the latest is published; the latest waits for an admin to publish it.
+        Cycle.objects.filter(id__in=[c.id for c in made[:-1]]).update(state=Cycle.State.PUBLISHED)
+        if len(made) > 1:
+            Action.objects.create(
+                team=largest.team, cycle=made[-2], text="Blameless post-incident reviews, with the whole team invited."
+            )
+
+        self.stdout.write("  delivery events and business metrics…")
+        feedback_demo.delivery_events_write(rng, teams=demo_teams, cycles=made)
+        first, last = feedback_demo.span(made)
+        feedback_demo.dora_all_recompute(teams=demo_teams, first=first, last=last, progress=self._progress("DORA"))
+        feedback_demo.business_metrics_write(rng, teams=demo_teams, cycles=made)
+        self.stdout.write("  correlations…")
+        correlations_refresh()
 
         schedule = CycleSchedule.objects.create(
-            name="Monthly pulse",
-            template=template,
-            cadence=CycleSchedule.Cadence.MONTHLY,
-            first_opens_at=now,
-            open_days=7,
-            reminder_days=[3],
-        )
+            name="Monthly pulse", template=template, cadence=CycleSchedule.Cadence.MONTHLY, first_opens_at=now,
+            open_days=7, reminder_days=[3],
+        )  # fmt: skip
         current = Cycle.objects.create(
-            name="Monthly pulse (this week)",
-            schedule=schedule,
-            template=template,
-            opens_at=now,
-            closes_at=now + timedelta(days=7),
-            reminder_days=[3],
-        )
+            name="Monthly pulse (this week)", schedule=schedule, template=template, opens_at=now,
+            closes_at=now + timedelta(days=7), reminder_days=[3],
+        )  # fmt: skip
+        current.teams.set([root])
         services.cycle_open(cycle_id=current.id)
         services.schedule_plan(schedule_id=schedule.id)  # next month's cycle waits, visible on the admin pages
-        self._answer(rng, current, team_level, share=0.4, drift=0.1)
+        self._answer_live(rng, current)
 
-    def _answer(self, rng: random.Random, cycle: Cycle, team_level: dict[Team, float], *, share, drift) -> None:
-        questions = selectors.cycle_questions(cycle=cycle)
-        invitations = Invitation.objects.filter(cycle=cycle).exclude(person__user__isnull=False)
-        for invitation in invitations:
-            if rng.random() > share:
-                continue
-            level = team_level.get(invitation.team, 3.5) + drift
+    def _answer_live(self, rng: np.random.Generator, cycle: Cycle) -> None:
+        """Answer a few invitations of the open cycle through the real service (tokens spent, no trace)."""
+        from surveys.models import Question
+        from surveys.selectors import cycle_questions
+
+        questions = cycle_questions(cycle=cycle)
+        invitations = Invitation.objects.filter(cycle=cycle, person__user__isnull=True).order_by("id")
+        for invitation in invitations[:LIVE_ANSWERS]:
+            level = float(rng.normal(3.6, 0.7))
             answers = {}
             for question in questions:
                 if question.kind == Question.Kind.LIKERT:
-                    value = min(5, max(1, round(rng.gauss(level, 0.8))))
-                    answers[question.id] = 6 - value if question.reverse_scored else value
+                    value = int(np.clip(np.rint(level + rng.normal(0, 0.7)), 1, question.scale_points))
+                    answers[question.id] = question.scale_points + 1 - value if question.reverse_scored else value
                 elif question.kind == Question.Kind.ENPS:
-                    answers[question.id] = min(10, max(0, round(rng.gauss(level * 2, 1.8))))
+                    answers[question.id] = int(np.clip(np.rint(2.2 * level + rng.normal(0, 1.5)), 0, 10))
             token = services.invitation_link_issue(invitation_id=invitation.id)
             services.response_submit(token=token, answers=answers, comments={})
 
     def _print_access(self) -> None:
+        from django.conf import settings
+        from django.urls import reverse
+
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD}):")
-        for email, _name, _team, role, managed in LOGINS:
-            scope = ", ".join(managed) or "everything"
-            self.stdout.write(f"  {email:<22} {role:<8} sees {scope}")
+        for email, _name, role in LOGINS:
+            person = Person.objects.filter(email=email).first()
+            scope = ", ".join(t.name for t in person.managed_teams.all()) if person else ""
+            self.stdout.write(f"  {email:<22} {role:<8} sees {scope or 'everything'}")
         self.stdout.write("  admin@example.com also manages Align at /manage/ (teams, people, questions, schedules)")
         invitation = (
             Invitation.objects.filter(cycle__state=Cycle.State.OPEN, person__user__isnull=True)
             .filter(Q(sent_at__isnull=True) | Q(tokens__isnull=False))
             .distinct()
-            .order_by("id")
+            .order_by("-id")
             .first()
         )
         if invitation is None:
             self.stdout.write("\nEvery demo invitation has been answered; run `make reset-demo` for a fresh start.")
             return
-        from django.conf import settings
-        from django.urls import reverse
-
         token = services.invitation_link_issue(invitation_id=invitation.id)
         link = settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token})
         self.stdout.write(f"\nAnswer the open survey as {invitation.person.name}:\n  {link}")
         site = settings.SITE_URL
-        self.stdout.write(f"\nReports: {site}/reports/  ·  Manage: {site}/manage/  ·  Django admin: {site}/admin/\n")
+        self.stdout.write(
+            f"\nReports: {site}/reports/  ·  Dashboard: {site}/reports/dashboard/  ·  Manage: {site}/manage/  ·  "
+            f"Django admin: {site}/admin/\n"
+        )

@@ -1,0 +1,133 @@
+"""A believable demo organisation: uneven teams, answers that drift, comments. Deterministic for a seed.
+
+Used by `manage.py seed_demo`. Closed cycles are written in bulk in the shape answering leaves behind (a
+response per respondent with its team and answers, comments apart, no link to the invitation), because
+pushing 10,000 people × 26 cycles through the answering form would take hours and prove nothing new.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import Answer, Comment, Cycle, Person, Question, Response, Team
+from .selectors import cycle_questions
+
+ORGANISATION = "Acme"
+DEPARTMENTS = [
+    "Engineering", "Product", "Data", "Infrastructure", "Customer Success", "Security", "Growth", "Finance",
+    "People", "Mobile", "Payments", "Marketplace",
+]  # fmt: skip
+TEAM_WORDS = [
+    "Platform", "Checkout", "Search", "Identity", "Billing", "Insights", "Onboarding", "Reliability", "Design",
+    "Research", "Android", "iOS", "Web", "API", "Ledger", "Risk", "Catalog", "Messaging", "Support", "Tooling",
+]  # fmt: skip
+FIRST_NAMES = ["Sam", "Alex", "Jo", "Kim", "Ravi", "Mei", "Tom", "Ana", "Luca", "Noor", "Ivan", "Zoe", "Omar", "Eva"]
+COMMENTS = {
+    "low": [
+        "People get blamed when an incident happens; nobody wants to own the next one.",
+        "Decisions arrive without context and we are not asked.",
+        "I would raise more problems if it did not feel risky.",
+        "Too many priorities at once, and they change every week.",
+    ],
+    "high": [
+        "Retros are honest and we actually change things afterwards.",
+        "I can ask for help without feeling judged.",
+        "Our lead explains the why behind priorities.",
+        "Pairing on incidents made on-call much less scary.",
+    ],
+}
+
+
+@dataclass
+class DemoTeam:
+    team: Team
+    size: int
+    levels: np.ndarray  # the team's latent psychological safety per cycle, 1–5
+
+
+def team_sizes(rng: np.random.Generator, *, teams: int, people: int) -> list[int]:
+    """Split people over teams unevenly (log-normal weights), every team at least 2 people."""
+    weights = rng.lognormal(0.0, 0.5, teams)
+    sizes = np.maximum(2, np.floor(weights / weights.sum() * people)).astype(int)
+    while sizes.sum() > people:
+        sizes[int(np.argmax(sizes))] -= 1
+    for index in rng.choice(teams, people - int(sizes.sum()), replace=True) if sizes.sum() < people else []:
+        sizes[index] += 1
+    return sizes.tolist()
+
+
+def organisation_build(rng: np.random.Generator, *, teams: int, people: int, cycles: int) -> list[DemoTeam]:
+    """Create the organisation root, departments, teams and people; return the teams with latent trajectories.
+
+    Each team starts at its own level of psychological safety and drifts from cycle to cycle (a random walk
+    pulled back towards its start), so some teams improve, some decline, most wander.
+    """
+    root = Team.objects.create(name=ORGANISATION)
+    count = max(2, min(len(DEPARTMENTS) * 4, round(teams / 7)))
+    names = [DEPARTMENTS[i % len(DEPARTMENTS)] + (f" {i // len(DEPARTMENTS) + 1}" if i >= len(DEPARTMENTS) else "")
+             for i in range(count)]  # fmt: skip
+    departments = Team.objects.bulk_create(Team(name=name, parent=root) for name in names)
+    made = Team.objects.bulk_create(
+        Team(
+            name=TEAM_WORDS[t % len(TEAM_WORDS)] + (f" {t // len(TEAM_WORDS) + 1}" if t >= len(TEAM_WORDS) else ""),
+            parent=departments[t % count],
+        )
+        for t in range(teams)
+    )
+    sizes = team_sizes(rng, teams=teams, people=people)
+    Person.objects.bulk_create(
+        (
+            Person(
+                email=f"{FIRST_NAMES[i % len(FIRST_NAMES)].lower()}.{t}.{i}@example.com",
+                name=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {team.name}",
+                team=team,
+            )
+            for t, (team, size) in enumerate(zip(made, sizes, strict=True))
+            for i in range(size)
+        ),
+        batch_size=2000,
+    )
+    start = rng.normal(3.6, 0.45, teams)
+    levels = np.empty((teams, cycles))
+    levels[:, 0] = start
+    for c in range(1, cycles):
+        levels[:, c] = levels[:, c - 1] + 0.25 * (start - levels[:, c - 1]) + rng.normal(0, 0.22, teams)
+    levels = np.clip(levels, 1.6, 4.8)
+    return [DemoTeam(team=t, size=s, levels=levels[i]) for i, (t, s) in enumerate(zip(made, sizes, strict=True))]
+
+
+def cycle_answers_write(rng: np.random.Generator, *, cycle: Cycle, teams: list[DemoTeam], index: int, share: float):
+    """Write a cycle's responses: about `share` of each team answers, around the team's level that cycle.
+
+    Items are answered as asked (a reverse-scored item is answered low by someone who feels safe); eNPS
+    follows the same level; some respondents leave a comment in the tone of their answers.
+    """
+    questions = cycle_questions(cycle=cycle)
+    responses, answers, comments = [], [], []
+    for demo in teams:
+        respondents = int(rng.binomial(demo.size, share))
+        for _ in range(respondents):
+            response = Response(id=uuid.uuid4(), cycle=cycle, team=demo.team)
+            responses.append(response)
+            felt = demo.levels[index] + rng.normal(0, 0.6)
+            for question in questions:
+                if question.kind == Question.Kind.LIKERT:
+                    value = int(np.clip(np.rint(felt + rng.normal(0, 0.7)), 1, question.scale_points))
+                    if question.reverse_scored:
+                        value = question.scale_points + 1 - value
+                elif question.kind == Question.Kind.ENPS:
+                    value = int(np.clip(np.rint(2.2 * felt - 0.5 + rng.normal(0, 1.5)), 0, 10))
+                else:
+                    if rng.random() < 0.3:
+                        tone = COMMENTS["high" if felt >= 3.5 else "low"]
+                        comments.append(
+                            Comment(cycle=cycle, team=demo.team, question=question, text=str(rng.choice(tone)))
+                        )
+                    continue
+                answers.append(Answer(response=response, question=question, value=value))
+    Response.objects.bulk_create(responses, batch_size=2000)
+    Answer.objects.bulk_create(answers, batch_size=5000)
+    rng.shuffle(comments)  # no order that follows the responses
+    Comment.objects.bulk_create(comments, batch_size=2000)
+    return len(responses)

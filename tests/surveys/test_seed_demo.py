@@ -1,0 +1,76 @@
+"""The demo seed: sizes, suppression on show, planted relations found and noise not, idempotent, deterministic."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from feedback.models import Deployment, Finding, GroupScore, MetricValue
+from surveys import demo
+from surveys.models import Comment, Cycle, Person, Response, Team
+from tests.factories import builtin_data_install
+
+SMALL = {"teams": 12, "people": 110, "cycles": 6, "seed": 3}
+
+
+def seed(**options) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def snapshot():
+    return sorted(GroupScore.objects.values_list("cycle__name", "team__name", "dimension__key", "respondents", "mean"))
+
+
+@pytest.mark.django_db
+def test_it_builds_an_organisation_of_the_requested_size_with_history_and_a_working_link():
+    output = seed(**SMALL)
+    root = Team.objects.get(name=demo.ORGANISATION, parent=None)
+    departments = Team.objects.filter(parent=root)
+    assert Team.objects.filter(parent__in=departments).count() == 12
+    assert Person.objects.filter(user__isnull=True).count() == 110
+    assert Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).count() == 6
+    assert Cycle.objects.filter(state=Cycle.State.OPEN).count() == 1
+    assert Response.objects.exists() and Comment.objects.exists() and Deployment.objects.exists()
+    assert MetricValue.objects.filter(metric__key="change-failure-rate").exists()
+    # uneven teams: some groups are suppressed, most are shown
+    assert GroupScore.objects.filter(shown=False).exists() and GroupScore.objects.filter(shown=True).count() > 100
+    assert "/s/" in output and "admin@example.com" in output
+
+
+@pytest.mark.django_db
+def test_running_it_again_changes_nothing():
+    seed(**SMALL)
+    before = (Team.objects.count(), Person.objects.count(), Response.objects.count(), snapshot())
+    assert "already exists" in seed(**SMALL)
+    assert (Team.objects.count(), Person.objects.count(), Response.objects.count(), snapshot()) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_seed_builds_the_same_demo():
+    seed(**SMALL)
+    first = snapshot()
+    call_command("flush", interactive=False, verbosity=0)
+    builtin_data_install()
+    seed(**SMALL)
+    assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_the_default_demo_shows_its_planted_relations_and_leaves_the_noise_alone():
+    seed()
+    significant = set(Finding.objects.filter(significant=True).values_list("dimension__key", "metric__key", "lag"))
+    assert ("psychological-safety", "change-failure-rate", 1) in significant  # planted: safety now, fewer failures next
+    assert ("psychological-safety", "churn-rate", 0) in significant  # planted
+    noise = {"revenue", "nps", "deployment-frequency", "lead-time", "incidents"}
+    assert not {metric for _, metric, _ in significant} & noise
+    assert Finding.objects.filter(significant=False).count() > len(significant)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("options", [{"teams": 1}, {"teams": 10, "people": 5}, {"cycles": 0}])
+def test_impossible_sizes_are_refused_with_a_clear_message(options):
+    with pytest.raises(CommandError, match="at least"):
+        seed(**options)
+    assert not Team.objects.exists()
