@@ -14,36 +14,40 @@ not hidden.
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
 from .analysis import BASELINE_PAIRS, BASELINE_PERMUTATIONS, naive_permutation_p, pairs, synthetic
 from .common import measured, row
+from .scratch import base_env, postgres_scratch, run_step
 
-ROOT = Path(__file__).resolve().parents[1]
 DEPARTMENTS, TEAMS_PER_DEPARTMENT, CYCLES, DIMENSIONS, METRICS = 50, 10, 26, 8, 10
 PERMUTATIONS = int(os.environ.get("BENCH_PERMUTATIONS", "2000"))
 SCRATCH_DATABASE = "align_bench"
 
 
-def load(seed: int = 0) -> int:
-    """Write a synthetic organisation's closed cycles, group scores and metric values; return rows written."""
+def load(seed: int = 0, orgs: tuple = (("Bench", DEPARTMENTS, TEAMS_PER_DEPARTMENT),)) -> int:
+    """Write synthetic organisations' closed cycles, group scores and metric values; return rows written.
+
+    orgs: (root name, departments, teams per department) for each organisation; they share the cycles.
+    """
     from feedback.models import GroupScore, MetricDefinition, MetricValue
     from surveys.models import Cycle, CycleTeam, Dimension, Question, SurveyTemplate, Team
 
     rng = np.random.default_rng(seed)
-    departments = Team.objects.bulk_create(Team(name=f"Department {d}") for d in range(DEPARTMENTS))
-    teams = Team.objects.bulk_create(
-        Team(name=f"Team {d}.{t}", parent=department)
-        for d, department in enumerate(departments)
-        for t in range(TEAMS_PER_DEPARTMENT)
-    )
+    roots, departments, teams = [], [], []
+    for name, department_count, teams_each in orgs:
+        root = Team.objects.create(name=name)
+        heads = Team.objects.bulk_create(Team(name=f"Department {d}", parent=root) for d in range(department_count))
+        roots.append(root)
+        departments += heads
+        teams += Team.objects.bulk_create(
+            Team(name=f"Team {d}.{t}", parent=head) for d, head in enumerate(heads) for t in range(teams_each)
+        )
     template = SurveyTemplate.objects.first()
     start = datetime(2025, 1, 6, 9, tzinfo=UTC)
     cycles = Cycle.objects.bulk_create(
@@ -57,7 +61,7 @@ def load(seed: int = 0) -> int:
         )
         for c in range(CYCLES)
     )
-    groups = [*departments, *teams]
+    groups = [*roots, *departments, *teams]
     CycleTeam.objects.bulk_create(
         (CycleTeam(cycle=c, team=g, parent_id=g.parent_id, name=g.name) for c in cycles for g in groups),
         batch_size=5000,
@@ -86,7 +90,7 @@ def load(seed: int = 0) -> int:
         batch_size=5000,
     )
     values = rng.normal(0, 1, (len(teams), CYCLES, METRICS))
-    values[:, :, 0] += 0.3 * score_means[DEPARTMENTS:, :, 0]  # one planted association
+    values[:, :, 0] += 0.3 * score_means[len(roots) + len(departments) :, :, 0]  # one planted association
     MetricValue.objects.bulk_create(
         (
             MetricValue(
@@ -146,56 +150,15 @@ def child(step: str) -> None:
 
 
 def _run_child(env: dict[str, str]) -> dict:
-    measures = {}
-    for step in ("load", "job"):
-        command = [sys.executable, "-m", "bench.analysis_db", step]  # our own module, fixed arguments
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
-        if result.returncode:
-            raise RuntimeError(f"the analysis benchmark's {step} step failed:\n{result.stderr[-3000:]}")
-        measures |= json.loads(result.stdout.strip().splitlines()[-1])
-    return measures
-
-
-def _postgres_env(base: dict[str, str]) -> tuple[dict[str, str] | None, str]:
-    import psycopg
-
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
-            admin.execute(f"CREATE DATABASE {SCRATCH_DATABASE}")
-    except psycopg.Error as error:
-        return None, f"PostgreSQL at {admin_url} is unreachable: {error}"
-    scratch_url = admin_url.rsplit("/", 1)[0] + f"/{SCRATCH_DATABASE}"
-    env = base | {
-        "DATABASE_URL": scratch_url,
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "EMAIL_URL": "memorymail://",
-    }
-    return env, admin_url
-
-
-def _drop_postgres(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+    return run_step("bench.analysis_db", "load", env) | run_step("bench.analysis_db", "job", env)
 
 
 def run() -> list[dict]:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
-    base["PYTHONPATH"] = str(ROOT)
     results = []
     with tempfile.TemporaryDirectory() as data_dir:
-        results.append(("embedded SQLite", _run_child(base | {"ALIGN_DATA_DIR": data_dir})))
-    postgres_env, admin_url = _postgres_env(base)
-    if postgres_env is None:
-        results.append(("PostgreSQL", {"error": admin_url}))
-    else:
-        try:
-            results.append(("PostgreSQL", _run_child(postgres_env)))
-        finally:
-            _drop_postgres(admin_url)
+        results.append(("embedded SQLite", _run_child(base_env() | {"ALIGN_DATA_DIR": data_dir})))
+    with postgres_scratch(SCRATCH_DATABASE) as (env, why):
+        results.append(("PostgreSQL", _run_child(env) if env else {"error": why}))
 
     rng = np.random.default_rng(1)
     baseline_pairs = list(pairs(*synthetic(rng)))[:BASELINE_PAIRS]

@@ -1,0 +1,54 @@
+"""Scratch databases for benchmarks (never your data), and running a benchmark step in a process of its own."""
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRETS = {
+    "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+    "EMAIL_URL": "memorymail://",
+}
+
+
+def base_env() -> dict[str, str]:
+    """Return this environment without the database, broker and debug settings a benchmark sets itself."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+@contextmanager
+def postgres_scratch(name: str):
+    """Yield (environment pointing at a fresh database `name`, None), or (None, why) if PostgreSQL is away.
+
+    The server is BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres); the database is
+    dropped afterwards.
+    """
+    import psycopg
+
+    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+    except psycopg.Error as error:
+        yield None, f"PostgreSQL at {admin_url} is unreachable: {error}"
+        return
+    try:
+        yield base_env() | SECRETS | {"DATABASE_URL": admin_url.rsplit("/", 1)[0] + f"/{name}"}, None
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run_step(module: str, step: str, env: dict[str, str]) -> dict:
+    """Run `python -m <module> <step>` and return the JSON object its last output line holds."""
+    command = [sys.executable, "-m", module, step]  # our own module, fixed arguments
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+    if result.returncode:
+        raise RuntimeError(f"{module} {step} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
