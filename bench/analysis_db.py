@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from .analysis import BASELINE_PAIRS, BASELINE_PERMUTATIONS, naive_permutation_p, pairs, synthetic
-from .common import measured, row
+from .common import measured, row, unavailable
 from .scratch import base_env, postgres_scratch, run_step
 
 DEPARTMENTS, TEAMS_PER_DEPARTMENT, CYCLES, DIMENSIONS, METRICS = 50, 10, 26, 8, 10
@@ -170,8 +170,7 @@ def run() -> list[dict]:
     rows = []
     for setup, measure in results:
         if "error" in measure:
-            rows.append({"benchmark": f"analysis job on {setup}", "app": "-", "baseline": "-", "ratio": float("nan"),
-                         "note": measure["error"]})  # fmt: skip
+            rows.append(unavailable(f"analysis job on {setup}", measure["error"]))
             continue
         per_perm = measure["seconds"] / (measure["pairs"] * PERMUTATIONS) * 1e6
         rows.append(

@@ -42,3 +42,8 @@ def measured():
 def row(name: str, app: float, baseline: float, unit: str, higher_is_better: bool) -> dict:
     ratio = app / baseline if higher_is_better else baseline / app
     return {"benchmark": name, "app": f"{app:.4g} {unit}", "baseline": f"{baseline:.4g} {unit}", "ratio": ratio}
+
+
+def unavailable(name: str, why: str) -> dict:
+    """Return a result row for a benchmark that could not run here, saying why."""
+    return {"benchmark": name, "app": "-", "baseline": "-", "ratio": float("nan"), "note": why}

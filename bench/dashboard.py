@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from .common import row
+from .common import row, unavailable
 from .scratch import postgres_scratch, run_step
 
 SCRATCH_DATABASE = "align_bench_dashboard"
@@ -72,7 +72,7 @@ def measure() -> dict:
 def run() -> list[dict]:
     with postgres_scratch(SCRATCH_DATABASE) as (env, why):
         if env is None:
-            return [{"benchmark": "dashboard", "app": "-", "baseline": "-", "ratio": float("nan"), "note": why}]
+            return [unavailable("dashboard", why)]
         with tempfile.TemporaryDirectory() as data_dir:
             settings = {
                 "DJANGO_SETTINGS_MODULE": "bench.settings",
