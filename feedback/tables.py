@@ -116,3 +116,14 @@ def scores_table(reports) -> Table:
     header = ["Cycle", "Dimension", "Score (eNPS: −100 to 100)", "Favourable %", "n", "Change", "Change CI low",
               "Change CI high"]  # fmt: skip
     return Table("scores", "Scores per cycle", header, rows)
+
+
+def items_table(reports) -> Table:
+    """The team report's answer distributions: one row per cycle and question, shares as asked."""
+    rows = []
+    for report in reports:
+        for item in report.extras.items:
+            shares = " · ".join(f"{point}: {round(100 * share)}%" for point, share in item.shares)
+            rows.append([report.cycle.name, item.question.text, item.n, _r(item.mean), shares])
+    header = ["Cycle", "Question", "n", "Mean (after reverse scoring)", "Answers as asked: share"]
+    return Table("items", "Answers per question", header, rows)

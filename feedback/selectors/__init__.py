@@ -52,6 +52,7 @@ class ScoreCell:
     shown: bool
     respondents: int | None = None
     mean: float | None = None
+    sd: float | None = None
     favourable: float | None = None
     enps: float | None = None
     # The change from the previous cycle, only when that cycle's figure for this group was shown too.
@@ -115,6 +116,7 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
                     shown=True,
                     respondents=score.respondents,
                     mean=score.mean,
+                    sd=score.sd,
                     favourable=score.favourable,
                     enps=score.enps,
                     change=score.change if score.change_shown else None,
@@ -195,3 +197,27 @@ def team_from_results_key(*, key: str) -> Team | None:
     except signing.BadSignature:
         return None
     return Team.objects.filter(id=team_id).first()
+
+
+def team_trends(reports: list[CycleReport]) -> list:
+    """Return a team report's scores as trends per dimension, oldest cycle first (only shown figures plot)."""
+    from ..statistics import mean_interval
+    from .dashboard import Trend, TrendPoint
+
+    points: dict[int, list] = defaultdict(list)
+    dimensions, enps = {}, set()
+    for report in reversed(reports):
+        for cell in report.cells:
+            dimensions[cell.dimension.id] = cell.dimension
+            if not cell.shown:
+                point = TrendPoint(cycle=report.cycle, shown=False)
+            elif cell.enps is not None:
+                enps.add(cell.dimension.id)
+                point = TrendPoint(cycle=report.cycle, shown=True, n=cell.respondents, value=cell.enps)
+            else:
+                interval = mean_interval(cell.mean, cell.sd, cell.respondents)
+                point = TrendPoint(
+                    cycle=report.cycle, shown=True, n=cell.respondents, value=cell.mean, interval=interval
+                )
+            points[cell.dimension.id].append(point)
+    return [Trend(dimension=dimensions[d], points=p, enps=d in enps) for d, p in points.items()]

@@ -42,22 +42,28 @@ def team_report(request, team_id: int):
     # Outside the viewer's scope is a 404, the same as a team that does not exist: ids cannot be probed.
     team = get_object_or_404(selectors.teams_visible_to(user=request.user), id=team_id)
     reports = selectors.team_report(team=team)
-    if request.GET.get("export") == "scores":
+    since = reports[-1].cycle.opens_at.date() - timedelta(days=90) if reports else None
+    metrics = metric_timeline(team_ids=team_subtree_ids([team.id]), since=since) if since else []
+    named = {
+        "scores": tables.scores_table(reports),
+        "items": tables.items_table(reports),
+        "metrics": tables.metrics_table(metrics),
+    }
+    export = request.GET.get("export")
+    if export in named:
         services.report_access_record(
-            user=request.user, report="team_report", subject=team.name, output=ReportAccess.Format.CSV
+            user=request.user, report=f"team_report:{export}", subject=team.name, output=ReportAccess.Format.CSV
         )
-        return csv_response(tables.scores_table(reports), filename="align-team-scores.csv")
-    pdf = request.GET.get("export") == "pdf"
+        return csv_response(named[export], filename=f"align-team-{export}.csv")
+    pdf = export == "pdf"
     services.report_access_record(
         user=request.user, report="team_report", subject=team.name, output=ReportAccess.Format.PDF if pdf else "page"
     )
-    since = reports[-1].cycle.opens_at.date() - timedelta(days=90) if reports else None
-    metrics = metric_timeline(team_ids=team_subtree_ids([team.id]), since=since) if since else []
     context = {
         "team": team,
         "sections": _sections(reports),
-        "scores_table": tables.scores_table(reports),
-        "metrics_table": tables.metrics_table(metrics),
+        "tables": named,
+        "trend_figure": charts.trend_figure(selectors.team_trends(reports), enps=False) if reports else None,
         "metrics_figure": charts.timeline_figure([], metrics) if metrics else None,
         "can_record_actions": True,
         "query": "",

@@ -91,7 +91,9 @@ def test_the_scores_csv_keeps_suppression_and_the_view_is_audited(client, org):
     rows = list(csv.reader(io.StringIO(report(client, org["Payments"], export="scores").content.decode())))
     assert rows[0][:3] == ["Cycle", "Dimension", "Score (eNPS: −100 to 100)"]
     assert all(row[2] == "suppressed" for row in rows[1:])
-    assert list(ReportAccess.objects.values_list("report", "subject", "format")) == [("team_report", "Payments", "csv")]
+    assert list(ReportAccess.objects.values_list("report", "subject", "format")) == [
+        ("team_report:scores", "Payments", "csv")
+    ]
 
 
 def test_members_see_published_cycles_only(client, org):
@@ -131,3 +133,17 @@ def test_the_next_invitation_carries_what_the_team_said_it_would_change(org, mai
     other = Invitation.objects.filter(team=org["Payments"]).first()
     survey_link_send(invitation=other, token="t" * 43)
     assert "Pair on every incident review" not in mailoutbox[-1].body
+
+
+def test_every_table_of_a_team_report_downloads_and_hidden_items_stay_hidden(client, org):
+    alice, _ = manager_of(org["Platform"], email="alice@example.com")
+    client.force_login(alice)
+    items = list(csv.reader(io.StringIO(report(client, org["Platform"], export="items").content.decode())))
+    assert items[0][:3] == ["Cycle", "Question", "n"] and len(items) > 5
+    assert any("2: 100%" in row[4] for row in items[1:])
+    metrics = report(client, org["Platform"], export="metrics")
+    assert metrics.status_code == 200 and metrics.content.decode().startswith("Metric,Period start,Value")
+    bob, _ = manager_of(org["Mobile"], email="bob@example.com")
+    client.force_login(bob)
+    hidden = list(csv.reader(io.StringIO(report(client, org["Mobile"], export="items").content.decode())))
+    assert hidden == [items[0]]  # 3 respondents: no item figure at all

@@ -1,0 +1,50 @@
+"""Locust users for the submit spike (bench/spike.py runs them headless; not a test).
+
+BENCH_TARGET: submit (open the link → load the form → send answers), insert or hello (the baselines).
+BENCH_TOKENS: a file of invitation tokens, one per line. BENCH_PACED: each user completes one flow per second
+(so the number of users is the rate); unset, users loop with no waiting (a closed loop, for throughput).
+"""
+
+import os
+import re
+from pathlib import Path
+
+from locust import FastHttpUser, constant, constant_throughput, task
+
+TARGET = os.environ.get("BENCH_TARGET", "submit")
+TOKENS = Path(os.environ["BENCH_TOKENS"]).read_text().split() if TARGET == "submit" else []
+PACED = bool(os.environ.get("BENCH_PACED"))
+RADIO = re.compile(r'name="(q\d+)" value="(\d+)"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class Respondent(FastHttpUser):
+    wait_time = constant_throughput(1) if PACED else constant(0)
+
+    @task
+    def act(self):
+        if TARGET == "hello":
+            self.client.get("/bench/hello/", name="hello")
+        elif TARGET == "insert":
+            self.client.post("/bench/insert/", data="row", name="insert")
+        elif TOKENS:
+            self.submit(TOKENS.pop())
+
+    def submit(self, token: str):
+        with self.client.get(f"/s/{token}/", name="link", allow_redirects=False, catch_response=True) as link:
+            if link.status_code != 302:
+                link.failure(f"link answered {link.status_code}")
+                return
+        with self.client.get("/survey/", name="form", catch_response=True) as form:
+            csrf = CSRF.search(form.text or "")
+            if form.status_code != 200 or not csrf:
+                form.failure(f"form answered {form.status_code}")
+                return
+        answers = dict(RADIO.findall(form.text))  # the last value of each question: a valid answer
+        answers["csrfmiddlewaretoken"] = csrf.group(1)
+        with self.client.post(
+            "/survey/", data=answers, name="submit", allow_redirects=False, catch_response=True,
+            headers={"Referer": f"{self.host}/survey/"},
+        ) as sent:  # fmt: skip
+            if sent.status_code != 302 or "/survey/thanks/" not in sent.headers.get("Location", ""):
+                sent.failure(f"submit answered {sent.status_code}")

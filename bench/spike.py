@@ -1,0 +1,206 @@
+"""The 9 a.m. spike: 10,000 people invited at once, answering through gunicorn at a rising rate.
+
+Served like production: gunicorn (3 sync workers) on a PostgreSQL scratch database, Redis (cache and rate
+limits, broker) and a Celery worker, DEBUG off. Locust (headless) drives open-link → form → submit:
+1. at fixed rates (10, 25, 50, 75, 100 flows per second, 15 s each): submits per second, p50/p95/p99 of the
+   submit and errors — the target is p95 under 300 ms at 50/s;
+2. in a closed loop with no waiting: sustained submits per second, against two baselines in the same run on
+   the same server: a hello-world Django view and a view that inserts one row per request — the target is
+   at least 60% of the insert view's throughput (conservative: every submit also pays for its two GETs).
+Afterwards the stored responses are counted: they must equal the submits the server accepted.
+"""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+from .common import unavailable
+from .scratch import ROOT, postgres_scratch, run_step
+
+SCRATCH_DATABASE = "align_bench_spike"
+PEOPLE = 10_000
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+RATES = [10, 25, 50, 75, 100]
+SECONDS = 15
+LOOP_USERS = 32
+
+
+def prepare() -> dict:
+    """Migrate, collect static files, invite 10,000 people to an open cycle and write one link token each."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from surveys.models import Cycle, Invitation, InvitationToken, Person, SurveyTemplate, Team
+    from surveys.services import cycle_open
+    from surveys.tokens import token_new
+
+    from .views import insert_table_create
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    insert_table_create()
+    root = Team.objects.create(name="Spike")
+    teams = Team.objects.bulk_create(Team(name=f"Team {t}", parent=root) for t in range(200))
+    Person.objects.bulk_create(
+        (Person(email=f"p{i}@example.com", name=f"P {i}", team=teams[i % 200]) for i in range(PEOPLE)),
+        batch_size=5000,
+    )
+    now = timezone.now()
+    cycle = Cycle.objects.create(
+        name="Spike", template=SurveyTemplate.objects.first(), opens_at=now, closes_at=now + timedelta(days=7)
+    )
+    cycle_open(cycle_id=cycle.id)
+    # The links as the invitation emails would carry them (sending itself is the fan-out benchmark).
+    tokens, rows = [], []
+    for invitation_id in Invitation.objects.filter(cycle=cycle).values_list("id", flat=True):
+        token, hashed = token_new()
+        tokens.append(token)
+        rows.append(InvitationToken(invitation_id=invitation_id, token_hash=hashed))
+    InvitationToken.objects.bulk_create(rows, batch_size=5000)
+    Invitation.objects.filter(cycle=cycle).update(sent_at=now)
+    Path(os.environ["BENCH_TOKENS"]).write_text("\n".join(tokens))
+    return {"cycle": cycle.id, "tokens": len(tokens)}
+
+
+def count() -> dict:
+    import django
+
+    django.setup()
+    from surveys.models import Response
+
+    return {"responses": Response.objects.count()}
+
+
+def _locust(env: dict, prefix: Path, *, target: str, users: int, tokens: Path | None = None, paced: bool = False):
+    run_env = env | {"BENCH_TARGET": target} | ({"BENCH_PACED": "1"} if paced else {})
+    if tokens:
+        run_env["BENCH_TOKENS"] = str(tokens)
+    command = [
+        sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
+        "-u", str(users), "-r", str(users), "-t", f"{SECONDS}s", "--host", f"http://127.0.0.1:{PORT}",
+        "--csv", str(prefix), "--loglevel", "WARNING", "--exit-code-on-error", "0",
+    ]  # fmt: skip
+    subprocess.run(command, cwd=ROOT, env=run_env, check=True, capture_output=True)  # noqa: S603
+    with open(f"{prefix}_stats.csv") as stats:
+        return {row["Name"]: row for row in csv.DictReader(stats)}
+
+
+def _slice(tokens: list[str], start: int, end: int, directory: Path, name: str) -> Path:
+    path = directory / name
+    path.write_text("\n".join(tokens[start:end]))
+    return path
+
+
+def _serve(env: dict, directory: Path) -> list[subprocess.Popen]:
+    log = (directory / "server.log").open("w")
+    web = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+        [sys.executable, "-m", "gunicorn", "alignsite.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", "3", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "alignsite", "worker", "--concurrency=1", "--loglevel=warning",
+         "--without-gossip", "--without-mingle", "-n", "bench-spike@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2):
+                return [web, worker]
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"gunicorn did not start:\n{(directory / 'server.log').read_text()[-3000:]}")
+
+
+def _measure(env: dict, directory: Path) -> dict:
+    tokens_file = directory / "tokens.txt"
+    run_step("bench.spike", "prepare", env | {"BENCH_TOKENS": str(tokens_file)})
+    tokens = tokens_file.read_text().split()
+    processes = _serve(env, directory)
+    try:
+        steps, used = [], 0
+        for rate in RATES:
+            batch = _slice(tokens, used, used + rate * SECONDS + rate, directory, f"step-{rate}.txt")
+            used += rate * SECONDS + rate
+            stats = _locust(env, directory / f"step-{rate}", target="submit", users=rate, tokens=batch, paced=True)
+            steps.append((rate, stats["submit"]))
+        loop = {
+            "hello": _locust(env, directory / "hello", target="hello", users=LOOP_USERS)["hello"],
+            "insert": _locust(env, directory / "insert", target="insert", users=LOOP_USERS)["insert"],
+            "submit": _locust(
+                env, directory / "loop", target="submit", users=LOOP_USERS,
+                tokens=_slice(tokens, used, len(tokens), directory, "loop.txt"),
+            )["submit"],
+        }  # fmt: skip
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=60)
+    accepted = sum(int(s["Request Count"]) - int(s["Failure Count"]) for _, s in steps)
+    accepted += int(loop["submit"]["Request Count"]) - int(loop["submit"]["Failure Count"])
+    stored = run_step("bench.spike", "count", env)["responses"]
+    return {"steps": steps, "loop": loop, "accepted": accepted, "stored": stored}
+
+
+def run() -> list[dict]:
+    try:
+        import locust  # noqa: F401
+    except ImportError:
+        return [unavailable("submit spike", "locust is not installed: pip install -e '.[bench]' (make bench does)")]
+    with postgres_scratch(SCRATCH_DATABASE) as (env, why), tempfile.TemporaryDirectory() as directory:
+        if env is None:
+            return [unavailable("submit spike", why)]
+        redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+        env = env | {
+            "DJANGO_SETTINGS_MODULE": "bench.settings", "REDIS_URL": redis, "ALIGN_DATA_DIR": directory,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost", "EMAIL_URL": "dummymail://",
+        }  # fmt: skip
+        m = _measure(env, Path(directory))
+    rows = []
+    loop = m["loop"]
+    submit_rps, insert_rps = float(loop["submit"]["Requests/s"]), float(loop["insert"]["Requests/s"])
+    rows.append(
+        {
+            "benchmark": "submit spike: sustained submits/s (closed loop)",
+            "app": f"{submit_rps:.1f} /s",
+            "baseline": f"{insert_rps:.1f} /s",
+            "ratio": submit_rps / insert_rps,
+            "note": f"baseline = insert-one-row view (target ratio ≥ 0.6); hello-world view "
+            f"{float(loop['hello']['Requests/s']):.1f} /s; submit errors {loop['submit']['Failure Count']}; "
+            f"every submit also made its 2 GETs (open link, load form)",
+        }
+    )
+    for rate, s in m["steps"]:
+        rows.append(
+            {
+                "benchmark": f"submit at {rate} flows/s: p95 ms",
+                "app": f"{float(s['95%']):.0f} ms",
+                "baseline": "300 ms",
+                "ratio": 300 / max(float(s["95%"]), 1),
+                "note": f"{float(s['Requests/s']):.1f} submits/s, p50 {s['50%']} ms, p99 {s['99%']} ms, "
+                f"errors {s['Failure Count']} of {s['Request Count']} (ratio ≥ 1: under the 300 ms target)",
+            }
+        )
+    rows.append(
+        {
+            "benchmark": "stored responses vs accepted submits",
+            "app": str(m["stored"]),
+            "baseline": str(m["accepted"]),
+            "ratio": m["stored"] / m["accepted"] if m["accepted"] else float("nan"),
+        }
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    print(json.dumps({"prepare": prepare, "count": count}[sys.argv[1]]()))
