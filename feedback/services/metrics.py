@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from surveys.selectors import team_paths
@@ -113,9 +114,12 @@ def metric_values_upsert(
 @transaction.atomic
 def _write(resolved: list[tuple], source: str) -> tuple[int, int]:
     wanted = {(metric_id, team_id, start, end) for metric_id, team_id, start, end, _ in resolved}
-    # A superset in one query (one OR per row would overflow SQL expression limits), narrowed here.
+    # A superset in one query (one OR per row would overflow SQL expression limits), narrowed here. It is
+    # limited to the teams written, so concurrent writers for different teams never lock each other's rows.
+    teams = {key[1] for key in wanted}
+    same_teams = Q(team_id__in=teams - {None}) | (Q(team__isnull=True) if None in teams else Q(pk__in=[]))
     candidates = MetricValue.objects.select_for_update().filter(
-        metric_id__in={key[0] for key in wanted}, period_start__in={key[2] for key in wanted}
+        same_teams, metric_id__in={key[0] for key in wanted}, period_start__in={key[2] for key in wanted}
     )
     existing = {}
     for value in candidates:
