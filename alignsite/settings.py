@@ -110,6 +110,8 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Container healthchecks call /healthz over plain HTTP from inside the container.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # same-origin: no other site ever learns an Align URL, while our own forms still get a real Origin header
@@ -204,6 +206,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Behind a reverse proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP); the limit
 # is kept in the cache under a hash, never the address itself. https://django-ratelimit.readthedocs.io/
 ALIGN_TOKEN_GUESS_RATE = env.str("ALIGN_TOKEN_GUESS_RATE", default="20/h")
+# Failed logins allowed per login name before it is locked for the rest of the window (surveys.views.accounts).
+ALIGN_LOGIN_LOCKOUT_RATE = env.str("ALIGN_LOGIN_LOCKOUT_RATE", default="5/15m")
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 RATELIMIT_USE_CACHE = "default"
 
