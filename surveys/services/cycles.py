@@ -9,7 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import selectors
-from ..models import Comment, Cycle, CycleQuestion, CycleTeam, Invitation, InvitationToken, Person, Team
+from ..models import (
+    Answer,
+    Comment,
+    Cycle,
+    CycleQuestion,
+    CycleTeam,
+    Invitation,
+    InvitationToken,
+    Person,
+    Response,
+    Team,
+)
 from .invitations import invitations_enqueue, reminders_enqueue
 from .schedules import schedules_plan
 
@@ -57,12 +68,13 @@ def cycle_close(*, cycle_id: int) -> bool:
     """Close an open cycle, expire its unused links and queue its aggregation. Returns False if it was not open.
 
     Deleting the unused tokens also forgets who did not answer; comments are rewritten so nothing pairs them
-    with responses.
+    with responses, and responses and answers are rewritten so their order no longer follows who answered when.
     """
     if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.OPEN).update(state=Cycle.State.CLOSED):
         return False
     InvitationToken.objects.filter(invitation__cycle_id=cycle_id).delete()
     comments_rewrite(cycle_id=cycle_id)
+    responses_rewrite(cycle_id=cycle_id)
     from feedback.tasks import scores_aggregate_task
 
     transaction.on_commit(lambda: scores_aggregate_task.delay(cycle_id))
@@ -83,6 +95,30 @@ def comments_rewrite(*, cycle_id: int) -> int:
     Comment.objects.filter(cycle_id=cycle_id).delete()
     Comment.objects.bulk_create([Comment(**comment) for comment in comments], batch_size=1000)
     return len(comments)
+
+
+def responses_rewrite(*, cycle_id: int) -> int:
+    """Rewrite a cycle's responses and answers as new rows, under new keys, in random order; return responses.
+
+    Rows are stored in the order they were written — the order people answered in. Anyone who knows who
+    answered first (a manager who watched someone press send) could otherwise pick that response out of a
+    database dump by its physical position. Answers keep their grouping by response, which the analysis
+    needs, and nothing else.
+    """
+    answers: dict = {}
+    for response_id, question_id, value in Answer.objects.filter(response__cycle_id=cycle_id).values_list(
+        "response_id", "question_id", "value"
+    ):
+        answers.setdefault(response_id, []).append((question_id, value))
+    responses = list(Response.objects.filter(cycle_id=cycle_id).values_list("id", "team_id"))
+    secrets.SystemRandom().shuffle(responses)
+    fresh = [(Response(cycle_id=cycle_id, team_id=team_id), answers.get(old, [])) for old, team_id in responses]
+    Response.objects.filter(cycle_id=cycle_id).delete()  # answers go with them (CASCADE)
+    Response.objects.bulk_create([response for response, _ in fresh], batch_size=1000)
+    rows = [Answer(response=response, question_id=q, value=v) for response, given in fresh for q, v in given]
+    secrets.SystemRandom().shuffle(rows)
+    Answer.objects.bulk_create(rows, batch_size=2000)
+    return len(fresh)
 
 
 def cycles_advance(*, now: datetime | None = None) -> dict[str, int]:
