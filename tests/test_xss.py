@@ -1,0 +1,108 @@
+"""Stored XSS: hostile text entered everywhere a user can type comes out escaped everywhere it is shown."""
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from feedback.models import Action, MetricDefinition, MetricValue
+from feedback.selectors import team_results_key
+from feedback.services import results_published_notify, scores_aggregate
+from surveys import services
+from surveys.emails import survey_link_send
+from surveys.models import Cycle, Invitation, Person, TemplateQuestion
+from tests.factories import PersonFactory, TeamFactory, manager_of, pulse_template
+from tests.feedback.conftest import run_cycle
+
+pytestmark = pytest.mark.django_db
+PAYLOADS = [
+    '<script>alert("xss")</script>',
+    '"><img src=x onerror=alert(1)>',
+    "<svg/onload=alert(2)>",
+    "javascript:alert(3)",
+    "{{ 7|add:7 }}",
+    '=HYPERLINK("http://evil")',
+]
+RAW = ["<script>alert", "<img src=x onerror", "<svg/onload", 'href="javascript:']
+
+
+@pytest.fixture
+def hostile():
+    """An organisation whose every free-text field holds a payload, with a published, aggregated cycle."""
+    payload = " ".join(PAYLOADS)
+    department = TeamFactory(name=f"Dept {PAYLOADS[0]}")
+    team = TeamFactory(name=f"Team {PAYLOADS[1]}", parent=department)
+    dimension = services.dimension_create(name=f"Dim {PAYLOADS[2]}")
+    question = services.question_create(dimension=dimension, text=f"Q {payload}")
+    TemplateQuestion.objects.create(template=pulse_template(), question=question, position=99)
+    PersonFactory.create_batch(6, team=team, name=f"Person {payload}")
+    cycle = run_cycle([(team, [{"comment": f"Comment {payload}"}] * 6)])
+    Cycle.objects.filter(id=cycle.id).update(name=f"Cycle {PAYLOADS[3]}")
+    scores_aggregate(cycle_id=cycle.id)
+    services.cycle_publish(cycle_id=cycle.id)
+    Action.objects.create(team=team, cycle=cycle, text=f"Action {payload}")
+    metric = MetricDefinition.objects.create(key="hostile", name=f"Metric {payload}", unit=PAYLOADS[4])
+    day = cycle.opens_at.date()
+    MetricValue.objects.create(metric=metric, team=team, period_start=day, period_end=day, value=1)
+    return {"team": team, "department": department, "cycle": cycle}
+
+
+def assert_escaped(text: str, where: str) -> None:
+    for raw in RAW:
+        assert raw not in text, f"{raw!r} unescaped in {where}"
+
+
+def test_every_page_escapes_what_users_typed(client, hostile):
+    admin, _ = manager_of(hostile["department"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    team, cycle = hostile["team"], hostile["cycle"]
+    pages = [
+        reverse("feedback:home"), reverse("feedback:dashboard"), reverse("feedback:team_report", args=[team.id]),
+        reverse("feedback:team_results", args=[team_results_key(team_id=team.id)]), reverse("surveys:manage"),
+        reverse("surveys:manage_teams"), reverse("surveys:manage_team", args=[team.id]),
+        reverse("surveys:manage_people"), reverse("surveys:manage_questions"), reverse("surveys:manage_cycles"),
+        reverse("surveys:manage_cycle", args=[cycle.id]), reverse("feedback:manage_metrics"),
+        reverse("feedback:manage_audit_log"), reverse("surveys:manage_template", args=[pulse_template().id]),
+        reverse("surveys:manage_template_preview", args=[pulse_template().id]),
+    ]  # fmt: skip
+    shown = 0
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        assert_escaped(text, url)
+        shown += "&lt;script&gt;alert" in text or "\\u003Cscript\\u003Ealert" in text
+    assert shown >= 8  # the payloads are on the pages, as text
+
+
+def test_the_survey_page_escapes_question_text(client, hostile):
+    cycle = run_cycle([(hostile["team"], [])])
+    Cycle.objects.filter(id=cycle.id).update(state=Cycle.State.OPEN)
+    invitation = Invitation.objects.filter(cycle=cycle).first()
+    client.get(f"/s/{services.invitation_link_issue(invitation_id=invitation.id)}/")
+    text = client.get(reverse("surveys:answer")).content.decode()
+    assert "Q &lt;script&gt;" in text
+    assert_escaped(text, "the survey page")
+
+
+def test_csv_exports_neutralise_formulas_and_emails_escape_html(client, hostile, mailoutbox):
+    admin, _ = manager_of(hostile["department"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    exported = client.get(reverse("feedback:team_report", args=[hostile["team"].id]), {"export": "items"})
+    cells = [cell for row in csv.reader(io.StringIO(exported.content.decode())) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    people = client.get(reverse("surveys:manage_people_export")).content.decode()
+    assert not any(cell.startswith("=") for row in csv.reader(io.StringIO(people)) for cell in row)
+    mail.outbox.clear()
+    Cycle.objects.filter(id=hostile["cycle"].id).update(members_notified=False)
+    results_published_notify(cycle_id=hostile["cycle"].id)
+    invitation = Invitation.objects.filter(cycle=hostile["cycle"]).first()
+    survey_link_send(invitation=invitation, token="t" * 43)
+    assert len(mailoutbox) >= 2
+    for message in mailoutbox:
+        for content, kind in getattr(message, "alternatives", []):
+            if kind == "text/html":
+                assert_escaped(content, f"the HTML of {message.subject!r}")
+                assert "Action &lt;script&gt;" in content
