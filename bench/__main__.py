@@ -8,7 +8,7 @@ import sys
 
 from .common import machine
 
-BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout"]
+BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout", "spike"]
 
 
 def main(names: list[str]) -> None:

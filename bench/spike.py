@@ -88,11 +88,15 @@ def _locust(env: dict, prefix: Path, *, target: str, users: int, tokens: Path | 
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
         "-u", str(users), "-r", str(users), "-t", f"{SECONDS}s", "--host", f"http://127.0.0.1:{PORT}",
-        "--csv", str(prefix), "--loglevel", "WARNING", "--exit-code-on-error", "0",
+        "--csv", str(prefix), "--loglevel", "WARNING", "--exit-code-on-error", "0", "--stop-timeout", "30",
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, env=run_env, check=True, capture_output=True)  # noqa: S603
     with open(f"{prefix}_stats.csv") as stats:
-        return {row["Name"]: row for row in csv.DictReader(stats)}
+        found = {row["Name"]: row for row in csv.DictReader(stats)}
+    if target not in found:
+        failures = Path(f"{prefix}_failures.csv").read_text()[-2000:]
+        raise RuntimeError(f"no successful {target} in the {prefix.name} run; failures:\n{failures}")
+    return found
 
 
 def _slice(tokens: list[str], start: int, end: int, directory: Path, name: str) -> Path:
@@ -164,6 +168,8 @@ def run() -> list[dict]:
         env = env | {
             "DJANGO_SETTINGS_MODULE": "bench.settings", "REDIS_URL": redis, "ALIGN_DATA_DIR": directory,
             "ALLOWED_HOSTS": "127.0.0.1,localhost", "EMAIL_URL": "dummymail://",
+            # Plain HTTP on loopback, as behind a TLS-terminating proxy: cookies cannot be Secure-only here.
+            "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
         }  # fmt: skip
         m = _measure(env, Path(directory))
     rows = []

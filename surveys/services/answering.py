@@ -49,7 +49,9 @@ def _validated_answers(
 
 
 @transaction.atomic
-def response_submit(*, token: str, answers: Mapping[int, int], comments: Mapping[int, str]) -> None:
+def response_submit(
+    *, token: str, answers: Mapping[int, int], comments: Mapping[int, str], questions: list[Question] | None = None
+) -> None:
     """Store one anonymous response and spend every token of the invitation, in one transaction.
 
     1. Find the invitation behind the token, then lock all its token rows in id order (one order for every
@@ -73,7 +75,8 @@ def response_submit(*, token: str, answers: Mapping[int, int], comments: Mapping
     cycle, team_id = invitation.cycle, invitation.team_id
     if not selectors.cycle_accepts_answers(cycle=cycle):
         raise selectors.CycleNotOpen
-    questions = selectors.cycle_questions(cycle=cycle)
+    # The caller may pass the cycle's questions it already read; they are frozen once the cycle opens.
+    questions = questions if questions is not None else selectors.cycle_questions(cycle=cycle)
     clean_answers, clean_comments = _validated_answers(questions=questions, answers=answers, comments=comments)
     # By invitation, not by the ids locked above: this statement also sees a token added meanwhile.
     InvitationToken.objects.filter(invitation_id=invitation_id).delete()

@@ -1,5 +1,6 @@
 """The respondent's pages: open an invitation link, answer, thank you."""
 
+import hashlib
 from functools import wraps
 
 from django.conf import settings
@@ -87,6 +88,15 @@ def invitation_open(request, token: str):
     return response
 
 
+def questions_key(questions) -> str:
+    """Return a key for the unanswered questions' markup: everyone in a cycle sees the same, so it is cached.
+
+    Made from everything the markup shows, so a different set of questions can never get another's markup.
+    """
+    shown = [(q.id, q.text, q.kind, q.scale_points, q.required) for q in questions]
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey_answer(request):
@@ -104,7 +114,7 @@ def survey_answer(request):
     form = SurveyForm(request.POST if request.method == "POST" else None, questions=questions)
     if request.method == "POST" and form.is_valid():
         try:
-            services.response_submit(token=token, answers=form.answers(), comments=form.comments())
+            services.response_submit(token=token, answers=form.answers(), comments=form.comments(), questions=questions)
         except selectors.InvitationProblem as problem:
             return _forget_token(_problem(request, problem))
         except ValidationError as error:
@@ -114,7 +124,7 @@ def survey_answer(request):
         else:
             results = team_results_key(team_id=invitation.team_id)
             return _forget_token(redirect(f"{reverse('surveys:thanks')}?results={results}"))
-    context = {"form": form, "cycle": invitation.cycle}
+    context = {"form": form, "cycle": invitation.cycle, "questions_key": questions_key(questions)}
     # The site-wide same-origin policy, not no-referrer: this page posts a form, and under no-referrer browsers
     # send `Origin: null`, which CSRF protection refuses. Its URL carries no token.
     return render(request, "surveys/answer.html", context, status=400 if form.errors else 200)
