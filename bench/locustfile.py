@@ -9,13 +9,22 @@ import os
 import re
 from pathlib import Path
 
-from locust import FastHttpUser, constant, constant_throughput, task
+from locust import FastHttpUser, constant, constant_throughput, events, task
 
 TARGET = os.environ.get("BENCH_TARGET", "submit")
 TOKENS = Path(os.environ["BENCH_TOKENS"]).read_text().split() if TARGET == "submit" else []
 PACED = bool(os.environ.get("BENCH_PACED"))
 RADIO = re.compile(r'name="(q\d+)" value="(\d+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Submits the server accepted, counted here rather than from locust's stats: flows still running when the
+# time is up finish during the stop timeout, after the stats were written.
+accepted = 0
+
+
+@events.quitting.add_listener
+def _write_accepted(environment, **kwargs):
+    if os.environ.get("BENCH_ACCEPTED"):
+        Path(os.environ["BENCH_ACCEPTED"]).write_text(str(accepted))
 
 
 class Respondent(FastHttpUser):
@@ -31,6 +40,7 @@ class Respondent(FastHttpUser):
             self.submit(TOKENS.pop())
 
     def submit(self, token: str):
+        global accepted
         with self.client.get(f"/s/{token}/", name="link", allow_redirects=False, catch_response=True) as link:
             if link.status_code != 302:
                 link.failure(f"link answered {link.status_code}")
@@ -48,3 +58,5 @@ class Respondent(FastHttpUser):
         ) as sent:  # fmt: skip
             if sent.status_code != 302 or "/survey/thanks/" not in sent.headers.get("Location", ""):
                 sent.failure(f"submit answered {sent.status_code}")
+            else:
+                accepted += 1

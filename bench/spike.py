@@ -82,7 +82,8 @@ def count() -> dict:
 
 
 def _locust(env: dict, prefix: Path, *, target: str, users: int, tokens: Path | None = None, paced: bool = False):
-    run_env = env | {"BENCH_TARGET": target} | ({"BENCH_PACED": "1"} if paced else {})
+    run_env = env | {"BENCH_TARGET": target, "BENCH_ACCEPTED": f"{prefix}_accepted.txt"}
+    run_env |= {"BENCH_PACED": "1"} if paced else {}
     if tokens:
         run_env["BENCH_TOKENS"] = str(tokens)
     command = [
@@ -93,6 +94,8 @@ def _locust(env: dict, prefix: Path, *, target: str, users: int, tokens: Path | 
     subprocess.run(command, cwd=ROOT, env=run_env, check=True, capture_output=True)  # noqa: S603
     with open(f"{prefix}_stats.csv") as stats:
         found = {row["Name"]: row for row in csv.DictReader(stats)}
+    accepted = Path(f"{prefix}_accepted.txt")
+    found["accepted"] = int(accepted.read_text()) if accepted.exists() else 0
     if target not in found:
         failures = Path(f"{prefix}_failures.csv").read_text()[-2000:]
         raise RuntimeError(f"no successful {target} in the {prefix.name} run; failures:\n{failures}")
@@ -132,26 +135,27 @@ def _measure(env: dict, directory: Path) -> dict:
     tokens = tokens_file.read_text().split()
     processes = _serve(env, directory)
     try:
-        steps, used = [], 0
+        steps, step_stats, used = [], [], 0
         for rate in RATES:
             batch = _slice(tokens, used, used + rate * SECONDS + rate, directory, f"step-{rate}.txt")
             used += rate * SECONDS + rate
             stats = _locust(env, directory / f"step-{rate}", target="submit", users=rate, tokens=batch, paced=True)
+            step_stats.append(stats)
             steps.append((rate, stats["submit"]))
+        loop_stats = _locust(
+            env, directory / "loop", target="submit", users=LOOP_USERS,
+            tokens=_slice(tokens, used, len(tokens), directory, "loop.txt"),
+        )  # fmt: skip
         loop = {
             "hello": _locust(env, directory / "hello", target="hello", users=LOOP_USERS)["hello"],
             "insert": _locust(env, directory / "insert", target="insert", users=LOOP_USERS)["insert"],
-            "submit": _locust(
-                env, directory / "loop", target="submit", users=LOOP_USERS,
-                tokens=_slice(tokens, used, len(tokens), directory, "loop.txt"),
-            )["submit"],
-        }  # fmt: skip
+            "submit": loop_stats["submit"],
+        }
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=60)
-    accepted = sum(int(s["Request Count"]) - int(s["Failure Count"]) for _, s in steps)
-    accepted += int(loop["submit"]["Request Count"]) - int(loop["submit"]["Failure Count"])
+    accepted = sum(stats["accepted"] for stats in step_stats) + loop_stats["accepted"]
     stored = run_step("bench.spike", "count", env)["responses"]
     return {"steps": steps, "loop": loop, "accepted": accepted, "stored": stored}
 
