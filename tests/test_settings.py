@@ -70,7 +70,9 @@ def production_env_from_the_example(tmp_path) -> dict[str, str]:
             key, value = line.split("=", 1)
             example[key] = value
     example.pop("REDIS_URL", None)
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests in this process; a deployment never sets it.
+    unset = {"DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     return (
         clean
         | example

@@ -43,7 +43,7 @@ def hostile():
     scores_aggregate(cycle_id=cycle.id)
     services.cycle_publish(cycle_id=cycle.id)
     Action.objects.create(team=team, cycle=cycle, text=f"Action {payload}")
-    metric = MetricDefinition.objects.create(key="hostile", name=f"Metric {payload}", unit=PAYLOADS[4])
+    metric = MetricDefinition.objects.create(key="hostile", name=f"M {PAYLOADS[0]}{PAYLOADS[1]}"[:100], unit="x")
     day = cycle.opens_at.date()
     MetricValue.objects.create(metric=metric, team=team, period_start=day, period_end=day, value=1)
     return {"team": team, "department": department, "cycle": cycle}
