@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "alignsite.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "alignsite.urls"
