@@ -207,8 +207,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Behind a reverse proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP); the limit
 # is kept in the cache under a hash, never the address itself. https://django-ratelimit.readthedocs.io/
 ALIGN_TOKEN_GUESS_RATE = env.str("ALIGN_TOKEN_GUESS_RATE", default="20/h")
-# Failed logins allowed per login name before it is locked for the rest of the window (surveys.views.accounts).
-ALIGN_LOGIN_LOCKOUT_RATE = env.str("ALIGN_LOGIN_LOCKOUT_RATE", default="5/15m")
+# Failed logins allowed per login name before it is locked, and for how long (surveys.views.accounts).
+ALIGN_LOGIN_FAILURES = env.int("ALIGN_LOGIN_FAILURES", default=5)
+ALIGN_LOGIN_LOCKOUT_MINUTES = env.int("ALIGN_LOGIN_LOCKOUT_MINUTES", default=15)
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 RATELIMIT_USE_CACHE = "default"
 

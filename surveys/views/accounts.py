@@ -4,38 +4,33 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView
-from django_ratelimit.core import get_usage
-
-LOCKOUT_GROUP = "align.login-failures"
+from django.core.cache import cache
 
 
-def _login_key(group, request) -> str:
-    # Counted per login name, hashed: the cache never holds the address or the name itself.
+def _attempts_key(request) -> str:
+    # Counted per login name, hashed: the cache never holds the name, and no address is used or kept.
     username = request.POST.get("username", "").strip().lower()
-    return hashlib.sha256(username.encode()).hexdigest()
+    return "align:login-attempts:" + hashlib.sha256(username.encode()).hexdigest()
 
 
 class LockingLoginView(LoginView):
-    """Django's login view that refuses a login after ALIGN_LOGIN_LOCKOUT_RATE failures (default 5 per 15 min).
+    """Django's login view that locks a login after ALIGN_LOGIN_FAILURES failed attempts.
 
-    While locked, even the right password is refused, so guessing cannot go on in the background; the
-    password-reset link still works. Counted per login rather than per address, so an attacker cannot lock
-    people out by address and a botnet cannot spread its guesses.
+    An attempt is counted when it starts (an atomic increment in the cache, Redis in production) and given
+    back when it succeeds, so a burst of simultaneous guesses cannot all slip through before the first
+    failure is recorded. While locked — until ALIGN_LOGIN_LOCKOUT_MINUTES after the first counted attempt —
+    even the right password is refused; the password-reset link still works. Counted per login rather than
+    per address, so an attacker cannot spread guesses over many addresses.
     """
 
-    def _usage(self, *, increment: bool):
-        return get_usage(
-            self.request, group=LOCKOUT_GROUP, key=_login_key, rate=settings.ALIGN_LOGIN_LOCKOUT_RATE,
-            increment=increment,
-        )  # fmt: skip
-
     def post(self, request, *args, **kwargs):
-        usage = self._usage(increment=False)
-        if usage is not None and usage["count"] >= usage["limit"]:
+        key = _attempts_key(request)
+        cache.add(key, 0, timeout=settings.ALIGN_LOGIN_LOCKOUT_MINUTES * 60)
+        attempts = cache.incr(key)
+        if attempts > settings.ALIGN_LOGIN_FAILURES:
             context = self.get_context_data(form=self.get_form(), locked=True)
             return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        self._usage(increment=True)
-        return super().form_invalid(form)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            cache.decr(key)  # a success is not a failure
+        return response
