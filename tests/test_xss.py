@@ -106,3 +106,24 @@ def test_csv_exports_neutralise_formulas_and_emails_escape_html(client, hostile,
             if kind == "text/html":
                 assert_escaped(content, f"the HTML of {message.subject!r}")
                 assert "Action &lt;script&gt;" in content
+
+
+def test_the_pdf_shows_hostile_text_as_text(client, hostile, settings):
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    from tests.conftest import IN_CI
+
+    if not Path(settings.ALIGN_CHROMIUM_PATH).exists():
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    admin, _ = manager_of(hostile["department"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    response = client.get(reverse("feedback:team_report", args=[hostile["team"].id]), {"export": "pdf"})
+    assert response.status_code == 200
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    # Printed as the characters typed: had the markup been interpreted, the tags would not be in the text.
+    assert "<h1>" not in text and 'Team "><img src=x onerror=alert(1)>' in text  # the team's name, the heading
+    assert 'Comment <script>alert("xss")</script>' in text
