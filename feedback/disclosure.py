@@ -75,3 +75,18 @@ def shown_pairs(
         hidden = hidden_groups(groups, parent_of, threshold)
         shown.update((group, measure) for group in groups if group not in hidden)
     return shown
+
+
+def group_totals(counts: Mapping[Group, int], parent_of: Mapping[Group, Group | None]) -> dict[Group, int]:
+    """Return each group's total: its own count plus every count below it (what `hidden_groups` takes).
+
+    counts: a count per group for its own members only (invitations, responses per team).
+    """
+    totals: dict[Group, int] = {}
+    for group, n in counts.items():
+        seen = set()
+        while group is not None and group not in seen:  # a malformed (cyclic) tree must not hang a report
+            seen.add(group)
+            totals[group] = totals.get(group, 0) + n
+            group = parent_of.get(group)
+    return totals

@@ -10,10 +10,11 @@ from django.core import signing
 from django.db.models import Count, QuerySet
 
 from surveys.models import Cycle, Dimension, Invitation, Person, Question, Response, Team
-from surveys.selectors import cycle_questions, cycle_team_parents, team_ancestor_ids, team_subtree_ids
+from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_ids
 
-from ..disclosure import hidden_groups
+from ..disclosure import group_totals, hidden_groups
 from ..models import GroupScore
+from .dashboard import ResponseRate, Trend, trend_point
 from .team import cycle_extras
 
 
@@ -130,17 +131,13 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
 
 
 @dataclass(frozen=True)
-class ParticipationRow:
+class ParticipationRow(ResponseRate):
     team_id: int
     name: str
     depth: int
     shown: bool
     invited: int | None = None
     answered: int | None = None
-
-    @property
-    def rate(self) -> float | None:
-        return self.answered / self.invited if self.shown and self.invited else None
 
 
 def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
@@ -152,16 +149,11 @@ def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
     """
     parents = cycle_team_parents(cycle_id=cycle.id)
     names = dict(cycle.tree.values_list("team_id", "name")) or dict(Team.objects.values_list("id", "name"))
-    invited: dict[int, int] = defaultdict(int)
-    answered: dict[int, int] = defaultdict(int)
-    by_team = Invitation.objects.filter(cycle=cycle).values("team_id").annotate(n=Count("id"))
-    for row in by_team:
-        for group in team_ancestor_ids(row["team_id"], parents=parents):
-            invited[group] += row["n"]
-    for row in Response.objects.filter(cycle=cycle).values("team_id").annotate(n=Count("id")):
-        for group in team_ancestor_ids(row["team_id"], parents=parents):
-            answered[group] += row["n"]
-    hidden = hidden_groups(dict(invited), parents, cycle.threshold)
+    per_team = Invitation.objects.filter(cycle=cycle).values_list("team_id").annotate(n=Count("id"))
+    invited = group_totals(dict(per_team), parents)
+    per_team = Response.objects.filter(cycle=cycle).values_list("team_id").annotate(n=Count("id"))
+    answered = group_totals(dict(per_team), parents)
+    hidden = hidden_groups(invited, parents, cycle.threshold)
     order: list[tuple[int, int]] = []
 
     def walk(team_id: int, depth: int) -> None:
@@ -175,7 +167,7 @@ def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
         ParticipationRow(team_id=t, name=names.get(t, "?"), depth=d, shown=False)
         if t in hidden
         else ParticipationRow(
-            team_id=t, name=names.get(t, "?"), depth=d, shown=True, invited=invited[t], answered=answered[t]
+            team_id=t, name=names.get(t, "?"), depth=d, shown=True, invited=invited[t], answered=answered.get(t, 0)
         )
         for t, d in order
     ]
@@ -199,25 +191,14 @@ def team_from_results_key(*, key: str) -> Team | None:
     return Team.objects.filter(id=team_id).first()
 
 
-def team_trends(reports: list[CycleReport]) -> list:
+def team_trends(reports: list[CycleReport]) -> list[Trend]:
     """Return a team report's scores as trends per dimension, oldest cycle first (only shown figures plot)."""
-    from ..statistics import mean_interval
-    from .dashboard import Trend, TrendPoint
-
     points: dict[int, list] = defaultdict(list)
     dimensions, enps = {}, set()
     for report in reversed(reports):
         for cell in report.cells:
             dimensions[cell.dimension.id] = cell.dimension
-            if not cell.shown:
-                point = TrendPoint(cycle=report.cycle, shown=False)
-            elif cell.enps is not None:
+            points[cell.dimension.id].append(trend_point(report.cycle, cell if cell.shown else None))
+            if cell.shown and cell.enps is not None:
                 enps.add(cell.dimension.id)
-                point = TrendPoint(cycle=report.cycle, shown=True, n=cell.respondents, value=cell.enps)
-            else:
-                interval = mean_interval(cell.mean, cell.sd, cell.respondents)
-                point = TrendPoint(
-                    cycle=report.cycle, shown=True, n=cell.respondents, value=cell.mean, interval=interval
-                )
-            points[cell.dimension.id].append(point)
     return [Trend(dimension=dimensions[d], points=p, enps=d in enps) for d, p in points.items()]

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from surveys.models import Cycle, CycleTeam, Dimension, Invitation, Question, Response, Team
-from surveys.selectors import team_ancestor_ids, team_subtree_ids
+from surveys.selectors import team_subtree_ids
 
-from ..disclosure import hidden_groups
+from ..disclosure import group_totals, hidden_groups
 from ..models import Finding, GroupScore
 from ..statistics import mean_interval
 from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
@@ -40,16 +40,20 @@ class Trend:
     enps: bool = False
 
 
-@dataclass(frozen=True)
-class ParticipationPoint:
-    cycle: Cycle
-    shown: bool
-    invited: int | None = None
-    answered: int | None = None
+class ResponseRate:
+    """The response rate of a participation figure that may be shown (`shown`, `invited`, `answered`)."""
 
     @property
     def rate(self) -> float | None:
         return self.answered / self.invited if self.shown and self.invited else None
+
+
+@dataclass(frozen=True)
+class ParticipationPoint(ResponseRate):
+    cycle: Cycle
+    shown: bool
+    invited: int | None = None
+    answered: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,39 +146,39 @@ def _participation(cycles: list[Cycle], root_id: int, trees: dict) -> list[Parti
     points = []
     for cycle in cycles:
         parents = trees.get(cycle.id, {})
-        groups_invited: dict[int, int] = defaultdict(int)
-        groups_answered: dict[int, int] = defaultdict(int)
-        for source, target in ((invited, groups_invited), (answered, groups_answered)):
-            for team_id, n in source[cycle.id].items():
-                for group in team_ancestor_ids(team_id, parents=parents):
-                    target[group] += n
+        groups_invited = group_totals(invited[cycle.id], parents)
+        groups_answered = group_totals(answered[cycle.id], parents)
         if root_id not in groups_invited or root_id in hidden_groups(groups_invited, parents, cycle.threshold):
             points.append(ParticipationPoint(cycle=cycle, shown=False))
         else:
             points.append(
                 ParticipationPoint(
-                    cycle=cycle, shown=True, invited=groups_invited[root_id], answered=groups_answered[root_id]
+                    cycle=cycle, shown=True, invited=groups_invited[root_id], answered=groups_answered.get(root_id, 0)
                 )
             )
     return points
 
 
+def trend_point(cycle: Cycle, figure) -> TrendPoint:
+    """Return a point of a trend from a shown figure (a group score or a report cell), or a hidden point for None.
+
+    eNPS is plotted as eNPS, without an interval; a scale score with the t interval of its mean.
+    """
+    if figure is None:
+        return TrendPoint(cycle=cycle, shown=False)
+    if figure.enps is not None:
+        return TrendPoint(cycle=cycle, shown=True, n=figure.respondents, value=figure.enps)
+    interval = mean_interval(figure.mean, figure.sd, figure.respondents)
+    return TrendPoint(cycle=cycle, shown=True, n=figure.respondents, value=figure.mean, interval=interval)
+
+
 def _trends(cycles, dimensions, root_scores) -> list[Trend]:
     trends = []
     for dimension in dimensions:
-        points, is_enps = [], False
-        for cycle in cycles:
-            score = root_scores.get((cycle.id, dimension.id))
-            if score is None:
-                points.append(TrendPoint(cycle=cycle, shown=False))
-            elif score.enps is not None:
-                is_enps = True
-                points.append(TrendPoint(cycle=cycle, shown=True, n=score.respondents, value=score.enps))
-            else:
-                interval = mean_interval(score.mean, score.sd, score.respondents)
-                points.append(
-                    TrendPoint(cycle=cycle, shown=True, n=score.respondents, value=score.mean, interval=interval)
-                )
+        points = [trend_point(cycle, root_scores.get((cycle.id, dimension.id))) for cycle in cycles]
+        is_enps = any(
+            root_scores[(c.id, dimension.id)].enps is not None for c in cycles if (c.id, dimension.id) in root_scores
+        )
         trends.append(Trend(dimension=dimension, points=points, enps=is_enps))
     return trends
 

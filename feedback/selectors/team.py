@@ -13,7 +13,7 @@ from django.db.models import Count
 from surveys.models import Comment, Cycle, Question, Response, Team
 from surveys.selectors import team_ancestor_ids, team_subtree_ids
 
-from ..disclosure import hidden_groups
+from ..disclosure import group_totals, hidden_groups
 from ..models import Action, GroupScore, ItemScore
 
 
@@ -41,11 +41,9 @@ def _root_of(team_id: int, parents: dict) -> int:
 
 def comment_groups_shown(*, cycle: Cycle, parents: dict) -> set[int]:
     """Return the groups whose comments may be shown: the disclosure rule over each group's responses."""
-    responses: dict[int, int] = defaultdict(int)
-    for row in Response.objects.filter(cycle=cycle).values("team_id").annotate(n=Count("id")):
-        for group in team_ancestor_ids(row["team_id"], parents=parents):
-            responses[group] += row["n"]
-    hidden = hidden_groups(dict(responses), parents, cycle.threshold)
+    per_team = Response.objects.filter(cycle=cycle).values_list("team_id").annotate(n=Count("id"))
+    responses = group_totals(dict(per_team), parents)
+    hidden = hidden_groups(responses, parents, cycle.threshold)
     return {group for group in responses if group not in hidden}
 
 

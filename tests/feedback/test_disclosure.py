@@ -46,3 +46,11 @@ def test_subtraction_through_a_hidden_middle_level_is_prevented():
 def test_a_threshold_below_one_is_refused():
     with pytest.raises(ValueError):
         hidden_groups({"a": 1}, {"a": None}, 0)
+
+
+def test_group_totals_count_each_team_in_itself_and_every_ancestor():
+    from feedback.disclosure import group_totals
+
+    parents = {"org": None, "eng": "org", "platform": "eng", "mobile": "eng", "design": "org"}
+    totals = group_totals({"platform": 6, "mobile": 3, "design": 5, "org": 1}, parents)
+    assert totals == {"platform": 6, "mobile": 3, "eng": 9, "design": 5, "org": 15}
