@@ -14,6 +14,7 @@ not hidden.
 import json
 import os
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -135,7 +136,7 @@ def child(step: str) -> None:
     version = (
         f"{connection.cursor().connection.info.server_version // 10000}"
         if connection.vendor == "postgresql"
-        else __import__("sqlite3").sqlite_version
+        else sqlite3.sqlite_version
     )
     print(
         json.dumps(

@@ -97,35 +97,35 @@ def organisation_build(rng: np.random.Generator, *, teams: int, people: int, cyc
     return [DemoTeam(team=t, size=s, levels=levels[i]) for i, (t, s) in enumerate(zip(made, sizes, strict=True))]
 
 
-def cycle_answers_write(rng: np.random.Generator, *, cycle: Cycle, teams: list[DemoTeam], index: int, share: float):
-    """Write a cycle's responses: about `share` of each team answers, around the team's level that cycle.
+def respondent_answers(rng: np.random.Generator, questions, felt: float) -> tuple[dict[int, int], dict[int, str]]:
+    """Return one respondent's (answers, comments) by question id, for someone feeling `felt` on a 1–5 scale.
 
     Items are answered as asked (a reverse-scored item is answered low by someone who feels safe); eNPS
-    follows the same level; some respondents leave a comment in the tone of their answers.
+    follows the same feeling; about a third leave a comment in its tone.
     """
+    answers, comments = {}, {}
+    for question in questions:
+        if question.kind == Question.Kind.LIKERT:
+            value = int(np.clip(np.rint(felt + rng.normal(0, 0.7)), 1, question.scale_points))
+            answers[question.id] = question.scale_points + 1 - value if question.reverse_scored else value
+        elif question.kind == Question.Kind.ENPS:
+            answers[question.id] = int(np.clip(np.rint(2.2 * felt - 0.5 + rng.normal(0, 1.5)), 0, 10))
+        elif rng.random() < 0.3:
+            comments[question.id] = str(rng.choice(COMMENTS["high" if felt >= 3.5 else "low"]))
+    return answers, comments
+
+
+def cycle_answers_write(rng: np.random.Generator, *, cycle: Cycle, teams: list[DemoTeam], index: int, share: float):
+    """Write a cycle's responses: about `share` of each team answers, around the team's level that cycle."""
     questions = cycle_questions(cycle=cycle)
     responses, answers, comments = [], [], []
     for demo in teams:
-        respondents = int(rng.binomial(demo.size, share))
-        for _ in range(respondents):
+        for _ in range(int(rng.binomial(demo.size, share))):
             response = Response(id=uuid.uuid4(), cycle=cycle, team=demo.team)
             responses.append(response)
-            felt = demo.levels[index] + rng.normal(0, 0.6)
-            for question in questions:
-                if question.kind == Question.Kind.LIKERT:
-                    value = int(np.clip(np.rint(felt + rng.normal(0, 0.7)), 1, question.scale_points))
-                    if question.reverse_scored:
-                        value = question.scale_points + 1 - value
-                elif question.kind == Question.Kind.ENPS:
-                    value = int(np.clip(np.rint(2.2 * felt - 0.5 + rng.normal(0, 1.5)), 0, 10))
-                else:
-                    if rng.random() < 0.3:
-                        tone = COMMENTS["high" if felt >= 3.5 else "low"]
-                        comments.append(
-                            Comment(cycle=cycle, team=demo.team, question=question, text=str(rng.choice(tone)))
-                        )
-                    continue
-                answers.append(Answer(response=response, question=question, value=value))
+            given, said = respondent_answers(rng, questions, demo.levels[index] + rng.normal(0, 0.6))
+            answers += [Answer(response=response, question_id=q, value=v) for q, v in given.items()]
+            comments += [Comment(cycle=cycle, team=demo.team, question_id=q, text=t) for q, t in said.items()]
     Response.objects.bulk_create(responses, batch_size=2000)
     Answer.objects.bulk_create(answers, batch_size=5000)
     rng.shuffle(comments)  # no order that follows the responses

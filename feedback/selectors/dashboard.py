@@ -184,8 +184,9 @@ def _trends(cycles, dimensions, root_scores) -> list[Trend]:
 
 
 def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Mover]]:
-    scores = {(s.team_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle=cycle, shown=True)}
-    scored_groups = set(GroupScore.objects.filter(cycle=cycle).values_list("team_id", flat=True).distinct())
+    all_scores = list(GroupScore.objects.filter(cycle=cycle))
+    scores = {(s.team_id, s.dimension_id): s for s in all_scores if s.shown}
+    scored_groups = {s.team_id for s in all_scores}
     parents = {team_id: parent for team_id, (parent, _) in tree.items()}
     names = {team_id: name for team_id, (_, name) in tree.items()}
     children = defaultdict(list)

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from surveys.csv_table import write_table
+
 from .. import charts, selectors, services, tables
 from ..forms import DashboardFilters
 from ..models import ReportAccess
@@ -26,8 +28,6 @@ def dashboard_tables(data) -> dict[str, tables.Table]:
 
 
 def csv_response(table: tables.Table, *, filename: str) -> HttpResponse:
-    from surveys.csv_table import write_table
-
     response = HttpResponse(write_table(table.header, table.rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -16,6 +16,7 @@ from feedback.models import Action
 from feedback.services import correlations_refresh, scores_aggregate
 from surveys import demo, services
 from surveys.models import Cycle, CycleSchedule, Invitation, Person, SurveyTemplate, Team
+from surveys.selectors import cycle_questions
 
 DEMO_PASSWORD = "align-demo"  # noqa: S105 - printed on purpose: these are demo logins
 TEMPLATE = "psychological-safety-pulse"
@@ -133,22 +134,12 @@ class Command(BaseCommand):
 
     def _answer_live(self, rng: np.random.Generator, cycle: Cycle) -> None:
         """Answer a few invitations of the open cycle through the real service (tokens spent, no trace)."""
-        from surveys.models import Question
-        from surveys.selectors import cycle_questions
-
         questions = cycle_questions(cycle=cycle)
         invitations = Invitation.objects.filter(cycle=cycle, person__user__isnull=True).order_by("id")
         for invitation in invitations[:LIVE_ANSWERS]:
-            level = float(rng.normal(3.6, 0.7))
-            answers = {}
-            for question in questions:
-                if question.kind == Question.Kind.LIKERT:
-                    value = int(np.clip(np.rint(level + rng.normal(0, 0.7)), 1, question.scale_points))
-                    answers[question.id] = question.scale_points + 1 - value if question.reverse_scored else value
-                elif question.kind == Question.Kind.ENPS:
-                    answers[question.id] = int(np.clip(np.rint(2.2 * level + rng.normal(0, 1.5)), 0, 10))
+            answers, comments = demo.respondent_answers(rng, questions, float(rng.normal(3.6, 0.7)))
             token = services.invitation_link_issue(invitation_id=invitation.id)
-            services.response_submit(token=token, answers=answers, comments={})
+            services.response_submit(token=token, answers=answers, comments=comments)
 
     def _print_access(self) -> None:
         from django.conf import settings
