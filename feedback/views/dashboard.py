@@ -38,8 +38,9 @@ def csv_response(table: tables.Table, *, filename: str) -> HttpResponse:
 def dashboard(request):
     visible = selectors.teams_visible_to(user=request.user).select_related("parent").order_by("name")
     form = DashboardFilters(request.GET)
-    if not form.is_valid():
-        # Malformed filters are a URL someone typed: show the default view with the errors, never a 500.
+    rejected = {} if form.is_valid() else form.errors
+    if rejected:
+        # Malformed filters are a URL someone typed: say which were left out, show the default view (400).
         form = DashboardFilters({})
         form.is_valid()
     filters = form.cleaned_data
@@ -97,10 +98,11 @@ def dashboard(request):
         "last_cycle_id": data.cycles[-1].id if data.cycles else None,
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
+        "rejected": rejected,
     }
     if pdf:
         return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")
-    return render(request, "feedback/dashboard.html", context)
+    return render(request, "feedback/dashboard.html", context, status=400 if rejected else 200)
 
 
 def pdf_response(request, template: str, context: dict, *, filename: str) -> HttpResponse:

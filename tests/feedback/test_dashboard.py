@@ -95,10 +95,13 @@ def test_every_view_and_export_is_in_the_audit_log(client, acme):
     assert "alice@example.com" in page and "dashboard:trends" in page
 
 
-def test_malformed_filters_show_the_default_view_not_an_error(client, acme):
+def test_malformed_filters_get_a_400_that_names_them_and_the_default_view(client, acme):
     login(client, acme, email="alice@example.com", role=Person.Role.ADMIN)
     for query in ({"first": "x"}, {"dimension": "nope"}, {"export": "passwords"}, {"cycle": "1e9"}):
-        assert client.get(URL, query).status_code == 200
+        response = client.get(URL, query)
+        page = response.content.decode()
+        assert response.status_code == 400, query
+        assert "were not understood" in page and f"<li>{next(iter(query))}:" in page and ">Acme</a>" in page
 
 
 def visible_figures(data):
