@@ -205,13 +205,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Guessing invitation links: unknown tokens a client may try before it is refused for the window, e.g. 20/h.
 # Behind a reverse proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP); the limit
-# is kept in the cache under a hash, never the address itself. https://django-ratelimit.readthedocs.io/
+# is kept in the cache under a hash, never the address itself (alignsite.attempts).
 ALIGN_TOKEN_GUESS_RATE = env.str("ALIGN_TOKEN_GUESS_RATE", default="20/h")
+ALIGN_CLIENT_IP_META_KEY = env.str("ALIGN_CLIENT_IP_META_KEY", default="REMOTE_ADDR")
 # Failed logins allowed per login name before it is locked, and for how long (surveys.views.accounts).
 ALIGN_LOGIN_FAILURES = env.int("ALIGN_LOGIN_FAILURES", default=5)
 ALIGN_LOGIN_LOCKOUT_MINUTES = env.int("ALIGN_LOGIN_LOCKOUT_MINUTES", default=15)
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
-RATELIMIT_USE_CACHE = "default"
 
 # Celery (DESIGN.md §7). https://docs.celeryq.dev/en/stable/userguide/configuration.html
 if REDIS_URL:

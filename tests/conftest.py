@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from alignsite.celery import app as celery_app
 
@@ -38,6 +39,7 @@ def celery_eager(request):
 @pytest.fixture(autouse=True)
 def _locmem_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()  # locmem caches share their store: no count may leak from one test into the next
 
 
 @pytest.fixture(autouse=True)

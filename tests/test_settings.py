@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PRINT = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.DEBUG, s.CELERY_BROKER_URL)"
 
@@ -91,3 +93,11 @@ def test_the_deployment_checklist_passes_with_the_production_settings_of_the_exa
         cwd=ROOT, env=production_env_from_the_example(tmp_path), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr + done.stdout
+
+
+def test_a_malformed_link_guessing_rate_stops_the_checks(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.ALIGN_TOKEN_GUESS_RATE = "twenty an hour"
+    with pytest.raises(CommandError, match="align.E001"):
+        call_command("check")

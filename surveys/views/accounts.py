@@ -1,16 +1,9 @@
 """Logging in, with a lockout after repeated failures for the same login."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
 
-
-def _attempts_key(request) -> str:
-    # Counted per login name, hashed: the cache never holds the name, and no address is used or kept.
-    username = request.POST.get("username", "").strip().lower()
-    return "align:login-attempts:" + hashlib.sha256(username.encode()).hexdigest()
+from alignsite.attempts import attempt_refund, attempt_start, attempts_key
 
 
 class LockingLoginView(LoginView):
@@ -24,13 +17,13 @@ class LockingLoginView(LoginView):
     """
 
     def post(self, request, *args, **kwargs):
-        key = _attempts_key(request)
-        cache.add(key, 0, timeout=settings.ALIGN_LOGIN_LOCKOUT_MINUTES * 60)
-        attempts = cache.incr(key)
-        if attempts > settings.ALIGN_LOGIN_FAILURES:
+        # Counted per login name (hashed); no address is used or kept.
+        key = attempts_key("login", request.POST.get("username", "").strip().lower())
+        seconds = settings.ALIGN_LOGIN_LOCKOUT_MINUTES * 60
+        if not attempt_start(key, limit=settings.ALIGN_LOGIN_FAILURES, seconds=seconds):
             context = self.get_context_data(form=self.get_form(), locked=True)
             return self.render_to_response(context, status=429)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            cache.decr(key)  # a success is not a failure
+            attempt_refund(key)  # a success is not a failure
         return response

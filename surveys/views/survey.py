@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import get_usage
 
+from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate_parse
 from feedback.selectors import team_from_results_key, team_results_key
 
 from .. import selectors, services
@@ -25,13 +25,9 @@ COOKIE_SALT = "align.survey"
 COOKIE_SECONDS = 2 * 3600
 
 
-GUESS_LIMIT_GROUP = "align.link-guessing"
-
-
-def _guessing(request, *, count: bool) -> bool:
-    """Return whether this client has used up its unknown-link attempts; count this attempt if asked."""
-    usage = get_usage(request, group=GUESS_LIMIT_GROUP, key="ip", rate=settings.ALIGN_TOKEN_GUESS_RATE, increment=count)
-    return usage is not None and usage["count"] >= usage["limit"]
+def _guess_key(request) -> str:
+    """Return the cache key counting this client's link attempts (its address, hashed, never kept)."""
+    return attempts_key("link", request.META.get(settings.ALIGN_CLIENT_IP_META_KEY, ""))
 
 
 def no_referrer(view):
@@ -62,18 +58,22 @@ def invitation_open(request, token: str):
     """Swap the token in the link for a short-lived cookie and move to a URL that does not contain it.
 
     Only unknown tokens count against a client's limit, so a whole office behind one address can still
-    open its own links.
+    open its own links: every attempt is counted when it starts (so a burst cannot slip past the limit) and
+    given back when the link is known.
     """
-    if _guessing(request, count=False):
+    key = _guess_key(request)
+    limit, seconds = rate_parse(settings.ALIGN_TOKEN_GUESS_RATE)
+    if not attempt_start(key, limit=limit, seconds=seconds):
         message = "Too many unrecognised links were tried from your network. Please wait an hour and try again."
         return render(request, "surveys/message.html", {"message": message}, status=429)
     try:
         selectors.invitation_redeemable(token=token)
     except selectors.InvitationUnknown as problem:
-        _guessing(request, count=True)
         return _problem(request, problem)
     except selectors.InvitationProblem as problem:
+        attempt_refund(key)
         return _problem(request, problem)
+    attempt_refund(key)
     response = redirect("surveys:answer")
     response.set_signed_cookie(
         COOKIE,
