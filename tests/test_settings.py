@@ -99,5 +99,5 @@ def test_a_malformed_link_guessing_rate_stops_the_checks(settings):
     from django.core.management import CommandError, call_command
 
     settings.ALIGN_TOKEN_GUESS_RATE = "twenty an hour"
-    with pytest.raises(CommandError, match="align.E001"):
+    with pytest.raises(CommandError, match=r"align\.E001"):
         call_command("check")
