@@ -24,7 +24,12 @@ class ApiAccess:
 
 
 class ApiView(ApiAccess, APIView):
-    pass
+    """A batch endpoint: a body that cannot be parsed gets the same 400 shape as a row that fails validation."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, exceptions.ParseError):
+            return Response({"errors": [{"index": None, "field": "body", "message": str(exc.detail)}]}, status=400)
+        return super().handle_exception(exc)
 
 
 class Pages(PageNumberPagination):
