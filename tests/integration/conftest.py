@@ -1,10 +1,13 @@
 """Real processes for integration tests: a Celery worker with embedded beat, and reading the mail it sends."""
 
+import asyncio
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from email import message_from_string, policy
@@ -87,9 +90,8 @@ def mail_dir(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def service_worker(transactional_db, tmp_path, mail_dir):
-    """A real Celery worker + beat on Redis, using this test's PostgreSQL database."""
+def services_env(**overrides: str) -> dict[str, str]:
+    """The environment of a worker on this run's Redis and this test's PostgreSQL database, its queue purged."""
     from django.db import connection
 
     db = connection.settings_dict
@@ -99,15 +101,79 @@ def service_worker(transactional_db, tmp_path, mail_dir):
     env = worker_env(
         DATABASE_URL=f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         REDIS_URL=os.environ["REDIS_URL"],
-        EMAIL_URL=f"filemail:///{mail_dir}",
         SECRET_KEY=os.environ.get("SECRET_KEY", "integration-test-secret-key-0123456789abcdefghijklmnop"),
+        **overrides,
     )
     # A previous run's leftover tasks must not leak into this one.
     subprocess.run(
         [sys.executable, "-m", "celery", "-A", "alignsite", "purge", "-f"], cwd=ROOT, env=env, check=True,
         capture_output=True,
     )  # fmt: skip
-    worker = WorkerProcess(env, tmp_path / "worker.log")
+    return env
+
+
+@pytest.fixture
+def service_worker(transactional_db, tmp_path, mail_dir):
+    """A real Celery worker + beat on Redis, using this test's PostgreSQL database."""
+    worker = WorkerProcess(services_env(EMAIL_URL=f"filemail:///{mail_dir}"), tmp_path / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+class SmtpSink:
+    """A real SMTP server on loopback that records the messages it accepts (answered 250).
+
+    `hold_at(n)`: the n-th message is held, unanswered, until `release()`, then refused with a 451, as a mail
+    server that stalls and drops the connection would. Only accepted messages count as delivered.
+    """
+
+    def __init__(self):
+        self.accepted: list[tuple[str, str]] = []  # (recipient, message text)
+        self.holding_at: int | None = None
+        self.held = threading.Event()
+        self.released = threading.Event()
+
+    def hold_at(self, number: int) -> None:
+        self.holding_at = number
+
+    def release(self) -> None:
+        self.released.set()
+
+    def recipients(self) -> list[str]:
+        return sorted(recipient for recipient, _ in self.accepted)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.holding_at is not None and len(self.accepted) + 1 >= self.holding_at and not self.released.is_set():
+            self.held.set()
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 Try again later"
+        text = envelope.content.decode("utf-8", errors="replace")
+        self.accepted.extend((recipient, text) for recipient in envelope.rcpt_tos)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_sink():
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:  # a free port (the controller checks it is up by connecting to it)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink()
+    sink.port = port
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink
+    sink.release()
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_worker(transactional_db, tmp_path, smtp_sink):
+    """A real Celery worker + beat, like service_worker, whose email goes to `smtp_sink` over SMTP."""
+    worker = WorkerProcess(services_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp_sink.port}"), tmp_path / "worker.log")
     worker.start()
     yield worker
     worker.stop()
