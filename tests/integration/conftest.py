@@ -3,6 +3,7 @@
 import asyncio
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -52,10 +53,10 @@ class WorkerProcess:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, *extra: str) -> None:
         command = [
             sys.executable, "-m", "celery", "-A", "alignsite", "worker", "--beat", "--loglevel=info",
-            "--concurrency=2", "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+            "--concurrency=2", "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:8]}@%h", *extra,
         ]  # fmt: skip
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=self.log_path.open("w"), stderr=subprocess.STDOUT
@@ -99,10 +100,12 @@ def services_env(**overrides: str) -> dict[str, str]:
         pytest.fail(f"service tests need PostgreSQL; DATABASE_URL points at {db['ENGINE']}")
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = worker_env(
-        DATABASE_URL=f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=os.environ["REDIS_URL"],
-        SECRET_KEY=os.environ.get("SECRET_KEY", "integration-test-secret-key-0123456789abcdefghijklmnop"),
-        **overrides,
+        **{
+            "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": os.environ["REDIS_URL"],
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "integration-test-secret-key-0123456789abcdefghijklmnop"),
+        }
+        | overrides
     )
     # A previous run's leftover tasks must not leak into this one.
     subprocess.run(
@@ -119,6 +122,12 @@ def service_worker(transactional_db, tmp_path, mail_dir):
     worker.start()
     yield worker
     worker.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class SmtpSink:
@@ -158,9 +167,7 @@ class SmtpSink:
 def smtp_sink():
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:  # a free port (the controller checks it is up by connecting to it)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # not 0: the controller checks it is up by connecting to its port
     sink = SmtpSink()
     sink.port = port
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -177,3 +184,47 @@ def smtp_worker(transactional_db, tmp_path, smtp_sink):
     worker.start()
     yield worker
     worker.stop()
+
+
+class RedisServer:
+    """A Redis of this test's own on loopback (no persistence, like the real one), to stop and start at will."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                   "--dir", str(self.directory)]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        wait_for(self.answers, timeout=30, interval=0.1, what="the test's Redis to start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url)
+
+    def answers(self) -> bool:
+        import redis
+
+        try:
+            return self.client().ping()
+        except redis.exceptions.ConnectionError:
+            return False
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.fail("this test starts its own Redis: install redis-server")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
