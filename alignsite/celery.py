@@ -16,11 +16,16 @@ TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 DATABASE_RETRY = {"autoretry_for": TRANSIENT_DATABASE_ERRORS, "retry_backoff": True, "max_retries": 5}
 
 
+class DeliveriesExceeded(Exception):
+    """A task was delivered more than ALIGN_TASK_MAX_DELIVERIES times: it is failed instead of run again."""
+
+
 class ReliableTask(Task):
-    """A task that is acknowledged late and dropped after too many redeliveries.
+    """A task that is acknowledged late and failed after too many redeliveries.
 
     acks_late + reject_on_worker_lost re-run a task whose worker died, which is what we want once or twice;
-    a task that kills its worker every time would otherwise loop forever.
+    a task that kills its worker every time would otherwise loop forever. Past the limit it ends as failed
+    (recorded in the result backend and the log), and its message is acknowledged.
     """
 
     def deliveries_exceeded(self) -> bool:
@@ -37,9 +42,15 @@ class ReliableTask(Task):
 
     def __call__(self, *args, **kwargs):
         if self.deliveries_exceeded():
-            logger.error("Task %s[%s] was delivered too many times; dropping it.", self.name, self.request.id)
-            return None
+            logger.error("Task %s[%s] was delivered too many times; failing it.", self.name, self.request.id)
+            raise DeliveriesExceeded(f"{self.name} was delivered more than {self._limit()} times")
         return super().__call__(*args, **kwargs)
+
+    @staticmethod
+    def _limit() -> int:
+        from django.conf import settings
+
+        return settings.ALIGN_TASK_MAX_DELIVERIES
 
 
 app = Celery("alignsite", task_cls=ReliableTask)

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from alignsite.celery import app
+from alignsite.celery import DeliveriesExceeded, app
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,13 @@ def run_as_worker(task, task_id: str, *args, retries: int = 0):
         task.pop_request()
 
 
-def test_a_task_redelivered_more_than_the_limit_is_dropped_instead_of_run(settings):
+def test_a_task_redelivered_more_than_the_limit_fails_instead_of_running(settings):
     settings.ALIGN_TASK_MAX_DELIVERIES = 3
     runs: list = []
-    results = [run_as_worker(count_runs, "same-delivery", runs) for _ in range(5)]
-    assert results == ["ran", "ran", "ran", None, None]
+    assert [run_as_worker(count_runs, "same-delivery", runs) for _ in range(3)] == ["ran", "ran", "ran"]
+    for _ in range(2):
+        with pytest.raises(DeliveriesExceeded, match="more than 3 times"):
+            run_as_worker(count_runs, "same-delivery", runs)
     assert len(runs) == 3
 
 
