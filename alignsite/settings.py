@@ -268,7 +268,7 @@ ALIGN_CORRELATION_DEBOUNCE_SECONDS = env.int("ALIGN_CORRELATION_DEBOUNCE_SECONDS
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 ALIGN_PRODUCTION_ENVIRONMENTS = env.list("ALIGN_PRODUCTION_ENVIRONMENTS", default=["production", "prod"])
 ALIGN_INCIDENT_LABELS = env.list("ALIGN_INCIDENT_LABELS", default=["incident"])
-# A task redelivered this many times after lost workers is dropped and logged instead of looping forever.
+# A task delivered this many times (its worker process died each time) ends as failed instead of looping forever.
 ALIGN_TASK_MAX_DELIVERIES = env.int("ALIGN_TASK_MAX_DELIVERIES", default=3)
 ALIGN_INVITATION_BATCH_SIZE = env.int("ALIGN_INVITATION_BATCH_SIZE", default=200)
 
