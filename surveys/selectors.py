@@ -86,14 +86,28 @@ def team_ancestor_ids(team_id: int, *, parents: dict[int, int | None]) -> list[i
     return chain
 
 
+# A cycle's questions never change once frozen at its opening, and every respondent's page and submit reads
+# them: each process keeps them, keyed by the cycle's id and creation time (ids can be reused, e.g. in tests).
+_FROZEN_QUESTIONS: dict[tuple, list[Question]] = {}
+FROZEN_QUESTIONS_KEPT = 256
+
+
 def cycle_questions(*, cycle: Cycle) -> list[Question]:
     """Return the cycle's questions in the order respondents see them: frozen at opening, else its template's."""
+    key = (cycle.id, cycle.created_at)
+    if key in _FROZEN_QUESTIONS:
+        return _FROZEN_QUESTIONS[key]
     frozen = list(
         Question.objects.filter(cyclequestion__cycle=cycle)
         .select_related("dimension")
         .order_by("cyclequestion__position")
     )
-    return frozen or template_questions(template_id=cycle.template_id)
+    if not frozen:
+        return template_questions(template_id=cycle.template_id)
+    if len(_FROZEN_QUESTIONS) >= FROZEN_QUESTIONS_KEPT:
+        _FROZEN_QUESTIONS.clear()
+    _FROZEN_QUESTIONS[key] = frozen
+    return frozen
 
 
 def template_questions(*, template_id: int) -> list[Question]:

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 
 from .. import selectors
 from ..models import COMMENT_MAX_LENGTH, Answer, Comment, Invitation, InvitationToken, Question, Response, SpentToken
@@ -50,28 +51,36 @@ def _validated_answers(
 
 @transaction.atomic
 def response_submit(
-    *, token: str, answers: Mapping[int, int], comments: Mapping[int, str], questions: list[Question] | None = None
+    *,
+    token: str,
+    answers: Mapping[int, int],
+    comments: Mapping[int, str],
+    questions: list[Question] | None = None,
+    invitation: Invitation | None = None,
 ) -> None:
     """Store one anonymous response and spend every token of the invitation, in one transaction.
 
-    1. Find the invitation behind the token, then lock all its token rows in id order (one order for every
-       submit, so two emails' links submitted at once queue up instead of deadlocking). The invitation row
-       itself is neither locked nor updated: either would leave a trace of this transaction on it.
-    2. If the token is no longer among them, an earlier submit won: refuse.
+    1. Lock all token rows of the token's invitation in id order (one statement; one order for every submit,
+       so two emails' links submitted at once queue up instead of deadlocking). The invitation row itself is
+       neither locked nor updated: either would leave a trace of this transaction on it.
+    2. If the token is no longer among them, an earlier submit (or the cycle's closing) won: refuse.
     3. Check the cycle still accepts answers and validate every value against its question.
     4. Delete the tokens and record the spent marker (its primary key refuses a second use).
     5. Write the response with the team as of the cycle and nothing that leads back to the invitation.
+
+    The caller may pass the invitation and the cycle's questions it has just read for this token: closing a
+    cycle deletes its tokens, so once they are locked here the cycle it read is still open.
     """
     hashed = token_hash(token)
-    invitation_id = InvitationToken.objects.filter(token_hash=hashed).values_list("invitation_id", flat=True).first()
-    live = list(
-        InvitationToken.objects.select_for_update().filter(invitation_id=invitation_id).order_by("id")
-        if invitation_id is not None
-        else []
-    )
+    owner = InvitationToken.objects.filter(token_hash=hashed).values("invitation_id")[:1]
+    live = list(InvitationToken.objects.select_for_update().filter(invitation_id=Subquery(owner)).order_by("id"))
     if hashed not in {row.token_hash for row in live}:
+        if invitation is not None and not selectors.cycle_accepts_answers(cycle=invitation.cycle):
+            raise selectors.CycleNotOpen
         raise selectors.dead_token_problem(token=token)
-    invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
+    invitation_id = live[0].invitation_id
+    if invitation is None or invitation.id != invitation_id:
+        invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
     cycle, team_id = invitation.cycle, invitation.team_id
     if not selectors.cycle_accepts_answers(cycle=cycle):
         raise selectors.CycleNotOpen

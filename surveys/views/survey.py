@@ -114,7 +114,8 @@ def survey_answer(request):
     form = SurveyForm(request.POST if request.method == "POST" else None, questions=questions)
     if request.method == "POST" and form.is_valid():
         try:
-            services.response_submit(token=token, answers=form.answers(), comments=form.comments(), questions=questions)
+            given = {"answers": form.answers(), "comments": form.comments()}
+            services.response_submit(token=token, questions=questions, invitation=invitation, **given)
         except selectors.InvitationProblem as problem:
             return _forget_token(_problem(request, problem))
         except ValidationError as error:
