@@ -1,30 +1,39 @@
 """Locust users for the submit spike (bench/spike.py runs them headless; not a test).
 
-BENCH_TARGET: submit (open the link → load the form → send answers), insert or hello (the baselines).
+BENCH_TARGET: submit (open the link → load the form → send answers), insert or hello (the baselines);
+prepare (open the link and load the form, and keep what the submit needs in BENCH_PREPARED) and send (only
+the submit, from BENCH_PREPARED): the submit request measured on its own, like the insert view.
 BENCH_TOKENS: a file of invitation tokens, one per line. BENCH_PACED: each user completes one flow per second
 (so the number of users is the rate); unset, users loop with no waiting (a closed loop, for throughput).
 """
 
+import json
 import os
 import re
 from pathlib import Path
 
 from locust import FastHttpUser, constant, constant_throughput, events, task
+from locust.exception import StopUser
 
 TARGET = os.environ.get("BENCH_TARGET", "submit")
-TOKENS = Path(os.environ["BENCH_TOKENS"]).read_text().split() if TARGET == "submit" else []
+TOKENS = Path(os.environ["BENCH_TOKENS"]).read_text().split() if TARGET in ("submit", "prepare") else []
+PREPARED_FILE = os.environ.get("BENCH_PREPARED")
+PREPARED = json.loads(Path(PREPARED_FILE).read_text()) if TARGET == "send" else []
 PACED = bool(os.environ.get("BENCH_PACED"))
 RADIO = re.compile(r'name="(q\d+)" value="(\d+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Submits the server accepted, counted here rather than from locust's stats: flows still running when the
 # time is up finish during the stop timeout, after the stats were written.
 accepted = 0
+prepared: list[dict] = []
 
 
 @events.quitting.add_listener
 def _write_accepted(environment, **kwargs):
     if os.environ.get("BENCH_ACCEPTED"):
         Path(os.environ["BENCH_ACCEPTED"]).write_text(str(accepted))
+    if TARGET == "prepare":
+        Path(PREPARED_FILE).write_text(json.dumps(prepared))
 
 
 class Respondent(FastHttpUser):
@@ -36,25 +45,46 @@ class Respondent(FastHttpUser):
             self.client.get("/bench/hello/", name="hello")
         elif TARGET == "insert":
             self.client.post("/bench/insert/", data="row", name="insert")
-        elif TOKENS:
-            self.submit(TOKENS.pop())
+        elif TARGET == "send" and PREPARED:
+            self.send(PREPARED.pop())
+        elif TARGET == "prepare" and TOKENS:
+            self.client.cookiejar.clear()
+            answers = self.open_form(TOKENS.pop())
+            if answers:
+                cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.client.cookiejar)
+                prepared.append({"answers": answers, "cookie": cookies})
+        elif TARGET == "submit" and TOKENS:
+            self.client.cookiejar.clear()
+            answers = self.open_form(TOKENS.pop())
+            if answers:
+                self.send({"answers": answers})
+        else:
+            raise StopUser  # no links left to use
 
-    def submit(self, token: str):
-        global accepted
+    def open_form(self, token: str) -> dict | None:
+        """Open the link and load the form; return the answers to send with its CSRF token, or None."""
         with self.client.get(f"/s/{token}/", name="link", allow_redirects=False, catch_response=True) as link:
             if link.status_code != 302:
                 link.failure(f"link answered {link.status_code}")
-                return
+                return None
         with self.client.get("/survey/", name="form", catch_response=True) as form:
             csrf = CSRF.search(form.text or "")
             if form.status_code != 200 or not csrf:
                 form.failure(f"form answered {form.status_code}")
-                return
+                return None
         answers = dict(RADIO.findall(form.text))  # the last value of each question: a valid answer
         answers["csrfmiddlewaretoken"] = csrf.group(1)
+        return answers
+
+    def send(self, flow: dict) -> None:
+        global accepted
+        headers = {"Referer": f"{self.host}/survey/"}
+        if "cookie" in flow:  # prepared by another run: its cookies, not this user's
+            self.client.cookiejar.clear()
+            headers["Cookie"] = flow["cookie"]
         with self.client.post(
-            "/survey/", data=answers, name="submit", allow_redirects=False, catch_response=True,
-            headers={"Referer": f"{self.host}/survey/"},
+            "/survey/", data=flow["answers"], name="submit", allow_redirects=False, catch_response=True,
+            headers=headers,
         ) as sent:  # fmt: skip
             if sent.status_code != 302 or "/survey/thanks/" not in sent.headers.get("Location", ""):
                 sent.failure(f"submit answered {sent.status_code}")
