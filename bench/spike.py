@@ -108,7 +108,7 @@ def _locust(
     found["accepted"] = int(accepted.read_text()) if accepted.exists() else 0
     if target == "prepare":
         return found
-    if target not in found:
+    if {"send": "submit"}.get(target, target) not in found:
         failures = Path(f"{prefix}_failures.csv").read_text()[-2000:]
         raise RuntimeError(f"no successful {target} in the {prefix.name} run; failures:\n{failures}")
     return found

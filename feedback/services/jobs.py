@@ -1,7 +1,9 @@
 """Recording what background jobs do, so admins can see status and progress."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from ..models import JobRun
 @contextmanager
 def job_recorded(*, kind: str, subject: str = ""):
     """Record a job as running, then as succeeded (with the message it set) or failed (with the error)."""
+    jobs_abandoned_fail()
     job = JobRun.objects.create(kind=kind, subject=subject)
     try:
         yield job
@@ -19,6 +22,19 @@ def job_recorded(*, kind: str, subject: str = ""):
         raise
     JobRun.objects.filter(id=job.id).update(
         status=JobRun.Status.SUCCEEDED, message=job.message, finished_at=timezone.now()
+    )
+
+
+def jobs_abandoned_fail() -> int:
+    """Record as failed every run still "running" past the hard time limit: its worker died mid-job.
+
+    No run outlives the limit (the worker kills it), so such a row can only be left by a process killed
+    before it could record anything; the redelivered job records a run of its own.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return JobRun.objects.filter(status=JobRun.Status.RUNNING, started_at__lt=cutoff).update(
+        status=JobRun.Status.FAILED, message="Interrupted: its worker stopped before the job finished.", finished_at=now
     )
 
 

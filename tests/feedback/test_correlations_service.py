@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from feedback import services
 from feedback.models import Finding, GroupScore, JobRun, MetricDefinition, MetricValue
+from feedback.services.jobs import job_recorded
 from surveys.models import Cycle, CycleTeam, Dimension
 from tests.factories import CycleFactory, TeamFactory
 
@@ -120,3 +122,18 @@ def test_each_team_with_enough_cycles_gets_its_own_correlation(history):
     assert sum(f.r > 0 for f in own) >= 6  # revenue follows safety within most teams
     # lag 1 leaves each team 7 points: too few for a team on its own
     assert not TeamFinding.objects.filter(lag=1).exists()
+
+
+def test_a_run_left_running_past_the_time_limit_is_recorded_as_failed_when_the_next_job_starts(settings):
+    # a run whose worker was killed mid-job stays "running"; a recent one may still be running for real
+    stale = JobRun.objects.create(kind="aggregate", subject="cycle 1")
+    recent = JobRun.objects.create(kind="correlate")
+    JobRun.objects.filter(id=stale.id).update(
+        started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    )
+    with job_recorded(kind="aggregate", subject="cycle 1"):
+        pass
+    stale.refresh_from_db()
+    recent.refresh_from_db()
+    assert stale.status == JobRun.Status.FAILED and "Interrupted" in stale.message and stale.finished_at
+    assert recent.status == JobRun.Status.RUNNING
