@@ -271,6 +271,9 @@ ALIGN_INCIDENT_LABELS = env.list("ALIGN_INCIDENT_LABELS", default=["incident"])
 # A task delivered this many times (its worker process died each time) ends as failed instead of looping forever.
 ALIGN_TASK_MAX_DELIVERIES = env.int("ALIGN_TASK_MAX_DELIVERIES", default=3)
 ALIGN_INVITATION_BATCH_SIZE = env.int("ALIGN_INVITATION_BATCH_SIZE", default=200)
+# Fewest respondents a group needs before its comments are shown, where higher than the cycle's reporting
+# threshold (words identify people more easily than scores). 0: the cycle's threshold.
+ALIGN_COMMENT_THRESHOLD = env.int("ALIGN_COMMENT_THRESHOLD", default=0)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count
 
 from surveys.models import Comment, Cycle, Question, Response, Team
@@ -40,10 +41,14 @@ def _root_of(team_id: int, parents: dict) -> int:
 
 
 def comment_groups_shown(*, cycle: Cycle, parents: dict) -> set[int]:
-    """Return the groups whose comments may be shown: the disclosure rule over each group's responses."""
+    """Return the groups whose comments may be shown: the disclosure rule over each group's responses.
+
+    The threshold is the cycle's, or ALIGN_COMMENT_THRESHOLD where that is higher: words can identify a
+    person more easily than a score, so an organisation may want more people behind them.
+    """
     per_team = Response.objects.filter(cycle=cycle).values_list("team_id").annotate(n=Count("id"))
     responses = group_totals(dict(per_team), parents)
-    hidden = hidden_groups(responses, parents, cycle.threshold)
+    hidden = hidden_groups(responses, parents, max(cycle.threshold, settings.ALIGN_COMMENT_THRESHOLD))
     return {group for group in responses if group not in hidden}
 
 

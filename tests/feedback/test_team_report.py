@@ -61,6 +61,22 @@ def test_comments_of_a_small_team_are_hidden_and_never_reach_its_department(clie
     assert "Only Mobile" in engineering and "Platform thought 3" in engineering
 
 
+def test_comments_can_need_more_people_than_scores(client, org, settings):
+    settings.ALIGN_COMMENT_THRESHOLD = 8
+    lee, _ = manager_of(org["Engineering"], email="lee@example.com", role="leader")
+    client.force_login(lee)
+    platform = report(client, org["Platform"]).content.decode()
+    # Platform's 6 answers still give scores, but not comments; Engineering's 14 give comments (no child's
+    # are shown, so no difference singles anyone out)
+    assert "Comments are not shown" in platform and "Platform thought 3" not in platform
+    assert "Answers per question" in platform
+    engineering = report(client, org["Engineering"]).content.decode()
+    assert "Platform thought 3" in engineering and "Only Mobile" in engineering
+    settings.ALIGN_COMMENT_THRESHOLD = 15  # more than Engineering's 14: nothing anywhere
+    engineering = report(client, org["Engineering"]).content.decode()
+    assert "Platform thought 3" not in engineering and "Comments are not shown" in engineering
+
+
 def test_actions_are_recorded_after_publishing_and_shown_to_members(client, org):
     alice, _ = manager_of(org["Platform"], email="alice@example.com")
     client.force_login(alice)
