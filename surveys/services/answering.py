@@ -75,8 +75,6 @@ def response_submit(
     owner = InvitationToken.objects.filter(token_hash=hashed).values("invitation_id")[:1]
     live = list(InvitationToken.objects.select_for_update().filter(invitation_id=Subquery(owner)).order_by("id"))
     if hashed not in {row.token_hash for row in live}:
-        if invitation is not None and not selectors.cycle_accepts_answers(cycle=invitation.cycle):
-            raise selectors.CycleNotOpen
         raise selectors.dead_token_problem(token=token)
     invitation_id = live[0].invitation_id
     if invitation is None or invitation.id != invitation_id:
