@@ -302,12 +302,13 @@ class Invitation(models.Model):
 
 
 class InvitationToken(models.Model):
-    """A live credential of a sent, unanswered invitation: only a SHA-256 of the token in an email's link.
+    """A credential of a sent invitation: only a SHA-256 of the token in an email's link.
 
-    Each email (the invitation, each reminder) carries its own token, and any of them works. Answering deletes
-    every token of the invitation instead of updating the invitation: an update (or a row lock) leaves traces
-    of when, and in which order, people answered — row versions, physical order, transaction ids — that could
-    be lined up with the responses; deleted rows leave nothing to line up. Closing the cycle deletes the rest.
+    Each email (the invitation, each reminder) carries its own token, and any of them works until the
+    invitation is answered (an `AnsweredMarker` exists) or the cycle closes, which deletes them all. Answering
+    touches neither the tokens nor the invitation: an update, a delete or a row lock leaves traces of when,
+    and in which order, people answered — row versions, transaction ids — that could be lined up with the
+    responses written in the same transaction.
     """
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
@@ -322,11 +323,11 @@ class InvitationToken(models.Model):
         ]
 
 
-class SpentToken(models.Model):
-    """Remembers that a token was used, so opening the link again can say the answer was received.
-
-    Keyed by a different hash of the token than `InvitationToken.token_hash`, so not even an old copy of the
-    invitation tokens can be joined to it.
+class AnsweredMarker(models.Model):
+    """Records that an invitation of an open cycle was answered, keyed by `tokens.answered_marker` (an HMAC of
+    its id under the secret key): its primary key refuses a second answer, and a database alone cannot tie
+    it to the invitation. Answering changes nothing else about the invitation; the markers are deleted when
+    the cycle closes, so afterwards nothing remembers who answered.
     """
 
     marker = models.CharField(max_length=64, primary_key=True)

@@ -4,8 +4,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from .models import Cycle, CycleTeam, Invitation, InvitationToken, Question, SpentToken, Team
-from .tokens import spent_marker, token_hash
+from .models import AnsweredMarker, Cycle, CycleTeam, Invitation, InvitationToken, Question, Team
+from .tokens import answered_marker, token_hash
 
 
 class InvitationProblem(Exception):
@@ -119,18 +119,20 @@ def template_questions(*, template_id: int) -> list[Question]:
     )
 
 
-def dead_token_problem(*, token: str) -> InvitationProblem:
-    """Return why a token with no live row fails: it was used (a spent marker exists), or it is unknown."""
-    return InvitationUsed() if SpentToken.objects.filter(marker=spent_marker(token)).exists() else InvitationUnknown()
+def invitation_answered(*, invitation_id: int) -> bool:
+    """Return whether the invitation has been answered (while its cycle is open; closing forgets it)."""
+    return AnsweredMarker.objects.filter(marker=answered_marker(invitation_id)).exists()
 
 
 def invitation_redeemable(*, token: str) -> Invitation:
     """Return the open, unanswered invitation behind a token, or raise the InvitationProblem that applies."""
     live = InvitationToken.objects.select_related("invitation__cycle").filter(token_hash=token_hash(token)).first()
     if live is None:
-        raise dead_token_problem(token=token)
+        raise InvitationUnknown  # never sent, or its cycle closed (which deletes every token)
     if not cycle_accepts_answers(cycle=live.invitation.cycle):
         raise CycleNotOpen
+    if invitation_answered(invitation_id=live.invitation_id):
+        raise InvitationUsed
     return live.invitation
 
 

@@ -3,15 +3,20 @@
 import hashlib
 import secrets
 
+from django.utils.crypto import salted_hmac
+
 
 def token_hash(token: str) -> str:
     """Return the hex SHA-256 of a token (what the database keeps)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def spent_marker(token: str) -> str:
-    """Return the hash that marks a token as used; it cannot be derived from `token_hash(token)`."""
-    return hashlib.sha256(b"spent:" + token.encode()).hexdigest()
+def answered_marker(invitation_id: int) -> str:
+    """Return the marker that records an invitation as answered: an HMAC of its id under the secret key.
+
+    Whoever has only the database cannot tell which invitation a marker belongs to.
+    """
+    return salted_hmac("align.answered", str(invitation_id), algorithm="sha256").hexdigest()
 
 
 def token_new() -> tuple[str, str]:

@@ -3,12 +3,11 @@
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Subquery
+from django.db import IntegrityError, connection, transaction
 
 from .. import selectors
-from ..models import COMMENT_MAX_LENGTH, Answer, Comment, Invitation, InvitationToken, Question, Response, SpentToken
-from ..tokens import spent_marker, token_hash
+from ..models import COMMENT_MAX_LENGTH, Answer, AnsweredMarker, Comment, Cycle, Invitation, Question, Response
+from ..tokens import answered_marker
 
 
 def _validated_answers(
@@ -49,6 +48,18 @@ def _validated_answers(
     return clean_answers, clean_comments
 
 
+def _cycle_held(cycle_id: int) -> Cycle:
+    """Read the cycle and hold it until this transaction ends, so it cannot close in the meantime.
+
+    On PostgreSQL a shared row lock: submits do not wait for each other, and closing (which updates the row)
+    waits for the submits under way, so each of their responses is there when closing rewrites them. SQLite
+    lets one transaction write at a time, which gives the same order.
+    """
+    if connection.vendor != "postgresql":
+        return Cycle.objects.get(id=cycle_id)
+    return Cycle.objects.raw(f"SELECT * FROM {Cycle._meta.db_table} WHERE id = %s FOR SHARE", [cycle_id])[0]  # noqa: S608
+
+
 @transaction.atomic
 def response_submit(
     *,
@@ -58,36 +69,32 @@ def response_submit(
     questions: list[Question] | None = None,
     invitation: Invitation | None = None,
 ) -> None:
-    """Store one anonymous response and spend every token of the invitation, in one transaction.
+    """Store one anonymous response and mark its invitation answered, in one transaction.
 
-    1. Lock all token rows of the token's invitation in id order (one statement; one order for every submit,
-       so two emails' links submitted at once queue up instead of deadlocking). The invitation row itself is
-       neither locked nor updated: either would leave a trace of this transaction on it.
-    2. If the token is no longer among them, an earlier submit (or the cycle's closing) won: refuse.
-    3. Check the cycle still accepts answers and validate every value against its question.
-    4. Delete the tokens and record the spent marker (its primary key refuses a second use).
+    1. Find the open, unanswered invitation behind the token (the caller may pass the one it has just read
+       for this token, and the cycle's questions).
+    2. Hold the cycle so it cannot close before this commits, and check it still accepts answers.
+    3. Validate every value against its question.
+    4. Insert the invitation's answered marker: its primary key refuses a second answer (through any of the
+       invitation's links; a concurrent one waits for this transaction, then fails).
     5. Write the response with the team as of the cycle and nothing that leads back to the invitation.
 
-    The caller may pass the invitation and the cycle's questions it has just read for this token: closing a
-    cycle deletes its tokens, so once they are locked here the cycle it read is still open.
+    Nothing of the invitation or its tokens is updated, deleted or locked, so none of their row versions or
+    transaction ids can be lined up with the response; the marker is tied to the invitation only through
+    the secret key.
     """
-    hashed = token_hash(token)
-    owner = InvitationToken.objects.filter(token_hash=hashed).values("invitation_id")[:1]
-    live = list(InvitationToken.objects.select_for_update().filter(invitation_id=Subquery(owner)).order_by("id"))
-    if hashed not in {row.token_hash for row in live}:
-        raise selectors.dead_token_problem(token=token)
-    invitation_id = live[0].invitation_id
-    if invitation is None or invitation.id != invitation_id:
-        invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
-    cycle, team_id = invitation.cycle, invitation.team_id
+    if invitation is None:
+        invitation = selectors.invitation_redeemable(token=token)
+    cycle, team_id = _cycle_held(invitation.cycle_id), invitation.team_id
     if not selectors.cycle_accepts_answers(cycle=cycle):
         raise selectors.CycleNotOpen
-    # The caller may pass the cycle's questions it already read; they are frozen once the cycle opens.
+    # Frozen once the cycle opens, so the questions the caller read are still the cycle's.
     questions = questions if questions is not None else selectors.cycle_questions(cycle=cycle)
     clean_answers, clean_comments = _validated_answers(questions=questions, answers=answers, comments=comments)
-    # By invitation, not by the ids locked above: this statement also sees a token added meanwhile.
-    InvitationToken.objects.filter(invitation_id=invitation_id).delete()
-    SpentToken.objects.create(marker=spent_marker(token), cycle=cycle)
+    try:
+        AnsweredMarker.objects.create(marker=answered_marker(invitation.id), cycle=cycle)
+    except IntegrityError:  # answered meanwhile: the transaction rolls back as this leaves it
+        raise selectors.InvitationUsed from None
     response = Response.objects.create(cycle=cycle, team_id=team_id)
     Answer.objects.bulk_create(
         [Answer(response=response, question_id=qid, value=value) for qid, value in clean_answers.items()]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from .. import selectors
 from ..models import (
     Answer,
+    AnsweredMarker,
     Comment,
     Cycle,
     CycleQuestion,
@@ -67,12 +68,15 @@ def cycle_open(*, cycle_id: int) -> bool:
 def cycle_close(*, cycle_id: int) -> bool:
     """Close an open cycle, expire its unused links and queue its aggregation. Returns False if it was not open.
 
-    Deleting the unused tokens also forgets who did not answer; comments are rewritten so nothing pairs them
-    with responses, and responses and answers are rewritten so their order no longer follows who answered when.
+    Deleting the tokens and the answered markers forgets who did and did not answer; comments are rewritten so
+    nothing pairs them with responses, and responses and answers are rewritten so their order no longer
+    follows who answered when. Submits under way hold the cycle row (see `response_submit`): the update
+    below waits for them, so their responses are among those rewritten.
     """
     if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.OPEN).update(state=Cycle.State.CLOSED):
         return False
     InvitationToken.objects.filter(invitation__cycle_id=cycle_id).delete()
+    AnsweredMarker.objects.filter(cycle_id=cycle_id).delete()
     comments_rewrite(cycle_id=cycle_id)
     responses_rewrite(cycle_id=cycle_id)
     from feedback.tasks import scores_aggregate_task

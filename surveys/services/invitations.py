@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .. import emails
-from ..models import Cycle, Invitation, InvitationToken
-from ..tokens import token_new
+from .. import emails, selectors
+from ..models import AnsweredMarker, Cycle, Invitation, InvitationToken
+from ..tokens import answered_marker, token_new
 
 
 def invitations_enqueue(*, cycle_id: int) -> None:
@@ -56,15 +56,9 @@ def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]
 
 @transaction.atomic
 def invitation_link_issue(*, invitation_id: int) -> str:
-    """Return a new working token for an unanswered invitation of an open cycle (earlier links keep working).
-
-    An invitation that was sent but holds no token has been answered (or its cycle closed): it gets none.
-    The live tokens are locked first, in the order response_submit locks them, so a submit running at the
-    same time either deletes the new token too or makes this call see that none is left.
-    """
+    """Return a new working token for an unanswered invitation of an open cycle (earlier links keep working)."""
     invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
-    live = list(InvitationToken.objects.select_for_update().filter(invitation=invitation).order_by("id"))
-    if invitation.cycle.state != Cycle.State.OPEN or (invitation.sent_at is not None and not live):
+    if invitation.cycle.state != Cycle.State.OPEN or selectors.invitation_answered(invitation_id=invitation.id):
         raise ValueError("only an unanswered invitation of an open cycle can get a new link")
     token, hashed = token_new()
     InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
@@ -76,16 +70,20 @@ def invitation_link_issue(*, invitation_id: int) -> str:
 def invitation_remind(*, invitation_id: int, day: int) -> bool:
     """Email an unanswered invitation its reminder for `day`, with a fresh token; at most once per reminder.
 
-    Whether the person has answered is read from their live tokens, locked in the order response_submit
-    locks them: an answer committed first leaves none (no reminder), an answer committed later deletes the
-    reminder's token too.
+    The invitation row is locked (by the reminder job, never by answering) so a retried job skips people it
+    already reached. Someone who answers while their reminder is being sent gets it anyway; its link then
+    says their answers were received.
     """
     with transaction.atomic():
-        live = list(InvitationToken.objects.select_for_update().filter(invitation_id=invitation_id).order_by("id"))
-        if not live or any(row.reminder == day for row in live):
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("cycle", "person")
+            .filter(id=invitation_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=False)
+            .first()
+        )
+        if invitation is None or invitation.tokens.filter(reminder=day).exists():
             return False
-        invitation = Invitation.objects.select_related("cycle", "person").get(id=invitation_id)
-        if invitation.cycle.state != Cycle.State.OPEN:
+        if selectors.invitation_answered(invitation_id=invitation_id):
             return False
         token, hashed = token_new()
         InvitationToken.objects.create(invitation=invitation, token_hash=hashed, reminder=day)
@@ -98,14 +96,14 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
 
     When nobody is left, the reminder is recorded as done on the cycle so the tick stops queueing it.
     """
-    pending = (
-        Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, tokens__isnull=False)
+    pending = _unanswered(
+        Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=False)
         .exclude(tokens__reminder=day)
-        .distinct()
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    batch = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
-    sent = sum(invitation_remind(invitation_id=invitation_id, day=day) for invitation_id in batch)
-    remaining = pending.count()
+    sent = sum(invitation_remind(invitation_id=invitation_id, day=day) for invitation_id in pending[:batch_size])
+    remaining = len(pending) - sent
     if not remaining:
         with transaction.atomic():
             cycle = Cycle.objects.select_for_update().get(id=cycle_id)
@@ -113,3 +111,15 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
                 cycle.reminders_done = sorted([*cycle.reminders_done, day])
                 cycle.save(update_fields=["reminders_done"])
     return sent, remaining
+
+
+def _unanswered(invitation_ids) -> list[int]:
+    """Return the ids, in order, of those invitations that have not been answered."""
+    ids = list(invitation_ids)
+    markers = {answered_marker(invitation_id): invitation_id for invitation_id in ids}
+    answered = set()
+    chunk = list(markers)
+    for start in range(0, len(chunk), 1000):
+        found = AnsweredMarker.objects.filter(marker__in=chunk[start : start + 1000]).values_list("marker", flat=True)
+        answered |= {markers[marker] for marker in found}
+    return [invitation_id for invitation_id in ids if invitation_id not in answered]

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from surveys import selectors, services
-from surveys.models import Answer, Invitation, Question, Response, SpentToken
+from surveys.models import Answer, AnsweredMarker, Invitation, Question, Response
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -52,4 +52,4 @@ def test_twenty_simultaneous_submits_through_two_links_of_one_invitation_store_e
     assert sorted(outcomes) == ["refused"] * 19 + ["stored"]
     assert Response.objects.filter(cycle=cycle).count() == 1
     assert Answer.objects.count() == len(answers)
-    assert SpentToken.objects.count() == 1
+    assert AnsweredMarker.objects.count() == 1

@@ -1,4 +1,5 @@
-"""A database dump after a cycle closes: no column, key, value or row order ties an answer to a person."""
+"""A database dump: no column, key, value or row order ties an answer to a person — after a cycle closes, and
+while it is open (answering changes nothing on the person side)."""
 
 import itertools
 import uuid
@@ -9,7 +10,8 @@ from django.db import connection, models
 from scipy import stats
 
 from surveys import selectors, services
-from surveys.models import Answer, Comment, Invitation, Question, Response
+from surveys.models import Answer, AnsweredMarker, Comment, Invitation, InvitationToken, Person, Question, Response
+from surveys.tokens import answered_marker
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +62,7 @@ def test_no_value_of_the_answer_side_appears_on_the_person_side(closed_cycle):
             return {str(v) for row in cursor.fetchall() for v in row if v is not None}
 
     person_side = set()
-    for model in ["surveys.Invitation", "surveys.InvitationToken", "surveys.SpentToken", "surveys.Person", "auth.User"]:
+    for model in ["surveys.Invitation", "surveys.InvitationToken", "surveys.Person", "auth.User"]:
         person_side |= values(apps.get_model(model)._meta.db_table)
     for model in ANSWER_SIDE:
         keys = {str(k) for k in model.objects.values_list("id", flat=True)}
@@ -83,3 +85,34 @@ def test_after_closing_the_rows_no_longer_follow_the_order_people_answered_in(cl
         answer_rows = [row[0] for row in cursor.fetchall()]
     neighbours = sum(a == b for a, b in itertools.pairwise(answer_rows))
     assert neighbours < len(answer_rows) / 3  # answers are not stored response by response either
+
+
+def test_answering_during_an_open_cycle_leaves_no_trace_on_the_person_side(settings):
+    """A DBA watching an open cycle sees new answer-side rows and a keyed marker — nothing else changes."""
+    team = TeamFactory(name="Platform")
+    PersonFactory.create_batch(6, team=team)
+    cycle = CycleFactory(teams=[team])
+    services.cycle_open(cycle_id=cycle.id)
+    invitations = list(Invitation.objects.filter(cycle=cycle).order_by("id"))
+    tokens = [services.invitation_link_issue(invitation_id=invitation.id) for invitation in invitations]
+    # row versions and locks too, where the database shows them (xmin, xmax)
+    system = "xmin::text, xmax::text, " if connection.vendor == "postgresql" else ""
+
+    def person_side():
+        with connection.cursor() as cursor:
+            rows = {}
+            for model in (Invitation, InvitationToken, Person):
+                cursor.execute(f"SELECT {system}* FROM {model._meta.db_table} ORDER BY id")  # noqa: S608
+                rows[model.__name__] = cursor.fetchall()
+            return rows
+
+    before = person_side()
+    answers = {q.id: 3 for q in selectors.cycle_questions(cycle=cycle) if q.kind == Question.Kind.LIKERT}
+    answers[next(q.id for q in selectors.cycle_questions(cycle=cycle) if q.key == "enps")] = 7
+    services.response_submit(token=tokens[3], answers=answers, comments={})
+    assert person_side() == before
+    # the marker names the invitation only under the secret key: no plain or other-keyed hash of its id matches
+    marker = AnsweredMarker.objects.get().marker
+    assert marker == answered_marker(invitations[3].id)
+    settings.SECRET_KEY = "a-database-thief-guessing-the-key-0123456789abcdefghijklmnop"
+    assert marker not in {answered_marker(invitation.id) for invitation in invitations}

@@ -92,7 +92,8 @@ def test_the_whole_weekly_flow_opens_reminds_only_non_responders_closes_and_plan
     reminder_path = next(re.search(r"/s/[\w-]+/", m.body).group(0) for m in mail.outbox if m.to == [email])
     assert selectors.invitation_redeemable(token=invitations[email].split("/")[2])
     answer(reminder_path, cycle)
-    assert not InvitationToken.objects.filter(invitation__person__email=email).exists()
+    with pytest.raises(selectors.InvitationUsed):
+        selectors.invitation_redeemable(token=invitations[email].split("/")[2])
 
     # and at the deadline it closes, its unused links die, and next week's cycle is waiting
     tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(days=4, minutes=1))

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from surveys import selectors, services
-from surveys.models import Answer, Comment, Cycle, Invitation, InvitationToken, Question, Response, SpentToken
-from surveys.tokens import token_hash
+from surveys.models import Answer, AnsweredMarker, Comment, Cycle, Invitation, InvitationToken, Question, Response
+from surveys.tokens import answered_marker, token_hash
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,7 @@ def test_a_response_is_stored_with_the_team_and_nothing_that_leads_back(invitati
     questions, answers = full_answers(invitation.cycle)
     comment_q = next(q for q in questions if q.kind == Question.Kind.COMMENT)
     invitation_row_before = Invitation.objects.filter(id=invitation.id).values().get()
+    tokens_before = list(InvitationToken.objects.filter(invitation=invitation).values())
 
     services.response_submit(token=token, answers=answers, comments={comment_q.id: " Thanks "})
 
@@ -110,10 +111,10 @@ def test_a_response_is_stored_with_the_team_and_nothing_that_leads_back(invitati
     assert (response.cycle_id, response.team_id) == (invitation.cycle_id, invitation.team_id)
     assert Answer.objects.filter(response=response).count() == len(answers)
     assert Comment.objects.get().text == "Thanks"
-    # The invitation row is untouched; the token row is gone and a spent marker records the use.
+    # The invitation and its token rows are untouched; a marker keyed by the secret records the answer.
     assert Invitation.objects.filter(id=invitation.id).values().get() == invitation_row_before
-    assert not InvitationToken.objects.filter(invitation=invitation).exists()
-    assert SpentToken.objects.count() == 1
+    assert list(InvitationToken.objects.filter(invitation=invitation).values()) == tokens_before
+    assert AnsweredMarker.objects.get().marker == answered_marker(invitation.id)
 
 
 def test_a_second_submit_of_the_same_invitation_is_refused(invitation, token):
@@ -129,7 +130,7 @@ def test_every_link_of_an_invitation_works_and_answering_through_one_spends_them
     reminder_token = services.invitation_link_issue(invitation_id=invitation.id)
     assert selectors.invitation_redeemable(token=token) == invitation
     services.response_submit(token=reminder_token, answers=answers, comments={})
-    with pytest.raises(selectors.InvitationUnknown):
+    with pytest.raises(selectors.InvitationUsed):
         services.response_submit(token=token, answers=answers, comments={})
     with pytest.raises(selectors.InvitationUsed):
         selectors.invitation_redeemable(token=reminder_token)
@@ -149,9 +150,15 @@ def test_an_unknown_token_is_refused(open_cycle):
         services.response_submit(token="made-up", answers=answers, comments={})
 
 
-def test_closing_a_cycle_expires_every_unused_link(open_cycle, token):
+def test_closing_a_cycle_expires_every_link_and_forgets_who_answered(open_cycle, token):
+    invitation = Invitation.objects.filter(cycle=open_cycle).order_by("id").last()
+    _, answers = full_answers(open_cycle)
+    services.response_submit(
+        token=services.invitation_link_issue(invitation_id=invitation.id), answers=answers, comments={}
+    )
     services.cycle_close(cycle_id=open_cycle.id)
     assert not InvitationToken.objects.filter(invitation__cycle=open_cycle).exists()
+    assert not AnsweredMarker.objects.exists()
     with pytest.raises(selectors.InvitationUnknown):
         selectors.invitation_redeemable(token=token)
 
@@ -201,7 +208,7 @@ def test_no_column_of_a_response_answer_or_comment_reaches_a_person_or_invitatio
 
     forbidden = {apps.get_model("surveys", "Invitation"), apps.get_model("surveys", "Person")}
     forbidden.add(apps.get_model("auth", "User"))
-    for model in (Response, Answer, Comment, SpentToken):
+    for model in (Response, Answer, Comment, AnsweredMarker):
         reachable, frontier = set(), [model]
         while frontier:
             current = frontier.pop()

@@ -8,13 +8,12 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from feedback import demo as feedback_demo
 from feedback.models import Action
 from feedback.services import correlations_refresh, scores_aggregate
-from surveys import demo, services
+from surveys import demo, selectors, services
 from surveys.models import Cycle, CycleSchedule, Invitation, Person, SurveyTemplate, Team
 from surveys.selectors import cycle_questions
 
@@ -133,7 +132,7 @@ class Command(BaseCommand):
         self._answer_live(rng, current)
 
     def _answer_live(self, rng: np.random.Generator, cycle: Cycle) -> None:
-        """Answer a few invitations of the open cycle through the real service (tokens spent, no trace)."""
+        """Answer a few invitations of the open cycle through the real service (as respondents would)."""
         questions = cycle_questions(cycle=cycle)
         invitations = Invitation.objects.filter(cycle=cycle, person__user__isnull=True).order_by("id")
         for invitation in invitations[:LIVE_ANSWERS]:
@@ -151,12 +150,9 @@ class Command(BaseCommand):
             scope = ", ".join(t.name for t in person.managed_teams.all()) if person else ""
             self.stdout.write(f"  {email:<22} {role:<8} sees {scope or 'everything'}")
         self.stdout.write("  admin@example.com also manages Align at /manage/ (teams, people, questions, schedules)")
-        invitation = (
-            Invitation.objects.filter(cycle__state=Cycle.State.OPEN, person__user__isnull=True)
-            .filter(Q(sent_at__isnull=True) | Q(tokens__isnull=False))
-            .distinct()
-            .order_by("-id")
-            .first()
+        candidates = Invitation.objects.filter(cycle__state=Cycle.State.OPEN, person__user__isnull=True)
+        invitation = next(
+            (i for i in candidates.order_by("-id") if not selectors.invitation_answered(invitation_id=i.id)), None
         )
         if invitation is None:
             self.stdout.write("\nEvery demo invitation has been answered; run `make reset-demo` for a fresh start.")
