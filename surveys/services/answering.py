@@ -57,7 +57,7 @@ def _cycle_held(cycle_id: int) -> Cycle:
     """
     if connection.vendor != "postgresql":
         return Cycle.objects.get(id=cycle_id)
-    return Cycle.objects.raw(f"SELECT * FROM {Cycle._meta.db_table} WHERE id = %s FOR SHARE", [cycle_id])[0]  # noqa: S608
+    return Cycle.objects.raw("SELECT * FROM surveys_cycle WHERE id = %s FOR SHARE", [cycle_id])[0]
 
 
 @transaction.atomic
