@@ -4,6 +4,7 @@ import logging
 import os
 
 from celery import Celery, Task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignsite.settings")
@@ -29,7 +30,6 @@ class ReliableTask(Task):
     """
 
     def deliveries_exceeded(self) -> bool:
-        from django.conf import settings
         from django.core.cache import cache
 
         if self.request.called_directly or self.request.is_eager:
@@ -43,14 +43,8 @@ class ReliableTask(Task):
     def __call__(self, *args, **kwargs):
         if self.deliveries_exceeded():
             logger.error("Task %s[%s] was delivered too many times; failing it.", self.name, self.request.id)
-            raise DeliveriesExceeded(f"{self.name} was delivered more than {self._limit()} times")
+            raise DeliveriesExceeded(f"{self.name} was delivered more than {settings.ALIGN_TASK_MAX_DELIVERIES} times")
         return super().__call__(*args, **kwargs)
-
-    @staticmethod
-    def _limit() -> int:
-        from django.conf import settings
-
-        return settings.ALIGN_TASK_MAX_DELIVERIES
 
 
 app = Celery("alignsite", task_cls=ReliableTask)
