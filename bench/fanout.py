@@ -12,10 +12,9 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
 
 from .common import row, unavailable
-from .scratch import ROOT, postgres_scratch, run_step
+from .scratch import ROOT, cycle_for_people, postgres_scratch, run_step
 
 SCRATCH_DATABASE = "align_bench_fanout"
 PEOPLE = int(os.environ.get("BENCH_FANOUT_PEOPLE", "10000"))
@@ -27,27 +26,14 @@ def measure() -> dict:
 
     django.setup()
     from django.core.management import call_command
-    from django.utils import timezone
 
     from alignsite.celery import app
     from surveys import services
-    from surveys.models import Cycle, Invitation, Person, SurveyTemplate, Team
+    from surveys.models import Invitation
 
     call_command("migrate", verbosity=0)
     app.control.purge()
-    root = Team.objects.create(name="Fan-out")
-    teams = Team.objects.bulk_create(Team(name=f"Team {t}", parent=root) for t in range(100))
-    Person.objects.bulk_create(
-        (Person(email=f"p{i}@example.com", name=f"P {i}", team=teams[i % 100]) for i in range(PEOPLE)),
-        batch_size=5000,
-    )
-    now = timezone.now()
-    cycle = Cycle.objects.create(
-        name="Fan-out",
-        template=SurveyTemplate.objects.first(),
-        opens_at=now,
-        closes_at=now + timedelta(days=7),
-    )
+    cycle = cycle_for_people("Fan-out", teams=100, people=PEOPLE)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "alignsite", "worker", "--concurrency=2", "--loglevel=warning",
          "--without-gossip", "--without-mingle", "-n", "bench-fanout@%h"],

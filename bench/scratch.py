@@ -52,3 +52,24 @@ def run_step(module: str, step: str, env: dict[str, str]) -> dict:
     if result.returncode:
         raise RuntimeError(f"{module} {step} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def cycle_for_people(name: str, *, teams: int, people: int):
+    """Create a root team `name`, `teams` teams under it sharing `people` people, and a week-long cycle for
+    everyone, not yet opened; return the cycle. Runs inside a step, after django.setup()."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.models import Cycle, Person, SurveyTemplate, Team
+
+    root = Team.objects.create(name=name)
+    created = Team.objects.bulk_create(Team(name=f"Team {t}", parent=root) for t in range(teams))
+    Person.objects.bulk_create(
+        (Person(email=f"p{i}@example.com", name=f"P {i}", team=created[i % teams]) for i in range(people)),
+        batch_size=5000,
+    )
+    now = timezone.now()
+    return Cycle.objects.create(
+        name=name, template=SurveyTemplate.objects.first(), opens_at=now, closes_at=now + timedelta(days=7)
+    )

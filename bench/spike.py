@@ -20,11 +20,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 
 from .common import unavailable
-from .scratch import ROOT, postgres_scratch, run_step
+from .scratch import ROOT, cycle_for_people, postgres_scratch, run_step
 
 SCRATCH_DATABASE = "align_bench_spike"
 PEOPLE = 10_000
@@ -43,9 +42,8 @@ def prepare() -> dict:
 
     django.setup()
     from django.core.management import call_command
-    from django.utils import timezone
 
-    from surveys.models import Cycle, Invitation, InvitationToken, Person, SurveyTemplate, Team
+    from surveys.models import Invitation, InvitationToken
     from surveys.services import cycle_open
     from surveys.tokens import token_new
 
@@ -54,16 +52,7 @@ def prepare() -> dict:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     insert_table_create()
-    root = Team.objects.create(name="Spike")
-    teams = Team.objects.bulk_create(Team(name=f"Team {t}", parent=root) for t in range(200))
-    Person.objects.bulk_create(
-        (Person(email=f"p{i}@example.com", name=f"P {i}", team=teams[i % 200]) for i in range(PEOPLE)),
-        batch_size=5000,
-    )
-    now = timezone.now()
-    cycle = Cycle.objects.create(
-        name="Spike", template=SurveyTemplate.objects.first(), opens_at=now, closes_at=now + timedelta(days=7)
-    )
+    cycle = cycle_for_people("Spike", teams=200, people=PEOPLE)
     cycle_open(cycle_id=cycle.id)
     # The links as the invitation emails would carry them (sending itself is the fan-out benchmark).
     tokens, rows = [], []
@@ -72,7 +61,7 @@ def prepare() -> dict:
         tokens.append(token)
         rows.append(InvitationToken(invitation_id=invitation_id, token_hash=hashed))
     InvitationToken.objects.bulk_create(rows, batch_size=5000)
-    Invitation.objects.filter(cycle=cycle).update(sent_at=now)
+    Invitation.objects.filter(cycle=cycle).update(sent_at=cycle.opens_at)
     Path(os.environ["BENCH_TOKENS"]).write_text("\n".join(tokens))
     return {"cycle": cycle.id, "tokens": len(tokens)}
 

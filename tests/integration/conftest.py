@@ -31,6 +31,14 @@ def wait_for(condition, *, timeout: float, interval: float = 0.5, what: str = "c
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
+def database_dsn() -> dict[str, str]:
+    """Connection arguments for psycopg to this test's database (for side connections that lock or watch)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "dbname": db["NAME"]}
+
+
 def invitation_paths(mail_dir: Path) -> dict[str, str]:
     """Return {recipient: invitation path} for every email the file backend wrote."""
     found = {}

@@ -10,6 +10,8 @@ from surveys.models import Invitation, Response
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
 from tests.surveys.test_views import form_data
 
+from .conftest import database_dsn
+
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
@@ -24,11 +26,8 @@ def test_a_submit_during_an_outage_gets_a_503_and_the_retry_stores_exactly_one_r
     client.get(f"/s/{token}/")
     assert client.get(reverse("surveys:answer")).status_code == 200
     answers = form_data(cycle)
-    db = connection.settings_dict
-    name = db["NAME"]
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True
-    ) as admin:
+    name = database_dsn()["dbname"]
+    with psycopg.connect(**database_dsn() | {"dbname": "postgres"}, autocommit=True) as admin:
         # the database goes away: no new connections, every open one cut
         admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
         try:

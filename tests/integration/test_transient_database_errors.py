@@ -2,7 +2,6 @@
 
 import psycopg
 import pytest
-from django.db import connection
 
 from feedback.models import GroupScore, JobRun
 from feedback.services import scores_aggregate
@@ -10,7 +9,7 @@ from feedback.tasks import scores_aggregate_task
 from tests.factories import TeamFactory
 from tests.feedback.conftest import run_cycle
 
-from .conftest import wait_for
+from .conftest import database_dsn, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -33,8 +32,7 @@ def test_an_aggregation_whose_connection_is_killed_is_retried_and_ends_as_one_cl
     scores_aggregate(cycle_id=cycle.id)
     clean = sorted(GroupScore.objects.filter(cycle=cycle).values_list("team_id", "dimension_id", "respondents", "mean"))
     GroupScore.objects.all().delete()
-    db = connection.settings_dict
-    dsn = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "dbname": db["NAME"]}
+    dsn = database_dsn()
     with psycopg.connect(**dsn) as locker, psycopg.connect(**dsn, autocommit=True) as watcher:
         # when the worker's aggregation is stuck behind a lock and its connection is then terminated
         locker.execute(f"LOCK TABLE {GroupScore._meta.db_table} IN ACCESS EXCLUSIVE MODE")

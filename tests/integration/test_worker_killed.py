@@ -8,7 +8,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.db import connection
 
 from feedback.models import DoraDirty, GroupScore, JobRun, MetricValue
 from feedback.services import scores_aggregate
@@ -19,7 +18,7 @@ from surveys.models import Invitation
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
 from tests.feedback.conftest import run_cycle
 
-from .conftest import LINK, wait_for
+from .conftest import LINK, database_dsn, wait_for
 from .test_transient_database_errors import blocked_backend
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -53,8 +52,7 @@ def test_an_aggregation_whose_worker_process_is_killed_runs_again_to_one_clean_r
     scores_aggregate(cycle_id=cycle.id)
     clean = scores(cycle)
     GroupScore.objects.all().delete()
-    db = connection.settings_dict
-    dsn = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "dbname": db["NAME"]}
+    dsn = database_dsn()
     with psycopg.connect(**dsn) as locker, psycopg.connect(**dsn, autocommit=True) as watcher:
         # when the task is half-way (inside its transaction, waiting on a lock) and its process is SIGKILLed
         locker.execute(f"LOCK TABLE {GroupScore._meta.db_table} IN ACCESS EXCLUSIVE MODE")
@@ -107,8 +105,7 @@ def test_a_dora_recomputation_whose_worker_process_is_killed_ends_as_one_clean_r
     # given a team's delivery events over three weeks
     team = TeamFactory(name="Payments")
     start = datetime(2026, 11, 2, 9, tzinfo=UTC)
-    db = connection.settings_dict
-    dsn = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "dbname": db["NAME"]}
+    dsn = database_dsn()
     with psycopg.connect(**dsn) as locker, psycopg.connect(**dsn, autocommit=True) as watcher:
         # when the recomputation is half-way (its weeks claimed, waiting to write) and its process is SIGKILLed
         locker.execute(f"LOCK TABLE {MetricValue._meta.db_table} IN ACCESS EXCLUSIVE MODE")
