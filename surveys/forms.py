@@ -1,6 +1,7 @@
 """The survey form, built from a cycle's questions."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import COMMENT_MAX_LENGTH, Question
 
@@ -74,3 +75,19 @@ class SurveyForm(forms.Form):
             for question in self.questions
             if question.kind == Question.Kind.COMMENT and self.cleaned_data.get(field_name(question))
         }
+
+
+def answers_posted(data, *, questions: list[Question]) -> tuple[dict[int, int], dict[int, str]]:
+    """Read a posted survey into answers and comments by question id, without the form machinery (the answering
+    service validates them); raise ValidationError for a value that is not a whole number."""
+    answers: dict[int, int] = {}
+    comments: dict[int, str] = {}
+    for question in questions:
+        given = data.get(field_name(question), "")
+        if question.kind == Question.Kind.COMMENT:
+            comments[question.id] = given
+        elif given.isascii() and given.isdigit():
+            answers[question.id] = int(given)
+        elif given:
+            raise ValidationError({field_name(question): [ERRORS["invalid_choice"]]})
+    return answers, comments

@@ -124,16 +124,24 @@ def invitation_answered(*, invitation_id: int) -> bool:
     return AnsweredMarker.objects.filter(marker=answered_marker(invitation_id)).exists()
 
 
-def invitation_redeemable(*, token: str) -> Invitation:
-    """Return the open, unanswered invitation behind a token, or raise the InvitationProblem that applies."""
-    live = InvitationToken.objects.select_related("invitation__cycle").filter(token_hash=token_hash(token)).first()
-    if live is None:
-        raise InvitationUnknown  # never sent, or its cycle closed (which deletes every token)
+def invitation_live(*, token: str) -> Invitation:
+    """Return the invitation behind a token, with its cycle, if that cycle accepts answers (answered or not);
+    else raise the InvitationProblem that applies. One query."""
+    try:
+        live = InvitationToken.objects.select_related("invitation__cycle").get(token_hash=token_hash(token))
+    except InvitationToken.DoesNotExist:
+        raise InvitationUnknown from None  # never sent, or its cycle closed (which deletes every token)
     if not cycle_accepts_answers(cycle=live.invitation.cycle):
         raise CycleNotOpen
-    if invitation_answered(invitation_id=live.invitation_id):
-        raise InvitationUsed
     return live.invitation
+
+
+def invitation_redeemable(*, token: str) -> Invitation:
+    """Return the open, unanswered invitation behind a token, or raise the InvitationProblem that applies."""
+    invitation = invitation_live(token=token)
+    if invitation_answered(invitation_id=invitation.id):
+        raise InvitationUsed
+    return invitation
 
 
 def cycle_accepts_answers(*, cycle: Cycle) -> bool:

@@ -1,9 +1,13 @@
 """Accepting an anonymous response."""
 
+import uuid
 from collections.abc import Mapping
+from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from psycopg.errors import UniqueViolation
 
 from .. import selectors
 from ..models import COMMENT_MAX_LENGTH, Answer, AnsweredMarker, Comment, Cycle, Invitation, Question, Response
@@ -48,19 +52,86 @@ def _validated_answers(
     return clean_answers, clean_comments
 
 
-def _cycle_held(cycle_id: int) -> Cycle:
-    """Read the cycle and hold it until this transaction ends, so it cannot close in the meantime.
+# On PostgreSQL a response is stored in one statement: one round trip, and a transaction of its own. It holds
+# the cycle with a shared lock (submits do not wait for each other; closing, which updates the row, waits for
+# the submits under way, so their responses are there when closing rewrites them, and a submit that waited for
+# a close finds the cycle closed and stores nothing), then inserts the answered marker (its primary key refuses
+# a second answer through any link: a concurrent one waits for this statement, then fails), the response, its
+# answers and the comments. It returns how many markers it inserted: 0 when the cycle no longer takes answers.
+STORE_POSTGRESQL = """
+WITH held AS (
+    SELECT id FROM surveys_cycle WHERE id = %(cycle)s AND state = %(open)s AND closes_at > %(now)s FOR SHARE
+), marked AS (
+    INSERT INTO surveys_answeredmarker (marker, cycle_id) SELECT %(marker)s, id FROM held RETURNING cycle_id
+), responded AS (
+    INSERT INTO surveys_response (id, cycle_id, team_id) SELECT %(response)s, cycle_id, %(team)s FROM marked
+    RETURNING id
+), answered AS (
+    INSERT INTO surveys_answer (id, response_id, question_id, value)
+    SELECT given.id, responded.id, given.question_id, given.value
+    FROM responded, unnest(%(answer_ids)s::uuid[], %(answer_questions)s::bigint[], %(values)s::smallint[])
+        AS given (id, question_id, value)
+), commented AS (
+    INSERT INTO surveys_comment (id, cycle_id, team_id, question_id, text)
+    SELECT given.id, marked.cycle_id, %(team)s, given.question_id, given.text
+    FROM marked, unnest(%(comment_ids)s::uuid[], %(comment_questions)s::bigint[], %(texts)s::text[])
+        AS given (id, question_id, text)
+)
+SELECT count(*) FROM marked
+"""
 
-    On PostgreSQL a shared row lock: submits do not wait for each other, and closing (which updates the row)
-    waits for the submits under way, so each of their responses is there when closing rewrites them. SQLite
-    lets one transaction write at a time, which gives the same order.
-    """
-    if connection.vendor != "postgresql":
-        return Cycle.objects.get(id=cycle_id)
-    return Cycle.objects.raw("SELECT * FROM surveys_cycle WHERE id = %s FOR SHARE", [cycle_id])[0]
+
+def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict[int, int], comments: dict[int, str]):
+    """Store a response on PostgreSQL in one statement (STORE_POSTGRESQL)."""
+    params = {
+        "cycle": invitation.cycle_id,
+        "open": Cycle.State.OPEN,
+        "now": timezone.now(),
+        "marker": marker,
+        "response": uuid.uuid4(),
+        "team": invitation.team_id,
+        "answer_ids": [uuid.uuid4() for _ in answers],
+        "answer_questions": list(answers),
+        "values": list(answers.values()),
+        "comment_ids": [uuid.uuid4() for _ in comments],
+        "comment_questions": list(comments),
+        "texts": list(comments.values()),
+    }
+    # Outside a transaction the statement is one of its own (no BEGIN and COMMIT round trips); inside one, a
+    # savepoint keeps the caller's transaction usable after a refusal.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with savepoint, connection.cursor() as cursor:
+            cursor.execute(STORE_POSTGRESQL, params)
+            (marked,) = cursor.fetchone()
+    except IntegrityError as error:
+        cause = error.__cause__
+        if isinstance(cause, UniqueViolation) and cause.diag.table_name == AnsweredMarker._meta.db_table:
+            raise selectors.InvitationUsed from None
+        raise
+    if not marked:
+        raise selectors.CycleNotOpen
 
 
 @transaction.atomic
+def store_with_orm(*, marker: str, invitation: Invitation, answers: dict[int, int], comments: dict[int, str]):
+    """Store a response through the ORM in one transaction (SQLite: it lets one transaction write at a time,
+    which gives the order PostgreSQL's shared lock on the cycle gives)."""
+    cycle = Cycle.objects.get(id=invitation.cycle_id)
+    if not selectors.cycle_accepts_answers(cycle=cycle):
+        raise selectors.CycleNotOpen
+    try:
+        AnsweredMarker.objects.create(marker=marker, cycle=cycle)
+    except IntegrityError:  # answered meanwhile: the transaction rolls back as this leaves it
+        raise selectors.InvitationUsed from None
+    team_id = invitation.team_id
+    response = Response.objects.create(cycle=cycle, team_id=team_id)
+    Answer.objects.bulk_create([Answer(response=response, question_id=q, value=v) for q, v in answers.items()])
+    Comment.objects.bulk_create(
+        [Comment(cycle=cycle, team_id=team_id, question_id=q, text=t) for q, t in comments.items()]
+    )
+
+
 def response_submit(
     *,
     token: str,
@@ -69,15 +140,14 @@ def response_submit(
     questions: list[Question] | None = None,
     invitation: Invitation | None = None,
 ) -> None:
-    """Store one anonymous response and mark its invitation answered, in one transaction.
+    """Store one anonymous response and mark its invitation answered, all or nothing.
 
-    1. Find the open, unanswered invitation behind the token (the caller may pass the one it has just read
-       for this token, and the cycle's questions).
-    2. Hold the cycle so it cannot close before this commits, and check it still accepts answers.
-    3. Validate every value against its question.
-    4. Insert the invitation's answered marker: its primary key refuses a second answer (through any of the
-       invitation's links; a concurrent one waits for this transaction, then fails).
-    5. Write the response with the team as of the cycle and nothing that leads back to the invitation.
+    1. Find the invitation behind the token, whose cycle takes answers (the caller may pass the one it has
+       just read for this token, answered or not, and the cycle's questions).
+    2. Validate every value against its question.
+    3. In one transaction: hold the cycle so it cannot close before this commits and check it still takes
+       answers; insert the invitation's answered marker, which refuses a second answer; write the response
+       with the team as of the cycle and nothing that leads back to the invitation.
 
     Nothing of the invitation or its tokens is updated, deleted or locked, so none of their row versions or
     transaction ids can be lined up with the response; the marker is tied to the invitation only through
@@ -85,20 +155,8 @@ def response_submit(
     """
     if invitation is None:
         invitation = selectors.invitation_redeemable(token=token)
-    cycle, team_id = _cycle_held(invitation.cycle_id), invitation.team_id
-    if not selectors.cycle_accepts_answers(cycle=cycle):
-        raise selectors.CycleNotOpen
     # Frozen once the cycle opens, so the questions the caller read are still the cycle's.
-    questions = questions if questions is not None else selectors.cycle_questions(cycle=cycle)
+    questions = questions if questions is not None else selectors.cycle_questions(cycle=invitation.cycle)
     clean_answers, clean_comments = _validated_answers(questions=questions, answers=answers, comments=comments)
-    try:
-        AnsweredMarker.objects.create(marker=answered_marker(invitation.id), cycle=cycle)
-    except IntegrityError:  # answered meanwhile: the transaction rolls back as this leaves it
-        raise selectors.InvitationUsed from None
-    response = Response.objects.create(cycle=cycle, team_id=team_id)
-    Answer.objects.bulk_create(
-        [Answer(response=response, question_id=qid, value=value) for qid, value in clean_answers.items()]
-    )
-    Comment.objects.bulk_create(
-        [Comment(cycle=cycle, team_id=team_id, question_id=qid, text=text) for qid, text in clean_comments.items()]
-    )
+    store = store_in_one_statement if connection.vendor == "postgresql" else store_with_orm
+    store(marker=answered_marker(invitation.id), invitation=invitation, answers=clean_answers, comments=clean_comments)

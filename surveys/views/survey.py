@@ -14,7 +14,7 @@ from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate
 from feedback.selectors import team_from_results_key, team_results_key
 
 from .. import selectors, services
-from ..forms import SurveyForm
+from ..forms import SurveyForm, answers_posted
 from ..models import Cycle
 
 # The token moves from the link into this signed, HttpOnly cookie, scoped to the survey pages. It is the
@@ -106,26 +106,38 @@ def survey_answer(request):
         message = "Please open the survey from the link in your invitation email."
         return render(request, "surveys/message.html", {"message": message}, status=400)
     try:
-        invitation = selectors.invitation_redeemable(token=token)
+        # A submit learns whether the invitation was answered when it stores (the marker refuses a second).
+        posted = request.method == "POST"
+        invitation = (selectors.invitation_live if posted else selectors.invitation_redeemable)(token=token)
+        questions = selectors.cycle_questions(cycle=invitation.cycle)
+        if not posted:
+            return _form_page(request, SurveyForm(questions=questions), invitation)
+        answers, comments = answers_posted(request.POST, questions=questions)
+        services.response_submit(
+            token=token, questions=questions, invitation=invitation, answers=answers, comments=comments
+        )
     except selectors.InvitationProblem as problem:
         return _forget_token(_problem(request, problem))
+    except ValidationError as refused:
+        return _refused_page(request, questions, invitation, refused)
+    results = team_results_key(team_id=invitation.team_id)
+    return _forget_token(redirect(f"{reverse('surveys:thanks')}?results={results}"))
 
-    questions = selectors.cycle_questions(cycle=invitation.cycle)
-    form = SurveyForm(request.POST if request.method == "POST" else None, questions=questions)
-    if request.method == "POST" and form.is_valid():
-        try:
-            given = {"answers": form.answers(), "comments": form.comments()}
-            services.response_submit(token=token, questions=questions, invitation=invitation, **given)
-        except selectors.InvitationProblem as problem:
-            return _forget_token(_problem(request, problem))
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    form.add_error(None if field == "__all__" else field, message)
-        else:
-            results = team_results_key(team_id=invitation.team_id)
-            return _forget_token(redirect(f"{reverse('surveys:thanks')}?results={results}"))
-    context = {"form": form, "cycle": invitation.cycle, "questions_key": questions_key(questions)}
+
+def _refused_page(request, questions, invitation, refused: ValidationError):
+    """Show the answers back with what was wrong: the form's own messages, else the service's."""
+    if selectors.invitation_answered(invitation_id=invitation.id):
+        return _forget_token(_problem(request, selectors.InvitationUsed()))
+    form = SurveyForm(request.POST, questions=questions)
+    if form.is_valid():
+        for field, messages in refused.message_dict.items():
+            for message in messages:
+                form.add_error(None if field == "__all__" else field, message)
+    return _form_page(request, form, invitation)
+
+
+def _form_page(request, form: SurveyForm, invitation):
+    context = {"form": form, "cycle": invitation.cycle, "questions_key": questions_key(form.questions)}
     # The site-wide same-origin policy, not no-referrer: this page posts a form, and under no-referrer browsers
     # send `Origin: null`, which CSRF protection refuses. Its URL carries no token.
     return render(request, "surveys/answer.html", context, status=400 if form.errors else 200)

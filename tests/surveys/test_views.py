@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from surveys import selectors, services
 from surveys.forms import field_name
-from surveys.models import Answer, Comment, Question, Response
+from surveys.models import Answer, Comment, Cycle, Question, Response
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +156,55 @@ def test_opening_real_links_never_counts_against_the_limit(client, open_cycle, s
     for invitation in Invitation.objects.filter(cycle=open_cycle):
         link = f"/s/{services.invitation_link_issue(invitation_id=invitation.id)}/"
         assert client.get(link).status_code == 302
+
+
+@pytest.mark.parametrize("value", ["four", "٣", "1_0", "4.0", " 4", "-1"])
+def test_a_value_that_is_not_one_of_the_options_gets_the_forms_error_and_nothing_is_stored(
+    client, token, open_cycle, value
+):
+    client.get(f"/s/{token}/")
+    first = selectors.cycle_questions(cycle=open_cycle)[0]
+    response = client.post(reverse("surveys:answer"), form_data(open_cycle, **{field_name(first): value}))
+    assert response.status_code == 400
+    assert "Choose one of the options." in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def submit_through_two_links(client, open_cycle, invitation, token, data):
+    """Open the form through two links of one invitation, answer through the other one; return the form's
+    client."""
+    from django.test import Client
+
+    other = Client()
+    other.get(f"/s/{services.invitation_link_issue(invitation_id=invitation.id)}/")
+    client.get(f"/s/{token}/")
+    assert client.get(reverse("surveys:answer")).status_code == 200
+    assert other.post(reverse("surveys:answer"), form_data(open_cycle)).status_code == 302
+    return client.post(reverse("surveys:answer"), data)
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_submitting_a_form_answered_meanwhile_through_another_link_says_it_was_received(
+    client, token, open_cycle, invitation, valid
+):
+    first = selectors.cycle_questions(cycle=open_cycle)[0]
+    data = form_data(open_cycle) if valid else form_data(open_cycle, **{field_name(first): "42"})
+    response = submit_through_two_links(client, open_cycle, invitation, token, data)
+    assert response.status_code == 200
+    assert "answers were received" in response.content.decode()
+    assert response.cookies["align_survey"]["max-age"] == 0  # the link's cookie is forgotten
+    assert Response.objects.count() == 1
+
+
+def test_submitting_after_the_deadline_says_the_survey_closed(client, token, open_cycle, time_machine):
+    from django.utils import timezone
+
+    deadline = timezone.now() + timedelta(minutes=30)
+    Cycle.objects.filter(id=open_cycle.id).update(closes_at=deadline)
+    client.get(f"/s/{token}/")
+    assert client.get(reverse("surveys:answer")).status_code == 200
+    time_machine.move_to(deadline + timedelta(minutes=1))  # the form was loaded before the deadline
+    response = client.post(reverse("surveys:answer"), form_data(open_cycle))
+    assert response.status_code == 410
+    assert "closed" in response.content.decode()
+    assert not Response.objects.exists()
