@@ -1,4 +1,5 @@
-"""The 9 a.m. spike: 10,000 people invited at once, answering through gunicorn at a rising rate.
+"""The 9 a.m. spike: 16,000 people invited at once, answering through gunicorn at a rising rate (the rising
+rates use 4,160 of their links, the closed loops the rest: 10,000 would run out).
 
 Served like production: gunicorn (3 sync workers) on a PostgreSQL scratch database, Redis (cache and rate
 limits, broker) and a Celery worker, DEBUG off. Locust (headless) drives open-link → form → submit:
@@ -8,36 +9,39 @@ limits, broker) and a Celery worker, DEBUG off. Locust (headless) drives open-li
    Django view and a view that inserts one row per request — the target is at least 60% of the insert view's
    throughput. Measured twice: the submit request on its own (links opened and forms loaded beforehand, by
    another locust run), request for request against the insert view; and whole flows (each submit also
-   pays for its two GETs).
+   pays for its two GETs). For the submit alone and both baselines it also reports the CPU each request cost
+   in gunicorn's workers, PostgreSQL and the load generator, which share the two cores.
 Afterwards the stored responses are counted: they must equal the submits the server accepted.
 """
 
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import suppress
 from pathlib import Path
 
 from .common import unavailable
 from .scratch import ROOT, cycle_for_people, postgres_scratch, run_step
 
 SCRATCH_DATABASE = "align_bench_spike"
-PEOPLE = 10_000
+PEOPLE = 16_000
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 RATES = [10, 25, 50, 75, 100]
 SECONDS = 15
 LOOP_USERS = 32
-LOOP_FLOWS = 2_000  # links for the closed loop of whole flows (about 100/s for 15 s)
-PREPARE_SECONDS = 45  # opening the remaining links and loading their forms, for the submit-only loop
-SEND_SECONDS = 10  # short enough that the prepared submits do not run out
+LOOP_FLOWS = 3_000  # links for the closed loop of whole flows (about 150/s for 15 s)
+PREPARE_SECONDS = 70  # opening the remaining links and loading their forms, for the submit-only loop
+SEND_SECONDS = 8  # short enough that the prepared submits (about 6,000) do not run out
 
 
 def prepare() -> dict:
-    """Migrate, collect static files, invite 10,000 people to an open cycle and write one link token each."""
+    """Migrate, collect static files, invite PEOPLE people to an open cycle and write one link token each."""
     import django
 
     django.setup()
@@ -103,6 +107,45 @@ def _locust(
     return found
 
 
+def _cpu_used(web: subprocess.Popen) -> dict[str, dict]:
+    """Return the CPU seconds used so far by each of gunicorn's workers and PostgreSQL's processes on this
+    machine (by process), and by the load generators that have finished."""
+    import psutil
+
+    def seconds(processes) -> dict[tuple, float]:
+        found = {}
+        for process in processes:
+            with suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                times = process.cpu_times()
+                found[(process.pid, process.create_time())] = times.user + times.system
+        return found
+
+    postgres = [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")]
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "server": seconds(psutil.Process(web.pid).children()),
+        "PostgreSQL": seconds(postgres),
+        "load generator": {"locust": finished.ru_utime + finished.ru_stime},
+    }
+
+
+def _cpu_between(before: dict[str, dict], after: dict[str, dict]) -> dict[str, float]:
+    """Return the CPU seconds each part used between two readings: processes that started meanwhile count in
+    full; those that ended meanwhile are lost (an undercount of what they used since the first reading)."""
+    return {part: sum(now - before[part].get(key, 0.0) for key, now in after[part].items()) for part in after}
+
+
+def _closed_loop(env: dict, prefix: Path, web: subprocess.Popen, **options) -> dict:
+    """Run locust in a closed loop; add the CPU milliseconds each request cost, by process, as "cpu"."""
+    before = _cpu_used(web)
+    stats = _locust(env, prefix, users=LOOP_USERS, **options)
+    after = _cpu_used(web)
+    name = {"send": "submit"}.get(options["target"], options["target"])
+    count = max(int(stats[name]["Request Count"]), 1)
+    stats[name]["cpu"] = {part: used * 1000 / count for part, used in _cpu_between(before, after).items()}
+    return stats
+
+
 def _slice(tokens: list[str], start: int, end: int, directory: Path, name: str) -> Path:
     path = directory / name
     path.write_text("\n".join(tokens[start:end]))
@@ -154,12 +197,11 @@ def _measure(env: dict, directory: Path) -> dict:
             tokens=_slice(tokens, used, len(tokens), directory, "prepare.txt"),
         )  # fmt: skip
         ready = len(json.loads(prepared.read_text()))
-        send_stats = _locust(
-            env, directory / "send", target="send", users=LOOP_USERS, prepared=prepared, seconds=SEND_SECONDS
-        )
+        web = processes[0]
+        send_stats = _closed_loop(env, directory / "send", web, target="send", prepared=prepared, seconds=SEND_SECONDS)
         loop = {
-            "hello": _locust(env, directory / "hello", target="hello", users=LOOP_USERS)["hello"],
-            "insert": _locust(env, directory / "insert", target="insert", users=LOOP_USERS)["insert"],
+            "hello": _closed_loop(env, directory / "hello", web, target="hello")["hello"],
+            "insert": _closed_loop(env, directory / "insert", web, target="insert")["insert"],
             "submit": loop_stats["submit"],
             "send": send_stats["submit"],
             "prepared": ready,
@@ -202,6 +244,20 @@ def run() -> list[dict]:
             "note": f"baseline = insert-one-row view (target ratio ≥ 0.6); p50 {loop['send']['50%']} ms, "
             f"p95 {loop['send']['95%']} ms; errors {loop['send']['Failure Count']}; {sent} of {loop['prepared']} "
             f"prepared submits sent" + (" — ran out, so the rate is a lower bound" if sent >= loop["prepared"] else ""),
+        }
+    )
+    cpu = {name: loop[name]["cpu"] for name in ("send", "insert", "hello")}
+    rows.append(
+        {
+            "benchmark": "submit spike: CPU per request (server + PostgreSQL + load generator)",
+            "app": f"{sum(cpu['send'].values()):.2f} ms",
+            "baseline": f"{sum(cpu['insert'].values()):.2f} ms",
+            "ratio": sum(cpu["insert"].values()) / sum(cpu["send"].values()),
+            "note": "; ".join(
+                f"{label}: " + ", ".join(f"{part} {ms:.2f}" for part, ms in cpu[name].items())
+                for name, label in (("send", "submit"), ("insert", "insert view"), ("hello", "hello world"))
+            )
+            + " (ms; the two cores are shared, so throughput follows the sum)",
         }
     )
     submit_rps = float(loop["submit"]["Requests/s"])
