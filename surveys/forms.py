@@ -32,7 +32,8 @@ def _choices(question: Question) -> list[tuple[int, str]]:
 
 
 class SurveyForm(forms.Form):
-    """One field per question, named q<question id>; radios for scales, a text area for comments."""
+    """One field per question, named q<question id>; radios for scales, a text area for comments. It renders
+    the survey, and a refused submit's answers with what was wrong (a valid submit skips it: `answers_posted`)."""
 
     def __init__(self, *args, questions: list[Question], **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,22 +60,6 @@ class SurveyForm(forms.Form):
             field.label = question.text
             field.question = question
             self.fields[field_name(question)] = field
-
-    def answers(self) -> dict[int, int]:
-        """Return the numeric answers given, by question id (skipped optional questions left out)."""
-        return {
-            question.id: self.cleaned_data[field_name(question)]
-            for question in self.questions
-            if question.kind != Question.Kind.COMMENT and self.cleaned_data.get(field_name(question)) not in (None, "")
-        }
-
-    def comments(self) -> dict[int, str]:
-        """Return the comments given, by question id."""
-        return {
-            question.id: self.cleaned_data[field_name(question)]
-            for question in self.questions
-            if question.kind == Question.Kind.COMMENT and self.cleaned_data.get(field_name(question))
-        }
 
 
 def answers_posted(data, *, questions: list[Question]) -> tuple[dict[int, int], dict[int, str]]:
