@@ -105,21 +105,22 @@ def survey_answer(request):
     if token is None:
         message = "Please open the survey from the link in your invitation email."
         return render(request, "surveys/message.html", {"message": message}, status=400)
+    posted = request.method == "POST"
     try:
         # A submit learns whether the invitation was answered when it stores (the marker refuses a second).
-        posted = request.method == "POST"
         invitation = (selectors.invitation_live if posted else selectors.invitation_redeemable)(token=token)
         questions = selectors.cycle_questions(cycle=invitation.cycle)
-        if not posted:
-            return _form_page(request, SurveyForm(questions=questions), invitation)
-        answers, comments = answers_posted(request.POST, questions=questions)
-        services.response_submit(
-            token=token, questions=questions, invitation=invitation, answers=answers, comments=comments
-        )
+        if posted:
+            answers, comments = answers_posted(request.POST, questions=questions)
+            services.response_submit(
+                token=token, questions=questions, invitation=invitation, answers=answers, comments=comments
+            )
     except selectors.InvitationProblem as problem:
         return _forget_token(_problem(request, problem))
     except ValidationError as refused:
         return _refused_page(request, questions, invitation, refused)
+    if not posted:
+        return _form_page(request, SurveyForm(questions=questions), invitation)
     results = team_results_key(team_id=invitation.team_id)
     return _forget_token(redirect(f"{reverse('surveys:thanks')}?results={results}"))
 
