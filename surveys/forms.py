@@ -64,14 +64,15 @@ class SurveyForm(forms.Form):
 
 def answers_posted(data, *, questions: list[Question]) -> tuple[dict[int, int], dict[int, str]]:
     """Read a posted survey into answers and comments by question id, without the form machinery (the answering
-    service validates them); raise ValidationError for a value that is not a whole number."""
+    service validates them); raise ValidationError, with the form's message, for a value that is not one of its
+    question's options."""
     answers: dict[int, int] = {}
     comments: dict[int, str] = {}
     for question in questions:
         given = data.get(field_name(question), "")
         if question.kind == Question.Kind.COMMENT:
             comments[question.id] = given
-        elif given.isascii() and given.isdigit():
+        elif given in {str(value) for value in question.value_range}:
             answers[question.id] = int(given)
         elif given:
             raise ValidationError({field_name(question): [ERRORS["invalid_choice"]]})

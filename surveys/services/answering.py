@@ -41,6 +41,8 @@ def _validated_answers(
         text = text.strip()
         if len(text) > COMMENT_MAX_LENGTH:
             errors[f"q{question_id}"] = [f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer."]
+        elif "\x00" in text:  # PostgreSQL's text cannot hold it
+            errors[f"q{question_id}"] = ["Null characters are not allowed."]
         elif text:
             clean_comments[question_id] = text
     for question in questions:

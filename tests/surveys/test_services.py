@@ -195,6 +195,15 @@ def test_an_oversize_comment_is_refused(invitation, token):
     assert not Comment.objects.exists()
 
 
+def test_a_comment_with_a_null_character_is_refused(invitation, token):
+    questions, answers = full_answers(invitation.cycle)
+    comment_q = next(q for q in questions if q.kind == Question.Kind.COMMENT)
+    with pytest.raises(ValidationError) as error:
+        services.response_submit(token=token, answers=answers, comments={comment_q.id: "a\x00b"})
+    assert error.value.message_dict == {f"q{comment_q.id}": ["Null characters are not allowed."]}
+    assert not Response.objects.exists() and not Comment.objects.exists()
+
+
 def test_answers_after_the_deadline_are_refused(invitation, token, time_machine):
     _, answers = full_answers(invitation.cycle)
     time_machine.move_to(invitation.cycle.closes_at + timedelta(seconds=1))

@@ -158,7 +158,7 @@ def test_opening_real_links_never_counts_against_the_limit(client, open_cycle, s
         assert client.get(link).status_code == 302
 
 
-@pytest.mark.parametrize("value", ["four", "٣", "1_0", "4.0", " 4", "-1"])
+@pytest.mark.parametrize("value", ["four", "٣", "1_0", "4.0", " 4", "-1", "6", "9" * 5000])
 def test_a_value_that_is_not_one_of_the_options_gets_the_forms_error_and_nothing_is_stored(
     client, token, open_cycle, value
 ):
@@ -208,3 +208,14 @@ def test_submitting_after_the_deadline_says_the_survey_closed(client, token, ope
     assert response.status_code == 410
     assert "closed" in response.content.decode()
     assert not Response.objects.exists()
+
+
+def test_a_comment_with_a_null_character_is_refused_with_the_forms_message_and_nothing_is_stored(
+    client, token, open_cycle
+):
+    client.get(f"/s/{token}/")
+    comment = next(q for q in selectors.cycle_questions(cycle=open_cycle) if q.kind == Question.Kind.COMMENT)
+    response = client.post(reverse("surveys:answer"), form_data(open_cycle, **{field_name(comment): "fine\x00"}))
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+    assert not Response.objects.exists() and not Comment.objects.exists()
