@@ -1,5 +1,6 @@
 """Forms of the admin pages. They parse and check input; the services decide and write."""
 
+from contextlib import suppress
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils import timezone
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_KEY = 2**63 - 1  # the largest id a key column holds
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -19,6 +21,23 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class TeamsField(forms.ModelMultipleChoiceField):
+    """Any number of teams, as checkboxes. An id no key column can hold is refused like an unknown one: Django
+    passes it to the database, and SQLite's driver raises OverflowError (a 500) where PostgreSQL finds nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
+
+    def clean(self, value):
+        for key in value if isinstance(value, list | tuple) else ():
+            with suppress(TypeError, ValueError):  # not a number: Django's own check refuses it
+                if abs(int(key)) > MAX_KEY:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
+                    )
+        return super().clean(value)
 
 
 class TeamForm(forms.Form):
@@ -33,17 +52,13 @@ class PersonForm(forms.Form):
     name = forms.CharField(max_length=200)
     team = forms.ModelChoiceField(Team.objects.all())
     role = forms.ChoiceField(choices=Person.Role.choices)
-    managed_teams = forms.ModelMultipleChoiceField(
-        Team.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Managers see these teams; leaders see these teams and everything below them.",
-    )
+    managed_teams = TeamsField(help_text="Managers see these teams; leaders see these teams and everything below them.")
     is_active = forms.BooleanField(required=False, initial=True, label="Active (invited to surveys)")
 
 
 class CsvUploadForm(forms.Form):
-    """An uploaded CSV file, returned as text: at most MAX_UPLOAD_BYTES, UTF-8 (a byte-order mark is fine)."""
+    """An uploaded CSV file, returned as text: at most MAX_UPLOAD_BYTES, UTF-8 (a byte-order mark is fine), with no
+    NUL character (PostgreSQL's text cannot hold one)."""
 
     file = forms.FileField(label="CSV file")
 
@@ -52,9 +67,12 @@ class CsvUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
         try:
-            return upload.read().decode("utf-8-sig")
+            text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from None
+        if "\x00" in text:
+            raise ValidationError("The file contains a NUL character, so it is not a text CSV file.")
+        return text
 
 
 class PeopleImportForm(CsvUploadForm):
@@ -135,12 +153,7 @@ def parse_days(value: str) -> list[int]:
 class ScheduleForm(forms.Form):
     name = forms.CharField(max_length=100)
     template = forms.ModelChoiceField(SurveyTemplate.objects.all())
-    teams = forms.ModelMultipleChoiceField(
-        Team.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="These teams and everything below them. Choose none for the whole organisation.",
-    )
+    teams = TeamsField(help_text="These teams and everything below them. Choose none for the whole organisation.")
     cadence = forms.ChoiceField(choices=CycleSchedule.Cadence.choices)
     first_opens_at = forms.DateTimeField(
         widget=DATETIME_WIDGET, label="First opens at", help_text="Local time in the time zone below."

@@ -1,6 +1,7 @@
 """Recording what a team will change after its results ("you said, we did")."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from surveys.models import Cycle, Team
 
@@ -16,6 +17,7 @@ def action_record(*, team: Team, cycle: Cycle, text: str, user) -> Action:
         raise ValidationError("Write what the team will change.")
     if len(text) > ACTION_MAX_LENGTH:
         raise ValidationError(f"Keep it under {ACTION_MAX_LENGTH} characters.")
+    ProhibitNullCharactersValidator()(text)  # PostgreSQL's text cannot hold one
     if cycle.state != Cycle.State.PUBLISHED:
         raise ValidationError("Actions are recorded once the cycle's results are published.")
     return Action.objects.create(team=team, cycle=cycle, text=text, created_by=user)

@@ -143,6 +143,14 @@ def test_a_file_that_is_not_utf8_is_refused_clearly(client, ada):
     assert response.status_code == 400 and "not UTF-8" in response.content.decode()
 
 
+def test_a_file_with_a_nul_character_is_refused_before_the_preview(client, ada):
+    # It used to pass the preview and fail at confirm on PostgreSQL, whose text cannot hold NUL (a 500).
+    upload = SimpleUploadedFile("people.csv", b"email,name,team,role,manager\nbo@example.com,B\x00o,Org,member,no\n")
+    response = client.post(reverse("surveys:manage_people_import"), {"file": upload})
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    assert 'name="confirm"' not in response.content.decode()
+
+
 def test_export_downloads_csv(client, ada):
     response = client.get(reverse("surveys:manage_people_export"))
     assert response["Content-Type"].startswith("text/csv")
