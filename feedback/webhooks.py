@@ -37,7 +37,7 @@ def github(request):
         return _error(400, "X-GitHub-Delivery and X-GitHub-Event headers are required.")
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # the last: nested too deep to read
         return _error(400, "The body is not valid JSON.")
     if not isinstance(payload, dict):
         return _error(400, "The body must be a JSON object.")

@@ -17,7 +17,10 @@ class PayloadError(ValueError):
 
 
 def _time(value) -> datetime:
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, such as month 13
+        moment = None
     if moment is None or moment.tzinfo is None:
         raise PayloadError(f"{value!r} is not a timestamp with a time zone")
     return moment
@@ -30,6 +33,8 @@ def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
     malformed (PayloadError) leaves nothing behind. Events for repositories no team owns, and event types
     Align does not use, are kept raw and otherwise ignored.
     """
+    if _holds_nul([delivery_id, event, payload]):
+        raise PayloadError("it contains a NUL character, which cannot be stored")
     try:
         with transaction.atomic():
             RawEvent.objects.create(source=SOURCE, delivery_id=delivery_id, event=event, body=payload)
@@ -38,6 +43,21 @@ def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
         if RawEvent.objects.filter(source=SOURCE, delivery_id=delivery_id).exists():
             return "duplicate"
         raise
+
+
+def _holds_nul(value) -> bool:
+    """Return whether any string in a decoded JSON value, keys included, holds a NUL (PostgreSQL cannot store one)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _apply(event: str, payload: dict) -> str:

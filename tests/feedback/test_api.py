@@ -143,6 +143,8 @@ def test_rows_that_parse_but_break_the_rules_are_all_reported_with_indexes(machi
         (json.dumps({"values": []}), "values"),
         (json.dumps({"values": "nope"}), "values"),
         (json.dumps({}), "values"),
+        ("[" * 100_000 + "]" * 100_000, "JSON parse error"),  # nested too deep to read
+        (json.dumps({"values": [row(team="Engineering/Plat\x00form")]}), "Null characters are not allowed"),
     ],
 )
 def test_malformed_bodies_get_a_400_with_a_message(machine, teams, body, expected):

@@ -135,8 +135,23 @@ def test_a_malformed_payload_with_a_valid_signature_is_a_400_and_leaves_nothing(
     assert missing.status_code == 400
 
 
-def test_a_body_that_is_not_json_is_a_400(client, payments):
-    body = b"not json"
+@pytest.mark.parametrize(
+    "event, payload, delivery",
+    [
+        ("push", push(("a1", "2026-13-02T09:00:00Z")), "d-1"),  # month 13: was a ValueError, a 500
+        ("push", push(("a\x001", "2026-11-02T09:00:00Z")), "d-1"),  # PostgreSQL's jsonb and text cannot hold NUL
+        ("star", {"repository": REPO, "note\x00": "x"}, "d-1"),  # kept raw even though ignored
+        ("star", {"repository": REPO}, "d-\x001"),
+    ],
+)
+def test_an_impossible_date_or_a_nul_character_is_a_400_and_leaves_nothing(client, payments, event, payload, delivery):
+    response = deliver(client, event, payload, delivery=delivery)
+    assert response.status_code == 400 and "Nothing was stored" in response.json()["detail"]
+    assert not RawEvent.objects.exists() and not Change.objects.exists()
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[" * 100_000 + b"]" * 100_000])  # the second: nested too deep
+def test_a_body_that_is_not_json_is_a_400(client, payments, body):
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     response = client.post(
         reverse("webhook-github"), data=body, content_type="application/json",
