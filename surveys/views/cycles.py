@@ -28,7 +28,7 @@ def schedules(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def schedule_edit(request, schedule_id: int | None = None):
-    schedule = get_object_or_404(CycleSchedule, id=schedule_id) if schedule_id else None
+    schedule = get_object_or_404(CycleSchedule, id=schedule_id) if schedule_id is not None else None
     initial = {}
     if schedule:
         initial = {

@@ -69,7 +69,7 @@ def templates(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request, template_id: int | None = None):
-    template = get_object_or_404(SurveyTemplate, id=template_id) if template_id else None
+    template = get_object_or_404(SurveyTemplate, id=template_id) if template_id is not None else None
     chosen = [q.id for q in selectors.template_questions(template_id=template.id)] if template else []
     bank = list(Question.objects.filter(retired=False).select_related("dimension").order_by("dimension__name", "key"))
     initial = {"name": template.name, "description": template.description} if template else {}

@@ -65,7 +65,7 @@ def people(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, person_id: int | None = None):
-    person = get_object_or_404(Person, id=person_id) if person_id else None
+    person = get_object_or_404(Person, id=person_id) if person_id is not None else None
     initial = {"role": Person.Role.MEMBER, "is_active": True}
     if person:
         initial = {
