@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from surveys.models import Cycle
-from surveys.selectors import team_subtree_ids
+from surveys.selectors import team_paths, team_subtree_ids
 
 from .. import charts, selectors, services, tables
 from ..models import ReportAccess
@@ -21,7 +21,12 @@ from .dashboard import csv_response, pdf_response
 @login_required
 @require_GET
 def home(request):
-    teams = selectors.teams_visible_to(user=request.user).select_related("parent")
+    """List the teams whose reports the viewer may open, by their place in the tree (a department, then its teams)."""
+    visible = set(selectors.teams_visible_to(user=request.user).values_list("id", flat=True))
+    teams = sorted(
+        ((" / ".join(path.split("/")), team_id) for path, team_id in team_paths().items() if team_id in visible),
+        key=lambda team: team[0].casefold(),
+    )
     return render(request, "feedback/home.html", {"teams": teams})
 
 

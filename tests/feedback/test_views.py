@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -74,8 +76,9 @@ def test_the_home_page_lists_the_teams_a_leader_may_open(client, org):
     leader, _ = manager_of(org["Engineering"], email="lee@example.com", role=Person.Role.LEADER)
     client.force_login(leader)
     page = client.get(reverse("feedback:home")).content.decode()
-    for name in ("Platform", "Payments", "Mobile", "Data"):
-        assert f"Engineering / {name}" in page
+    listed = re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', page)
+    # the department first, then its teams by name, each with its whole path
+    assert listed == ["Engineering", *(f"Engineering / {name}" for name in ("Data", "Mobile", "Payments", "Platform"))]
 
 
 def test_a_team_moved_after_a_cycle_is_judged_by_the_tree_of_that_cycle(client, org):
