@@ -5,7 +5,9 @@ below the reporting threshold. Invitations are shown without whether the person 
 """
 
 from django.contrib import admin
+from django.db import models
 
+from .admin_forms import ModelsField
 from .models import (
     Cycle,
     CycleSchedule,
@@ -19,6 +21,8 @@ from .models import (
 )
 
 admin.site.site_header = "Align administration"
+# Several teams chosen by id, refusing ids no key can hold (Django's own field lets SQLite overflow: a 500).
+SEVERAL_TEAMS = {models.ManyToManyField: {"form_class": ModelsField}}
 
 
 @admin.register(Team)
@@ -29,6 +33,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    formfield_overrides = SEVERAL_TEAMS
     list_display = ["name", "email", "team", "role", "is_active"]
     list_filter = ["role", "is_active", "team"]
     search_fields = ["name", "email"]
@@ -60,12 +65,14 @@ class SurveyTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(CycleSchedule)
 class CycleScheduleAdmin(admin.ModelAdmin):
+    formfield_overrides = SEVERAL_TEAMS
     list_display = ["name", "template", "cadence", "first_opens_at", "time_zone", "open_days", "threshold", "active"]
     filter_horizontal = ["teams"]
 
 
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
+    formfield_overrides = SEVERAL_TEAMS
     list_display = ["name", "template", "state", "opens_at", "closes_at", "threshold"]
     list_filter = ["state"]
     filter_horizontal = ["teams"]

@@ -23,12 +23,10 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class TeamsField(forms.ModelMultipleChoiceField):
-    """Any number of teams, as checkboxes. An id no key column can hold is refused like an unknown one: Django
-    passes it to the database, and SQLite's driver raises OverflowError (a 500) where PostgreSQL finds nothing."""
-
-    def __init__(self, **kwargs):
-        super().__init__(Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
+class ModelsField(forms.ModelMultipleChoiceField):
+    """Django's field for several rows chosen by id, refusing an id no key column can hold like an unknown one:
+    Django passes it to the database, and SQLite's driver raises OverflowError (a 500) where PostgreSQL finds
+    nothing."""
 
     def clean(self, value):
         for key in value if isinstance(value, list | tuple) else ():
@@ -38,6 +36,13 @@ class TeamsField(forms.ModelMultipleChoiceField):
                         self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
                     )
         return super().clean(value)
+
+
+class TeamsField(ModelsField):
+    """Any number of teams, as checkboxes."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
 
 
 class TeamForm(forms.Form):

@@ -36,3 +36,12 @@ def test_responses_answers_and_comments_are_not_browsable_in_the_django_admin(cl
         assert client.get(f"/admin/surveys/{model}/").status_code == 404
     page = client.get(reverse("admin:surveys_invitation_changelist")).content.decode()
     assert "responded" not in page.lower()
+
+
+@pytest.mark.parametrize(
+    ("model", "field"), [("person", "managed_teams"), ("cycleschedule", "teams"), ("cycle", "teams")]
+)
+def test_a_team_id_too_large_for_a_key_is_refused_like_an_unknown_one(client, root, model, field):
+    # SQLite's driver overflowed on it inside Django's field: a 500.
+    response = client.post(reverse(f"admin:surveys_{model}_add"), {field: [str(2**63)]})
+    assert response.status_code == 200 and "is not a valid value" in response.content.decode()
