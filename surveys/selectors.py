@@ -88,27 +88,44 @@ def team_ancestor_ids(team_id: int, *, parents: dict[int, int | None]) -> list[i
 
 
 # A cycle's questions never change once frozen at its opening, and every respondent's page and submit reads
-# them: each process keeps them, keyed by the cycle's id and creation time (ids can be reused, e.g. in tests).
-_FROZEN_QUESTIONS: dict[tuple, list[Question]] = {}
+# them: each process keeps them by cycle id, with the cycle's creation time. `cycle_open` forgets what this
+# process kept, so an id used again after a rollback (as in tests) never finds another cycle's questions.
+_FROZEN_QUESTIONS: dict[int, tuple[object, list[Question]]] = {}
 FROZEN_QUESTIONS_KEPT = 256
 
 
 def cycle_questions(*, cycle: Cycle) -> list[Question]:
     """Return the cycle's questions in the order respondents see them: frozen at opening, else its template's."""
-    key = (cycle.id, cycle.created_at)
-    if key in _FROZEN_QUESTIONS:
-        return _FROZEN_QUESTIONS[key]
+    kept = _FROZEN_QUESTIONS.get(cycle.id)
+    if kept is not None and kept[0] == cycle.created_at:
+        return kept[1]
+    return _frozen_questions_load(cycle_id=cycle.id, created_at=cycle.created_at) or template_questions(
+        template_id=cycle.template_id
+    )
+
+
+def frozen_questions(*, cycle_id: int) -> list[Question]:
+    """Return the questions an opened cycle froze, in order, knowing only its id (none before it opens)."""
+    kept = _FROZEN_QUESTIONS.get(cycle_id)
+    return kept[1] if kept is not None else _frozen_questions_load(cycle_id=cycle_id, created_at=None)
+
+
+def _frozen_questions_load(*, cycle_id: int, created_at) -> list[Question]:
     frozen = list(
-        Question.objects.filter(cyclequestion__cycle=cycle)
+        Question.objects.filter(cyclequestion__cycle_id=cycle_id)
         .select_related("dimension")
         .order_by("cyclequestion__position")
     )
-    if not frozen:
-        return template_questions(template_id=cycle.template_id)
-    if len(_FROZEN_QUESTIONS) >= FROZEN_QUESTIONS_KEPT:
-        _FROZEN_QUESTIONS.clear()
-    _FROZEN_QUESTIONS[key] = frozen
+    if frozen:
+        if len(_FROZEN_QUESTIONS) >= FROZEN_QUESTIONS_KEPT:
+            _FROZEN_QUESTIONS.clear()
+        _FROZEN_QUESTIONS[cycle_id] = (created_at, frozen)
     return frozen
+
+
+def frozen_questions_forget() -> None:
+    """Forget the questions this process kept (a cycle has just frozen its own)."""
+    _FROZEN_QUESTIONS.clear()
 
 
 def template_questions(*, template_id: int) -> list[Question]:

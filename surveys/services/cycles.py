@@ -51,6 +51,7 @@ def cycle_open(*, cycle_id: int) -> bool:
             for position, question in enumerate(selectors.template_questions(template_id=cycle.template_id), 1)
         ]
     )
+    selectors.frozen_questions_forget()
     roots = list(cycle.teams.values_list("id", flat=True))
     audience = selectors.team_subtree_ids(roots) if roots else set(Team.objects.values_list("id", flat=True))
     people = Person.objects.filter(is_active=True, team_id__in=audience).values_list("id", "team_id")

@@ -15,10 +15,13 @@ from feedback.selectors import team_from_results_key, team_results_key
 
 from .. import selectors, services
 from ..forms import SurveyForm, answers_posted
-from ..models import Cycle
+from ..models import Cycle, Invitation
 
 # The token moves from the link into this signed, HttpOnly cookie, scoped to the survey pages. It is the
-# respondent's own credential, so it stays on their device: nothing server-side ties a browser to it.
+# respondent's own credential, so it stays on their device: nothing server-side ties a browser to it. With it
+# go the ids the link was found to lead to (invitation, cycle, team), so the submit need not look them up
+# again: the signature vouches for them, and the submit's one statement checks that the cycle still takes
+# answers and that the invitation has not been answered.
 COOKIE = "align_survey"
 COOKIE_SALT = "align.survey"
 # Long enough to answer at leisure, short enough that a shared computer forgets it.
@@ -67,7 +70,7 @@ def invitation_open(request, token: str):
         message = "Too many unrecognised links were tried from your network. Please wait an hour and try again."
         return render(request, "surveys/message.html", {"message": message}, status=429)
     try:
-        selectors.invitation_redeemable(token=token)
+        invitation = selectors.invitation_redeemable(token=token)
     except selectors.InvitationUnknown as problem:
         return _problem(request, problem)
     except selectors.InvitationProblem as problem:
@@ -77,7 +80,7 @@ def invitation_open(request, token: str):
     response = redirect("surveys:answer")
     response.set_signed_cookie(
         COOKIE,
-        token,
+        f"{token}:{invitation.id}:{invitation.cycle_id}:{invitation.team_id}",
         salt=COOKIE_SALT,
         max_age=COOKIE_SECONDS,
         path=reverse("surveys:answer"),
@@ -101,15 +104,22 @@ def questions_key(questions) -> str:
 @require_http_methods(["GET", "POST"])
 def survey_answer(request):
     """Show the survey and accept one submission for the invitation whose token the cookie holds."""
-    token = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT, max_age=COOKIE_SECONDS)
-    if token is None:
+    carried = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT, max_age=COOKIE_SECONDS)
+    if carried is None:
         message = "Please open the survey from the link in your invitation email."
         return render(request, "surveys/message.html", {"message": message}, status=400)
+    token, _, ids = carried.partition(":")
     posted = request.method == "POST"
     try:
-        # A submit learns whether the invitation was answered when it stores (the marker refuses a second).
-        invitation = (selectors.invitation_live if posted else selectors.invitation_redeemable)(token=token)
-        questions = selectors.cycle_questions(cycle=invitation.cycle)
+        if posted and ids:
+            # What the link led to, as its signed cookie says; storing checks the rest (see STORE_POSTGRESQL).
+            invitation_id, cycle_id, team_id = map(int, ids.split(":"))
+            invitation = Invitation(id=invitation_id, cycle_id=cycle_id, team_id=team_id)
+            questions = selectors.frozen_questions(cycle_id=cycle_id)
+        else:
+            # A submit learns whether the invitation was answered when it stores (the marker refuses a second).
+            invitation = (selectors.invitation_live if posted else selectors.invitation_redeemable)(token=token)
+            questions = selectors.cycle_questions(cycle=invitation.cycle)
         if posted:
             answers, comments = answers_posted(request.POST, questions=questions)
             services.response_submit(
@@ -129,6 +139,8 @@ def _refused_page(request, questions, invitation, refused: ValidationError):
     """Show the answers back with what was wrong: the form's own messages, else the service's."""
     if selectors.invitation_answered(invitation_id=invitation.id):
         return _forget_token(_problem(request, selectors.InvitationUsed()))
+    if not selectors.cycle_accepts_answers(cycle=invitation.cycle):  # a submit from the cookie did not look
+        return _forget_token(_problem(request, selectors.CycleNotOpen()))
     form = SurveyForm(request.POST, questions=questions)
     if form.is_valid():
         for field, messages in refused.message_dict.items():

@@ -2,6 +2,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from surveys import selectors, services
@@ -208,6 +211,55 @@ def test_submitting_after_the_deadline_says_the_survey_closed(client, token, ope
     assert response.status_code == 410
     assert "closed" in response.content.decode()
     assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_submitting_after_the_deadline_says_the_survey_closed_even_with_a_wrong_answer(
+    client, token, open_cycle, time_machine, valid
+):
+    from django.utils import timezone
+
+    deadline = timezone.now() + timedelta(minutes=30)
+    Cycle.objects.filter(id=open_cycle.id).update(closes_at=deadline)
+    first = selectors.cycle_questions(cycle=open_cycle)[0]
+    data = form_data(open_cycle) if valid else form_data(open_cycle, **{field_name(first): "42"})
+    client.get(f"/s/{token}/")
+    time_machine.move_to(deadline + timedelta(minutes=1))
+    response = client.post(reverse("surveys:answer"), data)
+    assert response.status_code == 410 and "closed" in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_the_links_cookie_carries_what_it_leads_to_so_the_submit_looks_nothing_up(
+    client, token, open_cycle, invitation
+):
+    client.get(f"/s/{token}/")
+    assert client.get(reverse("surveys:answer")).status_code == 200  # the questions are now kept
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse("surveys:answer"), form_data(open_cycle))
+    assert response.status_code == 302 and Response.objects.get().team_id == invitation.team_id
+    queries = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]  # the test's transaction
+    assert not any("surveys_invitation" in sql for sql in queries)  # no token, no invitation read
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1  # the store's one statement (on SQLite the ORM stores in several)
+
+
+def test_a_cookie_whose_ids_were_changed_is_refused_and_nothing_is_stored(client, token, open_cycle, invitation):
+    client.get(f"/s/{token}/")
+    cookie = client.cookies["align_survey"]
+    value = cookie.value.replace(f":{invitation.id}:", f":{invitation.id + 1}:", 1)
+    assert value != cookie.value
+    cookie.set(cookie.key, value, value)
+    response = client.post(reverse("surveys:answer"), form_data(open_cycle))
+    assert response.status_code == 400 and "open the survey from the link" in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_a_cookie_holding_only_the_token_from_before_ids_were_carried_still_works(client, token, open_cycle):
+    signed = signing.get_cookie_signer(salt="align_survey" + "align.survey").sign(token)  # as set_signed_cookie
+    client.cookies["align_survey"] = signed
+    response = client.post(reverse("surveys:answer"), form_data(open_cycle))
+    assert response.status_code == 302 and Response.objects.count() == 1
 
 
 def test_a_comment_with_a_null_character_is_refused_with_the_forms_message_and_nothing_is_stored(
