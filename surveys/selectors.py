@@ -1,6 +1,7 @@
 """Reads with rules for the collecting side: team trees, a cycle's questions, redeeming a token."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
@@ -90,7 +91,7 @@ def team_ancestor_ids(team_id: int, *, parents: dict[int, int | None]) -> list[i
 # A cycle's questions never change once frozen at its opening, and every respondent's page and submit reads
 # them: each process keeps them by cycle id, with the cycle's creation time. `cycle_open` forgets what this
 # process kept, so an id used again after a rollback (as in tests) never finds another cycle's questions.
-_FROZEN_QUESTIONS: dict[int, tuple[object, list[Question]]] = {}
+_FROZEN_QUESTIONS: dict[int, tuple[datetime | None, list[Question]]] = {}
 FROZEN_QUESTIONS_KEPT = 256
 
 
@@ -110,7 +111,7 @@ def frozen_questions(*, cycle_id: int) -> list[Question]:
     return kept[1] if kept is not None else _frozen_questions_load(cycle_id=cycle_id, created_at=None)
 
 
-def _frozen_questions_load(*, cycle_id: int, created_at) -> list[Question]:
+def _frozen_questions_load(*, cycle_id: int, created_at: datetime | None) -> list[Question]:
     frozen = list(
         Question.objects.filter(cyclequestion__cycle_id=cycle_id)
         .select_related("dimension")

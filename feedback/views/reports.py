@@ -24,7 +24,7 @@ def home(request):
     """List the teams whose reports the viewer may open, by their place in the tree (a department, then its teams)."""
     visible = set(selectors.teams_visible_to(user=request.user).values_list("id", flat=True))
     teams = sorted(
-        ((" / ".join(path.split("/")), team_id) for path, team_id in team_paths().items() if team_id in visible),
+        ((path.replace("/", " / "), team_id) for path, team_id in team_paths().items() if team_id in visible),
         key=lambda team: team[0].casefold(),
     )
     return render(request, "feedback/home.html", {"teams": teams})
