@@ -5,6 +5,9 @@ below the reporting threshold. Invitations are shown without whether the person 
 """
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import models
 
 from .admin_forms import ModelsField
@@ -21,8 +24,13 @@ from .models import (
 )
 
 admin.site.site_header = "Align administration"
-# Several teams chosen by id, refusing ids no key can hold (Django's own field lets SQLite overflow: a 500).
-SEVERAL_TEAMS = {models.ManyToManyField: {"form_class": ModelsField}}
+# Several rows chosen by id, refusing ids no key can hold (Django's own field lets SQLite overflow: a 500).
+SEVERAL_BY_ID = {models.ManyToManyField: {"form_class": ModelsField}}
+
+# Django's own user and group pages choose groups and permissions the same way.
+for model, model_admin in [(get_user_model(), auth_admin.UserAdmin), (Group, auth_admin.GroupAdmin)]:
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (model_admin,), {"formfield_overrides": SEVERAL_BY_ID}))
 
 
 @admin.register(Team)
@@ -33,7 +41,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    formfield_overrides = SEVERAL_TEAMS
+    formfield_overrides = SEVERAL_BY_ID
     list_display = ["name", "email", "team", "role", "is_active"]
     list_filter = ["role", "is_active", "team"]
     search_fields = ["name", "email"]
@@ -65,14 +73,14 @@ class SurveyTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(CycleSchedule)
 class CycleScheduleAdmin(admin.ModelAdmin):
-    formfield_overrides = SEVERAL_TEAMS
+    formfield_overrides = SEVERAL_BY_ID
     list_display = ["name", "template", "cadence", "first_opens_at", "time_zone", "open_days", "threshold", "active"]
     filter_horizontal = ["teams"]
 
 
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
-    formfield_overrides = SEVERAL_TEAMS
+    formfield_overrides = SEVERAL_BY_ID
     list_display = ["name", "template", "state", "opens_at", "closes_at", "threshold"]
     list_filter = ["state"]
     filter_horizontal = ["teams"]

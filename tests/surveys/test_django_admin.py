@@ -39,9 +39,21 @@ def test_responses_answers_and_comments_are_not_browsable_in_the_django_admin(cl
 
 
 @pytest.mark.parametrize(
-    ("model", "field"), [("person", "managed_teams"), ("cycleschedule", "teams"), ("cycle", "teams")]
+    ("page", "field"),
+    [
+        ("surveys_person_add", "managed_teams"),
+        ("surveys_cycleschedule_add", "teams"),
+        ("surveys_cycle_add", "teams"),
+        ("auth_group_add", "permissions"),
+    ],
 )
-def test_a_team_id_too_large_for_a_key_is_refused_like_an_unknown_one(client, root, model, field):
+def test_an_id_too_large_for_a_key_is_refused_like_an_unknown_one(client, root, page, field):
     # SQLite's driver overflowed on it inside Django's field: a 500.
-    response = client.post(reverse(f"admin:surveys_{model}_add"), {field: [str(2**63)]})
+    response = client.post(reverse(f"admin:{page}"), {"name": "x", field: [str(2**63)]})
+    assert response.status_code == 200 and "is not a valid value" in response.content.decode()
+
+
+def test_a_group_id_too_large_for_a_key_is_refused_on_a_users_page(client, root):
+    user = UserFactory(username="someone@example.com")
+    response = client.post(reverse("admin:auth_user_change", args=[user.id]), {"groups": [str(2**63)]})
     assert response.status_code == 200 and "is not a valid value" in response.content.decode()
