@@ -28,9 +28,18 @@ admin.site.site_header = "Align administration"
 SEVERAL_BY_ID = {models.ManyToManyField: {"form_class": ModelsField}}
 
 # Django's own user and group pages choose groups and permissions the same way.
-for model, model_admin in [(get_user_model(), auth_admin.UserAdmin), (Group, auth_admin.GroupAdmin)]:
-    admin.site.unregister(model)
-    admin.site.register(model, type(model_admin.__name__, (model_admin,), {"formfield_overrides": SEVERAL_BY_ID}))
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class UserAdmin(auth_admin.UserAdmin):
+    formfield_overrides = SEVERAL_BY_ID
+
+
+@admin.register(Group)
+class GroupAdmin(auth_admin.GroupAdmin):
+    formfield_overrides = SEVERAL_BY_ID
 
 
 @admin.register(Team)

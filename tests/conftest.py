@@ -4,6 +4,13 @@ import pytest
 from django.core.cache import cache
 
 from alignsite.celery import app as celery_app
+from feedback.models import ApiToken, GroupScore
+from feedback.selectors import team_results_key
+from feedback.services import scores_aggregate
+from surveys import services
+from surveys.models import CycleSchedule, Person, Question, SurveyTemplate
+from tests.factories import PersonFactory, TeamFactory, UserFactory, manager_of
+from tests.feedback.conftest import run_cycle
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 HAVE_SERVICES = bool(os.environ.get("DATABASE_URL")) and bool(os.environ.get("REDIS_URL"))
@@ -60,3 +67,49 @@ def _builtin_data_after_flushes(request):
 
         request.getfixturevalue("transactional_db")
         builtin_data_install()
+
+
+@pytest.fixture
+def world():
+    """An organisation with a viewer of every role and an object behind every id-taking URL, for the access
+    matrix and the form fuzzing: Org → D1 → A and Org → D2 → B, one published cycle with 5 answers in each of
+    A and B; Charlie a member of A, Alice manager of A, Bob manager of B, Lee leader of D1, Ada an admin."""
+    org = TeamFactory(name="Org")
+    d1, d2 = TeamFactory(name="D1", parent=org), TeamFactory(name="D2", parent=org)
+    a, b = TeamFactory(name="A", parent=d1), TeamFactory(name="B", parent=d2)
+    cycle = run_cycle([(a, [{}] * 5), (b, [{}] * 5)])
+    scores_aggregate(cycle_id=cycle.id)
+    services.cycle_publish(cycle_id=cycle.id)
+    assert GroupScore.objects.filter(team=a, shown=True).exists()
+    users = {
+        "anonymous": None,
+        "member": UserFactory(username="charlie@example.com"),
+        "manager_a": manager_of(a, email="alice@example.com")[0],
+        "manager_b": manager_of(b, email="bob@example.com")[0],
+        "leader": manager_of(d1, email="lee@example.com", role=Person.Role.LEADER)[0],
+        "admin": manager_of(org, email="ada@example.com", role=Person.Role.ADMIN)[0],
+    }
+    PersonFactory(email="charlie@example.com", team=a, user=users["member"])
+    person = a.members.first()
+    schedule = CycleSchedule.objects.create(
+        name="S", template=SurveyTemplate.objects.first(), first_opens_at=cycle.opens_at
+    )
+    token = ApiToken.objects.create(name="t", prefix="x", token_hash="0" * 64)
+    kwargs = {
+        "surveys:invitation": {"token": "not-a-real-token"},
+        "surveys:manage_team": {"team_id": a.id},
+        "surveys:manage_person": {"person_id": person.id},
+        "surveys:manage_person_login": {"person_id": person.id},
+        "surveys:manage_question": {"question_id": Question.objects.first().id},
+        "surveys:manage_template": {"template_id": SurveyTemplate.objects.first().id},
+        "surveys:manage_template_preview": {"template_id": SurveyTemplate.objects.first().id},
+        "surveys:manage_schedule": {"schedule_id": schedule.id},
+        "surveys:manage_cycle": {"cycle_id": cycle.id},
+        "surveys:manage_cycle_action": {"cycle_id": cycle.id, "action": "close"},
+        "feedback:team_report": {"team_id": a.id},
+        "feedback:action_add": {"team_id": a.id, "cycle_id": cycle.id},
+        "feedback:team_results": {"key": team_results_key(team_id=a.id)},
+        "feedback:manage_api_token_revoke": {"token_id": token.id},
+        "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+    }
+    return {"users": users, "kwargs": kwargs, "cycle": cycle}

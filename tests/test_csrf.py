@@ -8,7 +8,7 @@ from django.urls import reverse
 from feedback.models import Action
 from surveys.models import Cycle
 
-from .test_access_matrix import MATRIX, world  # noqa: F401 - the fixture is used by name
+from .test_access_matrix import MATRIX
 
 pytestmark = pytest.mark.django_db
 # Signed by GitHub with a shared secret (HMAC) instead of a browser's token; without the secret it is 503.
@@ -26,7 +26,7 @@ def snapshot() -> dict:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "admin"])
-def test_a_post_without_a_csrf_token_is_refused_everywhere(world, role):  # noqa: F811
+def test_a_post_without_a_csrf_token_is_refused_everywhere(world, role):
     client = Client(enforce_csrf_checks=True)
     if role == "admin":
         client.force_login(world["users"]["admin"])
@@ -44,7 +44,7 @@ def test_a_post_without_a_csrf_token_is_refused_everywhere(world, role):  # noqa
     assert snapshot() == before
 
 
-def test_the_same_post_with_the_token_goes_through(world):  # noqa: F811
+def test_the_same_post_with_the_token_goes_through(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world["users"]["admin"])
     client.get(reverse("feedback:home"))  # any page with a form sets the CSRF cookie

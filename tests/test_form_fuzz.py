@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.test_access_matrix import MATRIX, world  # noqa: F401 - the same world of roles and objects
+from tests.test_access_matrix import MATRIX
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def _send(client, form: dict, url: str, field: str, value: str):
     return client.post(action, data) if form["method"] == "post" else client.get(action, data)
 
 
-def test_no_form_answers_a_hostile_value_with_a_500(client, world):  # noqa: F811
+def test_no_form_answers_a_hostile_value_with_a_500(client, world):
     client.force_login(world["users"]["admin"])
     client.raise_request_exception = False  # a crash becomes the 500 a browser would get
     tried, failures = 0, []
@@ -113,7 +113,7 @@ def test_no_form_answers_a_hostile_value_with_a_500(client, world):  # noqa: F81
 
 
 @pytest.mark.parametrize("missing", [0, 2**63])  # no row has id 0; 2**63 is more than a key column holds
-def test_an_id_that_is_no_objects_is_a_404_on_every_page_that_takes_one(client, world, missing):  # noqa: F811
+def test_an_id_that_is_no_objects_is_a_404_on_every_page_that_takes_one(client, world, missing):
     client.force_login(world["users"]["admin"])
     client.raise_request_exception = False
     statuses = {}

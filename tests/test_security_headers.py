@@ -4,7 +4,7 @@ policy and COOP. The list of pages is the access matrix's, so a new URL is cover
 import pytest
 from django.urls import reverse
 
-from tests.test_access_matrix import MATRIX, world  # noqa: F401 - fixture
+from tests.test_access_matrix import MATRIX
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ def directives(policy: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "manager_a", "admin"])
-def test_every_response_carries_the_security_headers(client, world, role):  # noqa: F811
+def test_every_response_carries_the_security_headers(client, world, role):
     user = world["users"][role]
     if user is not None:
         client.force_login(user)
