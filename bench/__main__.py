@@ -21,7 +21,7 @@ def main(names: list[str]) -> None:
     print(f"{'benchmark':<45} {'app':>14} {'baseline':>14} {'ratio':>8}")
     for name in names or BENCHMARKS:
         for result in importlib.import_module(f"bench.{name}").run():
-            print(f"{result['benchmark']:<45} {result['app']:>14} {result['baseline']:>14} {result['ratio']:>7.1f}×")
+            print(f"{result['benchmark']:<45} {result['app']:>14} {result['baseline']:>14} {result['ratio']:>7.2f}×")
             if result.get("note"):
                 print(f"    {result['note']}")
 

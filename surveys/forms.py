@@ -72,7 +72,7 @@ def answers_posted(data, *, questions: list[Question]) -> tuple[dict[int, int], 
         given = data.get(field_name(question), "")
         if question.kind == Question.Kind.COMMENT:
             comments[question.id] = given
-        elif given in {str(value) for value in question.value_range}:
+        elif given in question.options:
             answers[question.id] = int(given)
         elif given:
             raise ValidationError({field_name(question): [ERRORS["invalid_choice"]]})

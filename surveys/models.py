@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 
 MIN_THRESHOLD = 3
 DEFAULT_THRESHOLD = 5
@@ -125,6 +126,11 @@ class Question(models.Model):
         if self.kind == self.Kind.ENPS:
             return range(0, 11)
         return range(1, self.scale_points + 1)
+
+    @cached_property
+    def options(self) -> frozenset[str]:
+        """Return the values a respondent may choose, as a posted form gives them."""
+        return frozenset(str(value) for value in self.value_range)
 
 
 class SurveyTemplate(models.Model):

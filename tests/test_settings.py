@@ -11,12 +11,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PRINT = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.DEBUG, s.CELERY_BROKER_URL)"
 
 
-def settings_with(tmp_path, **env):
+def settings_with(tmp_path, show=PRINT, **env):
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY",
                                                               "EMAIL_URL"}}  # fmt: skip
     clean.update(DJANGO_SETTINGS_MODULE="alignsite.settings", ALIGN_DATA_DIR=str(tmp_path), **env)
     return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {PRINT}"],
+        [sys.executable, "-c", f"import django; django.setup(); {show}"],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
@@ -38,6 +38,14 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["django.db.backends.postgresql", "False", "redis://cache:6379/0"]
+
+
+def test_statements_are_prepared_only_when_asked_and_not_at_all_when_turned_off_for_a_pooler(tmp_path):
+    production = {"DATABASE_URL": "postgres://u@db:5432/align", "SECRET_KEY": "x" * 50, "EMAIL_URL": "smtp://mail:25"}
+    show = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    on = settings_with(tmp_path, show=show, **production)
+    off = settings_with(tmp_path, show=show, DATABASE_PREPARED_STATEMENTS="false", **production)
+    assert (on.stdout.split(), off.stdout.split()) == ([str(2**31 - 1)], ["None"]), on.stderr + off.stderr
 
 
 def test_a_production_database_without_a_secret_key_refuses_to_start(tmp_path):

@@ -91,6 +91,11 @@ def _prepared_cursor_class():
         def execute(self, query, params=None, **kwargs):
             return super().execute(query, params, prepare=True, **kwargs)
 
+        def _send_query_prepared(self, name, pgq, **kwargs):
+            # Django's query log reads the statement from `_query`, which psycopg sets for unprepared ones only.
+            self._query = pgq
+            return super()._send_query_prepared(name, pgq, **kwargs)
+
     return PreparedCursor
 
 
@@ -98,9 +103,9 @@ def _prepared_cursor():
     """Return a cursor that runs its statements as prepared statements of the connection.
 
     PostgreSQL then parses and plans the submit's statement once per connection rather than on every submit,
-    which takes about a third off its work. (Django turns psycopg's automatic preparing off for the sake of
-    connection poolers; see "Deploying" in the README for transaction-mode pgbouncer.) Wrapped like any
-    Django cursor, so errors, query logging and health checks behave the same.
+    which takes about a third off its work. Django turns psycopg's preparing off for the sake of connection
+    poolers; the settings turn it on for statements run here only (DATABASE_PREPARED_STATEMENTS, README's
+    "Production"). Wrapped like any Django cursor, so errors, query logging and health checks behave the same.
     """
     connection.close_if_health_check_failed()
     connection.ensure_connection()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from surveys import selectors, services
 from surveys.models import Answer, AnsweredMarker, Comment, Cycle, Invitation, Question, Response
@@ -53,6 +54,42 @@ def test_a_response_is_stored_whole_with_the_invitations_team_and_marker(store, 
         "markers": [(answered_marker(invitation.id), cycle)],
     }
     assert {a.response_id for a in Answer.objects.all()} == {Response.objects.get().id}
+
+
+def prepared_submits() -> list[tuple]:
+    """Return this connection's prepared statements that are the submit's: (custom plans, generic plans)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, custom_plans, generic_plans FROM pg_prepared_statements")
+        return [(custom, generic) for text, custom, generic in cursor.fetchall() if "surveys_answeredmarker" in text]
+
+
+@ON_POSTGRESQL
+def test_on_postgresql_the_statement_is_prepared_once_per_connection_and_reused(invitation):
+    answers, comments = given(invitation.cycle)
+    with CaptureQueriesContext(connection) as logged:
+        for other in (0, 10**6, 2 * 10**6):  # three markers: three responses through one prepared statement
+            marker = answered_marker(invitation.id + other)
+            store_in_one_statement(marker=marker, invitation=invitation, answers=answers, comments=comments)
+    [(custom, generic)] = prepared_submits()
+    assert custom + generic == 3
+    assert Response.objects.count() == 3
+    # Django's query log still shows the statement when it runs prepared (psycopg leaves that to the caller).
+    assert ["surveys_answeredmarker" in (query["sql"] or "") for query in logged.captured_queries] == [True] * 3
+
+
+@ON_POSTGRESQL
+def test_with_preparing_turned_off_for_a_pooler_the_statement_runs_unprepared(invitation):
+    connection.ensure_connection()
+    connection.connection.prepare_threshold = None  # what DATABASE_PREPARED_STATEMENTS=false sets
+    try:
+        answers, comments = given(invitation.cycle)
+        store_in_one_statement(
+            marker=answered_marker(invitation.id), invitation=invitation, answers=answers, comments=comments
+        )
+        assert prepared_submits() == []
+        assert stored()["answers"] == sorted(answers.items())
+    finally:
+        connection.close()  # the next test gets a connection made from the settings again
 
 
 @pytest.mark.parametrize("store", STORES)
