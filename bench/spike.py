@@ -8,9 +8,10 @@ limits, broker) and a Celery worker, DEBUG off. Locust (headless) drives open-li
 2. in a closed loop with no waiting, against two baselines in the same run on the same server: a hello-world
    Django view and a view that inserts one row per request — the target is at least 60% of the insert view's
    throughput. Measured twice: the submit request on its own (links opened and forms loaded beforehand, by
-   another locust run), request for request against the insert view; and whole flows (each submit also
-   pays for its two GETs). For the submit alone and both baselines it also reports the CPU each request cost
-   in gunicorn's workers, PostgreSQL and the load generator, which share the two cores.
+   another locust run), request for request against the insert view, in rounds that alternate the two; and
+   whole flows (each submit also pays for its two GETs). For the submit alone and both baselines it also
+   reports the CPU each request cost in gunicorn's workers, PostgreSQL and the load generator, which share
+   the two cores.
 Afterwards the stored responses are counted: they must equal the submits the server accepted.
 """
 
@@ -36,7 +37,10 @@ SECONDS = 15
 LOOP_USERS = 32
 LOOP_FLOWS = 3_000  # links for the closed loop of whole flows (about 150/s for 15 s)
 PREPARE_SECONDS = 70  # opening the remaining links and loading their forms, for the submit-only loop
-SEND_SECONDS = 8  # short enough that the prepared submits (about 6,000) do not run out
+# The submit alone and the insert view run in alternating rounds, so that this shared machine's changes of
+# speed over minutes fall on both alike; short enough that the prepared submits (about 7,000) do not run out.
+ROUNDS = 4
+ROUND_SECONDS = 4
 
 
 def prepare() -> dict:
@@ -143,6 +147,23 @@ def _closed_loop(env: dict, prefix: Path, web: subprocess.Popen, **options) -> d
     return stats
 
 
+def _pooled(runs: list[dict]) -> dict:
+    """Pool closed-loop runs of equal length: mean rate, total count and failures, CPU per request weighted by
+    each run's count, and the range of their p95s."""
+    counts = [int(run["Request Count"]) for run in runs]
+    p95s = sorted(int(float(run["95%"])) for run in runs)
+    return {
+        "rps": sum(float(run["Requests/s"]) for run in runs) / len(runs),
+        "count": sum(counts),
+        "failures": sum(int(run["Failure Count"]) for run in runs),
+        "cpu": {
+            part: sum(run["cpu"][part] * n for run, n in zip(runs, counts, strict=True)) / sum(counts)
+            for part in runs[0]["cpu"]
+        },
+        "p95": f"{p95s[0]}–{p95s[-1]}",
+    }
+
+
 def _slice(tokens: list[str], start: int, end: int, directory: Path, name: str) -> Path:
     path = directory / name
     path.write_text("\n".join(tokens[start:end]))
@@ -193,21 +214,29 @@ def _measure(env: dict, directory: Path) -> dict:
             env, directory / "prepare", target="prepare", users=LOOP_USERS, prepared=prepared, seconds=PREPARE_SECONDS,
             tokens=_slice(tokens, used, len(tokens), directory, "prepare.txt"),
         )  # fmt: skip
-        ready = len(json.loads(prepared.read_text()))
+        pool = json.loads(prepared.read_text())
+        share = len(pool) // ROUNDS
         web = processes[0]
-        send_stats = _closed_loop(env, directory / "send", web, target="send", prepared=prepared, seconds=SEND_SECONDS)
+        rounds = []
+        for number in range(ROUNDS):
+            part = directory / f"prepared-{number}.json"
+            part.write_text(json.dumps(pool[number * share : (number + 1) * share]))
+            sent = _closed_loop(
+                env, directory / f"send-{number}", web, target="send", prepared=part, seconds=ROUND_SECONDS
+            )
+            inserted = _closed_loop(env, directory / f"insert-{number}", web, target="insert", seconds=ROUND_SECONDS)
+            rounds.append({"send": sent["submit"], "insert": inserted["insert"], "accepted": sent["accepted"]})
         loop = {
             "hello": _closed_loop(env, directory / "hello", web, target="hello")["hello"],
-            "insert": _closed_loop(env, directory / "insert", web, target="insert")["insert"],
             "submit": loop_stats["submit"],
-            "send": send_stats["submit"],
-            "prepared": ready,
+            "rounds": rounds,
+            "share": share,
         }
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=60)
-    accepted = sum(stats["accepted"] for stats in step_stats) + loop_stats["accepted"] + send_stats["accepted"]
+    accepted = sum(stats["accepted"] for stats in [*step_stats, loop_stats, *rounds])
     stored = run_step("bench.spike", "count", env)["responses"]
     return {"steps": steps, "loop": loop, "accepted": accepted, "stored": stored}
 
@@ -230,20 +259,23 @@ def run() -> list[dict]:
         m = _measure(env, Path(directory))
     rows = []
     loop = m["loop"]
-    send_rps, insert_rps = float(loop["send"]["Requests/s"]), float(loop["insert"]["Requests/s"])
-    sent = int(loop["send"]["Request Count"])
+    send, insert = (_pooled([r[name] for r in loop["rounds"]]) for name in ("send", "insert"))
+    ratios = ", ".join(
+        f"{float(r['send']['Requests/s']) / float(r['insert']['Requests/s']):.2f}" for r in loop["rounds"]
+    )
+    ran_out = any(int(r["send"]["Request Count"]) >= loop["share"] for r in loop["rounds"])
     rows.append(
         {
             "benchmark": "submit spike: the submit request on its own, closed loop",
-            "app": f"{send_rps:.1f} /s",
-            "baseline": f"{insert_rps:.1f} /s",
-            "ratio": send_rps / insert_rps,
-            "note": f"baseline = insert-one-row view (target ratio ≥ 0.6); p50 {loop['send']['50%']} ms, "
-            f"p95 {loop['send']['95%']} ms; errors {loop['send']['Failure Count']}; {sent} of {loop['prepared']} "
-            f"prepared submits sent" + (" — ran out, so the rate is a lower bound" if sent >= loop["prepared"] else ""),
+            "app": f"{send['rps']:.1f} /s",
+            "baseline": f"{insert['rps']:.1f} /s",
+            "ratio": send["rps"] / insert["rps"],
+            "note": f"baseline = insert-one-row view (target ratio ≥ 0.6); {ROUNDS} alternating rounds of "
+            f"{ROUND_SECONDS} s each, ratios {ratios}; p95 {send['p95']} ms; errors {send['failures']}; "
+            f"{send['count']} submits" + (" — a round ran out of prepared submits: a lower bound" if ran_out else ""),
         }
     )
-    cpu = {name: loop[name]["cpu"] for name in ("send", "insert", "hello")}
+    cpu = {"send": send["cpu"], "insert": insert["cpu"], "hello": loop["hello"]["cpu"]}
     rows.append(
         {
             "benchmark": "submit spike: CPU per request (server + PostgreSQL + load generator)",
@@ -257,7 +289,7 @@ def run() -> list[dict]:
             + " (ms; the two cores are shared, so throughput follows the sum)",
         }
     )
-    submit_rps = float(loop["submit"]["Requests/s"])
+    submit_rps, insert_rps = float(loop["submit"]["Requests/s"]), insert["rps"]
     rows.append(
         {
             "benchmark": "submit spike: whole flows/s (closed loop)",
