@@ -105,12 +105,12 @@ def _prepared_cursor():
     PostgreSQL then parses and plans the submit's statement once per connection rather than on every submit,
     which takes about a third off its work. Django turns psycopg's preparing off for the sake of connection
     poolers; the settings turn it on for statements run here only (DATABASE_PREPARED_STATEMENTS, README's
-    "Production"). Wrapped like any Django cursor, so errors, query logging and health checks behave the same.
+    "Production"). Opened and wrapped as Django opens its own cursors (health check, connection, wrapper), so
+    errors and query logging behave the same.
     """
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    raw = _prepared_cursor_class()(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
 
 
 def _int_array(numbers: Iterable[int]) -> str:
