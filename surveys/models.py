@@ -349,16 +349,19 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
-    """A numeric answer to one question, already on the question's own scale (not reverse-scored)."""
+    """A numeric answer to one question, already on the question's own scale (not reverse-scored).
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    Keyed by its response and question (one answer per question), so it needs no key of its own: each answer
+    written updates one index fewer. The key's index also serves lookups by response.
+    """
+
+    pk = models.CompositePrimaryKey("response", "question")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_index=False)
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.SmallIntegerField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["response", "question"], name="answer_one_per_question"),
             models.CheckConstraint(condition=Q(value__gte=0, value__lte=10), name="answer_value_in_any_scale"),
         ]
 

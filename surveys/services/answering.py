@@ -59,8 +59,8 @@ def _validated_answers(
 # the submits under way, so their responses are there when closing rewrites them, and a submit that waited for
 # a close finds the cycle closed and stores nothing), then inserts the answered marker (its primary key refuses
 # a second answer through any link: a concurrent one waits for this statement, then fails), the response, its
-# answers and the comments, with random ids made by the database. It returns how many markers it inserted: 0
-# when the cycle no longer takes answers.
+# answers (keyed by response and question) and the comments, with random ids made by the database. It returns
+# how many markers it inserted: 0 when the cycle no longer takes answers.
 STORE_POSTGRESQL = """
 WITH held AS (
     SELECT id FROM surveys_cycle WHERE id = %(cycle)s AND state = %(open)s AND closes_at > %(now)s FOR SHARE
@@ -70,8 +70,8 @@ WITH held AS (
     INSERT INTO surveys_response (id, cycle_id, team_id) SELECT gen_random_uuid(), cycle_id, %(team)s FROM marked
     RETURNING id
 ), answered AS (
-    INSERT INTO surveys_answer (id, response_id, question_id, value)
-    SELECT gen_random_uuid(), responded.id, given.question_id, given.value
+    INSERT INTO surveys_answer (response_id, question_id, value)
+    SELECT responded.id, given.question_id, given.value
     FROM responded, unnest(%(answer_questions)s::bigint[], %(values)s::smallint[]) AS given (question_id, value)
 ), commented AS (
     INSERT INTO surveys_comment (id, cycle_id, team_id, question_id, text)

@@ -1,0 +1,45 @@
+"""Migrations that move answers keep every one of them, both ways."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from surveys.models import Answer, Question, Response
+from tests.factories import CycleFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BEFORE = ("surveys", "0008_answered_marker")
+KEYED = ("surveys", "0009_answer_keyed_by_response_and_question")
+
+
+def physical_order() -> str:
+    return "ctid" if connection.vendor == "postgresql" else "rowid"
+
+
+def test_answers_move_to_a_key_of_response_and_question_and_back_with_every_value():
+    team = TeamFactory()
+    cycle = CycleFactory(teams=[team])
+    questions = [q for q in cycle.template.questions.all() if q.kind != Question.Kind.COMMENT]
+    responses = Response.objects.bulk_create(Response(cycle=cycle, team=team) for _ in range(40))
+    Answer.objects.bulk_create(
+        Answer(response=r, question=q, value=(i + j) % 5 + 1)
+        for i, r in enumerate(responses)
+        for j, q in enumerate(questions)
+    )
+    given = sorted(Answer.objects.values_list("response_id", "question_id", "value"))
+    assert len(given) == 40 * len(questions)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE])  # back: each answer gets a random id of its own again
+    old = executor.loader.project_state([BEFORE]).apps.get_model("surveys", "Answer")
+    assert sorted(old.objects.values_list("response_id", "question_id", "value")) == given
+    ids = list(old.objects.order_by("id").values_list("response_id", "question_id"))
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([KEYED])
+    assert sorted(Answer.objects.values_list("response_id", "question_id", "value")) == given
+    with connection.cursor() as cursor:
+        table = Answer._meta.db_table
+        cursor.execute(f"SELECT response_id, question_id FROM {table} ORDER BY {physical_order()}")  # noqa: S608
+        stored = [(Answer._meta.get_field("response").to_python(r), q) for r, q in cursor.fetchall()]
+    assert stored == ids  # stored in the order of the old random ids, not the order they were written in
