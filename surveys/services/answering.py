@@ -5,7 +5,7 @@ from contextlib import nullcontext
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
@@ -105,12 +105,39 @@ def _prepared_cursor():
     PostgreSQL then parses and plans the submit's statement once per connection rather than on every submit,
     which takes about a third off its work. Django turns psycopg's preparing off for the sake of connection
     poolers; the settings turn it on for statements run here only (DATABASE_PREPARED_STATEMENTS, README's
-    "Production"). Opened and wrapped as Django opens its own cursors (health check, connection, wrapper), so
-    errors and query logging behave the same.
+    "Production"). Wrapped as Django wraps its own cursors, so errors and query logging behave the same; but
+    without the health check's `SELECT 1` before it (see `_stored`).
     """
-    connection.close_if_health_check_failed()
     connection.ensure_connection()
     return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+
+
+def _stored(params: dict) -> int:
+    """Run STORE_POSTGRESQL and return how many markers it inserted.
+
+    Django checks a kept connection with a `SELECT 1` before a request's first query (CONN_HEALTH_CHECKS): a
+    round trip as dear as the statement itself. The submit skips it and runs the statement straight away; if
+    the connection turns out broken (the database restarted, a proxy dropped it), it connects again and runs
+    the statement once more. Running it twice cannot store twice: if the first run did commit, the marker
+    refuses the second (InvitationUsed, and the answer is there). Inside a transaction nothing is run again.
+    """
+    try:
+        return _run(params)
+    except OperationalError:
+        broken = connection.connection is not None and connection.connection.broken
+        if connection.in_atomic_block or not broken:
+            raise
+    connection.close()
+    return _run(params)
+
+
+def _run(params: dict) -> int:
+    # Outside a transaction the statement is one of its own (no BEGIN and COMMIT round trips); inside one, a
+    # savepoint keeps the caller's transaction usable after a refusal.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint, _prepared_cursor() as cursor:
+        cursor.execute(STORE_POSTGRESQL, params)
+        return cursor.fetchone()[0]
 
 
 def _int_array(numbers: Iterable[int]) -> str:
@@ -132,13 +159,8 @@ def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict
         "comment_questions": _int_array(comments),
         "texts": list(comments.values()),
     }
-    # Outside a transaction the statement is one of its own (no BEGIN and COMMIT round trips); inside one, a
-    # savepoint keeps the caller's transaction usable after a refusal.
-    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with savepoint, _prepared_cursor() as cursor:
-            cursor.execute(STORE_POSTGRESQL, params)
-            (marked,) = cursor.fetchone()
+        marked = _stored(params)
     except IntegrityError as error:
         cause = error.__cause__
         if isinstance(cause, UniqueViolation) and cause.diag.table_name == AnsweredMarker._meta.db_table:

@@ -5,8 +5,9 @@ import threading
 import time
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from surveys import selectors, services
@@ -90,6 +91,47 @@ def test_with_preparing_turned_off_for_a_pooler_the_statement_runs_unprepared(in
         assert stored()["answers"] == sorted(answers.items())
     finally:
         connection.close()  # the next test gets a connection made from the settings again
+
+
+def backend_terminated() -> None:
+    """End this connection's server process from another connection, as a database restart would."""
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(connection.connection.info.dsn, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):
+            if not other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+                return
+            time.sleep(0.05)
+    raise AssertionError("the server process did not end")
+
+
+@ON_POSTGRESQL
+def test_the_statement_runs_without_a_health_check_and_once_more_on_a_fresh_connection_if_the_old_one_died(
+    invitation, monkeypatch
+):
+    answers, comments = given(invitation.cycle)
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    backend_terminated()
+    connection.health_check_done = False  # as at the start of a request
+    store_in_one_statement(
+        marker=answered_marker(invitation.id), invitation=invitation, answers=answers, comments=comments
+    )
+    assert checks == []  # the health check's round trip is skipped
+    assert stored()["answers"] == sorted(answers.items()) and Response.objects.count() == 1
+
+
+@ON_POSTGRESQL
+def test_inside_a_transaction_a_dead_connection_is_an_error_not_a_second_run(invitation):
+    answers, comments = given(invitation.cycle)
+    with pytest.raises(OperationalError), transaction.atomic():
+        backend_terminated()
+        store_in_one_statement(
+            marker=answered_marker(invitation.id), invitation=invitation, answers=answers, comments=comments
+        )
+    connection.close()
+    assert not Response.objects.exists()
 
 
 @pytest.mark.parametrize("store", STORES)
