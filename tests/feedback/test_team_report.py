@@ -3,12 +3,13 @@
 import csv
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
 from feedback.models import Action, ReportAccess
-from feedback.selectors import team_results_key
+from feedback.selectors import RESULTS_LINK_DAYS, team_results_key
 from feedback.services import scores_aggregate
 from surveys import services as survey_services
 from surveys.models import Cycle
@@ -127,6 +128,21 @@ def test_members_see_published_cycles_only(client, org):
     assert "No results have been published" in client.get(url).content.decode()
     Cycle.objects.filter(id=org["cycle"].id).update(state=Cycle.State.PUBLISHED)
     assert "Platform thought" in client.get(url).content.decode()
+
+
+def test_a_results_link_is_signed_once_a_day_and_still_expires_after_its_days(client, org, time_machine):
+    team_id = org["Platform"].id
+    time_machine.move_to("2026-03-01T09:00:00Z", tick=False)
+    key = team_results_key(team_id=team_id)
+    time_machine.move_to("2026-03-01T17:00:00Z", tick=False)
+    assert team_results_key(team_id=team_id) == key  # the day's key, signed once
+    time_machine.move_to("2026-03-02T09:00:00Z", tick=False)
+    assert team_results_key(team_id=team_id) != key
+    url = reverse("feedback:team_results", args=[key])
+    time_machine.move_to(datetime(2026, 3, 1, 8, tzinfo=UTC) + timedelta(days=RESULTS_LINK_DAYS), tick=False)
+    assert client.get(url).status_code == 200
+    time_machine.move_to(datetime(2026, 3, 1, 10, tzinfo=UTC) + timedelta(days=RESULTS_LINK_DAYS), tick=False)
+    assert client.get(url).status_code == 404
 
 
 def test_publishing_tells_everyone_invited_once_with_their_team_link_and_no_figures(
