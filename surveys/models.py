@@ -352,7 +352,7 @@ class Answer(models.Model):
     """A numeric answer to one question, already on the question's own scale (not reverse-scored).
 
     Keyed by its response and question (one answer per question), so it needs no key of its own: each answer
-    written updates one index fewer. The key's index also serves lookups by response.
+    written updates two indexes instead of four. The key's index also serves lookups by response.
     """
 
     pk = models.CompositePrimaryKey("response", "question")

@@ -190,7 +190,7 @@ def team_results_key(*, team_id: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _results_key_of_the_day(team_id: int, day: int, secret_key: str) -> str:  # the day and key: cache keys
+def _results_key_of_the_day(team_id: int, day: int, secret_key: str) -> str:  # day and secret key: cache keys only
     return signing.dumps(team_id, salt=RESULTS_SALT)
 
 
