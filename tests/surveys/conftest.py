@@ -1,9 +1,15 @@
 import pytest
 from django.core import mail
+from django.db import connection
 
 from surveys import services
 from surveys.models import Invitation
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
+
+
+def physical_order() -> str:
+    """Return the column that orders rows as stored (PostgreSQL's ctid, SQLite's rowid)."""
+    return "ctid" if connection.vendor == "postgresql" else "rowid"
 
 
 @pytest.fixture

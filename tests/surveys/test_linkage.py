@@ -13,6 +13,7 @@ from surveys import selectors, services
 from surveys.models import Answer, AnsweredMarker, Comment, Invitation, InvitationToken, Person, Question, Response
 from surveys.tokens import answered_marker
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
+from tests.surveys.conftest import physical_order
 
 pytestmark = pytest.mark.django_db
 PEOPLE = 30
@@ -35,11 +36,6 @@ def closed_cycle():
         services.response_submit(token=token, answers=answers, comments={questions["comment"].id: f"note {i}"})
     services.cycle_close(cycle_id=cycle.id)
     return cycle, questions
-
-
-def physical_order() -> str:
-    """Return the column that orders rows as stored (PostgreSQL's ctid, SQLite's rowid)."""
-    return "ctid" if connection.vendor == "postgresql" else "rowid"
 
 
 def submitted_index(response_id, questions) -> int:

@@ -6,14 +6,11 @@ from django.db.migrations.executor import MigrationExecutor
 
 from surveys.models import Answer, Question, Response
 from tests.factories import CycleFactory, TeamFactory
+from tests.surveys.conftest import physical_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BEFORE = ("surveys", "0008_answered_marker")
 KEYED = ("surveys", "0009_answer_keyed_by_response_and_question")
-
-
-def physical_order() -> str:
-    return "ctid" if connection.vendor == "postgresql" else "rowid"
 
 
 def test_answers_move_to_a_key_of_response_and_question_and_back_with_every_value():

@@ -15,6 +15,7 @@ from surveys.models import Answer, AnsweredMarker, Comment, Cycle, Invitation, Q
 from surveys.services.answering import store_in_one_statement, store_with_orm
 from surveys.tokens import answered_marker
 from tests.conftest import IN_CI
+from tests.integration.conftest import database_dsn, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as in a request: no test transaction around
 ON_POSTGRESQL = pytest.mark.skipif(
@@ -97,13 +98,13 @@ def backend_terminated() -> None:
     """End this connection's server process from another connection, as a database restart would."""
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
-    with psycopg.connect(connection.connection.info.dsn, autocommit=True) as other:
+    with psycopg.connect(**database_dsn(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
-        for _ in range(100):
-            if not other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
-                return
-            time.sleep(0.05)
-    raise AssertionError("the server process did not end")
+
+        def ended() -> bool:
+            return not other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+
+        wait_for(ended, timeout=5, interval=0.05, what="the server process to end")
 
 
 @ON_POSTGRESQL
