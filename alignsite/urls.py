@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from feedback import webhooks as feedback_webhooks
-from surveys.views.accounts import LockingLoginView
+from surveys.views.accounts import LockingLoginView, QueuedPasswordResetView
 
 from . import views
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("feedback.urls")),
     path("accounts/login/", LockingLoginView.as_view(), name="login"),
+    path("accounts/password_reset/", QueuedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,5 +1,8 @@
 """The emails the collecting side sends. One function per email; sending goes through Django's backends."""
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -58,3 +61,43 @@ def login_granted_email_send(*, user_id: int) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+def password_reset_email_send(*, email: str) -> None:
+    """Email every active login with this address a one-time link to choose a new password.
+
+    Run by a worker, never inside the request: how long this takes, and whether it sends anything, must not
+    reach the person who asked (see surveys.views.accounts.QueuedPasswordResetView). The users are found as
+    Django's PasswordResetForm.get_users finds them — active, address equal ignoring case — except that a
+    login with an unusable password is included: Align creates every login that way and sends it a
+    choose-a-password link (login_granted_email_send), so someone whose link expired or got lost must be
+    able to ask for another. Align has no other authentication backend, so an unusable password never
+    means "this login must not get a password". The email is Django's own (registration/ templates), with
+    the link built on SITE_URL rather than the request's Host header.
+    """
+    User = get_user_model()
+    email_field = User.get_email_field_name()
+    users = User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
+    protocol, _, domain = settings.SITE_URL.partition("://")
+    for user in users:
+        address = getattr(user, email_field)
+        if not _same_address(email, address):  # iexact folds less than Unicode does; Django checks again
+            continue
+        context = {
+            "email": address,
+            "domain": domain,
+            "site_name": urlsplit(settings.SITE_URL).netloc,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "user": user,
+            "token": default_token_generator.make_token(user),
+            "protocol": protocol,
+        }
+        subject = "".join(render_to_string("registration/password_reset_subject.txt", context).splitlines())
+        body = render_to_string("registration/password_reset_email.html", context)
+        # Unlike PasswordResetForm.send_mail, a failure is raised, so the task retries a mail server hiccup.
+        EmailMultiAlternatives(subject=subject, body=body, to=[address]).send()
+
+
+def _same_address(first: str, second: str) -> bool:
+    """Return whether two addresses match the way Django's PasswordResetForm compares them (NFKC, casefold)."""
+    return unicodedata.normalize("NFKC", first).casefold() == unicodedata.normalize("NFKC", second).casefold()

@@ -53,3 +53,13 @@ def reminders_send_task(self, cycle_id: int, day: int) -> int:
 def login_email_send_task(user_id: int) -> None:
     """Send a new login its choose-a-password link."""
     emails.login_granted_email_send(user_id=user_id)
+
+
+@shared_task(autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+def password_reset_email_send_task(email: str) -> None:
+    """Send a choose-a-new-password link to the logins with this address, if there are any.
+
+    Takes the address as typed rather than an id: looking the login up in the request is what this task
+    exists to avoid. Returns nothing, so the result backend does not record whether anything was sent.
+    """
+    emails.password_reset_email_send(email=email)
