@@ -5,6 +5,7 @@ transport and no Redis, all kept under ALIGN_DATA_DIR. DATABASE_URL switches to 
 Redis the broker, cache and result backend.
 """
 
+import re
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -186,6 +187,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # (which carry tokens) into the logs. https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 EMAIL_CONFIG = env.email_url("EMAIL_URL") if not DEBUG else env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ...
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set just above
+    # Printed emails land in logs: their credential links are redacted and reminders withheld (alignsite.mail).
+    EMAIL_BACKEND = "alignsite.mail.RedactingConsoleBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Align <align@localhost>")
 
 REST_FRAMEWORK = {
@@ -215,10 +219,17 @@ SPECTACULAR_SETTINGS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Guessing invitation links: unknown tokens a client may try before it is refused for the window, e.g. 20/h.
-# Behind a reverse proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP); the limit
-# is kept in the cache under a hash, never the address itself (alignsite.attempts).
+# Behind a reverse proxy that overwrites a header with the peer's address, name that header as Django sees it
+# (e.g. HTTP_X_REAL_IP). How the client address is chosen when the header is missing or not one IP address:
+# alignsite.client_address. The limit is kept in the cache under a hash, never the address itself.
 ALIGN_TOKEN_GUESS_RATE = env.str("ALIGN_TOKEN_GUESS_RATE", default="20/h")
 ALIGN_CLIENT_IP_META_KEY = env.str("ALIGN_CLIENT_IP_META_KEY", default="REMOTE_ADDR")
+if ALIGN_CLIENT_IP_META_KEY != "REMOTE_ADDR" and not re.fullmatch(r"HTTP_[A-Z0-9_]+", ALIGN_CLIENT_IP_META_KEY):
+    # "X-Real-IP" or "" names no META key, so the header would never be read: fail now, not at each request.
+    raise ImproperlyConfigured(
+        f"ALIGN_CLIENT_IP_META_KEY={ALIGN_CLIENT_IP_META_KEY!r} is neither REMOTE_ADDR nor a request header as "
+        "Django names it (HTTP_ and the header in capitals with underscores, e.g. HTTP_X_REAL_IP)."
+    )
 # Failed logins allowed per login name before it is locked, and for how long (surveys.views.accounts).
 ALIGN_LOGIN_FAILURES = env.int("ALIGN_LOGIN_FAILURES", default=5)
 ALIGN_LOGIN_LOCKOUT_MINUTES = env.int("ALIGN_LOGIN_LOCKOUT_MINUTES", default=15)

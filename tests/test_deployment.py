@@ -1,8 +1,11 @@
 """docker-compose.yml and the Dockerfile cannot be run here (no Docker engine), so check what they name exists."""
 
 import importlib
+import os
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,62 @@ def test_everything_the_dockerfile_copies_exists():
 
 def test_the_healthcheck_url_is_routed(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+CADDYFILE = ROOT / "deploy" / "Caddyfile"
+
+
+def caddyfile_lines() -> list[str]:
+    return [line.split("#")[0].strip() for line in CADDYFILE.read_text().splitlines() if line.split("#")[0].strip()]
+
+
+def test_only_the_proxy_publishes_ports_and_web_is_reachable_only_on_the_compose_network():
+    assert [name for name, service in SERVICES.items() if "ports" in service] == ["proxy"]
+    assert SERVICES["web"]["expose"] == ["8000"]
+
+
+def test_the_proxy_is_caddy_from_its_official_image_with_the_committed_caddyfile():
+    proxy = SERVICES["proxy"]
+    assert re.fullmatch(r"caddy:2(\.\d+)*", proxy["image"])  # Docker Hub's official image, no registry prefix
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert CADDYFILE.is_file()
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+    assert "{$SITE_URL} {" in caddyfile_lines() and "SITE_URL" in proxy["environment"]
+
+
+def test_the_proxy_overwrites_x_real_ip_with_the_peer_and_leaves_forwarded_headers_to_caddy():
+    lines = caddyfile_lines()
+    port = SERVICES["web"]["command"][SERVICES["web"]["command"].index("--bind") + 1].split(":")[1]
+    assert f"reverse_proxy web:{port} {{" in lines
+    # Without a + the header is set, replacing the client's; {remote_host} is the connection's peer.
+    assert "header_up X-Real-IP {remote_host}" in lines
+    assert not [line for line in lines if line.startswith("header_up +")]
+    # Listing trusted_proxies would make Caddy keep a client's X-Forwarded-Proto and X-Forwarded-For.
+    assert not [line for line in lines if line.startswith("trusted_proxies")]
+
+
+def test_web_counts_clients_by_the_header_the_proxy_overwrites():
+    environment = SERVICES["web"]["environment"]
+    header = next(line.split()[1] for line in caddyfile_lines() if line.startswith("header_up X-Real-IP"))
+    assert environment["ALIGN_CLIENT_IP_META_KEY"] == "HTTP_" + header.upper().replace("-", "_")
+    assert environment["BEHIND_TLS_PROXY"] == "true"
+
+
+def test_gunicorn_drops_headers_spelled_with_underscores_so_x_real_ip_cannot_be_smuggled_past_caddy():
+    # Caddy passes "X_Real_IP: forged" on untouched; with --header-map dangerous gunicorn would map it to
+    # HTTP_X_REAL_IP too, beside the header Caddy set.
+    from gunicorn.config import HeaderMap
+
+    assert HeaderMap.default == "drop"
+    assert not [command for command in commands_named() if "--header-map" in command]
+
+
+@pytest.mark.skipif(not shutil.which("caddy"), reason="caddy is not installed (Debian: apt-get install caddy)")
+def test_the_caddyfile_is_valid_for_caddy(tmp_path):
+    done = subprocess.run(
+        ["caddy", "adapt", "--config", str(CADDYFILE), "--validate"],
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "SITE_URL": "https://align.example.com"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"warn"' not in done.stderr, done.stderr

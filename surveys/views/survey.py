@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate_parse
+from alignsite.client_address import client_limit_key
 from feedback.selectors import team_from_results_key, team_results_key
 
 from .. import selectors, services
@@ -31,7 +32,7 @@ COOKIE_SECONDS = 2 * 3600
 
 def _guess_key(request) -> str:
     """Return the cache key counting this client's link attempts (its address, hashed, never kept)."""
-    return attempts_key("link", request.META.get(settings.ALIGN_CLIENT_IP_META_KEY, ""))
+    return attempts_key("link", client_limit_key(request))
 
 
 def no_referrer(view):

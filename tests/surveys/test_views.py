@@ -152,6 +152,30 @@ def test_guessing_links_is_refused_after_the_limit_even_for_a_real_link(client, 
     assert "Too many unrecognised links" in response.content.decode()
 
 
+def test_behind_the_proxy_clients_without_its_header_are_limited_by_their_own_address(client, token, settings):
+    # given: a proxy is configured but these requests reach Align without its header
+    settings.ALIGN_CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.ALIGN_TOKEN_GUESS_RATE = "3/h"
+    # when: one client uses up its guesses
+    for attempt in range(3):
+        assert client.get(f"/s/guess-{attempt}/", REMOTE_ADDR="198.51.100.7").status_code == 404
+    # then: it is refused, and another client is not (they used to share one empty-key bucket)
+    assert client.get(f"/s/{token}/", REMOTE_ADDR="198.51.100.7").status_code == 429
+    assert client.get(f"/s/{token}/", REMOTE_ADDR="198.51.100.8").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "forged", ["garbage-{n}", "203.0.113.9, 10.0.0.{n}", "10.0.0.{n}:80", "fe80::1%{n}", "10.0.0.{n} 1.2.3.4"]
+)
+def test_a_forged_header_that_is_not_one_address_does_not_escape_the_limit(client, token, settings, forged):
+    settings.ALIGN_CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.ALIGN_TOKEN_GUESS_RATE = "3/h"
+    for attempt in range(3):
+        assert client.get(f"/s/guess-{attempt}/", HTTP_X_REAL_IP=forged.format(n=attempt)).status_code == 404
+    assert client.get(f"/s/{token}/", HTTP_X_REAL_IP=forged.format(n=99)).status_code == 429
+    assert client.get(f"/s/{token}/").status_code == 429  # the bucket was the peer's own all along
+
+
 def test_opening_real_links_never_counts_against_the_limit(client, open_cycle, settings):
     from surveys.models import Invitation
 
