@@ -1,7 +1,17 @@
 """Plotly figures (plain dicts) for the report pages, drawn in the browser by the plotly.js bundle served locally.
 
 Pure: report data in, figure dicts out. Every chart also has a data table on its page with the same numbers.
+
+plotly.js reads the text it draws (titles, tick labels, legend and hover text) as its own HTML subset, where
+`<a href>` is a live link and `<br>` a line break, and fills `%{…}` templates. Names come from users, so every
+figure leaves through `_literal_figure`: each string is escaped, and plotly's entity decoding shows it back as
+the characters typed. Only hover templates stay as written: they are Align's own markup, and user text reaches
+them through placeholders (`%{x}`, `%{customdata}`), whose values plotly does not read as templates again.
 """
+
+import functools
+import html
+from collections.abc import Callable
 
 COLOURS = ["#1f5fa8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"]
 LAYOUT = {
@@ -13,10 +23,48 @@ LAYOUT = {
 }
 
 
+class HoverTemplate(str):
+    """A hover template written here: plotly markup kept as written. Text joined to it is a plain str again."""
+
+
+def _literal(text: str) -> str:
+    """Return text that plotly shows as typed: no tags or entities of its HTML subset, no `%{…}` template."""
+    # plotly decodes &amp; &lt; &gt; and numeric entities, not &quot; (quotes only matter inside a tag). "{" as an
+    # entity keeps a name's "%{…}" from becoming a template should a figure get `meta`: plotly then fills
+    # templates in titles, legend names and annotations too.
+    return html.escape(text, quote=False).replace("{", "&#123;")
+
+
+def _escaped(value):
+    if isinstance(value, HoverTemplate):
+        return value
+    if isinstance(value, str):
+        return _literal(value)
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(item) for item in value]
+    return value
+
+
+def _literal_figure(build: Callable[..., dict]) -> Callable[..., dict]:
+    """Escape every string of the figure that `build` returns, except its hover templates.
+
+    Colours, trace types and other settings hold none of the escaped characters, so they pass unchanged.
+    """
+
+    @functools.wraps(build)
+    def built(*args, **kwargs) -> dict:
+        return _escaped(build(*args, **kwargs))
+
+    return built
+
+
 def _layout(title: str, **extra) -> dict:
     return LAYOUT | {"title": {"text": title, "font": {"size": 15}}} | extra
 
 
+@_literal_figure
 def trend_figure(trends, *, enps: bool) -> dict:
     """Return each dimension's score over cycles with its 95% interval (eNPS on its own chart, no interval)."""
     data = []
@@ -30,7 +78,7 @@ def trend_figure(trends, *, enps: bool) -> dict:
                 "x": [p.cycle.name for p in shown],
                 "y": [round(p.value, 3) for p in shown],
                 "customdata": [p.n for p in shown],
-                "hovertemplate": "%{x}: %{y:.2f} (n = %{customdata})<extra>%{fullData.name}</extra>",
+                "hovertemplate": HoverTemplate("%{x}: %{y:.2f} (n = %{customdata})<extra>%{fullData.name}</extra>"),
                 "line": {"color": COLOURS[number % len(COLOURS)]},
                 **(
                     {}
@@ -51,6 +99,7 @@ def trend_figure(trends, *, enps: bool) -> dict:
     return {"data": data, "layout": _layout(title, yaxis=axis, xaxis={"type": "category"})}
 
 
+@_literal_figure
 def participation_figure(points) -> dict:
     """Return the response rate over cycles (cycles hidden by disclosure control are left out)."""
     shown = [p for p in points if p.shown]
@@ -62,7 +111,7 @@ def participation_figure(points) -> dict:
                 "x": [p.cycle.name for p in shown],
                 "y": [round(100 * p.rate, 1) for p in shown],
                 "customdata": [[p.answered, p.invited] for p in shown],
-                "hovertemplate": "%{x}: %{y}% (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+                "hovertemplate": HoverTemplate("%{x}: %{y}% (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
                 "marker": {"color": COLOURS[0]},
             }
         ],
@@ -72,6 +121,7 @@ def participation_figure(points) -> dict:
     }
 
 
+@_literal_figure
 def finding_figure(view) -> dict:
     """Return a finding's scatter: each team-cycle's score and metric, both against the team's own average."""
     finding = view.finding
@@ -83,7 +133,7 @@ def finding_figure(view) -> dict:
                 "x": [round(p.score, 3) for p in view.points],
                 "y": [round(p.metric, 4) for p in view.points],
                 "text": [f"{p.team}, {p.cycle}" for p in view.points],
-                "hovertemplate": "%{text}<br>score %{x:+.2f}, metric %{y:+.3g}<extra></extra>",
+                "hovertemplate": HoverTemplate("%{text}<br>score %{x:+.2f}, metric %{y:+.3g}<extra></extra>"),
                 "marker": {"color": COLOURS[0], "opacity": 0.6, "size": 7},
             }
         ],
@@ -96,6 +146,7 @@ def finding_figure(view) -> dict:
     }
 
 
+@_literal_figure
 def timeline_figure(trends, metrics) -> dict:
     """Return survey scores (when given) and every metric on one time axis, one stacked panel each."""
     scores = [t for t in trends if not t.enps]
@@ -146,6 +197,7 @@ def timeline_figure(trends, metrics) -> dict:
     return {"data": data, "layout": layout}
 
 
+@_literal_figure
 def distribution_figure(items) -> dict:
     """Return each agreement item's answers as one stacked bar of shares (as asked, before reverse scoring).
 
@@ -169,7 +221,8 @@ def distribution_figure(items) -> dict:
                 "name": agreement.get(point, point),
                 "y": labels,
                 "x": [round(100 * share, 1) for share in shares],
-                "hovertemplate": "%{y}: %{x}% answered " + point + "<extra></extra>",
+                "customdata": [point] * len(items),
+                "hovertemplate": HoverTemplate("%{y}: %{x}% answered %{customdata}<extra></extra>"),
                 "marker": {"color": palette[min(number * len(palette) // max(len(points), 1), len(palette) - 1)]},
             }
         )

@@ -127,3 +127,82 @@ def test_the_pdf_shows_hostile_text_as_text(client, hostile, settings):
     # Printed as the characters typed: had the markup been interpreted, the tags would not be in the text.
     assert "<h1>" not in text and 'Team "><img src=x onerror=alert(1)>' in text  # the team's name, the heading
     assert 'Comment <script>alert("xss")</script>' in text
+
+
+LINK = '<a href="https://evil.example/">click</a>'
+
+
+@pytest.fixture
+def linked():
+    """A team, a dimension, its question and a published cycle, each named as a link (plotly's HTML subset)."""
+    department = TeamFactory(name="Dept")
+    team = TeamFactory(name=LINK, parent=department)
+    dimension = services.dimension_create(name=LINK)
+    question = services.question_create(dimension=dimension, text=LINK)
+    TemplateQuestion.objects.create(template=pulse_template(), question=question, position=99)
+    cycles = [run_cycle([(team, [{}] * 6)], audience=[department]) for _ in range(2)]
+    Cycle.objects.filter(id=cycles[0].id).update(name=LINK)
+    for cycle in cycles:
+        scores_aggregate(cycle_id=cycle.id)
+        services.cycle_publish(cycle_id=cycle.id)
+    return {"team": team, "department": department}
+
+
+def figure_strings(value, key=""):
+    """Yield (key, string) for every string of a figure, with the key of the dict it sits under."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for inner, item in value.items():
+            yield from figure_strings(item, inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from figure_strings(item, key)
+
+
+def test_chart_figures_on_every_report_page_hold_no_markup_from_names(client, linked):
+    import json
+    import re
+
+    admin, _ = manager_of(linked["department"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    team = linked["team"]
+    pages = [
+        reverse("feedback:dashboard") + f"?root={linked['department'].id}",
+        reverse("feedback:team_report", args=[team.id]),
+        reverse("feedback:team_results", args=[team_results_key(team_id=team.id)]),
+    ]
+    drawn = 0
+    for url in pages:
+        text = client.get(url).content.decode()
+        for source in re.findall(r'<script id="figure-[^"]*" type="application/json">(.*?)</script>', text):
+            for key, shown in figure_strings(json.loads(source)):
+                drawn += "&lt;a href=" in shown
+                # Hover templates are the charts' own markup; names reach them through placeholders only.
+                assert key == "hovertemplate" or "<" not in shown, f"{key}={shown!r} on {url}"
+    assert drawn >= 6  # the names are in the charts, escaped for plotly to show them as typed
+
+
+def test_the_pdfs_charts_link_nowhere_a_name_points(client, linked, settings):
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    from tests.conftest import IN_CI
+
+    if not Path(settings.ALIGN_CHROMIUM_PATH).exists():
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    admin, _ = manager_of(linked["department"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    response = client.get(reverse("feedback:team_report", args=[linked["team"].id]), {"export": "pdf"})
+    assert response.status_code == 200
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    links = [
+        str(annotation.get_object().get("/A", {}).get("/URI", ""))
+        for page in pages
+        for annotation in page.get("/Annots") or []
+    ]
+    assert not [link for link in links if "evil.example" in link]
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert text.count(LINK) >= 3  # the page's own text and the charts' alike, as typed
