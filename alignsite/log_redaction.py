@@ -1,22 +1,33 @@
-"""Keep invitation tokens out of every log line (DESIGN.md §3.2)."""
+"""Keep credentials and participation out of every log line (DESIGN.md §3.2, §3.6).
+
+Every link that carries a credential — an invitation link, a password-setting link (a password reset or a
+new login's grant), a team's results key — is redacted wherever it appears in a message. Celery's line for a
+finished task loses its run time and return value: how long a reminder batch took says how many emails it
+sent, and so roughly how many people had not answered.
+"""
 
 import logging
 import re
 
-# An invitation link is /s/<token>/; anything after /s/ up to the next slash, space or quote is the token.
-TOKEN_IN_PATH = re.compile(r"(/s/)[^/\s\"'?]+")
+# What follows each of these, up to the next slash, space, quote, ampersand or `#`, is a credential.
+CREDENTIAL_IN_URL = re.compile(
+    r"""(/s/|/accounts/reset/[^/\s"'?&#]+/|/reports/results/|[?&]results=)(?!set-password/)[^/\s"'?&#]+"""
+)
 REDACTED = r"\1[redacted]"
+TASK_SUCCEEDED = "Task %(name)s[%(id)s] succeeded"
 
 
 def redact(text: str) -> str:
-    """Return text with every invitation token replaced by [redacted]."""
-    return TOKEN_IN_PATH.sub(REDACTED, text)
+    """Return text with every credential in a link replaced by [redacted]."""
+    return CREDENTIAL_IN_URL.sub(REDACTED, text)
 
 
 class RedactTokensFilter(logging.Filter):
-    """Rewrite a record's message so no handler ever sees an invitation token."""
+    """Rewrite a record's message so no handler ever sees a credential or a task's run time."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "celery.app.trace" and isinstance(record.args, dict) and "runtime" in record.args:
+            record.msg, record.args = TASK_SUCCEEDED, {"name": record.args["name"], "id": record.args["id"]}
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
@@ -24,6 +35,6 @@ class RedactTokensFilter(logging.Filter):
             record.args = None
         # Django's request loggers attach the request; formatters that print it must not see the path.
         request = getattr(record, "request", None)
-        if request is not None and TOKEN_IN_PATH.search(getattr(request, "path", "")):
+        if request is not None and CREDENTIAL_IN_URL.search(getattr(request, "get_full_path", lambda: "")()):
             record.request = None
         return True

@@ -12,13 +12,18 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from alignsite.mail import participation_revealing
+
 from .models import Invitation
 
 
-def survey_link_send(*, invitation: Invitation, token: str, reminder: bool = False) -> None:
-    """Send a person their survey link: the one way invitations and reminders leave Align.
+def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = False) -> EmailMultiAlternatives:
+    """Return a person's survey link email, composed but not sent: the one way invitations and reminders leave
+    Align.
 
-    Email is the only channel today; a chat channel (Slack, Teams) would be chosen here, per person.
+    Composing reads the team's latest actions; a reminder round composes one for every invitation, answered
+    or not, so what it reads never depends on who has answered. Email is the only channel today; a chat
+    channel (Slack, Teams) would be chosen here, per person.
     """
     cycle = invitation.cycle
     if reminder:
@@ -41,7 +46,9 @@ def survey_link_send(*, invitation: Invitation, token: str, reminder: bool = Fal
         to=[invitation.person.email],
     )
     message.attach_alternative(render_to_string("surveys/email/invitation.html", context), "text/html")
-    message.send()
+    if reminder:
+        participation_revealing(message)
+    return message
 
 
 def login_granted_email_send(*, user_id: int) -> None:

@@ -310,23 +310,32 @@ class Invitation(models.Model):
 class InvitationToken(models.Model):
     """A credential of a sent invitation: only a SHA-256 of the token in an email's link.
 
-    Each email (the invitation, each reminder) carries its own token, and any of them works until the
-    invitation is answered (an `AnsweredMarker` exists) or the cycle closes, which deletes them all. Answering
-    touches neither the tokens nor the invitation: an update, a delete or a row lock leaves traces of when,
-    and in which order, people answered — row versions, transaction ids — that could be lined up with the
-    responses written in the same transaction.
+    The invitation's own token is derived from its id (`tokens.invitation_token`), so its reminders carry the
+    same link and write nothing; a link issued again by hand (`invitation_link_issue`) is random. Any of them
+    works until the invitation is answered (an `AnsweredMarker` exists) or the cycle closes, which deletes them
+    all. Answering touches neither the tokens nor the invitation: an update, a delete or a row lock leaves
+    traces of when, and in which order, people answered — row versions, transaction ids — that could be lined
+    up with the responses written in the same transaction.
     """
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
-    # Which reminder (days after opening) carried this token; null for the invitation itself. One token per
-    # reminder per invitation makes a retried reminder job skip people it already reached.
-    reminder = models.PositiveSmallIntegerField(null=True)
+
+
+class ReminderRound(models.Model):
+    """How far one reminder of a cycle has gone: invitations are handled in id order, answered or not.
+
+    `reached` is the id of the last invitation handled — emailed if it had not been answered, passed over if it
+    had — so a retried or concurrent job goes on from there and reminds nobody twice. It moves over every sent
+    invitation alike: nothing here, nor anything else a reminder writes, depends on who has answered.
+    """
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="reminder_rounds")
+    day = models.PositiveSmallIntegerField()
+    reached = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["invitation", "reminder"], name="invitation_token_one_per_reminder"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["cycle", "day"], name="reminder_round_one_per_day")]
 
 
 class AnsweredMarker(models.Model):

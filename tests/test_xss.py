@@ -11,7 +11,7 @@ from feedback.models import Action, MetricDefinition, MetricValue
 from feedback.selectors import team_results_key
 from feedback.services import results_published_notify, scores_aggregate
 from surveys import services
-from surveys.emails import survey_link_send
+from surveys.emails import survey_link_message
 from surveys.models import Cycle, Invitation, Person, TemplateQuestion
 from tests.factories import PersonFactory, TeamFactory, manager_of, pulse_template
 from tests.feedback.conftest import run_cycle
@@ -99,7 +99,7 @@ def test_csv_exports_neutralise_formulas_and_emails_escape_html(client, hostile,
     Cycle.objects.filter(id=hostile["cycle"].id).update(members_notified=False)
     results_published_notify(cycle_id=hostile["cycle"].id)
     invitation = Invitation.objects.filter(cycle=hostile["cycle"]).first()
-    survey_link_send(invitation=invitation, token="t" * 43)
+    survey_link_message(invitation=invitation, token="t" * 43).send()
     assert len(mailoutbox) >= 2
     for message in mailoutbox:
         for content, kind in getattr(message, "alternatives", []):

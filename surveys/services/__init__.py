@@ -13,7 +13,6 @@ from .cycles import (
 from .instruments import dimension_create, question_create, question_update, template_save
 from .invitations import (
     invitation_link_issue,
-    invitation_remind,
     invitation_send,
     invitations_enqueue,
     invitations_send_batch,
@@ -42,7 +41,6 @@ __all__ = [
     "cycles_advance",
     "dimension_create",
     "invitation_link_issue",
-    "invitation_remind",
     "invitation_send",
     "invitations_enqueue",
     "invitations_send_batch",

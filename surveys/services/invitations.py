@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .. import emails, selectors
-from ..models import AnsweredMarker, Cycle, Invitation, InvitationToken
-from ..tokens import answered_marker, token_new
+from .. import emails
+from ..models import AnsweredMarker, Cycle, Invitation, InvitationToken, ReminderRound
+from ..tokens import answered_marker, invitation_token, token_hash, token_new
 
 
 def invitations_enqueue(*, cycle_id: int) -> None:
@@ -23,11 +23,12 @@ def reminders_enqueue(*, cycle_id: int, day: int) -> None:
 
 
 def invitation_send(*, invitation_id: int) -> bool:
-    """Give the invitation a token and email it, exactly once.
+    """Store the invitation's link and email it, exactly once.
 
     The row is locked, the token stored and `sent_at` set in the same transaction as the email is handed over:
     if sending fails the transaction rolls back and a retry sends it; if another worker holds or has sent it,
-    return False.
+    return False. Someone deactivated since the cycle opened stays invited (the audience is frozen) but is
+    not emailed.
     """
     with transaction.atomic():
         invitation = (
@@ -38,11 +39,12 @@ def invitation_send(*, invitation_id: int) -> bool:
         )
         if invitation is None:
             return False
-        token, hashed = token_new()
-        InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
+        token = invitation_token(invitation.id)
+        InvitationToken.objects.get_or_create(invitation=invitation, token_hash=token_hash(token))
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
-        emails.survey_link_send(invitation=invitation, token=token)
+        if invitation.person.is_active:
+            emails.survey_link_message(invitation=invitation, token=token).send()
     return True
 
 
@@ -56,10 +58,14 @@ def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]
 
 @transaction.atomic
 def invitation_link_issue(*, invitation_id: int) -> str:
-    """Return a new working token for an unanswered invitation of an open cycle (earlier links keep working)."""
+    """Return a new random working token for an invitation of an open cycle (earlier links keep working).
+
+    Answered or not, it is issued and stored alike, so neither the caller nor the database learns whether the
+    person has answered; a link of an answered invitation says the answers were received.
+    """
     invitation = Invitation.objects.select_related("cycle").get(id=invitation_id)
-    if invitation.cycle.state != Cycle.State.OPEN or selectors.invitation_answered(invitation_id=invitation.id):
-        raise ValueError("only an unanswered invitation of an open cycle can get a new link")
+    if invitation.cycle.state != Cycle.State.OPEN:
+        raise ValueError("only an invitation of an open cycle can get a new link")
     token, hashed = token_new()
     InvitationToken.objects.create(invitation=invitation, token_hash=hashed)
     if invitation.sent_at is None:
@@ -67,59 +73,44 @@ def invitation_link_issue(*, invitation_id: int) -> str:
     return token
 
 
-def invitation_remind(*, invitation_id: int, day: int) -> bool:
-    """Email an unanswered invitation its reminder for `day`, with a fresh token; at most once per reminder.
-
-    The invitation row is locked (by the reminder job, never by answering) so a retried job skips people it
-    already reached. Someone who answers while their reminder is being sent gets it anyway; its link then
-    says their answers were received.
-    """
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("cycle", "person")
-            .filter(id=invitation_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=False)
-            .first()
-        )
-        if invitation is None or invitation.tokens.filter(reminder=day).exists():
-            return False
-        if selectors.invitation_answered(invitation_id=invitation_id):
-            return False
-        token, hashed = token_new()
-        InvitationToken.objects.create(invitation=invitation, token_hash=hashed, reminder=day)
-        emails.survey_link_send(invitation=invitation, token=token, reminder=True)
-    return True
-
-
 def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[int, int]:
-    """Remind up to batch_size people who have not answered; return (sent now, still to remind).
+    """Handle the next batch_size sent invitations of the cycle's reminder for `day`; return (handled now,
+    still to handle).
 
-    When nobody is left, the reminder is recorded as done on the cycle so the tick stops queueing it.
+    Nothing written or queried depends on who has answered (DESIGN.md §3.6): every sent invitation of the
+    batch, answered or not, gets its link row ensured and moves the round's `reached` in a transaction of its
+    own; within that transaction the reminder is emailed to those the markers say have not answered. The
+    markers are read whole, so no statement names the markers of particular invitations (a statement log
+    would otherwise pair them). A crash after the mail server accepted an email and before the commit sends
+    that one reminder again; a retry or a concurrent job never does. Someone who answers while the batch is
+    under way may still be reminded; their link then says their answers were received. When every sent
+    invitation has been handled, the reminder is recorded as done on the cycle so the tick stops queueing it.
     """
-    pending = _unanswered(
-        Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=False)
-        .exclude(tokens__reminder=day)
-        .order_by("id")
-        .values_list("id", flat=True)
+    round_, _ = ReminderRound.objects.get_or_create(cycle_id=cycle_id, day=day)
+    sent = Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=False)
+    batch = list(sent.filter(id__gt=round_.reached).select_related("cycle", "person").order_by("id")[:batch_size])
+    answered = set(AnsweredMarker.objects.filter(cycle_id=cycle_id).values_list("marker", flat=True))
+    # Links from before derived tokens (or a rotated SECRET_KEY): make sure the reminder's link works.
+    InvitationToken.objects.bulk_create(
+        [InvitationToken(invitation=i, token_hash=token_hash(invitation_token(i.id))) for i in batch],
+        ignore_conflicts=True,
     )
-    sent = sum(invitation_remind(invitation_id=invitation_id, day=day) for invitation_id in pending[:batch_size])
-    remaining = len(pending) - sent
+    for invitation in batch:
+        with transaction.atomic():
+            claimed = ReminderRound.objects.filter(id=round_.id, reached__lt=invitation.id).update(
+                reached=invitation.id
+            )
+            # Composed for everyone alike (it reads the team's actions); sent to those who have not answered.
+            message = emails.survey_link_message(
+                invitation=invitation, token=invitation_token(invitation.id), reminder=True
+            )
+            if claimed and invitation.person.is_active and answered_marker(invitation.id) not in answered:
+                message.send()
+    remaining = sent.filter(id__gt=batch[-1].id).count() if batch else 0
     if not remaining:
         with transaction.atomic():
             cycle = Cycle.objects.select_for_update().get(id=cycle_id)
             if day not in cycle.reminders_done:
                 cycle.reminders_done = sorted([*cycle.reminders_done, day])
                 cycle.save(update_fields=["reminders_done"])
-    return sent, remaining
-
-
-def _unanswered(invitation_ids) -> list[int]:
-    """Return the ids, in order, of those invitations that have not been answered."""
-    ids = list(invitation_ids)
-    markers = {answered_marker(invitation_id): invitation_id for invitation_id in ids}
-    answered = set()
-    chunk = list(markers)
-    for start in range(0, len(chunk), 1000):
-        found = AnsweredMarker.objects.filter(marker__in=chunk[start : start + 1000]).values_list("marker", flat=True)
-        answered |= {markers[marker] for marker in found}
-    return [invitation_id for invitation_id in ids if invitation_id not in answered]
+    return len(batch), remaining

@@ -164,16 +164,16 @@ def test_publishing_tells_everyone_invited_once_with_their_team_link_and_no_figu
 
 
 def test_the_next_invitation_carries_what_the_team_said_it_would_change(org, mailoutbox):
-    from surveys.emails import survey_link_send
+    from surveys.emails import survey_link_message
     from surveys.models import Invitation
 
     survey_services.cycle_publish(cycle_id=org["cycle"].id)
     Action.objects.create(team=org["Platform"], cycle=org["cycle"], text="Pair on every incident review")
     invitation = Invitation.objects.filter(team=org["Platform"]).first()
-    survey_link_send(invitation=invitation, token="t" * 43)
+    survey_link_message(invitation=invitation, token="t" * 43).send()
     assert "Pair on every incident review" in mailoutbox[-1].body
     other = Invitation.objects.filter(team=org["Payments"]).first()
-    survey_link_send(invitation=other, token="t" * 43)
+    survey_link_message(invitation=other, token="t" * 43).send()
     assert "Pair on every incident review" not in mailoutbox[-1].body
 
 

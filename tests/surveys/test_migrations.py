@@ -13,6 +13,14 @@ BEFORE = ("surveys", "0008_answered_marker")
 KEYED = ("surveys", "0009_answer_keyed_by_response_and_question")
 
 
+@pytest.fixture(autouse=True)
+def _latest_schema_afterwards():
+    """Leave the database at the latest migrations, whichever older one a test moved it to."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_answers_move_to_a_key_of_response_and_question_and_back_with_every_value():
     team = TeamFactory()
     cycle = CycleFactory(teams=[team])

@@ -137,9 +137,18 @@ def test_every_link_of_an_invitation_works_and_answering_through_one_spends_them
     assert Response.objects.count() == 1
 
 
-def test_an_answered_invitation_cannot_be_given_a_new_link(invitation, token):
+def test_an_answered_invitation_gets_a_new_link_like_any_other_which_says_its_answers_were_received(invitation, token):
+    # Refusing would tell whoever asked — and the database, by the row not written — that the person answered.
     _, answers = full_answers(invitation.cycle)
     services.response_submit(token=token, answers=answers, comments={})
+    again = services.invitation_link_issue(invitation_id=invitation.id)
+    assert InvitationToken.objects.filter(invitation=invitation, token_hash=token_hash(again)).exists()
+    with pytest.raises(selectors.InvitationUsed):
+        selectors.invitation_redeemable(token=again)
+
+
+def test_a_closed_cycle_gives_no_new_link(invitation):
+    services.cycle_close(cycle_id=invitation.cycle_id)
     with pytest.raises(ValueError):
         services.invitation_link_issue(invitation_id=invitation.id)
 
