@@ -1,8 +1,12 @@
 """Reads with rules for the collecting side: team trees, a cycle's questions, redeeming a token."""
 
+import contextlib
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UsernameField
 from django.db import connection
 from django.utils import timezone
 
@@ -183,3 +187,18 @@ def invitation_redeemable(*, token: str) -> Invitation:
 def cycle_accepts_answers(*, cycle: Cycle) -> bool:
     """Return whether the cycle is open and its deadline has not passed."""
     return cycle.state == Cycle.State.OPEN and timezone.now() < cycle.closes_at
+
+
+def login_attempts_name(*, username: str) -> str:
+    """Return the name under which login attempts with `username` are counted.
+
+    It is the account the name logs in to, found as Django's authentication finds it (the login form's Unicode
+    NFKC and stripping, then the user model's natural key), so every spelling that reaches an account — a
+    full-width `ｋ` for `k`, a trailing space — shares that account's count. A name that reaches no account is
+    counted as typed. Both are case-folded (and NFKC-normalised again after folding), which only merges more.
+    """
+    typed = UsernameField().to_python(username) or ""
+    User = get_user_model()
+    with contextlib.suppress(User.DoesNotExist):
+        typed = User._default_manager.get_by_natural_key(typed).get_username()
+    return unicodedata.normalize("NFKC", typed.casefold())

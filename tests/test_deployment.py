@@ -136,3 +136,13 @@ def test_the_caddyfile_is_valid_for_caddy(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"warn"' not in done.stderr, done.stderr
+
+
+def test_the_virtualenv_make_builds_has_a_setuptools_without_known_vulnerabilities():
+    # venv seeds an old setuptools (65.5.0 on Python 3.11: PYSEC-2022-43012, and CVE-2024-6345 before 70.0);
+    # the Makefile upgrades it with pip.
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in version("setuptools").split(".")[:2])
+    assert (major, minor) >= (70, 0)
+    assert "--upgrade pip setuptools" in (Path(__file__).resolve().parent.parent / "Makefile").read_text()

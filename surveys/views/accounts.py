@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key
 
+from .. import selectors
 from ..tasks import password_reset_email_send_task
 
 
@@ -23,8 +24,8 @@ class LockingLoginView(LoginView):
     """
 
     def post(self, request, *args, **kwargs):
-        # Counted per login name (hashed); no address is used or kept.
-        key = attempts_key("login", request.POST.get("username", "").strip().lower())
+        # Counted per account, however its name is spelled (hashed); no address is used or kept.
+        key = attempts_key("login", selectors.login_attempts_name(username=request.POST.get("username", "")))
         seconds = settings.ALIGN_LOGIN_LOCKOUT_MINUTES * 60
         if not attempt_start(key, limit=settings.ALIGN_LOGIN_FAILURES, seconds=seconds):
             context = self.get_context_data(form=self.get_form(), locked=True)
