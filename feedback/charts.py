@@ -180,9 +180,9 @@ def timeline_figure(trends, metrics) -> dict:
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": series.metric.name,
-                "x": [day.isoformat() for day, _ in series.points],
-                "y": [round(value, 4) for _, value in series.points],
+                "name": f"{series.metric.name}, per {series.period}",
+                "x": [start.isoformat() for start, _, _ in series.points],
+                "y": [round(value, 4) for _, _, value in series.points],
                 "line": {"color": COLOURS[(number + 3) % len(COLOURS)]},
                 "yaxis": f"y{number}" if number > 1 else "y",
             }

@@ -25,12 +25,13 @@ class GroupScore(models.Model):
         null=True, help_text="Share of item answers in the top two points of the scale, 0–1."
     )
     enps = models.FloatField(null=True, help_text="% promoters − % detractors, −100…100.")
-    # Against the group's previous cycle with this dimension (feedback.statistics.change_between).
+    # Against the group's previous cycle with this dimension (feedback.statistics.change_between and
+    # enps_change_between): p < 0.05 exactly when the 95% interval excludes zero.
     previous_cycle = models.ForeignKey(Cycle, null=True, on_delete=models.SET_NULL, related_name="+")
-    change = models.FloatField(null=True)
+    change = models.FloatField(null=True, help_text="Scale points; eNPS points for eNPS.")
     change_ci_low = models.FloatField(null=True)
     change_ci_high = models.FloatField(null=True)
-    change_p = models.FloatField(null=True, help_text="Mann–Whitney U, two-sided.")
+    change_p = models.FloatField(null=True, help_text="Two-sided: Welch's t-test; eNPS: adjusted Wald z-test.")
     change_flagged = models.BooleanField(default=False, help_text="Significant and at least the practical size.")
     shown = models.BooleanField(default=False, help_text="Disclosure control lets this figure be shown.")
     change_shown = models.BooleanField(

@@ -86,8 +86,13 @@ def findings_table(views) -> Table:
 
 
 def metrics_table(series) -> Table:
-    rows = [[s.metric.name, day.isoformat(), _r(value, 4)] for s in series for day, value in s.points]
-    return Table("metrics", "Metric values per period for the group", ["Metric", "Period start", "Value"], rows)
+    rows = [
+        [s.metric.name, s.period, start.isoformat(), end.isoformat(), _r(value, 4), s.metric.unit]
+        for s in series
+        for start, end, value in s.points
+    ]
+    header = ["Metric", "Period", "Period start", "Period end (inclusive)", "Value", "Unit"]
+    return Table("metrics", "Metric values per period for the group", header, rows)
 
 
 def scores_table(reports) -> Table:
@@ -113,8 +118,8 @@ def scores_table(reports) -> Table:
                     _r(high),
                 ]
             )
-    header = ["Cycle", "Dimension", "Score (eNPS: −100 to 100)", "Favourable %", "n", "Change", "Change CI low",
-              "Change CI high"]  # fmt: skip
+    header = ["Cycle", "Dimension", "Score (eNPS: −100 to 100)", "Favourable %", "n",
+              "Change (points; eNPS: eNPS points)", "Change 95% CI low", "Change 95% CI high"]  # fmt: skip
     return Table("scores", "Scores per cycle", header, rows)
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import numbers
 from collections.abc import Iterator
 
 
@@ -47,8 +48,11 @@ def safe_cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return repr(round(value, 6)) if isinstance(value, float) else str(value)
+    # numbers.Integral/Real take NumPy's scalars too, whose repr is "np.float64(3.41)": plain Python first.
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(round(float(value), 6))
     value = str(value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 

@@ -199,6 +199,7 @@ def login_attempts_name(*, username: str) -> str:
     """
     typed = UsernameField().to_python(username) or ""
     User = get_user_model()
-    with contextlib.suppress(User.DoesNotExist):
-        typed = User._default_manager.get_by_natural_key(typed).get_username()
+    if "\x00" not in typed:  # no account holds one (the form refuses it), and PostgreSQL's text cannot
+        with contextlib.suppress(User.DoesNotExist):
+            typed = User._default_manager.get_by_natural_key(typed).get_username()
     return unicodedata.normalize("NFKC", typed.casefold())

@@ -65,6 +65,26 @@ class ScoreCell:
     change_flagged: bool = False
     benchmark: float | None = None  # the organisation's figure for the same dimension, where shown
 
+    @property
+    def change_reading(self) -> str | None:
+        """Return "up" or "down" (significant and at least the practical size), "small" (significant, smaller
+        than that) or "unclear" (the 95% interval includes zero); None without a change."""
+        if self.change is None or self.change_ci is None:
+            return None
+        if self.change_flagged:
+            return "up" if self.change > 0 else "down"
+        return "small" if self.change_ci[0] > 0 or self.change_ci[1] < 0 else "unclear"
+
+    @property
+    def change_unit(self) -> str:
+        """Return the unit the change is in."""
+        return "eNPS points" if self.enps is not None else "points"
+
+    @property
+    def change_digits(self) -> int:
+        """Return the decimals the change is shown with (eNPS is a whole number of points)."""
+        return 0 if self.enps is not None else 2
+
 
 @dataclass(frozen=True)
 class CycleReport:

@@ -8,6 +8,7 @@ from datetime import date
 from surveys.models import Cycle
 
 from ..models import MetricDefinition, MetricValue
+from ..periods import dominant_kind, period_kind
 
 
 def metric_values_by_cycle(
@@ -17,7 +18,7 @@ def metric_values_by_cycle(
 
     A cycle's period runs from its opening to the next cycle's opening. DORA figures are computed for the
     exact cycle window; other metrics combine the values that start within the period by the metric's own
-    time rollup (sum, mean or last).
+    time rollup (sum, mean or last), keeping to the metric's dominant kind of period (`feedback.periods`).
     """
     bounds = [
         (c.opens_at.date(), cycles[i + 1].opens_at.date() if i + 1 < len(cycles) else date.max)
@@ -31,10 +32,17 @@ def metric_values_by_cycle(
         values = values.filter(team_id__in=list(team_ids))
     if metric_ids is not None:
         values = values.filter(metric_id__in=list(metric_ids))
-    for value in values.values("metric_id", "team_id", "period_start", "period_end", "value"):
+    rows = list(values.values("metric_id", "team_id", "period_start", "period_end", "value"))
+    periods = defaultdict(set)
+    for value in rows:
+        periods[value["metric_id"]].add((value["period_start"], value["period_end"]))
+    kinds = {metric_id: dominant_kind(found) for metric_id, found in periods.items()}
+    for value in rows:
         definition = definitions[value["metric_id"]]
         if definition.builtin:
             index = windows.get((value["period_start"], value["period_end"]))
+        elif period_kind(value["period_start"], value["period_end"]) != kinds[value["metric_id"]]:
+            continue  # another kind of period over the same time: adding it would count the time twice
         else:
             index = next((i for i, (start, end) in enumerate(bounds) if start <= value["period_start"] < end), None)
         if index is not None:
@@ -52,25 +60,32 @@ def metric_values_by_cycle(
 @dataclass(frozen=True)
 class MetricSeries:
     metric: MetricDefinition
-    points: list[tuple[date, float]]  # (period start, value over the group's teams)
+    period: str  # the kind of period every point covers: "week", "month", … (feedback.periods)
+    points: list[tuple[date, date, float]]  # (period start, period end inclusive, value over the group's teams)
 
 
 def metric_timeline(*, team_ids: Iterable[int], since: date) -> list[MetricSeries]:
     """Return each metric's values for a group over time, its teams' values combined by the metric's team rollup.
 
     A period's value is the sum of its teams' values for a `sum` metric (deployments, incidents) and their
-    mean otherwise (rates, durations, scores). Only teams that reported the period count.
+    mean otherwise (rates, durations, scores). Only teams that reported the period count, and only periods of
+    the metric's dominant kind (`feedback.periods`): a week and a cycle window starting the same day are two
+    periods, never added together.
     """
     definitions = {m.id: m for m in MetricDefinition.objects.all()}
-    collected: dict[int, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
+    collected: dict[int, dict[tuple[date, date], list[float]]] = defaultdict(lambda: defaultdict(list))
     rows = MetricValue.objects.filter(team_id__in=list(team_ids), period_start__gte=since).values_list(
-        "metric_id", "period_start", "value"
+        "metric_id", "period_start", "period_end", "value"
     )
-    for metric_id, period_start, value in rows:
-        collected[metric_id][period_start].append(value)
+    for metric_id, period_start, period_end, value in rows:
+        collected[metric_id][(period_start, period_end)].append(value)
     series = []
     for metric_id, periods in collected.items():
         metric = definitions[metric_id]
+        kind = dominant_kind(periods)
         combine = sum if metric.team_rollup == MetricDefinition.Rollup.SUM else (lambda v: sum(v) / len(v))
-        series.append(MetricSeries(metric=metric, points=[(day, combine(v)) for day, v in sorted(periods.items())]))
+        points = [(start, end, combine(v)) for (start, end), v in sorted(periods.items())]
+        series.append(
+            MetricSeries(metric=metric, period=kind, points=[p for p in points if period_kind(p[0], p[1]) == kind])
+        )
     return sorted(series, key=lambda s: (s.metric.category, s.metric.name))

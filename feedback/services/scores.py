@@ -138,11 +138,9 @@ def _reliabilities(cycle_id: int, answers: _Answers) -> list[DimensionReliabilit
     return rows
 
 
-def _previous_scale_scores(
-    cycle: Cycle, keys: set[tuple[int, int]]
-) -> dict[tuple[int, int], tuple[int, list[float], bool]]:
-    """Return, per group × dimension, the latest earlier closed cycle that scored it, its respondent scores and
-    whether that cycle's figure was shown."""
+def _previous_tallies(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, _GroupTally, bool]]:
+    """Return, per group × dimension, the latest earlier closed cycle that scored it, its tally (respondent
+    scores, eNPS answers) and whether that cycle's figure was shown."""
     earlier = (
         GroupScore.objects.filter(
             cycle__opens_at__lt=cycle.opens_at,
@@ -160,7 +158,7 @@ def _previous_scale_scores(
         tallies = _dimension_tallies(_answers(cycle_id), cycle_team_parents(cycle_id=cycle_id))
         for key, previous in latest.items():
             if previous == cycle_id and key in tallies:
-                found[key] = (cycle_id, tallies[key].scale_scores, (*key, cycle_id) in was_shown)
+                found[key] = (cycle_id, tallies[key], (*key, cycle_id) in was_shown)
     return found
 
 
@@ -185,7 +183,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
     parents = cycle_team_parents(cycle_id=cycle_id)
     answers = _answers(cycle_id)
     tallies = _dimension_tallies(answers, parents)
-    previous = _previous_scale_scores(cycle, set(tallies))
+    previous = _previous_tallies(cycle, set(tallies))
 
     shown = shown_pairs({key: len(tally.scale_scores) for key, tally in tallies.items()}, parents, cycle.threshold)
     rows = []
@@ -205,8 +203,12 @@ def scores_aggregate(*, cycle_id: int) -> int:
             shown=(team_id, dimension_id) in shown,
         )
         earlier = previous.get((team_id, dimension_id))
-        if earlier and len(earlier[1]) >= 2 and len(tally.scale_scores) >= 2:
-            test = statistics.change_between(earlier[1], tally.scale_scores, seed=team_id * 1000 + dimension_id)
+        if earlier and len(earlier[1].scale_scores) >= 2 and len(tally.scale_scores) >= 2:
+            # In the figure's own unit: eNPS points for eNPS, scale points otherwise.
+            if tally.enps_values and len(earlier[1].enps_values) >= 2:
+                test = statistics.enps_change_between(earlier[1].enps_values, tally.enps_values)
+            else:
+                test = statistics.change_between(earlier[1].scale_scores, tally.scale_scores)
             row.previous_cycle_id = earlier[0]
             row.change, row.change_ci_low, row.change_ci_high = test.difference, test.ci_low, test.ci_high
             row.change_p, row.change_flagged = test.p, test.flagged

@@ -74,7 +74,13 @@ def figures(dimension: str, cycle: str, metric: str, team: str, question: str) -
         Trend(dimension=enps, points=[TrendPoint(cycle=opened, shown=True, n=6, value=20.0)], enps=True),
     ]
     measured = MetricDefinition(key="m", name=metric, unit=metric)
-    series = [MetricSeries(metric=measured, points=[(date(2025, 1, 6), 3.0), (date(2025, 1, 13), 4.0)])]
+    series = [
+        MetricSeries(
+            metric=measured,
+            period="week",
+            points=[(date(2025, 1, 6), date(2025, 1, 12), 3.0), (date(2025, 1, 13), date(2025, 1, 19), 4.0)],
+        )
+    ]
     finding = Finding(dimension=score, metric=measured, lag=1)
     scatter = [ScatterPoint(team=team, cycle=cycle, score=0.2, metric=-0.1)]
     asked = Question(text=question, kind=Question.Kind.LIKERT, dimension=score)
@@ -119,7 +125,7 @@ def test_plotly_shows_each_name_as_it_was_typed(name):
     assert [shown_by_plotly(x) for x in participation["data"][0]["x"]] == [cycle]
     assert shown_by_plotly(finding["data"][0]["text"][0]) == f"{name}, {cycle}"
     assert shown_by_plotly(finding["layout"]["xaxis"]["title"]["text"]) == f"{name} (vs the team's own average)"
-    assert shown_by_plotly(timeline["data"][-1]["name"]) == name
+    assert shown_by_plotly(timeline["data"][-1]["name"]) == f"{name}, per week"
     assert shown_by_plotly(timeline["layout"]["yaxis2"]["title"]["text"]) == f"{name} ({name})"
     shortened = name if len(name) <= 60 else name[:57] + "…"
     assert shown_by_plotly(distribution["data"][0]["y"][0]) == shortened

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedback import statistics
 
@@ -64,3 +66,67 @@ def test_a_significant_but_tiny_change_is_not_flagged():
 def test_noise_is_not_flagged():
     test = statistics.change_between([3, 4, 2, 5, 3, 4], [4, 3, 3, 4, 5, 2])
     assert not test.flagged and test.ci_low < 0 < test.ci_high
+
+
+# Intervals cover what they claim: simulated null pairs at survey teams' sizes. The simulation error of a
+# coverage over N pairs is √(0.95·0.05/N): 0.34 points at 4,000, so the bounds below are 3 standard errors.
+
+
+def _scale_scores(rng, n):
+    """Seven 5-point items driven by one trait per person, as the Edmondson scale answers behave."""
+    import numpy as np
+
+    trait = rng.normal(0, 0.7, n)
+    return np.clip(np.round(3 + trait[:, None] + rng.normal(0, 0.8, (n, 7))), 1, 5).mean(axis=1)
+
+
+def test_the_change_interval_covers_a_zero_change_95_percent_of_the_time_at_5_to_30_respondents():
+    import numpy as np
+
+    rng = np.random.default_rng(19)
+    pairs = 4000
+    covered = 0
+    for _ in range(pairs):
+        before, after = (_scale_scores(rng, n) for n in rng.integers(5, 31, 2))
+        test = statistics.change_between(before, after)
+        covered += test.ci_low <= 0 <= test.ci_high
+    assert 0.94 <= covered / pairs <= 0.96
+
+
+@pytest.mark.parametrize(
+    "mix",  # shares of detractors (0–6), passives (7–8) and promoters (9–10)
+    [(0.3, 0.4, 0.3), (0.1, 0.3, 0.6), (0.05, 0.15, 0.8), (0.6, 0.3, 0.1), (0.2, 0.2, 0.6)],
+)
+def test_the_enps_change_interval_covers_a_zero_change_at_least_95_percent_of_the_time(mix):
+    import numpy as np
+
+    rng = np.random.default_rng(20)
+    pairs = 3000
+    covered = 0
+    for _ in range(pairs):
+        before, after = (list(rng.choice([3, 8, 10], size=n, p=mix)) for n in rng.integers(5, 31, 2))
+        test = statistics.enps_change_between(before, after)
+        covered += test.ci_low <= 0 <= test.ci_high
+    assert covered / pairs >= 0.94  # 94.5% or more, within simulation error (0.4 points)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.lists(st.integers(0, 10), min_size=2, max_size=30),
+    after=st.lists(st.integers(0, 10), min_size=2, max_size=30),
+)
+def test_a_change_is_significant_exactly_when_its_interval_excludes_zero(before, after):
+    for test in (statistics.change_between(before, after), statistics.enps_change_between(before, after)):
+        excludes_zero = test.ci_low > 0 or test.ci_high < 0
+        assert (test.p < 0.05) == excludes_zero or test.ci_low == test.ci_high
+        assert not test.flagged or excludes_zero or test.ci_low == test.ci_high
+
+
+def test_an_enps_change_is_in_enps_points():
+    # -30 (2 promoters, 3 passives, 5 detractors of 10) to 47 (8 promoters, 6 passives, 1 detractor of 15)
+    before = [10, 9, 7, 8, 7, 0, 3, 5, 6, 1]
+    after = [10] * 8 + [7] * 6 + [2]
+    test = statistics.enps_change_between(before, after)
+    assert statistics.enps(before) == -30 and round(statistics.enps(after)) == 47
+    assert test.difference == pytest.approx(statistics.enps(after) - statistics.enps(before))
+    assert test.flagged and test.ci_low > 0

@@ -184,7 +184,8 @@ def test_every_table_of_a_team_report_downloads_and_hidden_items_stay_hidden(cli
     assert items[0][:3] == ["Cycle", "Question", "n"] and len(items) > 5
     assert any("2: 100%" in row[4] for row in items[1:])
     metrics = report(client, org["Platform"], export="metrics")
-    assert metrics.status_code == 200 and metrics.content.decode().startswith("Metric,Period start,Value")
+    header = "Metric,Period,Period start,Period end (inclusive),Value,Unit"
+    assert metrics.status_code == 200 and metrics.content.decode().startswith(header)
     bob, _ = manager_of(org["Mobile"], email="bob@example.com")
     client.force_login(bob)
     hidden = list(csv.reader(io.StringIO(report(client, org["Mobile"], export="items").content.decode())))

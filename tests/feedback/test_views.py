@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from feedback.services import scores_aggregate
 from surveys.models import Person
-from tests.factories import TeamFactory, manager_of
+from tests.factories import PersonFactory, TeamFactory, manager_of
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,25 @@ def test_a_significant_change_is_shown_only_when_both_cycles_figures_are_shown(c
     scores_aggregate(cycle_id=second.id)
     page = client.get(reverse("feedback:team_report", args=[shown.id])).content.decode()
     assert "▲ up" not in page and "no clear change" not in page
+
+
+def test_an_enps_change_is_shown_in_enps_points_beside_the_enps(client, run_closed_cycle):
+    # given: eNPS −30 (2 promoters, 3 passives, 5 detractors of 10), then 47 (8, 6 and 1 of 15)
+    team = TeamFactory(name="Shown")
+    PersonFactory.create_batch(15, team=team)
+    before = [10, 9, 7, 8, 7, 0, 3, 5, 6, 1]
+    after = [10] * 8 + [7] * 6 + [2]
+    first = run_closed_cycle([(team, [{"enps": v} for v in before])])
+    scores_aggregate(cycle_id=first.id)
+    second = run_closed_cycle([(team, [{"enps": v} for v in after])])
+    scores_aggregate(cycle_id=second.id)
+    alice, _ = manager_of(team, email="alice@example.com")
+    client.force_login(alice)
+    # when
+    page = client.get(reverse("feedback:team_report", args=[team.id])).content.decode()
+    # then: 47 − (−30) = 77 eNPS points (it used to read "up 1.97", a change of the 0–10 mean)
+    assert "eNPS 47" in page and "eNPS -30" in page
+    assert "▲ up 77 eNPS points" in page
+    csv = client.get(reverse("feedback:team_report", args=[team.id]), {"export": "scores"}).content.decode()
+    enps_row = next(line for line in csv.splitlines() if line.startswith(second.name) and ",46.67," in line)
+    assert ",76.67," in enps_row

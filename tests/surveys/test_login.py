@@ -92,3 +92,8 @@ def test_any_two_names_that_log_in_to_one_account_share_one_count(spelling):
     if logs_in:
         assert form.get_user() == kim
         assert login_attempts_name(username=spelling) == login_attempts_name(username="kim@example.com")
+
+
+def test_a_name_holding_a_null_character_is_refused_like_any_wrong_name(client):
+    # PostgreSQL's text cannot hold one: looking it up used to answer 500.
+    assert attempt(client, "kim\x00@example.com", PASSWORD).status_code == 200
