@@ -6,12 +6,12 @@ is fixed: it starts with the first counted attempt.
 """
 
 import contextlib
-import hashlib
 import re
 
 from django.conf import settings
 from django.core import checks
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|m|h|d)\s*$")
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -26,8 +26,10 @@ def rate_parse(text: str) -> tuple[int, int]:
 
 
 def attempts_key(scope: str, who: str) -> str:
-    """Return the cache key for `who`'s attempts: a hash, so the cache never holds a login or an address."""
-    return f"align:attempts:{scope}:" + hashlib.sha256(who.encode()).hexdigest()
+    """Return the cache key for `who`'s attempts: an HMAC under the secret key, so whoever reads the cache can
+    neither read a login or an address in it nor find one by hashing guesses (an unkeyed hash of an IPv4
+    address is undone by trying them all)."""
+    return f"align:attempts:{scope}:" + salted_hmac("align.attempts", f"{scope}:{who}", algorithm="sha256").hexdigest()
 
 
 def attempt_start(key: str, *, limit: int, seconds: int) -> bool:

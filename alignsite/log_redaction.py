@@ -8,6 +8,7 @@ sent, and so roughly how many people had not answered.
 
 import logging
 import re
+from urllib.parse import unquote
 
 # What follows each of these, up to the next slash, space, quote, ampersand or `#`, is a credential.
 CREDENTIAL_IN_URL = re.compile(
@@ -18,8 +19,14 @@ TASK_SUCCEEDED = "Task %(name)s[%(id)s] succeeded"
 
 
 def redact(text: str) -> str:
-    """Return text with every credential in a link replaced by [redacted]."""
-    return CREDENTIAL_IN_URL.sub(REDACTED, text)
+    """Return text with every credential in a link replaced by [redacted], percent-encoded spellings too (a
+    server log prints the request line as sent: `/%73/<token>/` reaches the same view as `/s/<token>/`)."""
+    cleaned = CREDENTIAL_IN_URL.sub(REDACTED, text)
+    if "%" in cleaned:
+        decoded = unquote(cleaned)
+        if CREDENTIAL_IN_URL.search(decoded):
+            cleaned = CREDENTIAL_IN_URL.sub(REDACTED, decoded)
+    return cleaned
 
 
 class RedactTokensFilter(logging.Filter):

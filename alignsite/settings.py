@@ -307,6 +307,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own loggers keep the unfiltered console handler of its default configuration (printing when
+        # DEBUG is on, as in the demo) unless given ours: every line then goes through the redacting handler.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # runserver's access log: routed through the same redacting handler.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

@@ -41,10 +41,14 @@ def test_a_whole_answer_flow_logs_no_token(client, caplog):
     assert token not in caplog.text
 
 
-def test_every_handler_the_settings_configure_redacts_tokens():
-    # pytest adds its own capturing handlers; ours are the plain StreamHandlers from settings.LOGGING.
-    handlers = logging.getLogger().handlers + logging.getLogger("django.server").handlers
-    configured = [h for h in handlers if type(h) is logging.StreamHandler]
+def test_every_handler_of_every_logger_redacts_tokens():
+    # pytest adds its own capturing handlers (not StreamHandler itself); every other handler on any logger —
+    # Django's default console handler on "django" included, which prints when DEBUG is on — must redact.
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    configured = [h for logger in loggers for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    configured = [h for h in configured if type(h).__module__.startswith(("logging", "django"))]
     assert len(configured) >= 2
     for handler in configured:
         assert any(isinstance(f, RedactTokensFilter) for f in handler.filters), handler
@@ -67,6 +71,8 @@ def test_every_handler_the_settings_configure_redacts_tokens():
             "https://align.example.com/s/abc_DEF-123/ and /s/x/",
             "https://align.example.com/s/[redacted]/ and /s/[redacted]/",
         ),
+        ('"HEAD /%73/abcDEF/ HTTP/1.1" 405', '"HEAD /s/[redacted]/ HTTP/1.1" 405'),
+        ("Not Found: /reports/results%2Fkey123/", "Not Found: /reports/results/[redacted]/"),
     ],
 )
 def test_every_kind_of_credential_link_is_redacted(line, shown):

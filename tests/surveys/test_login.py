@@ -97,3 +97,18 @@ def test_any_two_names_that_log_in_to_one_account_share_one_count(spelling):
 def test_a_name_holding_a_null_character_is_refused_like_any_wrong_name(client):
     # PostgreSQL's text cannot hold one: looking it up used to answer 500.
     assert attempt(client, "kim\x00@example.com", PASSWORD).status_code == 200
+
+
+def test_the_cache_keys_of_counts_cannot_be_undone_by_hashing_guesses(client, settings):
+    import hashlib
+
+    from alignsite.attempts import attempts_key
+
+    attempt(client, "kim@example.com", "guess")
+    keys = [key for key in cache._cache if "align:attempts:login:" in key]
+    assert len(keys) == 1
+    for guess in ["kim@example.com", "login:kim@example.com"]:
+        assert hashlib.sha256(guess.encode()).hexdigest() not in keys[0]
+    first = attempts_key("login", "kim@example.com")
+    settings.SECRET_KEY = "another-secret-key-0123456789abcdefghijklmnopqrstuvwxyz0123"
+    assert attempts_key("login", "kim@example.com") != first
