@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from feedback import webhooks as feedback_webhooks
-from surveys.views.accounts import LockingLoginView, QueuedPasswordResetView
+from surveys.views.accounts import DeviceHeldPasswordResetConfirmView, LockingLoginView, QueuedPasswordResetView
 
 from . import views
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("accounts/login/", LockingLoginView.as_view(), name="login"),
     path("accounts/password_reset/", QueuedPasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        DeviceHeldPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -3,9 +3,13 @@
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.views import LoginView, PasswordResetView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic.edit import FormView
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key
 
@@ -49,3 +53,54 @@ class QueuedPasswordResetView(PasswordResetView):
         email = form.cleaned_data["email"]
         transaction.on_commit(partial(password_reset_email_send_task.delay, email))
         return HttpResponseRedirect(self.get_success_url())
+
+
+# The reset link's token moves from the link into this signed, HttpOnly cookie, scoped to the link's own path.
+RESET_COOKIE = "align_password_reset"
+RESET_COOKIE_SALT = "align.password-reset"
+
+
+class DeviceHeldPasswordResetConfirmView(PasswordResetConfirmView):
+    """Django's choose-a-new-password view, with the link's token kept on the person's device, not in the session.
+
+    Django moves the token from the link into the session so it leaves the address bar and the Referer
+    header. Sessions live in the database, signed but not encrypted: whoever reads the database could take
+    the token of a link opened and not yet used and set the password. Here the token goes into a signed,
+    HttpOnly cookie scoped to this link's path — as the survey link's token does — and nothing server-side
+    holds it. The steps are Django's: a valid link redirects to `…/set-password/`, which shows the form while
+    the cookie's token is valid; setting the password spends the token (it depends on the password hash).
+    """
+
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(never_cache)
+    def dispatch(self, request, *args, uidb64: str, token: str, **kwargs):
+        self.validlink = False
+        self.user = self.get_user(uidb64)
+        path = request.path[: request.path.rindex(token)]
+        if self.user is not None and token == self.reset_url_token:
+            held = request.get_signed_cookie(
+                RESET_COOKIE, default=None, salt=RESET_COOKIE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT
+            )
+            if self.token_generator.check_token(self.user, held):
+                self.validlink = True
+                return FormView.dispatch(self, request, *args, uidb64=uidb64, token=token, **kwargs)
+        elif self.user is not None and self.token_generator.check_token(self.user, token):
+            response = HttpResponseRedirect(path + self.reset_url_token + "/")
+            response.set_signed_cookie(
+                RESET_COOKIE,
+                token,
+                salt=RESET_COOKIE_SALT,
+                max_age=settings.PASSWORD_RESET_TIMEOUT,
+                path=path,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+            return response
+        return self.render_to_response(self.get_context_data())
+
+    def form_valid(self, form):
+        form.save()
+        response = HttpResponseRedirect(self.get_success_url())
+        response.delete_cookie(RESET_COOKIE, path=self.request.path[: -len(self.reset_url_token) - 1], samesite="Lax")
+        return response

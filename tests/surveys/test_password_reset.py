@@ -140,3 +140,36 @@ def test_granting_a_login_sends_its_email_from_a_task_after_commit(django_captur
         for callback in callbacks:
             callback()
     delay.assert_called_once_with(get_user_model().objects.get(username="bo@example.com").pk)
+
+
+def test_an_opened_link_leaves_its_token_on_the_device_not_in_the_database(logins, client):
+    # given: Alice's emailed link
+    emails.password_reset_email_send(email="alice@example.com")
+    link = urlsplit(LINK.search(mail.outbox[-1].body).group(0)).path
+    token = link.rstrip("/").split("/")[-1]
+    # when: she opens it (and a link scanner or a slow afternoon leaves it unused)
+    response = client.get(link)
+    form_path = response["Location"]
+    # then: no session row, nor any other row, holds the token: a database reader cannot use it
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - names from the catalogue
+            assert token not in repr(cursor.fetchall()), table
+    from django.contrib.sessions.models import Session
+
+    assert not any("_password_reset_token" in s.get_decoded() for s in Session.objects.all())
+    # the cookie holding it is signed, HttpOnly and scoped to this link's path
+    cookie = response.cookies["align_password_reset"]
+    assert cookie["httponly"] and cookie["path"] == link[: link.rindex(token)]
+    # and the form works only with the cookie: a stranger with the form's address gets the invalid-link page
+    assert "new_password1" not in get_client_without_cookies().get(form_path).content.decode()
+    page = client.post(form_path, {"new_password1": "a fresh long pass 42", "new_password2": "a fresh long pass 42"})
+    assert page.status_code == 302
+    assert get_user_model().objects.get(username="alice@example.com").check_password("a fresh long pass 42")
+    assert client.get(link).status_code == 200  # spent: the invalid-link page, no redirect
+
+
+def get_client_without_cookies():
+    from django.test import Client
+
+    return Client()
