@@ -1,5 +1,7 @@
 """Strict reading of the environment: a value that does not parse stops the process with its name."""
 
+import math
+
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -29,3 +31,15 @@ class StrictEnv(environ.Env):
             return int(raw)
         except ValueError:
             raise ImproperlyConfigured(f"{var}={raw!r} is not a whole number.") from None
+
+    def float(self, var, default=environ.Env.NOTSET):
+        raw = self.str(var, default=None) if default is not environ.Env.NOTSET else self.str(var)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ImproperlyConfigured(f"{var}={raw!r} is not a number.") from None
+        if not math.isfinite(value):
+            raise ImproperlyConfigured(f"{var}={raw!r} is not a finite number.")
+        return value

@@ -293,6 +293,9 @@ ALIGN_INCIDENT_LABELS = env.list("ALIGN_INCIDENT_LABELS", default=["incident"])
 # A task delivered this many times (its worker process died each time) ends as failed instead of looping forever.
 ALIGN_TASK_MAX_DELIVERIES = env.int("ALIGN_TASK_MAX_DELIVERIES", default=3)
 ALIGN_INVITATION_BATCH_SIZE = env.int("ALIGN_INVITATION_BATCH_SIZE", default=200)
+# The least time a reminder spends on each invitation, answered or not, so a batch's run time does not count
+# the reminders it sent (surveys.services.invitations.reminders_send_batch). About one email's hand-over.
+ALIGN_REMINDER_STEP_SECONDS = env.float("ALIGN_REMINDER_STEP_SECONDS", default=0.05)
 # Fewest respondents a group needs before its comments are shown, where higher than the cycle's reporting
 # threshold (words identify people more easily than scores). 0: the cycle's threshold.
 ALIGN_COMMENT_THRESHOLD = env.int("ALIGN_COMMENT_THRESHOLD", default=0)

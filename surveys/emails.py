@@ -43,7 +43,7 @@ def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = 
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("surveys/email/invitation.txt", context),
-        to=[invitation.person.email],
+        to=[invitation.address],
     )
     message.attach_alternative(render_to_string("surveys/email/invitation.html", context), "text/html")
     if reminder:

@@ -295,6 +295,10 @@ class Invitation(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="invitations")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="invitations")
+    # The address as of opening: the invitation and its reminders go there even if the person's address is
+    # changed meanwhile — otherwise whoever changed it to their own would get a reminder exactly when the
+    # person had not answered. Empty on invitations from before it was kept: the person's address then.
+    email = models.EmailField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -305,6 +309,11 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.cycle} for {self.person}"
+
+    @property
+    def address(self) -> str:
+        """Return where this invitation's emails go: the address as of opening."""
+        return self.email or self.person.email
 
 
 class InvitationToken(models.Model):

@@ -54,9 +54,9 @@ def cycle_open(*, cycle_id: int) -> bool:
     selectors.frozen_questions_forget()
     roots = list(cycle.teams.values_list("id", flat=True))
     audience = selectors.team_subtree_ids(roots) if roots else set(Team.objects.values_list("id", flat=True))
-    people = Person.objects.filter(is_active=True, team_id__in=audience).values_list("id", "team_id")
+    people = Person.objects.filter(is_active=True, team_id__in=audience).values_list("id", "team_id", "email")
     Invitation.objects.bulk_create(
-        [Invitation(cycle=cycle, person_id=person_id, team_id=team_id) for person_id, team_id in people],
+        [Invitation(cycle=cycle, person_id=p, team_id=team_id, email=email) for p, team_id, email in people],
         batch_size=1000,
         ignore_conflicts=True,
     )

@@ -1,11 +1,20 @@
 """Invitations: creating tokens and emailing them, exactly once."""
 
+import contextlib
+import logging
+import smtplib
+import time
+
+from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from .. import emails
 from ..models import AnsweredMarker, Cycle, Invitation, InvitationToken, ReminderRound
 from ..tokens import answered_marker, invitation_token, token_hash, token_new
+
+logger = logging.getLogger(__name__)
 
 
 def invitations_enqueue(*, cycle_id: int) -> None:
@@ -44,7 +53,11 @@ def invitation_send(*, invitation_id: int) -> bool:
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
         if invitation.person.is_active:
-            emails.survey_link_message(invitation=invitation, token=token).send()
+            try:
+                emails.survey_link_message(invitation=invitation, token=token).send()
+            except smtplib.SMTPRecipientsRefused as refused:
+                # Everyone is invited, so this says nothing of anyone's answer; the admin needs the address.
+                logger.warning("The mail server refused the invitation to %s: %s", invitation.address, refused)
     return True
 
 
@@ -73,18 +86,32 @@ def invitation_link_issue(*, invitation_id: int) -> str:
     return token
 
 
+# The slowest reminder step this process has seen (seconds): later steps that send nothing wait as long.
+_slowest_send = [0.0]
+
+
 def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[int, int]:
     """Handle the next batch_size sent invitations of the cycle's reminder for `day`; return (handled now,
     still to handle).
 
-    Nothing written or queried depends on who has answered (DESIGN.md §3.6): every sent invitation of the
-    batch, answered or not, gets its link row ensured and moves the round's `reached` in a transaction of its
-    own; within that transaction the reminder is emailed to those the markers say have not answered. The
-    markers are read whole, so no statement names the markers of particular invitations (a statement log
-    would otherwise pair them). A crash after the mail server accepted an email and before the commit sends
-    that one reminder again; a retry or a concurrent job never does. Someone who answers while the batch is
-    under way may still be reminded; their link then says their answers were received. When every sent
-    invitation has been handled, the reminder is recorded as done on the cycle so the tick stops queueing it.
+    Nothing written, queried, logged or timed depends on who has answered (DESIGN.md §3.6):
+
+    1. Read the cycle's answered markers whole, so no statement names the markers of particular invitations
+       (a statement log would otherwise pair them), and open one connection to the mail server, so an outage
+       fails the batch before it handles anyone.
+    2. For every sent invitation of the batch, answered or not, in a transaction of its own: move the round's
+       `reached` to it, compose its reminder (composing reads the team's actions), and hand it to the mail
+       server only if its marker is missing and its person active. Every step lasts at least
+       ALIGN_REMINDER_STEP_SECONDS, or the slowest step this process has seen if longer, so the batch's run
+       time — which a log's timestamps show — does not count the emails sent (a send slower than every
+       earlier one still shows, once).
+    3. A recipient the mail server refuses is passed over without a word: the invitation to the same address
+       was refused and logged already, when it did not depend on anyone's answer.
+
+    A crash after the mail server accepted an email and before the commit sends that one reminder again; a
+    retry or a concurrent job never does. Someone who answers while the batch is under way may still be
+    reminded; their link then says their answers were received. When every sent invitation has been handled,
+    the reminder is recorded as done on the cycle so the tick stops queueing it.
     """
     round_, _ = ReminderRound.objects.get_or_create(cycle_id=cycle_id, day=day)
     sent = Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=False)
@@ -95,17 +122,25 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
         [InvitationToken(invitation=i, token_hash=token_hash(invitation_token(i.id))) for i in batch],
         ignore_conflicts=True,
     )
-    for invitation in batch:
-        with transaction.atomic():
-            claimed = ReminderRound.objects.filter(id=round_.id, reached__lt=invitation.id).update(
-                reached=invitation.id
-            )
-            # Composed for everyone alike (it reads the team's actions); sent to those who have not answered.
-            message = emails.survey_link_message(
-                invitation=invitation, token=invitation_token(invitation.id), reminder=True
-            )
-            if claimed and invitation.person.is_active and answered_marker(invitation.id) not in answered:
-                message.send()
+    # How long a step takes at least: the configured floor, or the slowest send seen in this process.
+    step = max(settings.ALIGN_REMINDER_STEP_SECONDS, _slowest_send[0])
+    with get_connection() as mail_server:
+        for invitation in batch:
+            began = time.monotonic()
+            with transaction.atomic():
+                claimed = ReminderRound.objects.filter(id=round_.id, reached__lt=invitation.id).update(
+                    reached=invitation.id
+                )
+                message = emails.survey_link_message(
+                    invitation=invitation, token=invitation_token(invitation.id), reminder=True
+                )
+                if claimed and invitation.person.is_active and answered_marker(invitation.id) not in answered:
+                    message.connection = mail_server
+                    with contextlib.suppress(smtplib.SMTPRecipientsRefused):
+                        message.send()
+            took = time.monotonic() - began
+            _slowest_send[0] = step = max(step, took)
+            time.sleep(step - took)
     remaining = sent.filter(id__gt=batch[-1].id).count() if batch else 0
     if not remaining:
         with transaction.atomic():

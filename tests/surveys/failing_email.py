@@ -1,3 +1,7 @@
+import smtplib
+import time
+
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 
 
@@ -6,3 +10,22 @@ class FailingBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise ConnectionError("mail server unreachable")
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses any recipient whose address starts with "bounce", as SMTP does with a 550."""
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            refused = {to: (550, b"5.1.1 no such user") for to in message.to if to.startswith("bounce")}
+            if refused:
+                raise smtplib.SMTPRecipientsRefused(refused)
+        return super().send_messages(email_messages)
+
+
+class SlowBackend(locmem.EmailBackend):
+    """A mail server that takes 20 ms to accept each email."""
+
+    def send_messages(self, email_messages):
+        time.sleep(0.02 * len(email_messages))
+        return super().send_messages(email_messages)

@@ -1,0 +1,84 @@
+"""A reminder tells no one who has answered: not by a refused address, not by where it goes, not by how long
+its batch takes."""
+
+import logging
+import time
+
+import pytest
+from django.core import mail
+
+from surveys import selectors, services
+from surveys.models import Cycle, Invitation, Person, Question, ReminderRound
+from surveys.tokens import invitation_token
+from tests.factories import CycleFactory, PersonFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def open_cycle(emails: list[str]) -> Cycle:
+    team = TeamFactory()
+    for email in emails:
+        PersonFactory(email=email, team=team)
+    cycle = CycleFactory(teams=[team])
+    services.cycle_open(cycle_id=cycle.id)
+    services.invitations_send_batch(cycle_id=cycle.id, batch_size=100)
+    return cycle
+
+
+def answer(cycle: Cycle, email: str) -> None:
+    invitation = Invitation.objects.get(cycle=cycle, person__email=email)
+    answers = {
+        q.id: (8 if q.kind == Question.Kind.ENPS else 4)
+        for q in selectors.cycle_questions(cycle=cycle)
+        if q.kind != Question.Kind.COMMENT
+    }
+    services.response_submit(token=invitation_token(invitation.id), answers=answers, comments={})
+
+
+def test_a_refused_address_is_passed_over_silently_and_the_round_goes_on(settings, caplog):
+    # given: the mail server refuses bounce@ — at the invitation too, which is logged with the address
+    settings.EMAIL_BACKEND = "tests.surveys.failing_email.RefusingBackend"
+    with caplog.at_level(logging.WARNING):
+        cycle = open_cycle(["ana@example.com", "bounce@example.com", "cy@example.com"])
+    assert "refused the invitation to bounce@example.com" in caplog.text
+    assert Invitation.objects.filter(cycle=cycle, sent_at__isnull=True).count() == 0  # no endless retry
+    mail.outbox.clear()
+    caplog.clear()
+    # when: the reminder runs
+    with caplog.at_level(logging.DEBUG):
+        handled, remaining = services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=10)
+    # then: everyone else is reminded, the round is done, and nothing names the refused non-responder
+    assert (handled, remaining) == (3, 0)
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.com", "cy@example.com"]
+    assert "bounce" not in caplog.text
+    assert Cycle.objects.get(id=cycle.id).reminders_done == [2]
+
+
+def test_a_reminder_goes_to_the_address_the_invitation_went_to(settings):
+    # An admin who changed someone's address to their own would otherwise get a reminder exactly when that
+    # person had not answered — and their working link.
+    cycle = open_cycle(["pat@example.com"])
+    Person.objects.filter(email="pat@example.com").update(email="admin+pat@example.com")
+    mail.outbox.clear()
+    services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=10)
+    assert [m.to for m in mail.outbox] == [["pat@example.com"]]
+
+
+def test_a_batch_takes_as_long_whoever_has_answered(settings):
+    # given: a mail server that takes 20 ms per email, and each step lasting at least 30 ms
+    settings.EMAIL_BACKEND = "tests.surveys.failing_email.SlowBackend"
+    settings.ALIGN_REMINDER_STEP_SECONDS = 0.03
+
+    def batch_seconds(cycle_name: str, answering: int) -> float:
+        emails = [f"{cycle_name}-{i}@example.com" for i in range(6)]
+        cycle = open_cycle(emails)
+        for email in emails[:answering]:
+            answer(cycle, email)
+        started = time.monotonic()
+        services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=10)
+        return time.monotonic() - started
+
+    nobody, most = batch_seconds("first", answering=0), batch_seconds("second", answering=5)
+    # when nobody answered 6 emails go out, when five did only one: yet the batches take the same time
+    assert nobody == pytest.approx(most, abs=0.03)
+    assert ReminderRound.objects.count() == 2
