@@ -5,7 +5,8 @@ from django.core.management import CommandError, call_command
 
 from feedback.models import Deployment, Finding, GroupScore, MetricValue
 from surveys import demo
-from surveys.models import Comment, Cycle, Person, Response, Team
+from surveys.models import Comment, Cycle, Invitation, InvitationToken, Person, Response, Team
+from surveys.tokens import token_hash
 from tests.factories import builtin_data_install
 
 SMALL = {"teams": 12, "people": 110, "cycles": 6, "seed": 3}
@@ -37,6 +38,13 @@ def test_it_builds_an_organisation_of_the_requested_size_with_history_and_a_work
     # uneven teams: some groups are suppressed, most are shown
     assert GroupScore.objects.filter(shown=False).exists() and GroupScore.objects.filter(shown=True).count() > 100
     assert "/s/" in output and "admin@example.com" in output
+    # the open cycle's invitations are all alike — sent together, one link each — whoever the seed answered
+    open_cycle = Cycle.objects.get(state=Cycle.State.OPEN)
+    invitations = Invitation.objects.filter(cycle=open_cycle)
+    assert not invitations.filter(sent_at__isnull=True).exists()
+    assert InvitationToken.objects.filter(invitation__cycle=open_cycle).count() == invitations.count()
+    printed = output.split("/s/")[1].split("/")[0]
+    assert InvitationToken.objects.filter(token_hash=token_hash(printed)).exists()  # printing wrote nothing
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from feedback import demo as feedback_demo
@@ -16,6 +17,7 @@ from feedback.services import correlations_refresh, scores_aggregate
 from surveys import demo, selectors, services
 from surveys.models import Cycle, CycleSchedule, Invitation, Person, SurveyTemplate, Team
 from surveys.selectors import cycle_questions
+from surveys.tokens import invitation_token
 
 DEMO_PASSWORD = "align-demo"  # noqa: S105 - printed on purpose: these are demo logins
 TEMPLATE = "psychological-safety-pulse"
@@ -128,16 +130,21 @@ class Command(BaseCommand):
         )  # fmt: skip
         current.teams.set([root])
         services.cycle_open(cycle_id=current.id)
+        # Invited as the worker would invite them — every invitation sent alike, so nothing in the database
+        # tells the demo's respondents apart — but the made-up people's emails go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            services.invitations_send_batch(cycle_id=current.id, batch_size=current.invitations.count())
         services.schedule_plan(schedule_id=schedule.id)  # next month's cycle waits, visible on the admin pages
         self._answer_live(rng, current)
 
     def _answer_live(self, rng: np.random.Generator, cycle: Cycle) -> None:
-        """Answer a few invitations of the open cycle through the real service (as respondents would)."""
+        """Answer a few invitations of the open cycle, chosen at random, through their emailed links (as
+        respondents would)."""
         questions = cycle_questions(cycle=cycle)
-        invitations = Invitation.objects.filter(cycle=cycle, person__user__isnull=True).order_by("id")
-        for invitation in invitations[:LIVE_ANSWERS]:
+        invitations = list(Invitation.objects.filter(cycle=cycle, person__user__isnull=True).order_by("id"))
+        for index in sorted(rng.choice(len(invitations), size=min(LIVE_ANSWERS, len(invitations)), replace=False)):
             answers, comments = demo.respondent_answers(rng, questions, float(rng.normal(3.6, 0.7)))
-            token = services.invitation_link_issue(invitation_id=invitation.id)
+            token = invitation_token(invitations[index].id)
             services.response_submit(token=token, answers=answers, comments=comments)
 
     def _print_access(self) -> None:
@@ -157,8 +164,8 @@ class Command(BaseCommand):
         if invitation is None:
             self.stdout.write("\nEvery demo invitation has been answered; run `make reset-demo` for a fresh start.")
             return
-        token = services.invitation_link_issue(invitation_id=invitation.id)
-        link = settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token})
+        # The link the invitation email carried: printing it writes nothing.
+        link = settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": invitation_token(invitation.id)})
         self.stdout.write(f"\nAnswer the open survey as {invitation.person.name}:\n  {link}")
         site = settings.SITE_URL
         self.stdout.write(
