@@ -112,6 +112,8 @@ else:
         }
     }
 
+# Sessions in the database under a hash of their key: a copy of the database logs nobody in (alignsite.sessions).
+SESSION_ENGINE = "alignsite.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
