@@ -90,3 +90,18 @@ def group_totals(counts: Mapping[Group, int], parent_of: Mapping[Group, Group | 
             totals[group] = totals.get(group, 0) + n
             group = parent_of.get(group)
     return totals
+
+
+def participation_hidden(
+    invited: Mapping[Group, int], answered: Mapping[Group, int], parent_of: Mapping[Group, Group | None], threshold: int
+) -> set[Group]:
+    """Return the invited groups whose answered count (and so response rate) must not be shown.
+
+    invited, answered: each group's totals, descendants included (`group_totals`).
+
+    The threshold counts respondents, as for every other figure (DESIGN.md §3.3): a group where fewer than
+    `threshold` answered — none at all included, which would say that each of its members did not — is hidden,
+    with complementary suppression so no hidden count follows by subtraction. Invited counts are the
+    organisation chart's and are shown.
+    """
+    return hidden_groups({group: answered.get(group, 0) for group in invited}, parent_of, threshold)

@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet
 from surveys.models import Cycle, Dimension, Invitation, Person, Question, Response, Team
 from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_ids
 
-from ..disclosure import group_totals, hidden_groups
+from ..disclosure import group_totals, participation_hidden
 from ..models import GroupScore
 from .dashboard import ResponseRate, Trend, trend_point
 from .team import cycle_extras
@@ -164,11 +164,12 @@ class ParticipationRow(ResponseRate):
 
 
 def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
-    """Return invited and answered counts per group, shown only where disclosure control allows.
+    """Return invited and answered counts per group, answered counts only where disclosure control allows.
 
-    Groups are the cycle's teams with everyone below them, as of its opening. A group is shown only with at
-    least the threshold of invitees, and no smaller group can be worked out by subtraction. Counts only:
-    never who has or has not answered.
+    Groups are the cycle's teams with everyone below them, as of its opening. Invited counts are always given
+    (`shown` then covers the answered count and rate): an answered count is shown only with at least the
+    threshold of respondents, and when no smaller group's can be worked out by subtraction
+    (`disclosure.participation_hidden`). Counts only: never who has or has not answered.
     """
     parents = cycle_team_parents(cycle_id=cycle.id)
     names = dict(cycle.tree.values_list("team_id", "name")) or dict(Team.objects.values_list("id", "name"))
@@ -176,7 +177,7 @@ def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
     invited = group_totals(dict(per_team), parents)
     per_team = Response.objects.filter(cycle=cycle).values_list("team_id").annotate(n=Count("id"))
     answered = group_totals(dict(per_team), parents)
-    hidden = hidden_groups(invited, parents, cycle.threshold)
+    hidden = participation_hidden(invited, answered, parents, cycle.threshold)
     order: list[tuple[int, int]] = []
 
     def walk(team_id: int, depth: int) -> None:
@@ -187,7 +188,7 @@ def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
     for root in sorted((t for t in invited if parents.get(t) is None or parents.get(t) not in invited), key=names.get):
         walk(root, 0)
     return [
-        ParticipationRow(team_id=t, name=names.get(t, "?"), depth=d, shown=False)
+        ParticipationRow(team_id=t, name=names.get(t, "?"), depth=d, shown=False, invited=invited[t])
         if t in hidden
         else ParticipationRow(
             team_id=t, name=names.get(t, "?"), depth=d, shown=True, invited=invited[t], answered=answered.get(t, 0)

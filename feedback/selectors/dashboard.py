@@ -14,7 +14,7 @@ from django.db.models import Count
 from surveys.models import Cycle, CycleTeam, Dimension, Invitation, Question, Response, Team
 from surveys.selectors import team_subtree_ids
 
-from ..disclosure import group_totals, hidden_groups
+from ..disclosure import group_totals, participation_hidden
 from ..models import Finding, GroupScore
 from ..statistics import mean_interval
 from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
@@ -135,7 +135,8 @@ def _in_range(cycles: list[Cycle], first: int | None, last: int | None) -> list[
 
 
 def _participation(cycles: list[Cycle], root_id: int, trees: dict) -> list[ParticipationPoint]:
-    """Return the root group's invited and answered counts per cycle, with disclosure control on invitees."""
+    """Return the root group's invited and answered counts per cycle, shown where disclosure control allows its
+    answered count (`disclosure.participation_hidden`)."""
     invited: dict[int, dict[int, int]] = defaultdict(dict)
     answered: dict[int, dict[int, int]] = defaultdict(dict)
     ids = [c.id for c in cycles]
@@ -148,7 +149,8 @@ def _participation(cycles: list[Cycle], root_id: int, trees: dict) -> list[Parti
         parents = trees.get(cycle.id, {})
         groups_invited = group_totals(invited[cycle.id], parents)
         groups_answered = group_totals(answered[cycle.id], parents)
-        if root_id not in groups_invited or root_id in hidden_groups(groups_invited, parents, cycle.threshold):
+        hidden = participation_hidden(groups_invited, groups_answered, parents, cycle.threshold)
+        if root_id not in groups_invited or root_id in hidden:
             points.append(ParticipationPoint(cycle=cycle, shown=False))
         else:
             points.append(

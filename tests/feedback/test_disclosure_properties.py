@@ -6,7 +6,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback.disclosure import hidden_groups
+from feedback.disclosure import hidden_groups, participation_hidden
 
 
 @st.composite
@@ -61,3 +61,27 @@ def test_nothing_is_hidden_without_need_when_every_group_and_remainder_is_large(
     members = {node: subtree(node, parents) for node in parents}
     totals = {node: sum(own[m] for m in members[node]) for node in parents}
     assert hidden_groups(totals, parents, k) == set()
+
+
+@settings(max_examples=300, deadline=None)
+@given(organisations(), st.data())
+def test_participation_never_shows_a_group_where_fewer_than_k_or_nobody_answered(organisation, data):
+    # own: invitees per group; of them, some answer
+    parents, own, k = organisation
+    members = {node: subtree(node, parents) for node in parents}
+    answering = {node: data.draw(st.integers(0, own[node])) for node in parents}
+    invited = {node: sum(own[m] for m in members[node]) for node in parents}
+    answered = {node: sum(answering[m] for m in members[node]) for node in parents}
+
+    hidden = participation_hidden(invited, answered, parents, k)
+
+    shown = [node for node in parents if node not in hidden]
+    assert all(answered[node] >= k for node in shown)  # 0% and small counts never shown
+    for coefficients in itertools.product((-1, 0, 1), repeat=len(shown)):
+        weight = {bucket: 0 for bucket in parents}
+        for node, a in zip(shown, coefficients, strict=True):
+            for bucket in members[node]:
+                weight[bucket] += a
+        if all(w in (0, 1) for b, w in weight.items() if answering[b]):
+            derived = sum(answering[b] for b, w in weight.items() if w == 1)
+            assert derived == 0 or derived >= k

@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys.models import Cycle, CycleSchedule, Invitation, Person, Question, SurveyTemplate, Team
+from feedback.selectors import cycle_participation
+from surveys.models import Cycle, CycleSchedule, Person, Question, SurveyTemplate, Team
 from tests.factories import CycleFactory, PersonFactory, TeamFactory, UserFactory, manager_of, pulse_template
+from tests.feedback.conftest import answer_all
 
 pytestmark = pytest.mark.django_db
 
@@ -216,23 +218,35 @@ def test_open_now_then_close_then_publish_from_the_cycle_page(client, ada, djang
     assert Cycle.objects.get(id=cycle.id).state == Cycle.State.OPEN
     assert len(mail.outbox) == 5
     page = client.get(reverse("surveys:manage_cycle", args=[cycle.id])).content.decode()
-    assert "<td>5</td><td>0</td><td>0%</td>" in page  # invited, answered, rate: counts only
+    # invited is shown; answered and rate wait for 5 respondents (0 answered would say that nobody did)
+    assert "<td>5</td>" in page and "<td>0</td>" not in page and "Hidden to protect a small group" in page
     client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "close"]))
     client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]))
     assert Cycle.objects.get(id=cycle.id).state == Cycle.State.PUBLISHED
 
 
-def test_participation_of_a_small_team_is_hidden(client, ada):
+def test_participation_is_shown_only_where_enough_have_answered_and_nothing_smaller_follows(client, ada):
+    # given: Platform (6 people, 5 answer), Mobile (2, 1 answers), Payments (5, none answer), Data (7, 6 answer)
     engineering = TeamFactory(name="Engineering")
-    PersonFactory.create_batch(6, team=TeamFactory(name="Platform", parent=engineering))
-    PersonFactory.create_batch(2, team=TeamFactory(name="Mobile", parent=engineering))
-    PersonFactory.create_batch(5, team=TeamFactory(name="Payments", parent=engineering))
+    teams = {name: TeamFactory(name=name, parent=engineering) for name in ["Platform", "Mobile", "Payments", "Data"]}
+    for name, size in [("Platform", 6), ("Mobile", 2), ("Payments", 5), ("Data", 7)]:
+        PersonFactory.create_batch(size, team=teams[name])
     cycle = CycleFactory(teams=[engineering])
     client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "open"]))
+    for name, answering in [("Platform", 5), ("Mobile", 1), ("Data", 6)]:
+        answer_all(cycle, teams[name], [{}] * answering)
+    # when
+    rows = {row.name: row for row in cycle_participation(cycle=cycle)}
     page = client.get(reverse("surveys:manage_cycle", args=[cycle.id])).content.decode()
-    assert page.count("Hidden to protect a small group") == 2  # Mobile, and Payments that would reveal it
-    assert "<td>13</td>" in page and "<td>6</td>" in page
-    assert Invitation.objects.filter(cycle=cycle).count() == 13
+    # then: every invited count; answered only for Engineering (12), Platform (5) and Data (6) — Mobile (1)
+    # and Payments (0) are hidden, and the one answer hidden below Engineering cannot be worked out, because
+    # the smallest shown sibling (Platform) is hidden too
+    assert {name: row.invited for name, row in rows.items()} == {
+        "Engineering": 20, "Platform": 6, "Mobile": 2, "Payments": 5, "Data": 7
+    }  # fmt: skip
+    shown = {name: row.answered for name, row in rows.items() if row.shown}
+    assert shown == {"Engineering": 12, "Data": 6}
+    assert page.count("Hidden to protect a small group") == 3
 
 
 def test_extending_to_an_earlier_time_is_refused_with_a_message(client, ada):
@@ -311,7 +325,8 @@ def test_the_page_flow_from_a_new_schedule_to_published_results(
     tick(datetime(2030, 3, 6, 9, 1, tzinfo=UTC))
     assert [m.to[0] for m in mail.outbox] == [sorted(links)[4]]
     page = client.get(reverse("surveys:manage_cycle", args=[cycle.id])).content.decode()
-    assert "<td>5</td><td>4</td><td>80%</td>" in page
+    # 5 invited; 4 answered is fewer than the threshold of respondents, so the count waits
+    assert "<td>5</td>" in page and "<td>4</td>" not in page and "Hidden to protect a small group" in page
     tick(datetime(2030, 3, 8, 9, 1, tzinfo=UTC))
     assert Cycle.objects.get(id=cycle.id).state == Cycle.State.CLOSED
 
