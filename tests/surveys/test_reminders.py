@@ -82,3 +82,25 @@ def test_a_batch_takes_as_long_whoever_has_answered(settings):
     # when nobody answered 6 emails go out, when five did only one: yet the batches take the same time
     assert nobody == pytest.approx(most, abs=0.03)
     assert ReminderRound.objects.count() == 2
+
+
+def test_someone_deactivated_after_opening_stays_invited_but_gets_no_survey_email():
+    # given: a cycle opened for three people, its invitations not yet sent, and Bea leaving meanwhile
+    team = TeamFactory()
+    for email in ["ana@example.com", "bea@example.com", "cy@example.com"]:
+        PersonFactory(email=email, team=team)
+    cycle = CycleFactory(teams=[team])
+    services.cycle_open(cycle_id=cycle.id)
+    Person.objects.filter(email="bea@example.com").update(is_active=False)
+    # when: invitations, a reminder and the results email go out
+    services.invitations_send_batch(cycle_id=cycle.id, batch_size=10)
+    services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=10)
+    services.cycle_close(cycle_id=cycle.id)
+    services.cycle_publish(cycle_id=cycle.id)
+    from feedback.services import results_published_notify
+
+    results_published_notify(cycle_id=cycle.id)
+    # then: nothing reaches Bea, whose invitation still counts in the frozen audience
+    assert all(message.to != ["bea@example.com"] for message in mail.outbox)
+    assert {message.to[0] for message in mail.outbox} == {"ana@example.com", "cy@example.com"}
+    assert Invitation.objects.filter(cycle=cycle).count() == 3
