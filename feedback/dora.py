@@ -9,7 +9,9 @@ Definitions follow dora.dev; the computation follows Google's Four Keys and Apac
   is charged to the deployment it names, else to the first deployment of the commit it names, else (DevLake)
   to the latest deployment finished at or before it opened;
 - time to restore is the median of (resolved − opened) over incidents opened in the period and resolved;
-- deployment frequency is deployments per week, with DORA's band.
+- deployment frequency is deployments per week, with DORA's band. A week is a calendar week: the caller
+  gives the period's length in weeks on its wall clock, so the week the clocks change (167 or 169 hours)
+  still counts as one and its deployments are not scaled by 168/167.
 """
 
 from collections.abc import Hashable, Iterable
@@ -109,13 +111,16 @@ def compute(
     deployments: Iterable[Deployment],
     changes: Iterable[Change],
     incidents: Iterable[Incident],
+    weeks: float | None = None,
 ) -> Figures:
-    """Return the four keys for the period [start, end)."""
+    """Return the four keys for the period [start, end), `weeks` long on the calendar (default: elapsed time)."""
     if end <= start:
         raise ValueError("the period must end after it starts")
+    if weeks is not None and weeks <= 0:
+        raise ValueError("the period must last a positive number of weeks")
     deployments, changes, incidents = list(deployments), list(changes), list(incidents)
     in_period = [d for d in deployments if start <= d.finished_at < end]
-    per_week = len(in_period) / ((end - start) / WEEK)
+    per_week = len(in_period) / (weeks if weeks is not None else (end - start) / WEEK)
 
     first = first_deployments(changes, deployments)
     leads = [

@@ -1,6 +1,6 @@
 """Celery tasks of the feedback side: thin wrappers that take ids and call a service."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
@@ -10,6 +10,7 @@ from alignsite.celery import DATABASE_RETRY
 from surveys.tasks import TRANSIENT_EMAIL_ERRORS
 
 from . import services
+from .services import delivery
 from .services.jobs import job_recorded
 
 
@@ -66,9 +67,12 @@ def digest_send_task(user_id: int, week_start: str) -> bool:
 
 @shared_task(**DATABASE_RETRY)
 def digests_send_task() -> int:
-    """Queue this week's digest for every leader and admin (run weekly by beat)."""
-    today = timezone.localdate()
-    week_start = today - timedelta(days=today.weekday())
+    """Queue this week's digest for every leader and admin (run weekly by beat).
+
+    The week is the organisation's week on TIME_ZONE's wall clock, the one DORA's weekly figures use; beat
+    reads ALIGN_DIGEST_CRON on the same clock (CELERY_TIMEZONE), across changes of the clocks too.
+    """
+    week_start = delivery.week_start(timezone.now())
     recipients = services.digest_recipients()
     for user in recipients:
         digest_send_task.delay(user.id, week_start.isoformat())

@@ -1,10 +1,25 @@
-"""When a recurring survey opens. Pure: datetimes in, datetimes out.
+"""Times on a wall clock: when a recurring survey opens and closes, when its reminders go, where a day and a
+week begin. Pure: datetimes in, datetimes out.
 
-Occurrences are counted on the schedule's wall clock, so "every Monday at 09:00 Europe/Berlin" stays at 09:00
-across daylight-saving changes, and "monthly on the 31st" falls on the last day of shorter months.
+Everything Align derives from a time is counted in calendar days on a wall clock (a cycle's time zone, or
+TIME_ZONE for the organisation's weeks), never in fixed 24-hour days. "Every Monday at 09:00 Europe/Berlin,
+open 7 days, remind on day 6" opens, reminds and closes at 09:00 in summer and in winter time, so each week's
+cycle closes exactly when the next one opens; "monthly on the 31st" falls on the last day of shorter months.
+
+On the days a zone moves its clocks, a wall time can be missing or happen twice. `on_wall_clock` decides both,
+as zoneinfo does for fold=0 (and as Celery beat does for the digest's crontab):
+
+- missing (spring forward: 02:30 in Berlin on the last Sunday of March): the time is read with the offset in
+  force before the change, so it happens as much later as the clocks jumped: 03:30 CEST in Berlin, 02:45 in
+  Australia/Lord_Howe, whose clocks move 30 minutes. Nothing is skipped and nothing happens early.
+- twice (fall back: 02:30 on the last Sunday of October): the first of the two, still in summer time.
+
+A cycle's window is counted from its *planned* wall time, so one that opened late in a gap still closes at
+the schedule's wall time and never overlaps the next cycle; its window is then shorter by the gap.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -16,39 +31,109 @@ STEPS = {
     "quarterly": relativedelta(months=3),
 }
 ONCE = "once"
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """When one cycle of a schedule opens and closes, as aware UTC datetimes."""
+
+    opens: datetime
+    closes: datetime
+
+
+def on_wall_clock(wall: datetime, time_zone: str) -> datetime:
+    """Return the moment (aware, UTC) a naive wall-clock time happens in a zone: missing times late, doubled
+    times the first time (see the module's docstring)."""
+    if wall.tzinfo is not None:
+        raise ValueError("wall must be a naive wall-clock time")
+    return wall.replace(tzinfo=ZoneInfo(time_zone), fold=0).astimezone(UTC)
+
+
+def wall_clock(moment: datetime, time_zone: str) -> datetime:
+    """Return the naive wall-clock time a moment shows in a zone."""
+    if moment.tzinfo is None:
+        raise ValueError("moment must be timezone-aware")
+    # Through UTC first: an aware datetime already in the zone may name a missing time, and astimezone to its
+    # own zone would hand it back unchanged instead of the time the clock showed.
+    return moment.astimezone(UTC).astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
+
+
+def wall_clock_add(start: datetime, days: int, time_zone: str) -> datetime:
+    """Return the moment (aware, UTC) `days` calendar days after `start` at the same wall-clock time in the zone."""
+    if days == 0:
+        return start.astimezone(UTC)  # itself, even when it is the second of a doubled time
+    return on_wall_clock(wall_clock(start, time_zone) + days * DAY, time_zone)
+
+
+def wall_clock_days(start: datetime, end: datetime, time_zone: str) -> float:
+    """Return how many calendar days lie between two moments on a zone's wall clock (a week across a change of
+    the clocks is 7, though 167 or 169 hours long)."""
+    return (wall_clock(end, time_zone) - wall_clock(start, time_zone)) / DAY
+
+
+def local_date(moment: datetime, time_zone: str) -> date:
+    """Return the date a moment falls on in a zone."""
+    return wall_clock(moment, time_zone).date()
+
+
+def day_start(day: date, time_zone: str) -> datetime:
+    """Return the moment (aware, UTC) a date begins in a zone (01:00 where clocks jump from midnight)."""
+    return on_wall_clock(datetime.combine(day, time.min), time_zone)
+
+
+def week_start(moment: datetime, time_zone: str) -> date:
+    """Return the Monday of the week, Monday to Sunday in the zone, that a moment falls in."""
+    day = local_date(moment, time_zone)
+    return day - timedelta(days=day.weekday())
+
+
+def _planned(first: datetime, *, cadence: str, n: int, time_zone: str) -> datetime | None:
+    """Return the n-th opening as a naive wall-clock time in the zone, or None if there is no such occurrence."""
+    if first.tzinfo is None:
+        raise ValueError("first must be timezone-aware")
+    if cadence == ONCE:
+        return wall_clock(first, time_zone) if n == 0 else None
+    if cadence not in STEPS:
+        raise ValueError(f"unknown cadence {cadence!r}")
+    # Multiply the step rather than adding it n times: the 31st stays the 31st wherever the month allows.
+    step = STEPS[cadence]
+    return wall_clock(first, time_zone) + relativedelta(weeks=step.weeks * n, months=step.months * n)
 
 
 def occurrence(first: datetime, *, cadence: str, n: int, time_zone: str) -> datetime | None:
     """Return the n-th opening (0 = first) as an aware UTC datetime, or None if there is no such occurrence."""
-    if first.tzinfo is None:
-        raise ValueError("first must be timezone-aware")
-    if cadence == ONCE:
-        return first.astimezone(ZoneInfo("UTC")) if n == 0 else None
-    if cadence not in STEPS:
-        raise ValueError(f"unknown cadence {cadence!r}")
-    zone = ZoneInfo(time_zone)
-    local = first.astimezone(zone).replace(tzinfo=None)
-    # Multiply the step rather than adding it n times: the 31st stays the 31st wherever the month allows.
-    step = STEPS[cadence]
-    wall = local + relativedelta(weeks=step.weeks * n, months=step.months * n)
-    return wall.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    wall = _planned(first, cadence=cadence, n=n, time_zone=time_zone)
+    if wall is None:
+        return None
+    return first.astimezone(UTC) if n == 0 else on_wall_clock(wall, time_zone)
 
 
-def next_occurrence(
-    first: datetime, *, cadence: str, time_zone: str, after: datetime, not_closed_by: datetime, window
-) -> datetime | None:
-    """Return the first opening later than `after` whose window (opening + window) ends after `not_closed_by`.
+def window(first: datetime, *, cadence: str, n: int, time_zone: str, open_days: int) -> Window | None:
+    """Return the n-th cycle's window: it closes `open_days` calendar days after its planned opening, at the
+    same wall-clock time. None if there is no such occurrence."""
+    opens = occurrence(first, cadence=cadence, n=n, time_zone=time_zone)
+    if opens is None:
+        return None
+    wall = _planned(first, cadence=cadence, n=n, time_zone=time_zone)
+    return Window(opens=opens, closes=on_wall_clock(wall + open_days * DAY, time_zone))
+
+
+def next_window(
+    first: datetime, *, cadence: str, time_zone: str, open_days: int, after: datetime, not_closed_by: datetime
+) -> Window | None:
+    """Return the first window opening later than `after` that closes after `not_closed_by`.
 
     Openings whose whole window already lies in the past (the service was down, or the schedule was created
     late) are skipped rather than opened and closed at once.
     """
     n = 0
     while True:
-        opens = occurrence(first, cadence=cadence, n=n, time_zone=time_zone)
-        if opens is None:
+        found = window(first, cadence=cadence, n=n, time_zone=time_zone, open_days=open_days)
+        if found is None:
             return None
-        if opens > after and opens + window > not_closed_by:
-            return opens
+        if found.opens > after and found.closes > not_closed_by:
+            return found
         n += 1
         if n > 10_000:  # a weekly schedule for two centuries: something is wrong with the inputs
             raise ValueError("no occurrence found within 10,000 steps")

@@ -165,6 +165,10 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.") from None
 
 
+def site_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 def validate_reminder_days(value) -> None:
     if not isinstance(value, list) or not all(isinstance(day, int) and day >= 1 for day in value):
         raise ValidationError("Reminders are whole numbers of days after opening, each at least 1.")
@@ -239,6 +243,15 @@ class Cycle(models.Model):
     )
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
+    # Kept on the cycle, not read through its schedule: a schedule moved to another zone, or deleted, must not
+    # move the reminders of a cycle already open or the dates its figures were filed under.
+    time_zone = models.CharField(
+        max_length=64,
+        default=site_time_zone,
+        editable=False,
+        validators=[validate_time_zone],
+        help_text="The wall clock its reminders and dates are counted on: its schedule's zone, else TIME_ZONE.",
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
     threshold = models.PositiveSmallIntegerField(
         default=DEFAULT_THRESHOLD,

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from surveys import cadence
 from surveys.models import Cycle
 
 from ..models import MetricDefinition, MetricValue
@@ -19,12 +20,12 @@ def metric_values_by_cycle(
     A cycle's period runs from its opening to the next cycle's opening. DORA figures are computed for the
     exact cycle window; other metrics combine the values that start within the period by the metric's own
     time rollup (sum, mean or last), keeping to the metric's dominant kind of period (`feedback.periods`).
+    Metric periods are dates, so each cycle is read as dates in its own time zone: a cycle opening Monday
+    00:30 in Berlin opens on Monday (in UTC it would be Sunday), as DORA filed its window.
     """
-    bounds = [
-        (c.opens_at.date(), cycles[i + 1].opens_at.date() if i + 1 < len(cycles) else date.max)
-        for i, c in enumerate(cycles)
-    ]
-    windows = {(c.opens_at.date(), c.closes_at.date()): i for i, c in enumerate(cycles)}
+    opened = [cadence.local_date(c.opens_at, c.time_zone) for c in cycles]
+    bounds = [(opened[i], opened[i + 1] if i + 1 < len(cycles) else date.max) for i in range(len(cycles))]
+    windows = {(opened[i], cadence.local_date(c.closes_at, c.time_zone)): i for i, c in enumerate(cycles)}
     definitions = {m.id: m for m in MetricDefinition.objects.all()}
     collected: dict[int, dict[tuple[int, int], list]] = defaultdict(lambda: defaultdict(list))
     values = MetricValue.objects.filter(team__isnull=False, period_start__gte=bounds[0][0]).order_by("period_start")

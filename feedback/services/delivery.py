@@ -3,7 +3,7 @@
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from surveys import cadence
 from surveys.models import Cycle, Team
 from surveys.selectors import team_paths
 
@@ -26,9 +27,14 @@ HISTORY = timedelta(days=90)
 
 
 def week_start(moment: datetime) -> date:
-    """Return the Monday (UTC) of the week a moment falls in."""
-    day = moment.astimezone(UTC).date()
-    return day - timedelta(days=day.weekday())
+    """Return the Monday of the week a moment falls in: the organisation's week, Monday 00:00 to Sunday 24:00 on
+    TIME_ZONE's wall clock (the zone the digest and the dashboards read dates in)."""
+    return cadence.week_start(moment, settings.TIME_ZONE)
+
+
+def _week_bounds(week: date) -> tuple[datetime, datetime]:
+    """Return the moments a week (given by its Monday) begins and ends on TIME_ZONE's wall clock."""
+    return cadence.day_start(week, settings.TIME_ZONE), cadence.day_start(week + timedelta(weeks=1), settings.TIME_ZONE)
 
 
 def _weeks(first: datetime, last: datetime) -> set[date]:
@@ -153,15 +159,23 @@ def _within(events: list[tuple[datetime, object]], start: datetime, end: datetim
     return [event for _, event in events[bisect_left(times, start) : bisect_left(times, end)]]
 
 
-def _figures(events: _Events, start: datetime, end: datetime) -> dora.Figures:
+def _figures(events: _Events, start: datetime, end: datetime, weeks: float | None) -> dora.Figures:
     since = start - HISTORY
     return dora.compute(
         start=start,
         end=end,
+        weeks=weeks,
         deployments=_within(events.deployments, since, end),
         changes=_within(events.changes, since, end),
         incidents=_within(events.incidents, since, end),
     )
+
+
+def _calendar_weeks(cycle: Cycle) -> float | None:
+    """Return how many weeks a cycle is open on its own wall clock (7 days across a change of the clocks are one
+    week, not 167/168 of one); None, meaning elapsed time, for a window too short to count on the calendar."""
+    days = cadence.wall_clock_days(cycle.opens_at, cycle.closes_at, cycle.time_zone)
+    return days / 7 if days > 0 else None
 
 
 def _values(team_id: int, first_day: date, last_day: date, figures: dora.Figures) -> list[tuple]:
@@ -178,7 +192,8 @@ def dora_recompute(*, team_id: int) -> int:
 
     1. Claim the team's dirty weeks (rows locked and deleted in this transaction, so two workers never
        share one; a crash rolls the claim back and the sweep retries).
-    2. Compute each week, Monday to Sunday, and each survey cycle window that overlaps a claimed week.
+    2. Compute each week, Monday to Sunday on TIME_ZONE's wall clock, and each survey cycle window that
+       overlaps a claimed week, filed under its opening and closing dates in the cycle's own zone.
     3. Write the figures as metric values (an undefined figure, such as lead time without deployed changes,
        removes the value).
     """
@@ -191,21 +206,19 @@ def dora_recompute(*, team_id: int) -> int:
         DoraDirty.objects.filter(id__in=[row.id for row in claimed]).delete()
         values: list[tuple] = []
         weeks = [row.week_start for row in claimed]
-        first = datetime.combine(weeks[0], time.min, tzinfo=UTC)
-        last = datetime.combine(weeks[-1] + timedelta(days=7), time.min, tzinfo=UTC)
+        first, last = _week_bounds(weeks[0])[0], _week_bounds(weeks[-1])[1]
         cycles = list(Cycle.objects.filter(opens_at__lt=last, closes_at__gt=first).exclude(state=Cycle.State.SCHEDULED))
         # One read of the team's events for every window below (each also looks HISTORY back).
         events = _events(
             team_id, min([first, *(c.opens_at for c in cycles)]), max([last, *(c.closes_at for c in cycles)])
         )
         for week in weeks:
-            start = datetime.combine(week, time.min, tzinfo=UTC)
-            values += _values(
-                team_id, week, week + timedelta(days=6), _figures(events, start, start + timedelta(weeks=1))
-            )
+            figures = _figures(events, *_week_bounds(week), weeks=1)
+            values += _values(team_id, week, week + timedelta(days=6), figures)
         for cycle in cycles:
-            figures = _figures(events, cycle.opens_at, cycle.closes_at)
-            values += _values(team_id, cycle.opens_at.date(), cycle.closes_at.date(), figures)
+            figures = _figures(events, cycle.opens_at, cycle.closes_at, weeks=_calendar_weeks(cycle))
+            first_day, last_day = (cadence.local_date(m, cycle.time_zone) for m in (cycle.opens_at, cycle.closes_at))
+            values += _values(team_id, first_day, last_day, figures)
         metric_values_write(values=values, source="dora")
         correlations_refresh_enqueue()
     return len(claimed)

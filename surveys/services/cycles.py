@@ -2,13 +2,13 @@
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import selectors
+from .. import cadence, selectors
 from ..models import (
     Answer,
     AnsweredMarker,
@@ -156,7 +156,9 @@ def cycles_advance(*, now: datetime | None = None) -> dict[str, int]:
     reminders = 0
     for cycle in Cycle.objects.filter(state=Cycle.State.OPEN, closes_at__gt=now):
         for day in cycle.reminder_days:
-            if day not in cycle.reminders_done and cycle.opens_at + timedelta(days=day) <= now:
+            # Day n is n calendar days after opening at the same wall-clock time in the cycle's zone.
+            due = cadence.wall_clock_add(cycle.opens_at, day, cycle.time_zone)
+            if day not in cycle.reminders_done and due <= now:
                 reminders_enqueue(cycle_id=cycle.id, day=day)
                 reminders += 1
     return {"opened": opened, "closed": closed, "resumed": resumed, "reminders": reminders}

@@ -1,7 +1,6 @@
 """Recurring schedules: keeping the next cycle of each schedule waiting."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -59,24 +58,26 @@ def schedule_plan(*, schedule_id: int, now: datetime | None = None) -> Cycle | N
     if waiting is not None:
         return waiting
     latest = schedule.cycles.order_by("-opens_at").first()
-    window = timedelta(days=schedule.open_days)
-    opens = cadence.next_occurrence(
+    # Closing counts calendar days on the schedule's wall clock (surveys.cadence), not 24-hour days: a week
+    # across a change of the clocks still closes at the hour the next cycle opens.
+    window = cadence.next_window(
         schedule.first_opens_at,
         cadence=schedule.cadence,
         time_zone=schedule.time_zone,
+        open_days=schedule.open_days,
         after=latest.opens_at if latest else schedule.first_opens_at - timedelta(microseconds=1),
         not_closed_by=now,
-        window=window,
     )
-    if opens is None:
+    if window is None:
         return None
-    local_day = opens.astimezone(ZoneInfo(schedule.time_zone))
+    local_day = cadence.local_date(window.opens, schedule.time_zone)
     cycle = Cycle.objects.create(
         name=f"{schedule.name} · {local_day:%d %b %Y}",
         schedule=schedule,
         template=schedule.template,
-        opens_at=opens,
-        closes_at=opens + window,
+        opens_at=window.opens,
+        closes_at=window.closes,
+        time_zone=schedule.time_zone,
         threshold=schedule.threshold,
         reminder_days=schedule.reminder_days,
     )

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -180,3 +181,80 @@ def test_a_cycle_for_no_teams_invites_everyone(time_machine, django_capture_on_c
     make_schedule(teams=[])
     tick(django_capture_on_commit_callbacks, time_machine, MONDAY_9 + timedelta(minutes=1))
     assert Invitation.objects.count() == 5
+
+
+# The schedule's wall clock: Mondays 09:00 Berlin, open 7 days, reminders on days 3 and 6, across 28 March 2027
+# (clocks go from 02:00 to 03:00). In fixed 24-hour days it would remind and close at 10:00, an hour into
+# the next week's cycle.
+BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN_MONDAY_9 = datetime(2027, 3, 22, 9, 0, tzinfo=BERLIN)
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+def test_the_day_6_reminder_across_spring_forward_goes_at_nine_local_time_not_ten(
+    time_machine, django_capture_on_commit_callbacks
+):
+    # given: a weekly Berlin schedule whose first week spans the change of the clocks, and three people
+    time_machine.move_to(BERLIN_MONDAY_9 - timedelta(days=1))
+    team = TeamFactory()
+    PersonFactory.create_batch(3, team=team)
+    schedule = make_schedule(
+        teams=[team], first_opens_at=BERLIN_MONDAY_9, time_zone="Europe/Berlin", open_days=7, reminder_days=[3, 6]
+    )
+    cycle = Cycle.objects.get(schedule=schedule)
+    assert cycle.time_zone == "Europe/Berlin"
+    assert cycle.closes_at == berlin(2027, 3, 29, 9, 0)  # 167 hours after it opens
+    tick(django_capture_on_commit_callbacks, time_machine, berlin(2027, 3, 22, 9, 1))
+    tick(django_capture_on_commit_callbacks, time_machine, berlin(2027, 3, 25, 9, 1))
+    assert Cycle.objects.get(id=cycle.id).reminders_done == [3]
+    mail.outbox.clear()
+
+    # when: the day of the change, a minute before nine local time, then a minute after
+    tick(django_capture_on_commit_callbacks, time_machine, berlin(2027, 3, 28, 8, 59))
+    assert mail.outbox == [] and Cycle.objects.get(id=cycle.id).reminders_done == [3]
+    tick(django_capture_on_commit_callbacks, time_machine, berlin(2027, 3, 28, 9, 1))
+
+    # then: the day-6 reminder went at nine, an hour before 10:00 (= opening + 6 × 24 hours)
+    assert len(mail.outbox) == 3 and all("A reminder" in m.body for m in mail.outbox)
+    assert Cycle.objects.get(id=cycle.id).reminders_done == [3, 6]
+
+
+def test_a_week_across_spring_forward_closes_as_the_next_week_opens_at_nine_local_time(
+    time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(BERLIN_MONDAY_9 - timedelta(days=1))
+    schedule = make_schedule(first_opens_at=BERLIN_MONDAY_9, time_zone="Europe/Berlin", open_days=7, reminder_days=[])
+    tick(django_capture_on_commit_callbacks, time_machine, berlin(2027, 3, 22, 9, 1))
+    first = Cycle.objects.get(schedule=schedule)
+
+    tick(django_capture_on_commit_callbacks, time_machine, berlin(2027, 3, 29, 9, 0, 30))
+
+    assert Cycle.objects.get(id=first.id).state == Cycle.State.CLOSED
+    second = Cycle.objects.filter(schedule=schedule).exclude(id=first.id).get()
+    assert second.state == Cycle.State.OPEN
+    assert second.opens_at == first.closes_at == berlin(2027, 3, 29, 9, 0)
+    assert second.closes_at == berlin(2027, 4, 5, 9, 0)
+
+
+def test_an_open_cycle_keeps_its_zone_when_its_schedule_moves_to_another(
+    time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(BERLIN_MONDAY_9 - timedelta(days=1))
+    schedule = make_schedule(first_opens_at=BERLIN_MONDAY_9, time_zone="Europe/Berlin", open_days=7)
+    tick(django_capture_on_commit_callbacks, time_machine, berlin(2027, 3, 22, 9, 1))
+    services.schedule_save(
+        schedule_id=schedule.id, teams=[], template=pulse_template(), time_zone="America/New_York", open_days=7
+    )
+    assert Cycle.objects.get(schedule=schedule, state=Cycle.State.OPEN).time_zone == "Europe/Berlin"
+    assert Cycle.objects.get(schedule=schedule, state=Cycle.State.SCHEDULED).time_zone == "America/New_York"
+
+
+def test_a_cycle_made_by_hand_is_counted_on_the_sites_time_zone(settings):
+    settings.TIME_ZONE = "Australia/Sydney"
+    cycle = Cycle.objects.create(
+        name="By hand", template=pulse_template(), opens_at=MONDAY_9, closes_at=MONDAY_9 + timedelta(days=7)
+    )
+    assert cycle.time_zone == "Australia/Sydney"
