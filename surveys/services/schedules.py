@@ -66,7 +66,8 @@ def schedule_plan(*, schedule_id: int, now: datetime | None = None) -> Cycle | N
         time_zone=schedule.time_zone,
         open_days=schedule.open_days,
         after=latest.opens_at if latest else schedule.first_opens_at - timedelta(microseconds=1),
-        not_closed_by=now,
+        # A cycle opened early ("Open now") keeps its planned close: the same window must not be planned again.
+        not_closed_by=max(now, latest.closes_at) if latest else now,
     )
     if window is None:
         return None

@@ -258,3 +258,19 @@ def test_a_cycle_made_by_hand_is_counted_on_the_sites_time_zone(settings):
         name="By hand", template=pulse_template(), opens_at=MONDAY_9, closes_at=MONDAY_9 + timedelta(days=7)
     )
     assert cycle.time_zone == "Australia/Sydney"
+
+
+def test_a_cycle_opened_early_is_not_planned_again_for_its_own_week(time_machine, django_capture_on_commit_callbacks):
+    # given: a weekly schedule whose Monday cycle waits, opened by hand on the Friday before
+    time_machine.move_to(MONDAY_9 - timedelta(days=3))
+    team = TeamFactory()
+    PersonFactory.create_batch(3, team=team)
+    schedule = make_schedule(teams=[team])
+    waiting = Cycle.objects.get(schedule=schedule)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_open_now(cycle_id=waiting.id)
+    # when: the schedule plans its next cycle
+    upcoming = services.schedule_plan(schedule_id=schedule.id)
+    # then: it is the following Monday's, and everyone was invited once
+    assert upcoming.opens_at == MONDAY_9 + timedelta(weeks=1)
+    assert Invitation.objects.filter(cycle__schedule=schedule).count() == 3
