@@ -1,13 +1,76 @@
-"""Reading metric values from CSV (metric, team, period_start, period_end, value). Pure: text in, rows out."""
+"""Reading metric values from CSV (metric, team, period_start, period_end, value). Pure: text in, rows out.
+
+The file is read by `surveys.csv_table.records` (encodings, delimiters and header names are described there).
+A value is read as spreadsheets in different locales write numbers, by one rule: every way of writing numbers
+below that can produce the cell is tried, and the cell is read only if they all give the same number. A cell
+two of them read differently is refused, never guessed. The ways: a decimal point, comma or Arabic decimal
+separator (U+066B); thousands grouped by commas, points, spaces, apostrophes or the Arabic separator (U+066C),
+never by the decimal separator itself; groups of three after a first group of one to three digits not starting
+with 0, or the Indian lakh grouping with commas (12,34,567).
+
+| The cell                                        | Read as                  | Why                                  |
+|-------------------------------------------------|--------------------------|--------------------------------------|
+| 1250  1250.5  .5  +3  -3                        | 1250  1250.5  0.5  3  -3 | plain                                |
+| 0,5  1,25  -0,5  1234,567  0,250                | 0.5  1.25  -0.5          | a group of thousands has three       |
+|                                                 | 1234.567  0.25           | digits after 1–3 digits not from 0   |
+| 1,250  1.250  -12.345  1,250E3                  | refused: “could be 1250  | a thousands group in one locale, a   |
+|                                                 | or 1.25”                 | decimal in another                   |
+| 1,250.5  1.250,5  1,250,000  1.250.000  1'250.5 | 1250.5  1250.5  1250000  | the separator after the last group   |
+| 1’250.5  12,34,567.5                            | 1250000  1250.5 1250.5   | is the decimal one; a repeated one   |
+|                                                 | 1234567.5                | groups                               |
+| 1 250,5 with a space, NBSP (U+00A0), thin space | 1250.5                   | a space only groups                  |
+| (U+2009), narrow NBSP (U+202F) or figure space  |                          |                                      |
+| 1,2,3  1.25.0  1 25  1,25.0  5.  1..5           | refused: not a number    | groups of three; digits after the    |
+|                                                 |                          | decimal separator                    |
+| −5 (U+2212 minus sign)                          | -5                       | the minus of typeset numbers         |
+| –5 —5 ‐5 (en dash, em dash, hyphen)             | refused: write -5        | a dash is not a minus sign           |
+| (5)                                             | refused: write -5        | an accounting negative, or a note    |
+| 5%  5 %  0,5 %                                  | 5  5  0.5 for a metric   | 5% is 0.05 in a spreadsheet's cell   |
+|                                                 | whose unit is %; refused | but 5 in a metric measured in %;     |
+|                                                 | for any other metric     | for other units either could be meant|
+| 1.5E3  1,5E-3  2e+10  1E400  1E-400             | 1500  0.0015  2e10       | Excel's scientific format, its       |
+|                                                 | refused: too large       | mantissa read by the rules above     |
+|                                                 | refused: too small       | (a float holds 1e308 to 1e-308)      |
+| ١٬٢٥٠٫٥  ۱۲۵۰٫۵  １２５０ (Arabic-Indic, Persian,  | 1250.5  1250.5  1250     | any one Unicode digit system; the    |
+| full-width digits)                              |                          | Arabic separators have one role each |
+| 1٢5                                             | refused                  | digits of two systems                |
+| $5  5 €                                         | refused: leave out the   | the unit is the metric's             |
+|                                                 | currency sign            |                                      |
+| #DIV/0!  #N/A                                   | refused: spreadsheet     |                                      |
+|                                                 | error                    |                                      |
+| (empty)  nan  inf  1_000  0x10  '5              | refused                  | Python's float() reads some of these |
+
+The delimiter plays no part: a semicolon file may come from Germany (1.250 is 1250) or Switzerland (1.250 is
+1.25), and a comma file from LibreOffice in any locale.
+"""
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from surveys import csv_table
 
 COLUMNS = ["metric", "team", "period_start", "period_end", "value"]
 MAX_ROWS = 20_000
+
+SPACES = frozenset(" \u00a0\u2007\u2009\u202f")
+APOSTROPHES = frozenset("'\u2019")
+ARABIC_DECIMAL, ARABIC_GROUP = "\u066b", "\u066c"
+MINUS = frozenset("-\u2212")
+DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\ufe58\ufe63\uff0d")
+ASCII_DIGITS = frozenset("0123456789")
+SEPARATORS = frozenset(".,") | SPACES | APOSTROPHES | {ARABIC_DECIMAL, ARABIC_GROUP}
+GROUPINGS = (frozenset(), frozenset(","), frozenset("."), SPACES, APOSTROPHES, frozenset(ARABIC_GROUP))
+# (decimal separator, grouping separators): every way of writing a number that is tried.
+CONVENTIONS = [
+    (decimal, grouping) for decimal in (".", ",", ARABIC_DECIMAL) for grouping in GROUPINGS if decimal not in grouping
+]
+
+
+class NumberError(ValueError):
+    """The cell is not one number: the message says why, and how to write it."""
 
 
 @dataclass
@@ -18,7 +81,131 @@ class CsvRow:
     period_start: date | None
     period_end: date | None
     value: float | None
+    percent: bool = False  # the cell ended with %: only a metric measured in % takes it
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def stored(self) -> str:
+        """Return the value as it will be stored, written plainly ("" when it could not be read)."""
+        return "" if self.value is None else number_text(self.value)
+
+
+def number_text(value: float) -> str:
+    """Return a float as plain text without grouping: 1250, 0.5, 1e+22."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number.normalize(), "f")
+    return text if len(text) <= 24 else str(number.normalize())
+
+
+def _integer(groups: list[str], grouping: frozenset[str]) -> str | None:
+    """Return the digits of an integer part split at its grouping separators, or None if not grouped so."""
+    if len(groups) == 1:
+        return groups[0]
+    first, *rest = groups
+    if not first or first[0] == "0":
+        return None
+    if len(first) <= 3 and all(len(group) == 3 for group in rest):
+        return "".join(groups)
+    indian = grouping == {","} and len(first) <= 2 and all(len(group) == 2 for group in rest[:-1])
+    return "".join(groups) if indian and len(rest[-1]) == 3 else None
+
+
+def _reading(digits: list[str], separators: list[str], decimal: str, grouping: frozenset[str]) -> str | None:
+    """Return the mantissa as ASCII "123.45" written this way, or None. digits has one run more than separators."""
+    if any(sep != decimal and sep not in grouping for sep in separators):
+        return None
+    if decimal in separators:
+        if separators.count(decimal) > 1 or separators[-1] != decimal:
+            return None  # one decimal separator, after every group
+        fraction = digits[-1]
+        if not fraction:
+            return None
+        integer = _integer(digits[:-1], grouping)
+        return None if integer is None else f"{integer or '0'}.{fraction}"
+    return _integer(digits, grouping) or None
+
+
+def _ascii(text: str, raw: str) -> str:
+    """Return text with every decimal digit as ASCII, refusing digits of two systems."""
+    zeros, out = set(), []
+    for char in text:
+        digit = unicodedata.decimal(char, None)
+        if digit is None:
+            out.append(char)
+        else:
+            zeros.add(ord(char) - digit)
+            out.append(str(digit))
+    if len(zeros) > 1:
+        raise NumberError(f"value “{raw}” mixes digits of different scripts.")
+    return "".join(out)
+
+
+def _split(mantissa: str) -> tuple[list[str], list[str]]:
+    """Return the digit runs and the single separators between them: "1,250.5" → [1, 250, 5], [",", "."]."""
+    digits, separators, run = [], [], ""
+    for char in mantissa:
+        if char in ASCII_DIGITS:
+            run += char
+        else:
+            digits.append(run)
+            separators.append(char)
+            run = ""
+    digits.append(run)
+    return digits, separators
+
+
+def read_number(raw: str) -> tuple[float, bool]:
+    """Return (the number in a cell, whether it ended with %), or raise NumberError. See the module's table.
+
+    1. Strip a trailing % and a leading sign.
+    2. Turn the digits into ASCII ones and split off an exponent.
+    3. Read the mantissa in every convention; keep it only if every convention that reads it agrees.
+    """
+    text = raw.strip()
+    if not text:
+        raise NumberError("The value is empty.")
+    if text.startswith("#"):
+        raise NumberError(f"value “{raw}” is a spreadsheet error, not a number.")
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].rstrip()
+    sign = ""
+    if text[:1] in MINUS or text[:1] == "+":
+        sign, text = ("-" if text[0] in MINUS else ""), text[1:]
+    elif text[:1] in DASHES and text[1:]:
+        raise NumberError(f"value “{raw}” starts with a dash, not a minus sign: write -{text[1:]}.")
+    if text.startswith("(") and text.endswith(")"):
+        raise NumberError(f"value “{raw}” is in parentheses: write a negative number with a minus sign, as -5.")
+    if any(unicodedata.category(char) == "Sc" for char in text):
+        raise NumberError(f"value “{raw}” has a currency sign: write the number alone.")
+    text = _ascii(text, raw)
+    mantissa, scientific, exponent = text.replace("E", "e").partition("e")
+    if exponent[:1] in MINUS or exponent[:1] == "+":
+        exponent = ("-" if exponent[0] in MINUS else "") + exponent[1:]
+    if (
+        not mantissa
+        or any(char not in ASCII_DIGITS and char not in SEPARATORS for char in mantissa)
+        or (scientific and not (exponent.lstrip("-") and set(exponent.lstrip("-")) <= ASCII_DIGITS))
+    ):
+        raise NumberError(f"value “{raw}” is not a number.")
+    digits, separators = _split(mantissa)
+    readings = {_reading(digits, separators, decimal, grouping) for decimal, grouping in CONVENTIONS} - {None}
+    numbers = {Decimal(f"{sign}{reading}e{exponent or 0}") for reading in readings}
+    if not numbers:
+        raise NumberError(f"value “{raw}” is not a number.")
+    if len(numbers) > 1:
+        shown = " or ".join(_plain(number) for number in sorted(numbers, key=abs))
+        raise NumberError(f"value “{raw}” could be {shown}: write it as one of these, without a thousands separator.")
+    (number,) = numbers
+    value = float(number)
+    if not math.isfinite(value):
+        raise NumberError(f"value “{raw}” is too large to store.")
+    if value == 0 and number != 0:
+        raise NumberError(f"value “{raw}” is too close to zero to store; write 0 if it is 0.")
+    return value + 0.0, percent  # + 0.0: -0 is stored as 0
 
 
 def _date(text: str, name: str, errors: list[str]) -> date | None:
@@ -36,25 +223,16 @@ def parse(text: str) -> tuple[list[CsvRow], list[str]]:
         table = list(csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="values"))
     except csv_table.TableError as error:
         return [], [str(error)]
-    for number, values in table:
-        errors: list[str] = []
-        value = None
+    for record in table:
+        values, errors = record.values, list(record.errors)
+        row = CsvRow(record.line, values["metric"], values["team"], None, None, None, errors=errors)
+        rows.append(row)
+        if record.errors:
+            continue  # the cells may be shifted (0,5 unquoted in a comma file): none is read as a value
+        row.period_start = _date(values["period_start"], "period_start", errors)
+        row.period_end = _date(values["period_end"], "period_end", errors)
         try:
-            value = float(values["value"].replace(",", ""))
-            if not math.isfinite(value):
-                raise ValueError
-        except ValueError:
-            errors.append(f"value “{values['value']}” is not a number.")
-            value = None
-        rows.append(
-            CsvRow(
-                line=number,
-                metric=values["metric"],
-                team=values["team"],
-                period_start=_date(values["period_start"], "period_start", errors),
-                period_end=_date(values["period_end"], "period_end", errors),
-                value=value,
-                errors=errors,
-            )
-        )
+            row.value, row.percent = read_number(values["value"])
+        except NumberError as error:
+            errors.append(str(error))
     return rows, []

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from . import csv_table
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -62,8 +63,8 @@ class PersonForm(forms.Form):
 
 
 class CsvUploadForm(forms.Form):
-    """An uploaded CSV file, returned as text: at most MAX_UPLOAD_BYTES, UTF-8 (a byte-order mark is fine), with no
-    NUL character (PostgreSQL's text cannot hold one)."""
+    """An uploaded CSV file, returned as text: at most MAX_UPLOAD_BYTES, decoded by `csv_table.decode` (UTF-8, or
+    UTF-16/32 with a byte-order mark), with no NUL character (PostgreSQL's text cannot hold one)."""
 
     file = forms.FileField(label="CSV file")
 
@@ -72,12 +73,9 @@ class CsvUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from None
-        if "\x00" in text:
-            raise ValidationError("The file contains a NUL character, so it is not a text CSV file.")
-        return text
+            return csv_table.decode(upload.read())
+        except csv_table.TableError as error:
+            raise ValidationError(str(error)) from None
 
 
 class PeopleImportForm(CsvUploadForm):

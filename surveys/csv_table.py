@@ -1,35 +1,176 @@
-"""Reading an uploaded CSV table with named columns, and writing tables that are safe to open. Pure."""
+"""Reading an uploaded CSV table with named columns, and writing tables that are safe to open. Pure.
 
+Files are read as spreadsheets save them; what cannot be read without guessing is refused with a message:
+
+| The file                                                  | Read as                                              |
+|-----------------------------------------------------------|------------------------------------------------------|
+| UTF-8, with or without a byte-order mark (“CSV UTF-8”)    | read                                                 |
+| UTF-16 or UTF-32 with a byte-order mark (“Unicode text”)  | read                                                 |
+| any other encoding (Excel's plain “CSV”: Windows-1252,    | refused, naming the line of the first byte that is   |
+| 1250, Mac Roman…)                                         | not UTF-8 (the code page cannot be told from the     |
+|                                                           | bytes, and a wrong one silently changes names)       |
+| a workbook (.xlsx, .xls), a NUL character                 | refused                                              |
+| cells delimited by , ; TAB or |                           | the one delimiter under which the header row names   |
+|                                                           | every column; a first line `sep=;` (Excel) sets it   |
+| header names                                              | any case; spaces, hyphens and underscores alike      |
+|                                                           | (“Period Start” is period_start); extra columns      |
+|                                                           | are ignored, a required one named twice is refused   |
+| CRLF, LF or CR line endings; quoted cells with line       | read; a record's line number is the physical line    |
+| breaks or delimiters in them                              | it starts on                                         |
+| a line with more non-empty cells than the header          | refused: an unquoted 0,5 in a comma file would be    |
+|                                                           | read as 0 with a stray 5                             |
+"""
+
+import codecs
 import csv
 import io
 import numbers
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+# UTF-32's little-endian mark starts with UTF-16's, so it is tried first.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls
+SEPARATOR_LINE = re.compile(r"sep=(.)(?:\r\n|\r|\n)", re.IGNORECASE)
 
 
 class TableError(ValueError):
-    """The file as a whole cannot be read (missing columns, too many rows, nothing in it)."""
+    """The file as a whole cannot be read (not text, missing columns, too many rows, nothing in it)."""
 
 
-def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, {column: stripped value}) for each non-blank row; raise TableError for the file.
+@dataclass
+class Record:
+    """One non-blank row: the physical line it starts on, {column: stripped cell}, and its own problems."""
 
-    Column names are matched case-insensitively; extra columns are ignored; a byte-order mark is dropped.
+    line: int
+    values: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """Return the text of an uploaded file, or raise TableError saying why it is not readable text.
+
+    UTF-8 is the default; a byte-order mark selects UTF-8, UTF-16 or UTF-32 and is dropped.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [column for column in columns if column not in header]
-    if missing:
-        raise TableError(f"The header row must name the columns {', '.join(columns)}; missing: {', '.join(missing)}.")
-    reader.fieldnames = header
-    count = 0
-    for number, record in enumerate(reader, start=2):
-        values = {column: (record.get(column) or "").strip() for column in columns}
-        if not any(values.values()):
-            continue
-        count += 1
-        if count > max_rows:
-            raise TableError(f"The file has more than {max_rows:,} {noun}; split it.")
-        yield number, values
+    if data.startswith(WORKBOOK_STARTS):
+        raise TableError("This is a spreadsheet workbook, not a CSV file: save it as “CSV UTF-8” and upload that.")
+    marked = [(codec, label) for mark, codec, label in BYTE_ORDER_MARKS if data.startswith(mark)]
+    codec, label = marked[0] if marked else ("utf-8", "UTF-8")
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].decode(codec, "replace").count("\n") + 1
+        if label == "UTF-8":
+            raise TableError(
+                f"The file is not UTF-8 text (line {line} has the byte 0x{data[error.start]:02X}, which UTF-8 does not "
+                "use there). Excel's plain “CSV” is saved in the computer's own code page, such as Windows-1252: "
+                "save it as “CSV UTF-8” and try again."
+            ) from None
+        raise TableError(f"The file starts as {label} text but line {line} is not; save it as “CSV UTF-8”.") from None
+    if "\x00" in text:
+        raise TableError(
+            "The file contains a NUL character, so it is not a text CSV file (UTF-16 without a byte-order mark "
+            "looks like this): save it as “CSV UTF-8”."
+        )
+    return text
+
+
+def column_name(name: str) -> str:
+    """Return a header cell as a column name: lower case, spaces and hyphens as underscores ("Period Start")."""
+    return "_".join(name.replace("-", " ").replace("_", " ").split()).casefold()
+
+
+def _header(text: str, delimiter: str) -> list[str] | None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                return [column_name(cell) for cell in cells]
+    except csv.Error:
+        return None  # not this delimiter: another may read the header
+    return None
+
+
+def _delimiter(text: str, columns: list[str], noun: str, given: str | None) -> tuple[str, list[str]]:
+    """Return the delimiter and header: the one delimiter under which the header row names every column."""
+    headers = {}
+    for delimiter in [given] if given else DELIMITERS:
+        header = _header(text, delimiter)
+        if header is not None:
+            headers[delimiter] = header
+    if not headers:
+        raise TableError(f"The file has no {noun} in it.")
+    complete = [d for d, header in headers.items() if all(column in header for column in columns)]
+    if len(complete) > 1:
+        names = " and ".join(DELIMITER_NAMES[d] for d in complete)
+        raise TableError(f"The header row names every column when split by {names} alike; use one delimiter only.")
+    if not complete:
+        # The delimiter that finds the most columns says best what is missing (a tie: the earlier in DELIMITERS).
+        header = max(headers.values(), key=lambda h: sum(column in h for column in columns))
+        missing = [column for column in columns if column not in header]
+        message = f"The header row must name the columns {', '.join(columns)}; missing: {', '.join(missing)}."
+        if len(header) == 1:
+            message += " Separate the columns with commas, semicolons or tabs."
+        raise TableError(message)
+    delimiter = complete[0]
+    header = headers[delimiter]
+    twice = [column for column in columns if header.count(column) > 1]
+    if twice:
+        raise TableError(f"The header row names {', '.join(twice)} more than once.")
+    return delimiter, header
+
+
+def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Iterator[Record]:
+    """Yield each non-blank row as a Record; raise TableError for the file as a whole.
+
+    1. A first line `sep=X` (as Excel writes) sets the delimiter; otherwise it is the one of , ; TAB | under
+       which the header row names every column. Data never decides it: "0,5" in a semicolon file looks like
+       two comma-delimited cells.
+    2. Each row keeps the physical line it starts on (a quoted cell may span lines; blank lines count).
+    3. A row with non-empty cells beyond the header is refused on its line rather than read in part.
+    """
+    offset = 0
+    separator = SEPARATOR_LINE.match(text)
+    if separator:
+        if separator.group(1) not in DELIMITERS:
+            raise TableError(f"The first line names “{separator.group(1)}” as the delimiter; use , ; | or a tab.")
+        text, offset = text[separator.end() :], 1
+    delimiter, header = _delimiter(text, columns, noun, separator.group(1) if separator else None)
+    position = {column: header.index(column) for column in columns}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    count, previous, header_seen = 0, 0, False
+    try:
+        for cells in reader:
+            start, previous = previous + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            values = {column: cells[i].strip() if i < len(cells) else "" for column, i in position.items()}
+            errors = []
+            if any(cell.strip() for cell in cells[len(header) :]):
+                errors.append(
+                    f"The line has more cells than the header has columns: a cell holding a "
+                    f"{DELIMITER_NAMES[delimiter]} must be in double quotes."
+                )
+            elif not any(values.values()):
+                continue
+            count += 1
+            if count > max_rows:
+                raise TableError(f"The file has more than {max_rows:,} {noun}; split it.")
+            yield Record(start + offset, values, errors)
+    except csv.Error as error:
+        raise TableError(f"Line {reader.line_num + offset} cannot be read as CSV ({error}).") from None
     if not count:
         raise TableError(f"The file has no {noun} in it.")
 

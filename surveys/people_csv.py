@@ -1,4 +1,7 @@
-"""Reading and writing the people CSV (email, name, team, role, manager). Pure: text and dicts in and out."""
+"""Reading and writing the people CSV (email, name, team, role, manager). Pure: text and dicts in and out.
+
+The file is read by `csv_table.records` (encodings, delimiters and header names are described there).
+"""
 
 import csv
 import io
@@ -39,14 +42,16 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
         table = list(csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="people"))
     except csv_table.TableError as error:
         return [], [str(error)]
-    for number, values in table:
+    for record in table:
+        values = record.values
         row = PersonRow(
-            line=number,
+            line=record.line,
             email=values["email"].lower(),
             name=values["name"],
             team_path="/".join(part.strip() for part in values["team"].split("/")),
             role=values["role"].lower() or "member",
             manages_team=values["manager"].lower() in YES,
+            errors=list(record.errors),
         )
         try:
             validate_email(row.email)

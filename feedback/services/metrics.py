@@ -20,41 +20,68 @@ class MetricRowError:
     index: int
     field: str
     message: str
+    same_as: int | None = None  # for a duplicate: the index of the earlier row with the same key
 
 
 @dataclass(frozen=True)
 class MetricRow:
     metric: str
     team: str | None  # a team path such as "Engineering/Platform"; None or "" for the whole organisation
-    period_start: date
-    period_end: date
-    value: float
+    period_start: date | None  # None: not readable in a file; the row is checked otherwise, never written
+    period_end: date | None
+    value: float | None
+    percent: bool = False  # written with a % sign: only a metric measured in % takes it
+
+
+def _team_key(path: str) -> str:
+    return "/".join(part.strip() for part in path.strip().strip("/").split("/")).casefold()
 
 
 def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
+    """Return the rows as (metric id, team id, start, end, value) and every problem of every row.
+
+    Each field is checked on its own, so one upload shows all of a file's problems at once; a duplicate is
+    looked for only among rows whose metric, team and period are all known.
+    """
     metrics = {m.key: m for m in MetricDefinition.objects.all()}
-    teams = {path.casefold(): team_id for path, team_id in team_paths().items()}
+    teams = {_team_key(path): team_id for path, team_id in team_paths().items()}
     resolved, errors, seen = [], [], {}
     for index, row in enumerate(rows):
+        found = []
         metric = metrics.get(row.metric)
         if metric is None:
-            errors.append(MetricRowError(index, "metric", f"Unknown metric “{row.metric}”."))
+            found.append(("metric", f"Unknown metric “{row.metric}”."))
         elif metric.builtin:
-            errors.append(MetricRowError(index, "metric", f"“{row.metric}” is computed by Align from delivery events."))
+            found.append(("metric", f"“{row.metric}” is computed by Align from delivery events."))
         team_id = None
         if row.team:
-            team_id = teams.get(row.team.strip().strip("/").casefold())
+            team_id = teams.get(_team_key(row.team))
             if team_id is None:
-                errors.append(MetricRowError(index, "team", f"Unknown team “{row.team}” (use a path such as A/B)."))
-        if row.period_end < row.period_start:
-            errors.append(MetricRowError(index, "period_end", "The period ends before it starts."))
-        if not math.isfinite(row.value):
-            errors.append(MetricRowError(index, "value", "The value must be a finite number."))
-        key = (row.metric, team_id, row.period_start, row.period_end)
+                found.append(("team", f"Unknown team “{row.team}” (use a path such as A/B)."))
+        for name in ("period_start", "period_end", "value"):
+            if getattr(row, name) is None:
+                found.append((name, f"The {name} is missing."))
+        if row.period_start and row.period_end and row.period_end < row.period_start:
+            found.append(("period_end", "The period ends before it starts."))
+        if row.value is not None and not math.isfinite(row.value):
+            found.append(("value", "The value must be a finite number."))
+        if row.percent and metric is not None and metric.unit.strip() != "%":
+            found.append(
+                ("value", f"“{row.metric}” is not measured in %: write the value without the % sign, as it is stored.")
+            )
+        errors.extend(MetricRowError(index, name, message) for name, message in found)
+        if metric is None or (row.team and team_id is None) or row.period_start is None or row.period_end is None:
+            continue
+        key = (metric.id, team_id, row.period_start, row.period_end)
         if key in seen:
-            errors.append(MetricRowError(index, "period_start", f"Same metric, team and period as row {seen[key]}."))
-        seen.setdefault(key, index)
-        if metric is not None:
+            errors.append(
+                MetricRowError(
+                    index, "period_start", f"Same metric, team and period as row {seen[key]}.", same_as=seen[key]
+                )
+            )
+            continue
+        seen[key] = index
+        if not found:
             resolved.append((metric.id, team_id, row.period_start, row.period_end, row.value))
     return resolved, errors
 

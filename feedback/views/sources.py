@@ -83,29 +83,50 @@ def metrics(request):
     return render(request, "feedback/metrics.html", context, status=400 if form.errors else 200)
 
 
-def _csv_rows(text: str):
-    rows, file_errors = metrics_csv.parse(text)
-    parsed = [
-        services.MetricRow(r.metric, r.team or None, r.period_start, r.period_end, r.value)
+def _service_rows(rows: list[metrics_csv.CsvRow]) -> list[services.MetricRow]:
+    return [
+        services.MetricRow(r.metric, r.team or None, r.period_start, r.period_end, r.value, percent=r.percent)
         for r in rows
-        if not r.errors
     ]
-    return rows, file_errors, parsed
+
+
+def _preview(text: str) -> tuple[list[metrics_csv.CsvRow], list[str], int, int]:
+    """Return the file's rows with every problem of every line on it, its file errors, and what saving would do.
+
+    The rules (unknown metric or team, a duplicate) are checked on every line, also those whose cells could not
+    all be read, so that one upload shows every problem; a cell that could not be read is reported once.
+    """
+    rows, file_errors = metrics_csv.parse(text)
+    if file_errors:
+        return rows, file_errors, 0, 0
+    created, updated, errors = services.metric_values_plan(rows=_service_rows(rows))
+    for error in errors:
+        row = rows[error.index]
+        if error.field in ("period_start", "period_end", "value") and getattr(row, error.field) is None:
+            continue  # its cell's own message is on the line already
+        if error.same_as is not None:
+            row.errors.append(f"Same metric, team and period as line {rows[error.same_as].line}.")
+        else:
+            row.errors.append(error.message)
+    return rows, file_errors, created, updated
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def metrics_upload(request):
-    """Upload → preview (per-line errors, what would be added or replaced) → confirm. Nothing saved before."""
+    """Upload → preview (every line as read, with its problems; what would be added or replaced) → confirm."""
     if request.method == "POST" and "confirm" in request.POST:
         try:
             text = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
         except signing.BadSignature:
             messages.error(request, "That preview has expired or was altered; please upload the file again.")
             return redirect("feedback:manage_metrics_upload")
-        rows, file_errors, parsed = _csv_rows(text)
-        created, updated, errors = services.metric_values_upsert(rows=parsed, source="csv", max_rows=len(parsed))
-        if file_errors or errors or len(parsed) != len(rows):
+        rows, file_errors = metrics_csv.parse(text)
+        errors = file_errors or [row for row in rows if row.errors]
+        if not errors:
+            parsed = _service_rows(rows)
+            created, updated, errors = services.metric_values_upsert(rows=parsed, source="csv", max_rows=len(parsed))
+        if errors:
             messages.error(request, "The file no longer validates; nothing was saved.")
             return redirect("feedback:manage_metrics_upload")
         messages.success(request, f"Saved: {created} added, {updated} replaced.")
@@ -113,18 +134,12 @@ def metrics_upload(request):
     form = MetricUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["file"]
-        rows, file_errors, parsed = _csv_rows(text)
-        created = updated = 0
-        if not file_errors and len(parsed) == len(rows):
-            created, updated, errors = services.metric_values_plan(rows=parsed)
-            by_line = {rows[e.index].line: e.message for e in errors}
-            for row in rows:
-                if row.line in by_line:
-                    row.errors.append(by_line[row.line])
+        rows, file_errors, created, updated = _preview(text)
         bad = [row for row in rows if row.errors]
         valid = not file_errors and not bad
         context = {
             "file_errors": file_errors,
+            "rows": rows,
             "bad_rows": bad,
             "valid": valid,
             "created": created,

@@ -105,7 +105,8 @@ def person_login(request, person_id: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def people_import(request):
-    """Upload → preview (errors per row, who would be deactivated) → confirm. Nothing changes before confirm."""
+    """Upload → preview (each line as read, errors per line, who would be deactivated) → confirm. Nothing changes
+    before confirm."""
     if request.method == "POST" and "confirm" in request.POST:
         try:
             text = signing.loads(request.POST["confirm"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
@@ -126,11 +127,14 @@ def people_import(request):
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["file"]
         plan = services.people_import_plan(csv_text=text)
-        context = {"plan": plan, "confirm": signing.dumps(text, salt=IMPORT_SALT, compress=True)}
+        created = set(plan.created)
+        lines = [(row, "add" if row.email in created else "update") for row in plan.rows]
+        context = {"plan": plan, "lines": lines, "confirm": signing.dumps(text, salt=IMPORT_SALT, compress=True)}
         return render(request, "surveys/manage/people_import.html", context, status=200 if plan.valid else 400)
     intro = (
         "Upload everyone who should be invited. You will see a preview first; people missing from the file are "
-        "deactivated, and the preview lists them before anything changes."
+        "deactivated, and the preview lists them before anything changes. Save the file as “CSV UTF-8” or “Unicode "
+        "text”, with columns separated by commas, semicolons or tabs."
     )
     return form_page(request, form, title="Import people", submit="Preview import", intro=intro, multipart=True)
 
