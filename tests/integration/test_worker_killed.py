@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.db import transaction
 
 from feedback.models import DoraDirty, GroupScore, JobRun, MetricValue
 from feedback.services import scores_aggregate
@@ -109,12 +110,16 @@ def test_a_dora_recomputation_whose_worker_process_is_killed_ends_as_one_clean_r
     with psycopg.connect(**dsn) as locker, psycopg.connect(**dsn, autocommit=True) as watcher:
         # when the recomputation is half-way (its weeks claimed, waiting to write) and its process is SIGKILLed
         locker.execute(f"LOCK TABLE {MetricValue._meta.db_table} IN ACCESS EXCLUSIVE MODE")
-        for day in range(0, 21, 2):
-            at = start + timedelta(days=day)
-            change_record(team=team, sha=f"c{day}", authored_at=at - timedelta(hours=5))
-            deployment_record(team=team, external_id=f"d{day}", finished_at=at, shas=[f"c{day}"])
-            if day % 6 == 0:
-                incident_record(team=team, external_id=f"i{day}", opened_at=at, resolved_at=at + timedelta(hours=2))
+        # One transaction: the recomputation is queued when it commits, so a slow machine cannot start it while
+        # events are still being recorded (the next event would then wait on the claimed weeks, and the test
+        # on itself).
+        with transaction.atomic():
+            for day in range(0, 21, 2):
+                at = start + timedelta(days=day)
+                change_record(team=team, sha=f"c{day}", authored_at=at - timedelta(hours=5))
+                deployment_record(team=team, external_id=f"d{day}", finished_at=at, shas=[f"c{day}"])
+                if day % 6 == 0:
+                    incident_record(team=team, external_id=f"i{day}", opened_at=at, resolved_at=at + timedelta(hours=2))
         wait_for(lambda: blocked_backend(watcher, locker), timeout=30, what="the worker to be inside the job")
         weeks = sorted(DoraDirty.objects.filter(team=team).values_list("week_start", flat=True))  # claimed, uncommitted
         pool_kill(service_worker)
