@@ -8,11 +8,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from . import csv_table
+from .forms import TypedTextField
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_KEY = 2**63 - 1  # the largest id a key column holds
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def stored_length(model, field: str) -> int:
+    """Return the most characters a model's column holds: a form's limit, and so its page's maxlength, is that
+    number (the browser counts UTF-16 code units, at least as many as the characters the column counts, so
+    whatever the page lets through fits)."""
+    return model._meta.get_field(field).max_length
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -47,15 +55,15 @@ class TeamsField(ModelsField):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=stored_length(Team, "name"))
     parent = forms.ModelChoiceField(
         Team.objects.all(), required=False, empty_label="(top level: a department)", label="Inside"
     )
 
 
 class PersonForm(forms.Form):
-    email = forms.EmailField()
-    name = forms.CharField(max_length=200)
+    email = forms.EmailField(max_length=stored_length(Person, "email"))  # Django's default, 320, overruns the column
+    name = forms.CharField(max_length=stored_length(Person, "name"))
     team = forms.ModelChoiceField(Team.objects.all())
     role = forms.ChoiceField(choices=Person.Role.choices)
     managed_teams = TeamsField(help_text="Managers see these teams; leaders see these teams and everything below them.")
@@ -87,8 +95,8 @@ class PeopleImportForm(CsvUploadForm):
 
 
 class DimensionForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=stored_length(Dimension, "name"))
+    description = TypedTextField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 SCALE_CHOICES = [(5, "5-point agreement"), (7, "7-point agreement")]
@@ -97,14 +105,14 @@ SCALE_CHOICES = [(5, "5-point agreement"), (7, "7-point agreement")]
 class QuestionForm(forms.Form):
     dimension = forms.ModelChoiceField(Dimension.objects.all())
     kind = forms.ChoiceField(choices=Question.Kind.choices, initial=Question.Kind.LIKERT)
-    text = forms.CharField(max_length=300)
+    text = forms.CharField(max_length=stored_length(Question, "text"))
     scale_points = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int, initial=5)
     reverse_scored = forms.BooleanField(required=False, help_text="Agreeing means a worse score.")
     required = forms.BooleanField(required=False, initial=True)
 
 
 class QuestionEditForm(forms.Form):
-    text = forms.CharField(max_length=300)
+    text = forms.CharField(max_length=stored_length(Question, "text"))
     scale_points = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int)
     reverse_scored = forms.BooleanField(required=False)
     required = forms.BooleanField(required=False)
@@ -113,8 +121,8 @@ class QuestionEditForm(forms.Form):
 class TemplateForm(forms.Form):
     """Name, description, and for every current question: include it? at which position?"""
 
-    name = forms.CharField(max_length=100)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=stored_length(SurveyTemplate, "name"))
+    description = TypedTextField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, questions: list[Question], chosen: list[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,7 +162,7 @@ def parse_days(value: str) -> list[int]:
 
 
 class ScheduleForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=stored_length(CycleSchedule, "name"))
     template = forms.ModelChoiceField(SurveyTemplate.objects.all())
     teams = TeamsField(help_text="These teams and everything below them. Choose none for the whole organisation.")
     cadence = forms.ChoiceField(choices=CycleSchedule.Cadence.choices)

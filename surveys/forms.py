@@ -1,7 +1,10 @@
-"""The survey form, built from a cycle's questions."""
+"""The survey form, built from a cycle's questions, and text as browsers send it."""
+
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from .models import COMMENT_MAX_LENGTH, Question
 
@@ -18,6 +21,56 @@ AGREEMENT_LABELS = {
     ],
 }
 ERRORS = {"required": "This question needs an answer.", "invalid_choice": "Choose one of the options."}
+COMMENT_TOO_LONG = f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer."
+
+
+def text_as_typed(text: str) -> str:
+    """Return posted text with its line breaks as the page held them: a browser counts a line break as one
+    character towards a text area's maxlength but sends it as CRLF, so CRLF and a lone CR become LF before
+    anything is counted or stored."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def typed_length(text: str) -> int:
+    """Return the length a browser's maxlength gives text: UTF-16 code units, so a character beyond the Basic
+    Multilingual Plane (an emoji, a rare CJK character) counts two where Python's len() counts one."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def text_stored(text: str) -> str:
+    """Return text as it is stored: in NFC, so a letter typed as one character or as a letter and a combining
+    mark is kept the same, and how a comment was written does not tell one keyboard or device from another."""
+    return unicodedata.normalize("NFC", text)
+
+
+class TypedLengthValidator(MaxLengthValidator):
+    """Django's maximum length, counted as the page's maxlength counts it (`typed_length`)."""
+
+    def clean(self, x: str) -> int:
+        return typed_length(x)
+
+
+class TypedTextField(forms.CharField):
+    """Text from a text area: line breaks as LF, its maximum length counted as the page's maxlength counts it
+    (the number is the same on both sides), stored in NFC. Counted before NFC, which lengthens a few letters
+    (Devanagari क़ is two characters in NFC): the person was allowed to type what the page counted."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea)
+        super().__init__(**kwargs)
+        self.validators = [
+            TypedLengthValidator(v.limit_value) if type(v) is MaxLengthValidator else v for v in self.validators
+        ]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return text_as_typed(value) if value else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        return text_stored(value) if value else value
 
 
 def field_name(question: Question) -> str:
@@ -40,14 +93,11 @@ class SurveyForm(forms.Form):
         self.questions = questions
         for question in questions:
             if question.kind == Question.Kind.COMMENT:
-                field = forms.CharField(
+                field = TypedTextField(
                     required=question.required,
                     max_length=COMMENT_MAX_LENGTH,
-                    widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX_LENGTH}),
-                    error_messages={
-                        **ERRORS,
-                        "max_length": f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer.",
-                    },
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                    error_messages={**ERRORS, "max_length": COMMENT_TOO_LONG},
                 )
             else:
                 field = forms.TypedChoiceField(

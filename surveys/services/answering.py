@@ -10,6 +10,7 @@ from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
 from .. import selectors
+from ..forms import COMMENT_TOO_LONG, text_as_typed, text_stored, typed_length
 from ..models import COMMENT_MAX_LENGTH, Answer, AnsweredMarker, Comment, Cycle, Invitation, Question, Response
 from ..tokens import answered_marker
 
@@ -38,13 +39,14 @@ def _validated_answers(
     for question_id, text in comments.items():
         if question_id not in open_ended:
             continue
-        text = text.strip()
-        if len(text) > COMMENT_MAX_LENGTH:
-            errors[f"q{question_id}"] = [f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer."]
+        # Counted as the page's maxlength counted it (LF line breaks, UTF-16 code units), then kept in NFC.
+        text = text_as_typed(text).strip()
+        if typed_length(text) > COMMENT_MAX_LENGTH:
+            errors[f"q{question_id}"] = [COMMENT_TOO_LONG]
         elif "\x00" in text:  # PostgreSQL's text cannot hold it
             errors[f"q{question_id}"] = ["Null characters are not allowed."]
         elif text:
-            clean_comments[question_id] = text
+            clean_comments[question_id] = text_stored(text)
     for question in questions:
         given = question.id in answers if question.id in numeric else bool(comments.get(question.id, "").strip())
         if question.required and not given:
