@@ -1,12 +1,11 @@
 """The survey form, built from a cycle's questions, and text as browsers send it."""
 
-import unicodedata
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
 from .models import COMMENT_MAX_LENGTH, Question
+from .typed_text import text_as_typed, text_stored, typed_length
 
 AGREEMENT_LABELS = {
     5: ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
@@ -22,27 +21,6 @@ AGREEMENT_LABELS = {
 }
 ERRORS = {"required": "This question needs an answer.", "invalid_choice": "Choose one of the options."}
 COMMENT_TOO_LONG = f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer."
-
-
-def text_as_typed(text: str) -> str:
-    """Return posted text with its line breaks as the page held them: a browser counts a line break as one
-    character towards a text area's maxlength but sends it as CRLF, so CRLF and a lone CR become LF before
-    anything is counted or stored."""
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-
-
-def typed_length(text: str) -> int:
-    """Return the length a browser's maxlength gives text: UTF-16 code units, so a character beyond the Basic
-    Multilingual Plane (an emoji, a rare CJK character) counts two where Python's len() counts one."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def text_stored(text: str) -> str:
-    """Return text as it is stored: in NFC, so a letter typed as one character or as a letter and a combining
-    mark is kept the same, and how a comment was written does not tell one keyboard or device from another."""
-    return unicodedata.normalize("NFC", text)
 
 
 class TypedLengthValidator(MaxLengthValidator):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 
 from surveys.models import Cycle, Team
+from surveys.typed_text import text_as_typed, text_stored, typed_length
 
 from ..models import Action
 
@@ -12,12 +13,13 @@ ACTION_MAX_LENGTH = 2000
 
 def action_record(*, team: Team, cycle: Cycle, text: str, user) -> Action:
     """Record an action for a team after a published cycle; raise ValidationError for anything else."""
-    text = text.strip()
+    # Counted as the text box counts it (a line break is one character, however the browser sends it).
+    text = text_as_typed(text).strip()
     if not text:
         raise ValidationError("Write what the team will change.")
-    if len(text) > ACTION_MAX_LENGTH:
-        raise ValidationError(f"Keep it under {ACTION_MAX_LENGTH} characters.")
+    if typed_length(text) > ACTION_MAX_LENGTH:
+        raise ValidationError(f"Keep it to {ACTION_MAX_LENGTH} characters or fewer.")
     ProhibitNullCharactersValidator()(text)  # PostgreSQL's text cannot hold one
     if cycle.state != Cycle.State.PUBLISHED:
         raise ValidationError("Actions are recorded once the cycle's results are published.")
-    return Action.objects.create(team=team, cycle=cycle, text=text, created_by=user)
+    return Action.objects.create(team=team, cycle=cycle, text=text_stored(text), created_by=user)

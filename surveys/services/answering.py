@@ -10,9 +10,10 @@ from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
 from .. import selectors
-from ..forms import COMMENT_TOO_LONG, text_as_typed, text_stored, typed_length
+from ..forms import COMMENT_TOO_LONG
 from ..models import COMMENT_MAX_LENGTH, Answer, AnsweredMarker, Comment, Cycle, Invitation, Question, Response
 from ..tokens import answered_marker
+from ..typed_text import text_as_typed, text_stored, typed_length
 
 
 def _validated_answers(

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from surveys import services
+from surveys.models import Invitation
 from tests.conftest import IN_CI
+from tests.factories import CycleFactory, PersonFactory, TeamFactory
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -68,3 +71,14 @@ def accessibility_violations(axe_script):
         ]
 
     return check
+
+
+@pytest.fixture
+def link(live_server):
+    """An open survey link for one of Platform's five people, served by the live server."""
+    team = TeamFactory(name="Platform")
+    PersonFactory.create_batch(5, team=team)
+    cycle = CycleFactory(teams=[team], name="December pulse")
+    services.cycle_open(cycle_id=cycle.id)
+    invitation = Invitation.objects.filter(cycle=cycle).first()
+    return f"{live_server.url}/s/{services.invitation_link_issue(invitation_id=invitation.id)}/"

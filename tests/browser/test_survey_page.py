@@ -2,21 +2,9 @@ import re
 
 import pytest
 
-from surveys import services
-from surveys.models import Answer, Invitation, Response
-from tests.factories import CycleFactory, PersonFactory, TeamFactory
+from surveys.models import Answer, Response
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def link(live_server):
-    team = TeamFactory(name="Platform")
-    PersonFactory.create_batch(5, team=team)
-    cycle = CycleFactory(teams=[team], name="December pulse")
-    services.cycle_open(cycle_id=cycle.id)
-    invitation = Invitation.objects.filter(cycle=cycle).first()
-    return f"{live_server.url}/s/{services.invitation_link_issue(invitation_id=invitation.id)}/"
 
 
 def test_a_person_answers_the_survey_in_chromium_and_the_token_leaves_the_address_bar(page, link):

@@ -4,26 +4,15 @@ length are shown whole on a phone."""
 import pytest
 
 from feedback.services import scores_aggregate
-from surveys import services
-from surveys.models import Comment, Invitation, Person
+from surveys.models import Comment, Person
 from tests.browser.test_reports import log_in, open_drawn
-from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of
+from tests.factories import TeamFactory, manager_of
 from tests.feedback.conftest import run_cycle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 URL = "https://docs.example.com/d/" + "Xk7Qp2Lm9Tz4Rw8Bn3Vc6Hy1Gf5Js0Da" * 8 + "Xk7Qp2Lm9Tz4Rw8Bn"  # 300 characters
 ARABIC = "الاجتماعات الأسبوعية مفيدة، لكننا نحتاج إلى وقت أطول للتخطيط والمراجعة مع الفريق كله."
-
-
-@pytest.fixture
-def link(live_server):
-    team = TeamFactory(name="Platform")
-    PersonFactory.create_batch(5, team=team)
-    cycle = CycleFactory(teams=[team], name="December pulse")
-    services.cycle_open(cycle_id=cycle.id)
-    invitation = Invitation.objects.filter(cycle=cycle).first()
-    return f"{live_server.url}/s/{services.invitation_link_issue(invitation_id=invitation.id)}/"
 
 
 def test_a_full_comment_box_with_line_breaks_emoji_and_arabic_typed_in_chromium_is_accepted(page, link):

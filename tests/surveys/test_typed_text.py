@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -251,3 +252,18 @@ def test_a_description_is_kept_with_lf_line_breaks(form_class):
     form = admin_form(form_class, {"name": "Safety", "description": "First line\r\nSecond\rThird"})
     assert form.is_valid(), form.errors
     assert form.cleaned_data["description"] == "First line\nSecond\nThird"
+
+
+@pytest.mark.django_db
+def test_an_action_typed_up_to_its_limit_with_line_breaks_is_recorded_with_lf():
+    from feedback.services import action_record
+    from surveys.models import Cycle
+    from tests.factories import CycleFactory, TeamFactory, UserFactory
+
+    team = TeamFactory()
+    cycle = CycleFactory(teams=[team], state=Cycle.State.PUBLISHED)
+    typed = "\n".join(["x" * 99] * 20)  # 2000 as the box counts it; 2019 as the browser sends it
+    action = action_record(team=team, cycle=cycle, text=typed.replace("\n", "\r\n"), user=UserFactory())
+    assert action.text == typed
+    with pytest.raises(ValidationError, match="2000 characters or fewer"):
+        action_record(team=team, cycle=cycle, text="a" * 1999 + "😀", user=UserFactory())
