@@ -12,11 +12,20 @@ from collections.abc import Hashable, Mapping
 Group = Hashable
 
 
-def hidden_groups(counts: Mapping[Group, int], parent_of: Mapping[Group, Group | None], threshold: int) -> set[Group]:
+def hidden_groups(
+    counts: Mapping[Group, int],
+    parent_of: Mapping[Group, Group | None],
+    threshold: int,
+    *,
+    members: Mapping[Group, int] | None = None,
+) -> set[Group]:
     """Return the groups that must not be shown.
 
     counts: respondents of each group, its descendants included.
     parent_of: each group's parent, or None for a root; every group in counts must be a key.
+    members: when the counts are of people out of a known membership (who answered, out of who was invited),
+        each group's members: a remainder of 0 respondents among 1 or more members is then as unsafe as a
+        small one — it says that each of those members did not answer.
 
     1. Hide every group with fewer than `threshold` respondents.
     2. For each shown group, find its frontier: the nearest shown groups below it (seen through hidden ones).
@@ -52,7 +61,12 @@ def hidden_groups(counts: Mapping[Group, int], parent_of: Mapping[Group, Group |
                 continue
             shown_below = frontier(group)
             remainder = counts[group] - sum(counts[child] for child in shown_below)
-            if 0 < remainder < threshold and shown_below:
+            nobody_of_some = (
+                members is not None
+                and remainder == 0
+                and members[group] - sum(members[child] for child in shown_below) > 0
+            )
+            if (0 < remainder < threshold or nobody_of_some) and shown_below:
                 smallest = min(shown_below, key=lambda child: (counts[child], repr(child)))
                 hidden.add(smallest)
                 changed = True
@@ -101,7 +115,8 @@ def participation_hidden(
 
     The threshold counts respondents, as for every other figure (DESIGN.md §3.3): a group where fewer than
     `threshold` answered — none at all included, which would say that each of its members did not — is hidden,
-    with complementary suppression so no hidden count follows by subtraction. Invited counts are the
+    with complementary suppression so that no count below the threshold, and no "nobody answered" among
+    invitees, follows by subtraction. Invited counts are the
     organisation chart's and are shown.
     """
-    return hidden_groups({group: answered.get(group, 0) for group in invited}, parent_of, threshold)
+    return hidden_groups({group: answered.get(group, 0) for group in invited}, parent_of, threshold, members=invited)

@@ -54,3 +54,15 @@ def test_group_totals_count_each_team_in_itself_and_every_ancestor():
     parents = {"org": None, "eng": "org", "platform": "eng", "mobile": "eng", "design": "org"}
     totals = group_totals({"platform": 6, "mobile": 3, "design": 5, "org": 1}, parents)
     assert totals == {"platform": 6, "mobile": 3, "eng": 9, "design": 5, "org": 15}
+
+
+def test_participation_is_not_shown_where_subtraction_would_say_nobody_of_some_invitees_answered():
+    # Dept has 2 people of its own and teams T1 (6 invited, 5 answered), T2 (6, 5) and T3 (3, 0): showing
+    # Dept 10 of 17 beside T1 and T2 would say that Dept's own two and T3's three did not answer.
+    from feedback.disclosure import participation_hidden
+
+    parents = {"Dept": None, "T1": "Dept", "T2": "Dept", "T3": "Dept"}
+    invited = {"Dept": 17, "T1": 6, "T2": 6, "T3": 3}
+    answered = {"Dept": 10, "T1": 5, "T2": 5, "T3": 0}
+    hidden = participation_hidden(invited, answered, parents, 5)
+    assert "T3" in hidden and ({"T1", "T2"} & hidden)  # the remainder now holds a team's five answers
