@@ -43,3 +43,19 @@ class StrictEnv(environ.Env):
         if not math.isfinite(value):
             raise ImproperlyConfigured(f"{var}={raw!r} is not a finite number.")
         return value
+
+
+def secret_key_of(data_dir) -> str:
+    """Return the data directory's own secret key, made on first use (readable by its owner only).
+
+    The embedded default runs without a SECRET_KEY; a key everyone knows would let anyone with the database
+    file compute which invitation each answered marker belongs to, and sign survey cookies.
+    """
+    import secrets
+    from pathlib import Path
+
+    path = Path(data_dir) / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()

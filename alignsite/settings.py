@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from .environment import StrictEnv
+from .environment import StrictEnv, secret_key_of
 
 CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
@@ -27,7 +27,8 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 # and must say DEBUG=true to get it.
 DEBUG = env.bool("DEBUG", default=EMBEDDED)
 # No secret has a default outside DEBUG.
-SECRET_KEY = env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="insecure-demo-only-key")
+# With DEBUG and no SECRET_KEY (the demo), a key of the data directory's own, made on first use.
+SECRET_KEY = env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="") or secret_key_of(DATA_DIR)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where links in emails point (invitations): the public address of this site, without a trailing slash.

@@ -258,6 +258,9 @@ class Cycle(models.Model):
         validators=[MinValueValidator(MIN_THRESHOLD), MaxValueValidator(100)],
         help_text=f"Fewest respondents a group needs before anything of it is shown (≥ {MIN_THRESHOLD}).",
     )
+    send_seconds = models.FloatField(
+        default=0.0, editable=False, help_text="The slowest invitation email's hand-over to the mail server."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

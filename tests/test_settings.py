@@ -109,3 +109,14 @@ def test_a_malformed_link_guessing_rate_stops_the_checks(settings):
     settings.ALIGN_TOKEN_GUESS_RATE = "twenty an hour"
     with pytest.raises(CommandError, match=r"align\.E001"):
         call_command("check")
+
+
+def test_the_embedded_default_makes_a_secret_key_of_its_own_and_keeps_it(tmp_path):
+    # A key everyone knows would let anyone with the demo's database work out who answered (the markers).
+    show = "from django.conf import settings as s; print(s.SECRET_KEY)"
+    first, again = settings_with(tmp_path, show=show), settings_with(tmp_path, show=show)
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert len(key) >= 50 and key == again.stdout.strip()
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert settings_with(tmp_path.parent / "elsewhere", show=show).stdout.strip() != key

@@ -65,7 +65,15 @@ def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]
     """Send up to batch_size unsent invitations of an open cycle; return (sent now, still unsent)."""
     pending = Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=True)
     batch = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
-    sent = sum(invitation_send(invitation_id=invitation_id) for invitation_id in batch)
+    sent, slowest = 0, 0.0
+    for invitation_id in batch:
+        began = time.monotonic()
+        if invitation_send(invitation_id=invitation_id):
+            sent += 1
+            slowest = max(slowest, time.monotonic() - began)
+    # What one email's hand-over costs on this mail server, measured while everyone is emailed alike: the
+    # cycle's reminder steps last at least this long (reminders_send_batch).
+    Cycle.objects.filter(id=cycle_id, send_seconds__lt=slowest).update(send_seconds=slowest)
     return sent, pending.count()
 
 
@@ -88,6 +96,23 @@ def invitation_link_issue(*, invitation_id: int) -> str:
 
 # The slowest reminder step this process has seen (seconds): later steps that send nothing wait as long.
 _slowest_send = [0.0]
+# What a mail server says of one message or recipient (a refused or full mailbox, a policy rejection): a
+# reminder passes over it without a word, since failing would name someone who has not answered.
+REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
+
+
+def _send_passing_over_refusals(message, mail_server) -> None:
+    """Send a reminder on the batch's connection; pass over a refusal of this message, and reconnect once if
+    the server closed the connection (some cap the messages per connection). Anything else fails the batch."""
+    message.connection = mail_server
+    try:
+        with contextlib.suppress(*REFUSALS):
+            message.send()
+    except smtplib.SMTPServerDisconnected:
+        mail_server.close()
+        mail_server.open()
+        with contextlib.suppress(*REFUSALS):
+            message.send()
 
 
 def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[int, int]:
@@ -102,11 +127,14 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
     2. For every sent invitation of the batch, answered or not, in a transaction of its own: move the round's
        `reached` to it, compose its reminder (composing reads the team's actions), and hand it to the mail
        server only if its marker is missing and its person active. Every step lasts at least
-       ALIGN_REMINDER_STEP_SECONDS, or the slowest step this process has seen if longer, so the batch's run
-       time — which a log's timestamps show — does not count the emails sent (a send slower than every
-       earlier one still shows, once).
-    3. A recipient the mail server refuses is passed over without a word: the invitation to the same address
-       was refused and logged already, when it did not depend on anyone's answer.
+       ALIGN_REMINDER_STEP_SECONDS, twice the slowest invitation email of the cycle (measured while everyone
+       was emailed alike), or the slowest step this process has seen, whichever is longest, so the batch's run
+       time — which a log's timestamps show — does not count the emails sent (a send slower than all of
+       those still shows, once).
+    3. A message the mail server refuses (the recipient, a full mailbox, a policy) is passed over without a
+       word, and a connection the server closed is opened again once: failing the batch there would name,
+       in the log and in `reached`, someone who has not answered. Only a server that stays unreachable fails
+       the batch.
 
     A crash after the mail server accepted an email and before the commit sends that one reminder again; a
     retry or a concurrent job never does. Someone who answers while the batch is under way may still be
@@ -122,8 +150,10 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
         [InvitationToken(invitation=i, token_hash=token_hash(invitation_token(i.id))) for i in batch],
         ignore_conflicts=True,
     )
-    # How long a step takes at least: the configured floor, or the slowest send seen in this process.
-    step = max(settings.ALIGN_REMINDER_STEP_SECONDS, _slowest_send[0])
+    # How long a step takes at least: the configured floor, twice the slowest invitation email of this cycle
+    # (measured when everyone was emailed), or the slowest step this process has seen.
+    send_seconds = Cycle.objects.filter(id=cycle_id).values_list("send_seconds", flat=True).first() or 0.0
+    step = max(settings.ALIGN_REMINDER_STEP_SECONDS, 2 * send_seconds, _slowest_send[0])
     with get_connection() as mail_server:
         for invitation in batch:
             began = time.monotonic()
@@ -135,9 +165,7 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
                     invitation=invitation, token=invitation_token(invitation.id), reminder=True
                 )
                 if claimed and invitation.person.is_active and answered_marker(invitation.id) not in answered:
-                    message.connection = mail_server
-                    with contextlib.suppress(smtplib.SMTPRecipientsRefused):
-                        message.send()
+                    _send_passing_over_refusals(message, mail_server)
             took = time.monotonic() - began
             _slowest_send[0] = step = max(step, took)
             time.sleep(step - took)

@@ -29,3 +29,13 @@ class SlowBackend(locmem.EmailBackend):
     def send_messages(self, email_messages):
         time.sleep(0.02 * len(email_messages))
         return super().send_messages(email_messages)
+
+
+class FullMailboxBackend(locmem.EmailBackend):
+    """A mail server that accepts every recipient but rejects the message for a full mailbox at DATA (552)."""
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            if any(to.startswith("full") for to in message.to):
+                raise smtplib.SMTPDataError(552, b"5.2.2 mailbox full")
+        return super().send_messages(email_messages)

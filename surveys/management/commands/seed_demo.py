@@ -142,7 +142,8 @@ class Command(BaseCommand):
         respondents would)."""
         questions = cycle_questions(cycle=cycle)
         invitations = list(Invitation.objects.filter(cycle=cycle, person__user__isnull=True).order_by("id"))
-        for index in sorted(rng.choice(len(invitations), size=min(LIVE_ANSWERS, len(invitations)), replace=False)):
+        # In random order too: stored rows keep the order answers arrive in until the cycle closes.
+        for index in rng.choice(len(invitations), size=min(LIVE_ANSWERS, len(invitations)), replace=False):
             answers, comments = demo.respondent_answers(rng, questions, float(rng.normal(3.6, 0.7)))
             token = invitation_token(invitations[index].id)
             services.response_submit(token=token, answers=answers, comments=comments)
