@@ -15,7 +15,7 @@ from surveys.selectors import team_paths
 from . import services
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
 from .models import MetricDefinition, MetricValue
-from .services.metrics import MAX_BATCH, MetricRow
+from .services.metrics import MAX_BATCH, MetricRow, name_finder
 
 
 class ApiAccess:
@@ -182,16 +182,17 @@ class MetricValueList(ApiAccess, generics.ListAPIView):
         self.paths = {team_id: path for path, team_id in team_paths().items()}
         query = MetricValue.objects.select_related("metric").order_by("metric__key", "team_id", "period_start")
         if "metric" in data:
-            query = query.filter(metric__key=data["metric"])
+            # Found as ingestion finds it (name_finder): an unknown key reads back nothing, as before.
+            metric_id = name_finder(dict(MetricDefinition.objects.values_list("key", "id")))(data["metric"])
+            query = query.filter(metric_id=metric_id)
         if data.get("team") == "-":
             query = query.filter(team__isnull=True)
         elif "team" in data:
-            wanted = data["team"].strip("/").casefold()
-            ids = [team_id for team_id, path in self.paths.items() if path.casefold() == wanted]
-            if not ids:
+            team_id = name_finder({path: team_id for team_id, path in self.paths.items()})(data["team"].strip("/"))
+            if team_id is None:
                 message = f"Unknown team “{data['team']}”."
                 raise exceptions.ValidationError({"errors": [{"index": None, "field": "team", "message": message}]})
-            query = query.filter(team_id=ids[0])
+            query = query.filter(team_id=team_id)
         if "start" in data:
             query = query.filter(period_start__gte=data["start"])
         if "end" in data:
@@ -205,31 +206,54 @@ class MetricValueList(ApiAccess, generics.ListAPIView):
         return page
 
 
+UPDATED_AT_HELP = (
+    "When this state became true at your end. A row no newer than the one stored changes nothing, so rows may "
+    "arrive in any order; without it, the row's own latest time stands in."
+)
+SHA_HELP = "A Git commit id, in either case; a deployment or incident may give 7 or more of its first digits."
+
+
 class DeploymentInput(serializers.Serializer):
-    id = serializers.CharField(max_length=100, help_text="Your id for the deployment; sending it again corrects it.")
+    id = serializers.CharField(
+        max_length=100, help_text="Your id for the deployment; sending it with a later updated_at corrects it."
+    )
     team = serializers.CharField(max_length=500)
     finished_at = serializers.DateTimeField()
     environment = serializers.CharField(max_length=50, required=False, default="production")
-    shas = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=1000)
+    shas = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=1000, help_text=SHA_HELP
+    )
+    updated_at = serializers.DateTimeField(required=False, allow_null=True, help_text=UPDATED_AT_HELP)
 
 
 class ChangeInput(serializers.Serializer):
     team = serializers.CharField(max_length=500)
-    sha = serializers.CharField(max_length=64)
+    sha = serializers.CharField(
+        max_length=64, help_text="The full commit id, in either case. A time sent twice keeps the earliest."
+    )
     authored_at = serializers.DateTimeField(required=False, allow_null=True)
     merged_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class IncidentInput(serializers.Serializer):
-    id = serializers.CharField(max_length=100, help_text="Your id for the incident; sending it again updates it.")
+    id = serializers.CharField(
+        max_length=100, help_text="Your id for the incident; sending it with a later updated_at updates it."
+    )
     team = serializers.CharField(max_length=500)
     opened_at = serializers.DateTimeField()
     resolved_at = serializers.DateTimeField(required=False, allow_null=True)
     deployment_id = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    sha = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    sha = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=SHA_HELP)
+    updated_at = serializers.DateTimeField(required=False, allow_null=True, help_text=UPDATED_AT_HELP)
 
 
-BATCH_RECORDED = inline_serializer("DeliveryBatchResult", {"recorded": serializers.IntegerField()})
+BATCH_RECORDED = inline_serializer(
+    "DeliveryBatchResult",
+    {
+        "recorded": serializers.IntegerField(help_text="Rows that changed what is stored."),
+        "unchanged": serializers.IntegerField(help_text="Rows no newer than what is stored: late or repeated."),
+    },
+)
 EVENT_BATCH_MAX = 2000
 
 
@@ -245,18 +269,22 @@ def _event_batch_view(kind: str, row_serializer):
             request=batch,
             responses={200: BATCH_RECORDED, 400: ROW_ERRORS},
             operation_id=f"{kind}_record",
-            description=f"Record up to {EVENT_BATCH_MAX} {kind}, all or nothing, as `values`. Sending the same "
-            "rows again changes nothing; DORA figures of the affected team and weeks are recomputed shortly after.",
+            description=f"Record up to {EVENT_BATCH_MAX} {kind}, all or nothing, as `values`. A row changes what "
+            "is stored only if it is newer (by `updated_at`, else its own times), so rows may arrive in any order "
+            "and sending the same rows again changes nothing; DORA figures of the affected team and weeks are "
+            "recomputed shortly after.",
         )
         def post(self, request):
             parsed = batch(data=request.data)
             if not parsed.is_valid():
                 return Response({"errors": _row_errors(parsed.errors)}, status=status.HTTP_400_BAD_REQUEST)
-            recorded, errors = services.delivery_batch_record(kind=kind, rows=parsed.validated_data["values"])
+            recorded, unchanged, errors = services.delivery_batch_record(
+                kind=kind, rows=parsed.validated_data["values"]
+            )
             if errors:
                 body = {"errors": [{"index": i, "field": f, "message": m} for i, f, m in errors]}
                 return Response(body, status=status.HTTP_400_BAD_REQUEST)
-            return Response({"recorded": recorded})
+            return Response({"recorded": recorded, "unchanged": unchanged})
 
     EventBatch.__name__ = f"{kind.title()}Batch"
     return EventBatch

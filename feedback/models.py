@@ -1,8 +1,10 @@
 """What comes out of the survey data: aggregate scores per cycle, group and dimension."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from surveys.models import Cycle, Dimension, Question, Team
 
@@ -170,8 +172,18 @@ class ApiToken(models.Model):
 class Repository(models.Model):
     """A code repository whose deployments, changes and incidents count for a team."""
 
-    full_name = models.CharField(max_length=200, unique=True, help_text="owner/name, as GitHub spells it.")
+    # GitHub names owners and repositories in ASCII letters, digits, "-", "_" and "." only, and compares them
+    # ignoring ASCII case (github.com/Acme/API is github.com/acme/api; a second repository differing only in
+    # case is refused). Keeping the names ASCII makes the database's lower() and GitHub's comparison agree.
+    full_name = models.CharField(
+        max_length=200,
+        validators=[RegexValidator(r"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z", "Write the repository as owner/name.")],
+        help_text="owner/name, as GitHub spells it; matched ignoring case, as GitHub does.",
+    )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="repositories")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("full_name"), name="repository_unique_ignoring_case")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -199,6 +211,9 @@ class Deployment(models.Model):
     environment = models.CharField(max_length=50, default="production")
     finished_at = models.DateTimeField()
     shas = models.JSONField(default=list, blank=True, help_text="Commits it shipped, if the sender knows them.")
+    state_at = models.DateTimeField(
+        null=True, blank=True, help_text="The sender's time of the state held; an event no newer changes nothing."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="deployment_unique_per_source")]
@@ -209,7 +224,7 @@ class Change(models.Model):
     """A commit that reached the main branch (directly or by a merged pull request)."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="changes")
-    sha = models.CharField(max_length=64)
+    sha = models.CharField(max_length=64, help_text="The commit id; lower case when hexadecimal, as Git writes it.")
     authored_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
 
@@ -227,7 +242,7 @@ class Change(models.Model):
 
 
 class Incident(models.Model):
-    """A production incident; optionally naming the deployment or commit at fault."""
+    """A production incident; optionally naming the deployment or commit at fault. Only counted ones are."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
     source = models.CharField(max_length=20, default="api")
@@ -235,7 +250,17 @@ class Incident(models.Model):
     opened_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     deployment = models.ForeignKey(Deployment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept as sent, so a deployment that arrives after the incident naming it is still linked to it.
+    deployment_external_id = models.CharField(max_length=100, blank=True)
     sha = models.CharField(max_length=64, blank=True)
+    counted = models.BooleanField(
+        default=True,
+        help_text="False for an issue that is not, or no longer, an incident (no incident label, deleted); "
+        "kept so that an older event arriving late cannot make it one.",
+    )
+    state_at = models.DateTimeField(
+        null=True, blank=True, help_text="The sender's time of the state held; an event no newer changes nothing."
+    )
 
     class Meta:
         constraints = [

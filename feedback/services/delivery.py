@@ -1,15 +1,17 @@
 """Delivery events in (deployments, changes, incidents) and DORA figures out, recomputed only where needed."""
 
+import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from surveys import cadence
 from surveys.models import Cycle, Team
@@ -18,7 +20,7 @@ from surveys.selectors import team_paths
 from .. import dora
 from ..models import Change, Deployment, DoraDirty, Incident, Repository
 from .correlations import correlations_refresh_enqueue
-from .metrics import metric_values_write
+from .metrics import metric_values_write, name_finder
 
 # How far around a changed week an event can move the figures: a change counts in the week of its first
 # deployment (usually within days), an incident in the week of the deployment it is charged to.
@@ -58,34 +60,151 @@ def _mark_dirty(team_id: int, weeks: Iterable[date]) -> None:
         transaction.on_commit(lambda: dora_recompute_task.apply_async((team_id,), countdown=delay))
 
 
+# Git reads a commit id in either case and writes it in lower case; an abbreviation stands for the one commit
+# it begins (gitrevisions(7)). An id that is not hexadecimal is some other system's, and is kept exactly.
+HEX = re.compile(r"[0-9a-fA-F]+")
+# Align sees a window of a repository's history, not all of it, so an abbreviation must be at least Git's
+# default length (core.abbrev: 7) before it is taken for the one change in the window that it begins.
+SHORTEST_ABBREVIATION = 7
+
+
+def sha_key(sha: str) -> str:
+    """Return a commit id as Git writes it: lower case when hexadecimal, otherwise exactly as sent."""
+    sha = sha.strip()
+    return sha.lower() if HEX.fullmatch(sha) else sha
+
+
+def _newer(stored_at: datetime | None, stored: tuple, event_at: datetime, event: tuple) -> bool:
+    """Return whether an event's state is newer than the stored one.
+
+    By the sender's time first. At the same time (GitHub's are whole seconds) the states themselves decide,
+    so which of two same-second events wins never depends on which arrived first; the same state at the same
+    time is a repeat. A row stored before times were kept (no state_at) takes any event.
+    """
+    return stored_at is None or (event_at, event) > (stored_at, stored)
+
+
+def _apply_if_newer(incoming, *, lookup: dict, state):
+    """Write `incoming` over the row `lookup` finds when its state is newer; return (written, previous).
+
+    1. Lock the row until the transaction ends: two deliveries for one row take turns, and whichever commits
+       last, the newer state is the one kept.
+    2. No row: insert `incoming`. Two inserting at once collide on the unique constraint; the one that lost
+       reads the winner's row and compares as in 3.
+    3. Overwrite every field when `incoming` is newer (`_newer`), so the row is the newest event's state
+       whatever came before it. Otherwise change nothing and return (None, the row).
+    """
+    model = type(incoming)
+    while True:
+        current = model.objects.select_for_update().filter(**lookup).first()
+        if current is not None:
+            break
+        try:
+            with transaction.atomic():
+                incoming.save(force_insert=True)
+        except IntegrityError:
+            if not model.objects.filter(**lookup).exists():
+                raise  # not a concurrent insert: a check constraint
+            incoming.pk, incoming._state.adding = None, True
+            continue
+        return incoming, None
+    if not _newer(current.state_at, state(current), incoming.state_at, state(incoming)):
+        return None, current
+    incoming.pk, incoming._state.adding = current.pk, False
+    incoming.save(force_update=True)
+    return incoming, current
+
+
+def _deployment_state(deployment: Deployment) -> tuple:
+    return (deployment.finished_at, deployment.environment, tuple(deployment.shas), deployment.team_id)
+
+
 @transaction.atomic
 def deployment_record(
-    *, team: Team, external_id: str, finished_at: datetime, environment: str = "production", shas=(), source="api"
-) -> Deployment:
-    """Create or correct a deployment (keyed by source and id) and mark its weeks for recomputation."""
-    previous = Deployment.objects.filter(source=source, external_id=external_id).first()
-    deployment, _ = Deployment.objects.update_or_create(
+    *,
+    team: Team,
+    external_id: str,
+    finished_at: datetime,
+    environment: str = "production",
+    shas=(),
+    source="api",
+    updated_at: datetime | None = None,
+) -> Deployment | None:
+    """Create or correct a deployment (keyed by source and id) unless a newer state of it is stored.
+
+    The state's time is the sender's `updated_at`, else `finished_at`. Return the deployment, or None when
+    this event is no newer than what is stored: a late or repeated event changes nothing.
+    """
+    incoming = Deployment(
+        team=team,
         source=source,
         external_id=external_id,
-        defaults={"team": team, "finished_at": finished_at, "environment": environment, "shas": sorted(set(shas))},
+        finished_at=finished_at,
+        environment=environment,
+        shas=sorted({sha_key(sha) for sha in shas}),
+        state_at=updated_at or finished_at,
     )
-    moments = [finished_at] + ([previous.finished_at] if previous else [])
-    _mark_dirty(team.id, set().union(*(_weeks(m, m + REACH) for m in moments)))
+    deployment, previous = _apply_if_newer(
+        incoming, lookup={"source": source, "external_id": external_id}, state=_deployment_state
+    )
+    if deployment is None:
+        return None
+    _mark_dirty(team.id, _weeks(finished_at, finished_at + REACH))
+    if previous is None:
+        # Incidents that named this deployment before it arrived are charged to it from now on.
+        waiting = Incident.objects.filter(source=source, deployment_external_id=external_id, deployment__isnull=True)
+        for incident in waiting.select_for_update():
+            _mark_dirty(incident.team_id, _weeks(incident.opened_at - REACH, incident.opened_at))
+        waiting.update(deployment=deployment)
+    else:
+        _mark_dirty(previous.team_id, _weeks(previous.finished_at, previous.finished_at + REACH))
     return deployment
 
 
 @transaction.atomic
 def change_record(
     *, team: Team, sha: str, authored_at: datetime | None = None, merged_at: datetime | None = None
-) -> Change:
-    """Create or complete a change (keyed by team and commit); a time already known is kept."""
-    change = Change.objects.filter(team=team, sha=sha).first() or Change(team=team, sha=sha)
-    change.authored_at = change.authored_at or authored_at
-    change.merged_at = change.merged_at or merged_at
-    change.full_clean(validate_unique=False)
-    change.save()
-    _mark_dirty(team.id, _weeks(change.committed_at, change.committed_at + REACH))
-    return change
+) -> Change | None:
+    """Create or complete a change (keyed by team and commit); return it, or None when nothing changed.
+
+    Each time keeps the earliest value ever sent: a commit's times do not change, so two values are one
+    sender's mistake, and the earliest is the same answer whichever order they arrived in.
+    """
+    sha = sha_key(sha)
+    incoming = Change(team=team, sha=sha, authored_at=authored_at, merged_at=merged_at)
+    current = Change.objects.select_for_update().filter(team=team, sha=sha).first()
+    if current is None:
+        try:
+            with transaction.atomic():
+                incoming.save(force_insert=True)
+        except IntegrityError:  # inserted meanwhile by another delivery: complete that one
+            current = Change.objects.select_for_update().get(team=team, sha=sha)
+        else:
+            _mark_dirty(team.id, _weeks(incoming.committed_at, incoming.committed_at + REACH))
+            return incoming
+    before, committed = (current.authored_at, current.merged_at), current.committed_at
+    current.authored_at = min(filter(None, [current.authored_at, authored_at]), default=None)
+    current.merged_at = min(filter(None, [current.merged_at, merged_at]), default=None)
+    if (current.authored_at, current.merged_at) == before:
+        return None
+    current.save(update_fields=["authored_at", "merged_at"])
+    now = current.committed_at
+    _mark_dirty(team.id, _weeks(committed, committed + REACH) | _weeks(now, now + REACH))
+    return current
+
+
+def _incident_state(incident: Incident) -> tuple:
+    # Between two states of one time: a withdrawal first (GitHub need not move updated_at when it deletes an
+    # issue), then resolved over open, then the values themselves.
+    return (
+        not incident.counted,
+        incident.resolved_at is not None,
+        incident.resolved_at or incident.opened_at,
+        incident.opened_at,
+        incident.deployment_external_id,
+        incident.sha,
+        incident.team_id,
+    )
 
 
 @transaction.atomic
@@ -98,31 +217,68 @@ def incident_record(
     deployment_external_id: str | None = None,
     sha: str = "",
     source: str = "api",
-) -> Incident:
-    """Create or update an incident (keyed by source and id) and mark its weeks for recomputation."""
+    updated_at: datetime | None = None,
+    counted: bool = True,
+) -> Incident | None:
+    """Create or update an incident (keyed by source and id) unless a newer state of it is stored.
+
+    The state's time is the sender's `updated_at`, else when it was resolved, else opened: without
+    `updated_at`, a late "still open" never undoes a resolution. `counted=False` records that it stopped
+    being an incident as of that time, so that an older event arriving later cannot bring it back. Return
+    the incident, or None when this event is no newer than what is stored (a late or repeated event).
+    """
     deployment = None
     if deployment_external_id:
         deployment = Deployment.objects.filter(source=source, external_id=deployment_external_id).first()
-    incident = Incident.objects.filter(source=source, external_id=external_id).first() or Incident(
-        source=source, external_id=external_id
+    incoming = Incident(
+        team=team,
+        source=source,
+        external_id=external_id,
+        opened_at=opened_at,
+        resolved_at=resolved_at,
+        deployment=deployment,
+        deployment_external_id=deployment_external_id or "",
+        sha=sha_key(sha),
+        counted=counted,
+        state_at=updated_at or resolved_at or opened_at,
     )
-    incident.team, incident.opened_at, incident.resolved_at = team, opened_at, resolved_at
-    incident.deployment, incident.sha = deployment, sha
-    incident.full_clean(validate_unique=False)
-    incident.save()
-    _mark_dirty(team.id, _weeks(opened_at - REACH, opened_at))
+    incident, previous = _apply_if_newer(
+        incoming, lookup={"source": source, "external_id": external_id}, state=_incident_state
+    )
+    if incident is None:
+        return None
+    if counted:
+        _mark_dirty(team.id, _weeks(opened_at - REACH, opened_at))
+    if previous is not None and previous.counted:
+        _mark_dirty(previous.team_id, _weeks(previous.opened_at - REACH, previous.opened_at))
     return incident
 
 
-@transaction.atomic
-def incident_forget(*, source: str, external_id: str) -> bool:
-    """Remove an incident (e.g. its incident label was taken off); return whether there was one."""
-    incident = Incident.objects.filter(source=source, external_id=external_id).first()
-    if incident is None:
-        return False
-    _mark_dirty(incident.team_id, _weeks(incident.opened_at - REACH, incident.opened_at))
-    incident.delete()
-    return True
+def incident_forget(
+    *,
+    team: Team,
+    external_id: str,
+    opened_at: datetime,
+    resolved_at: datetime | None = None,
+    source: str,
+    updated_at: datetime,
+) -> bool:
+    """Record that something is not an incident (any more) as of `updated_at`, unless a newer state of it is
+    stored; return whether that changed anything.
+
+    The row is kept (not counted) even for something that never was an incident: an older event that made
+    it one may still arrive, and must find that it is older.
+    """
+    forgotten = incident_record(
+        team=team,
+        external_id=external_id,
+        opened_at=opened_at,
+        resolved_at=resolved_at,
+        source=source,
+        updated_at=updated_at,
+        counted=False,
+    )
+    return forgotten is not None
 
 
 @dataclass
@@ -134,22 +290,41 @@ class _Events:
     incidents: list[tuple[datetime, dora.Incident]]
 
 
+def _abbreviations_expanded(known: list[str]) -> Callable[[str], str]:
+    """Return a function giving, for a commit id a deployment or incident names, the change it means.
+
+    A known id is itself; an abbreviation (SHORTEST_ABBREVIATION hex digits or more) is the one known id it
+    begins, as Git resolves one; anything else, or an abbreviation two ids begin with, stays as it was.
+    """
+    exact, ordered = set(known), sorted(known)
+
+    def expand(sha: str) -> str:
+        if sha in exact or len(sha) < SHORTEST_ABBREVIATION or not HEX.fullmatch(sha):
+            return sha
+        at = bisect_left(ordered, sha)
+        found = [candidate for candidate in ordered[at : at + 2] if candidate.startswith(sha)]
+        return found[0] if len(found) == 1 else sha
+
+    return expand
+
+
 def _events(team_id: int, start: datetime, end: datetime) -> _Events:
     """Load a team's events that any window inside [start, end) can use (HISTORY before it), in 3 queries."""
     since = start - HISTORY
-    deployments = [
-        (d.finished_at, dora.Deployment(d.id, d.finished_at, frozenset(d.shas)))
-        for d in Deployment.objects.filter(team_id=team_id, finished_at__gte=since, finished_at__lt=end)
-    ]
     committed = Q(authored_at__gte=since, authored_at__lt=end) | Q(
         authored_at__isnull=True, merged_at__gte=since, merged_at__lt=end
     )
     changes = [
         (c.committed_at, dora.Change(c.sha, c.committed_at)) for c in Change.objects.filter(committed, team_id=team_id)
     ]
+    full = _abbreviations_expanded([change.sha for _, change in changes])
+    deployments = [
+        (d.finished_at, dora.Deployment(d.id, d.finished_at, frozenset(map(full, d.shas))))
+        for d in Deployment.objects.filter(team_id=team_id, finished_at__gte=since, finished_at__lt=end)
+    ]
     incidents = [
-        (i.opened_at, dora.Incident(i.id, i.opened_at, i.resolved_at, i.deployment_id, i.sha or None))
-        for i in Incident.objects.filter(team_id=team_id, opened_at__gte=since, opened_at__lt=end)
+        (i.opened_at, dora.Incident(i.id, i.opened_at, i.resolved_at, i.deployment_id, full(i.sha) or None))
+        for i in Incident.objects.filter(team_id=team_id, counted=True, opened_at__gte=since, opened_at__lt=end)
     ]
     return _Events(*(sorted(events, key=lambda pair: pair[0]) for events in (deployments, changes, incidents)))
 
@@ -229,55 +404,85 @@ def dora_dirty_teams() -> list[int]:
     return sorted(set(DoraDirty.objects.values_list("team_id", flat=True)))
 
 
-def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, list[tuple[int, str, str]]]:
+def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, int, list[tuple[int, str, str]]]:
     """Record a batch of deployments, changes or incidents sent through the API, all or nothing.
 
-    Rows carry a team path; returns (recorded, errors) where each error is (row index, field, message).
+    Rows carry a team path. Each row changes what is stored only when it is newer (deployment_record,
+    change_record, incident_record), so the batch means the same in any order: it is applied sorted by key,
+    which keeps two overlapping batches from locking each other's rows in opposite orders. Return
+    (recorded, unchanged, errors): rows that changed something, rows that were late or repeated, and each
+    error as (row index, field, message).
     """
-    teams = {path.casefold(): team_id for path, team_id in team_paths().items()}
-    team_objects = Team.objects.in_bulk(set(teams.values()))
+    team_id = name_finder(team_paths())
+    team_objects = Team.objects.in_bulk()
     errors = []
     for index, row in enumerate(rows):
-        if row["team"].strip("/").casefold() not in teams:
+        if team_id(row["team"].strip("/")) is None:
             errors.append((index, "team", f"Unknown team “{row['team']}” (use a path such as A/B)."))
         if kind == "changes" and not (row.get("authored_at") or row.get("merged_at")):
             errors.append((index, "authored_at", "Give authored_at, merged_at or both."))
         if kind == "incidents" and row.get("resolved_at") and row["resolved_at"] < row["opened_at"]:
             errors.append((index, "resolved_at", "The incident is resolved before it opened."))
+        latest = row.get("finished_at") or row.get("resolved_at") or row.get("opened_at")
+        if row.get("updated_at") and latest and row["updated_at"] < latest:
+            errors.append((index, "updated_at", "This state cannot be current before it happened."))
     if errors:
-        return 0, errors
+        return 0, 0, errors
+    recorded = 0
     with transaction.atomic():
-        for row in rows:
-            team = team_objects[teams[row["team"].strip("/").casefold()]]
+        for row in sorted(rows, key=lambda row: row["sha"] if kind == "changes" else row["id"]):
+            team = team_objects[team_id(row["team"].strip("/"))]
             if kind == "deployments":
-                deployment_record(
+                written = deployment_record(
                     team=team,
                     external_id=row["id"],
                     finished_at=row["finished_at"],
                     environment=row.get("environment") or "production",
                     shas=row.get("shas") or [],
+                    updated_at=row.get("updated_at"),
                 )
             elif kind == "changes":
-                change_record(
+                written = change_record(
                     team=team, sha=row["sha"], authored_at=row.get("authored_at"), merged_at=row.get("merged_at")
                 )
             else:
-                incident_record(
+                written = incident_record(
                     team=team,
                     external_id=row["id"],
                     opened_at=row["opened_at"],
                     resolved_at=row.get("resolved_at"),
                     deployment_external_id=row.get("deployment_id"),
                     sha=row.get("sha") or "",
+                    updated_at=row.get("updated_at"),
                 )
-    return len(rows), []
+            recorded += written is not None
+    return recorded, len(rows) - recorded, []
 
 
 @transaction.atomic
 def repository_connect(*, full_name: str, team: Team) -> Repository:
-    """Count a repository's GitHub events for a team (re-pointing it if it already belonged to another)."""
+    """Count a repository's GitHub events for a team (re-pointing it if it already belonged to another).
+
+    GitHub compares owner/name ignoring case, so another spelling of a connected repository is that same
+    repository: it is re-pointed, and keeps the spelling given last.
+    """
     full_name = full_name.strip().strip("/")
-    if full_name.count("/") != 1 or not all(full_name.split("/")):
-        raise ValidationError({"full_name": ["Write the repository as owner/name, e.g. acme/payments-api."]})
-    repository, _ = Repository.objects.update_or_create(full_name=full_name, defaults={"team": team})
+    repository = repository_named(full_name, lock=True) or Repository()
+    repository.full_name, repository.team = full_name, team
+    try:
+        repository.full_clean(exclude=["team"], validate_constraints=False)
+    except ValidationError:
+        raise ValidationError({"full_name": ["Write the repository as owner/name, e.g. acme/payments-api."]}) from None
+    repository.save()
     return repository
+
+
+# GitHub's owner and repository names are ASCII, compared ignoring ASCII case only; Python's lower() would
+# also fold, say, the Kelvin sign into "k" and match a name GitHub would not.
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def repository_named(full_name: str, *, lock: bool = False) -> Repository | None:
+    """Return the connected repository GitHub would find by this owner/name (ignoring ASCII case), or None."""
+    found = Repository.objects.alias(key=Lower("full_name")).filter(key=full_name.translate(ASCII_LOWER))
+    return (found.select_for_update() if lock else found.select_related("team")).first()

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
-from ..models import RawEvent, Repository
-from .delivery import change_record, deployment_record, incident_forget, incident_record
+from ..models import Incident, RawEvent, Repository
+from .delivery import change_record, deployment_record, incident_forget, incident_record, repository_named
 
 SOURCE = "github"
 
@@ -27,11 +27,12 @@ def _time(value) -> datetime:
 
 
 def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
-    """Record one webhook delivery and what it means; return "duplicate", "ignored" or "recorded".
+    """Record one webhook delivery and what it means; return "duplicate", "ignored", "outdated" or "recorded".
 
     The raw body and everything derived from it are written in one transaction: a payload that turns out
     malformed (PayloadError) leaves nothing behind. Events for repositories no team owns, and event types
-    Align does not use, are kept raw and otherwise ignored.
+    Align does not use, are kept raw and otherwise ignored. GitHub does not promise to deliver events in the
+    order they happened: one older than the state Align holds is kept raw and is "outdated".
     """
     if _holds_nul([delivery_id, event, payload]):
         raise PayloadError("it contains a NUL character, which cannot be stored")
@@ -62,8 +63,8 @@ def _holds_nul(value) -> bool:
 
 def _apply(event: str, payload: dict) -> str:
     try:
-        repository = Repository.objects.filter(full_name=payload["repository"]["full_name"]).first()
-    except (KeyError, TypeError):
+        repository = repository_named(payload["repository"]["full_name"])
+    except (KeyError, TypeError, AttributeError):
         return "ignored"  # e.g. a ping, or an organisation-level event
     if repository is None:
         return "ignored"
@@ -72,57 +73,88 @@ def _apply(event: str, payload: dict) -> str:
         return "ignored"
     try:
         return handler(repository, payload)
-    except (KeyError, TypeError) as missing:
+    except (KeyError, TypeError, AttributeError) as missing:
         raise PayloadError(f"the {event} payload lacks {missing}") from None
+
+
+def _folded(names) -> set[str]:
+    """Return names as GitHub compares environment names and labels: ignoring case (Unicode case folding)."""
+    return {name.strip().casefold() for name in names}
 
 
 def _deployment_status(repository: Repository, payload: dict) -> str:
     status, deployment = payload["deployment_status"], payload["deployment"]
-    if status["state"] != "success" or deployment["environment"] not in settings.ALIGN_PRODUCTION_ENVIRONMENTS:
+    # GitHub: "Environment names are not case sensitive" (docs, "Managing environments for deployment"): a
+    # deployment to Production is one to production.
+    production = deployment["environment"].casefold() in _folded(settings.ALIGN_PRODUCTION_ENVIRONMENTS)
+    if status["state"] != "success" or not production:
         return "ignored"
-    deployment_record(
+    # A deployment's statuses are separate events and may arrive in any order: the newest success holds.
+    finished_at = _time(status.get("updated_at") or status["created_at"])
+    recorded = deployment_record(
         team=repository.team,
         external_id=str(deployment["id"]),
-        finished_at=_time(status.get("updated_at") or status["created_at"]),
+        finished_at=finished_at,
         environment=deployment["environment"],
         shas=[deployment["sha"]],
         source=SOURCE,
+        updated_at=finished_at,
     )
-    return "recorded"
+    return "recorded" if recorded else "outdated"
 
 
 def _push(repository: Repository, payload: dict) -> str:
+    # Branch names are compared exactly: Git's refs are case-sensitive, and both come from the same payload.
     if payload["ref"] != f"refs/heads/{payload['repository']['default_branch']}":
         return "ignored"
-    for commit in payload["commits"]:
+    changed = [
         change_record(team=repository.team, sha=commit["id"], authored_at=_time(commit["timestamp"]))
-    return "recorded"
+        for commit in payload["commits"]
+    ]
+    if not changed:
+        return "ignored"
+    return "recorded" if any(changed) else "outdated"
 
 
 def _pull_request(repository: Repository, payload: dict) -> str:
     pull = payload["pull_request"]
     if payload["action"] != "closed" or not pull["merged"]:
         return "ignored"
-    change_record(team=repository.team, sha=pull["merge_commit_sha"], merged_at=_time(pull["merged_at"]))
-    return "recorded"
+    changed = change_record(team=repository.team, sha=pull["merge_commit_sha"], merged_at=_time(pull["merged_at"]))
+    return "recorded" if changed else "outdated"
+
+
+# An issue gone from the repository: nothing later can make it an incident again.
+ISSUE_GONE = {"deleted", "transferred"}
 
 
 def _issues(repository: Repository, payload: dict) -> str:
+    """Apply an issue's state as of its updated_at: an incident while it carries an incident label.
+
+    Deliveries may arrive out of order, and each carries the whole issue as of its updated_at, so the newest
+    decides and an older one arriving late changes nothing (incident_record). An issue without the label is
+    kept too, as not counted: had it been left out, an older "labeled" arriving after the "unlabeled" (or
+    after any later event) would make it an incident again.
+    """
     issue = payload["issue"]
-    labels = {label["name"].lower() for label in issue["labels"]}
-    wanted = {label.lower() for label in settings.ALIGN_INCIDENT_LABELS}
-    external_id = str(issue["id"])
-    if not labels & wanted:
-        return "recorded" if incident_forget(source=SOURCE, external_id=external_id) else "ignored"
+    # GitHub labels are case-insensitive: a repository cannot hold both "Incident" and "incident" (creating
+    # the second fails, "Name has already been taken").
+    labelled = bool(_folded(label["name"] for label in issue["labels"]) & _folded(settings.ALIGN_INCIDENT_LABELS))
+    counted = labelled and payload["action"] not in ISSUE_GONE
     closed = issue["state"] == "closed" and issue.get("closed_at")
-    incident_record(
-        team=repository.team,
-        external_id=external_id,
-        opened_at=_time(issue["created_at"]),
-        resolved_at=_time(issue["closed_at"]) if closed else None,
-        source=SOURCE,
-    )
-    return "recorded"
+    state = {
+        "team": repository.team,
+        "external_id": str(issue["id"]),
+        "opened_at": _time(issue["created_at"]),
+        "resolved_at": _time(issue["closed_at"]) if closed else None,
+        "source": SOURCE,
+        "updated_at": _time(issue["updated_at"]),
+    }
+    was_counted = Incident.objects.filter(source=SOURCE, external_id=state["external_id"], counted=True).exists()
+    changed = incident_record(**state) is not None if counted else incident_forget(**state)
+    if not (counted or was_counted):
+        return "ignored"  # not an incident, before or after
+    return "recorded" if changed else "outdated"
 
 
 HANDLERS = {

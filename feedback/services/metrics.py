@@ -1,8 +1,11 @@
 """Metric ingestion: validated batches upserted all-or-nothing."""
 
 import math
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -13,6 +16,7 @@ from surveys.selectors import team_paths
 from ..models import MetricDefinition, MetricValue
 
 MAX_BATCH = 5000
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,36 @@ class MetricRow:
     percent: bool = False  # written with a % sign: only a metric measured in % takes it
 
 
+def _caseless(name: str) -> str:
+    # Unicode's canonical caseless match (D145): NFD(casefold(NFD(name))).
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
+def name_finder(names: dict[str, V]) -> Callable[[str], V | None]:
+    """Return a lookup of team paths or metric keys that finds a name as Align tells names apart.
+
+    Align owns both: a metric key is unique as spelt, and team_save refuses a sibling team whose name
+    differs only in case, though teams made before that (or in the admin) may. So a spelling that is a
+    name finds that name; another finds the one name it matches ignoring case (Unicode case folding), or
+    nothing, rather than a guess, when it matches two.
+    """
+    exact = {unicodedata.normalize("NFC", name): value for name, value in names.items()}
+    caseless: dict[str, list[V]] = {}
+    for name, value in names.items():
+        caseless.setdefault(_caseless(name), []).append(value)
+
+    def find(name: str) -> V | None:
+        name = unicodedata.normalize("NFC", name)
+        if name in exact:
+            return exact[name]
+        found = caseless.get(_caseless(name), [])
+        return found[0] if len(found) == 1 else None
+
+    return find
+
+
 def _team_key(path: str) -> str:
-    return "/".join(part.strip() for part in path.strip().strip("/").split("/")).casefold()
+    return "/".join(part.strip() for part in path.strip().strip("/").split("/"))
 
 
 def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
@@ -43,19 +75,19 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
     Each field is checked on its own, so one upload shows all of a file's problems at once; a duplicate is
     looked for only among rows whose metric, team and period are all known.
     """
-    metrics = {m.key: m for m in MetricDefinition.objects.all()}
-    teams = {_team_key(path): team_id for path, team_id in team_paths().items()}
+    metrics = name_finder({m.key: m for m in MetricDefinition.objects.all()})
+    teams = name_finder({_team_key(path): team_id for path, team_id in team_paths().items()})
     resolved, errors, seen = [], [], {}
     for index, row in enumerate(rows):
         found = []
-        metric = metrics.get(row.metric)
+        metric = metrics(row.metric)
         if metric is None:
             found.append(("metric", f"Unknown metric “{row.metric}”."))
         elif metric.builtin:
             found.append(("metric", f"“{row.metric}” is computed by Align from delivery events."))
         team_id = None
         if row.team:
-            team_id = teams.get(_team_key(row.team))
+            team_id = teams(_team_key(row.team))
             if team_id is None:
                 found.append(("team", f"Unknown team “{row.team}” (use a path such as A/B)."))
         for name in ("period_start", "period_end", "value"):

@@ -246,11 +246,11 @@ def test_delivery_events_sent_through_the_api_become_dora_figures(
     with django_capture_on_commit_callbacks(execute=True):
         for name, values in EVENTS.items():
             response = machine.post(reverse(name), json.dumps({"values": values}), content_type="application/json")
-            assert response.json() == {"recorded": 1}
+            assert response.json() == {"recorded": 1, "unchanged": 0}
             matches_schema(openapi, "DeliveryBatchResult", response.json())
             # the same rows again change nothing
             again = machine.post(reverse(name), json.dumps({"values": values}), content_type="application/json")
-            assert again.status_code == 200
+            assert again.json() == {"recorded": 0, "unchanged": 1}
     from feedback.models import Change, Deployment, Incident
 
     assert (Deployment.objects.count(), Change.objects.count(), Incident.objects.count()) == (1, 1, 1)

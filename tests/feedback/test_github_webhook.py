@@ -61,19 +61,25 @@ def deployment_status(deployment_id, sha, at, *, state="success", environment="p
     }
 
 
-def issue(issue_id, created, *, closed=None, labels=("incident",), action="opened"):
-    return {
+def issue(issue_id, created, *, closed=None, labels=("incident",), action="opened", updated=None, label=None):
+    """An `issues` payload as GitHub sends it: the whole issue as of its updated_at, plus the label that a
+    labeled or unlabeled action added or removed."""
+    payload = {
         "action": action,
         "issue": {
             "id": issue_id,
             "number": issue_id,
             "state": "closed" if closed else "open",
             "created_at": created,
+            "updated_at": updated or closed or created,
             "closed_at": closed,
-            "labels": [{"name": name} for name in labels],
+            "labels": [{"id": 1000 + n, "name": name, "color": "d73a4a"} for n, name in enumerate(labels)],
         },
         "repository": REPO,
     }
+    if label is not None:
+        payload["label"] = {"name": label, "color": "d73a4a"}
+    return payload
 
 
 def test_a_week_of_github_events_becomes_dora_metric_values(client, payments, django_capture_on_commit_callbacks):
@@ -178,9 +184,10 @@ def test_unknown_events_unknown_repositories_and_other_branches_are_kept_raw_and
 
 def test_an_issue_stops_being_an_incident_when_its_label_is_removed(client, payments):
     deliver(client, "issues", issue(9, "2026-11-03T15:00:00Z"), delivery="1")
-    assert Incident.objects.count() == 1
-    deliver(client, "issues", issue(9, "2026-11-03T15:00:00Z", labels=("bug",), action="unlabeled"), delivery="2")
-    assert not Incident.objects.exists()
+    assert Incident.objects.get().counted
+    removed = issue(9, "2026-11-03T15:00:00Z", labels=("bug",), action="unlabeled", updated="2026-11-03T16:00:00Z")
+    assert deliver(client, "issues", removed, delivery="2").json() == {"status": "recorded"}
+    assert not Incident.objects.get().counted  # kept, not counted: a late "labeled" cannot bring it back
 
 
 def test_a_late_event_recomputes_only_that_teams_affected_weeks(client, payments, django_capture_on_commit_callbacks):
@@ -209,3 +216,120 @@ def test_an_oversize_webhook_body_is_refused_before_it_is_read(client, payments)
     )  # fmt: skip
     assert response.status_code == 413
     assert not RawEvent.objects.exists()
+
+
+# Identifiers compared as GitHub compares them.
+
+
+def test_a_deployment_to_an_environment_spelt_differently_counts(client, payments, settings):
+    # GitHub: "Environment names are not case sensitive".
+    settings.ALIGN_PRODUCTION_ENVIRONMENTS = ["production", " Prod"]
+    for number, environment in enumerate(["Production", "PRODUCTION", "prod"]):
+        status = deployment_status(number, "a1", "2026-11-02T13:00:00Z", environment=environment)
+        assert deliver(client, "deployment_status", status, delivery=f"d-{number}").json() == {"status": "recorded"}
+    assert Deployment.objects.count() == 3
+    assert set(Deployment.objects.values_list("environment", flat=True)) == {"Production", "PRODUCTION", "prod"}
+
+
+def test_a_repository_is_found_whatever_the_case_github_spells_it_in(client, payments):
+    # GitHub resolves Acme/Payments-API to acme/payments-api: one repository.
+    payload = {**push(("a1", "2026-11-02T09:00:00Z")), "repository": {**REPO, "full_name": "Acme/Payments-API"}}
+    assert deliver(client, "push", payload).json() == {"status": "recorded"}
+    assert Change.objects.get().team == payments
+
+
+def test_a_name_that_only_unicode_folding_would_match_is_another_repository(client, payments):
+    # Python's lower() turns the Kelvin sign into "k"; GitHub names are ASCII and compared as ASCII.
+    Repository.objects.create(full_name="acme/kiosk", team=payments)
+    payload = {**push(("a1", "2026-11-02T09:00:00Z")), "repository": {**REPO, "full_name": "acme/\u212aiosk"}}
+    assert deliver(client, "push", payload).json() == {"status": "ignored"}
+
+
+def test_two_spellings_of_one_repository_cannot_both_be_connected(payments):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Repository.objects.create(full_name="ACME/payments-api", team=payments)
+
+
+def test_connecting_another_spelling_re_points_the_same_repository(payments):
+    from feedback import services
+
+    other = TeamFactory(name="Other")
+    services.repository_connect(full_name="Acme/Payments-API", team=other)
+    repository = Repository.objects.get()
+    assert (repository.full_name, repository.team) == ("Acme/Payments-API", other)
+
+
+def test_an_incident_label_counts_whatever_its_case(client, payments, settings):
+    # GitHub labels are case-insensitive: a repository cannot hold both "Incident" and "incident".
+    settings.ALIGN_INCIDENT_LABELS = ["INCIDENT"]
+    deliver(client, "issues", issue(5, "2026-11-03T15:00:00Z", labels=("Incident",)))
+    assert Incident.objects.get().counted
+
+
+def test_a_commit_id_in_capitals_is_the_same_commit(client, payments):
+    sha = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
+    deliver(client, "push", push((sha.upper(), "2026-11-02T09:00:00Z")), delivery="1")
+    merged = {"action": "closed", "repository": REPO, "pull_request": {
+        "merged": True, "merge_commit_sha": sha, "merged_at": "2026-11-02T10:00:00Z"}}  # fmt: skip
+    deliver(client, "pull_request", merged, delivery="2")
+    change = Change.objects.get()
+    assert (change.sha, change.merged_at is not None) == (sha, True)
+
+
+# Events in the order they happened, not the order they arrived.
+
+
+def test_a_closed_incident_stays_closed_when_an_older_labeled_delivery_arrives_late(
+    client, payments, django_capture_on_commit_callbacks
+):
+    # given: the issue was labelled at 15:05 and closed at 17:00, but GitHub delivered the close first
+    closed = issue(77, "2026-11-03T15:00:00Z", closed="2026-11-03T17:00:00Z", action="closed")
+    labeled = issue(77, "2026-11-03T15:00:00Z", action="labeled", updated="2026-11-03T15:05:00Z", label="incident")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(client, "issues", closed, delivery="close").json() == {"status": "recorded"}
+        # when
+        assert deliver(client, "issues", labeled, delivery="label").json() == {"status": "outdated"}
+    # then
+    incident = Incident.objects.get()
+    assert incident.resolved_at is not None and incident.counted
+    restore = MetricValue.objects.get(team=payments, metric__key="time-to-restore", period_start=date(2026, 11, 2))
+    assert restore.value == pytest.approx(2.0)
+
+
+def test_a_late_labeled_delivery_cannot_bring_back_an_incident_whose_label_was_removed(client, payments):
+    labeled = issue(8, "2026-11-03T15:00:00Z", action="labeled", updated="2026-11-03T15:01:00Z", label="incident")
+    unlabeled = issue(8, "2026-11-03T15:00:00Z", labels=(), action="unlabeled", updated="2026-11-03T15:30:00Z",
+                      label="incident")  # fmt: skip
+    assert deliver(client, "issues", unlabeled, delivery="2").json() == {"status": "ignored"}  # not an incident
+    assert deliver(client, "issues", labeled, delivery="1").json() == {"status": "outdated"}
+    assert not Incident.objects.get().counted
+
+
+def test_an_issue_that_never_was_an_incident_is_kept_but_not_counted(client, payments):
+    plain = issue(
+        3, "2026-11-03T15:00:00Z", labels=("bug",), action="labeled", label="bug", updated="2026-11-03T15:10:00Z"
+    )
+    assert deliver(client, "issues", plain, delivery="2").json() == {"status": "ignored"}
+    # kept, so the older event that labelled it an incident (and which the bug label replaced) stays older
+    earlier = issue(3, "2026-11-03T15:00:00Z", action="labeled", label="incident", updated="2026-11-03T15:05:00Z")
+    assert deliver(client, "issues", earlier, delivery="1").json() == {"status": "outdated"}
+    assert not Incident.objects.get().counted
+
+
+def test_a_deleted_issue_stops_being_an_incident_for_good(client, payments):
+    deliver(client, "issues", issue(4, "2026-11-03T15:00:00Z", updated="2026-11-03T15:10:00Z"), delivery="1")
+    # GitHub's deleted payload is the issue as it last was: its updated_at need not move
+    deleted = issue(4, "2026-11-03T15:00:00Z", action="deleted", updated="2026-11-03T15:10:00Z")
+    assert deliver(client, "issues", deleted, delivery="2").json() == {"status": "recorded"}
+    assert deliver(client, "issues", issue(4, "2026-11-03T15:00:00Z", updated="2026-11-03T15:10:00Z"),
+                   delivery="3").json() == {"status": "outdated"}  # fmt: skip
+    assert not Incident.objects.get().counted
+
+
+def test_a_late_deployment_status_does_not_move_a_deployment_back(client, payments):
+    deliver(client, "deployment_status", deployment_status(1, "a1", "2026-11-02T13:00:00Z"), delivery="new")
+    late = deployment_status(1, "a1", "2026-11-02T12:00:00Z")
+    assert deliver(client, "deployment_status", late, delivery="old").json() == {"status": "outdated"}
+    assert Deployment.objects.get().finished_at.hour == 13
