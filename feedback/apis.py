@@ -1,6 +1,7 @@
 """The REST API: metric definitions and values in and out. Parse, call one service or selector, respond."""
 
 import math
+import re
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -51,6 +52,31 @@ class MetricDefinitionList(ApiAccess, generics.ListAPIView):
     pagination_class = Pages
 
 
+# A number as a program writes it: a JSON number, or (from a form) its plain decimal text. Spellings a person
+# might type — "1_000", "0,5", Arabic-Indic digits, padding — are refused rather than read by float(), which
+# would accept some of them; people's files go through the CSV upload, which reads those with care.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+class MachineNumberField(serializers.FloatField):
+    """A finite number sent as a JSON number or as plain decimal text; nothing else."""
+
+    default_error_messages = {"invalid": "Send a number, such as 0.5 or 1250 (a JSON number, or plain decimal text)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not (
+            isinstance(data, int | float) or (isinstance(data, str) and PLAIN_NUMBER.fullmatch(data))
+        ):
+            self.fail("invalid")
+        try:
+            value = float(data)
+        except OverflowError:  # a JSON integer beyond any float
+            value = math.inf
+        if not math.isfinite(value):
+            raise serializers.ValidationError("The value must be a finite number.")
+        return value
+
+
 class MetricValueInput(serializers.Serializer):
     metric = serializers.SlugField(max_length=50)
     team = serializers.CharField(
@@ -58,12 +84,7 @@ class MetricValueInput(serializers.Serializer):
     )
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="Inclusive.")
-    value = serializers.FloatField()
-
-    def validate_value(self, value):
-        if not math.isfinite(value):
-            raise serializers.ValidationError("The value must be a finite number.")
-        return value
+    value = MachineNumberField()
 
 
 class MetricValueBatchInput(serializers.Serializer):

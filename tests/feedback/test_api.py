@@ -298,3 +298,16 @@ def test_more_rows_than_a_batch_allows_are_refused_with_a_message(machine, teams
     assert response.status_code == 400
     assert "5000" in response.content.decode()
     assert not MetricValue.objects.exists()
+
+
+@pytest.mark.parametrize("sent", [5, 5.5, -0.25, "5.5", "1e3", "+2"])
+def test_a_value_sent_as_a_program_writes_numbers_is_stored_exactly(machine, teams, sent):
+    assert post(machine, [row(value=sent)]).status_code == 200
+    assert MetricValue.objects.get().value == float(sent)
+
+
+@pytest.mark.parametrize("sent", ["1_000", "0,5", "١٢٣", " 5 ", "5%", "", "nan", "Infinity", True, 10**400, None])
+def test_a_value_in_any_other_spelling_is_refused_with_a_message_and_nothing_stored(machine, teams, sent):
+    response = post(machine, [row(value=sent)])
+    assert response.status_code == 400 and "value" in response.content.decode()
+    assert not MetricValue.objects.exists()
