@@ -11,12 +11,13 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from surveys.names import name_finder
 from surveys.selectors import team_paths
 
 from . import services
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
 from .models import MetricDefinition, MetricValue
-from .services.metrics import MAX_BATCH, MetricRow, name_finder
+from .services.metrics import MAX_BATCH, MetricRow
 
 
 class ApiAccess:

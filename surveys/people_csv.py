@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from . import csv_table
+from .names import name_finder
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
 ROLES = {"admin", "leader", "manager", "member"}
@@ -36,7 +37,7 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
 
     team_ids maps a team path ("Engineering/Platform", case-insensitive) to a team id.
     """
-    lookup = {path.casefold(): team_id for path, team_id in team_ids.items()}
+    lookup = name_finder(team_ids)
     rows: list[PersonRow] = []
     try:
         table = list(csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="people"))
@@ -59,7 +60,7 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
             row.errors.append(f"“{values['email']}” is not an email address.")
         if not row.name:
             row.errors.append("The name is empty.")
-        row.team_id = lookup.get(row.team_path.casefold())
+        row.team_id = lookup(row.team_path)
         if row.team_id is None:
             row.errors.append(f"There is no team “{values['team']}” (use a path such as Engineering/Platform).")
         if row.role not in ROLES:

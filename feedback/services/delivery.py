@@ -15,12 +15,13 @@ from django.db.models.functions import Lower
 
 from surveys import cadence
 from surveys.models import Cycle, Team
+from surveys.names import name_finder
 from surveys.selectors import team_paths
 
 from .. import dora
 from ..models import Change, Deployment, DoraDirty, Incident, Repository
 from .correlations import correlations_refresh_enqueue
-from .metrics import metric_values_write, name_finder
+from .metrics import metric_values_write
 
 # How far around a changed week an event can move the figures: a change counts in the week of its first
 # deployment (usually within days), an incident in the week of the deployment it is charged to.

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from feedback import services
 from feedback.models import Change, Deployment, Incident, MetricDefinition, MetricValue, Repository
-from feedback.services.metrics import name_finder
+from surveys.names import name_finder
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db

@@ -167,3 +167,13 @@ def test_every_person_of_a_saved_file_is_read_exactly_on_their_line(saved):
         (line, email, name, []) for line, email, name in expected
     ]
     event(f"{len(rows)} people")
+
+
+def test_a_team_path_in_another_case_finds_its_team_unless_two_teams_differ_only_in_case():
+    from surveys import people_csv
+
+    text = "email,name,team,role,manager\nana@example.com,Ana,engineering/PLATFORM,member,no\n"
+    rows, _ = people_csv.parse(text, team_ids={"Engineering/Platform": 1, "Sales": 2})
+    assert rows[0].team_id == 1 and not rows[0].errors
+    rows, _ = people_csv.parse(text, team_ids={"Engineering/Platform": 1, "Engineering/platform": 3})
+    assert rows[0].team_id is None and rows[0].errors  # two teams match: an error, never a guess
