@@ -4,24 +4,22 @@ import re
 
 import pytest
 
-from tests.browser.test_survey_page import link  # noqa: F401 - fixture
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_survey_page_has_no_accessibility_violations(page, link, accessibility_violations):  # noqa: F811
+def test_the_survey_page_has_no_accessibility_violations(page, link, accessibility_violations):
     page.goto(link)
     assert accessibility_violations(page) == []
 
 
-def test_the_survey_page_with_errors_has_no_accessibility_violations(page, link, accessibility_violations):  # noqa: F811
+def test_the_survey_page_with_errors_has_no_accessibility_violations(page, link, accessibility_violations):
     page.goto(link)
     page.get_by_role("button", name="Send my answers").click()
     assert page.get_by_role("alert").is_visible()
     assert accessibility_violations(page) == []
 
 
-def test_the_thank_you_and_used_link_pages_have_no_accessibility_violations(page, link, accessibility_violations):  # noqa: F811
+def test_the_thank_you_and_used_link_pages_have_no_accessibility_violations(page, link, accessibility_violations):
     page.goto(link)
     for group in page.get_by_role("group").all():
         group.get_by_role("radio").first.check()

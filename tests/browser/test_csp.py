@@ -5,7 +5,6 @@ import re
 import pytest
 
 from tests.browser.test_reports import log_in, org  # noqa: F401 - fixture
-from tests.browser.test_survey_page import link  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +18,7 @@ def violations_while(page, visit) -> list[str]:
     return found
 
 
-def test_the_survey_form_and_thank_you_page_run_under_the_policy(page, link):  # noqa: F811
+def test_the_survey_form_and_thank_you_page_run_under_the_policy(page, link):
     def visit():
         page.goto(link)
         for group in page.get_by_role("group").all():
