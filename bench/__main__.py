@@ -2,13 +2,14 @@
 
 python -m bench            # every benchmark
 python -m bench analysis   # one
+python -m bench calibration  # does a finding mean what it says? (simulated organisations; prints its own table)
 """
 
 import sys
 
 from .common import machine
 
-BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout", "spike"]
+BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout", "spike", "calibration"]
 
 
 def main(names: list[str]) -> None:
@@ -21,6 +22,9 @@ def main(names: list[str]) -> None:
     print(f"{'benchmark':<45} {'app':>14} {'baseline':>14} {'ratio':>8}")
     for name in names or BENCHMARKS:
         for result in importlib.import_module(f"bench.{name}").run():
+            if "table" in result:  # a report of its own (calibration), not app against baseline
+                print(f"\n{name}:\n{result['table']}\n")
+                continue
             print(f"{result['benchmark']:<45} {result['app']:>14} {result['baseline']:>14} {result['ratio']:>7.2f}×")
             if result.get("note"):
                 print(f"    {result['note']}")

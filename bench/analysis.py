@@ -1,9 +1,11 @@
-"""The correlation engine at 500 teams × 26 cycles × 8 dimensions × 10 metrics × 2 lags, against a naive loop.
+"""The correlation engine at 500 teams (50 departments) × 26 cycles × 8 dimensions × 10 metrics × 2 lags.
 
-App: feedback.correlation (numpy, all permutations of a pair at once). Baseline, in the same run: the same
-within-team permutation test done the plain way — shuffle each team in a Python loop, then scipy.stats.pearsonr
-— on a sample of pairs, since running all of it would take hours. Both are reported per permutation of one
-pair (the unit of work), so the ratio is like for like.
+App: feedback.correlation (rm_corr and association_test: numpy, all permutations of a pair at once, pooled and
+per team). Baseline, in the same run: a within-team permutation test done the plain way — shuffle each team in
+a Python loop, then scipy.stats.pearsonr — on a sample of pairs, since running all of it would take hours.
+Both are reported per permutation of one pair (the unit of work). (Until 2026-11 the app side was the
+within-team test itself; association_test also removes department means, prewhitens and shuffles by
+department — see feedback/correlation.py.)
 """
 
 import numpy as np
@@ -14,6 +16,7 @@ from feedback import correlation
 from .common import measured, row
 
 TEAMS, CYCLES, DIMENSIONS, METRICS, LAGS = 500, 26, 8, 10, (0, 1)
+TEAMS_PER_DEPARTMENT = 10
 PERMUTATIONS = 2000
 BASELINE_PAIRS, BASELINE_PERMUTATIONS = 2, 20
 
@@ -27,15 +30,17 @@ def synthetic(rng):
 
 
 def pairs(groups, scores, metrics):
+    """Yield (teams, x, y, cycles, departments) for every dimension × metric × lag."""
     cycle = np.tile(np.arange(CYCLES), TEAMS)
+    department = groups // TEAMS_PER_DEPARTMENT
     for d in range(DIMENSIONS):
         for m in range(METRICS):
             for lag in LAGS:
                 if lag:
                     keep = cycle < CYCLES - 1
-                    yield groups[keep], scores[d][keep], np.roll(metrics[m], -1)[keep]
+                    yield groups[keep], scores[d][keep], np.roll(metrics[m], -1)[keep], cycle[keep], department[keep]
                 else:
-                    yield groups, scores[d], metrics[m]
+                    yield groups, scores[d], metrics[m], cycle, department
 
 
 def naive_permutation_p(groups, x, y, permutations, rng):
@@ -62,12 +67,15 @@ def run() -> list[dict]:
     all_pairs = list(pairs(groups, scores, metrics))
     with measured() as app:
         p_values = []
-        for seed, (g, x, y) in enumerate(all_pairs):
+        for seed, (g, x, y, cycles, departments) in enumerate(all_pairs):
             correlation.rm_corr(g, x, y)
-            p_values.append(correlation.permutation_p(g, x, y, permutations=PERMUTATIONS, seed=seed))
+            test = correlation.association_test(
+                g, cycles, x, y, departments=departments, permutations=PERMUTATIONS, seed=seed
+            )
+            p_values.append(test.p)
         correlation.false_discovery_q(p_values)
     with measured() as naive:
-        for g, x, y in all_pairs[:BASELINE_PAIRS]:
+        for g, x, y, *_ in all_pairs[:BASELINE_PAIRS]:
             naive_permutation_p(g, x, y, BASELINE_PERMUTATIONS, rng)
     app_per_perm = app.seconds / (len(all_pairs) * PERMUTATIONS) * 1e6
     naive_per_perm = naive.seconds / (BASELINE_PAIRS * BASELINE_PERMUTATIONS) * 1e6

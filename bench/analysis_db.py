@@ -1,8 +1,8 @@
 """The whole analysis job on a database: the embedded default (SQLite) and PostgreSQL, same data, same run.
 
 App: `feedback.services.correlations_refresh` end to end — reading every cycle's group scores through
-disclosure control and every metric value, testing 8 dimensions × 10 metrics × 2 lags with 2,000 within-team
-permutations each (pooled and per team), and writing the findings. Baseline, in the same run: the plain
+disclosure control and every metric value, testing 8 dimensions × 10 metrics × 2 lags with 2,000 permutations
+each (pooled, by department, and per team), and writing the findings. Baseline, in the same run: the plain
 per-pair loop of `bench.analysis` (Python shuffles + `scipy.stats.pearsonr`), per permutation of one pair.
 
 Each setup runs in its own process against a scratch database, never your data: the embedded default in a
@@ -164,7 +164,7 @@ def run() -> list[dict]:
     rng = np.random.default_rng(1)
     baseline_pairs = list(pairs(*synthetic(rng)))[:BASELINE_PAIRS]
     with measured() as naive:
-        for g, x, y in baseline_pairs:
+        for g, x, y, *_ in baseline_pairs:
             naive_permutation_p(g, x, y, BASELINE_PERMUTATIONS, rng)
     naive_per_perm = naive.seconds / (BASELINE_PAIRS * BASELINE_PERMUTATIONS) * 1e6
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from surveys.models import Cycle, Dimension, Question
+from surveys.selectors import cycle_team_parents
 
 from .. import correlation
 from ..models import Finding, MetricDefinition, TeamFinding
@@ -21,21 +22,34 @@ LAGS = (0, 1)
 def correlations_refresh(*, permutations: int = 2000):
     """Test every dimension × metric × lag and replace the findings; return the job's record.
 
-    1. Collect, per closed cycle, each team's dimension scores that disclosure control lets be shown, and
-       each team's metric values over the cycle's period.
-    2. For every dimension, metric and lag (0: same cycle, 1: metric one cycle later) with enough data
+    1. Collect, per closed cycle, the dimension scores that disclosure control lets be shown of each leaf
+       group of that cycle's tree (a team: a department's or the organisation's score re-counts its teams'
+       respondents, so only groups without sub-groups are units), and each team's metric values over the
+       cycle's period.
+    2. Give each team its department: its parent in the latest tree, or its grandparent when it is its
+       parent's only team (alone, a department's own movement and the team's are the same thing; teams
+       still alone are grouped together by correlation.association_test).
+    3. For every dimension, metric and lag (0: same cycle, 1: metric one cycle later) with enough data
        (correlation.MIN_TEAMS teams with correlation.MIN_CYCLES_PER_TEAM points each), compute the
-       repeated-measures correlation and its within-team permutation p-value, and — from the same
-       permutations — each team's own correlation where it has correlation.MIN_POINTS_FOR_ONE_TEAM points.
-    3. Adjust the p-values of each family (pooled, per team) together with Benjamini–Hochberg and replace
+       repeated-measures correlation (r and interval shown) and its p-value from correlation.association_test
+       (departments' shared movements removed, prewhitened, cycles shuffled department by department), and —
+       from the same permutations — each team's own correlation where it has
+       correlation.MIN_POINTS_FOR_ONE_TEAM points.
+    4. Adjust the p-values of each family (pooled, per team) together with Benjamini–Hochberg and replace
        the findings in one transaction: running it twice gives the same rows.
     """
     with job_recorded(kind="correlate") as job:
         cycles = list(Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).order_by("opens_at"))
         scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
+        parents: dict[int, int | None] = {}
         for index, cycle in enumerate(cycles):
+            tree = cycle_team_parents(cycle_id=cycle.id)
+            parents.update(tree)  # the latest tree wins
+            inner = set(tree.values())
             for (team_id, dimension_id), score in visible_group_scores(cycle=cycle).items():
-                scores[dimension_id][(team_id, index)] = score.mean
+                if team_id not in inner:
+                    scores[dimension_id][(team_id, index)] = score.mean
+        departments = _departments(parents, {team_id for pairs in scores.values() for team_id, _ in pairs})
         metrics = metric_values_by_cycle(cycles=cycles) if cycles else {}
         dimensions = Dimension.objects.filter(id__in=scores).exclude(questions__kind=Question.Kind.COMMENT)
         definitions = MetricDefinition.objects.in_bulk(list(metrics))
@@ -44,19 +58,27 @@ def correlations_refresh(*, permutations: int = 2000):
         tested, team_tested = [], []
         for done, (dimension, metric, lag) in enumerate(pairs, start=1):
             points = [
-                (team_id, score, metrics[metric.id][(team_id, index + lag)])
+                (team_id, index, score, metrics[metric.id][(team_id, index + lag)])
                 for (team_id, index), score in scores[dimension.id].items()
                 if (team_id, index + lag) in metrics[metric.id]
             ]
             if points:
-                groups, x, y = (np.array(column) for column in zip(*points, strict=True))
-                keep = correlation.usable(groups)
-                groups, x, y = groups[keep], x[keep], y[keep]
-                if correlation.enough_data(groups):
-                    result = correlation.rm_corr(groups, x, y)
-                    p, per_team = correlation.permutation_test(groups, x, y, permutations=permutations, seed=done)
-                    tested.append((dimension, metric, lag, result, p))
-                    team_tested.extend((dimension, metric, lag, team) for team in per_team)
+                teams, indexes, x, y = (np.array(column) for column in zip(*points, strict=True))
+                keep = correlation.usable(teams)
+                teams, indexes, x, y = teams[keep], indexes[keep], x[keep], y[keep]
+                if correlation.enough_data(teams):
+                    result = correlation.rm_corr(teams, x, y)
+                    test = correlation.association_test(
+                        teams,
+                        indexes,
+                        x,
+                        y,
+                        departments=np.array([departments[t] for t in teams], dtype=object),
+                        permutations=permutations,
+                        seed=done,
+                    )
+                    tested.append((dimension, metric, lag, result, test.p))
+                    team_tested.extend((dimension, metric, lag, team) for team in test.per_team)
             if done % 20 == 0:
                 job_progress(job, done=done)
         q_values = correlation.false_discovery_q([p for *_, p in tested])
@@ -113,6 +135,20 @@ def correlations_refresh(*, permutations: int = 2000):
         job_progress(job, done=len(pairs))
     job.refresh_from_db()
     return job
+
+
+def _departments(parents: dict[int, int | None], teams: set[int]) -> dict[int, int | None]:
+    """Return each team's parent, or its grandparent where the parent has no other of these teams (and has
+    a parent itself: a lone team right under the organisation stays there)."""
+    siblings: dict[int | None, int] = defaultdict(int)
+    for team_id in teams:
+        siblings[parents.get(team_id)] += 1
+    departments = {}
+    for team_id in teams:
+        parent = parents.get(team_id)
+        grandparent = parents.get(parent) if parent is not None else None
+        departments[team_id] = grandparent if siblings[parent] < 2 and grandparent is not None else parent
+    return departments
 
 
 def correlations_refresh_enqueue() -> None:

@@ -137,3 +137,33 @@ def test_a_run_left_running_past_the_time_limit_is_recorded_as_failed_when_the_n
     recent.refresh_from_db()
     assert stale.status == JobRun.Status.FAILED and "Interrupted" in stale.message and stale.finished_at
     assert recent.status == JobRun.Status.RUNNING
+
+
+def test_only_teams_are_units_not_the_departments_that_re_count_their_respondents(history):
+    # given the eight teams under one department, whose own score (all their respondents again) is shown
+    safety, revenue, _ = history
+    department = TeamFactory(name="Engineering")
+    CycleTeam.objects.filter(team__name__startswith="Team ").update(parent=department)
+    for cycle in Cycle.objects.all():
+        CycleTeam.objects.create(cycle=cycle, team=department, parent=None, name=department.name)
+        GroupScore.objects.create(cycle=cycle, team=department, dimension=safety, respondents=48, mean=3.5, shown=True)
+        MetricValue.objects.create(
+            metric=revenue,
+            team=department,
+            value=4000,
+            period_start=cycle.opens_at.date(),
+            period_end=cycle.opens_at.date() + timedelta(days=27),
+        )
+    # when
+    services.correlations_refresh(permutations=199)
+    # then the department is not a ninth "team"
+    found = Finding.objects.get(dimension=safety, metric=revenue, lag=0)
+    assert (found.n_teams, found.n_points) == (8, 64)
+
+
+def test_a_team_alone_in_its_department_is_grouped_with_its_grandparents_teams():
+    from feedback.services.correlations import _departments
+
+    # root ─ Engineering ─ {Platform, Mobile}, root ─ Sales ─ {Field}, root ─ Support (a team itself)
+    parents = {1: None, 2: 1, 3: 2, 4: 2, 5: 1, 6: 5, 7: 1}
+    assert _departments(parents, {3, 4, 6, 7}) == {3: 2, 4: 2, 6: 1, 7: 1}
