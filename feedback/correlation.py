@@ -277,6 +277,7 @@ def association_test(
     presence = np.zeros((len(labels), n_cycles), dtype=bool)
     presence[team, cycle] = True
     import os
+
     team_unit = np.arange(len(labels)) if os.environ.get("INDEP") else team_block
     group_of = np.unique(np.column_stack([team_unit, presence]), axis=0, return_inverse=True)[1].ravel()
     stacks = []
