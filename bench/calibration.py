@@ -8,7 +8,8 @@ every dimension × metric × lag through `feedback.correlation.association_test`
 - nulls, where no dimension is related to any metric: independent cycles; AR(1) series (φ = 0.7 within each
   team); shocks shared by a department, by the whole organisation, a department's random walk; all at
   once; AR(1) with φ from 0.3 to 0.95 by team; teams on their own trends; lone teams in their departments;
-  15% of cycles missing;
+  15% of cycles missing; a small organisation (6 teams in one department × 6 cycles, where teams are
+  shuffled on their own);
 - planted: one dimension × metric pair related within teams with r = 0.5, at lag 0 or lag 1.
 
 Printed, with simulation standard errors: family-wise error (share of organisations with at least one false
@@ -44,8 +45,15 @@ NULLS = [
     "team trends",
     "lone teams, AR(1) + both shocks",
     "15% cycles missing, AR(1) + both shocks",
+    "small organisation, AR(1) + both shocks",
 ]
-PLANTED = ["planted, lag 0", "planted, lag 1", "planted, AR(1) φ 0.7, lag 0", "planted, AR(1) + shocks, lag 1"]
+PLANTED = [
+    "planted, lag 0",
+    "planted, lag 1",
+    "planted, AR(1) φ 0.7, lag 0",
+    "planted, AR(1) + shocks, lag 1",
+    "small organisation, planted, lag 0",
+]
 
 
 def _ar1(rng: np.random.Generator, shape: tuple, phi) -> np.ndarray:
@@ -59,35 +67,35 @@ def _ar1(rng: np.random.Generator, shape: tuple, phi) -> np.ndarray:
     return out
 
 
-def _series(rng: np.random.Generator, kind: str, count: int, department: np.ndarray) -> np.ndarray:
+def _series(rng: np.random.Generator, kind: str, count: int, department: np.ndarray, cycles: int) -> np.ndarray:
     """Return (count, teams, cycles) null series of one kind (scenario) around each team's own level."""
     teams, departments = len(department), int(department.max()) + 1
-    shape = (count, teams, CYCLES)
+    shape = (count, teams, cycles)
     if kind == "independent":
         within = rng.normal(size=shape)
     elif kind == "AR(1) φ 0.7":
         within = _ar1(rng, shape, 0.7)
     elif kind == "department shocks":
-        within = 0.7 * rng.normal(size=shape) + 0.7 * rng.normal(size=(count, departments, CYCLES))[:, department]
+        within = 0.7 * rng.normal(size=shape) + 0.7 * rng.normal(size=(count, departments, cycles))[:, department]
     elif kind == "organisation shocks":
-        within = 0.7 * rng.normal(size=shape) + 0.7 * rng.normal(size=(count, 1, CYCLES))
+        within = 0.7 * rng.normal(size=shape) + 0.7 * rng.normal(size=(count, 1, cycles))
     elif kind == "department random walks":
         within = (
             0.6 * rng.normal(size=shape)
-            + 0.6 * rng.normal(size=(count, departments, CYCLES))[:, department]
-            + 0.5 * rng.normal(size=(count, 1, CYCLES))
-            + np.cumsum(rng.normal(0, 0.4, (count, departments, CYCLES)), axis=2)[:, department]
+            + 0.6 * rng.normal(size=(count, departments, cycles))[:, department]
+            + 0.5 * rng.normal(size=(count, 1, cycles))
+            + np.cumsum(rng.normal(0, 0.4, (count, departments, cycles)), axis=2)[:, department]
         )
     elif kind == "AR(1) φ 0.3–0.95 by team":
         within = _ar1(rng, shape, rng.uniform(0.3, 0.95, (count, teams)))
     elif kind == "team trends":
         slope = rng.normal(0, 0.25, (count, teams, 1))
-        within = slope * (np.arange(CYCLES) - (CYCLES - 1) / 2) + rng.normal(size=shape)
+        within = slope * (np.arange(cycles) - (cycles - 1) / 2) + rng.normal(size=shape)
     else:  # AR(1) + department and organisation shocks, each AR(1) too
         within = (
             0.7 * _ar1(rng, shape, 0.7)
-            + 0.5 * _ar1(rng, (count, departments, CYCLES), 0.7)[:, department]
-            + 0.5 * _ar1(rng, (count, 1, CYCLES), 0.7)
+            + 0.5 * _ar1(rng, (count, departments, cycles), 0.7)[:, department]
+            + 0.5 * _ar1(rng, (count, 1, cycles), 0.7)
         )
     return within + rng.normal(0, 1, (count, teams, 1))
 
@@ -98,6 +106,7 @@ PLANTED_KIND = {
     "planted, lag 1": "independent",
     "planted, AR(1) φ 0.7, lag 0": "AR(1) φ 0.7",
     "planted, AR(1) + shocks, lag 1": "AR(1) + both shocks",
+    "small organisation, planted, lag 0": "AR(1) + both shocks",
 }
 
 
@@ -107,11 +116,18 @@ def organisation(rng: np.random.Generator, scenario: str):
     scores (dimensions, teams, cycles), metrics (metrics, teams, cycles), each team's department, which
     (team, cycle) cells were measured, and the planted (dimension, metric, lag) or None.
     """
-    sizes = [8, 6, 3, 1, 1, 1] if scenario.startswith("lone") else [TEAMS // DEPARTMENTS] * DEPARTMENTS
+    sizes, cycles = [TEAMS // DEPARTMENTS] * DEPARTMENTS, CYCLES
+    if scenario.startswith("lone"):
+        sizes = [8, 6, 3, 1, 1, 1]
+    elif scenario.startswith("small"):  # one department of 6 teams, 6 cycles: 720 synchronised shuffles
+        sizes, cycles = [6], 6
     department = np.repeat(np.arange(len(sizes)), sizes)
-    kind = PLANTED_KIND.get(scenario, scenario.split(", ", 1)[-1] if scenario[:4] in ("lone", "15% ") else scenario)
-    x = _series(rng, kind, DIMENSIONS, department)
-    y = _series(rng, kind, METRICS, department)
+    prefix = next(
+        (p for p in ("lone teams, ", "15% cycles missing, ", "small organisation, ") if scenario.startswith(p)), ""
+    )
+    kind = PLANTED_KIND.get(scenario, scenario.removeprefix(prefix))
+    x = _series(rng, kind, DIMENSIONS, department, cycles)
+    y = _series(rng, kind, METRICS, department, cycles)
     planted = None
     if scenario in PLANTED_KIND:
         lag = int(scenario[-1])
@@ -121,8 +137,8 @@ def organisation(rng: np.random.Generator, scenario: str):
         # as an autocorrelated score carries less information once prewhitened.
         moving = x[0] - x[0].mean(axis=1, keepdims=True)
         noise = rng.normal(size=moving.shape) if kind == "AR(1) φ 0.7" else y[0] - y[0].mean(axis=1, keepdims=True)
-        y[0, :, lag:] = PLANTED_R * moving[:, : CYCLES - lag] + np.sqrt(1 - PLANTED_R**2) * noise[:, lag:]
-    observed = np.ones((len(department), CYCLES), dtype=bool)
+        y[0, :, lag:] = PLANTED_R * moving[:, : cycles - lag] + np.sqrt(1 - PLANTED_R**2) * noise[:, lag:]
+    observed = np.ones((len(department), cycles), dtype=bool)
     if scenario.startswith("15%"):
         observed = rng.random(observed.shape) >= 0.15
     return x, y, department, observed, planted
@@ -176,18 +192,19 @@ def simulate(
     tally = Tally()
     for run in range(organisations):
         x, y, department, observed, planted = organisation(rng, scenario)
+        cycles = x.shape[-1]
         keys, p_values, covered = [], [], []
         for d in range(x.shape[0]):
             for m in range(y.shape[0]):
                 for lag in LAGS:
-                    present = observed[:, : CYCLES - lag] & observed[:, lag:]
-                    teams, cycles = np.nonzero(present)
+                    present = observed[:, : cycles - lag] & observed[:, lag:]
+                    teams, indexes = np.nonzero(present)
                     groups = correlation.usable(teams)
-                    teams, cycles = teams[groups], cycles[groups]
+                    teams, indexes = teams[groups], indexes[groups]
                     if not correlation.enough_data(teams):
                         tally.untested += 1
                         continue
-                    xs, ys = x[d, teams, cycles], y[m, teams, cycles + lag]
+                    xs, ys = x[d, teams, indexes], y[m, teams, indexes + lag]
                     result = correlation.rm_corr(teams, xs, ys)
                     seed = run * 1000 + len(keys)
                     if before:
@@ -195,13 +212,13 @@ def simulate(
                     else:
                         p = correlation.association_test(
                             teams,
-                            cycles,
+                            indexes,
                             xs,
                             ys,
                             departments=department[teams],
                             permutations=permutations,
                             seed=seed,
-                            team_min_points=CYCLES + 1,  # the pooled test only
+                            team_min_points=cycles + 1,  # the pooled test only
                         ).p
                     keys.append((d, m, lag))
                     p_values.append(p)

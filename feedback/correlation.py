@@ -173,9 +173,9 @@ def _prewhitened(team: np.ndarray, cycle: np.ndarray, x: np.ndarray, y: np.ndarr
 
 @dataclass(frozen=True)
 class _Stack:
-    """Every group of teams (one block, the same cycles) with the same number of cycles: shuffled together."""
+    """Every group of teams (one unit, the same cycles) with the same number of cycles: shuffled together."""
 
-    blocks: np.ndarray  # (groups, 1): each group's block
+    units: np.ndarray  # (groups, 1): each group's unit of shuffling (its block, or its one team)
     cycles: np.ndarray  # (groups, cycles): each group's cycles, in order
     cells: np.ndarray  # (groups, cycles): the block × cycle cell of each
     teams: np.ndarray  # (groups,): how many teams each group has
@@ -224,7 +224,10 @@ def association_test(
        have different cycles their shuffles differ, and a shuffled y′ no longer sums to zero in each block
        × cycle: it is centred again before r* is taken, as Freedman & Lane (1983, Journal of Business &
        Economic Statistics 1:292) refit the nuisance after permuting (without this, with 15% of cycles
-       missing 10.7% of null organisations showed a finding). p = (1 + #|r*| ≥ |r|) / (1 + B).
+       missing 10.7% of null organisations showed a finding). When the blocks' cycles allow fewer than
+       10 × B distinct synchronised shuffles (Π over blocks of (cycles)!: one department of 7 cycles has
+       5,040), p could not get small however strong the relation, so each team is shuffled on its own
+       instead, with the same re-centring. p = (1 + #|r*| ≥ |r|) / (1 + B).
 
     Vectorised: with synchronised permutations the pooled statistic of a block's teams with the same cycles
     is Σⱼ Mⱼ,σ(j) for their cross-product matrix M = X′ᵀY′ (cycles × cycles), so a permutation costs one
@@ -271,15 +274,18 @@ def association_test(
     own_observed = np.abs(np.bincount(team, own_x * own_y, len(labels)))
     eligible = (points >= team_min_points) & (own_norm > 0)
 
-    # Teams of one block with the same cycles shuffle as one: one cross-product matrix per such group, and
+    # Shuffled alike: a block's teams (step 4), or each team on its own when the blocks' cycles allow too few
+    # distinct shuffles: Π over blocks of (its cycles)! — one department of 6 cycles has 720, and p could
+    # never go below 1/720 however strong the relation.
+    cycles_per_block = np.bincount(np.unique(block_cycle) // n_cycles)
+    distinct = sum(math.lgamma(n + 1) for n in cycles_per_block.tolist())
+    unit = team_block if distinct >= math.log(10 * (permutations + 1)) else np.arange(len(labels))
+    # Teams of one unit with the same cycles shuffle as one: one cross-product matrix per such group, and
     # groups with as many cycles stacked, so that one argsort shuffles them all. No loop over teams: with
     # hundreds of teams and 160 pairs, per-team Python objects cost more than the permutations.
     presence = np.zeros((len(labels), n_cycles), dtype=bool)
     presence[team, cycle] = True
-    import os
-
-    team_unit = np.arange(len(labels)) if os.environ.get("INDEP") else team_block
-    group_of = np.unique(np.column_stack([team_unit, presence]), axis=0, return_inverse=True)[1].ravel()
+    group_of = np.unique(np.column_stack([unit, presence]), axis=0, return_inverse=True)[1].ravel()
     stacks = []
     for length in np.unique(points):
         members = np.flatnonzero(points == length)
@@ -290,7 +296,7 @@ def association_test(
         mine = eligible[members]
         stacks.append(
             _Stack(
-                blocks=team_unit[members[first]][:, None],
+                units=unit[members[first]][:, None],
                 cycles=cycle[rows[first]],
                 cells=cell[rows[first]],
                 teams=np.diff(np.append(first, len(members))),
@@ -312,18 +318,18 @@ def association_test(
     rng = np.random.default_rng(seed)
     pooled_extreme = 0
     team_extreme = np.zeros(len(labels))
-    n_blocks = int(team_unit.max()) + 1
+    n_units = int(unit.max()) + 1
     # In chunks, so memory stays around a few tens of MB however many points there are.
     chunk = max(1, min(permutations, 2_000_000 // max(1, len(xt))))
     for done in range(0, permutations, chunk):
         size = min(chunk, permutations - done)
-        keys = rng.random((size, n_blocks, n_cycles))
+        keys = rng.random((size, n_units, n_cycles))
         numerators, cell_sums = np.zeros(size), np.zeros(size * len(cells))
         for s in stacks:
             groups, length = s.cycles.shape
             # (size, groups, cycles): which of its own points each point's y′ comes from. Gathers go through
             # flat indexes: numpy's take with one index array is several times faster than broadcast ones.
-            shuffle = np.argsort(keys[:, s.blocks, s.cycles], axis=2)
+            shuffle = np.argsort(keys[:, s.units, s.cycles], axis=2)
             numerators += s.cross.take(shuffle + s.diagonal).sum(axis=(1, 2))  # Σⱼ M[g, j, σ(j)]
             if unequal:
                 into = np.arange(size)[:, None, None] * len(cells) + s.cells

@@ -1,6 +1,8 @@
 """The correlation engine validated statistically: against pingouin, under the null, for power, and against a
 plain loop. Calibration on autocorrelated and shocked organisations: tests/feedback/test_calibration.py."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pingouin
@@ -254,13 +256,17 @@ def plain_association_p(teams, cycles, x, y, departments, permutations, seed):
         return abs(numerator) / np.sqrt(sum(v * v for v in centred.values()))
 
     observed = r({(t, c): v[1] for t in labels for c, v in points[t].items()})
-    keys = np.random.default_rng(seed).random((permutations, max(block.values()) + 1, max(cycles) - first + 1))
+    # One key per block and cycle; per team and cycle when that allows fewer than 10 × B shuffles.
+    cycles_of_block = {b: {c for t in labels if block[t] == b for c in points[t]} for b in block.values()}
+    distinct = np.prod([float(math.factorial(len(cs))) for cs in cycles_of_block.values()])
+    unit = block if distinct >= 10 * (permutations + 1) else {t: i for i, t in enumerate(labels)}
+    keys = np.random.default_rng(seed).random((permutations, max(unit.values()) + 1, max(cycles) - first + 1))
     extreme = 0
     for k in keys:
         shuffled = {}
         for t in labels:
             own = sorted(points[t])
-            by_key = sorted(own, key=lambda c, t=t: k[block[t], c])
+            by_key = sorted(own, key=lambda c, t=t: k[unit[t], c])
             shuffled.update({(t, c): points[t][source][1] for c, source in zip(own, by_key, strict=True)})
         extreme += r(shuffled) >= observed * (1 - 1e-9)
     return (1 + extreme) / (1 + permutations)
@@ -278,3 +284,24 @@ def test_the_vectorised_test_gives_the_p_value_of_a_plain_loop():
     fast = correlation.association_test(teams, cycles, x, y, departments=departments, permutations=300, seed=5)
     assert fast.p == pytest.approx(plain_association_p(teams, cycles, x, y, departments, 300, 5), abs=1e-12)
     assert 0.01 < fast.p < 0.99  # neither extreme, so the comparison means something
+
+
+def test_the_vectorised_test_gives_the_p_value_of_a_plain_loop_when_teams_are_shuffled_on_their_own():
+    # One department of 5 cycles: 120 synchronised shuffles are too few, so each team is shuffled alone.
+    rng = np.random.default_rng(8)
+    teams, cycles = np.repeat(np.arange(7), 5), np.tile(np.arange(5), 7)
+    keep = rng.random(35) > 0.1
+    x = rng.normal(size=35)
+    y = 0.2 * x + rng.normal(size=35)
+    teams, cycles, x, y = teams[keep], cycles[keep], x[keep], y[keep]
+    departments = np.zeros(len(teams))
+    fast = correlation.association_test(teams, cycles, x, y, departments=departments, permutations=300, seed=2)
+    assert fast.p == pytest.approx(plain_association_p(teams, cycles, x, y, departments, 300, 2), abs=1e-12)
+    assert 0.01 < fast.p < 0.99
+
+
+def test_a_small_organisation_with_few_cycles_can_still_show_a_strong_relation():
+    # 5 teams in one department × 5 cycles: synchronised shuffles alone could not give p below 1/120.
+    rng = np.random.default_rng(1)
+    groups, x, y = simulate(rng, teams=5, cycles=5, rho=0.9)
+    assert association(groups, x, y, departments=np.zeros(25), permutations=1999).p < 0.002
