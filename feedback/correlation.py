@@ -10,11 +10,11 @@ Its significance is not the textbook one. Scores and business metrics trend and 
 departments or the whole company move together; two unrelated series that each wander correlate far more
 often than independent points would (Yule 1926; Granger & Newbold 1974, "Spurious regressions in
 econometrics"), and permuting cycles within a team, which assumes cycles are exchangeable, then finds
-relations that are not there (on simulated organisations with no relation at all, 26% showed a finding with
-AR(1) φ = 0.7 and 40–88% with department-wide shocks). association_test therefore removes what departments
-share, prewhitens (Box & Jenkins) and permutes whole departments' cycles together (Winkler et al. 2014);
-bench/calibration.py and tests/feedback/test_calibration.py check family-wise error, FDR and power by
-simulation. False discoveries across everything tested are controlled with Benjamini–Hochberg.
+relations that are not there (on simulated organisations with no relation at all, 33% showed a finding with
+AR(1) φ = 0.7, 46% with department-wide shocks, 97% with organisation-wide ones). association_test therefore
+removes what departments share, prewhitens (Box & Jenkins) and permutes whole departments' cycles together
+(Winkler et al. 2014): 3–5% (bench/calibration.py and tests/feedback/test_calibration.py check family-wise
+error, FDR and power by simulation). False discoveries across everything tested are controlled with Benjamini–Hochberg.
 """
 
 import math
