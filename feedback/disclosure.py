@@ -7,7 +7,7 @@ groups inside it reveals the rest by subtraction, so the rule is applied to what
 not just to each group on its own.
 """
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 Group = Hashable
 
@@ -18,6 +18,7 @@ def hidden_groups(
     threshold: int,
     *,
     members: Mapping[Group, int] | None = None,
+    hidden: Iterable[Group] = (),
 ) -> set[Group]:
     """Return the groups that must not be shown.
 
@@ -26,6 +27,7 @@ def hidden_groups(
     members: when the counts are of people out of a known membership (who answered, out of who was invited),
         each group's members: a remainder of 0 respondents among 1 or more members is then as unsafe as a
         small one — it says that each of those members did not answer.
+    hidden: groups to hide whatever their counts (chosen by the cross-figure audit, `disclosure_audit.settle`).
 
     1. Hide every group with fewer than `threshold` respondents.
     2. For each shown group, find its frontier: the nearest shown groups below it (seen through hidden ones).
@@ -41,7 +43,7 @@ def hidden_groups(
         if parent is not None and group in counts and parent in counts:
             children[parent].append(group)
 
-    hidden = {group for group, n in counts.items() if n < threshold}
+    hidden = {group for group, n in counts.items() if n < threshold} | (set(hidden) & set(counts))
 
     def frontier(group: Group) -> list[Group]:
         found, stack = [], list(children[group])

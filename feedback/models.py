@@ -63,6 +63,23 @@ class ItemScore(models.Model):
         constraints = [models.UniqueConstraint(fields=["cycle", "team", "question"], name="item_score_unique")]
 
 
+class ParticipationFigure(models.Model):
+    """A group's invited and answered counts in a closed cycle, and whether the answered count may be shown.
+
+    One row per group with invitees (never per respondent, so no row exists because someone answered);
+    decided with every other figure of the cycle by the disclosure audit (`disclosure_audit.settle`).
+    """
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="participation")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    invited = models.PositiveIntegerField(help_text="The group's invitees, everyone below it included.")
+    answered = models.PositiveIntegerField()
+    shown = models.BooleanField(default=False, help_text="Disclosure control lets the answered count be shown.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "team"], name="participation_figure_unique")]
+
+
 class DimensionReliability(models.Model):
     """Cronbach's α of a dimension's items over the whole organisation in one cycle."""
 

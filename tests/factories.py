@@ -99,8 +99,8 @@ def organisation_with_aggregates(
     """
     import random
 
-    from feedback.disclosure import shown_pairs
-    from feedback.models import GroupScore
+    from feedback.disclosure import group_totals, participation_hidden, shown_pairs
+    from feedback.models import GroupScore, ParticipationFigure
     from surveys.models import CycleTeam, Dimension, Question
 
     rng = random.Random(seed)
@@ -150,5 +150,11 @@ def organisation_with_aggregates(
             for (team_id, dimension_id), n in keyed.items()
             for dimension in dimensions
             if dimension.id == dimension_id
+        )
+        invited = group_totals({t.id: counts[t.id] + 1 for t in teams}, parents)  # one invitee each did not answer
+        hidden = participation_hidden(invited, counts, parents, cycle.threshold)
+        ParticipationFigure.objects.bulk_create(
+            ParticipationFigure(cycle=cycle, team_id=g, invited=n, answered=counts[g], shown=g not in hidden)
+            for g, n in invited.items()
         )
     return root

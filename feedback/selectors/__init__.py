@@ -10,14 +10,14 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
-from surveys.models import Cycle, Dimension, Invitation, Person, Question, Response, Team
+from surveys.models import Cycle, Dimension, Person, Question, Team
 from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_ids
 
-from ..disclosure import group_totals, participation_hidden
 from ..models import GroupScore
 from .dashboard import ResponseRate, Trend, trend_point
+from .participation import participation_figures
 from .team import cycle_extras
 
 
@@ -167,17 +167,12 @@ def cycle_participation(*, cycle: Cycle) -> list[ParticipationRow]:
     """Return invited and answered counts per group, answered counts only where disclosure control allows.
 
     Groups are the cycle's teams with everyone below them, as of its opening. Invited counts are always given
-    (`shown` then covers the answered count and rate): an answered count is shown only with at least the
-    threshold of respondents, and when no smaller group's can be worked out by subtraction
-    (`disclosure.participation_hidden`). Counts only: never who has or has not answered.
+    (`shown` then covers the answered count and rate), answered counts as `participation_figures` decides.
+    Counts only: never who has or has not answered.
     """
     parents = cycle_team_parents(cycle_id=cycle.id)
     names = dict(cycle.tree.values_list("team_id", "name")) or dict(Team.objects.values_list("id", "name"))
-    per_team = Invitation.objects.filter(cycle=cycle).values_list("team_id").annotate(n=Count("id"))
-    invited = group_totals(dict(per_team), parents)
-    per_team = Response.objects.filter(cycle=cycle).values_list("team_id").annotate(n=Count("id"))
-    answered = group_totals(dict(per_team), parents)
-    hidden = participation_hidden(invited, answered, parents, cycle.threshold)
+    invited, answered, hidden = participation_figures(cycles=[cycle], trees={cycle.id: parents})[cycle.id]
     order: list[tuple[int, int]] = []
 
     def walk(team_id: int, depth: int) -> None:

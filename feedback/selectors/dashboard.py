@@ -9,15 +9,13 @@ queries does not grow with the number of teams.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
-
-from surveys.models import Cycle, CycleTeam, Dimension, Invitation, Question, Response, Team
+from surveys.models import Cycle, CycleTeam, Dimension, Question, Team
 from surveys.selectors import team_subtree_ids
 
-from ..disclosure import group_totals, participation_hidden
 from ..models import Finding, GroupScore
 from ..statistics import mean_interval
 from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
+from .participation import participation_figures
 
 REPORTED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
 DEFAULT_CYCLES = 12
@@ -136,27 +134,16 @@ def _in_range(cycles: list[Cycle], first: int | None, last: int | None) -> list[
 
 def _participation(cycles: list[Cycle], root_id: int, trees: dict) -> list[ParticipationPoint]:
     """Return the root group's invited and answered counts per cycle, shown where disclosure control allows its
-    answered count (`disclosure.participation_hidden`)."""
-    invited: dict[int, dict[int, int]] = defaultdict(dict)
-    answered: dict[int, dict[int, int]] = defaultdict(dict)
-    ids = [c.id for c in cycles]
-    for row in Invitation.objects.filter(cycle_id__in=ids).values("cycle_id", "team_id").annotate(n=Count("id")):
-        invited[row["cycle_id"]][row["team_id"]] = row["n"]
-    for row in Response.objects.filter(cycle_id__in=ids).values("cycle_id", "team_id").annotate(n=Count("id")):
-        answered[row["cycle_id"]][row["team_id"]] = row["n"]
+    answered count (`participation.participation_figures`)."""
+    figures = participation_figures(cycles=cycles, trees=trees)
     points = []
     for cycle in cycles:
-        parents = trees.get(cycle.id, {})
-        groups_invited = group_totals(invited[cycle.id], parents)
-        groups_answered = group_totals(answered[cycle.id], parents)
-        hidden = participation_hidden(groups_invited, groups_answered, parents, cycle.threshold)
-        if root_id not in groups_invited or root_id in hidden:
+        invited, answered, hidden = figures[cycle.id]
+        if root_id not in invited or root_id in hidden:
             points.append(ParticipationPoint(cycle=cycle, shown=False))
         else:
             points.append(
-                ParticipationPoint(
-                    cycle=cycle, shown=True, invited=groups_invited[root_id], answered=groups_answered.get(root_id, 0)
-                )
+                ParticipationPoint(cycle=cycle, shown=True, invited=invited[root_id], answered=answered.get(root_id, 0))
             )
     return points
 
@@ -188,8 +175,10 @@ def _trends(cycles, dimensions, root_scores) -> list[Trend]:
 def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Mover]]:
     all_scores = list(GroupScore.objects.filter(cycle=cycle))
     scores = {(s.team_id, s.dimension_id): s for s in all_scores if s.shown}
-    scored_groups = {s.team_id for s in all_scores}
     parents = {team_id: parent for team_id, (parent, _) in tree.items()}
+    # A row per group with invitees, whether or not anyone answered: a row that existed only where someone
+    # did would say so of a group too small to show.
+    invited_groups = set(participation_figures(cycles=[cycle], trees={cycle.id: parents})[cycle.id][0])
     names = {team_id: name for team_id, (_, name) in tree.items()}
     children = defaultdict(list)
     for team_id, parent in parents.items():
@@ -197,7 +186,7 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
     rows, movers = [], []
 
     def walk(team_id: int, depth: int) -> None:
-        if team_id not in scored_groups:
+        if team_id not in invited_groups:
             return
         cells = []
         for dimension in dimensions:

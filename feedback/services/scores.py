@@ -5,13 +5,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Count
 
-from surveys.models import Answer, Cycle, Question
+from surveys.models import Answer, Cycle, CycleQuestion, Invitation, Question, Response
 from surveys.selectors import cycle_team_parents, team_ancestor_ids
 
 from .. import statistics
-from ..disclosure import shown_pairs
-from ..models import DimensionReliability, GroupScore, ItemScore
+from ..disclosure import group_totals
+from ..disclosure_audit import DimensionFigure, Publication, QuestionSpec, settle
+from ..models import DimensionReliability, GroupScore, ItemScore, ParticipationFigure
 
 
 @dataclass
@@ -162,6 +164,52 @@ def _previous_tallies(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tuple[in
     return found
 
 
+def _question_specs(cycle: Cycle) -> dict[int, QuestionSpec]:
+    """Return the cycle's scored questions as an attacker knows them: values, scoring, required."""
+    specs = {}
+    asked = CycleQuestion.objects.filter(cycle=cycle, question__kind__in=[Question.Kind.LIKERT, Question.Kind.ENPS])
+    for question in (row.question for row in asked.select_related("question")):
+        if question.kind == Question.Kind.ENPS:
+            values = tuple(range(11))
+            scored, favourable = tuple(map(float, values)), (0,) * 11
+        else:
+            points = question.scale_points
+            values = tuple(range(1, points + 1))
+            scored = tuple(
+                float(statistics.reverse_score(v, points=points) if question.reverse_scored else v) for v in values
+            )
+            favourable = tuple(int(statistics.is_favourable(int(v), points=points)) for v in scored)
+        specs[question.id] = QuestionSpec(
+            dimension=question.dimension_id,
+            kind=question.kind,
+            values=values,
+            scored=scored,
+            favourable=favourable,
+            required=question.required,
+        )
+    return specs
+
+
+def _publication(cycle, parents, invited, answered_totals, tallies, items) -> Publication:
+    """Return what the cycle may show: every figure, settled by the tree rule and the disclosure audit."""
+    dimensions = {}
+    for key, tally in tallies.items():
+        summary = statistics.summarise(
+            tally.scale_scores, favourable_answers=tally.favourable_answers, item_answers=tally.item_answers
+        )
+        enps = statistics.enps(tally.enps_values) if tally.enps_values else None
+        dimensions[key] = DimensionFigure(summary.respondents, summary.mean, summary.favourable, enps)
+    return settle(
+        threshold=cycle.threshold,
+        parent_of=parents,
+        invited=invited,
+        questions=_question_specs(cycle),
+        answered=answered_totals,
+        items={(i.team_id, i.question_id): {int(v): n for v, n in i.distribution.items()} for i in items},
+        dimensions=dimensions,
+    )
+
+
 @transaction.atomic
 def scores_aggregate(*, cycle_id: int) -> int:
     """Replace a closed cycle's aggregates with ones computed afresh from its answers; return the group rows.
@@ -172,8 +220,10 @@ def scores_aggregate(*, cycle_id: int) -> int:
     3. Summarise each group × dimension (respondents, mean, SD, favourable share, eNPS) and its change from
        the group's previous cycle; each group × question with its distribution; and each dimension's
        Cronbach's α over the whole organisation.
-    4. Decide what may be shown (`feedback.disclosure`, per dimension and per question over the frozen
-       tree): the tree and the answers of a closed cycle never change, so the decision is made once here.
+    4. Decide what may be shown, every figure of the cycle together (`feedback.disclosure_audit.settle`: the
+       tree rule per measure, then an exact audit of what all shown figures combined reveal, hiding more until
+       it finds nothing), participation counts included: the tree and the answers of a closed cycle never
+       change, so the decision is made once here.
        A change is shown only where this figure and the previous cycle's are both shown.
     Running it twice gives the same rows; the cycle row lock keeps two runs from interleaving.
     """
@@ -185,7 +235,10 @@ def scores_aggregate(*, cycle_id: int) -> int:
     tallies = _dimension_tallies(answers, parents)
     previous = _previous_tallies(cycle, set(tallies))
 
-    shown = shown_pairs({key: len(tally.scale_scores) for key, tally in tallies.items()}, parents, cycle.threshold)
+    items = _item_scores(cycle_id, answers, parents)
+    invited = dict(Invitation.objects.filter(cycle_id=cycle_id).values_list("team_id").annotate(n=Count("id")))
+    answered = dict(Response.objects.filter(cycle_id=cycle_id).values_list("team_id").annotate(n=Count("id")))
+    published = _publication(cycle, parents, invited, group_totals(answered, parents), tallies, items)
     rows = []
     for (team_id, dimension_id), tally in tallies.items():
         summary = statistics.summarise(
@@ -200,7 +253,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
             sd=summary.sd,
             favourable=summary.favourable,
             enps=statistics.enps(tally.enps_values) if tally.enps_values else None,
-            shown=(team_id, dimension_id) in shown,
+            shown=(team_id, dimension_id) in published.dimensions,
         )
         earlier = previous.get((team_id, dimension_id))
         if earlier and len(earlier[1].scale_scores) >= 2 and len(tally.scale_scores) >= 2:
@@ -217,11 +270,24 @@ def scores_aggregate(*, cycle_id: int) -> int:
     GroupScore.objects.filter(cycle_id=cycle_id).delete()
     GroupScore.objects.bulk_create(rows, batch_size=1000)
     ItemScore.objects.filter(cycle_id=cycle_id).delete()
-    items = _item_scores(cycle_id, answers, parents)
-    items_shown = shown_pairs({(i.team_id, i.question_id): i.respondents for i in items}, parents, cycle.threshold)
     for item in items:
-        item.shown = (item.team_id, item.question_id) in items_shown
+        item.shown = (item.team_id, item.question_id) in published.items
     ItemScore.objects.bulk_create(items, batch_size=1000)
+    ParticipationFigure.objects.filter(cycle_id=cycle_id).delete()
+    invited_totals, answered_totals = group_totals(invited, parents), group_totals(answered, parents)
+    ParticipationFigure.objects.bulk_create(
+        (
+            ParticipationFigure(
+                cycle_id=cycle_id,
+                team_id=team_id,
+                invited=n,
+                answered=answered_totals.get(team_id, 0),
+                shown=team_id in published.answered,
+            )
+            for team_id, n in invited_totals.items()
+        ),
+        batch_size=1000,
+    )
     DimensionReliability.objects.filter(cycle_id=cycle_id).delete()
     DimensionReliability.objects.bulk_create(_reliabilities(cycle_id, answers))
     return len(rows)

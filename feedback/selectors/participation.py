@@ -1,0 +1,50 @@
+"""Participation figures: how many of each group were invited and answered, under disclosure control."""
+
+from collections import defaultdict
+
+from django.db.models import Count
+
+from surveys.models import Cycle, Invitation, Response
+
+from ..disclosure import group_totals, participation_hidden
+from ..models import ParticipationFigure
+
+SETTLED_STATES = (Cycle.State.CLOSED, Cycle.State.PUBLISHED)
+
+
+def participation_figures(
+    *, cycles: list[Cycle], trees: dict[int, dict]
+) -> dict[int, tuple[dict[int, int], dict[int, int], set[int]]]:
+    """Return per cycle each group's invited and answered counts and the groups whose answered count is hidden.
+
+    trees: each cycle's frozen tree (team → parent). A closed cycle's figures were settled with all its other
+    figures by the disclosure audit when it was aggregated (`ParticipationFigure`); an open cycle's follow the
+    tree rule alone (`disclosure.participation_hidden`: at least the threshold answered, and no smaller
+    group's count, nor "none of these invitees answered", by subtraction). Two queries whatever the cycles.
+    """
+    ids = [cycle.id for cycle in cycles]
+    settled: dict[int, tuple[dict, dict, set]] = {}
+    for row in ParticipationFigure.objects.filter(cycle_id__in=ids).values_list(
+        "cycle_id", "team_id", "invited", "answered", "shown"
+    ):
+        invited, answered, hidden = settled.setdefault(row[0], ({}, {}, set()))
+        invited[row[1]], answered[row[1]] = row[2], row[3]
+        if not row[4]:
+            hidden.add(row[1])
+    live = [cycle for cycle in cycles if cycle.id not in settled or cycle.state not in SETTLED_STATES]
+    invited_of: dict[int, dict[int, int]] = defaultdict(dict)
+    answered_of: dict[int, dict[int, int]] = defaultdict(dict)
+    live_ids = [cycle.id for cycle in live]
+    for cycle_id, team_id, n in (
+        Invitation.objects.filter(cycle_id__in=live_ids).values_list("cycle_id", "team_id").annotate(n=Count("id"))
+    ):
+        invited_of[cycle_id][team_id] = n
+    for cycle_id, team_id, n in (
+        Response.objects.filter(cycle_id__in=live_ids).values_list("cycle_id", "team_id").annotate(n=Count("id"))
+    ):
+        answered_of[cycle_id][team_id] = n
+    for cycle in live:
+        parents = trees.get(cycle.id, {})
+        invited, answered = group_totals(invited_of[cycle.id], parents), group_totals(answered_of[cycle.id], parents)
+        settled[cycle.id] = (invited, answered, participation_hidden(invited, answered, parents, cycle.threshold))
+    return settled
