@@ -14,8 +14,9 @@ from rest_framework.views import APIView
 from surveys.names import name_finder
 from surveys.selectors import team_paths
 
-from . import services
+from . import services, stored_numbers
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
+from .api_parsers import JsonNumber
 from .models import MetricDefinition, MetricValue
 from .services.metrics import MAX_BATCH, MetricRow
 
@@ -56,26 +57,39 @@ class MetricDefinitionList(ApiAccess, generics.ListAPIView):
 # A number as a program writes it: a JSON number, or (from a form) its plain decimal text. Spellings a person
 # might type — "1_000", "0,5", Arabic-Indic digits, padding — are refused rather than read by float(), which
 # would accept some of them; people's files go through the CSV upload, which reads those with care.
-PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+PLAIN_NUMBER = re.compile(r"([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?", re.ASCII)
 
 
 class MachineNumberField(serializers.FloatField):
-    """A finite number sent as a JSON number or as plain decimal text; nothing else."""
+    """A number sent as a JSON number or as plain decimal text, stored by the rule the CSV upload follows
+    (`feedback/stored_numbers.py`): 1e-400 is refused as too close to zero, not stored as 0."""
 
     default_error_messages = {"invalid": "Send a number, such as 0.5 or 1250 (a JSON number, or plain decimal text)."}
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not (
-            isinstance(data, int | float) or (isinstance(data, str) and PLAIN_NUMBER.fullmatch(data))
-        ):
+        if isinstance(data, bool):
             self.fail("invalid")
+        if isinstance(data, JsonNumber):
+            text = data.text
+        elif isinstance(data, int):
+            text = str(data)
+        elif isinstance(data, float):
+            if not math.isfinite(data):
+                raise serializers.ValidationError("The value must be a finite number.")
+            text = repr(data)
+        elif isinstance(data, str):
+            text = data
+        else:
+            self.fail("invalid")
+        match = PLAIN_NUMBER.fullmatch(text)
+        if not match:
+            self.fail("invalid")
+        sign, mantissa, exponent = match.groups()
+        number = stored_numbers.exact("-" if sign == "-" else "", mantissa, int(exponent or 0))
         try:
-            value = float(data)
-        except OverflowError:  # a JSON integer beyond any float
-            value = math.inf
-        if not math.isfinite(value):
-            raise serializers.ValidationError("The value must be a finite number.")
-        return value
+            return stored_numbers.to_float(number, text)
+        except stored_numbers.NumberError as error:
+            raise serializers.ValidationError(str(error)) from None
 
 
 class MetricValueInput(serializers.Serializer):

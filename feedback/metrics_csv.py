@@ -13,7 +13,7 @@ with 0, or the Indian lakh grouping with commas (12,34,567).
 | 1250  1250.5  .5  +3  -3                        | 1250  1250.5  0.5  3  -3 | plain                                |
 | 0,5  1,25  -0,5  1234,567  0,250                | 0.5  1.25  -0.5          | a group of thousands has three       |
 |                                                 | 1234.567  0.25           | digits after 1–3 digits not from 0   |
-| 1,250  1.250  -12.345  1,250E3                  | refused: “could be 1250  | a thousands group in one locale, a   |
+| 1,250  1.250  -12.345                           | refused: “could be 1250  | a thousands group in one locale, a   |
 |                                                 | or 1.25”                 | decimal in another                   |
 | 1,250.5  1.250,5  1,250,000  1.250.000  1'250.5 | 1250.5  1250.5  1250000  | the separator after the last group   |
 | 1’250.5  12,34,567.5                            | 1250000  1250.5 1250.5   | is the decimal one; a repeated one   |
@@ -25,12 +25,17 @@ with 0, or the Indian lakh grouping with commas (12,34,567).
 | −5 (U+2212 minus sign)                          | -5                       | the minus of typeset numbers         |
 | –5 —5 ‐5 (en dash, em dash, hyphen)             | refused: write -5        | a dash is not a minus sign           |
 | (5)                                             | refused: write -5        | an accounting negative, or a note    |
-| 5%  5 %  0,5 %                                  | 5  5  0.5 for a metric   | 5% is 0.05 in a spreadsheet's cell   |
+| 5%  5 %  0,5 %  5٪ (Arabic percent sign)        | 5  5  0.5  5 for a metric| 5% is 0.05 in a spreadsheet's cell   |
 |                                                 | whose unit is %; refused | but 5 in a metric measured in %;     |
 |                                                 | for any other metric     | for other units either could be meant|
-| 1.5E3  1,5E-3  2e+10  1E400  1E-400             | 1500  0.0015  2e10       | Excel's scientific format, its       |
-|                                                 | refused: too large       | mantissa read by the rules above     |
-|                                                 | refused: too small       | (a float holds 1e308 to 1e-308)      |
+| 1.5E3  1,5E-3  2e+10  1.234E+15  1,250E3        | 1500  0.0015  2e10       | Excel's scientific format: one digit |
+|                                                 | 1234000000000000  1250   | before the separator, never grouped  |
+| 1E400  1E999999999999  1E-400  1E--5  1E+-5     | refused: too large; too  | a float holds 1.8e308 to 5e-324;     |
+|                                                 | close to zero; not a     | one sign in an exponent              |
+|                                                 | number                   |                                      |
+| 12345678901234567890                            | refused: round it, e.g.  | a float keeps 15–17 significant      |
+|                                                 | to 1.2345678901234567e+19| digits (`feedback/stored_numbers.py`)|
+| -5 between marks U+200F, U+200E or U+061C       | -5                       | bidirectional marks are invisible    |
 | ١٬٢٥٠٫٥  ۱۲۵۰٫۵  １２５０ (Arabic-Indic, Persian,  | 1250.5  1250.5  1250     | any one Unicode digit system; the    |
 | full-width digits)                              |                          | Arabic separators have one role each |
 | 1٢5                                             | refused                  | digits of two systems                |
@@ -44,13 +49,15 @@ The delimiter plays no part: a semicolon file may come from Germany (1.250 is 12
 1.25), and a comma file from LibreOffice in any locale.
 """
 
-import math
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from surveys import csv_table
+
+from . import stored_numbers
+from .stored_numbers import NumberError, number_text
 
 COLUMNS = ["metric", "team", "period_start", "period_end", "value"]
 MAX_ROWS = 20_000
@@ -61,16 +68,15 @@ ARABIC_DECIMAL, ARABIC_GROUP = "\u066b", "\u066c"
 MINUS = frozenset("-\u2212")
 DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\ufe58\ufe63\uff0d")
 ASCII_DIGITS = frozenset("0123456789")
+PERCENT_SIGNS = frozenset("%\u066a\uff05\ufe6a")  # ASCII, Arabic, full-width, small
+# Invisible marks that Arabic- and Hebrew-locale exports put around numbers and signs; they carry no value.
+BIDI_MARKS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 SEPARATORS = frozenset(".,") | SPACES | APOSTROPHES | {ARABIC_DECIMAL, ARABIC_GROUP}
 GROUPINGS = (frozenset(), frozenset(","), frozenset("."), SPACES, APOSTROPHES, frozenset(ARABIC_GROUP))
 # (decimal separator, grouping separators): every way of writing a number that is tried.
 CONVENTIONS = [
     (decimal, grouping) for decimal in (".", ",", ARABIC_DECIMAL) for grouping in GROUPINGS if decimal not in grouping
 ]
-
-
-class NumberError(ValueError):
-    """The cell is not one number: the message says why, and how to write it."""
 
 
 @dataclass
@@ -88,11 +94,6 @@ class CsvRow:
     def stored(self) -> str:
         """Return the value as it will be stored, written plainly ("" when it could not be read)."""
         return "" if self.value is None else number_text(self.value)
-
-
-def number_text(value: float) -> str:
-    """Return a float as plain text without grouping: 1250, 0.5, 1e+22."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
 
 
 def _plain(number: Decimal) -> str:
@@ -160,16 +161,18 @@ def _split(mantissa: str) -> tuple[list[str], list[str]]:
 def read_number(raw: str) -> tuple[float, bool]:
     """Return (the number in a cell, whether it ended with %), or raise NumberError. See the module's table.
 
-    1. Strip a trailing % and a leading sign.
-    2. Turn the digits into ASCII ones and split off an exponent.
-    3. Read the mantissa in every convention; keep it only if every convention that reads it agrees.
+    1. Drop bidirectional marks; strip a trailing % and a leading sign.
+    2. Turn the digits into ASCII ones and split off an exponent (one sign, digits only).
+    3. Read the mantissa in every convention (a scientific one is never grouped); keep it only if every
+       convention that reads it agrees.
+    4. Store it by `stored_numbers.to_float`, the rule the API follows too.
     """
-    text = raw.strip()
+    text = "".join(char for char in raw if char not in BIDI_MARKS).strip()
     if not text:
         raise NumberError("The value is empty.")
     if text.startswith("#"):
         raise NumberError(f"value “{raw}” is a spreadsheet error, not a number.")
-    percent = text.endswith("%")
+    percent = text[-1:] in PERCENT_SIGNS
     if percent:
         text = text[:-1].rstrip()
     sign = ""
@@ -183,29 +186,28 @@ def read_number(raw: str) -> tuple[float, bool]:
         raise NumberError(f"value “{raw}” has a currency sign: write the number alone.")
     text = _ascii(text, raw)
     mantissa, scientific, exponent = text.replace("E", "e").partition("e")
-    if exponent[:1] in MINUS or exponent[:1] == "+":
-        exponent = ("-" if exponent[0] in MINUS else "") + exponent[1:]
+    exponent_sign = ""
+    if exponent[:1] in MINUS or exponent[:1] == "+":  # one sign only: 1E--5 and 1E+-5 are not numbers
+        exponent_sign, exponent = ("-" if exponent[0] in MINUS else ""), exponent[1:]
     if (
         not mantissa
         or any(char not in ASCII_DIGITS and char not in SEPARATORS for char in mantissa)
-        or (scientific and not (exponent.lstrip("-") and set(exponent.lstrip("-")) <= ASCII_DIGITS))
+        or (scientific and not (exponent and set(exponent) <= ASCII_DIGITS))
     ):
         raise NumberError(f"value “{raw}” is not a number.")
     digits, separators = _split(mantissa)
-    readings = {_reading(digits, separators, decimal, grouping) for decimal, grouping in CONVENTIONS} - {None}
-    numbers = {Decimal(f"{sign}{reading}e{exponent or 0}") for reading in readings}
+    # Excel's scientific format writes one digit before the decimal separator: its mantissa is never grouped.
+    conventions = [(d, g) for d, g in CONVENTIONS if not g] if scientific else CONVENTIONS
+    readings = {_reading(digits, separators, decimal, grouping) for decimal, grouping in conventions} - {None}
+    power = int(exponent_sign + exponent) if scientific else 0
+    numbers = {stored_numbers.exact(sign, reading, power) for reading in readings}
     if not numbers:
         raise NumberError(f"value “{raw}” is not a number.")
     if len(numbers) > 1:
         shown = " or ".join(_plain(number) for number in sorted(numbers, key=abs))
         raise NumberError(f"value “{raw}” could be {shown}: write it as one of these, without a thousands separator.")
     (number,) = numbers
-    value = float(number)
-    if not math.isfinite(value):
-        raise NumberError(f"value “{raw}” is too large to store.")
-    if value == 0 and number != 0:
-        raise NumberError(f"value “{raw}” is too close to zero to store; write 0 if it is 0.")
-    return value + 0.0, percent  # + 0.0: -0 is stored as 0
+    return stored_numbers.to_float(number, raw), percent
 
 
 def _date(text: str, name: str, errors: list[str]) -> date | None:

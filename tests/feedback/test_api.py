@@ -311,3 +311,27 @@ def test_a_value_in_any_other_spelling_is_refused_with_a_message_and_nothing_sto
     response = post(machine, [row(value=sent)])
     assert response.status_code == 400 and "value" in response.content.decode()
     assert not MetricValue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("1e-400", "too close to zero"),
+        ("1e400", "too large"),
+        ('"1e-400"', "too close to zero"),
+        ("12345678901234567890", "round it"),
+        ('"1E999999999999999999999999"', "too large"),
+    ],
+)
+def test_a_json_number_that_a_float_cannot_hold_is_refused_as_the_csv_upload_refuses_it(machine, teams, body, message):
+    # JSON's 1e-400 reads as 0.0 in Python: only its text tells it was not 0, so it used to be stored as 0.
+    raw = json.dumps({"values": [row(value="PLACEHOLDER")]}).replace('"PLACEHOLDER"', body)
+    response = machine.post(BATCH, data=raw, content_type="application/json")
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not MetricValue.objects.exists()
+
+
+def test_a_json_number_with_a_fraction_is_stored_as_written(machine, teams):
+    raw = json.dumps({"values": [row(value="PLACEHOLDER")]}).replace('"PLACEHOLDER"', "0.30000000000000004")
+    assert machine.post(BATCH, data=raw, content_type="application/json").status_code == 200
+    assert MetricValue.objects.get().value == 0.30000000000000004
