@@ -17,8 +17,10 @@ Files are read as spreadsheets save them; what cannot be read without guessing i
 |                                                           | are ignored, a required one named twice is refused   |
 | CRLF, LF or CR line endings; quoted cells with line       | read; a record's line number is the physical line    |
 | breaks or delimiters in them                              | it starts on                                         |
-| a line with more non-empty cells than the header          | refused: an unquoted 0,5 in a comma file would be    |
-|                                                           | read as 0 with a stray 5                             |
+| a line with more non-empty cells than the header, or a    | refused: an unquoted 0,5 in a comma file would be    |
+| value under a column the header leaves unnamed            | read as 0 with a stray 5                             |
+| (comma files) a read cell of digits, then digits in an    | refused: it may be an unquoted 0,5 whose 5 landed in |
+| unread column (`value,notes` with `0,5`)                  | the notes                                            |
 """
 
 import codecs
@@ -129,6 +131,36 @@ def _delimiter(text: str, columns: list[str], noun: str, given: str | None) -> t
     return delimiter, header
 
 
+# A cell of digits, then one of digits under a column the importer does not read: in a comma file this is how an
+# unquoted decimal comma splits ("0,5" → "0" and "5"), and the 5 would be dropped without a word.
+NUMBER_HEAD = re.compile(r"[+\-\u2212]?[\d.\s'\u2019\u066b\u066c]*\d")  # 0, -1 250, 1.250
+NUMBER_TAIL = re.compile(r"\d[\d.,\s'\u2019\u066b\u066ceE+\-\u2212]*[%\u066a]?")  # 5, 000.0, 34,567, 5E-3, 5 %
+
+
+def _stray_cells(cells: list[str], header: list[str], position: dict[str, int], delimiter: str) -> list[str]:
+    """Return the problems of a row whose cells may have shifted: a non-empty cell beyond the header or under a
+    column the header leaves unnamed, and (comma files) a read cell of digits followed by digits in an unread
+    column, which is how an unquoted 0,5 splits."""
+    quote = f"a cell holding a {DELIMITER_NAMES[delimiter]} must be in double quotes."
+    beyond = any(cell.strip() for cell in cells[len(header) :])
+    if beyond:
+        return [f"The line has more cells than the header has columns: {quote}"]
+    unnamed = [i + 1 for i, cell in enumerate(cells) if cell.strip() and not header[i]]
+    if unnamed:
+        where = ", ".join(str(i) for i in unnamed)
+        return [f"The line has a value in column {where}, which has no name in the header: {quote}"]
+    if delimiter == ",":
+        read = set(position.values())
+        for column, i in position.items():
+            after = cells[i + 1].strip() if i + 1 < len(cells) and i + 1 not in read else ""
+            if after and NUMBER_HEAD.fullmatch(cells[i].strip()) and NUMBER_TAIL.fullmatch(after):
+                return [
+                    f"The {column} “{cells[i].strip()}” is followed by “{after}” in the next column: if this is the "
+                    f"number {cells[i].strip()},{after}, {quote}"
+                ]
+    return []
+
+
 def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Iterator[Record]:
     """Yield each non-blank row as a Record; raise TableError for the file as a whole.
 
@@ -136,7 +168,9 @@ def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Itera
        which the header row names every column. Data never decides it: "0,5" in a semicolon file looks like
        two comma-delimited cells.
     2. Each row keeps the physical line it starts on (a quoted cell may span lines; blank lines count).
-    3. A row with non-empty cells beyond the header is refused on its line rather than read in part.
+    3. A row whose cells may have shifted is refused on its line rather than read in part: a non-empty cell
+       beyond the header or under an unnamed column, or (comma files) a read cell of digits followed by digits
+       in an unread column (an unquoted 0,5).
     """
     offset = 0
     separator = SEPARATOR_LINE.match(text)
@@ -157,13 +191,8 @@ def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Itera
                 header_seen = True
                 continue
             values = {column: cells[i].strip() if i < len(cells) else "" for column, i in position.items()}
-            errors = []
-            if any(cell.strip() for cell in cells[len(header) :]):
-                errors.append(
-                    f"The line has more cells than the header has columns: a cell holding a "
-                    f"{DELIMITER_NAMES[delimiter]} must be in double quotes."
-                )
-            elif not any(values.values()):
+            errors = _stray_cells(cells, header, position, delimiter)
+            if not errors and not any(values.values()):
                 continue
             count += 1
             if count > max_rows:

@@ -199,7 +199,9 @@ def saved_files(draw) -> tuple[bytes, list[tuple[int, Decimal, bool]]]:
     by_hand = draw(st.booleans())  # no quoting at all, as someone typing a file: a cell with the delimiter splits
     writer_quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     columns = [draw(st.sampled_from(HEADER_SPELLINGS[column])) for column in HEADER]
-    with_note = draw(st.booleans())
+    # Columns the importer does not read, named or not (Excel saves empty trailing header cells as ",,").
+    extras = draw(st.lists(st.sampled_from(["note", "", "comment"]), max_size=3))
+    trim = by_hand and draw(st.booleans())  # a hand-written line may leave out its trailing empty cells
     numbers = draw(st.lists(written_numbers(), min_size=1, max_size=5))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, quoting=writer_quoting, lineterminator=ending)
@@ -212,14 +214,16 @@ def saved_files(draw) -> tuple[bytes, list[tuple[int, Decimal, bool]]]:
         else:
             (breaks if any("\r" in cell or "\n" in cell for cell in cells) else writer).writerow(cells)
 
-    write([*columns, "note"] if with_note else columns)
+    write([*columns, *extras])
     expected = []
     for index, (cell, exact, percent, _) in enumerate(numbers):
         if draw(st.booleans()):
             out.write(ending)  # a blank line: skipped, still counted
         line = len(re.findall(r"\r\n|\r|\n", out.getvalue())) + 1
-        note = draw(NOTES) if with_note and not by_hand else "note"
-        cells = [f"m{index}", "", "2026-10-01", "2026-10-31", cell] + ([note] if with_note else [])
+        notes = [draw(NOTES if not by_hand else st.sampled_from(["", "note", "5", "25", "3 %"])) for _ in extras]
+        cells = [f"m{index}", "", "2026-10-01", "2026-10-31", cell, *notes]
+        while trim and cells[-1] == "":
+            cells.pop()
         write(cells)
         expected.append((line, exact, percent))
     return encoded(out.getvalue(), draw(st.sampled_from(ENCODINGS))), expected
@@ -238,7 +242,7 @@ def test_every_value_of_a_saved_file_is_read_exactly_or_refused_on_its_line(save
             assert row.errors
         else:
             event("read")
-            assert (row.value, row.percent) == (float(exact), percent), f"line {line}"
+            assert (row.value, row.percent) == (float(exact), percent), f"line {line}: {data!r}"
             assert not row.errors
 
 
@@ -315,3 +319,22 @@ def test_the_api_and_the_csv_upload_store_a_plain_number_alike(text):
     assert csv_value == api_value
     if api_value:  # (a zero may have an exponent Decimal cannot build: 0e100000000000000000000)
         assert Decimal(repr(api_value)) == Decimal(text)  # stored exactly as written, to the digit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",".join(HEADER) + ",notes\nnps,Acme/Product,2026-01-01,2026-01-31,0,5\n",
+        ",".join(HEADER) + ",,\nnps,Acme/Product,2026-01-01,2026-01-31,0,5,\n",
+        ",".join(HEADER) + ",\nnps,Acme/Product,2026-01-01,2026-01-31,0,5\n",
+    ],
+)
+def test_an_unquoted_decimal_comma_whose_part_lands_in_an_unread_column_is_refused_not_stored_as_0(text):
+    [(line, value, errors)] = values_of(text)
+    assert (line, value) == (2, None)
+    assert "double quotes" in errors[0]
+
+
+def test_a_note_that_is_not_a_number_beside_the_value_is_read_with_the_value():
+    text = ",".join(HEADER) + ",notes\nnps,Acme/Product,2026-01-01,2026-01-31,0,from the board\n"
+    assert values_of(text) == [(2, 0.0, [])]
