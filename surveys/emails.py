@@ -1,6 +1,5 @@
 """The emails the collecting side sends. One function per email; sending goes through Django's backends."""
 
-import unicodedata
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from alignsite.mail import participation_revealing
 
+from . import addresses
 from .models import Invitation
 
 
@@ -84,6 +84,7 @@ def password_reset_email_send(*, email: str) -> None:
     """
     User = get_user_model()
     email_field = User.get_email_field_name()
+    email = addresses.stored(email)  # full-width letters, an IDNA domain: the spelling Align stores
     users = User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
     protocol, _, domain = settings.SITE_URL.partition("://")
     for user in users:
@@ -106,5 +107,6 @@ def password_reset_email_send(*, email: str) -> None:
 
 
 def _same_address(first: str, second: str) -> bool:
-    """Return whether two addresses match the way Django's PasswordResetForm compares them (NFKC, casefold)."""
-    return unicodedata.normalize("NFKC", first).casefold() == unicodedata.normalize("NFKC", second).casefold()
+    """Return whether two addresses are one mailbox (addresses.key: NFKC, casefold, as Django's
+    PasswordResetForm compares them, and the domain as IDNA)."""
+    return addresses.key(first) == addresses.key(second)

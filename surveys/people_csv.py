@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from . import csv_table
+from . import addresses, csv_table
 from .names import name_finder
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
@@ -18,6 +18,8 @@ ROLES = {"admin", "leader", "manager", "member"}
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
 MAX_ROWS = 20_000
+# The most characters each stored column holds, as the Person model declares them (passed by the service).
+DEFAULT_LENGTHS = {"email": 254, "name": 200}
 
 
 @dataclass
@@ -32,10 +34,14 @@ class PersonRow:
     errors: list[str] = field(default_factory=list)
 
 
-def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list[str]]:
+def parse(
+    text: str, *, team_ids: dict[str, int], lengths: dict[str, int] = DEFAULT_LENGTHS
+) -> tuple[list[PersonRow], list[str]]:
     """Return the rows with their own errors, and errors about the file as a whole.
 
-    team_ids maps a team path ("Engineering/Platform", case-insensitive) to a team id.
+    team_ids maps a team path ("Engineering/Platform", case-insensitive) to a team id; lengths holds the most
+    characters the email and name columns store. Emails are stored as `addresses.stored` spells them and two
+    lines are the same person when `addresses.key` says so.
     """
     lookup = name_finder(team_ids)
     rows: list[PersonRow] = []
@@ -47,19 +53,25 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
         values = record.values
         row = PersonRow(
             line=record.line,
-            email=values["email"].lower(),
+            email=addresses.stored(values["email"]),
             name=values["name"],
             team_path="/".join(part.strip() for part in values["team"].split("/")),
             role=values["role"].lower() or "member",
             manages_team=values["manager"].lower() in YES,
             errors=list(record.errors),
         )
-        try:
-            validate_email(row.email)
-        except ValidationError:
-            row.errors.append(f"“{values['email']}” is not an email address.")
+        problem = addresses.problem(values["email"], max_length=lengths["email"])
+        if problem:
+            row.errors.append(problem)
+        else:
+            try:
+                validate_email(row.email)
+            except ValidationError:
+                row.errors.append(f"“{values['email']}” is not an email address.")
         if not row.name:
             row.errors.append("The name is empty.")
+        elif len(row.name) > lengths["name"]:
+            row.errors.append(f"The name has {len(row.name)} characters; at most {lengths['name']} are kept.")
         row.team_id = lookup(row.team_path)
         if row.team_id is None:
             row.errors.append(f"There is no team “{values['team']}” (use a path such as Engineering/Platform).")
@@ -70,10 +82,10 @@ def parse(text: str, *, team_ids: dict[str, int]) -> tuple[list[PersonRow], list
         rows.append(row)
     first_line: dict[str, int] = {}
     for row in rows:
-        if row.email in first_line:
-            row.errors.append(f"{row.email} already appears on line {first_line[row.email]}.")
+        if addresses.key(row.email) in first_line:
+            row.errors.append(f"{row.email} already appears on line {first_line[addresses.key(row.email)]}.")
         else:
-            first_line[row.email] = row.line
+            first_line[addresses.key(row.email)] = row.line
     return rows, []
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .. import people_csv, selectors
+from .. import addresses, people_csv, selectors
 from ..models import Person, Team
 
 
@@ -42,7 +42,15 @@ def person_save(
 ) -> Person:
     """Create or change a person."""
     person = Person() if person_id is None else Person.objects.select_for_update().get(id=person_id)
-    person.email, person.name, person.team, person.role, person.is_active = email.lower(), name, team, role, is_active
+    problem = addresses.problem(email, max_length=_length("email"))
+    if problem:
+        raise ValidationError({"email": [problem]})
+    email = addresses.stored(email)
+    others = Person.objects.exclude(pk=person.pk).values_list("email", flat=True)
+    same = next((other for other in others if addresses.key(other) == addresses.key(email)), None)
+    if same is not None:
+        raise ValidationError({"email": [f"{same} is already someone's address, spelt another way."]})
+    person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
     person.full_clean()
     person.save()
     person.managed_teams.set(managed_teams)
@@ -90,16 +98,30 @@ class ImportPlan:
         return [row for row in self.rows if row.errors]
 
 
+def _length(field: str) -> int:
+    return Person._meta.get_field(field).max_length
+
+
+def _people_by_address(queryset) -> dict[str, Person]:
+    """Return people by `addresses.key`: the same mailbox however its address was spelt when stored."""
+    return {addresses.key(person.email): person for person in queryset}
+
+
 def people_import_plan(*, csv_text: str) -> ImportPlan:
-    """Return what importing this CSV would do, with every problem found, without changing anything."""
-    rows, file_errors = people_csv.parse(csv_text, team_ids=selectors.team_paths())
-    existing = {person.email: person for person in Person.objects.all()}
-    emails = {row.email for row in rows}
+    """Return what importing this CSV would do, with every problem found, without changing anything.
+
+    A line finds its person by address as `addresses.key` compares them (case, NFKC, IDNA): ANN@ｅｘａｍｐｌｅ.com
+    updates ann@example.com rather than making a new person and deactivating her.
+    """
+    lengths = {field: _length(field) for field in ("email", "name")}
+    rows, file_errors = people_csv.parse(csv_text, team_ids=selectors.team_paths(), lengths=lengths)
+    existing = _people_by_address(Person.objects.all())
+    emails = {addresses.key(row.email) for row in rows}
     return ImportPlan(
         rows=rows,
         file_errors=file_errors,
-        created=[row.email for row in rows if row.email not in existing],
-        updated=[row.email for row in rows if row.email in existing],
+        created=[row.email for row in rows if addresses.key(row.email) not in existing],
+        updated=[row.email for row in rows if addresses.key(row.email) in existing],
         deactivated=sorted(
             (p for email, p in existing.items() if email not in emails and p.is_active), key=lambda p: p.email
         ),
@@ -115,9 +137,9 @@ def people_import(*, csv_text: str) -> ImportPlan:
     plan = people_import_plan(csv_text=csv_text)
     if not plan.valid:
         raise ValidationError("The file has errors; nothing was imported.")
-    existing = {person.email: person for person in Person.objects.select_for_update()}
+    existing = _people_by_address(Person.objects.select_for_update())
     for row in plan.rows:
-        person = existing.get(row.email) or Person(email=row.email)
+        person = existing.get(addresses.key(row.email)) or Person(email=row.email)
         person.name, person.team_id, person.role, person.is_active = row.name, row.team_id, row.role, True
         person.save()
         if row.manages_team:

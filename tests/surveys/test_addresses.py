@@ -1,0 +1,150 @@
+"""Email addresses from outside: one mailbox however it is spelt, invisible characters refused, and every
+importer's cell no longer than its column. An import that spelt ann@example.com with a zero-width space, a soft
+hyphen, full-width letters, an IDNA domain or NFD made a new person and deactivated Ann; a 300-character name
+passed the preview and was a 500 on PostgreSQL at confirm."""
+
+import re
+import unicodedata
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from surveys import addresses, people_csv, services
+from surveys.models import Person, Team
+from tests.factories import PersonFactory, TeamFactory, manager_of
+
+HEADER = "email,name,team,role,manager\n"
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" and c != "@" else c for c in text)
+
+
+# Each is the mailbox ann@bücher.de (or ann@example.com) spelt as spreadsheets and people send it.
+SPELLINGS = {
+    "ANN@EXAMPLE.COM": "ann@example.com",
+    full_width("ann") + "@" + full_width("example.com"): "ann@example.com",
+    "ann@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com": "ann@example.com",
+    "ann@xn--bcher-kva.de": "ann@bücher.de",
+    "ann@bu\u0308cher.de": "ann@bücher.de",
+    "ann@B\u00dcCHER.DE": "ann@bücher.de",
+}
+
+
+@pytest.mark.parametrize(("spelt", "mailbox"), SPELLINGS.items())
+def test_each_spelling_of_a_mailbox_is_stored_one_way_and_has_its_key(spelt, mailbox):
+    assert addresses.stored(spelt) == mailbox
+    assert addresses.key(spelt) == addresses.key(mailbox)
+    assert addresses.problem(spelt, max_length=254) is None
+
+
+@pytest.mark.parametrize(
+    ("spelt", "named"),
+    [
+        ("ann@example.com\u200b", "U+200B ZERO WIDTH SPACE"),
+        ("ann@exam\u00adple.com", "U+00AD SOFT HYPHEN"),
+        ("\u200fann@example.com", "U+200F RIGHT-TO-LEFT MARK"),
+        ("ann@exa\ufeffmple.com", "U+FEFF"),
+        ("ann\u00a0b@example.com", "U+00A0 NO-BREAK SPACE"),
+    ],
+)
+def test_an_address_with_an_invisible_character_is_refused_naming_it(spelt, named):
+    assert named in addresses.problem(spelt, max_length=254)
+
+
+INVISIBLES = st.sampled_from([c for c in map(chr, range(0x20, 0x3000)) if unicodedata.category(c) in {"Cf", "Zs"}])
+
+
+@settings(max_examples=300, deadline=None)
+@given(invisible=INVISIBLES, at=st.integers(0, 15))
+def test_an_invisible_character_anywhere_in_an_address_is_refused_on_its_line(invisible, at):
+    spelt = "ann@example.com"[:at] + invisible + "ann@example.com"[at:]
+    rows, _ = people_csv.parse(HEADER + f"{spelt},Ann,Ops,member,no\n", team_ids={"Ops": 1})
+    if spelt.strip() == "ann@example.com":  # a space around a cell is trimmed, as in any cell
+        event("trimmed")
+        assert not rows[0].errors and rows[0].email == "ann@example.com"
+    else:
+        event("refused")
+        assert rows[0].errors and f"U+{ord(invisible):04X}" in rows[0].errors[0]
+
+
+@st.composite
+def respellings(draw) -> str:
+    """Return ann@bücher.de spelt another way: case, full width, NFD, the IDNA domain."""
+    local = "".join(draw(st.sampled_from([c, c.upper(), full_width(c)])) for c in "ann")
+    domains = ["bücher.de", "BÜCHER.DE", "bu\u0308cher.de", "xn--bcher-kva.de", "XN--BCHER-KVA.DE"]
+    domain = draw(st.sampled_from(domains))
+    if draw(st.booleans()):
+        domain = full_width(domain)
+    return f"{local}@{domain}"
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spelt=respellings())
+def test_an_import_finds_a_person_however_her_address_is_spelt_and_deactivates_nobody(spelt):
+    # given Ann, stored as ann@bücher.de
+    Person.objects.all().delete()  # (examples share the test's transaction)
+    ops, _ = Team.objects.get_or_create(name="Ops", parent=None)
+    ann = PersonFactory(email="ann@bücher.de", name="Ann", team=ops)
+    # when a file spells her address another way
+    plan = services.people_import_plan(csv_text=HEADER + f"{spelt},Ann B,Ops,member,no\n")
+    # then it is Ann, updated, and nobody is deactivated
+    assert plan.valid, plan.error_rows[0].errors if plan.error_rows else plan.file_errors
+    assert (plan.created, plan.deactivated) == ([], [])
+    services.people_import(csv_text=HEADER + f"{spelt},Ann B,Ops,member,no\n")
+    assert list(Person.objects.values_list("id", "name", "is_active")) == [(ann.id, "Ann B", True)]
+
+
+def test_two_lines_with_one_mailbox_spelt_two_ways_are_a_duplicate():
+    text = HEADER + "ann@bücher.de,Ann,Ops,member,no\nANN@xn--bcher-kva.de,Ann,Ops,member,no\n"
+    rows, _ = people_csv.parse(text, team_ids={"Ops": 1})
+    assert rows[1].errors == ["ann@bücher.de already appears on line 2."]
+
+
+@pytest.mark.django_db
+def test_the_person_form_refuses_an_address_someone_has_spelt_another_way():
+    ops = TeamFactory(name="Ops")
+    PersonFactory(email="ann@bücher.de", team=ops)
+    with pytest.raises(ValidationError, match="already someone's address"):
+        services.person_save(email="Ann@xn--bcher-kva.de", name="Ann", team=ops, role="member", managed_teams=[])
+    with pytest.raises(ValidationError, match="U\\+200B"):
+        services.person_save(email="bo@example.com\u200b", name="Bo", team=ops, role="member", managed_teams=[])
+
+
+# Every importer's cell against its column: the limits are read from the model, not written again.
+
+NAME_MAX = Person._meta.get_field("name").max_length
+EMAIL_MAX = Person._meta.get_field("email").max_length
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (f"bo@example.com,{'B' * (NAME_MAX + 100)},Ops,member,no", f"at most {NAME_MAX} are kept"),
+        (f"{'b' * 64}@{'e' * 180}.{'c' * 20}.com", f"longer than an address can be ({EMAIL_MAX}"),
+        (f"{'b' * 65}@example.com", "more than 64 characters before the @"),
+    ],
+)
+def test_a_cell_longer_than_its_column_is_refused_on_its_line(line, message):
+    line = line if line.count(",") == 4 else line + ",Bo,Ops,member,no"
+    rows, _ = people_csv.parse(HEADER + line + "\n", team_ids={"Ops": 1})
+    assert any(message in error for error in rows[0].errors), rows[0].errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [255, 300, 320])
+def test_an_overlong_name_or_address_is_refused_in_the_preview_and_never_reaches_the_database(client, size):
+    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(user)
+    email = f"{'b' * 60}@{'e' * (size - 65)}.com"
+    text = HEADER + f"ada@example.com,Ada,Ops,admin,yes\n{email},{'N' * size},Ops,member,no\n"
+    upload = SimpleUploadedFile("people.csv", text.encode(), content_type="text/csv")
+    page = client.post(reverse("surveys:manage_people_import"), {"file": upload}).content.decode()
+    assert "longer than an address can be" in page and f"at most {NAME_MAX} are kept" in page
+    assert not re.search(r'name="confirm"', page)
+    assert not Person.objects.filter(name__startswith="NNN").exists()
