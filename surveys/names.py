@@ -7,8 +7,9 @@ from typing import TypeVar
 V = TypeVar("V")
 
 
-def _caseless(name: str) -> str:
-    # Unicode's canonical caseless match (D145): NFD(casefold(NFD(name))).
+def caseless(name: str) -> str:
+    """Return the form two names share when Align tells them apart no further: Unicode's canonical caseless
+    match (D145), NFD(casefold(NFD(name)))."""
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
@@ -16,20 +17,20 @@ def name_finder(names: dict[str, V]) -> Callable[[str], V | None]:
     """Return a lookup of team paths or metric keys that finds a name as Align tells names apart.
 
     Align owns both: a metric key is unique as spelt, and team_save refuses a sibling team whose name
-    differs only in case, though teams made before that (or in the admin) may. So a spelling that is a
-    name finds that name; another finds the one name it matches ignoring case (Unicode case folding), or
-    nothing, rather than a guess, when it matches two.
+    differs only in case or Unicode normalisation (É as one character or as E and an accent), though teams
+    made before that (or in the admin) may. So a spelling that is one name (in NFC) finds that name; another
+    finds the one name it matches ignoring case (Unicode case folding); two names that match — NFC-equal
+    names too — find nothing, rather than a guess, so an export and import never move people silently.
     """
-    exact = {unicodedata.normalize("NFC", name): value for name, value in names.items()}
-    caseless: dict[str, list[V]] = {}
+    exact: dict[str, list[V]] = {}
+    folded: dict[str, list[V]] = {}
     for name, value in names.items():
-        caseless.setdefault(_caseless(name), []).append(value)
+        exact.setdefault(unicodedata.normalize("NFC", name), []).append(value)
+        folded.setdefault(caseless(name), []).append(value)
 
     def find(name: str) -> V | None:
         name = unicodedata.normalize("NFC", name)
-        if name in exact:
-            return exact[name]
-        found = caseless.get(_caseless(name), [])
+        found = exact.get(name) or folded.get(caseless(name), [])
         return found[0] if len(found) == 1 else None
 
     return find

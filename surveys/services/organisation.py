@@ -1,19 +1,25 @@
 """The organisation: teams as a tree and people with roles, by hand or by CSV import."""
 
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .. import addresses, people_csv, selectors
+from .. import addresses, names, people_csv, selectors
 from ..models import Person, Team
 
 
 @transaction.atomic
 def team_save(*, name: str, parent: Team | None, team_id: int | None = None) -> Team:
-    """Create, rename or move a team. Past cycles keep the tree they opened with."""
-    name = name.strip()
+    """Create, rename or move a team. Past cycles keep the tree they opened with.
+
+    The name is stored in NFC; a sibling whose name matches it ignoring case and Unicode normalisation
+    (names.caseless: Équipe, E + combining accent + quipe, équipe) is refused, on every database (SQLite's
+    iexact folds ASCII only), since a path naming either would be ambiguous.
+    """
+    name = unicodedata.normalize("NFC", name.strip())
     if not name:
         raise ValidationError({"name": ["A team needs a name."]})
     if "/" in name:
@@ -21,8 +27,8 @@ def team_save(*, name: str, parent: Team | None, team_id: int | None = None) -> 
     team = Team() if team_id is None else Team.objects.select_for_update().get(id=team_id)
     if team.pk and parent is not None and parent.pk in selectors.team_subtree_ids([team.pk]):
         raise ValidationError({"parent": ["A team cannot move inside itself or one of its own sub-teams."]})
-    siblings = Team.objects.filter(parent=parent, name__iexact=name).exclude(pk=team.pk)
-    if siblings.exists():
+    siblings = Team.objects.filter(parent=parent).exclude(pk=team.pk).values_list("name", flat=True)
+    if any(names.caseless(sibling) == names.caseless(name) for sibling in siblings):
         raise ValidationError({"name": [f"“{parent or 'The top level'}” already has a team called “{name}”."]})
     team.name, team.parent = name, parent
     team.save()

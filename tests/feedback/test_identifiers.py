@@ -11,9 +11,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
+from hypothesis import assume, event, given, settings
+from hypothesis import strategies as st
 
 from feedback import services
 from feedback.models import Change, Deployment, Incident, MetricDefinition, MetricValue, Repository
+from surveys import names
 from surveys.names import name_finder
 from tests.factories import TeamFactory
 
@@ -164,3 +167,46 @@ def test_the_migration_merges_spellings_of_one_repository_and_of_one_commit():
     assert Deployment.objects.get().shas == [SHA]
     incident = Incident.objects.get()
     assert (incident.sha, incident.deployment_external_id, incident.counted) == (SHA[:9], "d", True)
+
+
+# Team names told apart as Align tells them apart: case and Unicode normalisation alike.
+
+NAME_LETTERS = st.sampled_from(["E", "e", "É", "é", "E\u0301", "e\u0301", "q", "Q", "ß", "SS", "ss", "ﬀ", "ff"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=st.lists(NAME_LETTERS, min_size=1, max_size=4), second=st.lists(NAME_LETTERS, min_size=1, max_size=4))
+def test_two_names_that_match_ignoring_case_or_normalisation_are_never_picked_between(first, second):
+    one, other = "".join(first), "".join(second)
+    assume(one != other)
+    find = name_finder({one: 1, other: 2})
+    if names.caseless(one) == names.caseless(other):
+        event("the same name to Align")
+        for spelling in {one, other, one.upper(), unicodedata.normalize("NFD", one), unicodedata.normalize("NFC", one)}:
+            assert find(spelling) in {None, 1, 2}
+            nfc = {unicodedata.normalize("NFC", one), unicodedata.normalize("NFC", other)}
+            if unicodedata.normalize("NFC", spelling) not in nfc or (
+                unicodedata.normalize("NFC", one) == unicodedata.normalize("NFC", other)
+            ):
+                assert find(spelling) is None  # ambiguous: not one of the two exactly, or NFC-equal to both
+    else:
+        event("two names")
+        assert (find(one), find(other)) == (1, 2)
+
+
+def test_nfc_equal_names_find_nothing_rather_than_the_last_one():
+    find = name_finder({"Acme/\u00c9quipe": 1, "Acme/E\u0301quipe": 2})
+    assert find("Acme/\u00c9quipe") is None and find("Acme/E\u0301quipe") is None
+
+
+@pytest.mark.parametrize(
+    ("existing", "new"), [("\u00c9quipe", "E\u0301quipe"), ("\u00c9quipe", "\u00e9quipe"), ("Stra\u00dfe", "STRASSE")]
+)
+def test_a_sibling_whose_name_matches_ignoring_case_or_normalisation_is_refused(existing, new):
+    from surveys import services as survey_services
+
+    acme = TeamFactory(name="Acme")
+    survey_services.team_save(name=existing, parent=acme)
+    with pytest.raises(ValidationError, match="already has a team"):
+        survey_services.team_save(name=new, parent=acme)
+    assert survey_services.team_save(name=new, parent=None).name == unicodedata.normalize("NFC", new)
