@@ -8,6 +8,32 @@ from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils.json import strict_constant
 
 
+def unstorable_text(value, *, nul: bool = True) -> str | None:
+    """Return why a decoded JSON value holds text PostgreSQL cannot store (text, varchar, jsonb), and where,
+    or None. nul=False leaves NUL to the fields that read the value (DRF's CharField refuses it by name).
+
+    JSON may escape any code unit: "\\u0000" decodes to NUL, which PostgreSQL's text refuses, and a lone
+    "\\ud800" to a surrogate, which is not a character and cannot be encoded as UTF-8. Keys are checked too.
+    """
+    pending = [(value, "")]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, str):
+            at = f" (at {where.lstrip('.')})" if where else ""
+            if nul and "\x00" in item:
+                return f"it contains a NUL character (\\u0000){at}, which cannot be stored"
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                return (
+                    f"it contains a lone surrogate (such as \\ud800){at}, which is not a character and cannot be stored"
+                )
+        elif isinstance(item, dict):
+            pending.extend((key, f"{where}.{key!r} (a key)") for key in item)
+            pending.extend((child, f"{where}.{key}") for key, child in item.items())
+        elif isinstance(item, list):
+            pending.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+    return None
+
+
 class JsonNumber(float):
     """A JSON number with a fraction or exponent, keeping the text it was written as: `1e-400` reads as the float
     0.0, and only the text tells that it was not 0 (`feedback/stored_numbers.py` then refuses it)."""
@@ -21,14 +47,19 @@ class JsonNumber(float):
 
 
 class JsonParser(JSONParser):
-    """DRF's JSON parser, keeping each number's text (JsonNumber), and refusing a body nested too deep to read
-    like any other bad JSON: Python's decoder raises RecursionError for it, which DRF lets through as a 500."""
+    """DRF's JSON parser, keeping each number's text (JsonNumber), refusing text PostgreSQL cannot store
+    (unstorable_text) and a body nested too deep to read like any other bad JSON: Python's decoder raises
+    RecursionError for it, which DRF lets through as a 500."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = get_encoding(parser_context or {})
         try:
-            return json.load(codecs.getreader(encoding)(stream), parse_constant=strict_constant, parse_float=JsonNumber)
+            data = json.load(codecs.getreader(encoding)(stream), parse_constant=strict_constant, parse_float=JsonNumber)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
+        problem = unstorable_text(data, nul=False)  # a NUL is refused by the field that reads it
+        if problem:
+            raise ParseError(f"The body cannot be stored: {problem}.")
+        return data

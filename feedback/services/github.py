@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
+from ..api_parsers import unstorable_text
 from ..models import Incident, RawEvent, Repository
 from .delivery import change_record, deployment_record, incident_forget, incident_record, repository_named
 
@@ -34,8 +35,9 @@ def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
     Align does not use, are kept raw and otherwise ignored. GitHub does not promise to deliver events in the
     order they happened: one older than the state Align holds is kept raw and is "outdated".
     """
-    if _holds_nul([delivery_id, event, payload]):
-        raise PayloadError("it contains a NUL character, which cannot be stored")
+    problem = unstorable_text([delivery_id, event, payload])
+    if problem:
+        raise PayloadError(problem)
     try:
         with transaction.atomic():
             RawEvent.objects.create(source=SOURCE, delivery_id=delivery_id, event=event, body=payload)
@@ -44,21 +46,6 @@ def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
         if RawEvent.objects.filter(source=SOURCE, delivery_id=delivery_id).exists():
             return "duplicate"
         raise
-
-
-def _holds_nul(value) -> bool:
-    """Return whether any string in a decoded JSON value, keys included, holds a NUL (PostgreSQL cannot store one)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
 
 
 def _apply(event: str, payload: dict) -> str:

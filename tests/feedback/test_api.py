@@ -335,3 +335,16 @@ def test_a_json_number_with_a_fraction_is_stored_as_written(machine, teams):
     raw = json.dumps({"values": [row(value="PLACEHOLDER")]}).replace('"PLACEHOLDER"', "0.30000000000000004")
     assert machine.post(BATCH, data=raw, content_type="application/json").status_code == 200
     assert MetricValue.objects.get().value == 0.30000000000000004
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\udfffb"])
+def test_a_body_with_a_lone_surrogate_is_a_400_naming_where_and_nothing_stored(machine, teams, text):
+    response = post(machine, [row(team=f"Engineering/{text}")])
+    assert response.status_code == 400 and "lone surrogate" in response.content.decode()
+    assert "values[0].team" in response.content.decode()
+    response = machine.post(
+        reverse("api-deployments"),
+        data=json.dumps({"values": [{"id": text, "team": "Engineering", "finished_at": "2026-11-02T10:00:00Z"}]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and not MetricValue.objects.exists()

@@ -3,10 +3,13 @@
 import hashlib
 import hmac
 import json
+import uuid
 from datetime import date
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from feedback.models import Change, Deployment, DoraDirty, Incident, MetricDefinition, MetricValue, RawEvent, Repository
 from tests.factories import TeamFactory
@@ -148,9 +151,14 @@ def test_a_malformed_payload_with_a_valid_signature_is_a_400_and_leaves_nothing(
         ("push", push(("a\x001", "2026-11-02T09:00:00Z")), "d-1"),  # PostgreSQL's jsonb and text cannot hold NUL
         ("star", {"repository": REPO, "note\x00": "x"}, "d-1"),  # kept raw even though ignored
         ("star", {"repository": REPO}, "d-\x001"),
+        ("star", {"repository": REPO, "zen": "\ud800"}, "d-1"),  # a lone surrogate: not a character at all
+        ("push", push(("a\udfff1", "2026-11-02T09:00:00Z")), "d-1"),
+        ("star", {"repository": REPO, "\udc00": "x"}, "d-1"),
     ],
 )
-def test_an_impossible_date_or_a_nul_character_is_a_400_and_leaves_nothing(client, payments, event, payload, delivery):
+def test_an_impossible_date_a_nul_or_a_lone_surrogate_is_a_400_and_leaves_nothing(
+    client, payments, event, payload, delivery
+):
     response = deliver(client, event, payload, delivery=delivery)
     assert response.status_code == 400 and "Nothing was stored" in response.json()["detail"]
     assert not RawEvent.objects.exists() and not Change.objects.exists()
@@ -333,3 +341,21 @@ def test_a_late_deployment_status_does_not_move_a_deployment_back(client, paymen
     late = deployment_status(1, "a1", "2026-11-02T12:00:00Z")
     assert deliver(client, "deployment_status", late, delivery="old").json() == {"status": "outdated"}
     assert Deployment.objects.get().finished_at.hour == 13
+
+
+# Any text a JSON body can escape: NUL and lone surrogates among ordinary characters.
+JSON_TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from(["\x00", "\ud800", "\udfff", "\udbff"]), max_size=5)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | JSON_TEXT,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(JSON_TEXT, children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(extra=JSON_VALUES, event=st.sampled_from(["star", "push", "issues"]))
+def test_a_signed_body_of_any_text_is_stored_or_refused_with_a_400_never_a_500(client, payments, extra, event):
+    delivery = str(uuid.uuid4())
+    response = deliver(client, event, {"repository": REPO, "extra": extra}, delivery=delivery)
+    stored = RawEvent.objects.filter(delivery_id=delivery).exists()
+    assert (response.status_code, stored) in {(200, True), (400, False)}
