@@ -198,6 +198,9 @@ class Repository(models.Model):
         help_text="owner/name, as GitHub spells it; matched ignoring case, as GitHub does.",
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="repositories")
+    # GitHub's repository id outlives renames and transfers (full_name changes, id does not): learnt from the
+    # first event matched by name, then events are matched by it.
+    github_id = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("full_name"), name="repository_unique_ignoring_case")]

@@ -8,7 +8,14 @@ from django.utils.dateparse import parse_datetime
 
 from ..api_parsers import unstorable_text
 from ..models import Incident, RawEvent, Repository
-from .delivery import change_record, deployment_record, incident_forget, incident_record, repository_named
+from .delivery import (
+    ASCII_LOWER,
+    change_record,
+    deployment_record,
+    incident_forget,
+    incident_record,
+    repository_named,
+)
 
 SOURCE = "github"
 
@@ -50,7 +57,7 @@ def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
 
 def _apply(event: str, payload: dict) -> str:
     try:
-        repository = repository_named(payload["repository"]["full_name"])
+        repository = _repository(payload["repository"])
     except (KeyError, TypeError, AttributeError):
         return "ignored"  # e.g. a ping, or an organisation-level event
     if repository is None:
@@ -62,6 +69,60 @@ def _apply(event: str, payload: dict) -> str:
         return handler(repository, payload)
     except (KeyError, TypeError, AttributeError) as missing:
         raise PayloadError(f"the {event} payload lacks {missing}") from None
+
+
+def _repository(data: dict) -> Repository | None:
+    """Return the connected repository an event is about: by GitHub's id, else by name (learning its id).
+
+    1. A repository's id stays when it is renamed or transferred; its full_name does not. An event whose id
+       a connected repository holds is that repository's, and a new name is kept for the page.
+    2. Otherwise the name is looked up as GitHub compares names (ignoring ASCII case). The first event of a
+       repository with no id yet teaches it; one holding another id is a different repository that took the
+       name (GitHub lets a name be reused), and is not matched.
+    """
+    full_name = data["full_name"]
+    github_id = data.get("id")
+    if not isinstance(github_id, int) or isinstance(github_id, bool):
+        github_id = None
+    if github_id is not None:
+        by_id = Repository.objects.select_for_update().select_related("team").filter(github_id=github_id).first()
+        if by_id is not None:
+            named = repository_named(full_name, lock=True)
+            if named is not None and named.pk != by_id.pk:
+                # An admin connected the new name too: theirs is the later decision, and takes the id.
+                by_id.github_id = None
+                by_id.save(update_fields=["github_id"])
+                named.github_id = github_id
+                named.save(update_fields=["github_id"])
+                return Repository.objects.select_related("team").get(pk=named.pk)
+            if by_id.full_name != full_name and isinstance(full_name, str) and len(full_name) <= 200:
+                by_id.full_name = full_name
+                by_id.save(update_fields=["full_name"])
+            return by_id
+    repository = repository_named(full_name)
+    if repository is None or github_id is None:
+        return repository
+    if repository.github_id is None:
+        repository.github_id = github_id
+        repository.save(update_fields=["github_id"])
+        return repository
+    return repository if repository.github_id == github_id else None
+
+
+def unmatched_repositories(*, limit: int = 1000) -> list[tuple[str, int, datetime]]:
+    """Return (name, deliveries, last received) of repositories in the latest `limit` GitHub deliveries that no
+    connected repository matches by id or name, most recent first: the events Align kept and ignored."""
+    recent = RawEvent.objects.filter(source=SOURCE).order_by("-received_at", "-id")[:limit]
+    rows = recent.values_list("body__repository__full_name", "body__repository__id", "received_at")
+    connected = {name.translate(ASCII_LOWER) for name in Repository.objects.values_list("full_name", flat=True)}
+    ids = set(Repository.objects.exclude(github_id=None).values_list("github_id", flat=True))
+    seen: dict[str, list] = {}
+    for name, github_id, received_at in rows:
+        if not isinstance(name, str) or name.translate(ASCII_LOWER) in connected or github_id in ids:
+            continue
+        entry = seen.setdefault(name, [name, 0, received_at])
+        entry[1] += 1
+    return [tuple(entry) for entry in seen.values()]
 
 
 def _folded(names) -> set[str]:

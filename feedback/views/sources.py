@@ -15,6 +15,7 @@ from surveys.models import Team
 
 from .. import metrics_csv, services
 from ..models import ApiToken, MetricDefinition, ReportAccess, Repository
+from ..services.github import unmatched_repositories
 
 UPLOAD_SALT = "align.metrics-upload"
 
@@ -166,6 +167,7 @@ def repositories(request):
     context = {
         "form": form,
         "repositories": Repository.objects.select_related("team").order_by("full_name"),
+        "unmatched": unmatched_repositories(),
         "webhook": request.build_absolute_uri(reverse("webhook-github")),
     }
     return render(request, "feedback/repositories.html", context, status=400 if form.errors else 200)

@@ -359,3 +359,47 @@ def test_a_signed_body_of_any_text_is_stored_or_refused_with_a_400_never_a_500(c
     response = deliver(client, event, {"repository": REPO, "extra": extra}, delivery=delivery)
     stored = RawEvent.objects.filter(delivery_id=delivery).exists()
     assert (response.status_code, stored) in {(200, True), (400, False)}
+
+
+# Repositories matched by GitHub's id, which outlives renames and transfers.
+
+
+def with_repository(payload, full_name, github_id):
+    return {**payload, "repository": {**REPO, "full_name": full_name, "id": github_id}}
+
+
+def test_a_renamed_or_transferred_repository_still_counts_for_its_team(client, payments):
+    # given: a first event matched by name teaches the repository its GitHub id
+    first = with_repository(push(("a1", "2026-11-02T09:00:00Z")), "acme/payments-api", 4242)
+    assert deliver(client, "push", first, delivery="d-1").json() == {"status": "recorded"}
+    assert Repository.objects.get().github_id == 4242
+    # when: it is renamed, then transferred to another owner (same id, new full_name)
+    renamed = with_repository(push(("b2", "2026-11-03T09:00:00Z")), "acme/payments", 4242)
+    moved = with_repository(push(("c3", "2026-11-04T09:00:00Z")), "payments-org/payments", 4242)
+    renamed["repository"]["default_branch"] = moved["repository"]["default_branch"] = "main"
+    # then: its events still count for Payments, and the page shows the current name
+    assert deliver(client, "push", renamed, delivery="d-2").json() == {"status": "recorded"}
+    assert deliver(client, "push", moved, delivery="d-3").json() == {"status": "recorded"}
+    assert set(Change.objects.values_list("team", flat=True)) == {payments.id}
+    assert Repository.objects.get().full_name == "payments-org/payments"
+
+
+def test_a_new_repository_that_took_a_connected_name_is_not_matched(client, payments):
+    deliver(client, "push", with_repository(push(("a1", "2026-11-02T09:00:00Z")), "acme/payments-api", 1), delivery="1")
+    other = with_repository(push(("b2", "2026-11-03T09:00:00Z")), "acme/payments-api", 2)
+    assert deliver(client, "push", other, delivery="2").json() == {"status": "ignored"}
+
+
+def test_repositories_sending_events_that_count_for_no_team_are_listed_for_admins(client, payments):
+    from surveys.models import Person
+    from tests.factories import manager_of
+
+    deliver(client, "push", with_repository(push(("a1", "2026-11-02T09:00:00Z")), "acme/unknown-api", 9), delivery="1")
+    deliver(client, "push", with_repository(push(("b1", "2026-11-02T09:00:00Z")), "acme/unknown-api", 9), delivery="2")
+    deliver(client, "push", with_repository(push(("c1", "2026-11-02T09:00:00Z")), "acme/payments-api", 7), delivery="3")
+    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(user)
+    page = client.get(reverse("feedback:manage_repositories")).content.decode()
+    unmatched = page.split("Events from repositories not connected")[1].split("Connect a repository")[0]
+    assert "1 repository sent events that count for no team" in unmatched
+    assert '"breakable">acme/unknown-api</td><td>2</td>' in unmatched and "payments-api" not in unmatched
