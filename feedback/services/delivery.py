@@ -150,7 +150,7 @@ def deployment_record(
     )
     if deployment is None:
         return None
-    _mark_dirty(team.id, _weeks(finished_at, finished_at + REACH))
+    _mark_dirty(team.id, _weeks(_earliest_affected(deployment), finished_at + REACH))
     if previous is None:
         # Incidents that named this deployment before it arrived are charged to it from now on.
         waiting = Incident.objects.filter(source=source, deployment_external_id=external_id, deployment__isnull=True)
@@ -158,8 +158,28 @@ def deployment_record(
             _mark_dirty(incident.team_id, _weeks(incident.opened_at - REACH, incident.opened_at))
         waiting.update(deployment=deployment)
     else:
-        _mark_dirty(previous.team_id, _weeks(previous.finished_at, previous.finished_at + REACH))
+        _mark_dirty(previous.team_id, _weeks(_earliest_affected(previous), previous.finished_at + REACH))
     return deployment
+
+
+def _earliest_affected(deployment: Deployment) -> datetime:
+    """Return the earliest moment whose week a deployment's arrival (or departure) can change, besides its own.
+
+    The commits it lists counted, until it arrived, with the next deployment after each commit standing in for
+    it, possibly weeks before this one; and incidents opened after it were charged to the deployment before it.
+    """
+    moments = [deployment.finished_at]
+    for authored_at, merged_at in Change.objects.filter(
+        team_id=deployment.team_id, sha__in=deployment.shas
+    ).values_list("authored_at", "merged_at"):
+        moments.append(authored_at or merged_at)
+    before = (
+        Deployment.objects.filter(team_id=deployment.team_id, finished_at__lt=deployment.finished_at)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return min(moments + ([before] if before else []))
 
 
 @transaction.atomic
@@ -310,8 +330,9 @@ def _abbreviations_expanded(known: list[str]) -> Callable[[str], str]:
 
 
 def _events(team_id: int, start: datetime, end: datetime) -> _Events:
-    """Load a team's events that any window inside [start, end) can use (HISTORY before it), in 3 queries."""
-    since = start - HISTORY
+    """Load a team's events that any window inside [start, end) can use (HISTORY before it, and deployments and
+    incidents REACH after it), in 3 queries."""
+    since, after = start - HISTORY, end + REACH
     committed = Q(authored_at__gte=since, authored_at__lt=end) | Q(
         authored_at__isnull=True, merged_at__gte=since, merged_at__lt=end
     )
@@ -321,11 +342,11 @@ def _events(team_id: int, start: datetime, end: datetime) -> _Events:
     full = _abbreviations_expanded([change.sha for _, change in changes])
     deployments = [
         (d.finished_at, dora.Deployment(d.id, d.finished_at, frozenset(map(full, d.shas))))
-        for d in Deployment.objects.filter(team_id=team_id, finished_at__gte=since, finished_at__lt=end)
+        for d in Deployment.objects.filter(team_id=team_id, finished_at__gte=since, finished_at__lt=after)
     ]
     incidents = [
         (i.opened_at, dora.Incident(i.id, i.opened_at, i.resolved_at, i.deployment_id, full(i.sha) or None))
-        for i in Incident.objects.filter(team_id=team_id, counted=True, opened_at__gte=since, opened_at__lt=end)
+        for i in Incident.objects.filter(team_id=team_id, counted=True, opened_at__gte=since, opened_at__lt=after)
     ]
     return _Events(*(sorted(events, key=lambda pair: pair[0]) for events in (deployments, changes, incidents)))
 
@@ -336,14 +357,21 @@ def _within(events: list[tuple[datetime, object]], start: datetime, end: datetim
 
 
 def _figures(events: _Events, start: datetime, end: datetime, weeks: float | None) -> dora.Figures:
+    """Return a window's figures from the events around it.
+
+    Deployments and incidents after the window count too (up to REACH): a commit made in the window and listed
+    by a later deployment first went out with that one, not with the unlisting deployment before it, and an
+    incident opened after the window can be charged to one of its deployments. Cutting them off at the window's
+    end gave figures that changed with the day they were computed.
+    """
     since = start - HISTORY
     return dora.compute(
         start=start,
         end=end,
         weeks=weeks,
-        deployments=_within(events.deployments, since, end),
+        deployments=_within(events.deployments, since, end + REACH),
         changes=_within(events.changes, since, end),
-        incidents=_within(events.incidents, since, end),
+        incidents=_within(events.incidents, since, end + REACH),
     )
 
 

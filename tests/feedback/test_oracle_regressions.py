@@ -1,0 +1,65 @@
+"""Faults the output oracle (test_oracle.py) found, each pinned by a small example."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from feedback.models import DoraDirty, Incident, MetricValue
+from feedback.services.delivery import change_record, deployment_record, dora_recompute, incident_record
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # weeks run Monday to Sunday in TIME_ZONE (UTC in tests)
+
+
+def weekly(team, key: str) -> dict:
+    return {
+        value.period_start: value.value
+        for value in MetricValue.objects.filter(team=team, metric__key=key)
+        if (value.period_end - value.period_start).days == 6
+    }
+
+
+def recompute_everything(team) -> None:
+    DoraDirty.objects.bulk_create(
+        [DoraDirty(team=team, week_start=(MONDAY + timedelta(weeks=w)).date()) for w in range(-1, 4)],
+        ignore_conflicts=True,
+    )
+    dora_recompute(team_id=team.id)
+
+
+def test_a_commit_listed_by_a_deployment_next_week_counts_in_that_week_whatever_arrives_first(settings):
+    # given: a commit on Friday, an unlisting deployment on Saturday, the deployment listing it next Tuesday
+    settings.ALIGN_DORA_DEBOUNCE_SECONDS = 0
+    team = TeamFactory(name="Platform")
+    friday, saturday, tuesday = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5), MONDAY + timedelta(days=8)
+    change_record(team=team, sha="a" * 40, authored_at=friday)
+    change_record(team=team, sha="b" * 40, authored_at=friday - timedelta(hours=2))
+    deployment_record(team=team, external_id="d1", finished_at=saturday, shas=["b" * 40])
+    dora_recompute(team_id=team.id)
+    # when: the listing deployment arrives later
+    deployment_record(team=team, external_id="d2", finished_at=tuesday, shas=["a" * 40])
+    dora_recompute(team_id=team.id)
+    # then: the first week's lead time is b's alone (26 h), as a full recomputation gives, and a's is next week's
+    lead = weekly(team, "lead-time")
+    assert lead[MONDAY.date()] == pytest.approx(26)
+    assert lead[(MONDAY + timedelta(weeks=1)).date()] == pytest.approx(96)
+    recompute_everything(team)
+    assert weekly(team, "lead-time") == lead
+
+
+def test_an_incident_opened_after_the_week_still_fails_the_deployment_that_caused_it(settings):
+    # given: a deployment late on Sunday and the incident it caused on Monday morning
+    settings.ALIGN_DORA_DEBOUNCE_SECONDS = 0
+    team = TeamFactory(name="Checkout")
+    sunday = MONDAY + timedelta(days=6, hours=23)
+    deployment_record(team=team, external_id="d1", finished_at=MONDAY + timedelta(days=1))
+    deployment_record(team=team, external_id="d2", finished_at=sunday)
+    # when
+    incident_record(team=team, external_id="i1", opened_at=sunday + timedelta(hours=3), deployment_external_id="d2")
+    dora_recompute(team_id=team.id)
+    # then: one of the week's two deployments failed; the next week has no deployments to fail
+    assert Incident.objects.get().deployment.external_id == "d2"
+    assert weekly(team, "change-failure-rate")[MONDAY.date()] == pytest.approx(50)
+    assert (MONDAY + timedelta(weeks=1)).date() not in weekly(team, "change-failure-rate")
