@@ -45,9 +45,12 @@ def trend_table(trends) -> Table:
 
 
 def heatmap_table(rows, dimensions, cycle) -> Table:
+    # Each column says its unit: a scale mean is in points of its question's scale, eNPS in eNPS points.
+    enps = {cell.dimension.id for row in rows for cell in row.cells if cell.shown and cell.enps}
     header = ["Group", "Depth"]
     for dimension in dimensions:
-        header += [dimension.name, f"{dimension.name} n", f"{dimension.name} change"]
+        unit = "eNPS points, −100 to 100" if dimension.id in enps else "scale points"
+        header += [f"{dimension.name} ({unit})", f"{dimension.name} n", f"{dimension.name} change ({unit})"]
     body = []
     for row in rows:
         cells = [row.name, row.depth]
@@ -130,5 +133,5 @@ def items_table(reports) -> Table:
         for item in report.extras.items:
             shares = " · ".join(f"{point}: {round(100 * share)}%" for point, share in item.shares)
             rows.append([report.cycle.name, item.question.text, item.n, _r(item.mean), shares])
-    header = ["Cycle", "Question", "n", "Mean (after reverse scoring)", "Answers as asked: share"]
+    header = ["Cycle", "Question", "n", "Mean (scale points, after reverse scoring)", "Answers as asked: share %"]
     return Table("items", "Answers per question", header, rows)

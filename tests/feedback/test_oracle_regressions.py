@@ -6,6 +6,8 @@ import pytest
 
 from feedback.models import DoraDirty, Incident, MetricValue
 from feedback.services.delivery import change_record, deployment_record, dora_recompute, incident_record
+from feedback.tables import heatmap_table, items_table
+from surveys.models import Dimension
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +65,18 @@ def test_an_incident_opened_after_the_week_still_fails_the_deployment_that_cause
     assert Incident.objects.get().deployment.external_id == "d2"
     assert weekly(team, "change-failure-rate")[MONDAY.date()] == pytest.approx(50)
     assert (MONDAY + timedelta(weeks=1)).date() not in weekly(team, "change-failure-rate")
+
+
+def test_every_figure_column_of_the_heatmap_and_items_exports_states_its_unit():
+    from feedback.selectors.dashboard import HeatCell, HeatRow
+
+    safety, enps = Dimension.objects.get(key="psychological-safety"), Dimension.objects.get(key="enps")
+    row = HeatRow(team_id=1, name="Acme", depth=0, cells=[
+        HeatCell(dimension=safety, shown=True, n=9, value=3.5), HeatCell(dimension=enps, shown=True, n=9, value=20,
+                                                                         enps=True)])  # fmt: skip
+    header = heatmap_table([row], [safety, enps], None).header
+    assert header[2:] == [
+        "Psychological safety (scale points)", "Psychological safety n", "Psychological safety change (scale points)",
+        "eNPS (eNPS points, −100 to 100)", "eNPS n", "eNPS change (eNPS points, −100 to 100)",
+    ]  # fmt: skip
+    assert "Mean (scale points, after reverse scoring)" in items_table([]).header
