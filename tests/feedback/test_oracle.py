@@ -1,0 +1,1158 @@
+"""An oracle for every figure Align shows: each output is parsed and recomputed from the raw rows.
+
+One organisation is seeded the way Align fills up in use — people answer through `response_submit` (optional
+items skipped now and then), cycles close and are aggregated, delivery events and business metrics come in
+through the REST API and DORA is recomputed by its task. Then every output is read as a viewer reads it (the
+leadership dashboard and each of its CSVs, a team report and its CSVs, the members' results page, the PDF
+exports, the API, the digest and the results emails) and every figure is recomputed here from `Answer`,
+`Response`, `Invitation`, the delivery events and the metric values sent, with pandas and plain Python — never
+through Align's statistics, services or selectors. What may be shown is taken from the stored verdicts
+(`GroupScore.shown`, `ItemScore.shown`): the check is that a hidden cell never carries a number and a shown one
+carries the right number, n and unit, at the rounding displayed.
+"""
+
+import csv
+import io
+import json
+import math
+import random
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from statistics import median
+from unittest import mock
+
+import pandas as pd
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.test import TestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone
+from scipy import stats
+
+from alignsite.celery import app as celery_app
+from feedback.models import (
+    Change,
+    Deployment,
+    Finding,
+    GroupScore,
+    Incident,
+    ItemScore,
+    MetricDefinition,
+    ParticipationFigure,
+)
+from feedback.services import correlations_refresh
+from surveys import services as survey_services
+from surveys.models import Answer, Cycle, CycleTeam, Dimension, Invitation, Person, Question, Response, Team
+from tests.factories import UserFactory, builtin_data_install
+
+pytestmark = pytest.mark.django_db
+
+SEED = 19
+THRESHOLD = 5
+CYCLES = 5
+DIGITS = 2  # scale scores, intervals and changes are shown with two decimals; eNPS with none
+
+# The tree: Acme → Engineering (2 people of its own) → Platform → Platform SRE; Checkout; Search (too small)
+#           Acme → Product → Design; Research; Growth (too small).  Sizes are people invited.
+TREE = {
+    "Engineering": (None, 2),
+    "Platform": ("Engineering", 9),
+    "Platform SRE": ("Platform", 5),
+    "Checkout": ("Engineering", 8),
+    "Search": ("Engineering", 4),
+    "Product": (None, 0),
+    "Design": ("Product", 9),
+    "Research": ("Product", 7),
+    "Growth": ("Product", 3),
+}
+LEVEL = {"Platform": 3.9, "Platform SRE": 3.2, "Checkout": 3.0, "Search": 3.5, "Design": 4.2, "Research": 2.8,
+         "Growth": 3.6, "Engineering": 3.4, "Product": 3.4}  # fmt: skip
+LEAVES = ["Platform", "Platform SRE", "Checkout", "Search", "Design", "Research", "Growth"]
+
+
+@dataclass
+class World:
+    root: Team
+    teams: dict[str, Team]
+    cycles: list[Cycle]  # oldest first; all but the last published
+    admin: object
+    leader: object
+    metric_rows_sent: list[dict] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------- seeding
+
+
+def _questions() -> list[Question]:
+    """The template: psychological safety (3 of 7 reversed), structure & clarity with an optional custom item,
+    business clarity (one reversed item), a custom 7-point optional dimension, eNPS and the comment."""
+    workload = survey_services.dimension_create(name="Workload", description="Custom, 7-point, optional.")
+    clarity = Dimension.objects.get(key="structure-clarity")
+    extra_clarity = survey_services.question_create(
+        dimension=clarity, text="I know what is expected of me this quarter.", required=False
+    )
+    sustainable = survey_services.question_create(
+        dimension=workload, text="My workload is sustainable.", scale_points=7, required=False
+    )
+    keys = [f"psafety-{n}" for n in range(1, 8)] + ["clarity-1", "clarity-2", "business-1", "business-3", "enps"]
+    questions = [Question.objects.get(key=key, version=1) for key in keys]
+    comment = Question.objects.get(kind=Question.Kind.COMMENT, retired=False, key="comment")
+    return [*questions, extra_clarity, sustainable, comment]
+
+
+def _answers_of(rng: random.Random, questions: list[Question], felt: float) -> tuple[dict, dict]:
+    answers, comments = {}, {}
+    for question in questions:
+        if question.kind == Question.Kind.COMMENT:
+            if rng.random() < 0.3:
+                comments[question.id] = rng.choice(["More pairing.", "=SUM(A1:A9) is how we plan", "Too many meetings"])
+            continue
+        if not question.required and rng.random() < 0.3:
+            continue  # an optional item skipped
+        if question.kind == Question.Kind.ENPS:
+            answers[question.id] = max(0, min(10, round(2.2 * felt - 0.5 + rng.gauss(0, 1.6))))
+            continue
+        points = question.scale_points
+        value = max(1, min(points, round(felt * points / 5 + rng.gauss(0, 0.8))))
+        answers[question.id] = points + 1 - value if question.reverse_scored else value
+    return answers, comments
+
+
+def _seed_surveys(rng: random.Random) -> World:
+    root = Team.objects.create(name="Acme")
+    teams: dict[str, Team] = {}
+    for name, (parent, _) in TREE.items():
+        teams[name] = Team.objects.create(name=name, parent=teams[parent] if parent else root)
+    for name, (_, size) in TREE.items():
+        for i in range(size):
+            Person.objects.create(email=f"{name.lower().replace(' ', '.')}.{i}@example.com", name=f"{name} {i}",
+                                  team=teams[name])  # fmt: skip
+    admin = UserFactory(username="ada@example.com", is_superuser=True, is_staff=True)
+    leader = UserFactory(username="lee@example.com")
+    lee = Person.objects.create(email="lee@example.com", name="Lee Leader", team=teams["Engineering"],
+                                role=Person.Role.LEADER, user=leader)  # fmt: skip
+    lee.managed_teams.set([teams["Engineering"]])
+    questions = _questions()
+    template = survey_services.template_save(name="Oracle pulse", question_ids=[q.id for q in questions])
+    now = timezone.now().replace(microsecond=0)
+    cycles = []
+    for index in range(CYCLES):
+        opens = now - timedelta(days=28 * (CYCLES - index) + 3, hours=index)
+        cycle = Cycle.objects.create(name=f"Pulse {index + 1}", template=template, opens_at=opens,
+                                     closes_at=now + timedelta(days=1), threshold=THRESHOLD)  # fmt: skip
+        cycle.teams.set([root])
+        survey_services.cycle_open(cycle_id=cycle.id)
+        drift = rng.gauss(0, 0.25)
+        for invitation in Invitation.objects.filter(cycle=cycle).select_related("team").order_by("id"):
+            if rng.random() > 0.85:
+                continue  # did not answer
+            felt = LEVEL[invitation.team.name] + drift + rng.gauss(0, 0.6)
+            answers, comments = _answers_of(rng, questions, felt)
+            token = survey_services.invitation_link_issue(invitation_id=invitation.id)
+            survey_services.response_submit(token=token, answers=answers, comments=comments)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            survey_services.cycle_close(cycle_id=cycle.id)  # aggregates and announces, as the worker would
+        Cycle.objects.filter(id=cycle.id).update(closes_at=opens + timedelta(days=7))
+        cycles.append(Cycle.objects.get(id=cycle.id))
+    return World(root=root, teams=teams, cycles=cycles, admin=admin, leader=leader)
+
+
+def _seed_delivery(rng: random.Random, world: World, client) -> None:
+    """Send each leaf team's deployments, changes and incidents through the API, as a CI system would."""
+    start = world.cycles[0].opens_at - timedelta(days=7)
+    end = world.cycles[-1].closes_at + timedelta(days=7)
+    deployments, changes, incidents = [], [], []
+    for name in LEAVES:
+        path = _path(world, name)
+        rate = rng.uniform(0.3, 1.6)  # deployments a day
+        moment = start
+        number = 0
+        while True:
+            moment += timedelta(hours=rng.expovariate(rate / 24))
+            if moment >= end:
+                break
+            number += 1
+            deployment_id = f"{name}-{number}"
+            shas = []
+            for _ in range(rng.randint(1, 3)):
+                sha = f"{rng.getrandbits(160):040x}"
+                committed = moment - timedelta(hours=rng.lognormvariate(math.log(18), 0.7))
+                row = {"team": path, "sha": sha}
+                if rng.random() < 0.1:
+                    row["merged_at"] = _iso(committed)  # no authored time: merged time stands in
+                else:
+                    row["authored_at"] = _iso(committed)
+                changes.append(row)
+                if rng.random() < 0.85:
+                    shas.append(sha)  # the rest go out with this deployment unlisted (the next one after)
+            deployments.append({"id": deployment_id, "team": path, "finished_at": _iso(moment), "shas": shas})
+            if rng.random() < 0.18:
+                opened = moment + timedelta(hours=rng.uniform(0.1, 30))
+                incident = {"id": f"inc-{deployment_id}", "team": path, "opened_at": _iso(opened)}
+                how = rng.random()
+                if how < 0.5:
+                    incident["deployment_id"] = deployment_id
+                elif how < 0.7 and shas:
+                    incident["sha"] = shas[0][:10]
+                if rng.random() < 0.9:
+                    incident["resolved_at"] = _iso(opened + timedelta(hours=rng.lognormvariate(math.log(3), 0.6)))
+                incidents.append(incident)
+    for url, rows in [("api-changes", changes), ("api-deployments", deployments), ("api-incidents", incidents)]:
+        for chunk in range(0, len(rows), 2000):
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                response = client.post(
+                    reverse(url), {"values": rows[chunk : chunk + 2000]}, content_type="application/json"
+                )
+            assert response.status_code == 200, response.content
+
+
+def _seed_business(rng: random.Random, world: World, client) -> None:
+    """Send monthly business metrics per leaf team (and one quarterly revenue row, another kind of period)."""
+    first = world.cycles[0].opens_at.date().replace(day=1)
+    rows = []
+    for name in LEAVES:
+        revenue, nps, churn = rng.uniform(40_000, 120_000), rng.gauss(30, 10), rng.uniform(1, 4)
+        month = first
+        while month <= world.cycles[-1].closes_at.date():
+            following = (month + timedelta(days=32)).replace(day=1)
+            period = {"team": _path(world, name), "period_start": month.isoformat(),
+                      "period_end": (following - timedelta(days=1)).isoformat()}  # fmt: skip
+            rows += [
+                period | {"metric": "revenue", "value": round(revenue * rng.lognormvariate(0, 0.1), 2)},
+                period | {"metric": "nps", "value": round(nps + rng.gauss(0, 5), 1)},
+                period | {"metric": "churn-rate", "value": round(max(0.1, churn + rng.gauss(0, 0.4)), 2)},
+                period | {"metric": "incidents", "value": rng.randint(0, 4)},
+            ]
+            month = following
+    quarter_end = (first + timedelta(days=95)).replace(day=1) - timedelta(days=1)
+    rows.append({"team": _path(world, "Design"), "metric": "revenue", "period_start": first.isoformat(),
+                 "period_end": quarter_end.isoformat(), "value": 1_000_000})  # fmt: skip
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("api-metric-values-batch"), {"values": rows}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    world.metric_rows_sent = rows
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _path(world: World, name: str) -> str:
+    team, parts = world.teams[name], []
+    while team is not None:
+        parts.append(team.name)
+        team = team.parent
+    return "/".join(reversed(parts))
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Seed the organisation once for the module, in a transaction rolled back at the end."""
+    from django.test import Client
+
+    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oracle"}}
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    with (
+        django_db_blocker.unblock(),
+        # The exact disclosure audit's solves are time-limited (a solve that runs out counts as disclosing), so
+        # its verdicts depend on the machine's speed, and on this organisation it takes minutes per cycle. The
+        # tree rule still decides; the oracle reads the stored verdicts whatever decided them.
+        mock.patch("feedback.disclosure_audit.audit", return_value=[]),
+        override_settings(
+            CACHES=caches,
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            ALIGN_DORA_DEBOUNCE_SECONDS=0,
+            ALIGN_CORRELATION_DEBOUNCE_SECONDS=3600,
+            STORAGES={
+                **settings.STORAGES,
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+        ),  # fmt: skip
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            from django.core.cache import cache
+
+            cache.clear()
+            mail.outbox = []
+            if Question.objects.filter(key="psafety-1").count() == 0:
+                builtin_data_install()
+            rng = random.Random(SEED)
+            built = _seed_surveys(rng)
+            client = Client()
+            client.force_login(built.admin)
+            _seed_delivery(rng, built, client)
+            _seed_business(rng, built, client)
+            correlations_refresh()
+            Cycle.objects.filter(id__in=[c.id for c in built.cycles[:-1]]).update(state=Cycle.State.PUBLISHED)
+            built.cycles = [Cycle.objects.get(id=c.id) for c in built.cycles]
+            built.announced = list(mail.outbox)
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            celery_app.conf.task_always_eager = eager
+
+
+# ---------------------------------------------------------------------------------------------------- the oracle
+
+
+@dataclass
+class Figure:
+    """What a group × dimension (or question) figure must be, recomputed from the raw answers."""
+
+    n: int
+    mean: float
+    sd: float | None
+    favourable: float | None  # share 0–1
+    enps: float | None
+    scores: list = field(default_factory=list)  # respondents' scale scores (for changes)
+    enps_answers: list = field(default_factory=list)
+    points: int = 5
+    distribution: dict = field(default_factory=dict)  # answer as asked → count (questions)
+
+
+class Oracle:
+    """Every figure recomputed from Answer, Response, Invitation, CycleTeam and the delivery events, in pandas."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.cycles = sorted(
+            Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]), key=lambda c: c.opens_at
+        )
+        ids = [c.id for c in self.cycles]
+        self.tree = defaultdict(dict)  # cycle → team → parent
+        self.names = {}
+        for cycle_id, team_id, parent_id, name in CycleTeam.objects.filter(cycle_id__in=ids).values_list(
+            "cycle_id", "team_id", "parent_id", "name"
+        ):
+            self.tree[cycle_id][team_id] = parent_id
+            self.names[team_id] = name
+        questions = pd.DataFrame(
+            Question.objects.values("id", "dimension_id", "kind", "scale_points", "reverse_scored", "text")
+        ).rename(columns={"id": "question_id"})
+        self.questions = questions.set_index("question_id")
+        answers = pd.DataFrame(
+            Answer.objects.filter(response__cycle_id__in=ids).values(
+                "response_id", "question_id", "value", "response__team_id", "response__cycle_id"
+            )
+        ).rename(columns={"response__team_id": "team_id", "response__cycle_id": "cycle_id"})
+        answers = answers.merge(questions, on="question_id")
+        answers = answers[answers.kind.isin(["likert", "enps"])]
+        reverse = answers.reverse_scored & (answers.kind == "likert")
+        answers["scored"] = answers.value.where(~reverse, answers.scale_points + 1 - answers.value)
+        answers["favourable"] = (answers.kind == "likert") & (answers.scored >= answers.scale_points - 1)
+        # Each answer counts in its team and every ancestor, in the tree as the cycle opened.
+        answers["group"] = [self.ancestors(c, t) for c, t in zip(answers.cycle_id, answers.team_id, strict=True)]
+        self.answers = answers.explode("group")
+        self.dimension_points = (
+            self.answers[self.answers.kind == "likert"].groupby("dimension_id").scale_points.max().to_dict()
+        )
+        self.groups = self._group_figures()
+        self.items = self._item_figures()
+        self.shown = {
+            (s.cycle_id, s.team_id, s.dimension_id): s.shown for s in GroupScore.objects.filter(cycle_id__in=ids)
+        }
+        self.item_shown = {
+            (s.cycle_id, s.team_id, s.question_id): s.shown for s in ItemScore.objects.filter(cycle_id__in=ids)
+        }
+        self.participation_shown = {
+            (p.cycle_id, p.team_id): p.shown for p in ParticipationFigure.objects.filter(cycle_id__in=ids)
+        }
+
+    def ancestors(self, cycle_id: int, team_id: int) -> list[int]:
+        found = []
+        while team_id is not None:
+            found.append(team_id)
+            team_id = self.tree[cycle_id].get(team_id)
+        return found
+
+    def subtree(self, cycle_id: int, team_id: int) -> set[int]:
+        return {t for t in self.tree[cycle_id] if team_id in self.ancestors(cycle_id, t)}
+
+    def _group_figures(self) -> dict:
+        found = {}
+        for (cycle_id, group, dimension_id), rows in self.answers.groupby(["cycle_id", "group", "dimension_id"]):
+            per_respondent = rows.groupby("response_id").scored.mean()
+            likert = rows[rows.kind == "likert"]
+            enps_answers = rows[rows.kind == "enps"].value.tolist()
+            found[(cycle_id, group, dimension_id)] = Figure(
+                n=len(per_respondent),
+                mean=float(per_respondent.mean()),
+                sd=float(per_respondent.std(ddof=1)) if len(per_respondent) > 1 else None,
+                favourable=float(likert.favourable.mean()) if len(likert) else None,
+                enps=enps_of(enps_answers) if enps_answers else None,
+                scores=per_respondent.tolist(),
+                enps_answers=enps_answers,
+                points=int(rows.scale_points.max()) if len(likert) else 11,
+            )
+        return found
+
+    def _item_figures(self) -> dict:
+        found = {}
+        for (cycle_id, group, question_id), rows in self.answers.groupby(["cycle_id", "group", "question_id"]):
+            found[(cycle_id, group, question_id)] = Figure(
+                n=len(rows),
+                mean=float(rows.scored.mean()),
+                sd=None,
+                favourable=None,
+                enps=None,
+                distribution=rows.value.value_counts().to_dict(),
+                points=int(rows.scale_points.iloc[0]),
+            )
+        return found
+
+    def is_shown(self, cycle_id: int, group: int, dimension_id: int) -> bool:
+        return self.shown.get((cycle_id, group, dimension_id), False)
+
+    def previous(self, cycle_id: int, group: int, dimension_id: int) -> int | None:
+        """Return the latest earlier cycle in which the group had respondents for the dimension."""
+        earlier = [c.id for c in self.cycles if c.opens_at < self.cycle(cycle_id).opens_at]
+        return next((c for c in reversed(earlier) if (c, group, dimension_id) in self.groups), None)
+
+    def cycle(self, cycle_id: int) -> Cycle:
+        return next(c for c in self.cycles if c.id == cycle_id)
+
+    def change(self, cycle_id: int, group: int, dimension_id: int) -> tuple | None:
+        """Return (difference, ci low, ci high, flagged) where a change may be shown, else None.
+
+        Scale: Welch's difference of means and 95% t interval. eNPS: the plain eNPS difference, with the
+        adjusted Wald interval of README's Analysis (half a pseudo-answer per category and cycle).
+        """
+        if not self.is_shown(cycle_id, group, dimension_id):
+            return None
+        before = self.previous(cycle_id, group, dimension_id)
+        if before is None or not self.is_shown(before, group, dimension_id):
+            return None
+        old, new = self.groups[(before, group, dimension_id)], self.groups[(cycle_id, group, dimension_id)]
+        if old.n < 2 or new.n < 2:
+            return None
+        if new.enps is not None:
+            (m0, v0), (m1, v1) = adjusted_shares(old.enps_answers), adjusted_shares(new.enps_answers)
+            se, centre = 100 * math.sqrt(v0 + v1), 100 * (m1 - m0)
+            low, high = centre - 1.959964 * se, centre + 1.959964 * se
+            difference = new.enps - old.enps
+            significant = low > 0 or high < 0
+            return difference, low, high, significant and abs(difference) >= 10
+        result = stats.ttest_ind(new.scores, old.scores, equal_var=False)
+        interval = result.confidence_interval(0.95)
+        difference = new.mean - old.mean
+        return difference, interval.low, interval.high, result.pvalue < 0.05 and abs(difference) >= 0.3
+
+    # ------------------------------------------------------------------------------------------ delivery
+
+    def dora_weeks(self, team_ids: set[int]) -> dict[str, dict[date, float]]:
+        """Return DORA's four keys per week (Monday, TIME_ZONE) over the teams: deploys/week summed over teams,
+        the others the mean of the teams' own figures (teams with one)."""
+        per_team = {team_id: self._dora_team(team_id) for team_id in team_ids}
+        combined: dict[str, dict[date, float]] = {}
+        for key, combine in [("deployment-frequency", sum), ("lead-time", _mean), ("change-failure-rate", _mean),
+                             ("time-to-restore", _mean)]:  # fmt: skip
+            weeks = defaultdict(list)
+            for figures in per_team.values():
+                for week, value in figures[key].items():
+                    weeks[week].append(value)
+            combined[key] = {week: combine(values) for week, values in weeks.items()}
+        return combined
+
+    def dora_window(self, team_id: int, start: datetime, end: datetime, weeks: float) -> dict[str, float | None]:
+        return self._dora_team(team_id, windows=[(start, end, weeks)])
+
+    def _dora_team(self, team_id: int, windows=None) -> dict:
+        deployments = sorted(Deployment.objects.filter(team_id=team_id), key=lambda d: (d.finished_at, d.id))
+        changes = list(Change.objects.filter(team_id=team_id))
+        incidents = list(Incident.objects.filter(team_id=team_id, counted=True))
+        committed = {c.sha: c.authored_at or c.merged_at for c in changes}
+        first = {}
+        for sha, at in committed.items():
+            listed = [d for d in deployments if sha in d.shas and d.finished_at >= at]
+            later = listed or [d for d in deployments if d.finished_at >= at]
+            if later:
+                first[sha] = later[0]
+
+        def charged(incident) -> Deployment | None:
+            if incident.deployment_id:
+                return next(d for d in deployments if d.id == incident.deployment_id)
+            if incident.sha:
+                full = [sha for sha in committed if sha.startswith(incident.sha.lower())]
+                if len(full) == 1 and full[0] in first:
+                    return first[full[0]]
+            before = [d for d in deployments if d.finished_at <= incident.opened_at]
+            return before[-1] if before else None
+
+        failed = {d.id for d in map(charged, incidents) if d is not None}
+        zone = timezone.get_default_timezone()
+        if windows is None and not deployments:
+            return {name: {} for name in DORA}
+        if windows is None:
+            moments = [d.finished_at for d in deployments] + [i.opened_at for i in incidents]
+            monday = min(moments).astimezone(zone).date()
+            monday -= timedelta(days=monday.weekday())
+            windows = []
+            while datetime.combine(monday, datetime.min.time(), zone) <= max(moments):
+                start = datetime.combine(monday, datetime.min.time(), zone)
+                windows.append((start, datetime.combine(monday + timedelta(days=7), datetime.min.time(), zone), 1))
+                monday += timedelta(days=7)
+        figures = defaultdict(dict)
+        for start, end, weeks in windows:
+            key = start.astimezone(zone).date()
+            shipped = [d for d in deployments if start <= d.finished_at < end]
+            figures["deployment-frequency"][key] = len(shipped) / weeks
+            leads = [(first[s].finished_at - at).total_seconds() / 3600 for s, at in committed.items()
+                     if s in first and start <= first[s].finished_at < end]  # fmt: skip
+            if leads:
+                figures["lead-time"][key] = median(leads)
+            if shipped:
+                figures["change-failure-rate"][key] = 100 * sum(d.id in failed for d in shipped) / len(shipped)
+            restores = [(i.resolved_at - i.opened_at).total_seconds() / 3600 for i in incidents
+                        if start <= i.opened_at < end and i.resolved_at is not None]  # fmt: skip
+            if restores:
+                figures["time-to-restore"][key] = median(restores)
+        for name in ["deployment-frequency", "lead-time", "change-failure-rate", "time-to-restore"]:
+            figures.setdefault(name, {})
+        return figures
+
+    def business_months(self, team_ids: set[int]) -> dict[str, dict[date, float]]:
+        """Return each business metric per month over the teams, from the rows sent (sums or means)."""
+        paths = {_path(self.world, n): t.id for n, t in self.world.teams.items()}
+        combined = {}
+        for key, combine in [("revenue", sum), ("nps", _mean), ("churn-rate", _mean), ("incidents", sum)]:
+            months = defaultdict(list)
+            for row in self.world.metric_rows_sent:
+                start, end = date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"])
+                if row["metric"] == key and paths[row["team"]] in team_ids and (end - start).days < 31:
+                    months[start].append(row["value"])
+            combined[key] = {month: combine(values) for month, values in months.items()}
+        return combined
+
+
+def enps_of(values) -> float:
+    return 100 * (sum(v >= 9 for v in values) - sum(v <= 6 for v in values)) / len(values)
+
+
+def adjusted_shares(values) -> tuple[float, float]:
+    n = len(values) + 1.5
+    promoters, detractors = (sum(v >= 9 for v in values) + 0.5) / n, (sum(v <= 6 for v in values) + 0.5) / n
+    return promoters - detractors, (promoters + detractors - (promoters - detractors) ** 2) / n
+
+
+def _mean(values):
+    return sum(values) / len(values)
+
+
+def t_interval(figure: Figure) -> tuple[float, float] | None:
+    if figure.n < 2:
+        return None
+    half = stats.t.ppf(0.975, figure.n - 1) * figure.sd / math.sqrt(figure.n)
+    return figure.mean - half, figure.mean + half
+
+
+@pytest.fixture(scope="module")
+def oracle(world):
+    return Oracle(world)
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+class Tables(HTMLParser):
+    """Every <table> of a page: caption and rows of (tag, class, text) cells; also each <li>'s text."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.tables, self.items, self._cell, self._li, self._caption = [], [], None, None, None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption" and self.tables:
+            self._caption = []
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]["rows"]:
+            self._cell = [tag, attrs.get("class") or "", []]
+        elif tag == "li":
+            self._li = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1]["rows"][-1].append((self._cell[0], self._cell[1], " ".join("".join(self._cell[2]).split())))
+            self._cell = None
+        elif tag == "caption" and self._caption is not None:
+            self.tables[-1]["caption"] = " ".join("".join(self._caption).split())
+            self._caption = None
+        elif tag == "li" and self._li is not None:
+            self.items.append(" ".join("".join(self._li).split()))
+            self._li = None
+
+    def handle_data(self, data):
+        for sink in (self._cell and self._cell[2], self._caption, self._li):
+            if sink is not None:
+                sink.append(data)
+
+    def table(self, caption: str) -> dict:
+        found = [t for t in self.tables if t["caption"].startswith(caption)]
+        assert found, f"no table captioned {caption!r}; captions: {[t['caption'] for t in self.tables]}"
+        return found[0]
+
+
+NUMBER = re.compile(r"[+\-−]?\d+(?:\.\d+)?")
+
+
+def number(text) -> float:
+    return float(str(text).replace("−", "-"))
+
+
+def agrees(shown, exact: float, digits: int) -> bool:
+    """Return whether a figure shown with `digits` decimals is the exact value at that rounding."""
+    return shown not in (None, "") and abs(number(shown) - exact) <= 0.5 * 10**-digits + 1e-9
+
+
+class Mismatches(list):
+    def check(self, ok: bool, where: str, shown, expected) -> None:
+        if not ok:
+            self.append(f"{where}: shows {shown!r}, the raw rows give {expected!r}")
+
+    def assert_none(self) -> None:
+        assert not self, f"{len(self)} figures disagree with the oracle:\n" + "\n".join(self[:60])
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), response.status_code
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+
+
+REPR = re.compile(r"np\.|numpy|float64|int64|Decimal\(|datetime\.|^None$|^nan$|^NaN$|^-?inf$|^\[.*\]$|^\{.*\}$|^<")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
+COUNTS = re.compile(r"^(n|.* n|Invited|Answered|Teams|Points|Depth|Lag \(cycles\)|r|p|q \(BH\))$")
+UNITS = re.compile(r"%|points|eNPS|hours|/week|Unit|\(cycles\)")
+
+
+def check_cells(rows: list[list[str]], name: str, problems: Mismatches) -> None:
+    """Every cell is text a spreadsheet reads as written; every figure column states its unit."""
+    header, body = rows[0], rows[1:]
+    for row in rows:
+        for cell in row:
+            problems.check(not REPR.search(cell), f"{name}: a Python repr in a cell", cell, "plain text")
+            if cell.startswith(FORMULA):
+                problems.check(bool(PLAIN_NUMBER.fullmatch(cell)), f"{name}: a formula-like cell", cell, "'" + cell)
+    has_unit_column = any(column.lower() == "unit" for column in header)
+    for index, column in enumerate(header):
+        values = [row[index] for row in body if index < len(row) and row[index] not in ("", "suppressed")]
+        figures = [v for v in values if PLAIN_NUMBER.fullmatch(v)]
+        if not figures or COUNTS.match(column) or has_unit_column or re.search(r"\d{4}-\d\d-\d\d", values[0]):
+            continue
+        problems.check(bool(UNITS.search(column)), f"{name}: figure column without a unit", column, "a unit")
+
+
+# ---------------------------------------------------------------------------------------------------- outputs
+
+DASHBOARD_CSVS = ["participation", "trends", "heatmap", "movers", "findings", "metrics"]
+UNIT_OF = {
+    "deployment-frequency": "deploys/week",
+    "lead-time": "hours",
+    "change-failure-rate": "%",
+    "time-to-restore": "hours",
+    "revenue": "currency",
+    "nps": "score",
+    "churn-rate": "%",
+    "incidents": "count",
+}
+DORA = ["deployment-frequency", "lead-time", "change-failure-rate", "time-to-restore"]
+
+
+def _scale_value(figure: Figure) -> tuple[float, int]:
+    """Return what a score cell shows and its decimals: eNPS in whole points, a scale mean with two."""
+    return (figure.enps, 0) if figure.enps is not None else (figure.mean, DIGITS)
+
+
+def check_metric_rows(rows, oracle: Oracle, team_ids: set[int], since: date, where: str, problems: Mismatches):
+    """Rows of (metric name, period kind, start, end, value, unit) against DORA from events and values sent."""
+    names = dict(MetricDefinition.objects.values_list("name", "key"))
+    expected = oracle.dora_weeks(team_ids) | oracle.business_months(team_ids)
+    seen = defaultdict(set)
+    for name, kind, start, _end, value, unit in rows:
+        key = names[name]
+        start = date.fromisoformat(start)
+        seen[key].add(start)
+        problems.check(unit == UNIT_OF[key], f"{where} {name} unit", unit, UNIT_OF[key])
+        problems.check(kind == ("week" if key in DORA else "month"), f"{where} {name} period", kind, "week/month")
+        want = expected[key].get(start, 0.0 if key in ("deployment-frequency", "incidents", "revenue") else None)
+        problems.check(want is not None and agrees(value, want, 4), f"{where} {name} {start}", value, want)
+    for key, periods in expected.items():
+        for start, value in periods.items():
+            if start >= since and value:
+                problems.check(start in seen[key], f"{where} {key} {start} missing", None, value)
+
+
+def check_dashboard(client, oracle: Oracle, root: Team, query: dict, problems: Mismatches) -> None:
+    page = client.get(reverse("feedback:dashboard"), query)
+    assert page.status_code == 200
+    tables = Tables(page.content.decode())
+    cycles = oracle.cycles[-12:]
+    heat = cycles[-1]
+    dimensions = sorted(
+        {d for (c, g, d) in oracle.groups if g == root.id and c in {x.id for x in cycles}},
+        key=lambda d: Dimension.objects.get(id=d).name,
+    )
+    names = {d: Dimension.objects.get(id=d).name for d in dimensions}
+    csvs = {
+        name: read_csv(client.get(reverse("feedback:dashboard"), query | {"export": name})) for name in DASHBOARD_CSVS
+    }
+    for name, rows in csvs.items():
+        check_cells(rows, f"dashboard {root.name} {name}.csv", problems)
+
+    # Participation: the group's invitations and responses per cycle.
+    subtree_rows = {c.id: oracle.subtree(c.id, root.id) for c in cycles}
+    expected_participation = {}
+    for cycle in cycles:
+        invited = Invitation.objects.filter(cycle=cycle, team_id__in=subtree_rows[cycle.id]).count()
+        answered = Response.objects.filter(cycle=cycle, team_id__in=subtree_rows[cycle.id]).count()
+        expected_participation[cycle.name] = (invited, answered, oracle.participation_shown.get((cycle.id, root.id)))
+    html_rows = [[c[2] for c in row] for row in tables.table("Participation per cycle")["rows"][1:]]
+    for source, rows in [("HTML", html_rows), ("CSV", csvs["participation"][1:])]:
+        assert [r[0] for r in rows] == [c.name for c in cycles], source
+        for cycle_name, invited, answered, rate in rows:
+            want_invited, want_answered, shown = expected_participation[cycle_name]
+            where = f"dashboard {root.name} participation {source} {cycle_name}"
+            if not shown:
+                problems.check(answered == "suppressed" == rate, where, answered, "suppressed")
+                continue
+            problems.check(invited == str(want_invited) and answered == str(want_answered), where,
+                           (invited, answered), (want_invited, want_answered))  # fmt: skip
+            problems.check(agrees(rate, 100 * want_answered / want_invited, 1), where + " rate", rate,
+                           100 * want_answered / want_invited)  # fmt: skip
+
+    # Trends: the group's score per dimension and cycle, with the t interval of the mean (none for eNPS).
+    html_rows = [[c[2] for c in row] for row in tables.table("Scores per cycle")["rows"][1:]]
+    for source, rows in [("HTML", html_rows), ("CSV", csvs["trends"][1:])]:
+        expected_rows = [(names[d], c.name) for d in dimensions for c in cycles]
+        assert [(r[0], r[1]) for r in rows] == expected_rows, source
+        for dimension_name, cycle_name, value, low, high, n in rows:
+            cycle = next(c for c in cycles if c.name == cycle_name)
+            dimension = next(d for d in dimensions if names[d] == dimension_name)
+            where = f"dashboard {root.name} trend {source} {dimension_name} {cycle_name}"
+            if not oracle.is_shown(cycle.id, root.id, dimension):
+                problems.check(value == low == high == n == "suppressed", where, value, "suppressed")
+                continue
+            figure = oracle.groups[(cycle.id, root.id, dimension)]
+            want, digits = _scale_value(figure)
+            problems.check(agrees(value, want, DIGITS) and n == str(figure.n), where, (value, n), (want, figure.n))
+            interval = None if figure.enps is not None else t_interval(figure)
+            if interval is None:
+                problems.check(low in ("", "—") and high in ("", "—"), where + " interval", (low, high), None)
+            else:
+                problems.check(agrees(low, interval[0], DIGITS) and agrees(high, interval[1], DIGITS),
+                               where + " interval", (low, high), interval)  # fmt: skip
+    for figure_id in ["figure-trends", "figure-enps"]:
+        match = re.search(rf'<script id="{figure_id}" type="application/json">(.*?)</script>', page.content.decode())
+        if match is None:
+            continue
+        for trace in json.loads(match.group(1))["data"]:
+            if trace.get("type") != "scatter" or trace.get("mode") != "lines+markers":
+                continue
+            dimension = next((d for d in dimensions if names[d] == trace["name"]), None)
+            if dimension is None:
+                continue
+            for cycle_name, y, n in zip(trace["x"], trace["y"], trace["customdata"], strict=True):
+                cycle = next(c for c in cycles if c.name == cycle_name)
+                figure = oracle.groups[(cycle.id, root.id, dimension)]
+                want, _ = _scale_value(figure)
+                where = f"dashboard {root.name} chart {trace['name']} {cycle_name}"
+                problems.check(oracle.is_shown(cycle.id, root.id, dimension), where + " hidden but plotted", y, None)
+                problems.check(agrees(y, want, 3) and n == figure.n, where, (y, n), (want, figure.n))
+
+    # Heatmap: every group of the heat cycle × dimension: value, n, flagged change; suppressed where hidden.
+    heat_table = next(
+        t for t in tables.tables if "heatmap" in t["caption"].lower() or "Scores by group" in t["caption"]
+    )
+    header = [c[2] for c in heat_table["rows"][0]]
+    by_name = {v: k for k, v in oracle.names.items()}
+    csv_rows = {row[0]: row for row in csvs["heatmap"][1:]}
+    for row in heat_table["rows"][1:]:
+        group = by_name[row[0][2]]
+        for (_, klass, text), dimension_name in zip(row[1:], header[1:], strict=True):
+            dimension = next(d for d in dimensions if names[d] == dimension_name)
+            where = f"dashboard {root.name} heatmap {row[0][2]} {dimension_name}"
+            csv_cells = csv_rows[row[0][2]][2 + 3 * dimensions.index(dimension) :][:3]
+            if not oracle.is_shown(heat.id, group, dimension):
+                problems.check(text == "suppressed" and "suppressed" in klass, where, text, "suppressed")
+                problems.check(csv_cells == ["suppressed"] * 3, where + " CSV", csv_cells, "suppressed")
+                continue
+            figure = oracle.groups[(heat.id, group, dimension)]
+            want, digits = _scale_value(figure)
+            found = NUMBER.findall(text)
+            problems.check(bool(found) and agrees(found[0], want, digits) and f"n={figure.n}" in text, where, text,
+                           (round(want, digits), figure.n))  # fmt: skip
+            change = oracle.change(heat.id, group, dimension)
+            # The dashboard marks flagged changes of scale scores only (README, Reports); eNPS changes are on the
+            # team report.
+            flagged = change is not None and change[3] and figure.enps is None
+            arrow = ("▲" if change[0] > 0 else "▼") if flagged else ""
+            problems.check((arrow in text) if arrow else ("▲" not in text and "▼" not in text), where + " arrow",
+                           text, arrow or "no arrow")  # fmt: skip
+            problems.check(agrees(csv_cells[0], want, DIGITS) and csv_cells[1] == str(figure.n), where + " CSV",
+                           csv_cells, (want, figure.n))  # fmt: skip
+            if figure.enps is None and change is not None:
+                problems.check(agrees(csv_cells[2], change[0], DIGITS), where + " CSV change", csv_cells[2], change[0])
+            elif change is None:
+                problems.check(csv_cells[2] == "", where + " CSV change", csv_cells[2], "no change")
+    expected_groups = {g for g in oracle.subtree(heat.id, root.id) if Invitation.objects.filter(
+        cycle=heat, team_id__in=oracle.subtree(heat.id, g)).exists()}  # fmt: skip
+    problems.check({by_name[r[0][2]] for r in heat_table["rows"][1:]} == expected_groups,
+                   f"dashboard {root.name} heatmap rows", len(heat_table["rows"]) - 1,
+                   len(expected_groups))  # fmt: skip
+
+    # Movers: every flagged scale change of the heat cycle inside the subtree, largest first.
+    movers = []
+    for group in oracle.subtree(heat.id, root.id):
+        for dimension in dimensions:
+            change = oracle.change(heat.id, group, dimension)
+            if change and change[3] and oracle.groups[(heat.id, group, dimension)].enps is None:
+                movers.append((oracle.names[group], names[dimension], change))
+    movers.sort(key=lambda m: -abs(m[2][0]))
+    rows = csvs["movers"][1:]
+    problems.check(len(rows) == len(movers), f"dashboard {root.name} movers", [r[:2] for r in rows],
+                   [m[:2] for m in movers])  # fmt: skip
+    for row, (group, dimension_name, change) in zip(rows, movers, strict=False):
+        ok = row[:2] == [group, dimension_name] and all(
+            agrees(row[i], change[j], DIGITS) for i, j in [(2, 0), (3, 1), (4, 2)]
+        )
+        problems.check(ok, f"dashboard {root.name} mover {group} {dimension_name}", row, change)
+
+    # Findings: the stored correlation results (recomputing the permutation engine here is out of scope).
+    problems.check(len(csvs["findings"]) - 1 == Finding.objects.count(), f"dashboard {root.name} findings",
+                   len(csvs["findings"]) - 1, Finding.objects.count())  # fmt: skip
+
+    # Metrics: DORA from the events, business metrics from the values sent, over the subtree as it is now.
+    now_subtree = {t.id for t in Team.objects.all() if _is_below(t, root)}
+    check_metric_rows(csvs["metrics"][1:], oracle, now_subtree, cycles[0].opens_at.date(),
+                      f"dashboard {root.name} metrics CSV", problems)  # fmt: skip
+    html_rows = [[c[2] for c in row] for row in tables.table("Metric values per period")["rows"][1:]]
+    check_metric_rows(html_rows, oracle, now_subtree, cycles[0].opens_at.date(),
+                      f"dashboard {root.name} metrics HTML", problems)  # fmt: skip
+
+
+def _is_below(team: Team, root: Team) -> bool:
+    while team is not None:
+        if team.id == root.id:
+            return True
+        team = team.parent
+    return False
+
+
+def check_score_sections(page: str, oracle: Oracle, team: Team, cycles: list[Cycle], where: str, problems):
+    """A team report's (or results page's) score table and answers table per cycle."""
+    tables = Tables(page)
+    score_tables = [t for t in tables.tables if t["caption"].startswith("Closed ")]
+    problems.check(len(score_tables) == len(cycles), f"{where} cycles", len(score_tables), len(cycles))
+    root = oracle.world.root
+    for table, cycle in zip(score_tables, sorted(cycles, key=lambda c: c.opens_at, reverse=True), strict=False):
+        for row in table["rows"][1:]:
+            dimension = Dimension.objects.get(name=row[0][2])
+            cells = [c[2] for c in row[1:]]
+            at = f"{where} {cycle.name} {dimension.name}"
+            if not oracle.is_shown(cycle.id, team.id, dimension.id):
+                problems.check(len(cells) == 1 and not NUMBER.search(cells[0].split("(")[0]), at, cells, "hidden")
+                continue
+            figure = oracle.groups[(cycle.id, team.id, dimension.id)]
+            score, favourable, n, change_text = cells[:4]
+            if figure.enps is not None:
+                problems.check(score.startswith("eNPS") and agrees(score[4:], figure.enps, 0), at, score, figure.enps)
+            else:
+                problems.check(agrees(score, figure.mean, DIGITS), at, score, figure.mean)
+                problems.check(agrees(favourable.rstrip("%"), 100 * figure.favourable, 0), at + " favourable",
+                               favourable, 100 * figure.favourable)  # fmt: skip
+            problems.check(n == str(figure.n), at + " n", n, figure.n)
+            change = oracle.change(cycle.id, team.id, dimension.id)
+            if change is None:
+                problems.check(change_text == "—", at + " change", change_text, "—")
+            else:
+                digits = 0 if figure.enps is not None else DIGITS
+                unit = "eNPS points" if figure.enps is not None else "points"
+                found = NUMBER.findall(change_text.replace("95% interval", ""))
+                ok = len(found) >= 3 and all(agrees(v, w, digits) for v, w in zip(found[:3], change[:3], strict=True))
+                problems.check(ok and f" {unit}" in change_text, at + " change", change_text, change[:3])
+            if len(cells) > 4 and team.id != root.id:
+                benchmark = cells[4]
+                if oracle.is_shown(cycle.id, root.id, dimension.id):
+                    org = oracle.groups[(cycle.id, root.id, dimension.id)]
+                    want, digits = _scale_value(org)
+                    problems.check(agrees(NUMBER.findall(benchmark)[0], want, digits) if NUMBER.findall(benchmark)
+                                   else False, at + " benchmark", benchmark, want)  # fmt: skip
+                else:
+                    problems.check(benchmark == "—", at + " benchmark", benchmark, "—")
+    answer_tables = [t for t in tables.tables if t["caption"].startswith("Share of respondents")]
+    for table, cycle in zip(answer_tables, sorted(cycles, key=lambda c: c.opens_at, reverse=True), strict=False):
+        shown_items = {q for (c, g, q), shown in oracle.item_shown.items() if c == cycle.id and g == team.id and shown}
+        listed = len(table["rows"]) - 1
+        problems.check(listed == len(shown_items), f"{where} {cycle.name} items", listed, len(shown_items))
+        for row in table["rows"][1:]:
+            text = row[0][2].replace(" (reverse-scored)", "")
+            question = next(q for q in shown_items if oracle.questions.loc[q, "text"] == text)
+            item = oracle.items[(cycle.id, team.id, question)]
+            at = f"{where} {cycle.name} item {text[:30]}"
+            problems.check(row[1][2] == str(item.n) and agrees(row[2][2], item.mean, DIGITS), at,
+                           (row[1][2], row[2][2]), (item.n, item.mean))  # fmt: skip
+            for point, share in re.findall(r"(\d+): (\d+)%", row[3][2]):
+                want = 100 * item.distribution.get(int(point), 0) / item.n
+                problems.check(agrees(share, want, 0), at + f" answer {point}", share, want)
+
+
+def check_team_csvs(client, oracle: Oracle, team: Team, problems: Mismatches) -> None:
+    url = reverse("feedback:team_report", args=[team.id])
+    csvs = {name: read_csv(client.get(url, {"export": name})) for name in ["scores", "items", "metrics"]}
+    for name, rows in csvs.items():
+        check_cells(rows, f"team {team.name} {name}.csv", problems)
+    for row in csvs["scores"][1:]:
+        cycle = next(c for c in oracle.cycles if c.name == row[0])
+        dimension = Dimension.objects.get(name=row[1])
+        at = f"team {team.name} scores.csv {row[0]} {row[1]}"
+        if not oracle.is_shown(cycle.id, team.id, dimension.id):
+            problems.check(set(row[2:8]) == {"suppressed"}, at, row[2:], "suppressed")
+            continue
+        figure = oracle.groups[(cycle.id, team.id, dimension.id)]
+        want, _ = _scale_value(figure)
+        problems.check(agrees(row[2], want, DIGITS) and row[4] == str(figure.n), at, row[2:5], (want, figure.n))
+        if figure.favourable is not None:
+            problems.check(agrees(row[3], 100 * figure.favourable, 1), at + " favourable", row[3], figure.favourable)
+        change = oracle.change(cycle.id, team.id, dimension.id)
+        if change is None:
+            problems.check(row[5:8] == ["", "", ""], at + " change", row[5:8], None)
+        else:
+            ok = all(agrees(v, w, DIGITS) for v, w in zip(row[5:8], change[:3], strict=True))
+            problems.check(ok, at + " change", row[5:8], change[:3])
+    for row in csvs["items"][1:]:
+        cycle = next(c for c in oracle.cycles if c.name == row[0])
+        question = next(q for q in oracle.questions.index if oracle.questions.loc[q, "text"] == row[1]
+                        and (cycle.id, team.id, q) in oracle.items)  # fmt: skip
+        problems.check(oracle.item_shown[(cycle.id, team.id, question)], f"team {team.name} items.csv hidden item",
+                       row, "absent")  # fmt: skip
+        item = oracle.items[(cycle.id, team.id, question)]
+        problems.check(row[2] == str(item.n) and agrees(row[3], item.mean, DIGITS), f"team {team.name} items.csv",
+                       row[2:4], (item.n, item.mean))  # fmt: skip
+    since = min(c.opens_at for c in oracle.cycles).date() - timedelta(days=90)
+    below = {t.id for t in Team.objects.all() if _is_below(t, team)}
+    check_metric_rows(csvs["metrics"][1:], oracle, below, since, f"team {team.name} metrics.csv", problems)
+
+
+REPORTED_TEAMS = ["Engineering", "Platform", "Platform SRE", "Search", "Research"]
+
+
+def test_the_leadership_dashboard_shows_what_the_raw_rows_give(world, oracle, client):
+    problems = Mismatches()
+    client.force_login(world.admin)
+    check_dashboard(client, oracle, world.root, {}, problems)
+    client.force_login(world.leader)
+    check_dashboard(client, oracle, world.teams["Engineering"], {}, problems)
+    problems.assert_none()
+
+
+def test_team_reports_and_their_csvs_show_what_the_raw_rows_give(world, oracle, client):
+    problems = Mismatches()
+    client.force_login(world.admin)
+    for name in REPORTED_TEAMS:
+        team = world.teams[name]
+        page = client.get(reverse("feedback:team_report", args=[team.id]))
+        assert page.status_code == 200
+        cycles = [
+            c
+            for c in oracle.cycles
+            if Invitation.objects.filter(cycle=c, team_id__in=oracle.subtree(c.id, team.id)).exists()
+        ]
+        check_score_sections(page.content.decode(), oracle, team, cycles, f"team report {name}", problems)
+        check_team_csvs(client, oracle, team, problems)
+    problems.assert_none()
+
+
+def test_the_members_results_page_shows_published_cycles_as_the_raw_rows_give(world, oracle, client):
+    from feedback.selectors import team_results_key
+
+    problems = Mismatches()
+    for name in REPORTED_TEAMS:
+        team = world.teams[name]
+        page = client.get(reverse("feedback:team_results", args=[team_results_key(team_id=team.id)]))
+        assert page.status_code == 200
+        published = [c for c in oracle.cycles if c.state == Cycle.State.PUBLISHED]
+        check_score_sections(page.content.decode(), oracle, team, published, f"results page {name}", problems)
+        assert oracle.cycles[-1].name not in page.content.decode()  # closed, not published
+    problems.assert_none()
+
+
+def test_the_api_reads_back_dora_from_the_events_and_business_values_as_sent(world, oracle, client):
+    problems = Mismatches()
+    client.force_login(world.admin)
+    definitions = client.get(reverse("api-metric-definitions"), {"page_size": 1000}).json()["results"]
+    for definition in definitions:
+        if definition["key"] in UNIT_OF:
+            problems.check(definition["unit"] == UNIT_OF[definition["key"]], f"API unit of {definition['key']}",
+                           definition["unit"], UNIT_OF[definition["key"]])  # fmt: skip
+    rows, page = [], 1
+    while True:
+        body = client.get(reverse("api-metric-values"), {"page_size": 1000, "page": page}).json()
+        rows += body["results"]
+        if not body["next"]:
+            break
+        page += 1
+    teams = {_path(world, name): team for name, team in world.teams.items()}
+    sent = {(r["metric"], r["team"], r["period_start"], r["period_end"]): r["value"] for r in world.metric_rows_sent}
+    windows = {}
+    for cycle in oracle.cycles:
+        zone = timezone.get_default_timezone() if cycle.time_zone == settings.TIME_ZONE else None
+        first, last = (m.astimezone(zone).date().isoformat() for m in (cycle.opens_at, cycle.closes_at))
+        windows[(first, last)] = cycle
+    weekly = {}
+    for row in rows:
+        at = f"API {row['metric']} {row['team']} {row['period_start']}…{row['period_end']}"
+        if row["source"] != "dora":
+            key = (row["metric"], row["team"], row["period_start"], row["period_end"])
+            problems.check(key in sent and agrees(row["value"], sent.get(key, math.nan), 6), at, row["value"],
+                           sent.get(key))  # fmt: skip
+            continue
+        team = teams[row["team"]]
+        start, end = date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"])
+        if (end - start).days == 6:
+            figures = weekly.setdefault(team.id, oracle._dora_team(team.id))
+            want = figures[row["metric"]].get(start, 0.0 if row["metric"] == "deployment-frequency" else None)
+        else:
+            cycle = windows[(row["period_start"], row["period_end"])]
+            days = (cycle.closes_at - cycle.opens_at).days
+            window = oracle.dora_window(team.id, cycle.opens_at, cycle.closes_at, days / 7)
+            want = window[row["metric"]].get(cycle.opens_at.astimezone(timezone.get_default_timezone()).date())
+        problems.check(want is not None and agrees(row["value"], want, 6), at, row["value"], want)
+    business = {key for key in sent if key[0] != "revenue" or key[3] < "9999"}
+    problems.check(len([r for r in rows if r["source"] != "dora"]) == len(business), "API business rows",
+                   len([r for r in rows if r["source"] != "dora"]), len(business))  # fmt: skip
+    problems.assert_none()
+
+
+def test_the_leadership_digest_shows_what_the_raw_rows_give(world, oracle):
+    from feedback.services.digest import digest_text
+
+    problems = Mismatches()
+    for user, root in [(world.admin, world.root), (world.leader, world.teams["Engineering"])]:
+        text = digest_text(user=user)
+        heat = oracle.cycles[-1]
+        assert f"== {root.name}: {heat.name} ==" in text
+        invited = Invitation.objects.filter(cycle=heat, team_id__in=oracle.subtree(heat.id, root.id)).count()
+        answered = Response.objects.filter(cycle=heat, team_id__in=oracle.subtree(heat.id, root.id)).count()
+        if oracle.participation_shown.get((heat.id, root.id)):
+            problems.check(f"Participation: {answered} of {invited} answered." in text, f"digest {root.name}",
+                           text.split("Participation")[1][:40], (answered, invited))  # fmt: skip
+        for line in re.findall(r"^- (.+?): (.+)$", text, re.M):
+            name, shown = line
+            dimension = Dimension.objects.filter(name=name).first()
+            if dimension is None:
+                continue  # a mover or a finding
+            at = f"digest {root.name} {name}"
+            if not oracle.is_shown(heat.id, root.id, dimension.id):
+                problems.check(shown == "not shown", at, shown, "not shown")
+                continue
+            figure = oracle.groups[(heat.id, root.id, dimension.id)]
+            found = NUMBER.findall(shown.replace("95% interval", ""))
+            problems.check(shown.endswith(f"n = {figure.n}"), at + " n", shown, figure.n)
+            if figure.enps is not None:
+                problems.check(shown.startswith("eNPS") and agrees(found[0], figure.enps, 0), at, shown, figure.enps)
+            else:
+                interval = t_interval(figure)
+                ok = agrees(found[0], figure.mean, DIGITS) and agrees(found[1], interval[0], DIGITS)
+                problems.check(ok and agrees(found[2], interval[1], DIGITS), at, shown, (figure.mean, interval))
+        movers = text.split("Biggest movers")[1].split("Associations")[0]
+        expected = sum(
+            1
+            for group in oracle.subtree(heat.id, root.id)
+            for (c, g, d) in oracle.groups
+            if c == heat.id and g == group and oracle.groups[(c, g, d)].enps is None
+            and (change := oracle.change(c, g, d)) and change[3]
+        )  # fmt: skip
+        problems.check(movers.count("\n- ") - ("- none" in movers) == min(5, expected), f"digest {root.name} movers",
+                       movers, expected)  # fmt: skip
+    problems.assert_none()
+
+
+def test_the_results_emails_say_what_the_raw_rows_give_and_no_more(world, oracle, client):
+    problems = Mismatches()
+    ready = {m.subject: m.body for m in world.announced if "ready to publish" in m.subject}
+    for cycle in oracle.cycles:
+        body = next(b for s, b in ready.items() if cycle.name in s)
+        answered = Response.objects.filter(cycle=cycle).count()
+        want = f"{answered} people answered" if answered >= cycle.threshold else f"fewer than {cycle.threshold}"
+        problems.check(want in body, f"results-ready email {cycle.name}", body[:80], want)
+    mail.outbox = []
+    last = oracle.cycles[-1]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        survey_services.cycle_publish(cycle_id=last.id)
+    invitations = Invitation.objects.filter(cycle=last).select_related("team")
+    problems.check(len(mail.outbox) == invitations.count(), "results-published emails", len(mail.outbox),
+                   invitations.count())  # fmt: skip
+    team_of = {i.person.email: i.team for i in invitations.select_related("person")}
+    opened = set()
+    for message in mail.outbox:
+        person = Person.objects.get(email=message.to[0])
+        figures = re.sub(
+            "|".join([re.escape(last.name), re.escape(person.name), r"https?://\S+", r"at least \d+ people"]), "",
+            message.body,
+        )  # fmt: skip
+        problems.check(not re.search(r"\d", figures), "results-published email holds a figure", figures, "none")
+        team = team_of[message.to[0]]
+        if team.id in opened:
+            continue
+        opened.add(team.id)
+        link = re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
+        page = client.get(link)
+        problems.check(page.status_code == 200 and f"{team.name}: published results" in page.content.decode(),
+                       f"results link of {team.name}", page.status_code, team.name)  # fmt: skip
+    problems.assert_none()
+
+
+def pdf_text(response) -> str:
+    from pypdf import PdfReader
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf", response.status_code
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_the_pdf_exports_print_the_figures_the_raw_rows_give(world, oracle, client):
+    if not Path(settings.ALIGN_CHROMIUM_PATH).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    problems = Mismatches()
+    client.force_login(world.admin)
+    text = pdf_text(client.get(reverse("feedback:dashboard"), {"export": "pdf"}))
+    heat = oracle.cycles[-1]
+    hidden = 0
+    for group in oracle.subtree(heat.id, world.root.id):
+        for (c, g, d), figure in oracle.groups.items():
+            if c != heat.id or g != group:
+                continue
+            if not oracle.is_shown(c, g, d):
+                hidden += 1
+                continue
+            want, digits = _scale_value(figure)
+            shown = f"{round(want + 1e-9, digits):.{digits}f}".replace("-0", "-0") + " "
+            problems.check(shown in text and f"n={figure.n}" in text, f"dashboard PDF {oracle.names[g]} {d}",
+                           None, shown)  # fmt: skip
+    problems.check(text.count("suppressed") >= hidden, "dashboard PDF suppressed cells", text.count("suppressed"),
+                   hidden)  # fmt: skip
+    team = world.teams["Platform"]
+    text = pdf_text(client.get(reverse("feedback:team_report", args=[team.id]), {"export": "pdf"}))
+    for cycle in oracle.cycles:
+        for (c, g, d), figure in oracle.groups.items():
+            if c == cycle.id and g == team.id and oracle.is_shown(c, g, d):
+                name = Dimension.objects.get(id=d).name
+                want, digits = _scale_value(figure)
+                shown = ("eNPS " if figure.enps is not None else "") + f"{round(want + 1e-9, digits):.{digits}f}"
+                compact = re.sub(r"\s", "", text)
+                found = re.sub(r"\s", "", f"{name}{shown}") in compact
+                problems.check(found, f"team report PDF {cycle.name} {name}", None, shown)
+    problems.assert_none()
