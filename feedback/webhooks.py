@@ -35,6 +35,12 @@ def github(request):
     delivery_id, event = request.headers.get("X-GitHub-Delivery", ""), request.headers.get("X-GitHub-Event", "")
     if not delivery_id or not event:
         return _error(400, "X-GitHub-Delivery and X-GitHub-Event headers are required.")
+    if request.content_type == "application/x-www-form-urlencoded":
+        return _error(
+            400,
+            "The body is form-encoded (payload=…): in the webhook's settings on GitHub, choose the content type "
+            "application/json.",
+        )
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # the last: nested too deep to read

@@ -42,7 +42,10 @@ BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
 )
 WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls
-SEPARATOR_LINE = re.compile(r"sep=(.)(?:\r\n|\r|\n)", re.IGNORECASE)
+# Excel's `sep=;` line, also as a spreadsheet re-saves it: quoted ("sep=;") or padded with delimiters (sep=;;;;).
+SEPARATOR_LINE = re.compile(r'"?sep=(.)"?[,;\t|]*(?:\r\n|\r|\n)', re.IGNORECASE)
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+WEB_PAGE_STARTS = (b"<!doctype html", b"<html", b"<table", b"<?xml")
 
 
 class TableError(ValueError):
@@ -65,12 +68,17 @@ def decode(data: bytes) -> str:
     """
     if data.startswith(WORKBOOK_STARTS):
         raise TableError("This is a spreadsheet workbook, not a CSV file: save it as “CSV UTF-8” and upload that.")
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:14].lower().startswith(WEB_PAGE_STARTS):
+        raise TableError(
+            "This is a web page (HTML or XML), not a CSV file, though it may be named .xls: open it in your "
+            "spreadsheet and save it as “CSV UTF-8”."
+        )
     marked = [(codec, label) for mark, codec, label in BYTE_ORDER_MARKS if data.startswith(mark)]
     codec, label = marked[0] if marked else ("utf-8", "UTF-8")
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as error:
-        line = data[: error.start].decode(codec, "replace").count("\n") + 1
+        line = len(LINE_BREAK.findall(data[: error.start].decode(codec, "replace"))) + 1  # CR-only files too
         if label == "UTF-8":
             raise TableError(
                 f"The file is not UTF-8 text (line {line} has the byte 0x{data[error.start]:02X}, which UTF-8 does not "
@@ -78,6 +86,7 @@ def decode(data: bytes) -> str:
                 "save it as “CSV UTF-8” and try again."
             ) from None
         raise TableError(f"The file starts as {label} text but line {line} is not; save it as “CSV UTF-8”.") from None
+    text = text.lstrip("\ufeff")  # a second byte-order mark, from a program that added its own
     if "\x00" in text:
         raise TableError(
             "The file contains a NUL character, so it is not a text CSV file (UTF-16 without a byte-order mark "
@@ -181,7 +190,7 @@ def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Itera
     delimiter, header = _delimiter(text, columns, noun, separator.group(1) if separator else None)
     position = {column: header.index(column) for column in columns}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    count, previous, header_seen = 0, 0, False
+    count, previous, header_seen, start, cells = 0, 0, False, 0, []
     try:
         for cells in reader:
             start, previous = previous + 1, reader.line_num
@@ -200,6 +209,12 @@ def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Itera
             yield Record(start + offset, values, errors)
     except csv.Error as error:
         raise TableError(f"Line {reader.line_num + offset} cannot be read as CSV ({error}).") from None
+    if text.count('"') % 2 and any("\n" in cell or "\r" in cell for cell in cells):
+        # The csv module reads an unclosed quote to the end of the file, as one cell holding every later line.
+        raise TableError(
+            f'A quote (") opened on line {start + offset} is never closed, so every line after it would be read as '
+            "one cell: close the quote, or remove it."
+        )
     if not count:
         raise TableError(f"The file has no {noun} in it.")
 

@@ -55,7 +55,8 @@ def parse(
             line=record.line,
             email=addresses.stored(values["email"]),
             name=values["name"],
-            team_path="/".join(part.strip() for part in values["team"].split("/")),
+            # As the metric upload and the API read a path: "/Engineering/Platform/" is Engineering/Platform.
+            team_path="/".join(part.strip() for part in values["team"].strip().strip("/").split("/")),
             role=values["role"].lower() or "member",
             manages_team=values["manager"].lower() in YES,
             errors=list(record.errors),

@@ -403,3 +403,14 @@ def test_repositories_sending_events_that_count_for_no_team_are_listed_for_admin
     unmatched = page.split("Events from repositories not connected")[1].split("Connect a repository")[0]
     assert "1 repository sent events that count for no team" in unmatched
     assert '"breakable">acme/unknown-api</td><td>2</td>' in unmatched and "payments-api" not in unmatched
+
+
+def test_a_form_encoded_delivery_is_told_to_choose_application_json(client, payments):
+    body = b"payload=%7B%22zen%22%3A%22x%22%7D"
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = client.post(
+        reverse("webhook-github"), data=body, content_type="application/x-www-form-urlencoded",
+        HTTP_X_HUB_SIGNATURE_256=signature, HTTP_X_GITHUB_EVENT="push", HTTP_X_GITHUB_DELIVERY="x",
+    )  # fmt: skip
+    assert response.status_code == 400 and "application/json" in response.json()["detail"]
+    assert not RawEvent.objects.exists()

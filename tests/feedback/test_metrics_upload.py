@@ -101,3 +101,10 @@ def test_the_people_import_preview_shows_each_line_as_read(client, alice):
     assert response.status_code == 200
     row = "<td>2</td><td>bo@example.com</td><td>Bo</td><td>Acme/Data</td><td>manager</td><td>yes</td><td>add</td>"
     assert row in page
+
+
+def test_the_save_button_counts_its_values_in_the_right_number(client, alice):
+    header = "metric,team,period_start,period_end,value\n"
+    one = upload(client, (header + "nps,,2026-10-01,2026-10-31,5\n").encode()).content.decode()
+    two = upload(client, (header + "nps,,2026-10-01,2026-10-31,5\nnps,,2026-11-01,2026-11-30,6\n").encode())
+    assert "Save 1 value</button>" in one and "Save 2 values</button>" in two.content.decode()

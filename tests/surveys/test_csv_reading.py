@@ -177,3 +177,47 @@ def test_a_team_path_in_another_case_finds_its_team_unless_two_teams_differ_only
     assert rows[0].team_id == 1 and not rows[0].errors
     rows, _ = people_csv.parse(text, team_ids={"Engineering/Platform": 1, "Engineering/platform": 3})
     assert rows[0].team_id is None and rows[0].errors  # two teams match: an error, never a guess
+
+
+# Refusals that say what is wrong, and where (attack round: files as programs really save them).
+
+METRIC_HEADER = "metric,team,period_start,period_end,value"
+
+
+def test_a_cr_only_file_in_another_encoding_names_the_line_of_the_bad_byte():
+    data = (METRIC_HEADER + "\rnps,,2026-01-01,2026-01-31,1\rnps,Caf\x8e,2026-01-01,2026-01-31,1\r").encode("latin-1")
+    with pytest.raises(csv_table.TableError, match="line 3 has the byte 0x8E"):
+        csv_table.decode(data)
+
+
+def test_an_unclosed_quote_is_refused_naming_the_line_it_opened_on():
+    text = (
+        METRIC_HEADER + '\nnps,,2026-01-01,2026-01-31,1\nnps,,2026-02-01,2026-02-28,"5\nnps,,2026-03-01,2026-03-31,6\n'
+    )
+    with pytest.raises(csv_table.TableError, match="opened on line 3 is never closed"):
+        list(csv_table.records(text, columns=METRIC_HEADER.split(","), max_rows=10, noun="values"))
+
+
+@pytest.mark.parametrize("first", ['"sep=;"', "sep=;;;;", "SEP=;"])
+def test_excel_s_separator_line_is_read_quoted_or_padded(first):
+    text = f"{first}\r\n{METRIC_HEADER.replace(',', ';')}\r\nnps;;2026-01-01;2026-01-31;0,5\r\n"
+    [record] = csv_table.records(text, columns=METRIC_HEADER.split(","), max_rows=10, noun="values")
+    assert (record.line, record.values["value"]) == (3, "0,5")
+
+
+def test_a_second_byte_order_mark_is_dropped_too():
+    assert csv_table.decode(codecs.BOM_UTF8 * 2 + b"email\n") == "email\n"
+
+
+@pytest.mark.parametrize("start", [b"<!DOCTYPE html>", b"\xef\xbb\xbf<html>", b"  <table>", b"<?xml version"])
+def test_a_web_page_saved_as_xls_is_refused_as_a_web_page(start):
+    with pytest.raises(csv_table.TableError, match="web page"):
+        csv_table.decode(start + b"<tr><td>email</td></tr>")
+
+
+def test_a_team_path_with_a_leading_or_trailing_slash_is_read_as_the_metric_upload_reads_it():
+    rows, _ = people_csv.parse(
+        "email,name,team,role,manager\nbo@example.com,Bo, /Engineering/Platform/ ,member,no\n",
+        team_ids={"Engineering/Platform": 7},
+    )
+    assert (rows[0].team_id, rows[0].errors) == (7, [])
