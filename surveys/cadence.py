@@ -14,8 +14,11 @@ as zoneinfo does for fold=0 (and as Celery beat does for the digest's crontab):
   Australia/Lord_Howe, whose clocks move 30 minutes. Nothing is skipped and nothing happens early.
 - twice (fall back: 02:30 on the last Sunday of October): the first of the two, still in summer time.
 
-A cycle's window is counted from its *planned* wall time, so one that opened late in a gap still closes at
-the schedule's wall time and never overlaps the next cycle; its window is then shorter by the gap.
+A schedule is planned from the *wall-clock time* it was given (a date and time on its zone's clock, naive),
+never from the moment its first opening happened: a first opening typed at 02:30 on the day Berlin skips
+02:30 happens at 03:30 that day, and every later cycle at 02:30 again. A cycle's window is counted from its
+planned wall time too, so one that opened late in a gap still closes at the schedule's wall time and never
+overlaps the next cycle; its window is then shorter by the gap.
 """
 
 from dataclasses import dataclass
@@ -88,41 +91,49 @@ def week_start(moment: datetime, time_zone: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _planned(first: datetime, *, cadence: str, n: int, time_zone: str) -> datetime | None:
-    """Return the n-th opening as a naive wall-clock time in the zone, or None if there is no such occurrence."""
-    if first.tzinfo is None:
-        raise ValueError("first must be timezone-aware")
+def _planned(first: datetime, *, cadence: str, n: int) -> datetime | None:
+    """Return the n-th opening as a naive wall-clock time, or None if there is no such occurrence."""
+    if first.tzinfo is not None:
+        raise ValueError("first must be the schedule's naive wall-clock time")
     if cadence == ONCE:
-        return wall_clock(first, time_zone) if n == 0 else None
+        return first if n == 0 else None
     if cadence not in STEPS:
         raise ValueError(f"unknown cadence {cadence!r}")
     # Multiply the step rather than adding it n times: the 31st stays the 31st wherever the month allows.
     step = STEPS[cadence]
-    return wall_clock(first, time_zone) + relativedelta(weeks=step.weeks * n, months=step.months * n)
+    return first + relativedelta(weeks=step.weeks * n, months=step.months * n)
 
 
 def occurrence(first: datetime, *, cadence: str, n: int, time_zone: str) -> datetime | None:
-    """Return the n-th opening (0 = first) as an aware UTC datetime, or None if there is no such occurrence."""
-    wall = _planned(first, cadence=cadence, n=n, time_zone=time_zone)
-    if wall is None:
-        return None
-    return first.astimezone(UTC) if n == 0 else on_wall_clock(wall, time_zone)
+    """Return the n-th opening (0 = first) as an aware UTC datetime, or None if there is no such occurrence.
+
+    `first` is the schedule's planned wall-clock time, naive: a time missing on its day is planned all the same,
+    so only that day's cycle happens late and every later one at the planned time.
+    """
+    wall = _planned(first, cadence=cadence, n=n)
+    return None if wall is None else on_wall_clock(wall, time_zone)
 
 
 def window(first: datetime, *, cadence: str, n: int, time_zone: str, open_days: int) -> Window | None:
     """Return the n-th cycle's window: it closes `open_days` calendar days after its planned opening, at the
     same wall-clock time. None if there is no such occurrence."""
-    opens = occurrence(first, cadence=cadence, n=n, time_zone=time_zone)
-    if opens is None:
+    wall = _planned(first, cadence=cadence, n=n)
+    if wall is None:
         return None
-    wall = _planned(first, cadence=cadence, n=n, time_zone=time_zone)
-    return Window(opens=opens, closes=on_wall_clock(wall + open_days * DAY, time_zone))
+    return Window(opens=on_wall_clock(wall, time_zone), closes=on_wall_clock(wall + open_days * DAY, time_zone))
 
 
 def next_window(
-    first: datetime, *, cadence: str, time_zone: str, open_days: int, after: datetime, not_closed_by: datetime
+    first: datetime,
+    *,
+    cadence: str,
+    time_zone: str,
+    open_days: int,
+    after: datetime | None,
+    not_closed_by: datetime,
 ) -> Window | None:
-    """Return the first window opening later than `after` that closes after `not_closed_by`.
+    """Return the first window opening later than `after` (None: from the first) that closes after
+    `not_closed_by`. `first` is the planned wall-clock time of the first opening, naive.
 
     Openings whose whole window already lies in the past (the service was down, or the schedule was created
     late) are skipped rather than opened and closed at once.
@@ -132,7 +143,7 @@ def next_window(
         found = window(first, cadence=cadence, n=n, time_zone=time_zone, open_days=open_days)
         if found is None:
             return None
-        if found.opens > after and found.closes > not_closed_by:
+        if (after is None or found.opens > after) and found.closes > not_closed_by:
             return found
         n += 1
         if n > 10_000:  # a weekly schedule for two centuries: something is wrong with the inputs

@@ -6,6 +6,7 @@ random UUID keys, no timestamps and no reference to an invitation or a person.
 """
 
 import uuid
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import cached_property
+
+from . import cadence
 
 MIN_THRESHOLD = 3
 DEFAULT_THRESHOLD = 5
@@ -190,7 +193,12 @@ class CycleSchedule(models.Model):
         Team, blank=True, related_name="schedules", help_text="These teams and everything below; none = everyone."
     )
     cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.MONTHLY)
-    first_opens_at = models.DateTimeField()
+    first_opens_at = models.DateTimeField(help_text="The moment the first cycle opens.")
+    # The wall-clock time the schedule was given, in its zone. Kept beside the moment because a time the clocks
+    # skip on the first day (02:30 in Berlin on the last Sunday of March) happens as 03:30 that day only: every
+    # later cycle opens at 02:30, which the moment alone no longer says.
+    first_opens_local_date = models.DateField(null=True, editable=False)
+    first_opens_local_time = models.TimeField(null=True, editable=False)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     open_days = models.PositiveSmallIntegerField(default=7, validators=[MinValueValidator(1), MaxValueValidator(90)])
     reminder_days = models.JSONField(
@@ -215,6 +223,22 @@ class CycleSchedule(models.Model):
         days = self.reminder_days if isinstance(self.reminder_days, list) else []
         if self.open_days and any(isinstance(day, int) and day >= self.open_days for day in days):
             raise ValidationError({"reminder_days": "Each reminder must fall before the survey closes."})
+
+    @property
+    def first_opens_wall(self) -> datetime:
+        """Return the planned wall-clock time of the first opening in the schedule's zone, naive: the one it was
+        given, unless `first_opens_at` or the zone was changed without it (the Django admin, a script); then the
+        time `first_opens_at` shows."""
+        if self.first_opens_local_date is not None and self.first_opens_local_time is not None:
+            wall = datetime.combine(self.first_opens_local_date, self.first_opens_local_time)
+            if cadence.on_wall_clock(wall, self.time_zone) == self.first_opens_at:
+                return wall
+        return cadence.wall_clock(self.first_opens_at, self.time_zone)
+
+    def plan_first_opening(self, wall: datetime) -> None:
+        """Set the first opening to a naive wall-clock time in the schedule's zone, and its moment."""
+        self.first_opens_local_date, self.first_opens_local_time = wall.date(), wall.time()
+        self.first_opens_at = cadence.on_wall_clock(wall, self.time_zone)
 
 
 class Cycle(models.Model):

@@ -1,13 +1,13 @@
 """Recurring schedules: keeping the next cycle of each schedule waiting."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .. import cadence
-from ..models import Cycle, CycleSchedule, SurveyTemplate, Team
+from ..models import Cycle, CycleSchedule, SurveyTemplate, Team, validate_time_zone
 
 SCHEDULE_FIELDS = (
     "name",
@@ -28,14 +28,28 @@ def schedule_save(
 ) -> CycleSchedule:
     """Create or change a schedule, then re-plan its waiting cycle so the change applies from the next one.
 
-    Cycles that already opened keep what they were opened with.
+    `first_opens_at` is a naive wall-clock time in the schedule's zone (what a person types; it may be a time the
+    clocks skip that day), or an aware moment, read as the wall time it shows there. Left out, the schedule
+    keeps its wall time, also when it moves to another zone. Cycles that already opened keep what they were
+    opened with.
     """
     schedule = CycleSchedule() if schedule_id is None else CycleSchedule.objects.select_for_update().get(id=schedule_id)
+    wall = schedule.first_opens_wall if schedule_id is not None else None
     schedule.template = template
     for field, value in fields.items():
         if field not in SCHEDULE_FIELDS:
             raise ValidationError(f"{field} is not a schedule field")
-        setattr(schedule, field, value)
+        if field != "first_opens_at":
+            setattr(schedule, field, value)
+    try:
+        validate_time_zone(schedule.time_zone)
+    except ValidationError as error:
+        raise ValidationError({"time_zone": error.messages}) from None
+    first = fields.get("first_opens_at")
+    if first is not None:
+        wall = first if timezone.is_naive(first) else cadence.wall_clock(first, schedule.time_zone)
+    if wall is not None:
+        schedule.plan_first_opening(wall)
     schedule.full_clean()
     schedule.save()
     schedule.teams.set(teams)
@@ -60,12 +74,14 @@ def schedule_plan(*, schedule_id: int, now: datetime | None = None) -> Cycle | N
     latest = schedule.cycles.order_by("-opens_at").first()
     # Closing counts calendar days on the schedule's wall clock (surveys.cadence), not 24-hour days: a week
     # across a change of the clocks still closes at the hour the next cycle opens.
+    # Planned from the schedule's wall time, not from the moment of its first opening: a first opening the
+    # clocks skipped happened late, and later cycles must not follow it (surveys.cadence).
     window = cadence.next_window(
-        schedule.first_opens_at,
+        schedule.first_opens_wall,
         cadence=schedule.cadence,
         time_zone=schedule.time_zone,
         open_days=schedule.open_days,
-        after=latest.opens_at if latest else schedule.first_opens_at - timedelta(microseconds=1),
+        after=latest.opens_at if latest else None,
         # A cycle opened early ("Open now") keeps its planned close: the same window must not be planned again.
         not_closed_by=max(now, latest.closes_at) if latest else now,
     )

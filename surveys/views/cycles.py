@@ -1,7 +1,5 @@
 """Admin pages for schedules and cycles: plan, watch participation, open now, extend, close, publish."""
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,9 +34,7 @@ def schedule_edit(request, schedule_id: int | None = None):
             "template": schedule.template,
             "teams": list(schedule.teams.all()),
             "cadence": schedule.cadence,
-            "first_opens_at": timezone.localtime(schedule.first_opens_at, ZoneInfo(schedule.time_zone)).replace(
-                tzinfo=None
-            ),
+            "first_opens_at": schedule.first_opens_wall,
             "time_zone": schedule.time_zone,
             "open_days": schedule.open_days,
             "reminder_days": ", ".join(map(str, schedule.reminder_days)),

@@ -274,3 +274,63 @@ def test_a_cycle_opened_early_is_not_planned_again_for_its_own_week(time_machine
     # then: it is the following Monday's, and everyone was invited once
     assert upcoming.opens_at == MONDAY_9 + timedelta(weeks=1)
     assert Invitation.objects.filter(cycle__schedule=schedule).count() == 3
+
+
+# A first opening the clocks skip: that cycle opens late, every later one at the time typed.
+
+
+@pytest.mark.parametrize(
+    ("first", "zone_name", "first_shows"),
+    [
+        (datetime(2026, 9, 6, 0, 0), "America/Santiago", datetime(2026, 9, 6, 1, 0)),
+        (datetime(2026, 3, 29, 2, 30), "Europe/Berlin", datetime(2026, 3, 29, 3, 30)),
+        (datetime(2026, 10, 4, 2, 15), "Australia/Lord_Howe", datetime(2026, 10, 4, 2, 45)),
+        (datetime(2026, 9, 27, 2, 50), "Pacific/Chatham", datetime(2026, 9, 27, 3, 50)),
+    ],
+)
+def test_a_schedule_whose_first_opening_the_clocks_skip_opens_later_cycles_at_the_time_typed(
+    time_machine, django_capture_on_commit_callbacks, first, zone_name, first_shows
+):
+    # given: a weekly schedule typed at a wall time missing on its first day
+    zone = ZoneInfo(zone_name)
+    time_machine.move_to(datetime(2026, 1, 1, tzinfo=UTC))
+    schedule = make_schedule(first_opens_at=first, time_zone=zone_name, open_days=7, reminder_days=[])
+    assert schedule.first_opens_wall == first
+
+    # when: three weeks of cycles open and close
+    openings = []
+    for _ in range(3):
+        cycle = services.schedule_plan(schedule_id=schedule.id)
+        openings.append(cycle.opens_at.astimezone(zone).replace(tzinfo=None))
+        tick(django_capture_on_commit_callbacks, time_machine, cycle.opens_at + timedelta(seconds=30))
+
+    # then: only the first is late, by as much as the clocks jumped
+    assert openings == [first_shows, first + timedelta(weeks=1), first + timedelta(weeks=2)]
+
+
+def test_a_schedule_given_a_moment_plans_the_wall_time_it_shows_in_the_zone():
+    schedule = make_schedule(first_opens_at=datetime(2027, 3, 22, 8, 0, tzinfo=UTC), time_zone="Europe/Berlin")
+    assert schedule.first_opens_wall == datetime(2027, 3, 22, 9, 0)
+    assert schedule.first_opens_at == berlin(2027, 3, 22, 9, 0)
+
+
+def test_a_schedule_moved_to_another_zone_keeps_its_wall_time(time_machine):
+    time_machine.move_to(datetime(2027, 3, 1, tzinfo=UTC))
+    schedule = make_schedule(first_opens_at=datetime(2027, 3, 28, 2, 30), time_zone="Europe/Berlin")
+    moved = services.schedule_save(schedule_id=schedule.id, teams=[], template=pulse_template(), time_zone="Asia/Tokyo")
+    assert moved.first_opens_wall == datetime(2027, 3, 28, 2, 30)
+    assert moved.first_opens_at == datetime(2027, 3, 28, 2, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def test_a_first_opening_changed_without_its_wall_time_is_read_from_the_moment():
+    # given: the Django admin (or a script) changes the moment only
+    schedule = make_schedule(first_opens_at=datetime(2026, 3, 29, 2, 30), time_zone="Europe/Berlin")
+    CycleSchedule.objects.filter(id=schedule.id).update(first_opens_at=berlin(2026, 4, 6, 10, 0))
+    # then: the moment wins, and the stale wall time is not used
+    assert CycleSchedule.objects.get(id=schedule.id).first_opens_wall == datetime(2026, 4, 6, 10, 0)
+
+
+def test_a_schedule_in_an_unknown_zone_is_refused_on_its_zone():
+    with pytest.raises(ValidationError) as refused:
+        make_schedule(time_zone="Mars/Olympus_Mons")
+    assert "time_zone" in refused.value.message_dict
