@@ -1,11 +1,13 @@
 """Forms of the admin pages. They parse and check input; the services decide and write."""
 
 from contextlib import suppress
-from zoneinfo import ZoneInfo, available_timezones
+from datetime import date, datetime, time
+from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from . import csv_table
 from .forms import TypedTextField
@@ -161,13 +163,41 @@ def parse_days(value: str) -> list[int]:
     return sorted(set(days))
 
 
+class WallClockField(forms.DateTimeField):
+    """A date and time as typed, returned naive: the form reads it on the clock it belongs to (a schedule's or a
+    cycle's zone). Django's own field reads it in TIME_ZONE first, refusing a time that is missing or doubled
+    there though it exists once in the zone meant, and a time the clocks skip in that zone, which Align takes
+    as happening as much later as they jumped."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                raise ValidationError("Type a local time without a UTC offset.", code="invalid")
+            return value
+        if isinstance(value, date):
+            return datetime.combine(value, time.min)
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if parsed is None:
+            parsed = super(forms.DateTimeField, self).to_python(value)  # the input formats, as Django reads them
+        if timezone.is_aware(parsed):
+            raise ValidationError("Type a local time without a UTC offset.", code="invalid")
+        return parsed
+
+
 class ScheduleForm(forms.Form):
     name = forms.CharField(max_length=stored_length(CycleSchedule, "name"))
     template = forms.ModelChoiceField(SurveyTemplate.objects.all())
     teams = TeamsField(help_text="These teams and everything below them. Choose none for the whole organisation.")
     cadence = forms.ChoiceField(choices=CycleSchedule.Cadence.choices)
-    first_opens_at = forms.DateTimeField(
-        widget=DATETIME_WIDGET, label="First opens at", help_text="Local time in the time zone below."
+    first_opens_at = WallClockField(
+        widget=DATETIME_WIDGET,
+        label="First opens at",
+        help_text="Local time in the time zone below. A time the clocks skip that day happens as much later.",
     )
     time_zone = forms.ChoiceField(choices=[(name, name) for name in sorted(available_timezones())], initial="UTC")
     open_days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Open for (days)")
@@ -185,14 +215,6 @@ class ScheduleForm(forms.Form):
 
     def clean_reminder_days(self) -> list[int]:
         return parse_days(self.cleaned_data["reminder_days"])
-
-    def clean(self):
-        data = super().clean()
-        # The browser sends wall-clock time; read it in the schedule's own time zone, not the server's.
-        if data.get("first_opens_at") and data.get("time_zone"):
-            wall = timezone.make_naive(data["first_opens_at"])
-            data["first_opens_at"] = wall.replace(tzinfo=ZoneInfo(data["time_zone"]))
-        return data
 
 
 class ExtendForm(forms.Form):
