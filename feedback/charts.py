@@ -13,6 +13,8 @@ import functools
 import html
 from collections.abc import Callable
 
+from surveys import cadence
+
 COLOURS = ["#1f5fa8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"]
 LAYOUT = {
     "margin": {"l": 56, "r": 16, "t": 32, "b": 48},
@@ -163,7 +165,7 @@ def timeline_figure(trends, metrics) -> dict:
                 "type": "scatter",
                 "mode": "lines+markers",
                 "name": trend.dimension.name,
-                "x": [p.cycle.closes_at.date().isoformat() for p in shown],
+                "x": [cadence.local_date(p.cycle.closes_at, p.cycle.time_zone).isoformat() for p in shown],
                 "y": [round(p.value, 3) for p in shown],
                 "line": {"color": COLOURS[number % len(COLOURS)]},
                 "yaxis": "y",

@@ -4,11 +4,14 @@ Responses, answers and comments are deliberately not registered: the admin would
 below the reporting threshold. Invitations are shown without whether the person has answered.
 """
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models
+from django.utils import timezone
 
 from .admin_forms import ModelsField
 from .models import (
@@ -22,6 +25,7 @@ from .models import (
     Team,
     TemplateQuestion,
 )
+from .templatetags.wall_clocks import time_on_clock
 
 admin.site.site_header = "Align administration"
 # Several rows chosen by id, refusing ids no key can hold (Django's own field lets SQLite overflow: a 500).
@@ -80,17 +84,42 @@ class SurveyTemplateAdmin(admin.ModelAdmin):
     inlines = [TemplateQuestionInline]
 
 
+class OnOwnClock(admin.ModelAdmin):
+    """Show and read a row's times on its own zone's wall clock: its change page runs in that zone (Django shows
+    and reads times in the active zone, TIME_ZONE otherwise), and its list names the zone."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        row = self.get_object(request, object_id) if object_id else None
+        with timezone.override(ZoneInfo(row.time_zone) if row else None):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # A TemplateResponse renders after the view returns: render it while the zone is active.
+            return response.render() if hasattr(response, "render") else response
+
+
 @admin.register(CycleSchedule)
-class CycleScheduleAdmin(admin.ModelAdmin):
+class CycleScheduleAdmin(OnOwnClock):
     formfield_overrides = SEVERAL_BY_ID
-    list_display = ["name", "template", "cadence", "first_opens_at", "time_zone", "open_days", "threshold", "active"]
+    list_display = ["name", "template", "cadence", "first_opens", "open_days", "threshold", "active"]
     filter_horizontal = ["teams"]
+
+    @admin.display(description="First opens", ordering="first_opens_at")
+    def first_opens(self, schedule: CycleSchedule) -> str:
+        return time_on_clock(schedule.first_opens_at, schedule.time_zone)
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(OnOwnClock):
     formfield_overrides = SEVERAL_BY_ID
-    list_display = ["name", "template", "state", "opens_at", "closes_at", "threshold"]
+    list_display = ["name", "template", "state", "opens", "closes", "threshold"]
+
+    @admin.display(description="Opens", ordering="opens_at")
+    def opens(self, cycle: Cycle) -> str:
+        return time_on_clock(cycle.opens_at, cycle.time_zone)
+
+    @admin.display(description="Closes", ordering="closes_at")
+    def closes(self, cycle: Cycle) -> str:
+        return time_on_clock(cycle.closes_at, cycle.time_zone)
+
     list_filter = ["state"]
     filter_horizontal = ["teams"]
     readonly_fields = ["state"]

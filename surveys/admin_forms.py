@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import csv_table
+from . import cadence, csv_table
 from .forms import TypedTextField
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
 
@@ -218,4 +218,15 @@ class ScheduleForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    closes_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="New closing time")
+    """A cycle's new closing time, typed and shown on the cycle's own wall clock."""
+
+    closes_at = WallClockField(widget=DATETIME_WIDGET, label="New closing time")
+
+    def __init__(self, *args, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+        self.fields["closes_at"].label = f"New closing time ({time_zone})"
+        self.fields["closes_at"].help_text = "A time the clocks skip that day happens as much later."
+
+    def clean_closes_at(self) -> datetime:
+        return cadence.on_wall_clock(self.cleaned_data["closes_at"], self.time_zone)

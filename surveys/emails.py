@@ -15,6 +15,7 @@ from alignsite.mail import participation_revealing
 
 from . import addresses
 from .models import Invitation
+from .templatetags.wall_clocks import day_on_clock
 
 
 def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = False) -> EmailMultiAlternatives:
@@ -27,7 +28,7 @@ def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = 
     """
     cycle = invitation.cycle
     if reminder:
-        subject = f"Reminder: {cycle.name} closes {cycle.closes_at:%d %b}"
+        subject = f"Reminder: {cycle.name} closes {day_on_clock(cycle.closes_at, cycle.time_zone, 'j M')}"
     else:
         subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
     from feedback.selectors.team import latest_actions

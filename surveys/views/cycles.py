@@ -3,13 +3,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.models import JobRun
 from feedback.selectors import cycle_participation
 
-from .. import services
+from .. import cadence, services
 from ..access import admin_required
 from ..admin_forms import ExtendForm, ScheduleForm, apply_errors
 from ..models import Cycle, CycleSchedule
@@ -68,7 +67,10 @@ def cycle_detail(request, cycle_id: int, extend_form=None, status=200):
     context = {
         "cycle": cycle,
         "participation": cycle_participation(cycle=cycle),
-        "extend_form": extend_form or ExtendForm(initial={"closes_at": timezone.localtime(cycle.closes_at)}),
+        "extend_form": extend_form
+        or ExtendForm(
+            initial={"closes_at": cadence.wall_clock(cycle.closes_at, cycle.time_zone)}, time_zone=cycle.time_zone
+        ),
     }
     return render(request, "surveys/manage/cycle_detail.html", context, status=status)
 
@@ -85,7 +87,7 @@ ACTIONS = {
 def cycle_action(request, cycle_id: int, action: str):
     cycle = get_object_or_404(Cycle, id=cycle_id)
     if action == "extend":
-        form = ExtendForm(request.POST)
+        form = ExtendForm(request.POST, time_zone=cycle.time_zone)
         if form.is_valid():
             try:
                 services.cycle_extend(cycle_id=cycle.id, closes_at=form.cleaned_data["closes_at"])
