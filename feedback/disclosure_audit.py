@@ -1,22 +1,28 @@
 """The disclosure auditor: what an attacker can work out from every figure a cycle publishes, taken together.
 
-Pure: plain data in, plain data out (numpy and scipy's HiGHS MILP). DESIGN.md §3.3–3.4; issue 19 part 1.
+Pure: plain data in, plain data out (numpy, HiGHS through highspy and scipy). DESIGN.md §3.3–3.4; issue 19 part 1.
 
 `disclosure.hidden_groups` decides each measure over the tree on its own. An attacker combines everything:
 participation counts, each dimension's respondents, mean, favourable share and eNPS, each question's answer
 distribution, the organisation chart's invited counts and which questions are required. This module writes
 all of it as linear constraints over the unknowns an attacker wants — per team's own members: how many
 answered, how many gave each answer to each question, how many answered each dimension and the sum of their
-dimension scores — and asks an exact integer solver (`scipy.optimize.milp`) how far each hidden quantity can
-move while every published figure stays as published. This is the audit statistical agencies run on linked
-tables before release (Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, §4.3 and §5.1; the
-τ-ARGUS "audit" of suppressed cells).
+dimension scores — and asks whether each hidden quantity of a small set can move while every published figure
+stays as published. This is the audit statistical agencies run on linked tables before release (Hundepool et
+al., *Statistical Disclosure Control*, Wiley 2012, §4.3 and §5.1; the τ-ARGUS "audit" of suppressed cells).
+
+Only sets of fewer than the threshold respondents are examined (the truth is known to the audit, so it knows
+which; τ-ARGUS's "sensitive cells"), and each question is asked as a yes/no ("can the count reach the
+threshold?", "can the sum move by one?"): the linear relaxation answers most of them (HiGHS's simplex,
+warm-started, through highspy); where its optimal vertex is fractional, integer programming looks for one
+solution beyond the bound (`scipy.optimize.milp`). A solver limit counts as a disclosure, never as safe.
 
 A hidden quantity is **disclosed** when
 - a count (who answered; who answered a question or a dimension) of a set is known to lie between 1 and
-  threshold − 1 — unless it is known that every invitee of the set answered, which says the same of each of
-  them and so tells nobody apart (as any report's 100% does) — or, for participation, is known to be 0
-  among one or more invitees (it says that none of them answered);
+  threshold − 1, and more tightly than a shown group around it implies alone (a group where 9 of 10 answered
+  says of any two of them that one did, and where everyone answered, that each did: true of every member
+  alike, so it tells nobody apart) — or, for participation, is known to be 0 among one or more invitees (it
+  says that none of them answered);
 - a sum (a question's answer total, its favourable answers, eNPS promoters or detractors, a dimension's
   favourable answers or score total) is pinned to one value other than 0 for a set of respondents not known to
   be at least the threshold, unless every respondent of the set must have given one same answer to each of
@@ -29,9 +35,12 @@ Not modelled: standard deviations of dimension scores (a sum of squares of per-r
 in the answer counts), and anything outside one cycle. An item's SD is implied by its distribution, which is.
 """
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
@@ -42,6 +51,18 @@ Group = Hashable
 Measure = Hashable
 
 PARTICIPATION = "participation"
+
+
+def question(question_id: Hashable) -> tuple[str, Hashable]:
+    """Return a question's measure (questions and dimensions may share ids, so measures are tagged)."""
+    return ("question", question_id)
+
+
+def dimension(dimension_id: Hashable) -> tuple[str, Hashable]:
+    """Return a dimension's measure."""
+    return ("dimension", dimension_id)
+
+
 PINNED_WIDTH = 1e-3  # a sum known to within this many answer points is taken as pinned
 EXACT = 1e-7  # relative slack on published ratios and means, for floating-point rounding only
 SOLVE_SECONDS = 20.0
@@ -99,7 +120,7 @@ class Publication:
 class Disclosure:
     """A hidden quantity the published figures pin down.
 
-    atoms: the teams whose own members form the set; measure: PARTICIPATION, a question or a dimension;
+    atoms: the teams whose own members form the set; measure: PARTICIPATION, `question(id)` or `dimension(id)`;
     quantity: "count" or the name of a sum; low, high: its feasible range.
     """
 
@@ -152,6 +173,8 @@ class _Model:
         self.bounds = Bounds(np.array(low), np.array(high))
         self.integrality = np.array(integral)
         self.rows: list[dict[int, float]] = []
+        self.figure_rows: dict[tuple[Group, Measure], list[int]] = {}  # the rows each shown figure adds
+        self._figure: tuple[Group, Measure] | None = None
         self.row_low: list[float] = []
         self.row_high: list[float] = []
         self._structure()
@@ -159,7 +182,10 @@ class _Model:
         entries = [(r, c, v) for r, row in enumerate(self.rows) for c, v in row.items()]
         rows, cols, vals = zip(*entries, strict=True) if entries else ((), (), ())
         matrix = coo_array((vals, (rows, cols)), shape=(len(self.rows), len(low))).tocsr()
-        self.constraints = LinearConstraint(matrix, np.array(self.row_low), np.array(self.row_high))
+        self.matrix, self.lower, self.upper = matrix, np.array(self.row_low), np.array(self.row_high)
+        self._highs = None
+        self.relaxed = False  # True: answer from the linear relaxation alone (a quick trial, never the audit)
+        self.truth: np.ndarray | None = None
 
     def _top(self, dimension: Hashable) -> float:
         return max(max(q.scored) for q in self.publication.questions.values() if q.dimension == dimension)
@@ -173,6 +199,8 @@ class _Model:
             if key in self.index:
                 row[self.index[key]] = row.get(self.index[key], 0.0) + coefficient
         if row or low > 0 or high < 0:
+            if self._figure is not None:
+                self.figure_rows.setdefault(self._figure, []).append(len(self.rows))
             self.rows.append(row)
             self.row_low.append(low)
             self.row_high.append(high)
@@ -219,20 +247,23 @@ class _Model:
         questions = publication.questions
         below = {group: subtree(group, publication.parent_of) for group in publication.parent_of}
         for group, answered in publication.answered.items():
+            self._figure = (group, PARTICIPATION)
             self._row([(("a", atom), 1.0) for atom in below[group]], answered, answered)
         for (group, question_id), distribution in publication.items.items():
+            self._figure = (group, question(question_id))
             for value in questions[question_id].values:
                 count = distribution.get(value, 0)
                 self._row([(("c", atom, question_id, value), 1.0) for atom in below[group]], count, count)
-        for (group, dimension), figure in publication.dimensions.items():
+        for (group, dimension_id), figure in publication.dimensions.items():
+            self._figure = (group, dimension(dimension_id))
             atoms = below[group]
             n = figure.respondents
-            self._row([(("n", atom, dimension), 1.0) for atom in atoms], n, n)
-            members = [q for q, spec in questions.items() if spec.dimension == dimension]
+            self._row([(("n", atom, dimension_id), 1.0) for atom in atoms], n, n)
+            members = [q for q, spec in questions.items() if spec.dimension == dimension_id]
             if figure.mean is not None:
                 slack = EXACT * n * max(1.0, abs(figure.mean))
                 total = figure.mean * n
-                self._row([(("s", atom, dimension), 1.0) for atom in atoms], total - slack, total + slack)
+                self._row([(("s", atom, dimension_id), 1.0) for atom in atoms], total - slack, total + slack)
             likert = [q for q in members if questions[q].kind == "likert"]
             if figure.favourable is not None and likert:
                 # favourable answers − share × item answers = 0
@@ -260,28 +291,124 @@ class _Model:
                 ]
                 slack = EXACT * 100 * n * len(enps_items)
                 self._row(terms, -slack, slack)
+        self._figure = None
 
     def solve(self, objective: Mapping[tuple, float], *, maximise: bool) -> tuple[float, bool]:
-        """Return the optimum of a linear objective and whether it is proven (False: a solver limit was hit).
+        """Return the optimum of a linear objective over the integer programme and whether it is proven.
 
-        An unproven maximum is the best solution found (a value the figures allow, so never above the true
-        maximum); an unproven minimum likewise.
+        The linear relaxation is solved first (HiGHS's simplex, warm-started from the previous objective's
+        basis): when its optimal vertex is integral it is the integer optimum too. Otherwise the integer
+        programme is solved by branch and bound (`scipy.optimize.milp`). An unproven optimum (a solver limit
+        was hit) is the best solution found: a value the figures allow.
         """
         c = np.zeros(len(self.integrality))
         for key, coefficient in objective.items():
             if key in self.index:
                 c[self.index[key]] += coefficient
         sign = -1.0 if maximise else 1.0
+        relaxation = self._relaxation()
+        relaxation.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), sign * c)
+        relaxation.run()
+        if relaxation.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            x = np.asarray(relaxation.getSolution().col_value)
+            whole = x[self.integrality == 1]
+            if self.relaxed or np.all(np.abs(whole - np.round(whole)) < 1e-7):
+                return float(c @ x), True
         result = milp(
             sign * c,
             integrality=self.integrality,
             bounds=self.bounds,
-            constraints=self.constraints,
+            constraints=LinearConstraint(self.matrix, self.lower, self.upper),
             options={"time_limit": SOLVE_SECONDS, "mip_rel_gap": 0.0},
         )
         if result.x is None:
             raise ValueError(f"the published figures admit no organisation at all: {result.message}")
         return float(c @ result.x), result.status == 0
+
+    def reaches(self, objective: Mapping[tuple, float], bound: float, *, above: bool) -> bool:
+        """Return whether the figures allow the objective to reach the bound (at least it, or at most it).
+
+        The linear relaxation answers when it cannot reach the bound (nor can any integer solution), or when
+        its optimal vertex is integral. Otherwise branch and bound looks for one integer solution beyond the
+        bound — a feasibility question, which stops at the first it finds. A solver limit answers False: the
+        audit then reports a disclosure, never a false "safe".
+        """
+        tolerance = 1e-6
+        value, proven = self._relaxed_optimum(objective, maximise=above)
+        if value is None:
+            return False
+        if (value < bound - tolerance) if above else (value > bound + tolerance):
+            return False
+        if proven or self.relaxed:
+            return True
+        c = self._vector(objective)
+        row = LinearConstraint(
+            c.reshape(1, -1), bound - tolerance if above else -np.inf, np.inf if above else bound + tolerance
+        )
+        result = milp(
+            np.zeros_like(c),
+            integrality=self.integrality,
+            bounds=self.bounds,
+            constraints=[LinearConstraint(self.matrix, self.lower, self.upper), row],
+            options={"time_limit": SOLVE_SECONDS},
+        )
+        return result.status == 0 and result.x is not None
+
+    def _vector(self, objective: Mapping[tuple, float]) -> np.ndarray:
+        c = np.zeros(len(self.integrality))
+        for key, coefficient in objective.items():
+            if key in self.index:
+                c[self.index[key]] += coefficient
+        return c
+
+    def _relaxed_optimum(self, objective: Mapping[tuple, float], *, maximise: bool) -> tuple[float | None, bool]:
+        """Return the linear relaxation's optimum and whether its vertex is integral (None: no optimum)."""
+        c = self._vector(objective)
+        relaxation = self._relaxation()
+        relaxation.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), (-1.0 if maximise else 1.0) * c)
+        relaxation.run()
+        if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None, False
+        x = np.asarray(relaxation.getSolution().col_value)
+        whole = x[self.integrality == 1]
+        return float(c @ x), bool(np.all(np.abs(whole - np.round(whole)) < 1e-7))
+
+    @contextmanager
+    def without(self, figures: Iterable[tuple[Group, Measure]], *, exact: bool = False):
+        """Solve as if some shown figures were hidden (their rows unbounded) inside the block, by the linear
+        relaxation alone: a quick trial of a choice, which the next full audit checks."""
+        rows = list(dict.fromkeys(r for figure in figures for r in self.figure_rows.get(figure, [])))
+        self.relaxed = not exact
+        saved = [(self.lower[r], self.upper[r]) for r in rows]
+        relaxation = self._relaxation()
+        for r in rows:
+            self.lower[r], self.upper[r] = -np.inf, np.inf
+            relaxation.changeRowBounds(r, -highspy.kHighsInf, highspy.kHighsInf)
+        try:
+            yield
+        finally:
+            self.relaxed = False
+            for r, (low, high) in zip(rows, saved, strict=True):
+                self.lower[r], self.upper[r] = low, high
+                relaxation.changeRowBounds(r, low, high)
+
+    def _relaxation(self) -> "highspy.Highs":
+        if self._highs is None:
+            matrix = self.matrix.tocsc()
+            model = highspy.HighsLp()
+            model.num_col_, model.num_row_ = matrix.shape[1], matrix.shape[0]
+            model.col_cost_ = np.zeros(matrix.shape[1])
+            model.col_lower_, model.col_upper_ = self.bounds.lb, self.bounds.ub
+            model.row_lower_, model.row_upper_ = self.lower, self.upper
+            model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+            model.a_matrix_.start_ = matrix.indptr
+            model.a_matrix_.index_ = matrix.indices
+            model.a_matrix_.value_ = matrix.data
+            self._highs = highspy.Highs()
+            self._highs.setOptionValue("output_flag", False)
+            self._highs.setOptionValue("time_limit", SOLVE_SECONDS)
+            self._highs.passModel(model)
+        return self._highs
 
 
 def _promoter(value: int) -> int:
@@ -304,12 +431,12 @@ def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
     questions = publication.questions
     dimensions = {q.dimension for q in questions.values()}
     shown_of: dict[Measure, set[Group]] = {PARTICIPATION: set(publication.answered)}
-    for measure in [*questions, *dimensions]:
+    for measure in [*map(question, questions), *map(dimension, dimensions)]:
         shown_of.setdefault(measure, set())
     for group, question_id in publication.items:
-        shown_of[question_id].add(group)
-    for group, dimension in publication.dimensions:
-        shown_of[dimension].add(group)
+        shown_of[question(question_id)].add(group)
+    for group, dimension_id in publication.dimensions:
+        shown_of[dimension(dimension_id)].add(group)
     targets = set()
     for measure, shown in shown_of.items():
         for group in parent_of:
@@ -332,29 +459,31 @@ def _count_objective(model: _Model, atoms: frozenset, measure: Measure) -> dict[
     questions = model.publication.questions
     if measure == PARTICIPATION:
         return {("a", atom): 1.0 for atom in atoms}
-    if measure in questions:
-        return {("c", atom, measure, v): 1.0 for atom in atoms for v in questions[measure].values}
-    return {("n", atom, measure): 1.0 for atom in atoms}
+    kind, key = measure
+    if kind == "question":
+        return {("c", atom, key, v): 1.0 for atom in atoms for v in questions[key].values}
+    return {("n", atom, key): 1.0 for atom in atoms}
 
 
 def _sum_objectives(model: _Model, atoms: frozenset, measure: Measure) -> dict[str, dict[tuple, float]]:
     questions = model.publication.questions
     if measure == PARTICIPATION:
         return {}
-    if measure in questions:
-        question = questions[measure]
-        sums = {"answer total": dict(zip(question.values, question.scored, strict=True))}
-        if question.kind == "likert":
-            sums["favourable answers"] = dict(zip(question.values, question.favourable, strict=True))
+    kind, key = measure
+    if kind == "question":
+        spec = questions[key]
+        sums = {"answer total": dict(zip(spec.values, spec.scored, strict=True))}
+        if spec.kind == "likert":
+            sums["favourable answers"] = dict(zip(spec.values, spec.favourable, strict=True))
         else:
-            sums["promoters"] = {v: _promoter(v) for v in question.values}
-            sums["detractors"] = {v: _detractor(v) for v in question.values}
+            sums["promoters"] = {v: _promoter(v) for v in spec.values}
+            sums["detractors"] = {v: _detractor(v) for v in spec.values}
         return {
-            name: {("c", atom, measure, v): w for atom in atoms for v, w in weights.items()}
+            name: {("c", atom, key, v): w for atom in atoms for v, w in weights.items()}
             for name, weights in sums.items()
         }
-    objectives = {"score total": {("s", atom, measure): 1.0 for atom in atoms}}
-    likert = [q for q, spec in questions.items() if spec.dimension == measure and spec.kind == "likert"]
+    objectives = {"score total": {("s", atom, key): 1.0 for atom in atoms}}
+    likert = [q for q, spec in questions.items() if spec.dimension == key and spec.kind == "likert"]
     if likert:
         objectives["favourable answers"] = {
             ("c", atom, q, v): float(f)
@@ -372,64 +501,134 @@ def _unanimous(model: _Model, atoms: frozenset, measure: Measure) -> bool:
     (a fact about a group of at least the threshold that no suppression of smaller groups changes).
     """
     questions = model.publication.questions
-    asked = [measure] if measure in questions else [q for q, spec in questions.items() if spec.dimension == measure]
+    kind, key = measure
+    asked = [key] if kind == "question" else [q for q, spec in questions.items() if spec.dimension == key]
     for question_id in asked:
         possible = 0
         for value in questions[question_id].values:
-            most, proven = model.solve({("c", atom, question_id, value): 1.0 for atom in atoms}, maximise=True)
-            possible += most > 0.5 or not proven
+            possible += model.reaches({("c", atom, question_id, value): 1.0 for atom in atoms}, 1, above=True)
             if possible > 1:
                 return False
     return True
 
 
-def audit(publication: Publication) -> list[Disclosure]:
-    """Return every hidden quantity the publication pins down (empty: nothing can be worked out).
+def audit(publication: Publication, everything: Publication) -> list[Disclosure]:
+    """Return every small group's quantity the publication pins down (empty: nothing can be worked out).
 
-    For each target set and measure (`_targets`): the respondent count's feasible range, then — unless the
-    set is known to hold at least the threshold — the range of each of its sums. Ranges come from the exact
-    integer programme of `_Model`; a solve that hits its time limit counts as disclosing (never as safe).
+    everything: the same cycle with every figure shown — the truth the attacker is after, which tells the
+    audit which sets are small (τ-ARGUS's "sensitive cells") and gives a feasible value to move away from.
+
+    For each target set and measure (`_targets`) of fewer than the threshold respondents: the count's
+    feasible range, then the range of each of its sums. Ranges come from the exact integer programme of
+    `_Model`; a solve that hits its time limit counts as disclosing (never as safe). A set of at least the
+    threshold is not examined: what can be learnt of it is no more than its own figure would show.
     Raises ValueError if the figures are inconsistent (no organisation could have produced them).
     """
-    return _audit_targets(publication, _targets(publication))
+    return _audit_targets(publication, everything, _targets(publication))
 
 
-def _audit_targets(publication: Publication, targets: Iterable[tuple[frozenset, Measure]]) -> list[Disclosure]:
-    model = _Model(publication)
+def _truth(model: _Model, everything: Publication) -> np.ndarray:
+    """Return the attacker's unknowns at their true values: each team's own figures, from every group's total
+    by subtracting its children's (`everything` holds every group's figures, descendants included)."""
+    children: dict[Group, list[Group]] = {}
+    for team, parent in everything.parent_of.items():
+        children.setdefault(parent, []).append(team)
+    questions = everything.questions
+
+    def own(totals: Mapping[Group, float], atom: Group) -> float:
+        return totals.get(atom, 0) - sum(totals.get(child, 0) for child in children.get(atom, ()))
+
+    x = np.zeros(len(model.integrality))
+    answered = dict(everything.answered)
+    for atom in model.atoms:
+        x[model.index[("a", atom)]] = own(answered, atom)
+    for question_id, question in questions.items():
+        for value in question.values:
+            totals = {g: d.get(value, 0) for (g, q), d in everything.items.items() if q == question_id}
+            for atom in model.atoms:
+                x[model.index[("c", atom, question_id, value)]] = own(totals, atom)
+    for dimension in model.dimensions:
+        figures = {g: f for (g, d), f in everything.dimensions.items() if d == dimension}
+        counts = {g: f.respondents for g, f in figures.items()}
+        totals = {g: f.respondents * f.mean for g, f in figures.items() if f.mean is not None}
+        for atom in model.atoms:
+            x[model.index[("n", atom, dimension)]] = own(counts, atom)
+            x[model.index[("s", atom, dimension)]] = own(totals, atom)
+    return x
+
+
+def _rate_bound(publication: Publication, atoms: frozenset, measure: Measure) -> float:
+    """Return the least count of the set that a shown group around it implies on its own: the group's count
+    less every invitee of it outside the set (a group where 9 of 10 answered says that of any two, one did)."""
+    parent_of = publication.parent_of
+    if measure == PARTICIPATION:
+        shown = dict(publication.answered)
+    elif measure[0] == "question":
+        shown = {g: sum(d.values()) for (g, q), d in publication.items.items() if q == measure[1]}
+    else:
+        shown = {g: f.respondents for (g, d), f in publication.dimensions.items() if d == measure[1]}
+    bound = 0.0
+    for group, count in shown.items():
+        below = subtree(group, parent_of)
+        if atoms <= below:
+            outside = sum(publication.invited.get(t, 0) for t in below - atoms)
+            bound = max(bound, count - outside)
+    return bound
+
+
+def _audit_targets(
+    publication: Publication,
+    everything: Publication,
+    targets: Iterable[tuple[frozenset, Measure]],
+    model: _Model | None = None,
+) -> list[Disclosure]:
+    model = model or _Model(publication)
+    if model.truth is None:
+        model.truth = _truth(model, everything)
+    truth = model.truth
     k = publication.threshold
     found = []
+
+    def value(objective: Mapping[tuple, float]) -> float:
+        return sum(w * truth[model.index[key]] for key, w in objective.items() if key in model.index)
+
     for atoms, measure in targets:
         objective = _count_objective(model, atoms, measure)
-        high, high_proven = model.solve(objective, maximise=True)
-        low, low_proven = model.solve(objective, maximise=False)
-        if not (high_proven and low_proven):
-            found.append(Disclosure(atoms, measure, "count", low, high))
-            continue
+        true_count = round(value(objective))
         members = sum(publication.invited.get(a, 0) for a in atoms)
-        everyone = low > members - 0.5  # all invitees answered: true of each of them alike, so no disclosure
-        if high < k - 0.5 and not everyone:
-            nobody = high < 0.5 and members > 0 and measure == PARTICIPATION
-            if low >= 0.5 or nobody:
-                found.append(Disclosure(atoms, measure, "count", low, high))
+        if true_count >= k or (true_count == 0 and (measure != PARTICIPATION or members == 0)):
+            continue  # a set of at least the threshold, or nobody to learn about
+        if not model.reaches(objective, k, above=True):
+            if true_count == 0:
+                disclosed = not model.reaches(objective, 1, above=True)  # "none of them answered"
+            else:
+                least = max(1, math.floor(_rate_bound(publication, atoms, measure) + 0.5) + 1)
+                disclosed = not model.reaches(objective, least - 1, above=False)  # known to be least or more
+            if disclosed:
+                found.append(_disclosure(model, atoms, measure, "count", objective))
                 continue
-        if high < 0.5 or low >= k - 0.5:
-            continue  # nobody can be in the set, or it is known to hold at least the threshold
+        if true_count == 0:
+            continue
         for name, sum_objective in _sum_objectives(model, atoms, measure).items():
-            top, top_proven = model.solve(sum_objective, maximise=True)
-            bottom, bottom_proven = model.solve(sum_objective, maximise=False)
-            # Pinned at 0 says only that nobody in some shown group gave that answer: a fact about a group of at
-            # least the threshold, which hiding smaller groups cannot change.
-            pinned = top - bottom < PINNED_WIDTH and top > PINNED_WIDTH
-            if not (top_proven and bottom_proven) or (pinned and not _unanimous(model, atoms, measure)):
-                found.append(Disclosure(atoms, measure, name, bottom, top))
+            true_sum = value(sum_objective)
+            if abs(true_sum) < PINNED_WIDTH:
+                continue  # pinned at 0 says only that nobody in a shown group gave some answer (see above)
+            whole = all(float(w).is_integer() for w in sum_objective.values())
+            step = 1.0 if whole else PINNED_WIDTH
+            if model.reaches(sum_objective, true_sum + step, above=True):
+                continue
+            if model.reaches(sum_objective, true_sum - step, above=False):
+                continue
+            if not _unanimous(model, atoms, measure):
+                found.append(_disclosure(model, atoms, measure, name, sum_objective))
     return found
 
 
-def _depth(group: Group, parent_of: Mapping[Group, Group | None]) -> int:
-    depth = 0
-    while parent_of.get(group) is not None and depth <= len(parent_of):
-        group, depth = parent_of[group], depth + 1
-    return depth
+def _disclosure(model: _Model, atoms: frozenset, measure: Measure, quantity: str, objective) -> Disclosure:
+    """Return a disclosure with the quantity's feasible range (solved only for what is reported)."""
+    low, _ = model.solve(objective, maximise=False)
+    high, _ = model.solve(objective, maximise=True)
+    return Disclosure(atoms, measure, quantity, low, high)
 
 
 def settle(
@@ -450,14 +649,14 @@ def settle(
     1. Per measure, hide groups by the tree rule (`disclosure.hidden_groups`; participation with the
        invitees, so that "none of them answered" is hidden too), plus any figure hidden in an earlier round.
     2. Audit what remains shown (`audit`). Nothing disclosed: done.
-    3. For each disclosure, try hiding one shown figure whose group overlaps the disclosed set — the smallest
-       first (least information lost), then the deepest, then one of the same measure or dimension — and keep
-       the first that clears that disclosure on its own; if none does, hide the smallest. Go to 1.
+    3. For each disclosure, choose shown figures near its set (a sibling of the set's teams or of a group above
+       them, or a group above: what bounds the set by subtraction) whose hiding clears it — of the same measure
+       first, then of the same dimension, then any; each time the nearest first, then the smallest (least
+       information lost) (`choose`: greedy, then pruned). Go to 1.
     Every round hides at least one more figure, so it ends; with every figure hidden nothing can be learnt.
     """
-    below = {group: frozenset(subtree(group, parent_of)) for group in parent_of}
     invited_totals = group_totals(invited, parent_of)
-    family = {q: spec.dimension for q, spec in questions.items()}
+    family = {question(q): dimension(spec.dimension) for q, spec in questions.items()}
     forced: dict[Measure, set[Group]] = {}
 
     def publish() -> Publication:
@@ -467,9 +666,9 @@ def settle(
         )  # fmt: skip
         counts: dict[Measure, dict[Group, int]] = {}
         for (group, question_id), distribution in items.items():
-            counts.setdefault(question_id, {})[group] = sum(distribution.values())
-        for (group, dimension), figure in dimensions.items():
-            counts.setdefault(dimension, {})[group] = figure.respondents
+            counts.setdefault(question(question_id), {})[group] = sum(distribution.values())
+        for (group, dimension_id), figure in dimensions.items():
+            counts.setdefault(dimension(dimension_id), {})[group] = figure.respondents
         hidden_of = {m: hidden_groups(c, parent_of, threshold, hidden=forced.get(m, ())) for m, c in counts.items()}
         return Publication(
             threshold=threshold,
@@ -477,46 +676,89 @@ def settle(
             invited=invited,
             questions=questions,
             answered={g: answered.get(g, 0) for g in invited_totals if g not in hidden},
-            items={key: d for key, d in items.items() if key[0] not in hidden_of[key[1]]},
-            dimensions={key: f for key, f in dimensions.items() if key[0] not in hidden_of[key[1]]},
+            items={key: d for key, d in items.items() if key[0] not in hidden_of[question(key[1])]},
+            dimensions={key: f for key, f in dimensions.items() if key[0] not in hidden_of[dimension(key[1])]},
         )
 
     def shown_figures(publication: Publication) -> list[tuple[Group, Measure, int]]:
         return [
             *((g, PARTICIPATION, n) for g, n in publication.answered.items()),
-            *((g, q, sum(d.values())) for (g, q), d in publication.items.items()),
-            *((g, d, f.respondents) for (g, d), f in publication.dimensions.items()),
+            *((g, question(q), sum(d.values())) for (g, q), d in publication.items.items()),
+            *((g, dimension(d), f.respondents) for (g, d), f in publication.dimensions.items()),
         ]
 
-    def clears(disclosure: Disclosure, group: Group, measure: Measure) -> bool:
-        forced.setdefault(measure, set()).add(group)
-        try:
-            trial = publish()
-            return not _audit_targets(trial, [(disclosure.atoms, disclosure.measure)])
-        finally:
-            forced[measure].discard(group)
+    def near(atoms: frozenset) -> dict[Group, int]:
+        """The groups whose figures bound the set's, each with its distance: the set's teams and their siblings
+        (0), the siblings of the groups above them (1, 2, ... going up), then the groups above (last)."""
+        distance: dict[Group, int] = {}
+        for atom in atoms:
+            steps = 0
+            while atom is not None:
+                parent = parent_of.get(atom)
+                for sibling in (g for g, p in parent_of.items() if p == parent and g != atom):
+                    distance[sibling] = min(distance.get(sibling, steps), steps)
+                if parent is not None:
+                    distance[parent] = len(parent_of) + steps
+                atom, steps = parent, steps + 1
+        return distance | dict.fromkeys(atoms, 0)  # the set's own teams: their figures of other measures
 
+    def clears(model: _Model, disclosure: Disclosure, figures: list, exact: bool = False) -> bool:
+        # A trial on this round's programme with the figures' rows dropped (by the linear relaxation unless
+        # exact); the next round's audit, after the tree rule has had its say, is the real check.
+        with model.without(figures, exact=exact):
+            return not _audit_targets(model.publication, everything, [(disclosure.atoms, disclosure.measure)], model)
+
+    def choose(model: _Model, disclosure: Disclosure, candidates: list, already: list) -> list:
+        """Return figures whose hiding (with those already chosen this round) clears the disclosure: greedily,
+        in the candidates' order, until it clears; then drop any it clears without (a set cover, so not
+        always the least)."""
+        chosen = []
+        for candidate in candidates:
+            chosen.append(candidate)
+            if clears(model, disclosure, already + chosen):
+                break
+        else:
+            return candidates[:1]  # nothing near clears it in the relaxation: hide one and look again
+        for candidate in chosen[:-1]:
+            fewer = [c for c in chosen if c != candidate]
+            if clears(model, disclosure, already + fewer):
+                chosen = fewer
+        # The relaxation can clear what integers still pin: add more, checked exactly, until that clears too.
+        rest = [c for c in candidates if c not in chosen]
+        while rest and not clears(model, disclosure, already + chosen, exact=True):
+            chosen.append(rest.pop(0))
+        return chosen
+
+    everything = Publication(
+        threshold=threshold,
+        parent_of=parent_of,
+        invited=invited,
+        questions=questions,
+        answered=answered,
+        items=items,
+        dimensions=dimensions,
+    )
     while True:
         publication = publish()
-        found = audit(publication)
+        model = _Model(publication)
+        found = _audit_targets(publication, everything, _targets(publication), model)
         if not found:
             return publication
-        seen, before = set(), sum(map(len, forced.values()))
+        before, chosen_this_round = sum(map(len, forced.values())), []
         for disclosure in found:
-            if (disclosure.atoms, disclosure.measure) in seen:
-                continue
-            seen.add((disclosure.atoms, disclosure.measure))
+            if chosen_this_round and clears(model, disclosure, chosen_this_round):
+                continue  # what was chosen for an earlier disclosure this round clears this one too
             related = {disclosure.measure, family.get(disclosure.measure, disclosure.measure)}
+            around = near(disclosure.atoms)
             candidates = sorted(
-                (
-                    (n, -_depth(g, parent_of), (m not in related and family.get(m) not in related), repr((g, m)), g, m)
-                    for g, m, n in shown_figures(publish())
-                    if below[g] & disclosure.atoms
-                ),
+                (m != disclosure.measure, m not in related, around[g], n, repr((g, m)), g, m)
+                for g, m, n in shown_figures(publication)
+                if g in around and (m not in forced or g not in forced[m])
             )
             if not candidates:
                 continue  # already hidden by an earlier choice in this round
-            chosen = next(((g, m) for *_, g, m in candidates if clears(disclosure, g, m)), candidates[0][-2:])
-            forced.setdefault(chosen[1], set()).add(chosen[0])
+            for group, measure in choose(model, disclosure, [(g, m) for *_, g, m in candidates], chosen_this_round):
+                forced.setdefault(measure, set()).add(group)
+                chosen_this_round.append((group, measure))
         if sum(map(len, forced.values())) == before:
             raise RuntimeError(f"the audit finds disclosures no shown figure explains: {found}")

@@ -12,7 +12,7 @@ from surveys.selectors import cycle_team_parents, team_ancestor_ids
 
 from .. import statistics
 from ..disclosure import group_totals
-from ..disclosure_audit import DimensionFigure, Publication, QuestionSpec, settle
+from ..disclosure_audit import DimensionFigure, Disclosure, Publication, QuestionSpec, audit, settle
 from ..models import DimensionReliability, GroupScore, ItemScore, ParticipationFigure
 
 
@@ -208,6 +208,42 @@ def _publication(cycle, parents, invited, answered_totals, tallies, items) -> Pu
         items={(i.team_id, i.question_id): {int(v): n for v, n in i.distribution.items()} for i in items},
         dimensions=dimensions,
     )
+
+
+def cycle_disclosures(*, cycle_id: int) -> list[Disclosure]:
+    """Audit what an aggregated cycle shows, read back from its stored figures; return what can be learnt.
+
+    Reads the rows every output reads (GroupScore, ItemScore, ParticipationFigure; `shown` as stored) rather
+    than recomputing them, so it checks what leaves the database, not what aggregation meant to write.
+    Empty for every cycle aggregated by `scores_aggregate`. Used by tests and `manage.py disclosure_audit`.
+    """
+    cycle = Cycle.objects.get(id=cycle_id)
+    parents = cycle_team_parents(cycle_id=cycle_id)
+    invited = dict(Invitation.objects.filter(cycle_id=cycle_id).values_list("team_id").annotate(n=Count("id")))
+    participation = list(ParticipationFigure.objects.filter(cycle_id=cycle_id))
+    items = list(ItemScore.objects.filter(cycle_id=cycle_id))
+    scores = list(GroupScore.objects.filter(cycle_id=cycle_id))
+
+    def publication(only_shown: bool) -> Publication:
+        return Publication(
+            threshold=cycle.threshold,
+            parent_of=parents,
+            invited=invited,
+            questions=_question_specs(cycle),
+            answered={p.team_id: p.answered for p in participation if p.shown or not only_shown},
+            items={
+                (i.team_id, i.question_id): {int(v): n for v, n in i.distribution.items()}
+                for i in items
+                if i.shown or not only_shown
+            },
+            dimensions={
+                (g.team_id, g.dimension_id): DimensionFigure(g.respondents, g.mean, g.favourable, g.enps)
+                for g in scores
+                if g.shown or not only_shown
+            },
+        )
+
+    return audit(publication(only_shown=True), publication(only_shown=False))
 
 
 @transaction.atomic
