@@ -31,8 +31,10 @@ A hidden quantity is **disclosed** when
   smaller groups can prevent; the README says so.)
 
 Every published figure is taken as exact (the API gives full precision), which is the strongest attacker.
-Not modelled: standard deviations of dimension scores (a sum of squares of per-respondent means is not linear
-in the answer counts), and anything outside one cycle. An item's SD is implied by its distribution, which is.
+Not modelled: a dimension's mean beyond bounds when some of its items are optional, and its standard
+deviation (a mean, or a sum of squares, of per-respondent means is not linear in the answer counts); and
+anything outside one cycle. An item's mean and SD are implied by its distribution, which is modelled, and a
+dimension's mean is exact when all its items are required.
 """
 
 import math
@@ -422,8 +424,9 @@ def _detractor(value: int) -> int:
 def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
     """Return the sets of teams' own members an attacker would try to learn about, per measure.
 
-    Per measure: every group whose figure is hidden, every team's own members (when it has teams below), and
-    every shown group's remainder (its members outside the nearest shown groups below it).
+    Per measure: every group whose figure is hidden, every team's own members (when it has teams below), every
+    shown group's remainder (its members outside the nearest shown groups below it), and what a shown group
+    leaves once any of those is taken out of it.
     """
     parent_of = publication.parent_of
     below = {group: frozenset(subtree(group, parent_of)) for group in parent_of}
@@ -449,6 +452,11 @@ def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
                     targets.add((frozenset(remainder), measure))
             if group in has_children:
                 targets.add((frozenset([group]), measure))
+        # What a shown group leaves once one of those is taken out of it (the root less its own members).
+        for atoms in [t[0] for t in targets if t[1] == measure]:
+            for group in shown:
+                if atoms < below[group]:
+                    targets.add((below[group] - atoms, measure))
     return sorted(
         (t for t in targets if any(publication.invited.get(a, 0) for a in t[0])),
         key=lambda t: (repr(t[1]), sorted(map(repr, t[0]))),

@@ -86,11 +86,11 @@ def consistent_worlds(publication, parent_of):
 
 
 def _same(found, shown):
+    # The dimension's mean is left out: with an optional item it is a mean of per-person means, which the
+    # audit's linear programme only bounds (its stated limit, in the module and the README); the attacker here
+    # is held to what the audit models, so that everything else is checked against it exactly.
     return (
-        found is not None
-        and found.respondents == shown.respondents
-        and abs(found.mean - shown.mean) < 1e-9
-        and abs(found.favourable - shown.favourable) < 1e-9
+        found is not None and found.respondents == shown.respondents and abs(found.favourable - shown.favourable) < 1e-9
     )
 
 
