@@ -59,8 +59,8 @@ def test_an_upload_with_errors_lists_them_by_line_and_saves_nothing(client, ada)
 def test_rule_errors_are_shown_on_their_lines(client, ada):
     text = HEADER + "unknown,Engineering,2026-10-01,2026-10-31,5\nrevenue,Nowhere,2026-10-01,2026-10-31,5\n"
     page = upload(client, text).content.decode()
-    assert "<td>2</td><td>unknown</td><td>Unknown metric" in page
-    assert "<td>3</td><td>revenue</td><td>Unknown team" in page
+    assert '<td>2</td><td class="breakable">unknown</td><td class="breakable">Unknown metric' in page
+    assert '<td>3</td><td class="breakable">revenue</td><td class="breakable">Unknown team' in page
 
 
 def test_a_custom_metric_is_defined_on_the_page_and_a_bad_one_refused(client, ada):
