@@ -278,6 +278,8 @@ class _Model:
                 ]
                 slack = EXACT * n * len(likert)
                 self._row(terms, -slack, slack)
+                # A share is shown only over one answer or more (none would show no share at all).
+                self._row([t for atom in atoms for q in likert for t in self._count_terms(atom, q)], 1, np.inf)
             enps_items = [q for q in members if questions[q].kind == "enps"]
             if figure.enps is not None and enps_items:
                 # 100 × (promoters − detractors) − eNPS × answers = 0
@@ -293,6 +295,7 @@ class _Model:
                 ]
                 slack = EXACT * 100 * n * len(enps_items)
                 self._row(terms, -slack, slack)
+                self._row([t for atom in atoms for q in enps_items for t in self._count_terms(atom, q)], 1, np.inf)
         self._figure = None
 
     def solve(self, objective: Mapping[tuple, float], *, maximise: bool) -> tuple[float, bool]:

@@ -268,3 +268,25 @@ def test_a_group_where_everyone_answered_is_shown_and_tells_no_member_apart(thre
     # then the root's 10 of 10 is shown: that both of the small team answered is true of every invitee alike
     assert publication.answered["root"] == 10 and "small" not in publication.answered
     assert ("root", "D") in publication.dimensions
+
+
+def test_a_shown_enps_says_someone_answered_its_optional_item_and_the_audit_counts_that():
+    # given a dimension of a required agreement item and an optional eNPS item, where 2 of 5 answered the eNPS
+    questions = {
+        "agree": QuestionSpec(dimension="D", required=True, **AGREE),
+        "enps": QuestionSpec(
+            dimension="D", kind="enps", values=tuple(range(11)), scored=tuple(map(float, range(11))),
+            favourable=(0,) * 11, required=False,
+        ),
+    }  # fmt: skip
+    parent_of, invited = {"team": None}, {"team": 5}
+    items = {("team", "agree"): {1: 2, 2: 3}, ("team", "enps"): {10: 1, 8: 1}}
+    dimension_figure = DimensionFigure(respondents=5, mean=1.6, favourable=0.6, enps=50.0)
+    everything = Publication(5, parent_of, invited, questions, {"team": 5}, items, {("team", "D"): dimension_figure})
+    # when the eNPS item is hidden (2 answers) and the dimension, with its eNPS of 50, is shown
+    shown = Publication(5, parent_of, invited, questions, {"team": 5}, {("team", "agree"): items[("team", "agree")]},
+                        {("team", "D"): dimension_figure})  # fmt: skip
+    # then the audit knows a shown eNPS needs one answer or more: 100 (P - D) = 50 A allows only A = 2 or 4
+    found = audit(shown, everything)
+    assert [(d.measure, d.quantity) for d in found] == [(question("enps"), "count")]
+    assert (found[0].low, found[0].high) == (2, 4)
