@@ -141,20 +141,38 @@ def _reliabilities(cycle_id: int, answers: _Answers) -> list[DimensionReliabilit
 
 
 def _previous_tallies(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, _GroupTally, bool]]:
-    """Return, per group × dimension, the latest earlier closed cycle that scored it, its tally (respondent
-    scores, eNPS answers) and whether that cycle's figure was shown."""
-    earlier = (
-        GroupScore.objects.filter(
-            cycle__opens_at__lt=cycle.opens_at,
-            cycle__state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED],
-            team_id__in={team for team, _ in keys},
-            dimension_id__in={dimension for _, dimension in keys},
-        )
-        .order_by("cycle__opens_at")
-        .values_list("team_id", "dimension_id", "cycle_id", "shown")
+    """Return, per group × dimension, the latest earlier closed cycle that invited the group and asked the
+    dimension, its tally (respondent scores, eNPS answers) and whether that cycle's figure was shown.
+
+    A group nobody of which answered that cycle has no tally there and so no change: comparing with an older
+    cycle instead would show that nobody answered the one between.
+    """
+    earlier = list(
+        Cycle.objects.filter(
+            opens_at__lt=cycle.opens_at, state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]
+        ).order_by("opens_at")
     )
-    latest = {(team, dimension): cycle_id for team, dimension, cycle_id, _ in earlier if (team, dimension) in keys}
-    was_shown = {(team, dimension, cycle_id) for team, dimension, cycle_id, shown in earlier if shown}
+    ids = [c.id for c in earlier]
+    invited_teams: dict[int, set[int]] = defaultdict(set)
+    for cycle_id, team_id in Invitation.objects.filter(cycle_id__in=ids).values_list("cycle_id", "team_id").distinct():
+        invited_teams[cycle_id].add(team_id)
+    asked: dict[int, set[int]] = defaultdict(set)
+    for cycle_id, dimension_id in CycleQuestion.objects.filter(cycle_id__in=ids).values_list(
+        "cycle_id", "question__dimension_id"
+    ):
+        asked[cycle_id].add(dimension_id)
+    latest: dict[tuple[int, int], int] = {}
+    for previous in earlier:
+        parents = cycle_team_parents(cycle_id=previous.id)
+        groups = {g for team in invited_teams[previous.id] for g in team_ancestor_ids(team, parents=parents)}
+        for team_id, dimension_id in keys:
+            if team_id in groups and dimension_id in asked[previous.id]:
+                latest[(team_id, dimension_id)] = previous.id
+    was_shown = set(
+        GroupScore.objects.filter(cycle_id__in=set(latest.values()), shown=True).values_list(
+            "team_id", "dimension_id", "cycle_id"
+        )
+    )
     found = {}
     for cycle_id in set(latest.values()):
         tallies = _dimension_tallies(_answers(cycle_id), cycle_team_parents(cycle_id=cycle_id))

@@ -2,7 +2,7 @@ import pytest
 
 from feedback.models import GroupScore
 from feedback.services import scores_aggregate
-from tests.factories import TeamFactory
+from tests.factories import PersonFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +133,22 @@ def test_admins_are_told_once_that_results_are_ready_without_small_counts(run_cl
     (message,) = mail.outbox
     assert message.to == ["ada@example.com"]
     assert "fewer than 5 answered" in message.body and "ready to publish" in message.subject
+
+
+def test_a_change_is_never_against_an_older_cycle_across_one_where_nobody_of_the_group_answered(run_closed_cycle):
+    # given teams of six, where all of A answered the first and third cycles and nobody of A the second
+    root = TeamFactory(name="Root")
+    teams = {name: TeamFactory(name=name, parent=root) for name in "ABC"}
+    for team in teams.values():
+        PersonFactory.create_batch(6, team=team)
+    cycles = []
+    for a_answers in (6, 0, 6):
+        given = [(teams["A"], [{}] * a_answers), (teams["B"], [{}] * 6), (teams["C"], [{}] * 6)]
+        cycles.append(run_closed_cycle(given, audience=[root]))
+        scores_aggregate(cycle_id=cycles[-1].id)
+    # when the third cycle's change is read
+    latest = GroupScore.objects.filter(cycle=cycles[2], team=teams["A"])
+    # then A has no change at all: one against the first cycle would show that nobody of A answered the second
+    assert latest.exists() and all(s.change is None and not s.change_shown for s in latest)
+    # while B, which answered every cycle, is compared with the second
+    assert all(s.previous_cycle_id == cycles[1].id for s in GroupScore.objects.filter(cycle=cycles[2], team=teams["B"]))
