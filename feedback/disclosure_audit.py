@@ -429,7 +429,7 @@ def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
 
     Per measure: every group whose figure is hidden, every team's own members (when it has teams below), every
     shown group's remainder (its members outside the nearest shown groups below it), and what a shown group
-    leaves once any of those is taken out of it.
+    leaves once any of those is taken out of it — each set in every measure.
     """
     parent_of = publication.parent_of
     below = {group: frozenset(subtree(group, parent_of)) for group in parent_of}
@@ -443,8 +443,11 @@ def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
         shown_of[question(question_id)].add(group)
     for group, dimension_id in publication.dimensions:
         shown_of[dimension(dimension_id)].add(group)
+    # Measures are linked (a required item's respondents are the survey's), so a set can be cut out by figures
+    # of several measures together: the groups shown in any measure delimit sets too.
+    shown_of_any = {"any": set().union(*shown_of.values())}
     targets = set()
-    for measure, shown in shown_of.items():
+    for measure, shown in (shown_of | shown_of_any).items():
         for group in parent_of:
             if group not in shown:
                 targets.add((below[group], measure))
@@ -460,10 +463,11 @@ def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
             for group in shown:
                 if atoms < below[group]:
                     targets.add((below[group] - atoms, measure))
-    return sorted(
-        (t for t in targets if any(publication.invited.get(a, 0) for a in t[0])),
-        key=lambda t: (repr(t[1]), sorted(map(repr, t[0]))),
-    )
+    # A set one measure's figures delimit can be learnt about in every measure: another measure's figures
+    # (a dimension's favourable share counts its questions' answers) may bound it there.
+    sets = {atoms for atoms, _ in targets if any(publication.invited.get(a, 0) for a in atoms)}
+    shown_of.pop("any", None)
+    return sorted(((atoms, m) for atoms in sets for m in shown_of), key=lambda t: (repr(t[1]), sorted(map(repr, t[0]))))
 
 
 def _count_objective(model: _Model, atoms: frozenset, measure: Measure) -> dict[tuple, float]:
