@@ -306,19 +306,10 @@ class _Model:
         programme is solved by branch and bound (`scipy.optimize.milp`). An unproven optimum (a solver limit
         was hit) is the best solution found: a value the figures allow.
         """
-        c = np.zeros(len(self.integrality))
-        for key, coefficient in objective.items():
-            if key in self.index:
-                c[self.index[key]] += coefficient
-        sign = -1.0 if maximise else 1.0
-        relaxation = self._relaxation()
-        relaxation.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), sign * c)
-        relaxation.run()
-        if relaxation.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            x = np.asarray(relaxation.getSolution().col_value)
-            whole = x[self.integrality == 1]
-            if self.relaxed or np.all(np.abs(whole - np.round(whole)) < 1e-7):
-                return float(c @ x), True
+        value, integral = self._relaxed_optimum(objective, maximise=maximise)
+        if value is not None and (integral or self.relaxed):
+            return value, True
+        c, sign = self._vector(objective), -1.0 if maximise else 1.0
         result = milp(
             sign * c,
             integrality=self.integrality,
