@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
+from . import addresses
 from .models import COMMENT_MAX_LENGTH, Question
 from .typed_text import text_as_typed, text_stored, typed_length
 
@@ -49,6 +50,18 @@ class TypedTextField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         return text_stored(value) if value else value
+
+
+class AddressField(forms.EmailField):
+    """An email address as Align reads addresses wherever they come in (`addresses.problem`: an invisible
+    character named, a part before the @ that is not ASCII said so, lengths, IDNA 2008), then Django's own
+    check. The value stays as typed; services store it as `addresses.stored` spells it."""
+
+    def validate(self, value):
+        super().validate(value)
+        problem = value and addresses.problem(value, max_length=self.max_length or 254)
+        if problem:
+            raise ValidationError(problem, code="invalid")
 
 
 def field_name(question: Question) -> str:

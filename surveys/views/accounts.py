@@ -2,7 +2,9 @@
 
 from functools import partial
 
+from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -14,6 +16,7 @@ from django.views.generic.edit import FormView
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key
 
 from .. import selectors
+from ..forms import AddressField
 from ..tasks import password_reset_email_send_task
 
 
@@ -40,6 +43,12 @@ class LockingLoginView(LoginView):
         return response
 
 
+class AddressPasswordResetForm(PasswordResetForm):
+    """Django's password-reset form, reading the address as every other form does (AddressField)."""
+
+    email = AddressField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
 class QueuedPasswordResetView(PasswordResetView):
     """Django's password-reset view that hands the address to a worker instead of emailing from the request.
 
@@ -48,6 +57,8 @@ class QueuedPasswordResetView(PasswordResetView):
     address costs the same: no query, one task of the same kind with the same arguments, then the "done"
     page. The task decides whether anyone gets an email.
     """
+
+    form_class = AddressPasswordResetForm
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]
