@@ -1,6 +1,8 @@
 """Reading and writing the people CSV (email, name, team, role, manager). Pure: text and dicts in and out.
 
-The file is read by `csv_table.records` (encodings, delimiters and header names are described there).
+The file is read by `csv_table.records` (encodings, delimiters and header names are described there). What the
+export writes, the import reads back unchanged: the export puts an apostrophe before a cell a spreadsheet would
+run as a formula (`written`), and the import takes exactly that apostrophe off again (`read`).
 """
 
 import csv
@@ -50,7 +52,7 @@ def parse(
     except csv_table.TableError as error:
         return [], [str(error)]
     for record in table:
-        values = record.values
+        values = {column: read(value) for column, value in record.values.items()}
         row = PersonRow(
             line=record.line,
             email=addresses.stored(values["email"]),
@@ -90,11 +92,30 @@ def parse(
     return rows, []
 
 
+def _formula_like(cell: str) -> bool:
+    """Return whether a cell is apostrophes (maybe none) then what a spreadsheet runs as a formula (=, +, -, @, a
+    tab or CR: csv_table.FORMULA_STARTS)."""
+    return cell.lstrip("'").startswith(csv_table.FORMULA_STARTS)
+
+
+def written(value: str) -> str:
+    """Return a cell as the export writes it: neutralised as csv_table.safe_cell does (an apostrophe before a
+    formula start: -ops@example.com is '-ops@example.com), and, so that `read` can tell the two apart, with one
+    more apostrophe before a value that already is apostrophes then a formula start ('=x is ''=x)."""
+    return "'" + value if _formula_like(value) else value
+
+
+def read(cell: str) -> str:
+    """Return a cell as the export had it before `written`: one apostrophe off a cell that is apostrophes then a
+    formula start. Any other cell is as typed (the Dutch name 't Hooft keeps its apostrophe)."""
+    return cell[1:] if cell.startswith("'") and _formula_like(cell[1:]) else cell
+
+
 def write(rows: list[dict[str, str]]) -> str:
-    """Return CSV text with the people columns; every cell neutralised against formula injection."""
+    """Return CSV text with the people columns; every cell neutralised against formula injection (`written`)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: csv_table.safe_cell(str(row.get(column, ""))) for column in COLUMNS})
+        writer.writerow({column: written(str(row.get(column, ""))) for column in COLUMNS})
     return out.getvalue()

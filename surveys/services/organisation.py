@@ -1,7 +1,7 @@
 """The organisation: teams as a tree and people with roles, by hand or by CSV import."""
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -11,28 +11,60 @@ from .. import addresses, names, people_csv, selectors
 from ..models import Person, Team
 
 
-@transaction.atomic
-def team_save(*, name: str, parent: Team | None, team_id: int | None = None) -> Team:
-    """Create, rename or move a team. Past cycles keep the tree they opened with.
+def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = None) -> str:
+    """Return a team's name as stored (trimmed, NFC), or raise ValidationError naming what is wrong.
 
-    The name is stored in NFC; a sibling whose name matches it ignoring case and Unicode normalisation
-    (names.caseless: Équipe, E + combining accent + quipe, équipe) is refused, on every database (SQLite's
-    iexact folds ASCII only), since a path naming either would be ambiguous.
+    Refused: an empty name; a "/" (paths are split at it, in any width: NFKC makes ／ a /); a character that
+    cannot be seen (names.invisible_character: a zero-width space, soft hyphen or right-to-left override); a
+    parent inside the team itself; and a sibling whose name matches by names.caseless (case, accents typed
+    either way, full-width letters, invisible characters: Ｐｌａｔｆｏｒｍ and Platform), on every database
+    (SQLite's iexact folds ASCII only), since a path naming either would be ambiguous. Used by team_save and
+    the Django admin, so a name is checked one way wherever it is typed.
     """
     name = unicodedata.normalize("NFC", name.strip())
     if not name:
         raise ValidationError({"name": ["A team needs a name."]})
-    if "/" in name:
+    if "/" in unicodedata.normalize("NFKC", name):
         raise ValidationError({"name": ["A team name cannot contain “/”: it separates teams in paths."]})
-    team = Team() if team_id is None else Team.objects.select_for_update().get(id=team_id)
-    if team.pk and parent is not None and parent.pk in selectors.team_subtree_ids([team.pk]):
+    invisible = names.invisible_character(name, joiners=True)
+    if invisible:
+        raise ValidationError(
+            {"name": [f"“{name}” contains a character that cannot be seen ({invisible}): type the name again."]}
+        )
+    if team_id is not None and parent is not None and parent.pk in selectors.team_subtree_ids([team_id]):
         raise ValidationError({"parent": ["A team cannot move inside itself or one of its own sub-teams."]})
-    siblings = Team.objects.filter(parent=parent).exclude(pk=team.pk).values_list("name", flat=True)
-    if any(names.caseless(sibling) == names.caseless(name) for sibling in siblings):
-        raise ValidationError({"name": [f"“{parent or 'The top level'}” already has a team called “{name}”."]})
-    team.name, team.parent = name, parent
+    siblings = Team.objects.filter(parent=parent).exclude(pk=team_id).values_list("name", flat=True)
+    same = next((sibling for sibling in siblings if names.caseless(sibling) == names.caseless(name)), None)
+    if same is not None:
+        where = parent or "The top level"
+        looks = "" if same == name else f" (“{same}”, which reads the same)"
+        raise ValidationError({"name": [f"“{where}” already has a team called “{name}”{looks}."]})
+    return name
+
+
+@transaction.atomic
+def team_save(*, name: str, parent: Team | None, team_id: int | None = None) -> Team:
+    """Create, rename or move a team (the name as `team_name_checked` takes it). Past cycles keep the tree they
+    opened with."""
+    team = Team() if team_id is None else Team.objects.select_for_update().get(id=team_id)
+    team.name, team.parent = team_name_checked(name=name, parent=parent, team_id=team_id), parent
     team.save()
     return team
+
+
+def person_address_checked(*, email: str, person_id: int | None = None) -> str:
+    """Return an address in the spelling Align stores (addresses.stored), or raise ValidationError naming what is
+    wrong: `addresses.problem` (invisible characters, a part before the @ that is not ASCII, lengths, IDNA) or
+    another person's address spelt another way (addresses.key). Used by person_save and the Django admin."""
+    problem = addresses.problem(email, max_length=_length("email"))
+    if problem:
+        raise ValidationError({"email": [problem]})
+    email = addresses.stored(email)
+    others = Person.objects.exclude(pk=person_id).values_list("email", flat=True)
+    same = next((other for other in others if addresses.key(other) == addresses.key(email)), None)
+    if same is not None:
+        raise ValidationError({"email": [f"{same} is already someone's address, spelt another way."]})
+    return email
 
 
 @transaction.atomic
@@ -46,16 +78,9 @@ def person_save(
     is_active: bool = True,
     person_id: int | None = None,
 ) -> Person:
-    """Create or change a person."""
+    """Create or change a person (the address as `person_address_checked` takes it)."""
     person = Person() if person_id is None else Person.objects.select_for_update().get(id=person_id)
-    problem = addresses.problem(email, max_length=_length("email"))
-    if problem:
-        raise ValidationError({"email": [problem]})
-    email = addresses.stored(email)
-    others = Person.objects.exclude(pk=person.pk).values_list("email", flat=True)
-    same = next((other for other in others if addresses.key(other) == addresses.key(email)), None)
-    if same is not None:
-        raise ValidationError({"email": [f"{same} is already someone's address, spelt another way."]})
+    email = person_address_checked(email=email, person_id=person_id)
     person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
     person.full_clean()
     person.save()
@@ -94,6 +119,10 @@ class ImportPlan:
     created: list[str]
     updated: list[str]
     deactivated: list[Person]
+    # By line: what the line changes for its person, in words ("stops managing Onboarding", "role manager → member")
+    changes: dict[int, list[str]] = field(default_factory=dict)
+    # By line: access the line's person keeps that the file does not carry ("still manages Acme/Sales (…)")
+    kept: dict[int, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -113,16 +142,58 @@ def _people_by_address(queryset) -> dict[str, Person]:
     return {addresses.key(person.email): person for person in queryset}
 
 
+def _managed_after(*, managed: set[int], team_id: int | None, row: people_csv.PersonRow) -> set[int]:
+    """Return the teams a person manages after their line is imported.
+
+    The manager column says whether the person manages their own team, so it is the whole truth about that:
+    the team they were in (what the export said of it) and the team the line puts them in. Teams they manage
+    beyond their own are not in the file and stay (the preview says so).
+    """
+    after = managed - {team_id, row.team_id}
+    return after | {row.team_id} if row.manages_team else after
+
+
+def _changes(person: Person | None, row: people_csv.PersonRow, paths: dict[int, str]) -> list[str]:
+    """Return what importing a valid line changes for its person (None: a new person), in words."""
+    managed = set() if person is None else {team.id for team in person.managed_teams.all()}
+    after = _managed_after(managed=managed, team_id=None if person is None else person.team_id, row=row)
+    words = []
+    if person is not None:
+        if not person.is_active:
+            words.append("reactivated")
+        if person.name != row.name:
+            words.append(f"name {person.name} → {row.name}")
+        if person.team_id != row.team_id:
+            words.append(f"moves from {paths.get(person.team_id, '?')} to {paths[row.team_id]}")
+        if person.role != row.role:
+            words.append(f"role {person.role} → {row.role}")
+    words += [f"starts managing {paths[team_id]}" for team_id in sorted(after - managed, key=paths.get)]
+    words += [f"stops managing {paths.get(team_id, '?')}" for team_id in sorted(managed - after, key=paths.get)]
+    return words
+
+
+def _kept(person: Person | None, row: people_csv.PersonRow, paths: dict[int, str]) -> str:
+    """Return the teams beyond their own that a line's person goes on managing, which the file does not carry."""
+    managed = set() if person is None else {team.id for team in person.managed_teams.all()}
+    after = _managed_after(managed=managed, team_id=None if person is None else person.team_id, row=row)
+    kept = sorted(paths.get(team_id, "?") for team_id in after - {row.team_id})
+    return f"still manages {', '.join(kept)} (not in the file: change it on the person's page)" if kept else ""
+
+
 def people_import_plan(*, csv_text: str) -> ImportPlan:
     """Return what importing this CSV would do, with every problem found, without changing anything.
 
     A line finds its person by address as `addresses.key` compares them (case, NFKC, IDNA): ANN@ｅｘａｍｐｌｅ.com
-    updates ann@example.com rather than making a new person and deactivating her.
+    updates ann@example.com rather than making a new person and deactivating her. `changes` says, per valid
+    line, what changes for its person: name, team, role, reactivation and every team they start or stop
+    managing; `kept` the teams they go on managing that the file does not carry.
     """
     lengths = {field: _length(field) for field in ("email", "name")}
-    rows, file_errors = people_csv.parse(csv_text, team_ids=selectors.team_paths(), lengths=lengths)
-    existing = _people_by_address(Person.objects.all())
+    team_ids = selectors.team_paths()
+    rows, file_errors = people_csv.parse(csv_text, team_ids=team_ids, lengths=lengths)
+    existing = _people_by_address(Person.objects.prefetch_related("managed_teams"))
     emails = {addresses.key(row.email) for row in rows}
+    paths = {team_id: path for path, team_id in team_ids.items()}
     return ImportPlan(
         rows=rows,
         file_errors=file_errors,
@@ -131,6 +202,10 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
         deactivated=sorted(
             (p for email, p in existing.items() if email not in emails and p.is_active), key=lambda p: p.email
         ),
+        changes={
+            row.line: _changes(existing.get(addresses.key(row.email)), row, paths) for row in rows if not row.errors
+        },
+        kept={row.line: _kept(existing.get(addresses.key(row.email)), row, paths) for row in rows if not row.errors},
     )
 
 
@@ -138,7 +213,10 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
 def people_import(*, csv_text: str) -> ImportPlan:
     """Make the people match the CSV: create, update, and deactivate whoever is missing; all or nothing.
 
-    Refuses (ValidationError) when the file has any error, so a half-valid file never half-imports.
+    Afterwards each line's person has the line's name, team, role and active state, and manages their team
+    exactly when the line says so (`_managed_after`: a move takes the old team's management with it), so the
+    export says what the file said. Refuses (ValidationError) when the file has any error, so a half-valid
+    file never half-imports.
     """
     plan = people_import_plan(csv_text=csv_text)
     if not plan.valid:
@@ -146,12 +224,13 @@ def people_import(*, csv_text: str) -> ImportPlan:
     existing = _people_by_address(Person.objects.select_for_update())
     for row in plan.rows:
         person = existing.get(addresses.key(row.email)) or Person(email=row.email)
+        team_id = person.team_id if person.pk else None
+        managed = set(person.managed_teams.values_list("id", flat=True)) if person.pk else set()
         person.name, person.team_id, person.role, person.is_active = row.name, row.team_id, row.role, True
         person.save()
-        if row.manages_team:
-            person.managed_teams.add(row.team_id)
-        else:
-            person.managed_teams.remove(row.team_id)
+        after = _managed_after(managed=managed, team_id=team_id, row=row)
+        if after != managed:
+            person.managed_teams.set(after)
     Person.objects.filter(id__in=[p.id for p in plan.deactivated]).update(is_active=False)
     return plan
 

@@ -128,7 +128,10 @@ def people_import(request):
         text = form.cleaned_data["file"]
         plan = services.people_import_plan(csv_text=text)
         created = set(plan.created)
-        lines = [(row, "add" if row.email in created else "update") for row in plan.rows]
+        lines = [
+            (row, "add" if row.email in created else "update", plan.changes.get(row.line), plan.kept.get(row.line))
+            for row in plan.rows
+        ]
         context = {"plan": plan, "lines": lines, "confirm": signing.dumps(text, salt=IMPORT_SALT, compress=True)}
         return render(request, "surveys/manage/people_import.html", context, status=200 if plan.valid else 400)
     intro = (

@@ -151,7 +151,9 @@ def people_files(draw) -> tuple[bytes, list[tuple[int, str, str]]]:
         line = len(re.findall(r"\r\n|\r|\n", out.getvalue())) + 1
         email = f"p{index}@example.com"
         writer.writerow([email, name, "Engineering", "member", "no"])
-        expected.append((line, email, name.strip()))
+        # A cell that is apostrophes then a formula start ('-) is read as Align's export wrote it: one ' less.
+        read = name.strip()[1:] if re.match(r"'+[-=+@\t\r]", name.strip()) else name.strip()
+        expected.append((line, email, read))
     text = out.getvalue()
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32"]))
     return text.encode(encoding), expected
