@@ -2,6 +2,7 @@
 
 import codecs
 import json
+import math
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
@@ -34,6 +35,31 @@ def unstorable_text(value, *, nul: bool = True) -> str | None:
     return None
 
 
+# Python reads at most 4,300 digits into an int (sys.get_int_max_str_digits) and raises a plain ValueError beyond.
+MAX_INTEGER_DIGITS = 4300
+
+
+class JsonNumberError(ValueError):
+    """A JSON number that cannot be read or kept: the message says which, and why."""
+
+
+def json_integer(text: str) -> int:
+    """Return a JSON integer ("-12"), or raise JsonNumberError for one of more than MAX_INTEGER_DIGITS digits."""
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise JsonNumberError(f"a number has {digits:,} digits, and at most {MAX_INTEGER_DIGITS:,} can be read")
+    return int(text)
+
+
+def json_finite(text: str) -> float:
+    """Return a JSON number with a fraction or exponent ("1.5e3") as a float, or raise JsonNumberError for one
+    beyond a float's range (1e400): JSON columns cannot keep the infinity it would become."""
+    number = float(text)
+    if math.isinf(number):
+        raise JsonNumberError(f"the number {text[:40]}{'…' if len(text) > 40 else ''} is too large to keep")
+    return number
+
+
 class JsonNumber(float):
     """A JSON number with a fraction or exponent, keeping the text it was written as: `1e-400` reads as the float
     0.0, and only the text tells that it was not 0 (`feedback/stored_numbers.py` then refuses it)."""
@@ -47,14 +73,19 @@ class JsonNumber(float):
 
 
 class JsonParser(JSONParser):
-    """DRF's JSON parser, keeping each number's text (JsonNumber), refusing text PostgreSQL cannot store
-    (unstorable_text) and a body nested too deep to read like any other bad JSON: Python's decoder raises
-    RecursionError for it, which DRF lets through as a 500."""
+    """DRF's JSON parser, keeping each number's text (JsonNumber), refusing an integer too long to read
+    (json_integer), text PostgreSQL cannot store (unstorable_text) and a body nested too deep to read like any
+    other bad JSON: Python's decoder raises RecursionError for it, which DRF lets through as a 500."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = get_encoding(parser_context or {})
         try:
-            data = json.load(codecs.getreader(encoding)(stream), parse_constant=strict_constant, parse_float=JsonNumber)
+            data = json.load(
+                codecs.getreader(encoding)(stream),
+                parse_constant=strict_constant,
+                parse_float=JsonNumber,
+                parse_int=json_integer,
+            )
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         except RecursionError:

@@ -85,7 +85,7 @@ class MachineNumberField(serializers.FloatField):
         if not match:
             self.fail("invalid")
         sign, mantissa, exponent = match.groups()
-        number = stored_numbers.exact("-" if sign == "-" else "", mantissa, int(exponent or 0))
+        number = stored_numbers.exact("-" if sign == "-" else "", mantissa, stored_numbers.power(exponent or "0"))
         try:
             return stored_numbers.to_float(number, text)
         except stored_numbers.NumberError as error:

@@ -199,7 +199,7 @@ def read_number(raw: str) -> tuple[float, bool]:
     # Excel's scientific format writes one digit before the decimal separator: its mantissa is never grouped.
     conventions = [(d, g) for d, g in CONVENTIONS if not g] if scientific else CONVENTIONS
     readings = {_reading(digits, separators, decimal, grouping) for decimal, grouping in conventions} - {None}
-    power = int(exponent_sign + exponent) if scientific else 0
+    power = stored_numbers.power(exponent_sign + exponent) if scientific else 0
     numbers = {stored_numbers.exact(sign, reading, power) for reading in readings}
     if not numbers:
         raise NumberError(f"value “{raw}” is not a number.")

@@ -6,8 +6,9 @@ number as written: one too large is refused, one too close to zero to be anythin
 it is 0), and one with more significant digits than a float keeps (12345678901234567890 would be stored as
 12345678901234567000) is refused with the nearest number that can be stored — never rounded silently.
 
-Exponents are read as Python integers and a number far beyond a float's range either way is built as a stand-in
-(±1e1000 or ±1e-1000), so `1E999999999999999999999` is refused as too large instead of overflowing Decimal.
+Exponents are read by `power`, whatever their length, and a number far beyond a float's range either way is built
+as a stand-in (±1e1000 or ±1e-1000), so `1E999999999999999999999` and an exponent of 5,000 nines are refused as too
+large instead of overflowing Decimal or Python's int().
 """
 
 import math
@@ -15,10 +16,26 @@ from decimal import Decimal
 
 # Far beyond a float's range (1e308 … 5e-324) yet well inside Decimal's, so comparing and formatting never traps.
 FAR = 1000
+# Python's int() reads at most 4,300 digits (sys.get_int_max_str_digits) and raises a plain ValueError beyond;
+# an exponent with more significant digits than this is beyond every number a file or request can write.
+EXPONENT_DIGITS = 18
 
 
 class NumberError(ValueError):
     """The text is not one number that can be stored: the message says why, and how to write it."""
+
+
+def power(text: str) -> int:
+    """Return an exponent written as ASCII digits with at most one leading sign ("-5", "+0012", 5,000 nines).
+
+    One with more than EXPONENT_DIGITS significant digits is returned as ±10^EXPONENT_DIGITS: no mantissa short
+    enough to be read brings such a number within a float's range, so `exact` makes it a stand-in either way.
+    """
+    sign = "-" if text[:1] == "-" else ""
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > EXPONENT_DIGITS:
+        digits = "1" + "0" * EXPONENT_DIGITS
+    return int(sign + digits)
 
 
 def exact(sign: str, mantissa: str, exponent: int) -> Decimal:

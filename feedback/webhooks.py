@@ -10,11 +10,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import services
+from .api_parsers import JsonNumberError, json_finite, json_integer
 from .services.github import PayloadError
 
 
 def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity, which JSON columns cannot keep
 
 
 @csrf_exempt  # GitHub cannot send a CSRF token; the HMAC signature authenticates every request instead.
@@ -26,7 +31,11 @@ def github(request):
         return _error(503, "The GitHub webhook is not configured (GITHUB_WEBHOOK_SECRET is unset).")
     # The same limit as every other request body (DATA_UPLOAD_MAX_MEMORY_SIZE), checked before reading it.
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if int(request.headers.get("Content-Length") or 0) > limit:
+    declared = (request.headers.get("Content-Length") or "0").strip()
+    # Django reads the header with int() as well, which raises beyond 4,300 digits: no length has more than 18.
+    if not (declared.isascii() and declared.isdigit() and len(declared) <= 18):
+        return _error(400, "The Content-Length header is not a length in bytes (digits, at most 18 of them).")
+    if int(declared) > limit:
         return _error(413, f"The body is larger than {limit // (1024 * 1024)} MB.")
     body = request.body
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -42,8 +51,10 @@ def github(request):
             "application/json.",
         )
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # the last: nested too deep to read
+        payload = json.loads(body, parse_constant=_no_constant, parse_int=json_integer, parse_float=json_finite)
+    except JsonNumberError as problem:  # the body is JSON, but no JSON column can keep this number
+        return _error(400, f"The body cannot be stored: {problem}.")
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, NaN or Infinity; the last: nested too deep
         return _error(400, "The body is not valid JSON.")
     if not isinstance(payload, dict):
         return _error(400, "The body must be a JSON object.")
