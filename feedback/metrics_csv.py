@@ -49,6 +49,7 @@ The delimiter plays no part: a semicolon file may come from Germany (1.250 is 12
 1.25), and a comma file from LibreOffice in any locale.
 """
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -210,11 +211,22 @@ def read_number(raw: str) -> tuple[float, bool]:
     return stored_numbers.to_float(number, raw), percent
 
 
+# A date as a spreadsheet saves it in the computer's short format (31/10/2026, 31.10.2026, 10/31/2026): Excel
+# turns a typed 2026-10-31 into a date and writes it back so. Day and month cannot be told apart, so it is
+# refused, never guessed, saying how to keep the dates as typed.
+LOCALE_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", re.ASCII)
+KEEP_ISO_DATES = (
+    " Spreadsheets save dates in the computer's own format: before saving, format the date columns as Text, or "
+    "with the custom format yyyy-mm-dd."
+)
+
+
 def _date(text: str, name: str, errors: list[str]) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        errors.append(f"{name} “{text}” is not a date like 2026-10-31.")
+        hint = KEEP_ISO_DATES if LOCALE_DATE.fullmatch(text) else ""
+        errors.append(f"{name} “{text}” is not a date like 2026-10-31.{hint}")
         return None
 
 
