@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
 
-from .admin_forms import ModelsField
+from .admin_forms import ModelsField, PersonAdminForm, TeamAdminForm
 from .models import (
     Cycle,
     CycleSchedule,
@@ -48,12 +48,14 @@ class GroupAdmin(auth_admin.GroupAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamAdminForm  # names checked as the Teams page checks them
     list_display = ["name", "parent"]
     search_fields = ["name"]
 
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    form = PersonAdminForm  # addresses read as the person form reads them
     formfield_overrides = SEVERAL_BY_ID
     list_display = ["name", "email", "team", "role", "is_active"]
     list_filter = ["role", "is_active", "team"]

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import cadence, csv_table
-from .forms import TypedTextField
+from .forms import AddressField, TypedTextField
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
+from .services.organisation import person_address_checked, team_name_checked
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_KEY = 2**63 - 1  # the largest id a key column holds
@@ -64,7 +65,7 @@ class TeamForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    email = forms.EmailField(max_length=stored_length(Person, "email"))  # Django's default, 320, overruns the column
+    email = AddressField(max_length=stored_length(Person, "email"))  # Django's default, 320, overruns the column
     name = forms.CharField(max_length=stored_length(Person, "name"))
     team = forms.ModelChoiceField(Team.objects.all())
     role = forms.ChoiceField(choices=Person.Role.choices)
@@ -230,3 +231,38 @@ class ExtendForm(forms.Form):
 
     def clean_closes_at(self) -> datetime:
         return cadence.on_wall_clock(self.cleaned_data["closes_at"], self.time_zone)
+
+
+class TeamAdminForm(forms.ModelForm):
+    """The Django admin's team form: the name checked as every team name is (team_name_checked: no invisible
+    character, no sibling that reads the same, no "/", not inside itself)."""
+
+    class Meta:
+        model = Team
+        fields = ["name", "parent"]
+
+    def clean(self):
+        data = super().clean()
+        if "name" in data:
+            try:
+                data["name"] = team_name_checked(name=data["name"], parent=data.get("parent"), team_id=self.instance.pk)
+            except ValidationError as error:
+                apply_errors(self, error)
+        return data
+
+
+class PersonAdminForm(forms.ModelForm):
+    """The Django admin's person form: the address read as the person form and the import read it (AddressField,
+    then person_address_checked: stored in Align's spelling, refused when it is someone else's spelt another way)."""
+
+    email = AddressField(max_length=stored_length(Person, "email"))
+
+    class Meta:
+        model = Person
+        fields = ["user", "email", "name", "team", "role", "managed_teams", "is_active"]
+
+    def clean_email(self) -> str:
+        try:
+            return person_address_checked(email=self.cleaned_data["email"], person_id=self.instance.pk)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["email"]) from None

@@ -238,3 +238,27 @@ def test_zoës_address_is_refused_with_the_reason_in_the_import_and_password_res
     # password reset
     page = client.post(reverse("password_reset"), {"email": "zoë.o'brien@bücher.de"})
     assert page.status_code == 200 and reason in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_person_form_and_the_django_admin_read_an_address_as_the_import_does(client):
+    # given an admin, and Anna at straße.de
+    ops = TeamFactory(name="Ops")
+    user, _ = manager_of(ops, email="ada@example.com", role=Person.Role.ADMIN)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    reason = "Align accepts only addresses whose part before the @ is ASCII"
+    zoe = {"email": "zoë.o'brien@bücher.de", "name": "Zoë", "team": ops.id, "role": "member", "is_active": "on"}
+    # the person form says why Zoë's address is refused
+    page = client.post(reverse("surveys:manage_person_new"), zoe)
+    assert page.status_code == 400 and reason in page.content.decode()
+    # and so does the Django admin, which stores Anna's address in Align's spelling and finds her spelt another way
+    page = client.post(reverse("admin:surveys_person_add"), zoe)
+    assert page.status_code == 200 and reason in page.content.decode()
+    anna = {**zoe, "email": "ANNA@XN--STRAE-OQA.DE", "name": "Anna"}
+    assert client.post(reverse("admin:surveys_person_add"), anna).status_code == 302
+    assert Person.objects.get(name="Anna").email == "anna@straße.de"
+    page = client.post(reverse("admin:surveys_person_add"), {**anna, "email": "anna@straße.de"})
+    assert "anna@straße.de is already someone" in page.content.decode()  # (the ' is escaped)
+    assert not Person.objects.filter(name="Zoë").exists()

@@ -7,6 +7,7 @@ import unicodedata
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +130,18 @@ def test_the_people_import_finds_a_team_typed_in_full_width():
         team_ids={"Engineering/Platform": 7},
     )
     assert (rows[0].team_id, rows[0].errors) == (7, [])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "message"), [("Platform\u200b", "U+200B ZERO WIDTH SPACE"), ("Ｐｌａｔｆｏｒｍ", "reads the same")]
+)
+def test_the_django_admin_checks_a_team_name_as_the_teams_page_does(client, engineering, typed, message):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root@example.com", is_staff=True, is_superuser=True))
+    page = client.post(reverse("admin:surveys_team_add"), {"name": typed, "parent": engineering.id})
+    assert page.status_code == 200 and message in page.content.decode()
+    assert Team.objects.filter(parent=engineering).count() == 1
+    page = client.post(reverse("admin:surveys_team_add"), {"name": "Ｍｏｂｉｌｅ", "parent": engineering.id})
+    assert page.status_code == 302 and Team.objects.filter(parent=engineering).count() == 2
