@@ -10,7 +10,7 @@ from alignsite.celery import DATABASE_RETRY
 from surveys.tasks import TRANSIENT_EMAIL_ERRORS
 
 from . import services
-from .services import delivery
+from .services import delivery, github
 from .services.jobs import job_recorded
 
 
@@ -47,6 +47,15 @@ def correlations_refresh_task() -> int:
 def dora_recompute_task(team_id: int) -> int:
     """Recompute a team's DORA figures for the weeks its new events touched."""
     return services.dora_recompute(team_id=team_id)
+
+
+@shared_task(**DATABASE_RETRY)
+def repository_events_replay_task(repository_id: int) -> int:
+    """Count the GitHub deliveries kept for a repository before it was connected (a rerun changes nothing)."""
+    with job_recorded(kind="github-replay", subject=f"repository {repository_id}") as job:
+        counts = github.repository_events_replay(repository_id=repository_id, job=job)
+        job.message = ", ".join(f"{count} {status}" for status, count in counts.items()) + "."
+    return counts["recorded"]
 
 
 @shared_task(**DATABASE_RETRY)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .api_parsers import JsonNumberError, json_finite, json_integer
+from .services.delivery import Contradiction
 from .services.github import PayloadError
 
 
@@ -62,4 +63,7 @@ def github(request):
         status = services.github_event_ingest(delivery_id=delivery_id[:100], event=event[:50], payload=payload)
     except PayloadError as problem:
         return _error(400, f"Malformed {event} event: {problem}. Nothing was stored.")
+    except Contradiction as problem:  # well-formed, and GitHub would send it again unchanged: kept, answered 200
+        detail = f"{problem}: the delivery is kept, and nothing of it counts."
+        return JsonResponse({"status": "ignored", "detail": detail})
     return JsonResponse({"status": status})

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import CharField, CheckConstraint, Q
 from django.db.models.functions import Lower
 
 from surveys import cadence
@@ -85,6 +85,52 @@ def _newer(stored_at: datetime | None, stored: tuple, event_at: datetime, event:
     return stored_at is None or (event_at, event) > (stored_at, stored)
 
 
+class Contradiction(ValueError):
+    """An event whose fields contradict a rule its table holds to (text longer than its column, an incident
+    resolved before it opened). `field` names the field as senders do (SENDER_NAMES); the message says what is
+    wrong. Nothing is written."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+# Fields as the API and GitHub's payloads name them, where the model's name differs.
+SENDER_NAMES = {"external_id": "id", "deployment_external_id": "deployment_id"}
+# What each check constraint of an event's table means, said to whoever sent the event: the field to name, and
+# the message (formatted with the row's fields).
+CONSTRAINT_MEANINGS = {
+    "incident_resolved_after_opened": (
+        "resolved_at",
+        "The incident is resolved ({resolved_at}) before it opened ({opened_at})",
+    ),
+    "change_has_a_time": ("authored_at", "The change has neither an authored nor a merged time"),
+}
+
+
+def _contradiction_check(row) -> None:
+    """Raise Contradiction for the first field of an unsaved event row that its table cannot hold: text longer
+    than its column (PostgreSQL refuses it; SQLite would keep it), or a check constraint the row breaks.
+
+    Checked before writing, so that an event is refused or ignored by name rather than failing the transaction
+    with an IntegrityError or DataError (a 500); the database's constraints stay as the last guard.
+    """
+    model = type(row)
+    fields = {field.attname: getattr(row, field.attname) for field in model._meta.concrete_fields}
+    for field in model._meta.concrete_fields:
+        value = fields[field.attname]
+        if isinstance(field, CharField) and isinstance(value, str) and len(value) > field.max_length:
+            name = SENDER_NAMES.get(field.name, field.name)
+            raise Contradiction(name, f"{name} is {len(value):,} characters long; at most {field.max_length} are kept")
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, CheckConstraint):
+            try:
+                constraint.validate(model, row)
+            except ValidationError:
+                field, meaning = CONSTRAINT_MEANINGS.get(constraint.name, ("", f"It breaks the rule {constraint.name}"))
+                raise Contradiction(field, meaning.format(**fields)) from None
+
+
 def _apply_if_newer(incoming, *, lookup: dict, state):
     """Write `incoming` over the row `lookup` finds when its state is newer; return (written, previous).
 
@@ -94,7 +140,10 @@ def _apply_if_newer(incoming, *, lookup: dict, state):
        reads the winner's row and compares as in 3.
     3. Overwrite every field when `incoming` is newer (`_newer`), so the row is the newest event's state
        whatever came before it. Otherwise change nothing and return (None, the row).
+
+    Raise Contradiction, writing nothing, for a row its table cannot hold (`_contradiction_check`).
     """
+    _contradiction_check(incoming)
     model = type(incoming)
     while True:
         current = model.objects.select_for_update().filter(**lookup).first()
@@ -134,7 +183,8 @@ def deployment_record(
     """Create or correct a deployment (keyed by source and id) unless a newer state of it is stored.
 
     The state's time is the sender's `updated_at`, else `finished_at`. Return the deployment, or None when
-    this event is no newer than what is stored: a late or repeated event changes nothing.
+    this event is no newer than what is stored: a late or repeated event changes nothing. Raise Contradiction,
+    writing nothing, for a row its table cannot hold (an id or environment longer than its column).
     """
     incoming = Deployment(
         team=team,
@@ -189,10 +239,12 @@ def change_record(
     """Create or complete a change (keyed by team and commit); return it, or None when nothing changed.
 
     Each time keeps the earliest value ever sent: a commit's times do not change, so two values are one
-    sender's mistake, and the earliest is the same answer whichever order they arrived in.
+    sender's mistake, and the earliest is the same answer whichever order they arrived in. Raise Contradiction,
+    writing nothing, for a row its table cannot hold (a commit id longer than its column).
     """
     sha = sha_key(sha)
     incoming = Change(team=team, sha=sha, authored_at=authored_at, merged_at=merged_at)
+    _contradiction_check(incoming)
     current = Change.objects.select_for_update().filter(team=team, sha=sha).first()
     if current is None:
         try:
@@ -246,7 +298,9 @@ def incident_record(
     The state's time is the sender's `updated_at`, else when it was resolved, else opened: without
     `updated_at`, a late "still open" never undoes a resolution. `counted=False` records that it stopped
     being an incident as of that time, so that an older event arriving later cannot bring it back. Return
-    the incident, or None when this event is no newer than what is stored (a late or repeated event).
+    the incident, or None when this event is no newer than what is stored (a late or repeated event). Raise
+    Contradiction, writing nothing, for a row its table cannot hold (resolved before it opened, an id longer
+    than its column).
     """
     deployment = None
     if deployment_external_id:
@@ -440,7 +494,7 @@ def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, int, lis
     change_record, incident_record), so the batch means the same in any order: it is applied sorted by key,
     which keeps two overlapping batches from locking each other's rows in opposite orders. Return
     (recorded, unchanged, errors): rows that changed something, rows that were late or repeated, and each
-    error as (row index, field, message).
+    error as (row index, field, message); a row its table cannot hold (Contradiction) is one, writing nothing.
     """
     team_id = name_finder(team_paths())
     team_objects = Team.objects.in_bulk()
@@ -458,33 +512,38 @@ def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, int, lis
     if errors:
         return 0, 0, errors
     recorded = 0
-    with transaction.atomic():
-        for row in sorted(rows, key=lambda row: row["sha"] if kind == "changes" else row["id"]):
-            team = team_objects[team_id(row["team"].strip("/"))]
-            if kind == "deployments":
-                written = deployment_record(
-                    team=team,
-                    external_id=row["id"],
-                    finished_at=row["finished_at"],
-                    environment=row.get("environment") or "production",
-                    shas=row.get("shas") or [],
-                    updated_at=row.get("updated_at"),
-                )
-            elif kind == "changes":
-                written = change_record(
-                    team=team, sha=row["sha"], authored_at=row.get("authored_at"), merged_at=row.get("merged_at")
-                )
-            else:
-                written = incident_record(
-                    team=team,
-                    external_id=row["id"],
-                    opened_at=row["opened_at"],
-                    resolved_at=row.get("resolved_at"),
-                    deployment_external_id=row.get("deployment_id"),
-                    sha=row.get("sha") or "",
-                    updated_at=row.get("updated_at"),
-                )
-            recorded += written is not None
+    index = None
+    try:
+        with transaction.atomic():
+            keyed = sorted(enumerate(rows), key=lambda pair: pair[1]["sha"] if kind == "changes" else pair[1]["id"])
+            for index, row in keyed:  # noqa: B007 (index names the row a Contradiction stops at)
+                team = team_objects[team_id(row["team"].strip("/"))]
+                if kind == "deployments":
+                    written = deployment_record(
+                        team=team,
+                        external_id=row["id"],
+                        finished_at=row["finished_at"],
+                        environment=row.get("environment") or "production",
+                        shas=row.get("shas") or [],
+                        updated_at=row.get("updated_at"),
+                    )
+                elif kind == "changes":
+                    written = change_record(
+                        team=team, sha=row["sha"], authored_at=row.get("authored_at"), merged_at=row.get("merged_at")
+                    )
+                else:
+                    written = incident_record(
+                        team=team,
+                        external_id=row["id"],
+                        opened_at=row["opened_at"],
+                        resolved_at=row.get("resolved_at"),
+                        deployment_external_id=row.get("deployment_id"),
+                        sha=row.get("sha") or "",
+                        updated_at=row.get("updated_at"),
+                    )
+                recorded += written is not None
+    except Contradiction as contradiction:  # what the checks above cannot see; the whole batch is rolled back
+        return 0, 0, [(index, contradiction.field, f"{contradiction}.")]
     return recorded, len(rows) - recorded, []
 
 

@@ -3,19 +3,25 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
+
+from surveys.models import Team
 
 from ..api_parsers import unstorable_text
 from ..models import Incident, RawEvent, Repository
 from .delivery import (
     ASCII_LOWER,
+    Contradiction,
     change_record,
     deployment_record,
     incident_forget,
     incident_record,
+    repository_connect,
     repository_named,
 )
+from .jobs import job_progress
 
 SOURCE = "github"
 
@@ -41,6 +47,12 @@ def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
     malformed (PayloadError) leaves nothing behind. Events for repositories no team owns, and event types
     Align does not use, are kept raw and otherwise ignored. GitHub does not promise to deliver events in the
     order they happened: one older than the state Align holds is kept raw and is "outdated".
+
+    An event whose fields contradict what its table holds to (an issue closed before it was created, an id
+    longer than its column) is kept raw and nothing of it is counted: raise Contradiction, saying why, after
+    the raw body is stored. A delivery received before (GitHub's Redeliver sends the same X-GitHub-Delivery) is
+    applied again as kept: one ignored then because its repository was not connected counts now ("recorded");
+    otherwise it changes nothing ("duplicate").
     """
     problem = unstorable_text([delivery_id, event, payload])
     if problem:
@@ -48,11 +60,27 @@ def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
     try:
         with transaction.atomic():
             RawEvent.objects.create(source=SOURCE, delivery_id=delivery_id, event=event, body=payload)
-            return _apply(event, payload)
+            try:
+                with transaction.atomic():  # a savepoint: a contradicting event leaves only its raw body
+                    return _apply(event, payload)
+            except Contradiction as contradicting:
+                contradiction = contradicting
     except IntegrityError:
         if RawEvent.objects.filter(source=SOURCE, delivery_id=delivery_id).exists():
-            return "duplicate"
+            kept = RawEvent.objects.get(source=SOURCE, delivery_id=delivery_id)
+            return "recorded" if _replay(kept) == "recorded" else "duplicate"
         raise
+    raise contradiction
+
+
+def _replay(raw: RawEvent) -> str:
+    """Apply a kept delivery again, in a transaction of its own, and return what it did. One that turns out
+    malformed or contradicting (kept because its repository was not connected, so never read) is "ignored"."""
+    try:
+        with transaction.atomic():
+            return _apply(raw.event, raw.body)
+    except (PayloadError, Contradiction):
+        return "ignored"
 
 
 def _apply(event: str, payload: dict) -> str:
@@ -81,9 +109,7 @@ def _repository(data: dict) -> Repository | None:
        name (GitHub lets a name be reused), and is not matched.
     """
     full_name = data["full_name"]
-    github_id = data.get("id")
-    if not isinstance(github_id, int) or isinstance(github_id, bool):
-        github_id = None
+    github_id = _github_id(data.get("id"))
     if github_id is not None:
         by_id = Repository.objects.select_for_update().select_related("team").filter(github_id=github_id).first()
         if by_id is not None:
@@ -95,7 +121,7 @@ def _repository(data: dict) -> Repository | None:
                 named.github_id = github_id
                 named.save(update_fields=["github_id"])
                 return Repository.objects.select_related("team").get(pk=named.pk)
-            if by_id.full_name != full_name and isinstance(full_name, str) and len(full_name) <= 200:
+            if by_id.full_name != full_name and _repository_name(full_name):
                 by_id.full_name = full_name
                 by_id.save(update_fields=["full_name"])
             return by_id
@@ -107,6 +133,23 @@ def _repository(data: dict) -> Repository | None:
         repository.save(update_fields=["github_id"])
         return repository
     return repository if repository.github_id == github_id else None
+
+
+def _github_id(value) -> int | None:
+    """Return a payload's repository id if a repository can keep it (a positive 64-bit integer), else None: JSON
+    allows any integer, and a larger one would fail the save (SQLite's driver raises OverflowError)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else None
+
+
+def _repository_name(full_name) -> bool:
+    """Return whether a name is one a repository can keep, as the connect form requires (owner/name in ASCII,
+    at most 200 characters): PostgreSQL's lower() folds some other letters (the Kelvin sign) into ASCII ones,
+    and the name could then collide with another connected repository's in the unique constraint."""
+    try:
+        Repository._meta.get_field("full_name").run_validators(full_name)
+    except (ValidationError, TypeError):
+        return False
+    return isinstance(full_name, str)
 
 
 def unmatched_repositories(*, limit: int = 1000) -> list[tuple[str, int, datetime]]:
@@ -123,6 +166,72 @@ def unmatched_repositories(*, limit: int = 1000) -> list[tuple[str, int, datetim
         entry = seen.setdefault(name, [name, 0, received_at])
         entry[1] += 1
     return [tuple(entry) for entry in seen.values()]
+
+
+def github_repository_connect(*, full_name: str, team: Team) -> tuple[Repository, int]:
+    """Count a repository's GitHub events for a team (repository_connect); return it and how many deliveries
+    kept from before it was connected are being counted.
+
+    GitHub does not send a delivery again by itself, so a repository connected now has its kept deliveries
+    replayed shortly after (repository_events_replay, in a task after commit). One re-pointed to another team
+    replays nothing: its events were counted already, and those to come count for the new team.
+    """
+    with transaction.atomic():
+        new = repository_named(full_name.strip().strip("/")) is None
+        repository = repository_connect(full_name=full_name, team=team)
+        kept = len(_deliveries_to_replay(repository)) if new else 0
+        if kept:
+            from ..tasks import repository_events_replay_task
+
+            transaction.on_commit(lambda: repository_events_replay_task.delay(repository.id))
+    return repository, kept
+
+
+def _deliveries_to_replay(repository: Repository) -> list[int]:
+    """Return the ids of the kept deliveries that are a repository's and that no other connected repository
+    counted: named as it is (ignoring ASCII case), or carrying its GitHub id. A repository without an id learns
+    that of the latest delivery named so, as the first event matched by name would have taught it."""
+    others = Repository.objects.exclude(pk=repository.pk).exclude(github_id=None).values_list("github_id", flat=True)
+    others = set(others)
+    kept = RawEvent.objects.filter(source=SOURCE).order_by("received_at", "id")
+    # iexact folds letters beyond ASCII too (in PostgreSQL); GitHub's comparison, ASCII case only, decides.
+    candidates = kept.filter(body__repository__full_name__iexact=repository.full_name).values_list(
+        "id", "body__repository__full_name", "body__repository__id"
+    )
+    name = repository.full_name.translate(ASCII_LOWER)
+    named = [
+        (pk, _github_id(github_id))
+        for pk, full_name, github_id in candidates
+        if isinstance(full_name, str) and full_name.translate(ASCII_LOWER) == name
+    ]
+    named = [(pk, github_id) for pk, github_id in named if github_id is None or github_id not in others]
+    if repository.github_id is None:
+        latest = next((github_id for _, github_id in reversed(named) if github_id is not None), None)
+        if latest is not None:
+            repository.github_id = latest
+            repository.save(update_fields=["github_id"])
+    if repository.github_id is None:
+        return [pk for pk, _ in named]
+    by_id = kept.filter(body__repository__id=repository.github_id).values_list("id", flat=True)
+    return sorted({pk for pk, _ in named} | set(by_id))
+
+
+def repository_events_replay(*, repository_id: int, job=None) -> dict[str, int]:
+    """Apply a connected repository's kept deliveries (`_deliveries_to_replay`) in the order received, each in a
+    transaction of its own; return how many were "recorded", "outdated" or "ignored".
+
+    Safe to run again, and alongside live deliveries: every event changes what is stored only if it is newer,
+    and a change keeps its earliest times, so a delivery applied twice counts once (a rerun records nothing).
+    """
+    repository = Repository.objects.get(pk=repository_id)
+    pending = _deliveries_to_replay(repository)
+    counts = {"recorded": 0, "outdated": 0, "ignored": 0}
+    for done, raw in enumerate(RawEvent.objects.filter(pk__in=pending).order_by("received_at", "id").iterator(), 1):
+        status = _replay(raw)
+        counts[status if status in counts else "ignored"] += 1
+        if job is not None and done % 100 == 0:
+            job_progress(job, done=done, total=len(pending))
+    return counts
 
 
 def _folded(names) -> set[str]:

@@ -15,7 +15,7 @@ from surveys.models import Team
 
 from .. import metrics_csv, services
 from ..models import ApiToken, MetricDefinition, ReportAccess, Repository
-from ..services.github import unmatched_repositories
+from ..services.github import github_repository_connect, unmatched_repositories
 
 UPLOAD_SALT = "align.metrics-upload"
 
@@ -158,11 +158,14 @@ def repositories(request):
     form = RepositoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.repository_connect(**form.cleaned_data)
+            _, kept = github_repository_connect(**form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Connected. Its GitHub events now count for the team.")
+            message = "Connected. Its GitHub events now count for the team."
+            if kept:
+                message += f" The {kept} deliver{'y' if kept == 1 else 'ies'} received before are being counted."
+            messages.success(request, message)
             return redirect("feedback:manage_repositories")
     context = {
         "form": form,
