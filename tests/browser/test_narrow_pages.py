@@ -29,7 +29,7 @@ from tests.browser.test_reports import log_in
 from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of, pulse_template
 from tests.feedback.conftest import run_cycle
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser]
 
 PHONE = 375
 PATH = ("Engineering/" + "Platformteamwithaverylongname" * 11)[:300]  # 300 characters, no space
@@ -267,17 +267,15 @@ def admin_visits(w) -> list[Visit]:
     return [
         ("reports/", "reports", "/reports/"),
         ("reports/dashboard/", "dashboard", "/reports/dashboard/"),
-        ("reports/teams/<int:team_id>/", "team report", f"/reports/teams/{long.id}/"),
         ("reports/teams/<int:team_id>/", "Arabic team report", f"/reports/teams/{arabic.id}/"),
         ("reports/teams/<int:team_id>/", "report of the organisation", f"/reports/teams/{engineering.id}/"),
         (
             "reports/teams/<int:team_id>/cycles/<int:cycle_id>/actions/",
-            "action recorded",
+            "team report, an action recorded",
             lambda p: submit(
                 p, f"/reports/teams/{long.id}/", "Record action", {"Add what the team will change": COMMENT}
             ),
         ),
-        ("reports/results/<str:key>/", "a team's results", f"/reports/results/{w['results']}/"),
         ("manage/", "overview", "/manage/"),
         ("manage/teams/", "teams", "/manage/teams/"),
         ("manage/teams/", "teams form errors", lambda p: submit(p, "/manage/teams/", "Add team")),
@@ -354,20 +352,37 @@ def admin_visits(w) -> list[Visit]:
 
 
 def reader_visits(w, role: str) -> list[Visit]:
-    """What a leader (of Engineering) or a manager (of the long-named team) opens: the reports, and Manage's 404."""
+    """What a leader (of Engineering) or a manager (of the long-named team) opens: the reports, and 404s."""
     _engineering, long, arabic, sub = w["teams"]
-    arabic_report = "Arabic team report" if role == "leader" else "a team out of scope (404)"
+    reports = {
+        "leader": [("Arabic team report", arabic), ("sub-team report", sub)],
+        "manager": [("team report", long), ("a team out of scope (404)", arabic)],
+    }
     return [
         ("reports/", "reports", "/reports/"),
         ("reports/dashboard/", "dashboard", "/reports/dashboard/"),
-        ("reports/teams/<int:team_id>/", "team report", f"/reports/teams/{long.id}/"),
-        ("reports/teams/<int:team_id>/", "sub-team report", f"/reports/teams/{sub.id}/"),
-        ("reports/teams/<int:team_id>/", arabic_report, f"/reports/teams/{arabic.id}/"),
+        *(("reports/teams/<int:team_id>/", label, f"/reports/teams/{team.id}/") for label, team in reports[role]),
         ("manage/", "manage (404)", "/manage/"),
         ("accounts/password_change/", "password change", "/accounts/password_change/"),
     ]
 
 
+def test_the_measure_itself_reports_wide_pages_and_cut_off_text_but_not_a_scrolling_box(chromium):
+    context = chromium.new_context(viewport={"width": PHONE, "height": 812})
+    page = context.new_page()
+    page.set_content(
+        f'<html lang="en"><body><h1>{NAME}</h1><p style="width: 200px; overflow: hidden">{LONG}</p>'
+        f'<div style="overflow-x: auto"><table><tr><td>{SUB}</td></tr></table></div>'
+        f'<details><summary>Data</summary><p style="width: 100px; overflow: clip">{ARABIC.replace(" ", "")}</p>'
+        "</details></body></html>"
+    )
+    problems = page.evaluate(MEASURE, UNMEASURED)
+    context.close()
+    assert problems[0].startswith("the page is ") and int(problems[0].split()[3]) > PHONE
+    assert [p.split('"')[1][:10] for p in problems[1:]] == [NAME[:10], LONG[:10], ARABIC.replace(" ", "")[:10]]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_every_page_fits_a_375px_phone_for_every_role(chromium, live_server, world):
     w = world
     plan = {"anonymous": anonymous_visits(w), "admin": admin_visits(w)}
