@@ -15,7 +15,9 @@ every dimension × metric × lag through `feedback.correlation.association_test`
 Printed, with simulation standard errors: family-wise error (share of organisations with at least one false
 finding; target ≤ 0.05, ≤ 0.06 allowing for simulation error), false discovery rate (mean share of false
 findings among findings), power (share of organisations where the planted pair is found; target ≥ 0.8), and
-the coverage of the 95% interval shown with each finding (rmcorr's) on null pairs. Then the change
+the coverage of the 95% intervals on r (the finding's, rm_corr_within_periods; each team's own,
+team_intervals; and the Fisher-z intervals they replaced) of r = 0 on null pairs and of the planted r
+(planted_r) on the planted pair, and how often the finding's interval and its p disagree. Then the change
 intervals (`feedback.statistics.change_between`, `enps_change_between`): how often their 95% interval
 covers a zero change between two cycles of 5–30 respondents each.
 
@@ -24,7 +26,8 @@ python -m bench calibration (CALIBRATION_ORGS organisations per scenario, defaul
 
 import os
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -145,25 +148,79 @@ def organisation(rng: np.random.Generator, scenario: str):
 
 
 @dataclass
+class Coverage:
+    """How often 95% intervals cover the true r, counted per organisation (its intervals are not independent)."""
+
+    covered: list[int] = field(default_factory=list)
+    intervals: list[int] = field(default_factory=list)
+
+    def add(self, covered: int, intervals: int) -> None:
+        if intervals:
+            self.covered.append(covered)
+            self.intervals.append(intervals)
+
+    @property
+    def share(self) -> float:
+        return sum(self.covered) / max(1, sum(self.intervals))
+
+    @property
+    def error(self) -> float:
+        """The simulation standard error of share: the ratio estimator's, organisations as clusters."""
+        k, n = len(self.intervals), np.asarray(self.intervals, dtype=float)
+        if k < 2:
+            return float("nan")
+        residuals = np.asarray(self.covered) - self.share * n
+        return float(np.sqrt(k / (k - 1) * (residuals**2).sum()) / n.sum())
+
+    def __str__(self) -> str:
+        return f"{self.share:.3f} ± {self.error:.3f}" if self.intervals else "—"
+
+
+@dataclass
 class Tally:
     organisations: int = 0
     with_false: int = 0  # organisations with at least one false finding
     false_share: float = 0.0  # Σ over organisations of false findings / max(1, findings)
     false_share_squares: float = 0.0
     planted_found: int = 0
-    null_pairs: int = 0
-    null_covered: int = 0  # null pairs whose 95% interval covers 0
     untested: int = 0  # pairs refused for too little data
+    # The 95% intervals shown: the finding's (now rm_corr_within_periods; before, rm_corr's Fisher z) and each
+    # team's own (team_intervals; before, Fisher z on its points), on null pairs (true r = 0) and on the
+    # planted pair (true r: planted_r).
+    null_interval: Coverage = field(default_factory=Coverage)
+    null_interval_before: Coverage = field(default_factory=Coverage)
+    planted_interval: Coverage = field(default_factory=Coverage)
+    planted_interval_before: Coverage = field(default_factory=Coverage)
+    team_interval: Coverage = field(default_factory=Coverage)
+    team_interval_before: Coverage = field(default_factory=Coverage)
+    tested: int = 0
+    disagreements: int = 0  # pairs whose interval excludes 0 but p > 0.05, or the reverse
+    shown_with_zero: int = 0  # findings (q ≤ 0.05) whose interval covers 0
 
-    def add(self, *, false: int, found: int, planted_found: bool, null_pairs: int, null_covered: int) -> None:
+    def add(self, *, false: int, found: int, planted_found: bool) -> None:
         share = false / max(1, found)
         self.organisations += 1
         self.with_false += false > 0
         self.false_share += share
         self.false_share_squares += share * share
         self.planted_found += planted_found
-        self.null_pairs += null_pairs
-        self.null_covered += null_covered
+
+
+def planted_r(scenario: str, lag: int) -> float:
+    """Return the planted pair's true within-team r: the ratio E Σ x̃ỹ / √(E Σ x̃² E Σ ỹ²) over a team's
+    centred points, which both the finding's r and a team's own r estimate.
+
+    It is PLANTED_R where the metric's noise is a series of the same kind as the score. With AR(1) alone the
+    noise is white while the score is AR(1), and centring a short AR(1) series on its mean removes more of
+    its variance than it removes of white noise's: with n points, E Σ x̃² = n − (1/n) Σᵢⱼ φ^|i−j| against
+    n − 1, so r = 0.5 a / √(a (0.25 a + 0.75 (n − 1))) — 0.407 at φ = 0.7 and 8 cycles.
+    """
+    if PLANTED_KIND[scenario] != "AR(1) φ 0.7":
+        return PLANTED_R
+    n = (6 if scenario.startswith("small") else CYCLES) - lag
+    steps = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
+    a = n - (0.7**steps).sum() / n
+    return float(PLANTED_R * a / np.sqrt(a * (PLANTED_R**2 * a + (1 - PLANTED_R**2) * (n - 1))))
 
 
 def within_team_p(teams: np.ndarray, x: np.ndarray, y: np.ndarray, *, permutations: int, seed: int) -> float:
@@ -193,7 +250,8 @@ def simulate(
     for run in range(organisations):
         x, y, department, observed, planted = organisation(rng, scenario)
         cycles = x.shape[-1]
-        keys, p_values, covered = [], [], []
+        keys, p_values, excludes_zero = [], [], []
+        counts = defaultdict(lambda: [0, 0])  # interval kind: [covered, intervals] in this organisation
         for d in range(x.shape[0]):
             for m in range(y.shape[0]):
                 for lag in LAGS:
@@ -205,7 +263,8 @@ def simulate(
                         tally.untested += 1
                         continue
                     xs, ys = x[d, teams, indexes], y[m, teams, indexes + lag]
-                    result = correlation.rm_corr(teams, xs, ys)
+                    shown = correlation.rm_corr_within_periods(teams, indexes, xs, ys, departments=department[teams])
+                    old = correlation.rm_corr(teams, xs, ys)
                     seed = run * 1000 + len(keys)
                     if before:
                         p = within_team_p(teams, xs, ys, permutations=permutations, seed=seed)
@@ -218,20 +277,34 @@ def simulate(
                             departments=department[teams],
                             permutations=permutations,
                             seed=seed,
-                            team_min_points=cycles + 1,  # the pooled test only
+                            team_min_points=cycles + 1,  # the pooled test only: team_intervals below
                         ).p
                     keys.append((d, m, lag))
                     p_values.append(p)
-                    covered.append(result.ci_low <= 0 <= result.ci_high)
+                    excludes_zero.append(not shown.ci_low <= 0 <= shown.ci_high)
+                    tally.tested += 1
+                    tally.disagreements += excludes_zero[-1] != (p <= 0.05)
+                    truth = planted_r(scenario, lag) if (d, m, lag) == planted else 0.0
+                    which = "planted" if (d, m, lag) == planted else "null"
+                    for kind, low, high in [("", shown.ci_low, shown.ci_high), ("_before", old.ci_low, old.ci_high)]:
+                        counts[f"{which}_interval{kind}"][0] += low <= truth <= high
+                        counts[f"{which}_interval{kind}"][1] += 1
+                    own = correlation.team_intervals(teams, indexes, xs, ys).values()
+                    if own and which == "null":
+                        n, r = (np.array(column, dtype=float) for column in list(zip(*own, strict=True))[:2])
+                        z, half = np.arctanh(np.clip(r, -0.999999, 0.999999)), 1.959964 / np.sqrt(n - 3)
+                        for kind, lows, highs in [
+                            ("", [low for *_, low, _ in own], [high for *_, high in own]),
+                            ("_before", np.tanh(z - half), np.tanh(z + half)),
+                        ]:
+                            covering = (np.asarray(lows) <= 0) & (np.asarray(highs) >= 0)
+                            counts[f"team_interval{kind}"][0] += int(covering.sum())
+                            counts[f"team_interval{kind}"][1] += len(own)
         findings = {k for k, q in zip(keys, correlation.false_discovery_q(p_values), strict=True) if q <= 0.05}
-        null = [k != planted for k in keys]
-        tally.add(
-            false=len(findings - {planted}),
-            found=len(findings),
-            planted_found=planted in findings,
-            null_pairs=sum(null),
-            null_covered=sum(c for c, n in zip(covered, null, strict=True) if n),
-        )
+        tally.shown_with_zero += sum(not excludes_zero[keys.index(k)] for k in findings)
+        tally.add(false=len(findings - {planted}), found=len(findings), planted_found=planted in findings)
+        for kind, (covered, intervals) in counts.items():
+            getattr(tally, kind).add(covered, intervals)
     return tally
 
 
@@ -273,8 +346,8 @@ def change_coverage(pairs: int, seed: int = 0) -> list[tuple[str, int, int]]:
 
 
 def table(organisations: int, before_organisations: int, pairs: int) -> str:
-    """Return the printed report: every scenario through Align's test (and the test before it), then the
-    change intervals."""
+    """Return the printed report: every scenario through Align's test (and the test before it), the r
+    intervals' coverage, then the change intervals."""
     lines = [
         f"{TEAMS} teams ({DEPARTMENTS} departments) × {CYCLES} cycles, {DIMENSIONS} dimensions × {METRICS} metrics "
         f"× {len(LAGS)} lags = {DIMENSIONS * METRICS * len(LAGS)} tests per organisation, {PERMUTATIONS} "
@@ -282,27 +355,44 @@ def table(organisations: int, before_organisations: int, pairs: int) -> str:
         f"scenario; before (within-team shuffles, as Align tested until 2026-11): {before_organisations}.",
         "Targets: family-wise error on the nulls ≤ 0.05 (0.06 with simulation error); power ≥ 0.8 (20 × 8).",
         "",
-        f"{'scenario':<40} {'family-wise error':>17} {'FDR':>13} {'power':>13} {'CI covers 0':>13}"
+        f"{'scenario':<40} {'family-wise error':>17} {'FDR':>13} {'power':>13}"
         f" {'before: FWE':>13} {'before: power':>13}",
     ]
+    tallies = {}
     for scenario in NULLS + PLANTED:
         started = time.perf_counter()
-        tally = simulate(scenario, organisations=organisations)
+        tally = tallies[scenario] = simulate(scenario, organisations=organisations)
         old = simulate(scenario, organisations=before_organisations, before=True)
         planted = scenario in PLANTED
         lines.append(
             f"{scenario:<40} {_share(tally.with_false, tally.organisations):>17} "
             f"{_mean(tally.false_share, tally.false_share_squares, tally.organisations):>13} "
             f"{_share(tally.planted_found, tally.organisations) if planted else '—':>13} "
-            f"{_share(tally.null_covered, tally.null_pairs):>13} {_share(old.with_false, old.organisations):>13} "
+            f"{_share(old.with_false, old.organisations):>13} "
             f"{_share(old.planted_found, old.organisations) if planted else '—':>13}"
             f"  ({time.perf_counter() - started:.0f} s)"
         )
     lines += [
         "",
-        "CI covers 0: how often the 95% interval shown with a finding (rmcorr's, Fisher z) covers r = 0 on null",
-        "pairs. It assumes independent cycles, so it is too narrow on autocorrelated and shocked data; the",
-        "finding's significance (q) does not rest on it.",
+        "95% intervals on r (target 0.95; ± one simulation standard error, organisations as clusters). Finding:",
+        "the interval shown with a finding (rm_corr_within_periods; before: rmcorr's Fisher z, independent",
+        "cycles assumed). Team: each team's own r's (team_intervals; before: Fisher z on its points), teams",
+        "with 8 points or more, null pairs. Disagree: pairs whose interval excludes 0 while p > 0.05, or the",
+        "reverse. Shown with 0: findings (q ≤ 0.05) whose interval covers 0.",
+        "",
+        f"{'scenario':<40} {'finding: r = 0':>14} {'before':>13} {'planted r':>10} {'covered':>13} {'before':>13}"
+        f" {'team: r = 0':>13} {'before':>13} {'disagree':>13} {'shown with 0':>13}",
+    ]
+    for scenario, tally in tallies.items():
+        planted = scenario in PLANTED
+        truth = ", ".join(f"{planted_r(scenario, lag):.3f}" for lag in {int(scenario[-1])}) if planted else "—"
+        lines.append(
+            f"{scenario:<40} {tally.null_interval!s:>14} {tally.null_interval_before!s:>13} {truth:>10} "
+            f"{tally.planted_interval!s:>13} {tally.planted_interval_before!s:>13} {tally.team_interval!s:>13} "
+            f"{tally.team_interval_before!s:>13} {_share(tally.disagreements, tally.tested):>13} "
+            f"{_share(tally.shown_with_zero, tally.organisations) if planted else '—':>13}"
+        )
+    lines += [
         "",
         f"Change intervals, {pairs} null pairs of 5–30 respondents each (target 0.95):",
     ]

@@ -31,7 +31,8 @@ def correlations_refresh(*, permutations: int = 2000):
        still alone are grouped together by correlation.association_test).
     3. For every dimension, metric and lag (0: same cycle, 1: metric one cycle later) with enough data
        (correlation.MIN_TEAMS teams with correlation.MIN_CYCLES_PER_TEAM points each), compute the
-       repeated-measures correlation (r and interval shown) and its p-value from correlation.association_test
+       repeated-measures correlation within teams and periods (r and its interval, which allows for
+       autocorrelation: correlation.rm_corr_within_periods) and its p-value from correlation.association_test
        (departments' shared movements removed, prewhitened, cycles shuffled department by department), and —
        from the same permutations — each team's own correlation where it has
        correlation.MIN_POINTS_FOR_ONE_TEAM points.
@@ -67,13 +68,14 @@ def correlations_refresh(*, permutations: int = 2000):
                 keep = correlation.usable(teams)
                 teams, indexes, x, y = teams[keep], indexes[keep], x[keep], y[keep]
                 if correlation.enough_data(teams):
-                    result = correlation.rm_corr(teams, x, y)
+                    team_departments = np.array([departments[t] for t in teams], dtype=object)
+                    result = correlation.rm_corr_within_periods(teams, indexes, x, y, departments=team_departments)
                     test = correlation.association_test(
                         teams,
                         indexes,
                         x,
                         y,
-                        departments=np.array([departments[t] for t in teams], dtype=object),
+                        departments=team_departments,
                         permutations=permutations,
                         seed=done,
                     )

@@ -89,7 +89,7 @@ def test_a_failed_run_is_recorded_as_failed_and_keeps_the_previous_findings(hist
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(correlation, "rm_corr", broken)
+    monkeypatch.setattr(correlation, "rm_corr_within_periods", broken)
     with pytest.raises(RuntimeError):
         services.correlations_refresh(permutations=99)
     job = JobRun.objects.order_by("-id").first()
