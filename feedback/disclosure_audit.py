@@ -38,7 +38,7 @@ dimension's mean is exact when all its items are required.
 """
 
 import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -322,21 +322,26 @@ class _Model:
         return float(c @ result.x), result.status == 0
 
     def reaches(self, objective: Mapping[tuple, float], bound: float, *, above: bool) -> bool:
-        """Return whether the figures allow the objective to reach the bound (at least it, or at most it).
+        """Return whether the figures allow the objective to reach the bound (at least it, or at most it)."""
+        return self.witness(objective, bound, above=above) is not None
+
+    def witness(self, objective: Mapping[tuple, float], bound: float, *, above: bool) -> np.ndarray | None:
+        """Return an organisation the figures allow whose objective reaches the bound (None: there is none).
 
         The linear relaxation answers when it cannot reach the bound (nor can any integer solution), or when
         its optimal vertex is integral. Otherwise branch and bound looks for one integer solution beyond the
-        bound — a feasibility question, which stops at the first it finds. A solver limit answers False: the
-        audit then reports a disclosure, never a false "safe".
+        bound — a feasibility question, which stops at the first it finds. A solver limit answers None: the
+        audit then reports a disclosure, never a false "safe". In a quick trial (`without`), the relaxation's
+        vertex answers.
         """
         tolerance = 1e-6
         value, proven = self._relaxed_optimum(objective, maximise=above)
         if value is None:
-            return False
+            return None
         if (value < bound - tolerance) if above else (value > bound + tolerance):
-            return False
+            return None
         if proven or self.relaxed:
-            return True
+            return np.asarray(self._relaxation().getSolution().col_value)
         c = self._vector(objective)
         row = LinearConstraint(
             c.reshape(1, -1), bound - tolerance if above else -np.inf, np.inf if above else bound + tolerance
@@ -348,7 +353,7 @@ class _Model:
             constraints=[LinearConstraint(self.matrix, self.lower, self.upper), row],
             options={"time_limit": SOLVE_SECONDS},
         )
-        return result.status == 0 and result.x is not None
+        return result.x if result.status == 0 and result.x is not None else None
 
     def _vector(self, objective: Mapping[tuple, float]) -> np.ndarray:
         c = np.zeros(len(self.integrality))
@@ -530,7 +535,29 @@ def audit(publication: Publication, everything: Publication) -> list[Disclosure]
     threshold is not examined: what can be learnt of it is no more than its own figure would show.
     Raises ValueError if the figures are inconsistent (no organisation could have produced them).
     """
-    return _audit_targets(publication, everything, _targets(publication))
+    return _disclosures(publication, everything, _Model(publication))
+
+
+def _disclosures(publication: Publication, everything: Publication, model: _Model) -> list[Disclosure]:
+    """Return what the listed sets disclose (exactly, `_targets`); if nothing, the first sets the search over
+    every union of teams finds (`_search`), each confirmed exactly."""
+    found = _audit_targets(publication, everything, _targets(publication), model)
+    if found:
+        return found
+    dimensions = {spec.dimension for spec in publication.questions.values()}
+    for measure in [
+        PARTICIPATION,
+        *map(question, publication.questions),
+        *map(dimension, sorted(dimensions, key=repr)),
+    ]:
+        probe = frozenset(model.atoms[:1])
+        for quantity in ["count", *_sum_objectives(model, probe, measure)] if model.atoms else []:
+            for atoms in _search(model, measure, quantity):
+                confirmed = _audit_targets(publication, everything, [(atoms, measure)], model)
+                if confirmed:
+                    found += confirmed
+                    break  # one set per measure and quantity a round: settle hides and looks again
+    return found
 
 
 def _truth(model: _Model, everything: Publication) -> np.ndarray:
@@ -628,6 +655,117 @@ def _audit_targets(
             if not _unanimous(model, atoms, measure):
                 found.append(_disclosure(model, atoms, measure, name, sum_objective))
     return found
+
+
+def _search(model: _Model, measure: Measure, quantity: str) -> Iterator[frozenset]:
+    """Yield every set of teams' own members (the smallest first) whose count or sum in the measure no
+    organisation allowed by the figures moves out of the disclosing band — over every union of teams, not
+    only the sets `_targets` lists.
+
+    Constraint generation over a pool of organisations the linear relaxation of `_Model` allows, starting
+    from the truth: a small integer programme, one binary per team, finds a set that every pooled
+    organisation keeps in the band (a count between 1, or more than a shown group around it implies alone
+    (`_rate_bound`), and threshold − 1; a sum within one step of its true value, with fewer than the threshold
+    behind it). Then the full programme looks for an organisation that moves the set out of the band: found,
+    it joins the pool (it rules out many sets at once) and the search goes on; none, the set is yielded
+    and cut off. When the small programme has no set left, every set has an organisation that moves it:
+    nothing else is disclosed (Benders-style decomposition; Hooker & Ottosson 2003, "Logic-based Benders
+    decomposition", Math. Programming 96:33). The caller audits each yielded set exactly (`_audit_targets`),
+    which also excuses unanimity. Pooling relaxed organisations keeps every step a linear programme; the
+    price is that a set only integer reasoning pins (a fractional organisation moves it, no whole one does)
+    is found only among the sets `_targets` lists. Raises RuntimeError when a solve stops at its time limit
+    (unknown is never "safe").
+    """
+    truth, publication = model.truth, model.publication
+    k, atoms = publication.threshold, model.atoms
+    if quantity == "count":
+        per_atom = [_count_objective(model, frozenset([a]), measure) for a in atoms]
+    else:
+        per_atom = [_sum_objectives(model, frozenset([a]), measure)[quantity] for a in atoms]
+    vectors = np.array([model._vector(o) for o in per_atom])  # atoms × unknowns
+    counts = np.array([model._vector(_count_objective(model, frozenset([a]), measure)) for a in atoms]) @ truth
+    true = vectors @ truth
+    whole = all(float(w).is_integer() for o in per_atom for w in o.values())
+    step = 1.0 if whole else PINNED_WIDTH
+    invited = np.array([publication.invited.get(a, 0) for a in atoms], dtype=float)
+    around = []  # shown groups' rate bounds: (count − invited, outside-the-group indicator)
+    for group, shown in _shown_counts(publication, measure).items():
+        below = subtree(group, publication.parent_of)
+        outside = np.array([0.0 if a in below else 1.0 for a in atoms])
+        around.append((shown - sum(publication.invited.get(t, 0) for t in below), outside))
+    big = invited.sum() + k + 1.0
+
+    rows: list[np.ndarray] = [counts]  # fewer than the threshold behind it, truly
+    low: list[float] = [1.0 if quantity == "count" else -np.inf]
+    high: list[float] = [k - 1.0]
+    if quantity != "count":
+        rows.append(true)  # not pinned at 0 (sums here are of non-negative answers)
+        low.append(PINNED_WIDTH)
+        high.append(np.inf)
+
+    def band(point: np.ndarray) -> None:
+        values = vectors @ point
+        if quantity == "count":
+            rows.append(values)  # from 1 to k − 1 in this organisation
+            low.append(0.5)
+            high.append(k - 0.5)
+            for floor, outside in around:  # more than the group implies alone, where the group holds the set
+                rows.append(values - invited + big * outside)
+                low.append(floor + 0.5)
+                high.append(np.inf)
+        else:
+            rows.append(values - true)  # within one step of the truth in this organisation
+            low.append(-step / 2)
+            high.append(step / 2)
+
+    band(truth)
+    integrality = np.ones(len(atoms))
+    while True:
+        result = milp(
+            np.ones(len(atoms)),  # the smallest set first
+            integrality=integrality,
+            bounds=Bounds(0, 1),
+            constraints=LinearConstraint(np.array(rows), np.array(low), np.array(high)),
+            options={"time_limit": SOLVE_SECONDS},
+        )
+        if result.status == 1:
+            raise RuntimeError(f"the search for pinned sets stopped at its time limit: {result.message}")
+        if result.x is None:
+            return  # every set is moved out of the band by an organisation the figures allow
+        chosen = result.x > 0.5
+        found = frozenset(a for a, inside in zip(atoms, chosen, strict=True) if inside)
+        objective = {
+            key: w for a, inside, o in zip(atoms, chosen, per_atom, strict=True) if inside for key, w in o.items()
+        }
+        value = float(true[chosen].sum())
+        if quantity == "count":
+            least = max([1.0] + [f + invited[chosen].sum() for f, outside in around if not outside[chosen].any()])
+            bounds = [(k, True), (least - 1, False)]
+        else:
+            bounds = [(value + step, True), (value - step, False)]
+        point = None
+        model.relaxed = True  # organisations of the linear relaxation: LPs only (see the docstring)
+        try:
+            for bound, above in bounds:
+                point = point if point is not None else model.witness(objective, bound, above=above)
+        finally:
+            model.relaxed = False
+        if point is not None:
+            band(point)
+            continue
+        yield found
+        rows.append(np.where(chosen, 1.0, -1.0))  # this set is known: look for another
+        low.append(-np.inf)
+        high.append(chosen.sum() - 1.0)
+
+
+def _shown_counts(publication: Publication, measure: Measure) -> dict[Group, int]:
+    """Return each shown group's count in the measure (answered, a question's answers, a dimension's n)."""
+    if measure == PARTICIPATION:
+        return dict(publication.answered)
+    if measure[0] == "question":
+        return {g: sum(d.values()) for (g, q), d in publication.items.items() if q == measure[1]}
+    return {g: f.respondents for (g, d), f in publication.dimensions.items() if d == measure[1]}
 
 
 def _disclosure(model: _Model, atoms: frozenset, measure: Measure, quantity: str, objective) -> Disclosure:
@@ -747,7 +885,7 @@ def settle(
     while True:
         publication = publish()
         model = _Model(publication)
-        found = _audit_targets(publication, everything, _targets(publication), model)
+        found = _disclosures(publication, everything, model)
         if not found:
             return publication
         before, chosen_this_round = sum(map(len, forced.values())), []
