@@ -61,8 +61,11 @@ def heatmap_table(rows, dimensions, cycle) -> Table:
 
 
 def movers_table(movers) -> Table:
-    rows = [[m.name, m.dimension.name, _r(m.change), _r(m.interval[0]), _r(m.interval[1]), m.n] for m in movers]
-    header = ["Group", "Dimension", "Change", "95% CI low", "95% CI high", "n"]
+    rows = [
+        [m.name, m.dimension.name, _r(m.change), _r(m.interval[0]), _r(m.interval[1]), m.change_unit, m.n]
+        for m in movers
+    ]
+    header = ["Group", "Dimension", "Change", "95% CI low", "95% CI high", "Unit", "n"]
     return Table("movers", "Significant changes from the previous cycle", header, rows)
 
 

@@ -9,11 +9,11 @@ queries does not grow with the number of teams.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from surveys.models import Cycle, CycleTeam, Dimension, Question, Team
+from surveys.models import Cycle, CycleQuestion, CycleTeam, Dimension, Question, Team
 from surveys.selectors import team_subtree_ids
 
 from ..models import Finding, GroupScore
-from ..statistics import mean_interval
+from ..statistics import PRACTICAL_CHANGE, PRACTICAL_ENPS_CHANGE, mean_interval
 from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
 from .participation import participation_figures
 
@@ -54,22 +54,38 @@ class ParticipationPoint(ResponseRate):
     answered: int | None = None
 
 
+class _ChangeInItsUnit:
+    """A change in its figure's own unit: eNPS points for an eNPS figure (`enps`), scale points otherwise."""
+
+    enps: bool
+
+    @property
+    def change_unit(self) -> str:
+        return "eNPS points" if self.enps else "points"
+
+    @property
+    def change_digits(self) -> int:
+        """Return the decimals a change is shown with (eNPS is a whole number of points)."""
+        return 0 if self.enps else 2
+
+
 @dataclass(frozen=True)
-class HeatCell:
+class HeatCell(_ChangeInItsUnit):
     dimension: Dimension
     shown: bool
     n: int | None = None
     value: float | None = None
     enps: bool = False
-    change: float | None = None
+    change: float | None = None  # in the figure's own unit: scale points, or eNPS points
     flagged: bool = False
+    points: int = 5  # the dimension's agreement scale (5 or 7); eNPS runs −100 to 100
 
     @property
     def level(self) -> int:
-        """Return a colour step 1–5 (low to high) for the cell's value."""
+        """Return a colour step 1–5 (low to high) for where the cell's value lies on its own scale."""
         if not self.shown or self.value is None:
             return 0
-        position = (self.value + 100) / 200 if self.enps else (self.value - 1) / 4
+        position = (self.value + 100) / 200 if self.enps else (self.value - 1) / (self.points - 1)
         return min(5, max(1, 1 + int(position * 5)))
 
 
@@ -82,13 +98,14 @@ class HeatRow:
 
 
 @dataclass(frozen=True)
-class Mover:
+class Mover(_ChangeInItsUnit):
     team_id: int
     name: str
     dimension: Dimension
     n: int
-    change: float
+    change: float  # in the figure's own unit (`change_unit`)
     interval: tuple[float, float]
+    enps: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +197,10 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
     # did would say so of a group too small to show.
     invited_groups = set(participation_figures(cycles=[cycle], trees={cycle.id: parents})[cycle.id][0])
     names = {team_id: name for team_id, (_, name) in tree.items()}
+    points: dict[int, int] = {}
+    asked = CycleQuestion.objects.filter(cycle=cycle, question__kind=Question.Kind.LIKERT)
+    for dimension_id, scale in asked.values_list("question__dimension_id", "question__scale_points"):
+        points[dimension_id] = max(points.get(dimension_id, 2), scale)
     children = defaultdict(list)
     for team_id, parent in parents.items():
         children[parent].append(team_id)
@@ -195,8 +216,8 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
                 cells.append(HeatCell(dimension=dimension, shown=False))
                 continue
             is_enps = score.enps is not None
-            # The change is tested on the 0–10 mean, not on eNPS itself: shown for scale scores only.
-            change = score.change if score.change_shown and not is_enps else None
+            # Stored in the figure's own unit (eNPS points for eNPS: `statistics.enps_change_between`).
+            change = score.change if score.change_shown else None
             flagged = score.change_flagged and change is not None
             cells.append(
                 HeatCell(
@@ -207,6 +228,7 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
                     enps=is_enps,
                     change=change,
                     flagged=flagged,
+                    points=points.get(dimension.id, 5),
                 )
             )
             if flagged:
@@ -218,6 +240,7 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
                         n=score.respondents,
                         change=score.change,
                         interval=(score.change_ci_low, score.change_ci_high),
+                        enps=is_enps,
                     )
                 )
         rows.append(HeatRow(team_id=team_id, name=names[team_id], depth=depth, cells=cells))
@@ -225,7 +248,8 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
             walk(child, depth + 1)
 
     walk(root_id, 0)
-    movers.sort(key=lambda m: -abs(m.change))
+    # Largest first, in practical sizes (scale and eNPS points are different units).
+    movers.sort(key=lambda m: -abs(m.change) / (PRACTICAL_ENPS_CHANGE if m.enps else PRACTICAL_CHANGE))
     return rows, movers
 
 

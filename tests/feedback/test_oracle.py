@@ -802,15 +802,14 @@ def check_dashboard(client, oracle: Oracle, root: Team, query: dict, problems: M
             problems.check(bool(found) and agrees(found[0], want, digits) and f"n={figure.n}" in text, where, text,
                            (round(want, digits), figure.n))  # fmt: skip
             change = oracle.change(heat.id, group, dimension)
-            # The dashboard marks flagged changes of scale scores only (README, Reports); eNPS changes are on the
-            # team report.
-            flagged = change is not None and change[3] and figure.enps is None
+            # Flagged changes are marked, eNPS ones in eNPS points (at least 10) and scale ones in points.
+            flagged = change is not None and change[3]
             arrow = ("▲" if change[0] > 0 else "▼") if flagged else ""
             problems.check((arrow in text) if arrow else ("▲" not in text and "▼" not in text), where + " arrow",
                            text, arrow or "no arrow")  # fmt: skip
             problems.check(agrees(csv_cells[0], want, DIGITS) and csv_cells[1] == str(figure.n), where + " CSV",
                            csv_cells, (want, figure.n))  # fmt: skip
-            if figure.enps is None and change is not None:
+            if change is not None:
                 problems.check(agrees(csv_cells[2], change[0], DIGITS), where + " CSV change", csv_cells[2], change[0])
             elif change is None:
                 problems.check(csv_cells[2] == "", where + " CSV change", csv_cells[2], "no change")
@@ -820,20 +819,24 @@ def check_dashboard(client, oracle: Oracle, root: Team, query: dict, problems: M
                    f"dashboard {root.name} heatmap rows", len(heat_table["rows"]) - 1,
                    len(expected_groups))  # fmt: skip
 
-    # Movers: every flagged scale change of the heat cycle inside the subtree, largest first.
+    # Movers: every flagged change of the heat cycle inside the subtree, largest first in practical sizes
+    # (0.3 scale points, 10 eNPS points), each with its unit.
     movers = []
     for group in oracle.subtree(heat.id, root.id):
         for dimension in dimensions:
             change = oracle.change(heat.id, group, dimension)
-            if change and change[3] and oracle.groups[(heat.id, group, dimension)].enps is None:
-                movers.append((oracle.names[group], names[dimension], change))
-    movers.sort(key=lambda m: -abs(m[2][0]))
+            if change and change[3]:
+                enps = oracle.groups[(heat.id, group, dimension)].enps is not None
+                movers.append((oracle.names[group], names[dimension], change, "eNPS points" if enps else "points"))
+    movers.sort(key=lambda m: -abs(m[2][0]) / (10 if m[3] == "eNPS points" else 0.3))
     rows = csvs["movers"][1:]
     problems.check(len(rows) == len(movers), f"dashboard {root.name} movers", [r[:2] for r in rows],
                    [m[:2] for m in movers])  # fmt: skip
-    for row, (group, dimension_name, change) in zip(rows, movers, strict=False):
-        ok = row[:2] == [group, dimension_name] and all(
-            agrees(row[i], change[j], DIGITS) for i, j in [(2, 0), (3, 1), (4, 2)]
+    for row, (group, dimension_name, change, unit) in zip(rows, movers, strict=False):
+        ok = (
+            row[:2] == [group, dimension_name]
+            and row[5] == unit
+            and all(agrees(row[i], change[j], DIGITS) for i, j in [(2, 0), (3, 1), (4, 2)])
         )
         problems.check(ok, f"dashboard {root.name} mover {group} {dimension_name}", row, change)
 

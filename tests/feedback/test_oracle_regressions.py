@@ -6,7 +6,7 @@ import pytest
 
 from feedback.models import DoraDirty, Incident, MetricValue
 from feedback.services.delivery import change_record, deployment_record, dora_recompute, incident_record
-from feedback.tables import heatmap_table, items_table
+from feedback.tables import heatmap_table, items_table, movers_table
 from surveys.models import Dimension
 from tests.factories import TeamFactory
 
@@ -80,3 +80,27 @@ def test_every_figure_column_of_the_heatmap_and_items_exports_states_its_unit():
         "eNPS (eNPS points, −100 to 100)", "eNPS n", "eNPS change (eNPS points, −100 to 100)",
     ]  # fmt: skip
     assert "Mean (scale points, after reverse scoring)" in items_table([]).header
+
+
+@pytest.mark.parametrize(("points", "value", "level"), [(5, 1.0, 1), (5, 3.0, 3), (5, 5.0, 5), (7, 4.0, 3), (7, 5.0, 4),
+                                                        (7, 7.0, 5), (7, 1.0, 1)])  # fmt: skip
+def test_a_heatmap_colour_is_where_the_value_lies_on_its_own_scale(points, value, level):
+    from feedback.selectors.dashboard import HeatCell
+
+    # given a score on a 5- or 7-point agreement scale (5.0 of 7 is above the middle, not the top)
+    cell = HeatCell(dimension=None, shown=True, n=9, value=value, points=points)
+    # then its colour step is its position on that scale
+    assert cell.level == level
+
+
+def test_a_mover_states_its_unit_in_the_page_and_the_csv():
+    from feedback.selectors.dashboard import Mover
+
+    # given an eNPS change of 15 eNPS points and a scale change of 0.6 points
+    enps = Mover(
+        team_id=1, name="A", dimension=Dimension(name="eNPS"), n=9, change=15.0, interval=(2.0, 28.0), enps=True
+    )
+    scale = Mover(team_id=2, name="B", dimension=Dimension(name="Safety"), n=9, change=0.6, interval=(0.1, 1.1))
+    # then each says its unit, and the table lists them with it
+    assert (enps.change_unit, enps.change_digits, scale.change_unit) == ("eNPS points", 0, "points")
+    assert [row[5] for row in movers_table([scale, enps]).rows] == ["points", "eNPS points"]
