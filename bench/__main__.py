@@ -3,13 +3,14 @@
 python -m bench            # every benchmark
 python -m bench analysis   # one
 python -m bench calibration  # does a finding mean what it says? (simulated organisations; prints its own table)
+python -m bench disclosure   # does the disclosure audit hold on 200 generated organisations? (its own table)
 """
 
 import sys
 
 from .common import machine
 
-BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout", "spike", "calibration"]
+BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout", "spike", "calibration", "disclosure"]
 
 
 def main(names: list[str]) -> None:
