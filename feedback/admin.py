@@ -3,6 +3,8 @@ the admin does not list them. Raw events are read-only: the table is append-only
 
 from django.contrib import admin
 
+from surveys.admin_forms import ACCEPTED_TIMES
+
 from .models import (
     ApiToken,
     Deployment,
@@ -24,6 +26,7 @@ class MetricDefinitionAdmin(admin.ModelAdmin):
 
 @admin.register(MetricValue)
 class MetricValueAdmin(admin.ModelAdmin):
+    formfield_overrides = ACCEPTED_TIMES  # dates and times Align accepts (surveys.time_limits)
     list_display = ["metric", "team", "period_start", "period_end", "value", "source"]
     list_filter = ["metric", "source"]
 
@@ -35,16 +38,19 @@ class RepositoryAdmin(admin.ModelAdmin):
 
 @admin.register(Deployment)
 class DeploymentAdmin(admin.ModelAdmin):
+    formfield_overrides = ACCEPTED_TIMES  # dates and times Align accepts (surveys.time_limits)
     list_display = ["external_id", "team", "environment", "finished_at", "source"]
 
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    formfield_overrides = ACCEPTED_TIMES  # dates and times Align accepts (surveys.time_limits)
     list_display = ["external_id", "team", "opened_at", "resolved_at", "source"]
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    formfield_overrides = ACCEPTED_TIMES  # dates and times Align accepts (surveys.time_limits)
     list_display = ["name", "prefix", "scope", "created_at", "revoked_at", "last_used_at"]
     readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]
 
@@ -66,6 +72,7 @@ class RawEventAdmin(admin.ModelAdmin):
 
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
+    formfield_overrides = ACCEPTED_TIMES  # dates and times Align accepts (surveys.time_limits)
     list_display = ["kind", "subject", "status", "progress", "total", "started_at", "finished_at", "message"]
     list_filter = ["kind", "status"]
 

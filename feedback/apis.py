@@ -11,6 +11,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from surveys import time_limits
 from surveys.names import name_finder
 from surveys.selectors import team_paths
 
@@ -92,13 +93,49 @@ class MachineNumberField(serializers.FloatField):
             raise serializers.ValidationError(str(error)) from None
 
 
+class AcceptedDateTimeField(serializers.DateTimeField):
+    """A date and time within the ones Align accepts (surveys.time_limits): a .NET client's unset
+    0001-01-01T00:00:00, or 9999-12-31 for "no end", is refused here, naming its row and field, rather than
+    stored to stop the DORA recomputation later. A time a zone's offset carries past year 1 or 9999 is refused
+    the same way (DRF lets the OverflowError of a naive one through as a 500)."""
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:
+            moment = None
+        except serializers.ValidationError as error:
+            if "overflow" not in error.get_codes():
+                raise
+            moment = None
+        if moment is not None and time_limits.accepts(moment):
+            return moment
+        if moment is None:  # beyond what a datetime holds: the year as written gives the hint, if any
+            written = re.match(r"\s*(\d{4})-", value) if isinstance(value, str) else None
+            year = int(written[1]) if written else None
+        else:
+            year = moment.year
+        shown = f"“{value}”" if isinstance(value, str) else str(value)
+        raise serializers.ValidationError(time_limits.outside(shown, year), code="outside")
+
+
+class AcceptedDateField(serializers.DateField):
+    """A date (a metric's period) within the ones Align accepts (surveys.time_limits)."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not time_limits.accepts_date(day):
+            raise serializers.ValidationError(time_limits.outside(f"“{value}”", day.year), code="outside")
+        return day
+
+
 class MetricValueInput(serializers.Serializer):
     metric = serializers.SlugField(max_length=50)
     team = serializers.CharField(
         max_length=500, required=False, allow_blank=True, allow_null=True, help_text="Team path; empty for the org."
     )
-    period_start = serializers.DateField()
-    period_end = serializers.DateField(help_text="Inclusive.")
+    period_start = AcceptedDateField(help_text=f"A date from {time_limits.ACCEPTED}.")
+    period_end = AcceptedDateField(help_text="Inclusive.")
     value = MachineNumberField()
 
 
@@ -254,12 +291,12 @@ class DeploymentInput(serializers.Serializer):
         max_length=100, help_text="Your id for the deployment; sending it with a later updated_at corrects it."
     )
     team = serializers.CharField(max_length=500)
-    finished_at = serializers.DateTimeField()
+    finished_at = AcceptedDateTimeField()
     environment = serializers.CharField(max_length=50, required=False, default="production")
     shas = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=1000, help_text=SHA_HELP
     )
-    updated_at = serializers.DateTimeField(required=False, allow_null=True, help_text=UPDATED_AT_HELP)
+    updated_at = AcceptedDateTimeField(required=False, allow_null=True, help_text=UPDATED_AT_HELP)
 
 
 class ChangeInput(serializers.Serializer):
@@ -267,8 +304,8 @@ class ChangeInput(serializers.Serializer):
     sha = serializers.CharField(
         max_length=64, help_text="The full commit id, in either case. A time sent twice keeps the earliest."
     )
-    authored_at = serializers.DateTimeField(required=False, allow_null=True)
-    merged_at = serializers.DateTimeField(required=False, allow_null=True)
+    authored_at = AcceptedDateTimeField(required=False, allow_null=True)
+    merged_at = AcceptedDateTimeField(required=False, allow_null=True)
 
 
 class IncidentInput(serializers.Serializer):
@@ -276,11 +313,11 @@ class IncidentInput(serializers.Serializer):
         max_length=100, help_text="Your id for the incident; sending it with a later updated_at updates it."
     )
     team = serializers.CharField(max_length=500)
-    opened_at = serializers.DateTimeField()
-    resolved_at = serializers.DateTimeField(required=False, allow_null=True)
+    opened_at = AcceptedDateTimeField()
+    resolved_at = AcceptedDateTimeField(required=False, allow_null=True)
     deployment_id = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
     sha = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=SHA_HELP)
-    updated_at = serializers.DateTimeField(required=False, allow_null=True, help_text=UPDATED_AT_HELP)
+    updated_at = AcceptedDateTimeField(required=False, allow_null=True, help_text=UPDATED_AT_HELP)
 
 
 BATCH_RECORDED = inline_serializer(
@@ -308,7 +345,7 @@ def _event_batch_view(kind: str, row_serializer):
             description=f"Record up to {EVENT_BATCH_MAX} {kind}, all or nothing, as `values`. A row changes what "
             "is stored only if it is newer (by `updated_at`, else its own times), so rows may arrive in any order "
             "and sending the same rows again changes nothing; DORA figures of the affected team and weeks are "
-            "recomputed shortly after.",
+            f"recomputed shortly after. Every time must lie within {time_limits.ACCEPTED}.",
         )
         def post(self, request):
             parsed = batch(data=request.data)

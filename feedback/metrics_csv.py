@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from surveys import csv_table
+from surveys import csv_table, time_limits
 
 from . import stored_numbers
 from .stored_numbers import NumberError, number_text
@@ -223,11 +223,15 @@ KEEP_ISO_DATES = (
 
 def _date(text: str, name: str, errors: list[str]) -> date | None:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         hint = KEEP_ISO_DATES if LOCALE_DATE.fullmatch(text) else ""
         errors.append(f"{name} “{text}” is not a date like 2026-10-31.{hint}")
         return None
+    if not time_limits.accepts_date(day):  # surveys.time_limits: the dates every way in accepts
+        errors.append(f"{name} {time_limits.outside(f'“{text}”', day.year)}")
+        return None
+    return day
 
 
 def parse(text: str) -> tuple[list[CsvRow], list[str]]:

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
 
-from .admin_forms import ModelsField, PersonAdminForm, TeamAdminForm
+from .admin_forms import ACCEPTED_TIMES, ModelsField, PersonAdminForm, TeamAdminForm
 from .models import (
     Cycle,
     CycleSchedule,
@@ -30,6 +30,8 @@ from .templatetags.wall_clocks import time_on_clock
 admin.site.site_header = "Align administration"
 # Several rows chosen by id, refusing ids no key can hold (Django's own field lets SQLite overflow: a 500).
 SEVERAL_BY_ID = {models.ManyToManyField: {"form_class": ModelsField}}
+# ... and dates and times outside the ones Align accepts (surveys.time_limits), like the admin pages do.
+FROM_OUTSIDE = {**SEVERAL_BY_ID, **ACCEPTED_TIMES}
 
 # Django's own user and group pages choose groups and permissions the same way.
 admin.site.unregister(get_user_model())
@@ -38,12 +40,12 @@ admin.site.unregister(Group)
 
 @admin.register(get_user_model())
 class UserAdmin(auth_admin.UserAdmin):
-    formfield_overrides = SEVERAL_BY_ID
+    formfield_overrides = FROM_OUTSIDE
 
 
 @admin.register(Group)
 class GroupAdmin(auth_admin.GroupAdmin):
-    formfield_overrides = SEVERAL_BY_ID
+    formfield_overrides = FROM_OUTSIDE
 
 
 @admin.register(Team)
@@ -56,7 +58,7 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     form = PersonAdminForm  # addresses read as the person form reads them
-    formfield_overrides = SEVERAL_BY_ID
+    formfield_overrides = FROM_OUTSIDE
     list_display = ["name", "email", "team", "role", "is_active"]
     list_filter = ["role", "is_active", "team"]
     search_fields = ["name", "email"]
@@ -100,7 +102,7 @@ class OnOwnClock(admin.ModelAdmin):
 
 @admin.register(CycleSchedule)
 class CycleScheduleAdmin(OnOwnClock):
-    formfield_overrides = SEVERAL_BY_ID
+    formfield_overrides = FROM_OUTSIDE
     list_display = ["name", "template", "cadence", "first_opens", "open_days", "threshold", "active"]
     filter_horizontal = ["teams"]
 
@@ -111,7 +113,7 @@ class CycleScheduleAdmin(OnOwnClock):
 
 @admin.register(Cycle)
 class CycleAdmin(OnOwnClock):
-    formfield_overrides = SEVERAL_BY_ID
+    formfield_overrides = FROM_OUTSIDE
     list_display = ["name", "template", "state", "opens", "closes", "threshold"]
 
     @admin.display(description="Opens", ordering="opens_at")

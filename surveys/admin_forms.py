@@ -6,10 +6,11 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import cadence, csv_table
+from . import cadence, csv_table, time_limits
 from .forms import AddressField, TypedTextField
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
 from .services.organisation import person_address_checked, team_name_checked
@@ -152,13 +153,26 @@ class TemplateForm(forms.Form):
         return [question_id for *_, question_id in sorted(chosen)]
 
 
+MAX_DAY_DIGITS = 4  # more than any survey stays open (open_days is at most 90), and far from int()'s limit
+
+
+# Commas and semicolons, also as Arabic and full-width text writes them.
+DAY_SEPARATORS = str.maketrans({";": ",", "\u060c": ",", "\uff0c": ",", "\uff1b": ","})
+
+
 def parse_days(value: str) -> list[int]:
+    """Read "2, 5" (commas or semicolons) into sorted distinct days. A day is written in decimal digits of any
+    one script, as int() reads them (isdecimal, not isdigit: "²" is a digit int() refuses)."""
     days = []
-    for part in value.replace(";", ",").split(","):
+    for part in value.translate(DAY_SEPARATORS).split(","):
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) < 1:
+        if not part.isdecimal():
+            raise ValidationError(f"“{part}” is not a whole number of days (at least 1).")
+        if len(part) > MAX_DAY_DIGITS:
+            raise ValidationError(f"“{part}” is more days than a survey stays open.")
+        if int(part) < 1:
             raise ValidationError(f"“{part}” is not a whole number of days (at least 1).")
         days.append(int(part))
     return sorted(set(days))
@@ -217,6 +231,23 @@ class ScheduleForm(forms.Form):
     def clean_reminder_days(self) -> list[int]:
         return parse_days(self.cleaned_data["reminder_days"])
 
+    def clean(self):
+        """Refuse a first cycle that opens or closes outside the times Align accepts (surveys.time_limits), on the
+        schedule's own clock: a year typed as "26" (0026), 1800, or 9999 for "no end"."""
+        data = super().clean()
+        wall, zone, days = data.get("first_opens_at"), data.get("time_zone"), data.get("open_days")
+        if wall is None or zone is None:
+            return data
+        problem = cadence.wall_time_problem(wall, zone)
+        if problem is None and days is not None and cadence.wall_time_problem(wall + days * cadence.DAY, zone):
+            problem = (
+                f"Open for {days} days, the first cycle would close after the times Align accepts, "
+                f"{time_limits.ACCEPTED}."
+            )
+        if problem:
+            self.add_error("first_opens_at", problem)
+        return data
+
 
 class ExtendForm(forms.Form):
     """A cycle's new closing time, typed and shown on the cycle's own wall clock."""
@@ -230,7 +261,43 @@ class ExtendForm(forms.Form):
         self.fields["closes_at"].help_text = "A time the clocks skip that day happens as much later."
 
     def clean_closes_at(self) -> datetime:
-        return cadence.on_wall_clock(self.cleaned_data["closes_at"], self.time_zone)
+        wall = self.cleaned_data["closes_at"]
+        problem = cadence.wall_time_problem(wall, self.time_zone)  # 9999-12-31 for "no end", never a later crash
+        if problem:
+            raise ValidationError(problem)
+        return cadence.on_wall_clock(wall, self.time_zone)
+
+
+class AcceptedSplitDateTimeField(forms.SplitDateTimeField):
+    """The Django admin's date-and-time field, refusing a time outside the ones Align accepts (surveys.time_limits)
+    like any other bad value. Django reads it in the active zone (the row's own, see surveys.admin.OnOwnClock); a
+    time that zone cannot place within a datetime's range is refused too."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is not None:
+            problem = time_limits.time_problem(moment, shown=moment.replace(tzinfo=None).isoformat(sep=" "))
+            if problem:
+                raise ValidationError(problem, code="outside")
+        return moment
+
+
+class AcceptedDateField(forms.DateField):
+    """A date (a metric's period) within the ones Align accepts (surveys.time_limits)."""
+
+    def clean(self, value):
+        day = super().clean(value)
+        problem = day and time_limits.date_problem(day)
+        if problem:
+            raise ValidationError(problem, code="outside")
+        return day
+
+
+# For a ModelAdmin's formfield_overrides: every date and time typed into the Django admin is checked too.
+ACCEPTED_TIMES = {
+    models.DateTimeField: {"form_class": AcceptedSplitDateTimeField},
+    models.DateField: {"form_class": AcceptedDateField},
+}
 
 
 class TeamAdminForm(forms.ModelForm):

@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from . import time_limits
+
 STEPS = {
     "weekly": relativedelta(weeks=1),
     "fortnightly": relativedelta(weeks=2),
@@ -123,6 +125,25 @@ def window(first: datetime, *, cadence: str, n: int, time_zone: str, open_days: 
     return Window(opens=on_wall_clock(wall, time_zone), closes=on_wall_clock(wall + open_days * DAY, time_zone))
 
 
+def wall_time_problem(wall: datetime, time_zone: str) -> str | None:
+    """Return why a naive wall-clock time in a zone is not a time Align accepts (surveys.time_limits), or None.
+    Near year 1 or 9999 the zone's offset can carry the moment past what a datetime holds: that is refused
+    too, never an OverflowError."""
+    shown = f"{wall.isoformat(sep=' ', timespec='minutes')} in {time_zone}"
+    try:
+        moment = on_wall_clock(wall, time_zone)
+    except OverflowError:
+        return time_limits.outside(shown, wall.year)
+    return None if time_limits.accepts(moment) else time_limits.outside(shown, wall.year)
+
+
+# Where a planned wall time is surely outside the accepted times whatever its zone: no zone's offset, even a
+# historical local mean time, is near two days.
+_MARGIN = 2 * DAY
+_EARLIEST_WALL = time_limits.EARLIEST.replace(tzinfo=None) - _MARGIN
+_END_WALL = time_limits.END.replace(tzinfo=None) + _MARGIN
+
+
 def next_window(
     first: datetime,
     *,
@@ -133,18 +154,48 @@ def next_window(
     not_closed_by: datetime,
 ) -> Window | None:
     """Return the first window opening later than `after` (None: from the first) that closes after
-    `not_closed_by`. `first` is the planned wall-clock time of the first opening, naive.
+    `not_closed_by`, or None if there is none. `first` is the planned wall-clock time of the first opening,
+    naive.
 
     Openings whose whole window already lies in the past (the service was down, or the schedule was created
-    late) are skipped rather than opened and closed at once.
+    late) are skipped rather than opened and closed at once. Only windows within the times Align accepts
+    (surveys.time_limits) are planned: those before them are skipped like past ones, and there is none after
+    them, so whatever a stored schedule holds this returns a window or None and never raises for its times.
+
+    Windows follow each other (each opens and closes later than the one before: steps are a week or more), so
+    the first that qualifies is found by bisection over n: a schedule whose first opening is centuries back
+    costs a few dozen windows, not one per step.
     """
-    n = 0
-    while True:
-        found = window(first, cadence=cadence, n=n, time_zone=time_zone, open_days=open_days)
-        if found is None:
-            return None
+    _planned(first, cadence=cadence, n=0)  # refuses an aware `first` or an unknown cadence
+
+    def classify(n: int) -> tuple[str, Window | None]:
+        """Return ("early", _), ("passed", _), ("found", window) or ("beyond", _): in that order as n grows."""
+        try:
+            wall = _planned(first, cadence=cadence, n=n)
+        except (OverflowError, ValueError):  # past year 9999: dateutil raises either
+            return "beyond", None
+        if wall is None or wall > _END_WALL:
+            return "beyond", None
+        if wall < _EARLIEST_WALL:
+            return "early", None
+        found = Window(opens=on_wall_clock(wall, time_zone), closes=on_wall_clock(wall + open_days * DAY, time_zone))
+        if found.opens < time_limits.EARLIEST:
+            return "early", None
+        if found.closes > time_limits.END:
+            return "beyond", None
         if (after is None or found.opens > after) and found.closes > not_closed_by:
-            return found
-        n += 1
-        if n > 10_000:  # a weekly schedule for two centuries: something is wrong with the inputs
-            raise ValueError("no occurrence found within 10,000 steps")
+            return "found", found
+        return "passed", None
+
+    def done(n: int) -> bool:
+        return classify(n)[0] in ("found", "beyond")
+
+    if done(0):
+        return classify(0)[1]
+    below, above = 0, 1  # done(below) is False; find an `above` for which done() holds, then bisect
+    while not done(above):
+        below, above = above, above * 2
+    while above - below > 1:
+        middle = (below + above) // 2
+        below, above = (below, middle) if done(middle) else (middle, above)
+    return classify(above)[1]

@@ -1,5 +1,6 @@
 """Delivery events in (deployments, changes, incidents) and DORA figures out, recomputed only where needed."""
 
+import logging
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, CheckConstraint, Q
 from django.db.models.functions import Lower
 
-from surveys import cadence
+from surveys import cadence, time_limits
 from surveys.models import Cycle, Team
 from surveys.names import name_finder
 from surveys.selectors import team_paths
@@ -28,6 +29,8 @@ from .metrics import metric_values_write
 REACH = timedelta(weeks=4)
 HISTORY = timedelta(days=90)
 
+logger = logging.getLogger(__name__)
+
 
 def week_start(moment: datetime) -> date:
     """Return the Monday of the week a moment falls in: the organisation's week, Monday 00:00 to Sunday 24:00 on
@@ -40,12 +43,32 @@ def _week_bounds(week: date) -> tuple[datetime, datetime]:
     return cadence.day_start(week, settings.TIME_ZONE), cadence.day_start(week + timedelta(weeks=1), settings.TIME_ZONE)
 
 
+def _computable(week: date) -> bool:
+    """Return whether a week (its Monday) overlaps the times Align accepts (surveys.time_limits): then it and the
+    HISTORY before it and REACH after it can be computed. Weeks outside them get no figures."""
+    return week <= time_limits.LAST_DAY and week + timedelta(days=6) >= time_limits.FIRST_DAY
+
+
 def _weeks(first: datetime, last: datetime) -> set[date]:
+    """Return the weeks from first's to last's, those within the times Align accepts (see _computable)."""
+    first, last = max(first, time_limits.EARLIEST), min(last, time_limits.END)
+    if first > last:
+        return set()
     weeks, current = set(), week_start(first)
     while current <= week_start(last):
         weeks.add(current)
         current += timedelta(weeks=1)
     return weeks
+
+
+def _around(moment: datetime, *, before: timedelta = timedelta(0), after: timedelta = timedelta(0)) -> set[date]:
+    """Return the weeks from `before` ahead of an event's moment to `after` past it, which its arrival or
+    departure can change; no weeks for a moment outside the times Align accepts. Nothing new can lie there, and
+    a row stored there before they were enforced (year 1, 9999) is read by no week Align computes, or at most by
+    the very first or last (1969-12-29, 2199-12-29) — and the arithmetic around it would overflow."""
+    if not time_limits.accepts(moment):
+        return set()
+    return _weeks(moment - before, moment + after)
 
 
 def _mark_dirty(team_id: int, weeks: Iterable[date]) -> None:
@@ -200,16 +223,24 @@ def deployment_record(
     )
     if deployment is None:
         return None
-    _mark_dirty(team.id, _weeks(_earliest_affected(deployment), finished_at + REACH))
+    _mark_dirty(team.id, _deployment_weeks(deployment))
     if previous is None:
         # Incidents that named this deployment before it arrived are charged to it from now on.
         waiting = Incident.objects.filter(source=source, deployment_external_id=external_id, deployment__isnull=True)
         for incident in waiting.select_for_update():
-            _mark_dirty(incident.team_id, _weeks(incident.opened_at - REACH, incident.opened_at))
+            _mark_dirty(incident.team_id, _around(incident.opened_at, before=REACH))
         waiting.update(deployment=deployment)
     else:
-        _mark_dirty(previous.team_id, _weeks(_earliest_affected(previous), previous.finished_at + REACH))
+        _mark_dirty(previous.team_id, _deployment_weeks(previous))
     return deployment
+
+
+def _deployment_weeks(deployment: Deployment) -> set[date]:
+    """Return the weeks a deployment's arrival or departure can change: from _earliest_affected to REACH after it
+    finished; none for one outside the times Align accepts (see _around)."""
+    if not time_limits.accepts(deployment.finished_at):
+        return set()
+    return _weeks(_earliest_affected(deployment), deployment.finished_at + REACH)
 
 
 def _earliest_affected(deployment: Deployment) -> datetime:
@@ -217,8 +248,10 @@ def _earliest_affected(deployment: Deployment) -> datetime:
 
     The commits it lists counted, until it arrived, with the next deployment after each commit standing in for
     it, possibly weeks before this one; and incidents opened after it were charged to the deployment before it.
+    A time outside the accepted ones (stored before they were enforced, say year 1) lies in no week Align
+    computes, and does not stretch the span back to 1970.
     """
-    moments = [deployment.finished_at]
+    moments = []
     for authored_at, merged_at in Change.objects.filter(
         team_id=deployment.team_id, sha__in=deployment.shas
     ).values_list("authored_at", "merged_at"):
@@ -229,7 +262,8 @@ def _earliest_affected(deployment: Deployment) -> datetime:
         .values_list("finished_at", flat=True)
         .first()
     )
-    return min(moments + ([before] if before else []))
+    moments += [before] if before else []
+    return min([deployment.finished_at, *(moment for moment in moments if time_limits.accepts(moment))])
 
 
 @transaction.atomic
@@ -253,7 +287,7 @@ def change_record(
         except IntegrityError:  # inserted meanwhile by another delivery: complete that one
             current = Change.objects.select_for_update().get(team=team, sha=sha)
         else:
-            _mark_dirty(team.id, _weeks(incoming.committed_at, incoming.committed_at + REACH))
+            _mark_dirty(team.id, _around(incoming.committed_at, after=REACH))
             return incoming
     before, committed = (current.authored_at, current.merged_at), current.committed_at
     current.authored_at = min(filter(None, [current.authored_at, authored_at]), default=None)
@@ -262,7 +296,7 @@ def change_record(
         return None
     current.save(update_fields=["authored_at", "merged_at"])
     now = current.committed_at
-    _mark_dirty(team.id, _weeks(committed, committed + REACH) | _weeks(now, now + REACH))
+    _mark_dirty(team.id, _around(committed, after=REACH) | _around(now, after=REACH))
     return current
 
 
@@ -323,9 +357,9 @@ def incident_record(
     if incident is None:
         return None
     if counted:
-        _mark_dirty(team.id, _weeks(opened_at - REACH, opened_at))
+        _mark_dirty(team.id, _around(opened_at, before=REACH))
     if previous is not None and previous.counted:
-        _mark_dirty(previous.team_id, _weeks(previous.opened_at - REACH, previous.opened_at))
+        _mark_dirty(previous.team_id, _around(previous.opened_at, before=REACH))
     return incident
 
 
@@ -454,6 +488,12 @@ def dora_recompute(*, team_id: int) -> int:
        overlaps a claimed week, filed under its opening and closing dates in the cycle's own zone.
     3. Write the figures as metric values (an undefined figure, such as lead time without deployed changes,
        removes the value).
+
+    Only weeks and cycle windows within the times Align accepts (surveys.time_limits) are computed. Nothing
+    outside them enters any more, but a database may hold rows from before (a year-1 time, a cycle extended to
+    9999): such a week or window is left out with a logged warning, never computed, so that it cannot fail the
+    whole claim and keep the team's other weeks from ever being recomputed. Left out rather than clamped: a
+    figure over a window other than the one it is filed under would be a wrong number, not an approximation.
     """
     with transaction.atomic():
         claimed = list(
@@ -463,9 +503,25 @@ def dora_recompute(*, team_id: int) -> int:
             return 0
         DoraDirty.objects.filter(id__in=[row.id for row in claimed]).delete()
         values: list[tuple] = []
-        weeks = [row.week_start for row in claimed]
+        weeks = [row.week_start for row in claimed if _computable(row.week_start)]
+        if len(weeks) < len(claimed):
+            outside = [row.week_start for row in claimed if not _computable(row.week_start)]
+            logger.warning(
+                "DORA recomputation of team %s left out %d week(s) from %s to %s: outside the times Align accepts, %s.",
+                team_id, len(outside), outside[0], outside[-1], time_limits.ACCEPTED,
+            )  # fmt: skip
+        if not weeks:
+            return len(claimed)
         first, last = _week_bounds(weeks[0])[0], _week_bounds(weeks[-1])[1]
-        cycles = list(Cycle.objects.filter(opens_at__lt=last, closes_at__gt=first).exclude(state=Cycle.State.SCHEDULED))
+        cycles = []
+        for cycle in Cycle.objects.filter(opens_at__lt=last, closes_at__gt=first).exclude(state=Cycle.State.SCHEDULED):
+            if cycle.opens_at >= time_limits.EARLIEST and cycle.closes_at <= time_limits.END:
+                cycles.append(cycle)
+            else:
+                logger.warning(
+                    "DORA recomputation of team %s left out cycle %s (%s to %s): outside the times Align accepts, %s.",
+                    team_id, cycle.id, cycle.opens_at.isoformat(), cycle.closes_at.isoformat(), time_limits.ACCEPTED,
+                )  # fmt: skip
         # One read of the team's events for every window below (each also looks HISTORY back).
         events = _events(
             team_id, min([first, *(c.opens_at for c in cycles)]), max([last, *(c.closes_at for c in cycles)])

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
+from surveys import time_limits
 from surveys.models import Team
 
 from ..api_parsers import unstorable_text
@@ -30,13 +31,18 @@ class PayloadError(ValueError):
     """The payload lacks something its event type always carries."""
 
 
-def _time(value) -> datetime:
+def _time(value, field: str) -> datetime:
+    """Read a payload's timestamp, named `field` in messages. One outside the times Align accepts
+    (surveys.time_limits: year 1, 9999) is well-formed, and a redelivery would send it unchanged: a
+    Contradiction, so the delivery is kept raw and nothing of it counts."""
     try:
         moment = parse_datetime(value) if isinstance(value, str) else None
     except ValueError:  # well-formed but impossible, such as month 13
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise PayloadError(f"{value!r} is not a timestamp with a time zone")
+        raise PayloadError(f"{field} {value!r} is not a timestamp with a time zone")
+    if not time_limits.accepts(moment):
+        raise Contradiction(field, f"{field} {value!r} is outside the times Align accepts, {time_limits.ACCEPTED}")
     return moment
 
 
@@ -247,7 +253,8 @@ def _deployment_status(repository: Repository, payload: dict) -> str:
     if status["state"] != "success" or not production:
         return "ignored"
     # A deployment's statuses are separate events and may arrive in any order: the newest success holds.
-    finished_at = _time(status.get("updated_at") or status["created_at"])
+    field = "deployment_status.updated_at" if status.get("updated_at") else "deployment_status.created_at"
+    finished_at = _time(status.get("updated_at") or status["created_at"], field)
     recorded = deployment_record(
         team=repository.team,
         external_id=str(deployment["id"]),
@@ -265,8 +272,12 @@ def _push(repository: Repository, payload: dict) -> str:
     if payload["ref"] != f"refs/heads/{payload['repository']['default_branch']}":
         return "ignored"
     changed = [
-        change_record(team=repository.team, sha=commit["id"], authored_at=_time(commit["timestamp"]))
-        for commit in payload["commits"]
+        change_record(
+            team=repository.team,
+            sha=commit["id"],
+            authored_at=_time(commit["timestamp"], f"commits[{index}].timestamp"),
+        )
+        for index, commit in enumerate(payload["commits"])
     ]
     if not changed:
         return "ignored"
@@ -277,7 +288,9 @@ def _pull_request(repository: Repository, payload: dict) -> str:
     pull = payload["pull_request"]
     if payload["action"] != "closed" or not pull["merged"]:
         return "ignored"
-    changed = change_record(team=repository.team, sha=pull["merge_commit_sha"], merged_at=_time(pull["merged_at"]))
+    changed = change_record(
+        team=repository.team, sha=pull["merge_commit_sha"], merged_at=_time(pull["merged_at"], "pull_request.merged_at")
+    )
     return "recorded" if changed else "outdated"
 
 
@@ -302,10 +315,10 @@ def _issues(repository: Repository, payload: dict) -> str:
     state = {
         "team": repository.team,
         "external_id": str(issue["id"]),
-        "opened_at": _time(issue["created_at"]),
-        "resolved_at": _time(issue["closed_at"]) if closed else None,
+        "opened_at": _time(issue["created_at"], "issue.created_at"),
+        "resolved_at": _time(issue["closed_at"], "issue.closed_at") if closed else None,
         "source": SOURCE,
-        "updated_at": _time(issue["updated_at"]),
+        "updated_at": _time(issue["updated_at"], "issue.updated_at"),
     }
     was_counted = Incident.objects.filter(source=SOURCE, external_id=state["external_id"], counted=True).exists()
     changed = incident_record(**state) is not None if counted else incident_forget(**state)
