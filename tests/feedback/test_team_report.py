@@ -44,7 +44,7 @@ def test_a_shown_team_has_its_item_distributions_and_the_organisation_benchmark(
     assert "Answers per question" in page
     # psafety-1 is reverse-scored and everyone answered 2 as asked
     assert "2: 100%" in page and "(reverse-scored)" in page
-    assert '<th scope="col">Engineering</th>' in page
+    assert '<th scope="col" class="breakable">Engineering</th>' in page
 
 
 def test_comments_of_a_small_team_are_hidden_and_never_reach_its_department(client, org):

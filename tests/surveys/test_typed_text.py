@@ -237,14 +237,15 @@ def test_an_admin_pages_maxlength_is_the_length_its_column_holds_and_the_form_re
     longer = "a" * (limit - len("@example.com") + 1) + "@example.com" if column == "email" else "a" * (limit + 1)
     refused = admin_form(form_class, {field: longer})
     refused.is_valid()
-    assert any("at most" in message for message in refused.errors[field])
+    # Django's own words, or the address rule's (an address longer than its column is refused by name)
+    assert any("at most" in m or f"longer than an address can be ({limit}" in m for m in refused.errors[field])
 
 
 def test_a_person_form_refuses_an_address_longer_than_the_column_though_django_allows_320():
     address = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + ".example.com"  # 259 characters, a valid address
     form = PersonForm({"email": address, "name": "Ann", "role": Person.Role.MEMBER})
     form.is_valid()
-    assert form.errors["email"] == ["Ensure this value has at most 254 characters (it has 259)."]
+    assert form.errors["email"] == [f"“{address}” is longer than an address can be (254 characters)."]
 
 
 @pytest.mark.parametrize("form_class", [DimensionForm, TemplateForm])
