@@ -6,32 +6,19 @@ parent's own members, ...). Here every such union is put to the audit's own exac
 """
 
 import itertools
-from collections import Counter
 
-import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bench.disclosure import POINTS, QUESTIONS, figures  # the bench's generated organisations are built alike
 from feedback.disclosure_audit import (
     PARTICIPATION,
-    DimensionFigure,
     Publication,
-    QuestionSpec,
     _audit_targets,
     dimension,
     question,
     settle,
-    subtree,
 )
-
-POINTS = (1, 2, 3, 4, 5)
-QUESTIONS = {
-    "q1": QuestionSpec("D", "likert", POINTS, tuple(map(float, POINTS)), tuple(int(v >= 4) for v in POINTS), True),
-    # optional and reverse-scored: favourable is judged on the scored value
-    "q2": QuestionSpec(
-        "D", "likert", POINTS, tuple(6.0 - v for v in POINTS), tuple(int(6 - v >= 4) for v in POINTS), False
-    ),
-}
 
 
 @st.composite
@@ -45,32 +32,6 @@ def organisations(draw):
     outcome = st.none() | st.tuples(st.sampled_from(POINTS), st.none() | st.sampled_from(POINTS))
     outcomes_of = {team: draw(st.lists(outcome, max_size=8)) for team in parent_of}
     return parent_of, outcomes_of, draw(st.integers(3, 5))
-
-
-def figures(parent_of, outcomes_of):
-    """Every group's figures from who did what (plain Python)."""
-    answered, items, dimensions = {}, {}, {}
-    for group in parent_of:
-        given_ = [o for t in subtree(group, parent_of) for o in outcomes_of[t] if o is not None]
-        answered[group] = len(given_)
-        for index, asked in enumerate(QUESTIONS):
-            counts = Counter(o[index] for o in given_ if o[index] is not None)
-            if counts:
-                items[(group, asked)] = dict(counts)
-        if given_:
-            scored = [
-                [QUESTIONS[q].scored[v - 1] for q, v in zip(QUESTIONS, o, strict=True) if v is not None] for o in given_
-            ]
-            favourable = [
-                QUESTIONS[q].favourable[v - 1] for o in given_ for q, v in zip(QUESTIONS, o, strict=True) if v
-            ]
-            dimensions[(group, "D")] = DimensionFigure(
-                respondents=len(given_),
-                mean=float(np.mean([np.mean(s) for s in scored])),
-                favourable=sum(favourable) / len(favourable),
-                enps=None,
-            )
-    return answered, items, dimensions
 
 
 # Found by a random search before the audit searched every union: the own members of t0 and t1 (2 people)
