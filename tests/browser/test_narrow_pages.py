@@ -1,5 +1,6 @@
 """Every page of Align on a 375 px phone, as each role sees it: nothing scrolls the page sideways, and no text —
-least of all what people typed or uploaded — runs out of its box or is cut off.
+least of all what people typed or uploaded — runs out of its box or is cut off. A box that scrolls sideways
+takes the keyboard's focus (WCAG 2.1.1), and a page's title is text, not markup.
 
 The pages come from the URLconf itself: every route is either visited below (with an id from the seeded data,
 and in the states a person meets: previews after upload, form errors, messages, empty lists) or skipped with
@@ -103,6 +104,14 @@ MEASURE = """(UNMEASURED) => {
       }
     }
     if (!scrolled && (left < -1 || right > width + 1)) problems.push(`${name(holder, text)} is off the screen`);
+  }
+  if (/[<>]/.test(document.title)) problems.push(`the title holds markup: "${document.title.slice(0, 50)}"`);
+  const reachable = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+  for (const box of document.body.querySelectorAll('*')) {
+    if (!['auto', 'scroll'].includes(getComputedStyle(box).overflowX) || box.scrollWidth <= box.clientWidth) continue;
+    if (box.tabIndex < 0 && !box.querySelector(reachable)) {
+      problems.push(`${name(box, box.textContent.trim())} scrolls sideways, but not for a keyboard`);
+    }
   }
   return problems;
 }"""
@@ -367,19 +376,23 @@ def reader_visits(w, role: str) -> list[Visit]:
     ]
 
 
-def test_the_measure_itself_reports_wide_pages_and_cut_off_text_but_not_a_scrolling_box(chromium):
+def test_the_measure_itself_reports_wide_pages_cut_off_text_markup_in_titles_and_unreachable_scrolling(chromium):
     context = chromium.new_context(viewport={"width": PHONE, "height": 812})
     page = context.new_page()
     page.set_content(
         f'<html lang="en"><body><h1>{NAME}</h1><p style="width: 200px; overflow: hidden">{LONG}</p>'
-        f'<div style="overflow-x: auto"><table><tr><td>{SUB}</td></tr></table></div>'
+        f'<title>Teams &lt;h2&gt;</title><div style="overflow-x: auto" tabindex="0"><table><tr><td>{SUB}</td></tr>'
+        f'</table></div><div style="overflow-x: auto"><p style="width: 600px">{ARABIC}</p></div>'
         f'<details><summary>Data</summary><p style="width: 100px; overflow: clip">{ARABIC.replace(" ", "")}</p>'
         "</details></body></html>"
     )
     problems = page.evaluate(MEASURE, UNMEASURED)
     context.close()
     assert problems[0].startswith("the page is ") and int(problems[0].split()[3]) > PHONE
-    assert [p.split('"')[1][:10] for p in problems[1:]] == [NAME[:10], LONG[:10], ARABIC.replace(" ", "")[:10]]
+    assert [p.split('"')[1][:10] for p in problems[1:]] == [
+        NAME[:10], LONG[:10], ARABIC.replace(" ", "")[:10], "Teams <h2>", ARABIC[:10]
+    ]  # fmt: skip
+    assert problems[-1].endswith("scrolls sideways, but not for a keyboard")
 
 
 @pytest.mark.django_db(transaction=True)
