@@ -85,6 +85,11 @@ class ScoreCell:
         """Return the decimals the change is shown with (eNPS is a whole number of points)."""
         return 0 if self.enps is not None else 2
 
+    @property
+    def change_size(self) -> float | None:
+        """Return the change without its sign, for text that says "up" or "down" in words."""
+        return None if self.change is None else abs(self.change)
+
 
 @dataclass(frozen=True)
 class CycleReport:

@@ -68,6 +68,11 @@ class _ChangeInItsUnit:
         """Return the decimals a change is shown with (eNPS is a whole number of points)."""
         return 0 if self.enps else 2
 
+    @property
+    def change_size(self) -> float | None:
+        """Return the change without its sign, for text that says "up" or "down" in words."""
+        return None if self.change is None else abs(self.change)
+
 
 @dataclass(frozen=True)
 class HeatCell(_ChangeInItsUnit):

@@ -118,6 +118,25 @@ def test_a_significant_change_is_shown_only_when_both_cycles_figures_are_shown(c
     assert "▲ up" not in page and "no clear change" not in page
 
 
+def test_a_fall_reads_down_and_its_size_never_down_and_a_negative_number(client, run_closed_cycle):
+    # given: Psychological safety falls by 3 points (all items from 5, after reverse-scoring, to 2)
+    high = {f"psafety-{i}": (1 if i in (1, 3, 5) else 5) for i in range(1, 8)}
+    low = {f"psafety-{i}": (4 if i in (1, 3, 5) else 2) for i in range(1, 8)}
+    team = TeamFactory(name="Shown")
+    for answers in (high, low):
+        cycle = run_closed_cycle([(team, [answers] * 6)])
+        scores_aggregate(cycle_id=cycle.id)
+    alice, _ = manager_of(team, email="alice@example.com", role=Person.Role.LEADER)
+    client.force_login(alice)
+    # when
+    report = client.get(reverse("feedback:team_report", args=[team.id])).content.decode()
+    board = client.get(reverse("feedback:dashboard")).content.decode()
+    # then: the team report, the heatmap's label and the movers say "down 3.00 points", in words and a size
+    assert "▼ down 3.00 points" in report
+    assert 'aria-label="down 3.00 points"' in board and ": down 3.00 points" in board
+    assert not re.search(r"(down|up) [−-]", report + board)
+
+
 def test_an_enps_change_is_shown_in_enps_points_beside_the_enps(client, run_closed_cycle):
     # given: eNPS −30 (2 promoters, 3 passives, 5 detractors of 10), then 47 (8, 6 and 1 of 15)
     team = TeamFactory(name="Shown")
