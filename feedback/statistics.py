@@ -1,7 +1,7 @@
 """Survey statistics: scale scores, summaries, eNPS, changes between cycles, reliability. Pure: numbers in and out."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +44,37 @@ def enps(values: Sequence[int]) -> float:
     promoters = sum(1 for v in values if v >= 9)
     detractors = sum(1 for v in values if v <= 6)
     return 100.0 * (promoters - detractors) / len(values)
+
+
+@dataclass(frozen=True)
+class EnpsGroups:
+    """eNPS's three groups as counts of respondents: promoters (9–10), passives (7–8), detractors (0–6)."""
+
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def n(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    def share(self, count: int) -> float:
+        """Return a count as a share (0–1) of the respondents."""
+        return count / self.n if self.n else 0.0
+
+
+def enps_groups(distribution: Mapping[int, int]) -> EnpsGroups:
+    """Sort a 0–10 answer distribution ({answer: respondents}) into eNPS's promoters, passives and detractors.
+
+    Raises ValueError for an answer outside 0–10 or a negative count.
+    """
+    if any(not 0 <= answer <= 10 or count < 0 for answer, count in distribution.items()):
+        raise ValueError("an eNPS distribution holds answers 0–10 with counts of at least 0")
+    return EnpsGroups(
+        promoters=sum(count for answer, count in distribution.items() if answer >= 9),
+        passives=sum(count for answer, count in distribution.items() if 7 <= answer <= 8),
+        detractors=sum(count for answer, count in distribution.items() if answer <= 6),
+    )
 
 
 # A change smaller than this is not flagged, however significant: on a 5-point scale 0.3 is less than a third of

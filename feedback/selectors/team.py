@@ -6,7 +6,7 @@ Everything goes through disclosure control: item figures are shown only where ag
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count
@@ -16,6 +16,7 @@ from surveys.selectors import team_ancestor_ids, team_subtree_ids
 
 from ..disclosure import group_totals, hidden_groups
 from ..models import Action, GroupScore, ItemScore
+from ..statistics import EnpsGroups, enps_groups
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class CycleExtras:
     comments: list[tuple[str, list[str]]]  # (question text, comments in random order)
     comments_shown: bool
     actions: list[Action]
+    enps_groups: dict[int, EnpsGroups] = field(default_factory=dict)  # dimension id → its question's groups
 
 
 def _root_of(team_id: int, parents: dict) -> int:
@@ -66,12 +68,15 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
     benchmark |= enps
     if root == team.id:
         benchmark = {}  # the team is the organisation: nothing to compare with
-    items = []
+    items, groups = [], {}
     for item in ItemScore.objects.filter(cycle=cycle, team=team, shown=True).select_related("question"):
         points = range(0, 11) if item.question.kind == Question.Kind.ENPS else range(1, item.question.scale_points + 1)
         total = sum(item.distribution.values()) or 1
         shares = [(str(p), item.distribution.get(str(p), 0) / total) for p in points]
         items.append(ItemRow(question=item.question, n=item.respondents, mean=item.mean, shares=shares))
+        if item.question.kind == Question.Kind.ENPS:  # its distribution is shown, so its three groups may be
+            counts = {int(answer): count for answer, count in item.distribution.items()}
+            groups[item.question.dimension_id] = enps_groups(counts)
     items.sort(key=lambda row: (row.question.dimension_id, row.question.key))
     comments_shown = team.id in comment_groups_shown(cycle=cycle, parents=parents)
     by_question: dict[str, list[str]] = defaultdict(list)
@@ -91,6 +96,7 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
         comments=sorted(by_question.items()),
         comments_shown=comments_shown,
         actions=list(Action.objects.filter(team=team, cycle=cycle)),
+        enps_groups=groups,
     )
 
 

@@ -15,6 +15,23 @@ def test_enps_is_percent_promoters_minus_percent_detractors():
     assert statistics.enps([10, 9, 9, 8, 6, 0]) == pytest.approx(100 * (3 - 2) / 6)
 
 
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=60))
+def test_enps_groups_count_every_answer_once_and_give_the_enps(answers):
+    distribution = {answer: answers.count(answer) for answer in set(answers)}
+    groups = statistics.enps_groups(distribution)
+    assert groups.n == len(answers)
+    assert (groups.promoters, groups.passives) == (sum(a >= 9 for a in answers), sum(a in (7, 8) for a in answers))
+    assert 100 * (groups.share(groups.promoters) - groups.share(groups.detractors)) == pytest.approx(
+        statistics.enps(answers)
+    )
+
+
+@pytest.mark.parametrize("distribution", [{11: 1}, {-1: 2}, {5: -1}])
+def test_enps_groups_refuse_answers_outside_0_to_10_and_negative_counts(distribution):
+    with pytest.raises(ValueError, match="0–10"):
+        statistics.enps_groups(distribution)
+
+
 def test_summary_has_n_mean_sample_sd_and_favourable_share():
     summary = statistics.summarise([3.0, 4.0, 5.0], favourable_answers=4, item_answers=6)
     assert summary.respondents == 3
