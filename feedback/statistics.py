@@ -162,6 +162,30 @@ def cronbach_alpha(items: np.ndarray) -> float | None:
     return float(k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / total_variance))
 
 
+# Below this α a dimension's questions are read as not measuring one thing consistently: the usual floor for
+# group-level research scales (Nunnally 1978, *Psychometric Theory*, 2nd ed., p. 245). A stated judgement.
+RELIABLE_ALPHA = 0.7
+
+
+def cronbach_alpha_interval(
+    alpha: float, *, respondents: int, items: int, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Return Feldt's interval for Cronbach's α of `respondents` × `items` answers, or None below 3 × 2.
+
+    (1 − α)/(1 − α̂) follows an F distribution with n − 1 and (n − 1)(k − 1) degrees of freedom (Feldt 1965,
+    *Psychometrika* 30(3); Feldt, Woodruff & Salih 1987), so the bounds are 1 − (1 − α̂)·F at the two tails.
+    The interval pingouin's `cronbach_alpha` gives (the tests' oracle).
+    """
+    if respondents < 3 or items < 2:
+        return None
+    df1 = respondents - 1
+    df2 = df1 * (items - 1)
+    tail = (1 - confidence) / 2
+    low = 1 - (1 - alpha) * float(stats.f.isf(tail, df1, df2))
+    high = 1 - (1 - alpha) * float(stats.f.ppf(tail, df1, df2))
+    return low, high
+
+
 def mean_interval(mean: float, sd: float | None, n: int, *, confidence: float = 0.95) -> tuple[float, float] | None:
     """Return the t-based confidence interval of a mean, or None when it cannot be estimated (n < 2)."""
     if sd is None or n < 2:

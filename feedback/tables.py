@@ -138,3 +138,14 @@ def items_table(reports) -> Table:
             rows.append([report.cycle.name, item.question.text, item.n, _r(item.mean), shares])
     header = ["Cycle", "Question", "n", "Mean (scale points, after reverse scoring)", "Answers as asked: share %"]
     return Table("items", "Answers per question", header, rows)
+
+
+def reliability_table(rows) -> Table:
+    header = ["Dimension", "Cycle", "Cronbach's α", "95% CI low", "95% CI high", "Complete responses (n)"]
+    header += ["Questions", "Reading"]
+    body = []
+    for r in rows:
+        low, high = r.interval or (None, None)
+        reading = "items disagree: read with care" if r.items_disagree else "consistent"
+        body.append([r.dimension.name, r.cycle.name, _r(r.alpha), _r(low), _r(high), r.respondents, r.items, reading])
+    return Table("reliability", "Reliability of each dimension's questions across the organisation", header, body)

@@ -16,6 +16,7 @@ from ..models import Finding, GroupScore
 from ..statistics import PRACTICAL_CHANGE, PRACTICAL_ENPS_CHANGE, mean_interval
 from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
 from .participation import participation_figures
+from .reliability import Reliability, cycle_reliabilities
 
 REPORTED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
 DEFAULT_CYCLES = 12
@@ -140,6 +141,7 @@ class Dashboard:
     movers: list[Mover]
     findings: list[FindingView]
     metrics: list[MetricSeries]
+    reliability: list[Reliability] = field(default_factory=list)  # α of the heatmap cycle's dimensions
 
 
 def reported_cycles() -> list[Cycle]:
@@ -361,4 +363,5 @@ def dashboard(
         movers=movers,
         findings=_findings(all_cycles, subtree_now, names_now),
         metrics=metric_timeline(team_ids=subtree_now, since=cycles[0].opens_at.date()) if cycles else [],
+        reliability=cycle_reliabilities(cycle=chosen, dimension_ids=[d.id for d in dimensions]) if chosen else [],
     )

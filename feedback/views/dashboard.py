@@ -24,6 +24,7 @@ def dashboard_tables(data) -> dict[str, tables.Table]:
         "movers": tables.movers_table(data.movers),
         "findings": tables.findings_table(data.findings),
         "metrics": tables.metrics_table(data.metrics),
+        "reliability": tables.reliability_table(data.reliability),
     }
 
 

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from feedback.selectors.reliability import latest_reliabilities
+
 from .. import selectors, services
 from ..access import admin_required
 from ..admin_forms import DimensionForm, QuestionEditForm, QuestionForm, TemplateForm, apply_errors
@@ -28,7 +30,8 @@ def questions(request):
                 messages.success(request, "Added.")
                 return redirect("surveys:manage_questions")
     dimensions = Dimension.objects.prefetch_related("questions").order_by("name")
-    bank = [(d, [q for q in d.questions.all() if not q.retired]) for d in dimensions]
+    reliability = latest_reliabilities()
+    bank = [(d, [q for q in d.questions.all() if not q.retired], reliability.get(d.id)) for d in dimensions]
     context = {"bank": bank, "question_form": question_form, "dimension_form": dimension_form}
     failed = question_form.errors or dimension_form.errors
     return render(request, "surveys/manage/questions.html", context, status=400 if failed else 200)
