@@ -1,8 +1,15 @@
-"""The console email backend the demo prints its emails with: credentials redacted, reminders withheld."""
+"""Email backends: the one every email leaves through (internationalised domains as mail servers take them),
+and the console backend the demo prints its emails with (credentials redacted, reminders withheld)."""
 
 import copy
+from email.utils import formataddr, parseaddr
 
+from django.conf import settings
+from django.core.mail import get_connection
 from django.core.mail.backends import console
+from django.core.mail.backends.base import BaseEmailBackend
+
+from surveys.addresses import for_mail
 
 from .log_redaction import redact
 
@@ -32,3 +39,38 @@ class RedactingConsoleBackend(console.EmailBackend):
         for alternative in getattr(message, "alternatives", []):
             shown.attach_alternative(redact(alternative.content), alternative.mimetype)
         super().write_message(shown)
+
+
+class MailDomainsBackend(BaseEmailBackend):
+    """Every email leaves through this backend: it writes each address's domain in IDNA 2008 A-labels
+    (`surveys.addresses.for_mail`), then hands the email to the backend EMAIL_URL chose (ALIGN_EMAIL_BACKEND).
+
+    Left to Django, a Unicode domain is encoded with IDNA 2003, which sends sofia@straße.de's invitation —
+    its survey link, or a password-reset link — to sofia@strasse.de, a mailbox of another domain.
+    """
+
+    def __init__(self, fail_silently=False, **kwargs):
+        super().__init__(fail_silently=fail_silently)
+        self.delivery = get_connection(settings.ALIGN_EMAIL_BACKEND, fail_silently=fail_silently, **kwargs)
+
+    def open(self):
+        return self.delivery.open()
+
+    def close(self):
+        return self.delivery.close()
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            message.from_email = _for_mail(message.from_email)
+            for field in ("to", "cc", "bcc", "reply_to"):
+                setattr(message, field, [_for_mail(entry) for entry in getattr(message, field)])
+        return self.delivery.send_messages(email_messages)
+
+
+def _for_mail(entry: str) -> str:
+    """Return an address field entry ("x@y" or "Name <x@y>") with its domain in IDNA 2008 A-labels."""
+    name, address = parseaddr(entry)
+    if not address:
+        return entry
+    address = for_mail(address)
+    return formataddr((name, address)) if name else address

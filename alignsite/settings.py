@@ -193,6 +193,9 @@ globals().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ...
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set just above
     # Printed emails land in logs: their credential links are redacted and reminders withheld (alignsite.mail).
     EMAIL_BACKEND = "alignsite.mail.RedactingConsoleBackend"
+# Every email leaves through MailDomainsBackend (domains in IDNA 2008 A-labels), which hands it to this one.
+ALIGN_EMAIL_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "alignsite.mail.MailDomainsBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Align <align@localhost>")
 
 REST_FRAMEWORK = {

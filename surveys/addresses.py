@@ -9,7 +9,8 @@ UTS #46 non-transitional mapping: straße.de (xn--strae-oqa.de) and strasse.de a
 and σοφίασ.gr; a typed domain is never rewritten into another. Invisible characters (a zero-width space pasted
 after an address, a soft hyphen in a domain) change no mailbox a person can see and are refused rather than
 guessed away; a joiner that IDNA 2008 allows in its place (after a virama) is kept. The part before the @ must be
-ASCII: Django's validator and its mail sending (no SMTPUTF8) cannot carry any other.
+ASCII: Django's validator and its mail sending (no SMTPUTF8) cannot carry any other. Mail leaves with the domain
+in its A-labels (`for_mail`), and an address's limits (254 characters, a domain's 253) are counted in that form.
 """
 
 import unicodedata
@@ -20,6 +21,8 @@ from . import names
 
 # RFC 5321: a local part holds at most 64 octets, a path 256, so an address at most 254 characters.
 MAX_LOCAL = 64
+MAX_ADDRESS = 254
+MAX_DOMAIN = 253  # RFC 1035 §2.3.4 and RFC 1123: 255 octets on the wire, 253 characters written out
 ASCII_LOCAL_ONLY = "Align accepts only addresses whose part before the @ is ASCII"
 
 
@@ -70,12 +73,29 @@ def key(address: str) -> str:
     return f"{local.casefold()}@{domain}"
 
 
+def for_mail(address: str) -> str:
+    """Return an address as mail servers take it: its domain in IDNA 2008 A-labels (sofia@straße.de →
+    sofia@xn--strae-oqa.de), the local part as it is. Text that is not such an address is returned unchanged.
+
+    Django writes a Unicode domain for SMTP with Python's IDNA 2003 codec, which maps ß to ss and ς to σ:
+    sofia@straße.de would go to sofia@strasse.de, another domain's mailbox. Given A-labels, it keeps them.
+    """
+    local, at, domain = address.rpartition("@")
+    if not local or not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{_labels_ascii(domain)}"
+    except UnicodeError:
+        return address
+
+
 def problem(raw: str, *, max_length: int) -> str | None:
     """Return why text is not an address Align can store (to be shown with it), or None.
 
     Checks what Django's validate_email does not, or says less precisely: invisible characters (named), a part
-    before the @ that is not ASCII, the local part's 64 characters, the column's length (max_length) and a
-    domain without an IDNA 2008 form. Run validate_email as well.
+    before the @ that is not ASCII, a space, the local part's 64 characters, the column's length (max_length), a
+    domain without an IDNA 2008 form, without a dot (localhost) or written as an IP literal, and the 254 and 253
+    characters of the address and its domain in ASCII. Run validate_email as well.
     """
     text = raw.strip()
     local, at, domain = _parts(text)
@@ -89,6 +109,8 @@ def problem(raw: str, *, max_length: int) -> str | None:
     invisible = names.invisible_character(text[: split + 1], spaces=True) or names.invisible_character(
         text[split + 1 :], spaces=True, joiners=domain_ascii is not None
     )
+    if " " in text:
+        return f"“{raw}” contains a space; an address Align sends to has none."
     if invisible:
         return f"“{raw}” contains an invisible character ({invisible}): type the address again."
     if at and not local.isascii():
@@ -101,4 +123,11 @@ def problem(raw: str, *, max_length: int) -> str | None:
         return f"“{raw}” has more than {MAX_LOCAL} characters before the @, more than an address can have."
     if at and domain_ascii is None:
         return f"“{raw}” has a domain that cannot be written for mail servers (IDNA 2008)."
+    if at and (domain.startswith("[") or "." not in domain.strip(".")):
+        return f"“{raw}” has no domain on the internet after the @ (a name with a dot, such as example.com)."
+    # Mail servers and DNS count the ASCII form: a domain of 20 CJK characters is 29 octets there, not 20.
+    if at and len(domain_ascii) > MAX_DOMAIN:
+        return f"“{raw}” has a domain longer than DNS allows ({MAX_DOMAIN} characters once written in ASCII)."
+    if at and len(f"{local}@{domain_ascii}") > MAX_ADDRESS:
+        return f"“{raw}” is longer than mail servers take ({MAX_ADDRESS} characters once written in ASCII)."
     return None

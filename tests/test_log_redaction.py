@@ -124,7 +124,7 @@ def test_the_console_backend_the_settings_pick_for_consolemail_is_the_redacting_
     import subprocess
     import sys
 
-    script = "import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    script = "import django; django.setup(); from django.conf import settings; print(settings.ALIGN_EMAIL_BACKEND)"
     env = {"EMAIL_URL": "consolemail://", "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "alignsite.settings"}
     found = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "alignsite.mail.RedactingConsoleBackend"
