@@ -69,7 +69,8 @@ def test_an_invisible_character_anywhere_in_an_address_is_refused_on_its_line(in
         assert not rows[0].errors and rows[0].email == "ann@example.com"
     else:
         event("refused")
-        assert rows[0].errors and f"U+{ord(invisible):04X}" in rows[0].errors[0]
+        named = "contains a space" if invisible == " " else f"U+{ord(invisible):04X}"
+        assert rows[0].errors and named in rows[0].errors[0]
 
 
 @st.composite
