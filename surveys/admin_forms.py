@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from . import cadence, csv_table, time_limits
 from .forms import AddressField, TypedTextField
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
+from .names import name_stored
 from .services.organisation import person_address_checked, team_name_checked
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -320,13 +321,17 @@ class TeamAdminForm(forms.ModelForm):
 
 class PersonAdminForm(forms.ModelForm):
     """The Django admin's person form: the address read as the person form and the import read it (AddressField,
-    then person_address_checked: stored in Align's spelling, refused when it is someone else's spelt another way)."""
+    then person_address_checked: stored in Align's spelling, refused when it is someone else's spelt another way),
+    and the name kept as person_save keeps it (names.name_stored: NFC, a run of spaces as one)."""
 
     email = AddressField(max_length=stored_length(Person, "email"))
 
     class Meta:
         model = Person
         fields = ["user", "email", "name", "team", "role", "managed_teams", "is_active"]
+
+    def clean_name(self) -> str:
+        return name_stored(self.cleaned_data["name"])
 
     def clean_email(self) -> str:
         try:

@@ -1,9 +1,13 @@
 """Names people type (team names and paths, metric keys, addresses): which characters cannot be seen, and finding
 a typed name among the names Align owns. Pure."""
 
+import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 from typing import TypeVar
+
+from confusable_homoglyphs import categories, confusables
 
 V = TypeVar("V")
 
@@ -32,8 +36,48 @@ IGNORABLE = (
 )
 # Variation selectors choose how the character before them is drawn (❤ as an emoji): drawn, not invisible.
 VARIATION_SELECTORS = ((0x180B, 0x180D), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+# Not default-ignorable, yet drawn as blank space (a Braille cell with no dots, a note head without a note): a name
+# made of them, or ending in one, shows nothing. The Hangul fillers are default-ignorable already.
+BLANK = frozenset({"\u2800", "\U0001d159"})
 # ZERO WIDTH NON-JOINER and JOINER: Persian and Indic words and emoji sequences (👩‍💻) need them between letters.
 JOINERS = frozenset({"\u200c", "\u200d"})
+# Scripts (Unicode's Scripts.txt, as confusable_homoglyphs names them) whose letters join or form conjuncts, so a
+# ZWJ or ZWNJ between two of their characters changes how the word is drawn: the cursive ones (Arabic and
+# Persian, Syriac, N'Ko, Mongolian...) and the Brahmic ones with a virama (Devanagari, Bengali, Sinhala,
+# Malayalam...). Between two Latin letters a joiner changes nothing that can be seen.
+JOINING_SCRIPTS = frozenset(
+    {
+        *("ARABIC", "SYRIAC", "NKO", "MANDAIC", "MONGOLIAN", "PHAGS_PA", "MANICHAEAN", "PSALTER_PAHLAVI"),
+        *("HANIFI_ROHINGYA", "SOGDIAN", "OLD_UYGHUR", "ADLAM", "CHORASMIAN"),
+        *("DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TAMIL", "TELUGU", "KANNADA", "MALAYALAM"),
+        *("SINHALA", "TIBETAN", "MYANMAR", "KHMER", "BALINESE", "JAVANESE", "SUNDANESE", "BRAHMI", "KAITHI"),
+        *("SHARADA", "TAKRI", "TIRHUTA", "GRANTHA", "NEWA", "MODI", "SIDDHAM", "CHAKMA", "LEPCHA", "LIMBU"),
+        *("TAI_THAM", "BATAK", "BUGINESE", "MAKASAR", "SAURASHTRA", "SYLOTI_NAGRI", "MEETEI_MAYEK", "KHOJKI"),
+        *("KHUDAWADI", "MAHAJANI", "DOGRA", "NANDINAGARI", "DIVES_AKURU", "ZANABAZAR_SQUARE", "SOYOMBO"),
+        *("MASARAM_GONDI", "GUNJALA_GONDI", "BHAIKSUKI", "MARCHEN", "AHOM", "KAWI", "TAGALOG", "HANUNOO"),
+    }
+)
+# Unicode's Extended_Pictographic (emoji-data.txt): what a ZWJ joins into one emoji (👩‍💻, 🏳️‍🌈, ❤️‍🔥).
+PICTOGRAPHIC = (
+    *((0x00A9, 0x00A9), (0x00AE, 0x00AE), (0x203C, 0x203C), (0x2049, 0x2049), (0x2122, 0x2122), (0x2139, 0x2139)),
+    *((0x2194, 0x2199), (0x21A9, 0x21AA), (0x231A, 0x231B), (0x2328, 0x2328), (0x2388, 0x2388), (0x23CF, 0x23CF)),
+    *((0x23E9, 0x23F3), (0x23F8, 0x23FA), (0x24C2, 0x24C2), (0x25AA, 0x25AB), (0x25B6, 0x25B6), (0x25C0, 0x25C0)),
+    *((0x25FB, 0x25FE), (0x2600, 0x2605), (0x2607, 0x2612), (0x2614, 0x2685), (0x2690, 0x2705), (0x2708, 0x2712)),
+    *((0x2714, 0x2714), (0x2716, 0x2716), (0x271D, 0x271D), (0x2721, 0x2721), (0x2728, 0x2728), (0x2733, 0x2734)),
+    *((0x2744, 0x2744), (0x2747, 0x2747), (0x274C, 0x274C), (0x274E, 0x274E), (0x2753, 0x2755), (0x2757, 0x2757)),
+    *((0x2763, 0x2767), (0x2795, 0x2797), (0x27A1, 0x27A1), (0x27B0, 0x27B0), (0x27BF, 0x27BF), (0x2934, 0x2935)),
+    *((0x2B05, 0x2B07), (0x2B1B, 0x2B1C), (0x2B50, 0x2B50), (0x2B55, 0x2B55), (0x3030, 0x3030), (0x303D, 0x303D)),
+    *((0x3297, 0x3297), (0x3299, 0x3299), (0x1F000, 0x1F0FF), (0x1F10D, 0x1F10F), (0x1F12F, 0x1F12F)),
+    *((0x1F16C, 0x1F171), (0x1F17E, 0x1F17F), (0x1F18E, 0x1F18E), (0x1F191, 0x1F19A), (0x1F1AD, 0x1F1E5)),
+    *((0x1F201, 0x1F20F), (0x1F21A, 0x1F21A), (0x1F22F, 0x1F22F), (0x1F232, 0x1F23A), (0x1F23C, 0x1F23F)),
+    *((0x1F249, 0x1F3FA), (0x1F400, 0x1F53D), (0x1F546, 0x1F64F), (0x1F680, 0x1F6FF), (0x1F774, 0x1F77F)),
+    *((0x1F7D5, 0x1F7FF), (0x1F80C, 0x1F80F), (0x1F848, 0x1F84F), (0x1F85A, 0x1F85F), (0x1F888, 0x1F88F)),
+    *((0x1F8AE, 0x1F8FF), (0x1F90C, 0x1F93A), (0x1F93C, 0x1F945), (0x1F947, 0x1FAFF), (0x1FC00, 0x1FFFD)),
+)
+# What may stand between an emoji and the ZWJ after it: a variation selector (❤️) or a skin tone (🧑🏽).
+EMOJI_TRAILERS = ((0xFE0E, 0xFE0F), (0x1F3FB, 0x1F3FF))
+# A run of space separators (U+0020, no-break, em, ideographic...): browsers draw a run of spaces as one.
+SPACE_RUN = re.compile(r"[^\S\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]{2,}")
 
 
 def _within(char: str, ranges) -> bool:
@@ -49,36 +93,140 @@ def _invisible(char: str, *, spaces: bool) -> bool:
     category = unicodedata.category(char)
     if spaces and category == "Zs":
         return True
-    return category in INVISIBLE_CATEGORIES or (ignorable(char) and not _within(char, VARIATION_SELECTORS))
+    return (
+        category in INVISIBLE_CATEGORIES
+        or char in BLANK
+        or (ignorable(char) and not _within(char, VARIATION_SELECTORS))
+    )
+
+
+def _script(text: str, index: int, step: int) -> str | None:
+    """Return the script of the nearest character from index on (step -1: backwards) that is not a combining mark
+    of no script of its own (an Arabic vowel sign is Inherited; a virama belongs to its script), or None."""
+    while 0 <= index < len(text):
+        script = categories.alias(text[index])
+        if script != "INHERITED" or not unicodedata.category(text[index]).startswith("M"):
+            return script
+        index += step
+    return None
+
+
+def _joiner_needed(text: str, index: int) -> bool:
+    """Return whether the ZWJ or ZWNJ at text[index] shapes what is drawn: after a virama, between two characters
+    of one joining script (می‌خواهم, র‍্য), or, a ZWJ, between two pictographs of an emoji sequence (👩‍💻, 🧑🏽‍💻,
+    🏳️‍🌈)."""
+    if index > 0 and unicodedata.combining(text[index - 1]) == 9:
+        return True  # after a virama, as IDNA 2008 allows it: a half form, a conjunct or a chillu (അവന്‍)
+    if not 0 < index < len(text) - 1:
+        return False
+    before, after = _script(text, index - 1, -1), _script(text, index + 1, 1)
+    if before == after and before in JOINING_SCRIPTS:
+        return True
+    if text[index] != "\u200d":
+        return False
+    base = index - 1
+    while base > 0 and _within(text[base], EMOJI_TRAILERS):
+        base -= 1
+    return _within(text[base], PICTOGRAPHIC) and _within(text[index + 1], PICTOGRAPHIC)
 
 
 def invisible_character(text: str, *, spaces: bool = False, joiners: bool = False) -> str | None:
     """Return the first character of text that cannot be seen, named for a message ("U+200B ZERO WIDTH SPACE"),
     or None.
 
-    Invisible: INVISIBLE_CATEGORIES and the default-ignorable characters (a Hangul filler too) but for variation
-    selectors; with spaces, every space separator (an address holds none); with joiners, a ZWJ or ZWNJ between
-    two visible, non-space characters is allowed (the word or emoji needs it), anywhere else it is invisible.
+    Invisible: INVISIBLE_CATEGORIES, the default-ignorable characters (a Hangul filler too) but for variation
+    selectors, and BLANK ones (U+2800 BRAILLE PATTERN BLANK); with spaces, every space separator (an address holds
+    none); with joiners, a ZWJ or ZWNJ is allowed where it shapes what is drawn (`_joiner_needed`: a Persian or
+    Indic word, an emoji sequence), anywhere else (Data‍Team) it is invisible.
     """
     for index, char in enumerate(text):
         if not _invisible(char, spaces=spaces):
             continue
-        if joiners and char in JOINERS and 0 < index < len(text) - 1:
-            around = text[index - 1] + text[index + 1]
-            if not any(_invisible(c, spaces=True) or c.isspace() for c in around):
-                continue
+        if joiners and char in JOINERS and _joiner_needed(text, index):
+            continue
         return f"U+{ord(char):04X} {unicodedata.name(char, 'a control character')}"
     return None
 
 
+def slash_like(text: str) -> str | None:
+    """Return the first character of text that reads as the "/" team paths are split at, named for a message
+    ("U+2215 DIVISION SLASH"), or None: "/" itself in any width (NFKC makes ／ a /) and every symbol or punctuation
+    Unicode's confusables.txt (UTS #39) gives "/" as the prototype of (∕, ⁄, ⧸, ╱, ⟋, ᜵...). Letters drawn like a
+    slash (Katakana ノ, the ideograph 丿) are letters of their words and stay."""
+    for char in text:
+        if "/" in unicodedata.normalize("NFKC", char) or char in _slashes():
+            return f"U+{ord(char):04X} {unicodedata.name(char, char)}"
+    return None
+
+
+@cache
+def _slashes() -> frozenset[str]:
+    return frozenset(
+        char for char in _prototypes() if _prototypes()[char] == "/" and not unicodedata.category(char).startswith("L")
+    )
+
+
+def name_stored(text: str) -> str:
+    """Return a name (a team's, a person's) as Align stores it: trimmed, in NFC (a letter typed as one character
+    or as a letter and a combining mark is one spelling, so an import of the same name changes nothing), and a run
+    of spaces as its first space, since a page draws a run as one: what is shown is what is stored and compared."""
+    text = unicodedata.normalize("NFC", text.strip())
+    return SPACE_RUN.sub(lambda run: run.group()[0], text)
+
+
 def caseless(name: str) -> str:
     """Return the form two names share when Align tells them apart no further: Unicode's identifier caseless
-    match (D147, NFKC_Casefold): characters drawn as nothing dropped, compatibility forms folded (full-width
-    Ｐｌａｔｆｏｒｍ is Platform, ﬁ is fi), then case (ß is ss) and accents typed either way (É = E + U+0301).
+    match (D147, NFKC_Casefold): characters drawn as nothing (and BLANK ones) dropped, compatibility forms folded
+    (full-width Ｐｌａｔｆｏｒｍ is Platform, ﬁ is fi, a no-break space is a space), then case (ß is ss) and accents
+    typed either way (É = E + U+0301); a run of spaces is one space, as a page draws it.
     """
-    visible = "".join(char for char in unicodedata.normalize("NFD", name) if not ignorable(char))
+    visible = "".join(char for char in unicodedata.normalize("NFD", name) if not (ignorable(char) or char in BLANK))
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
-    return unicodedata.normalize("NFKC", folded.casefold())
+    return SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", folded.casefold()))
+
+
+@cache
+def _prototypes() -> dict[str, str]:
+    """Return Unicode's confusables.txt (UTS #39) as a map from a character to the prototype it is drawn like
+    (Cyrillic а → a, Greek ο → o, m → rn, ∕ → /), read from confusable_homoglyphs' copy of it.
+
+    That copy links each line's two ends both ways, so the direction is restored: a prototype is never itself
+    mapped (the data is idempotent), so each prototype with its characters is a star. The centre is the end
+    linked to more than one character, or a prototype of several characters; a pair linked only to each other
+    maps to the smaller, which tells the same names apart as the original direction would.
+    """
+    links: dict[str, set[str]] = {}
+    for char, others in confusables.confusables_data.items():
+        # Right-to-left characters are kept between left-to-right marks in the data, for display.
+        links.setdefault(char.strip("\u200e\u200f"), set()).update(o["c"].strip("\u200e\u200f") for o in others)
+    prototypes = {}
+    for char, others in links.items():
+        if len(char) != 1 or len(others) != 1:
+            continue
+        (other,) = others
+        if len(other) != 1 or len(links.get(other, ())) > 1 or other < char:
+            prototypes[char] = other
+    # A prototype of several characters may hold one that a pair above maps ((日) for ㈰): resolve to the end.
+    for _ in range(4):
+        prototypes = {char: "".join(prototypes.get(c, c) for c in target) for char, target in prototypes.items()}
+    return prototypes
+
+
+def skeleton(name: str) -> str:
+    """Return UTS #39's skeleton of a name, spaces run together as a page draws them: two names with one skeleton
+    are drawn alike (Dаta with a Cyrillic а and Data, Platfοrm with a Greek ο and Platform). NFD, characters
+    drawn as nothing dropped, each character replaced by its confusables.txt prototype, NFD again."""
+    decomposed = unicodedata.normalize("NFD", SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", name)))
+    mapped = "".join(_prototypes().get(char, char) for char in decomposed if not (ignorable(char) or char in BLANK))
+    return unicodedata.normalize("NFD", mapped)
+
+
+def look_alike(name: str, other: str) -> bool:
+    """Return whether two names read the same: by `caseless` (case, accents typed either way, full-width letters,
+    invisible characters, runs of spaces), or by UTS #39 skeleton as spelt or caselessly (another script's
+    look-alike letters: Dаta Team with a Cyrillic а is Data Team, and so is dаta team)."""
+    first, second = caseless(name), caseless(other)
+    return first == second or skeleton(first) == skeleton(second) or skeleton(name) == skeleton(other)
 
 
 def name_finder(names: dict[str, V]) -> Callable[[str], V | None]:

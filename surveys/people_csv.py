@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from . import addresses, csv_table
-from .names import name_finder
+from .names import name_finder, name_stored
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
 ROLES = {"admin", "leader", "manager", "member"}
@@ -43,7 +43,7 @@ def parse(
 
     team_ids maps a team path ("Engineering/Platform", case-insensitive) to a team id; lengths holds the most
     characters the email and name columns store. Emails are stored as `addresses.stored` spells them and two
-    lines are the same person when `addresses.key` says so.
+    lines are the same person when `addresses.key` says so. Names are kept as `names.name_stored` keeps them.
     """
     lookup = name_finder(team_ids)
     rows: list[PersonRow] = []
@@ -56,7 +56,9 @@ def parse(
         row = PersonRow(
             line=record.line,
             email=addresses.stored(values["email"]),
-            name=values["name"],
+            # As the person form and the Django admin store it: NFC, trimmed, a run of spaces as one, so Zoë typed
+            # with a combining diaeresis is the Zoë the export wrote.
+            name=name_stored(values["name"]),
             # As the metric upload and the API read a path: "/Engineering/Platform/" is Engineering/Platform.
             team_path="/".join(part.strip() for part in values["team"].strip().strip("/").split("/")),
             role=values["role"].lower() or "member",

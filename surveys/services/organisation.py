@@ -1,6 +1,5 @@
 """The organisation: teams as a tree and people with roles, by hand or by CSV import."""
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -12,20 +11,27 @@ from ..models import Person, Team
 
 
 def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = None) -> str:
-    """Return a team's name as stored (trimmed, NFC), or raise ValidationError naming what is wrong.
+    """Return a team's name as stored (names.name_stored: trimmed, NFC, a run of spaces as one), or raise
+    ValidationError naming what is wrong.
 
-    Refused: an empty name; a "/" (paths are split at it, in any width: NFKC makes ／ a /); a character that
-    cannot be seen (names.invisible_character: a zero-width space, soft hyphen or right-to-left override); a
-    parent inside the team itself; and a sibling whose name matches by names.caseless (case, accents typed
-    either way, full-width letters, invisible characters: Ｐｌａｔｆｏｒｍ and Platform), on every database
-    (SQLite's iexact folds ASCII only), since a path naming either would be ambiguous. Used by team_save and
-    the Django admin, so a name is checked one way wherever it is typed.
+    Refused: an empty name; a "/" or a character that reads as one (names.slash_like: ／, ∕, ⁄, ⧸; paths are
+    split at it); a character that cannot be seen (names.invisible_character: a zero-width space, soft hyphen,
+    right-to-left override, Braille blank, or a joiner no script or emoji needs there); a parent inside the team
+    itself; and a sibling whose name reads the same by names.look_alike (case, accents typed either way,
+    full-width letters, invisible characters, runs of spaces, another script's look-alike letters: Ｐｌａｔｆｏｒｍ,
+    Platfοrm with a Greek ο and Platform), on every database (SQLite's iexact folds ASCII only), since a path
+    naming either would be ambiguous. Used by team_save and the Django admin, so a name is checked one way
+    wherever it is typed.
     """
-    name = unicodedata.normalize("NFC", name.strip())
+    name = names.name_stored(name)
     if not name:
         raise ValidationError({"name": ["A team needs a name."]})
-    if "/" in unicodedata.normalize("NFKC", name):
+    slash = names.slash_like(name)
+    if slash and "/" in name:
         raise ValidationError({"name": ["A team name cannot contain “/”: it separates teams in paths."]})
+    if slash:
+        drawn = f"A team name cannot contain “/” or a character drawn like it ({slash})"
+        raise ValidationError({"name": [f"{drawn}: it separates teams in paths."]})
     invisible = names.invisible_character(name, joiners=True)
     if invisible:
         raise ValidationError(
@@ -34,7 +40,7 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     if team_id is not None and parent is not None and parent.pk in selectors.team_subtree_ids([team_id]):
         raise ValidationError({"parent": ["A team cannot move inside itself or one of its own sub-teams."]})
     siblings = Team.objects.filter(parent=parent).exclude(pk=team_id).values_list("name", flat=True)
-    same = next((sibling for sibling in siblings if names.caseless(sibling) == names.caseless(name)), None)
+    same = next((sibling for sibling in siblings if names.look_alike(sibling, name)), None)
     if same is not None:
         where = parent or "The top level"
         looks = "" if same == name else f" (“{same}”, which reads the same)"
@@ -78,9 +84,11 @@ def person_save(
     is_active: bool = True,
     person_id: int | None = None,
 ) -> Person:
-    """Create or change a person (the address as `person_address_checked` takes it)."""
+    """Create or change a person (the address as `person_address_checked` takes it, the name as
+    `names.name_stored` keeps it: NFC, so the import of the same name spelt another way changes nothing)."""
     person = Person() if person_id is None else Person.objects.select_for_update().get(id=person_id)
     email = person_address_checked(email=email, person_id=person_id)
+    name = names.name_stored(name)
     person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
     person.full_clean()
     person.save()
@@ -161,7 +169,7 @@ def _changes(person: Person | None, row: people_csv.PersonRow, paths: dict[int, 
     if person is not None:
         if not person.is_active:
             words.append("reactivated")
-        if person.name != row.name:
+        if names.name_stored(person.name) != row.name:
             words.append(f"name {person.name} → {row.name}")
         if person.team_id != row.team_id:
             words.append(f"moves from {paths.get(person.team_id, '?')} to {paths[row.team_id]}")

@@ -98,7 +98,7 @@ def test_no_sibling_can_read_the_same_as_another(pair):
     # then it is refused, naming the hidden character or the sibling
     message = refused.value.message_dict["name"][0]
     event("hidden character named" if "cannot be seen" in message else "sibling named")
-    shown = unicodedata.normalize("NFC", spelt.strip())
+    shown = names.name_stored(spelt)
     assert "cannot be seen (U+" in message or f"already has a team called “{shown}”" in message
     assert list(Team.objects.filter(parent=parent)) == [existing]
 
