@@ -30,7 +30,7 @@ with 0, or the Indian lakh grouping with commas (12,34,567).
 |                                                 | for any other metric     | for other units either could be meant|
 | 1.5E3  1,5E-3  2e+10  1.234E+15  1,250E3        | 1500  0.0015  2e10       | Excel's scientific format: one digit |
 |                                                 | 1234000000000000  1250   | before the separator, never grouped  |
-| 1E400  1E999999999999  1E-400  1E--5  1E+-5     | refused: too large; too  | a float holds 1.8e308 to 5e-324;     |
+| 1E400  1E999999999999  1E-400  1E--5  1E+-5     | refused: too large; too  | values up to 1e20, a float to 5e-324;|
 |                                                 | close to zero; not a     | one sign in an exponent              |
 |                                                 | number                   |                                      |
 | 12345678901234567890                            | refused: round it, e.g.  | a float keeps 15–17 significant      |

@@ -2,7 +2,7 @@
 
 Metric values are stored as 64-bit floating point (`MetricValue.value` is a FloatField), which holds magnitudes
 from about 5e-324 to 1.8e308 and keeps 15 to 17 significant digits. A number is stored only if the float is that
-number as written: one too large is refused, one too close to zero to be anything but 0 is refused (write 0 if
+number as written: one beyond LARGEST (1e20) is refused, so no sum of values can overflow, one too close to zero to be anything but 0 is refused (write 0 if
 it is 0), and one with more significant digits than a float keeps (12345678901234567890 would be stored as
 12345678901234567000) is refused with the nearest number that can be stored — never rounded silently.
 
@@ -14,6 +14,10 @@ large instead of overflowing Decimal or Python's int().
 import math
 from decimal import Decimal
 
+# The largest magnitude a metric value may have: beyond any measure in any unit (a year of world output in cents
+# is about 1e16), and small enough that a sum of values never overflows a float (1e308) into infinity, which
+# dashboards would show as "inf". 1e308 was storable, and two of them summed to inf on the dashboard.
+LARGEST = 1e20
 # Far beyond a float's range (1e308 … 5e-324) yet well inside Decimal's, so comparing and formatting never traps.
 FAR = 1000
 # Python's int() reads at most 4,300 digits (sys.get_int_max_str_digits) and raises a plain ValueError beyond;
@@ -65,8 +69,11 @@ def to_float(number: Decimal, raw: str) -> float:
         value = float(number)
     except OverflowError:  # not raised by CPython today (it gives inf), kept for safety
         value = math.inf
-    if not math.isfinite(value):
-        raise NumberError(f"value “{raw}” is too large to store (the largest is about 1.8e308).")
+    if not math.isfinite(value) or abs(value) > LARGEST:
+        raise NumberError(
+            f"value “{raw}” is too large to store (a metric value is at most 1e20 either way, so that every sum "
+            "and average of values stays a number)."
+        )
     if value == 0 and number != 0:
         raise NumberError(
             f"value “{raw}” is too close to zero to store (the smallest is about 5e-324); write 0 if it is 0."

@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import io
 import json
+import math
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -159,6 +161,27 @@ def test_the_api_refuses_a_value_whose_exponent_has_thousands_of_digits_as_too_l
     assert (error["index"], error["field"]) == (0, "value")
     assert "too large to store" in error["message"]
     assert not MetricValue.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value_json", ["1e308", "-1e308", "1.0000000000000001e20", "123456789012345678901"])
+def test_a_value_beyond_1e20_is_refused_so_no_sum_of_values_overflows(machine, value_json):
+    # the report's example: 1e308 and -1e308 were stored, and the dashboard showed "inf %" and "-inf %"
+    response = batch(machine, value_json)
+    assert response.status_code == 400
+    assert "at most 1e20" in response.json()["errors"][0]["message"]
+    assert batch(machine, "1e20").status_code == 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_every_storable_value_is_at_most_1e20_and_5000_of_them_sum_to_a_number(value):
+    try:
+        stored = stored_numbers.to_float(Decimal(repr(value)), repr(value))
+    except NumberError as error:
+        assert abs(value) > 1e20 or (value != 0 and abs(value) < 1e-300) or "significant digits" in str(error)
+        return
+    assert abs(stored) <= 1e20 and math.isfinite(math.fsum([stored] * 5000)) and math.isfinite(sum([stored] * 5000))
 
 
 @pytest.mark.django_db
