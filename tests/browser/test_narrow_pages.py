@@ -427,3 +427,22 @@ def test_every_page_fits_a_375px_phone_for_every_role(chromium, live_server, wor
     context.close()
     assert errors == {}
     assert not found, "\n".join(f"{visit}: {'; '.join(problems)}" for visit, problems in found.items())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_header_keeps_each_word_whole_and_wraps_its_links_at_320px(chromium, live_server):
+    # given an admin's header, the widest (Reports, Dashboard, Manage, Log out); "Align" broke as "Alig" / "n"
+    team = TeamFactory(name="Engineering")
+    manager_of(team, email="ada@example.com", role=Person.Role.ADMIN)
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    log_in(page, live_server, "ada@example.com")
+    # then each item of the header is on one line: its text's range has one rectangle per line it takes
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('.site-header .brand, .site-header nav a, .site-header nav button')]
+                 .map((el) => { const range = document.createRange(); range.selectNodeContents(el);
+                                return [el.textContent.trim(), range.getClientRects().length]; })"""
+    )
+    context.close()
+    assert [name for name, _ in lines] == ["Align", "Reports", "Dashboard", "Manage", "Log out"]
+    assert all(count == 1 for _, count in lines), lines

@@ -22,7 +22,10 @@ def test_a_person_answers_the_survey_in_chromium_and_the_token_leaves_the_addres
     assert Response.objects.count() == 1 and Answer.objects.count() == 8
 
 
-def test_a_missing_answer_is_announced_and_the_rest_are_kept(page, link):
+@pytest.mark.parametrize("width", [320, 390])
+def test_a_missing_answer_is_announced_on_screen_with_the_focus_and_the_rest_are_kept(page, link, width):
+    # at 320 px the summary was 944 px down, under the anonymity box: the page looked as if nothing happened
+    page.set_viewport_size({"width": width, "height": 640})
     page.goto(link)
     groups = page.get_by_role("group")
     for index in range(1, 7):
@@ -30,6 +33,9 @@ def test_a_missing_answer_is_announced_and_the_rest_are_kept(page, link):
     page.get_by_role("button", name="Send my answers").click()
     alert = page.get_by_role("alert")
     assert "Please check 2 answers" in alert.inner_text()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    box = alert.bounding_box()
+    assert 0 <= box["y"] and box["y"] + 40 <= 640  # its heading is on the first screen
     assert page.get_by_role("group").nth(1).get_by_label("Disagree", exact=True).is_checked()
     assert not Response.objects.exists()
 
