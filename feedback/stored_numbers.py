@@ -2,9 +2,10 @@
 
 Metric values are stored as 64-bit floating point (`MetricValue.value` is a FloatField), which holds magnitudes
 from about 5e-324 to 1.8e308 and keeps 15 to 17 significant digits. A number is stored only if the float is that
-number as written: one beyond LARGEST (1e20) is refused, so no sum of values can overflow, one too close to zero to be anything but 0 is refused (write 0 if
-it is 0), and one with more significant digits than a float keeps (12345678901234567890 would be stored as
-12345678901234567000) is refused with the nearest number that can be stored — never rounded silently.
+number as written: one beyond LARGEST (1e20) is refused, so no sum of values can overflow; one too close to zero
+to be anything but 0 is refused (write 0 if it is 0); and one with more significant digits than a float keeps
+(12345678901234567890 would be stored as 12345678901234567000) is refused with the nearest number that can be
+stored — never rounded silently.
 
 Exponents are read by `power`, whatever their length, and a number far beyond a float's range either way is built
 as a stand-in (±1e1000 or ±1e-1000), so `1E999999999999999999999` and an exponent of 5,000 nines are refused as too

@@ -35,7 +35,7 @@ def test_a_missing_answer_is_announced_on_screen_with_the_focus_and_the_rest_are
     assert "Please check 2 answers" in alert.inner_text()
     assert page.evaluate("document.activeElement.id") == "error-summary"
     box = alert.bounding_box()
-    assert 0 <= box["y"] and box["y"] + 40 <= 640  # its heading is on the first screen
+    assert box["y"] >= 0 and box["y"] + 40 <= 640  # its heading is on the first screen
     assert page.get_by_role("group").nth(1).get_by_label("Disagree", exact=True).is_checked()
     assert not Response.objects.exists()
 
