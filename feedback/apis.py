@@ -19,6 +19,7 @@ from . import services, stored_numbers
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
 from .api_parsers import JsonNumber
 from .models import MetricDefinition, MetricValue
+from .services.delivery import CLOCK_SKEW_SHOWN, ahead_problem
 from .services.metrics import MAX_BATCH, MetricRow
 
 
@@ -93,13 +94,38 @@ class MachineNumberField(serializers.FloatField):
             raise serializers.ValidationError(str(error)) from None
 
 
+# An ISO 8601 calendar date and time, as RFC 3339 (OpenAPI's date-time) writes it, and with the spellings Django
+# reads besides (a space for the T, minutes without seconds, +0200 or +02): the time zone group is optional here
+# only so that a time without one can be refused by name. Week dates (2026-W13-1), ordinal dates and a date
+# alone, which Python's fromisoformat also reads as midnight, are not date-times.
+DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?", re.ASCII
+)
+EXAMPLE = "2026-03-29T02:30:00Z or 2026-03-29T04:30:00+02:00"
+
+
 class AcceptedDateTimeField(serializers.DateTimeField):
-    """A date and time within the ones Align accepts (surveys.time_limits): a .NET client's unset
-    0001-01-01T00:00:00, or 9999-12-31 for "no end", is refused here, naming its row and field, rather than
-    stored to stop the DORA recomputation later. A time a zone's offset carries past year 1 or 9999 is refused
-    the same way (DRF lets the OverflowError of a naive one through as a 500)."""
+    """When a delivery event happened: a date and time with its offset or Z, within the times Align accepts
+    (surveys.time_limits) and not ahead of now (services.delivery.ahead_problem), each refused naming its row
+    and field.
+
+    1. The text must be a calendar date and time (DATE_TIME).
+    2. Within the times Align accepts: a .NET client's unset 0001-01-01T00:00:00, or 9999-12-31 for "no end",
+       is refused here rather than stored to stop the DORA recomputation later. A time a zone's offset carries
+       past year 1 or 9999 is refused the same way (DRF lets the OverflowError of a naive one through as a 500).
+       Checked before 3, so that year 1 is refused with what it usually means.
+    3. With an offset or Z: a time without one was read on the server's clock (TIME_ZONE), which is not the
+       sender's, and GitHub's payloads always carry one.
+    4. Not ahead of now by more than CLOCK_SKEW: a deployment dated 2199, or 2062 for 2026, was read as weeks of
+       "0 deploys/week" still to come.
+    """
+
+    default_error_messages = {"invalid": f"Send a date and time with its offset or Z, such as {EXAMPLE}."}
 
     def to_internal_value(self, value):
+        written = DATE_TIME.fullmatch(value) if isinstance(value, str) else None
+        if written is None:
+            self.fail("invalid")
         try:
             moment = super().to_internal_value(value)
         except OverflowError:
@@ -108,15 +134,21 @@ class AcceptedDateTimeField(serializers.DateTimeField):
             if "overflow" not in error.get_codes():
                 raise
             moment = None
-        if moment is not None and time_limits.accepts(moment):
-            return moment
-        if moment is None:  # beyond what a datetime holds: the year as written gives the hint, if any
-            written = re.match(r"\s*(\d{4})-", value) if isinstance(value, str) else None
-            year = int(written[1]) if written else None
-        else:
-            year = moment.year
-        shown = f"“{value}”" if isinstance(value, str) else str(value)
-        raise serializers.ValidationError(time_limits.outside(shown, year), code="outside")
+        shown = f"“{value}”"
+        if moment is None or not time_limits.accepts(moment):
+            # beyond what a datetime holds: the year as written gives the hint, if any
+            year = moment.year if moment is not None else int(value[:4])
+            raise serializers.ValidationError(time_limits.outside(shown, year), code="outside")
+        if written["zone"] is None:
+            raise serializers.ValidationError(
+                f"{shown} has no time zone: add its offset or Z, such as {EXAMPLE}. Align does not guess the "
+                "sender's zone.",
+                code="naive",
+            )
+        problem = ahead_problem(moment, shown=shown)
+        if problem:
+            raise serializers.ValidationError(f"{problem}.", code="ahead")
+        return moment
 
 
 class AcceptedDateField(serializers.DateField):
@@ -345,7 +377,9 @@ def _event_batch_view(kind: str, row_serializer):
             description=f"Record up to {EVENT_BATCH_MAX} {kind}, all or nothing, as `values`. A row changes what "
             "is stored only if it is newer (by `updated_at`, else its own times), so rows may arrive in any order "
             "and sending the same rows again changes nothing; DORA figures of the affected team and weeks are "
-            f"recomputed shortly after. Every time must lie within {time_limits.ACCEPTED}.",
+            "recomputed shortly after. Every time is a date and time with its offset or Z (such as "
+            f"{EXAMPLE}), within {time_limits.ACCEPTED}, and no later than now plus {CLOCK_SKEW_SHOWN} (events are "
+            "recorded once they have happened).",
         )
         def post(self, request):
             parsed = batch(data=request.data)

@@ -66,4 +66,5 @@ def github(request):
     except Contradiction as problem:  # well-formed, and GitHub would send it again unchanged: kept, answered 200
         detail = f"{problem}: the delivery is kept, and nothing of it counts."
         return JsonResponse({"status": "ignored", "detail": detail})
-    return JsonResponse({"status": status})
+    detail = getattr(status, "detail", None)  # why an event was ignored, when there is more to say than its type
+    return JsonResponse({"status": str(status), "detail": f"{detail}."} if detail else {"status": str(status)})

@@ -5,7 +5,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, CheckConstraint, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from surveys import cadence, time_limits
 from surveys.models import Cycle, Team
@@ -20,7 +21,7 @@ from surveys.names import name_finder
 from surveys.selectors import team_paths
 
 from .. import dora
-from ..models import Change, Deployment, DoraDirty, Incident, Repository
+from ..models import Change, Deployment, DoraDirty, Incident, MetricValue, Repository
 from .correlations import correlations_refresh_enqueue
 from .metrics import metric_values_write
 
@@ -29,7 +30,47 @@ from .metrics import metric_values_write
 REACH = timedelta(weeks=4)
 HISTORY = timedelta(days=90)
 
+# Delivery events are past events: a time later than now plus CLOCK_SKEW is refused (an API row naming its field;
+# a GitHub delivery is kept raw and "ignored"). GitHub's and hosted CI runners' clocks are kept by NTP, within a
+# second or so of Align's; self-hosted runners and laptops (a commit's author date is its laptop's clock) drift
+# by minutes, and a device with stale time-zone rules is off by exactly one hour around a change of the clocks.
+# An hour covers all of these; a time further ahead is a typed year (2062 for 2026), a local time sent as UTC
+# from west of Greenwich, or a placeholder, and was read as weeks of "0 deploys/week" still to come.
+CLOCK_SKEW = timedelta(hours=1)
+CLOCK_SKEW_SHOWN = "1 hour"
+DORA_KEYS = ("deployment-frequency", "lead-time", "change-failure-rate", "time-to-restore")
+
 logger = logging.getLogger(__name__)
+
+
+def ahead_problem(moment: datetime, *, shown: str, now: datetime | None = None) -> str | None:
+    """Return why a delivery event's time, shown as `shown`, is refused for lying ahead of now (CLOCK_SKEW
+    allowed), or None. The message has no final full stop: the API ends it, the webhook goes on.
+
+    Refused now, the same row is accepted once its time has passed; a row accepted stays accepted on any replay,
+    since time only moves on.
+    """
+    now = now or timezone.now()
+    if moment <= now + CLOCK_SKEW:
+        return None
+    return (
+        f"{shown} is later than now ({now.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}): delivery events are recorded once "
+        f"they have happened, and a sender's clock may run at most {CLOCK_SKEW_SHOWN} ahead of Align's"
+        + _ahead_hint(moment - now)
+    )
+
+
+def _ahead_hint(ahead: timedelta) -> str:
+    if ahead <= timedelta(hours=15):  # UTC-12:00 is the furthest west a local time can be written from
+        return " (a local time written with another zone's offset, or as Z?)"
+    if ahead >= timedelta(days=300):
+        return " (a mistyped year?)"
+    return ""
+
+
+def _latest_accepted(now: datetime) -> datetime:
+    """Return the latest time a delivery event accepted now can carry (see ahead_problem)."""
+    return now + CLOCK_SKEW
 
 
 def week_start(moment: datetime) -> date:
@@ -50,8 +91,14 @@ def _computable(week: date) -> bool:
 
 
 def _weeks(first: datetime, last: datetime) -> set[date]:
-    """Return the weeks from first's to last's, those within the times Align accepts (see _computable)."""
-    first, last = max(first, time_limits.EARLIEST), min(last, time_limits.END)
+    """Return the weeks from first's to last's, those within the times Align accepts (see _computable) and begun
+    by the latest time an event accepted now can carry (_latest_accepted). A week not begun has no figures to
+    change: it is computed once an event touches it after it begins (or a deployment's span covers it, see
+    _earliest_affected). So one event marks at most the weeks from 1970 to now: about 2,900, a bound that grows by
+    one a week and is reached only by a deployment whose predecessor is dated 1970 (each week between gets its
+    "0 deploys/week", as in any gap between two deployments); never the thousands still to come that a row dated
+    2199 reached."""
+    first, last = max(first, time_limits.EARLIEST), min(last, time_limits.END, _latest_accepted(timezone.now()))
     if first > last:
         return set()
     weeks, current = set(), week_start(first)
@@ -480,14 +527,22 @@ def _values(team_id: int, first_day: date, last_day: date, figures: dora.Figures
 
 
 def dora_recompute(*, team_id: int) -> int:
-    """Recompute the team's DORA figures for every week marked dirty, and the cycle windows over them.
+    """Recompute the team's DORA figures for every week marked dirty up to the current one, and the cycle windows
+    over them; return how many marks were done with.
 
-    1. Claim the team's dirty weeks (rows locked and deleted in this transaction, so two workers never
-       share one; a crash rolls the claim back and the sweep retries).
-    2. Compute each week, Monday to Sunday on TIME_ZONE's wall clock, and each survey cycle window that
-       overlaps a claimed week, filed under its opening and closing dates in the cycle's own zone.
+    1. Claim the team's dirty weeks up to the current one (rows locked and deleted in this transaction, so two
+       workers never share one; a crash rolls the claim back and the sweep retries). Next week, marked by an
+       event up to CLOCK_SKEW ahead of now, waits until it begins (dora_dirty_teams leaves it out until then).
+    2. Compute each week, Monday to Sunday on TIME_ZONE's wall clock, and each survey cycle window that has
+       opened and overlaps a claimed week, filed under its opening and closing dates in the cycle's own zone.
     3. Write the figures as metric values (an undefined figure, such as lead time without deployed changes,
-       removes the value).
+       removes the value), and remove figures filed for periods not yet begun (_future_figures_remove).
+
+    No figure is computed for a week or window that has not begun: it would read "0 deploys/week" for weeks
+    still to come. Marks for weeks no event accepted now can lie in (after _latest_accepted's) were left by rows
+    stored before times ahead of now were refused, or marked within REACH after an event before weeks not begun
+    were left out: they are dropped with a logged warning, so that no stored row can make a recomputation write
+    a figure for each of thousands of weeks to come.
 
     Only weeks and cycle windows within the times Align accepts (surveys.time_limits) are computed. Nothing
     outside them enters any more, but a database may hold rows from before (a year-1 time, a cycle extended to
@@ -495,12 +550,27 @@ def dora_recompute(*, team_id: int) -> int:
     whole claim and keep the team's other weeks from ever being recomputed. Left out rather than clamped: a
     figure over a window other than the one it is filed under would be a wrong number, not an approximation.
     """
+    now = timezone.now()
+    current, horizon = week_start(now), week_start(_latest_accepted(now))
     with transaction.atomic():
+        beyond = DoraDirty.objects.filter(team_id=team_id, week_start__gt=horizon)
+        dropped = sorted(beyond.values_list("week_start", flat=True))
+        if dropped:
+            beyond.delete()
+            logger.warning(
+                "DORA recomputation of team %s dropped %d week(s) from %s to %s: not begun (the current week is %s), "
+                "and no event accepted now lies in them.",
+                team_id, len(dropped), dropped[0], dropped[-1], current,
+            )  # fmt: skip
         claimed = list(
-            DoraDirty.objects.select_for_update(skip_locked=True).filter(team_id=team_id).order_by("week_start")
+            DoraDirty.objects.select_for_update(skip_locked=True)
+            .filter(team_id=team_id, week_start__lte=current)
+            .order_by("week_start")
         )
         if not claimed:
-            return 0
+            if dropped:
+                _future_figures_remove(team_id=team_id, now=now)
+            return len(dropped)
         DoraDirty.objects.filter(id__in=[row.id for row in claimed]).delete()
         values: list[tuple] = []
         weeks = [row.week_start for row in claimed if _computable(row.week_start)]
@@ -511,10 +581,11 @@ def dora_recompute(*, team_id: int) -> int:
                 team_id, len(outside), outside[0], outside[-1], time_limits.ACCEPTED,
             )  # fmt: skip
         if not weeks:
-            return len(claimed)
+            return len(claimed) + len(dropped)
         first, last = _week_bounds(weeks[0])[0], _week_bounds(weeks[-1])[1]
         cycles = []
-        for cycle in Cycle.objects.filter(opens_at__lt=last, closes_at__gt=first).exclude(state=Cycle.State.SCHEDULED):
+        opened = Cycle.objects.filter(opens_at__lt=last, closes_at__gt=first, opens_at__lte=now)
+        for cycle in opened.exclude(state=Cycle.State.SCHEDULED):
             if cycle.opens_at >= time_limits.EARLIEST and cycle.closes_at <= time_limits.END:
                 cycles.append(cycle)
             else:
@@ -534,13 +605,43 @@ def dora_recompute(*, team_id: int) -> int:
             first_day, last_day = (cadence.local_date(m, cycle.time_zone) for m in (cycle.opens_at, cycle.closes_at))
             values += _values(team_id, first_day, last_day, figures)
         metric_values_write(values=values, source="dora")
+        _future_figures_remove(team_id=team_id, now=now)
         correlations_refresh_enqueue()
-    return len(claimed)
+    return len(claimed) + len(dropped)
+
+
+def _future_figures_remove(*, team_id: int, now: datetime) -> None:
+    """Remove the team's DORA figures filed for periods that have not begun, computed before such periods were
+    left out (from events dated ahead of now, or marked within REACH after one): a week after the current one,
+    or a window starting later than any cycle that has opened. Next week, if an event accepted now can lie in
+    it, is marked to be computed once it begins.
+    """
+    current, horizon = week_start(now), week_start(_latest_accepted(now))
+    opened = Cycle.objects.filter(opens_at__lte=now, opens_at__gte=_week_bounds(current)[0] - timedelta(days=2))
+    windows = {
+        tuple(cadence.local_date(moment, cycle.time_zone) for moment in (cycle.opens_at, cycle.closes_at))
+        for cycle in opened
+    }
+    ahead = MetricValue.objects.filter(
+        team_id=team_id, source="dora", metric__key__in=DORA_KEYS, period_start__gt=current
+    ).values_list("id", "period_start", "period_end")
+    removed = [(pk, start, end) for pk, start, end in ahead if (start, end) not in windows]
+    if not removed:
+        return
+    MetricValue.objects.filter(id__in=[pk for pk, _, _ in removed]).delete()
+    waiting = {start for _, start, end in removed if start.weekday() == 0 and end == start + timedelta(days=6)}
+    DoraDirty.objects.bulk_create(
+        [DoraDirty(team_id=team_id, week_start=week) for week in waiting if week <= horizon], ignore_conflicts=True
+    )
 
 
 def dora_dirty_teams() -> list[int]:
-    """Return the teams with weeks waiting to be recomputed."""
-    return sorted(set(DoraDirty.objects.values_list("team_id", flat=True)))
+    """Return the teams with weeks to recompute now: a week that has begun, or a mark no event accepted now can
+    have left (dropped by dora_recompute). Next week, marked by an event up to CLOCK_SKEW ahead of now, waits
+    until it begins, so that the sweep does not recompute its team every tick for nothing."""
+    now = timezone.now()
+    due = Q(week_start__lte=week_start(now)) | Q(week_start__gt=week_start(_latest_accepted(now)))
+    return sorted(set(DoraDirty.objects.filter(due).values_list("team_id", flat=True)))
 
 
 def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, int, list[tuple[int, str, str]]]:

@@ -15,6 +15,7 @@ from ..models import Incident, RawEvent, Repository
 from .delivery import (
     ASCII_LOWER,
     Contradiction,
+    ahead_problem,
     change_record,
     deployment_record,
     incident_forget,
@@ -31,10 +32,22 @@ class PayloadError(ValueError):
     """The payload lacks something its event type always carries."""
 
 
+class Ignored(str):
+    """The status "ignored", with `detail` saying why (the webhook answers it): compares equal to "ignored"."""
+
+    detail: str
+
+    def __new__(cls, detail: str):
+        status = super().__new__(cls, "ignored")
+        status.detail = detail
+        return status
+
+
 def _time(value, field: str) -> datetime:
     """Read a payload's timestamp, named `field` in messages. One outside the times Align accepts
-    (surveys.time_limits: year 1, 9999) is well-formed, and a redelivery would send it unchanged: a
-    Contradiction, so the delivery is kept raw and nothing of it counts."""
+    (surveys.time_limits: year 1, 9999), or later than now (delivery.ahead_problem: every event GitHub sends has
+    happened; a commit's time is its author's clock), is well-formed, and a redelivery would send it unchanged:
+    a Contradiction, so the delivery is kept raw and nothing of it counts."""
     try:
         moment = parse_datetime(value) if isinstance(value, str) else None
     except ValueError:  # well-formed but impossible, such as month 13
@@ -43,6 +56,9 @@ def _time(value, field: str) -> datetime:
         raise PayloadError(f"{field} {value!r} is not a timestamp with a time zone")
     if not time_limits.accepts(moment):
         raise Contradiction(field, f"{field} {value!r} is outside the times Align accepts, {time_limits.ACCEPTED}")
+    problem = ahead_problem(moment, shown=f"{field} {value!r}")
+    if problem:
+        raise Contradiction(field, problem)
     return moment
 
 
@@ -269,8 +285,9 @@ def _deployment_status(repository: Repository, payload: dict) -> str:
 
 def _push(repository: Repository, payload: dict) -> str:
     # Branch names are compared exactly: Git's refs are case-sensitive, and both come from the same payload.
-    if payload["ref"] != f"refs/heads/{payload['repository']['default_branch']}":
-        return "ignored"
+    default = payload["repository"]["default_branch"]
+    if payload["ref"] != f"refs/heads/{default}":
+        return Ignored(f"{payload['ref']} is not the default branch, {default}: only its commits reach production")
     changed = [
         change_record(
             team=repository.team,
@@ -285,9 +302,21 @@ def _push(repository: Repository, payload: dict) -> str:
 
 
 def _pull_request(repository: Repository, payload: dict) -> str:
+    """Record a pull request merged into the repository's default branch as a change (merged_at, its merge
+    commit); one merged into any other branch has not reached production, as a push to that branch has not.
+
+    GitHub's payload names the branch merged into as `pull_request.base.ref` ("main", without refs/heads/),
+    and the default branch as `repository.default_branch`: both the base repository's, even for a pull
+    request from a fork. Compared exactly, as Git's refs are.
+    """
     pull = payload["pull_request"]
     if payload["action"] != "closed" or not pull["merged"]:
         return "ignored"
+    base, default = pull["base"]["ref"], payload["repository"]["default_branch"]
+    if base != default:
+        return Ignored(
+            f"pull request merged into {base}, not the default branch {default}: only merges into it reach production"
+        )
     changed = change_record(
         team=repository.team, sha=pull["merge_commit_sha"], merged_at=_time(pull["merged_at"], "pull_request.merged_at")
     )

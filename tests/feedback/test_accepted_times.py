@@ -3,7 +3,9 @@ and metrics: the API's event rows and metric periods, GitHub payloads, the metri
 the DORA recomputation with rows stored before the check (it failed for good, blocking the team's other weeks).
 
 Generated times cluster near the window's limits and near year 1 and 9999, written with offsets on both sides of
-UTC (+14:00, +09:00, +05:45, -03:30, -11:00), as Z, or without an offset (read in TIME_ZONE, here Tokyo too).
+UTC (+14:00, +09:00, +05:45, -03:30, -11:00), as Z, or without an offset (refused by the API, naming the field).
+Time is frozen at NOW, after every event these tests record and the weeks those reach: a time later than now is
+refused too (tests/feedback/test_future_events.py), and later weeks wait for their turn.
 """
 
 import hashlib
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 
 from feedback import metrics_csv, services
 from feedback.models import Change, Deployment, DoraDirty, Incident, MetricValue, RawEvent, Repository
+from feedback.services.delivery import CLOCK_SKEW
 from surveys import time_limits
 from surveys.models import Cycle, Person
 from tests.factories import CycleFactory, TeamFactory, UserFactory, manager_of
@@ -33,6 +36,12 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 # Offsets as written, in minutes east of UTC. "": none, read in TIME_ZONE (UTC in these tests).
 OFFSETS = {"Z": 0, "+00:00": 0, "+14:00": 840, "+09:00": 540, "+05:45": 345, "-03:30": -210, "-11:00": -660, "": 0}
 ANCHORS = [datetime(1, 1, 1), datetime(1970, 1, 1), datetime(2200, 1, 1), datetime(9999, 12, 31, 23, 59)]
+NOW = datetime(2027, 2, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 @pytest.fixture
@@ -76,6 +85,12 @@ def forget_events(team) -> None:
 
 def accepted(moment: datetime | None) -> bool:
     return moment is not None and time_limits.accepts(moment)
+
+
+def recorded(text: str, moment: datetime | None) -> bool:
+    """Return whether the API records a time written so: with its offset, accepted, and not ahead of now."""
+    offset = any(text.endswith(offset) for offset in OFFSETS if offset)
+    return accepted(moment) and offset and moment <= NOW + CLOCK_SKEW
 
 
 # The API's event rows: the report's examples
@@ -143,8 +158,9 @@ def test_any_event_time_is_stored_and_recomputed_or_refused_never_a_500(machine,
         "incidents": {"id": key, "opened_at": text},
     }[kind]
     response = post(machine, kind, {"team": TEAM, **row})
-    # then: stored exactly when the time is accepted; refused with a 400 naming the row and field otherwise
-    if accepted(moment):
+    # then: stored exactly when the time is accepted, has its offset and has happened; refused with a 400 naming
+    # the row and field otherwise
+    if recorded(text, moment):
         assert response.status_code == 200, response.content
     else:
         assert response.status_code == 400, response.content
@@ -271,7 +287,8 @@ def test_any_payload_time_is_recorded_or_refused_never_a_500(client, connected, 
             "deployment": {"id": key, "sha": sha, "environment": "production"}, "repository": REPO,
         },
         "pull_request": {"action": "closed", "repository": REPO,
-                         "pull_request": {"merged": True, "merge_commit_sha": sha, "merged_at": text}},
+                         "pull_request": {"merged": True, "merge_commit_sha": sha, "merged_at": text,
+                                          "base": {"ref": "main"}}},
         "issues": {"action": "opened", "repository": REPO, "issue": {
             "id": key, "state": "open", "labels": [{"name": "incident"}], "created_at": text, "updated_at": text}},
     }[event]  # fmt: skip
@@ -281,6 +298,10 @@ def test_any_payload_time_is_recorded_or_refused_never_a_500(client, connected, 
         assert (
             response.json()["status"] == "ignored" and "is outside the times Align accepts" in response.json()["detail"]
         )
+    elif moment > NOW + CLOCK_SKEW:
+        assert response.json()["status"] == "ignored" and "is later than now" in response.json()["detail"]
+    else:
+        assert response.json()["status"] == "recorded"
     services.dora_recompute(team_id=connected.id)
     assert not DoraDirty.objects.filter(team=connected).exists()
 
@@ -333,8 +354,14 @@ def test_weeks_outside_the_accepted_times_are_left_out_with_a_warning_and_the_re
     assert figures_of(search, date(2026, 11, 23))["deployment-frequency"] == 1.0
     [warning] = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
     assert warning == (
-        f"DORA recomputation of team {search.id} left out 6 week(s) from 0001-01-01 to 9999-12-27: outside the "
+        f"DORA recomputation of team {search.id} left out 5 week(s) from 0001-01-01 to 0001-01-29: outside the "
         "times Align accepts, 1970-01-01 to 2199-12-31 (UTC)."
+    )
+    # and: the week in 9999, which no event accepted now can lie in, is dropped, never computed
+    [warning] = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert warning == (
+        f"DORA recomputation of team {search.id} dropped 1 week(s) from 9999-12-27 to 9999-12-27: not begun (the "
+        "current week is 2027-02-01), and no event accepted now lies in them."
     )
 
 

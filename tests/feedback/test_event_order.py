@@ -147,7 +147,8 @@ def webhook_deliveries(draw, gap=1):
         },
     )
     merged = ("pull_request", {"action": "closed", "repository": REPO, "pull_request": {
-        "merged": True, "merge_commit_sha": SHA, "merged_at": stamp(START - timedelta(minutes=30))}})  # fmt: skip
+        "merged": True, "merge_commit_sha": SHA, "merged_at": stamp(START - timedelta(minutes=30)),
+        "base": {"ref": "main"}}})  # fmt: skip
     in_time_order = sorted(
         [*issue, *deployment, push, merged],
         key=lambda event: event[1].get("issue", event[1].get("deployment_status", {})).get("updated_at", ""),

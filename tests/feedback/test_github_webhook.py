@@ -91,7 +91,7 @@ def test_a_week_of_github_events_becomes_dora_metric_values(client, payments, dj
         ("push", push(("a1", "2026-11-02T09:00:00Z"), ("a2", "2026-11-02T11:00:00Z"))),
         ("deployment_status", deployment_status(1, "a2", "2026-11-02T13:00:00Z")),
         ("pull_request", {"action": "closed", "repository": REPO, "pull_request": {
-            "merged": True, "merge_commit_sha": "m1", "merged_at": "2026-11-03T10:00:00Z"}}),
+            "merged": True, "merge_commit_sha": "m1", "merged_at": "2026-11-03T10:00:00Z", "base": {"ref": "main"}}}),
         ("deployment_status", deployment_status(2, "m1", "2026-11-03T12:00:00Z")),
         ("issues", issue(77, "2026-11-03T15:00:00Z", closed="2026-11-03T17:00:00Z", action="closed")),
     ]  # fmt: skip
@@ -280,7 +280,8 @@ def test_a_commit_id_in_capitals_is_the_same_commit(client, payments):
     sha = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
     deliver(client, "push", push((sha.upper(), "2026-11-02T09:00:00Z")), delivery="1")
     merged = {"action": "closed", "repository": REPO, "pull_request": {
-        "merged": True, "merge_commit_sha": sha, "merged_at": "2026-11-02T10:00:00Z"}}  # fmt: skip
+        "merged": True, "merge_commit_sha": sha, "merged_at": "2026-11-02T10:00:00Z",
+        "base": {"ref": "main"}}}  # fmt: skip
     deliver(client, "pull_request", merged, delivery="2")
     change = Change.objects.get()
     assert (change.sha, change.merged_at is not None) == (sha, True)
