@@ -35,6 +35,9 @@ STEPS = {
     "monthly": relativedelta(months=1),
     "quarterly": relativedelta(months=3),
 }
+# The fewest days between two planned openings of each cadence: a month from the 31st of January is the 28th of
+# February; a quarter from the 31st of January, the 30th of April. A cycle open longer would overlap the next.
+SHORTEST_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 28, "quarterly": 89}
 ONCE = "once"
 DAY = timedelta(days=1)
 

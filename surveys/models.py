@@ -223,6 +223,12 @@ class CycleSchedule(models.Model):
         days = self.reminder_days if isinstance(self.reminder_days, list) else []
         if self.open_days and any(isinstance(day, int) and day >= self.open_days for day in days):
             raise ValidationError({"reminder_days": "Each reminder must fall before the survey closes."})
+        shortest = cadence.SHORTEST_DAYS.get(self.cadence)
+        if shortest and isinstance(self.open_days, int) and self.open_days > shortest:
+            raise ValidationError({"open_days": (
+                f"A {self.get_cadence_display().lower()} survey can stay open at most {shortest} days, so that one "
+                "cycle closes before the next opens (people would otherwise hold two open invitations at once)."
+            )})  # fmt: skip
 
     @property
     def first_opens_wall(self) -> datetime:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from surveys.cadence import (
+    SHORTEST_DAYS,
     STEPS,
     Window,
     day_start,
@@ -250,11 +251,25 @@ def test_consecutive_weekly_cycles_never_overlap_and_a_seven_day_window_ends_as_
 @given(schedules(cadences=("fortnightly", "monthly", "quarterly")))
 def test_cycles_of_longer_cadences_never_overlap_when_the_window_fits_the_step(schedule):
     first, zone_name, cadence, open_days, _ = schedule
-    shortest = {"fortnightly": 14, "monthly": 28, "quarterly": 89}[cadence]
-    open_days = min(open_days, shortest)
+    open_days = min(open_days, SHORTEST_DAYS[cadence])
     cycles = [window(first, cadence=cadence, n=n, time_zone=zone_name, open_days=open_days) for n in range(8)]
     for this, following in pairwise(cycles):
         assert this.opens < this.closes <= following.opens
+
+
+@pytest.mark.parametrize(
+    ("cadence", "first"),
+    [("weekly", datetime(2027, 1, 4, 9)), ("fortnightly", datetime(2027, 1, 4, 9)),
+     ("monthly", datetime(2027, 1, 31, 9)), ("quarterly", datetime(2027, 1, 31, 9))],
+)  # fmt: skip
+def test_the_shortest_step_is_tight_one_day_more_overlaps_the_next_cycle(cadence, first):
+    # the 31st of January: a month later is the 28th of February, a quarter later the 30th of April
+    this, following = (window(first, cadence=cadence, n=n, time_zone="UTC", open_days=SHORTEST_DAYS[cadence] + 1)
+                        for n in (0, 1))  # fmt: skip
+    assert this.closes > following.opens
+    this, following = (window(first, cadence=cadence, n=n, time_zone="UTC", open_days=SHORTEST_DAYS[cadence])
+                        for n in (0, 1))  # fmt: skip
+    assert this.closes <= following.opens
 
 
 @settings(max_examples=300, deadline=None)

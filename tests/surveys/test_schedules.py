@@ -39,6 +39,19 @@ def make_schedule(**overrides):
     return services.schedule_save(teams=teams, template=pulse_template(), **fields)
 
 
+@pytest.mark.parametrize(
+    ("cadence", "longest"), [("weekly", 7), ("fortnightly", 14), ("monthly", 28), ("quarterly", 89), ("once", 90)]
+)
+def test_a_schedule_stays_open_at_most_until_its_next_cycle_opens(cadence, longest):
+    # a weekly survey open 14 days kept two cycles open at once: two live invitations per person
+    make_schedule(name="fits", cadence=cadence, open_days=longest, reminder_days=[1])
+    if longest < 90:
+        with pytest.raises(ValidationError, match=f"at most {longest} days") as refused:
+            make_schedule(name="overlaps", cadence=cadence, open_days=longest + 1, reminder_days=[1])
+        assert list(refused.value.message_dict) == ["open_days"]
+    assert list(CycleSchedule.objects.values_list("name", flat=True)) == ["fits"]
+
+
 def answer(path_or_token, cycle):
     token = path_or_token.rstrip("/").split("/")[-1]
     answers = {
