@@ -31,7 +31,9 @@ A hidden quantity is **disclosed** when
   smaller groups can prevent; the README says so.)
 
 Every published figure is taken as exact (the API gives full precision), which is the strongest attacker.
-Not modelled: a dimension's mean beyond bounds when some of its items are optional, and its standard
+Not modelled: a dimension's mean beyond bounds when some of its items are optional (a mean of per-person means
+ties each person's answers together; `settle` therefore shows such a dimension only for a group where every
+item figure is shown, for it and every group under it), and its standard
 deviation (a mean, or a sum of squares, of per-respondent means is not linear in the answer counts); and
 anything outside one cycle. An item's mean and SD are implied by its distribution, which is modelled, and a
 dimension's mean is exact when all its items are required.
@@ -791,7 +793,9 @@ def settle(
     every group's figures as computed (only groups with respondents need be present).
 
     1. Per measure, hide groups by the tree rule (`disclosure.hidden_groups`; participation with the
-       invitees, so that "none of them answered" is hidden too), plus any figure hidden in an earlier round.
+       invitees, so that "none of them answered" is hidden too), plus any figure hidden in an earlier round;
+       a dimension with an optional item among several also at and above any group where one of its items'
+       figures is hidden.
     2. Audit what remains shown (`audit`). Nothing disclosed: done.
     3. For each disclosure, choose shown figures near its set (a sibling of the set's teams or of a group above
        them, or a group above: what bounds the set by subtraction) whose hiding clears it — of the same measure
@@ -801,6 +805,15 @@ def settle(
     """
     invited_totals = group_totals(invited, parent_of)
     family = {question(q): dimension(spec.dimension) for q, spec in questions.items()}
+    # A dimension with an optional item among several: its mean is a mean of per-person means, which ties each
+    # person's answers together in a way no linear model holds (an answer-pattern attacker pinned a hidden
+    # item's count, and one person's answer, from it, with a subgroup's item figures). Its figures show only
+    # for a group where every item's figure is shown, for it and for every group under it.
+    likert: dict[Measure, list] = {}
+    for q, spec in questions.items():
+        if spec.kind == "likert":
+            likert.setdefault(dimension(spec.dimension), []).append(q)
+    pooled_items = {m: qs for m, qs in likert.items() if len(qs) > 1 and not all(questions[q].required for q in qs)}
     forced: dict[Measure, set[Group]] = {}
 
     def publish() -> Publication:
@@ -813,7 +826,18 @@ def settle(
             counts.setdefault(question(question_id), {})[group] = sum(distribution.values())
         for (group, dimension_id), figure in dimensions.items():
             counts.setdefault(dimension(dimension_id), {})[group] = figure.respondents
-        hidden_of = {m: hidden_groups(c, parent_of, threshold, hidden=forced.get(m, ())) for m, c in counts.items()}
+        hidden_of = {
+            m: hidden_groups(c, parent_of, threshold, hidden=forced.get(m, ()))
+            for m, c in counts.items()
+            if m[0] == "question"
+        }
+        for m, c in counts.items():
+            if m[0] == "dimension":  # after its questions: a pooled dimension hides above any hidden item figure
+                below_hidden = {g for q in pooled_items.get(m, ()) for g in hidden_of.get(question(q), ())}
+                for g in list(below_hidden):
+                    while (g := parent_of.get(g)) is not None:
+                        below_hidden.add(g)
+                hidden_of[m] = hidden_groups(c, parent_of, threshold, hidden={*forced.get(m, ()), *below_hidden})
         return Publication(
             threshold=threshold,
             parent_of=parent_of,

@@ -18,9 +18,11 @@ def participation_figures(
     """Return per cycle each group's invited and answered counts and the groups whose answered count is hidden.
 
     trees: each cycle's frozen tree (team → parent). A closed cycle's figures were settled with all its other
-    figures by the disclosure audit when it was aggregated (`ParticipationFigure`); an open cycle's follow the
-    tree rule alone (`disclosure.participation_hidden`: at least the threshold answered, and no smaller
-    group's count, nor "none of these invitees answered", by subtraction). Two queries whatever the cycles.
+    figures by the disclosure audit when it was aggregated (`ParticipationFigure`); until its aggregation has
+    written them, no answered count of it is shown (the tree rule's figures, taken with the settled ones
+    after, would give away what the audit hides). An open cycle's follow the tree rule alone
+    (`disclosure.participation_hidden`: at least the threshold answered, and no smaller group's count, nor
+    "none of these invitees answered", by subtraction). Three queries at most whatever the cycles.
     """
     ids = [cycle.id for cycle in cycles]
     settled: dict[int, tuple[dict, dict, set]] = {}
@@ -46,5 +48,8 @@ def participation_figures(
     for cycle in live:
         parents = trees.get(cycle.id, {})
         invited, answered = group_totals(invited_of[cycle.id], parents), group_totals(answered_of[cycle.id], parents)
-        settled[cycle.id] = (invited, answered, participation_hidden(invited, answered, parents, cycle.threshold))
+        if cycle.state in SETTLED_STATES:  # closed, its aggregation not done yet: nothing answered is shown
+            settled[cycle.id] = (invited, {}, set(invited))
+        else:
+            settled[cycle.id] = (invited, answered, participation_hidden(invited, answered, parents, cycle.threshold))
     return settled

@@ -5,6 +5,7 @@ organisation's invitees could have answered, keeps those that reproduce every pu
 what all of them agree on. What it can pin, the audit must prevent.
 """
 
+import dataclasses
 import itertools
 from collections import Counter
 
@@ -169,10 +170,10 @@ def tiny_organisations(draw):
     return parent_of, invited, {t: [OUTCOMES[i] for i in picks] for t, picks in outcomes_of.items()}
 
 
-def settled(parent_of, invited, outcomes_of, threshold):
+def settled(parent_of, invited, outcomes_of, threshold, questions=QUESTIONS):
     answered, items, dimensions = figures(parent_of, outcomes_of)
     return settle(
-        threshold=threshold, parent_of=parent_of, invited=invited, questions=QUESTIONS,
+        threshold=threshold, parent_of=parent_of, invited=invited, questions=questions,
         answered=answered, items=items, dimensions=dimensions,
     )  # fmt: skip
 
@@ -249,9 +250,11 @@ def test_the_named_example_a_skipped_optional_item_is_pinned_by_the_dimension_an
     assert [(set(d.atoms), d.measure, d.quantity, d.low, d.high) for d in found] == [
         ({"T"}, question("q2"), "count", 4, 4)
     ]
-    # and settling hides one more figure, after which the audit and the exhaustive attacker find nothing
+    # and settling hides T's dimension — and, since D pools a required q1 with an optional q2 and T's q2 is
+    # hidden, the root's too — after which the audit and the exhaustive attacker find nothing
     after = settled(parent_of, invited, outcomes_of, threshold=5)
-    assert ("T", "D") not in after.dimensions and ("root", "D") in after.dimensions
+    assert ("T", "D") not in after.dimensions and ("root", "D") not in after.dimensions
+    assert ("root", "q1") in after.items and ("root", "q2") in after.items
     assert audit(after, everything) == []
     # A's answered count (4 < 5) and S's (1) are never shown, nor what subtracting them from the root leaves
     assert "A" not in after.answered and "S" not in after.answered and after.answered["root"] == 20
@@ -259,12 +262,13 @@ def test_the_named_example_a_skipped_optional_item_is_pinned_by_the_dimension_an
 
 @pytest.mark.parametrize("threshold", [3, 5])
 def test_a_group_where_everyone_answered_is_shown_and_tells_no_member_apart(threshold):
-    # given a root whose every invitee answered, with a team of two
+    # given a root whose every invitee answered every (required) item, with a team of two
     parent_of = {"root": None, "small": "root", "big": "root"}
     invited = {"root": 0, "small": 2, "big": 8}
     outcomes_of = {"root": [], "small": [(2, 2), (2, 1)], "big": [(1, 1)] * 4 + [(2, 2)] * 4}
+    required = {**QUESTIONS, "q2": dataclasses.replace(QUESTIONS["q2"], required=True)}
     # when settled
-    publication = settled(parent_of, invited, outcomes_of, threshold)
+    publication = settled(parent_of, invited, outcomes_of, threshold, required)
     # then the root's 10 of 10 is shown: that both of the small team answered is true of every invitee alike
     assert publication.answered["root"] == 10 and "small" not in publication.answered
     assert ("root", "D") in publication.dimensions

@@ -411,6 +411,12 @@ class Oracle:
             )
         return found
 
+    def enps_question(self, cycle_id: int, dimension_id: int) -> int | None:
+        """Return the eNPS question of a dimension as a cycle asked it."""
+        a = self.answers
+        rows = a[(a.cycle_id == cycle_id) & (a.dimension_id == dimension_id) & (a.kind == "enps")]
+        return int(rows.question_id.iloc[0]) if len(rows) else None
+
     def is_shown(self, cycle_id: int, group: int, dimension_id: int) -> bool:
         return self.shown.get((cycle_id, group, dimension_id), False)
 
@@ -878,7 +884,18 @@ def check_score_sections(page: str, oracle: Oracle, team: Team, cycles: list[Cyc
             figure = oracle.groups[(cycle.id, team.id, dimension.id)]
             score, favourable, n, change_text = cells[:4]
             if figure.enps is not None:
-                problems.check(score.startswith("eNPS") and agrees(score[4:], figure.enps, 0), at, score, figure.enps)
+                shown_enps = NUMBER.findall(score)[:1]
+                problems.check(score.startswith("eNPS") and agrees(*shown_enps, figure.enps, 0), at, score, figure.enps)
+                # beside it its three groups, where the eNPS question's distribution is shown
+                answers = figure.enps_answers
+                counts = [sum(v >= 9 for v in answers), sum(v in (7, 8) for v in answers), sum(v <= 6 for v in answers)]
+                words = " · ".join(
+                    f"{c} {word}{'' if c == 1 else 's'} ({round(100 * c / len(answers))}%)"
+                    for c, word in zip(counts, ("promoter", "passive", "detractor"), strict=True)
+                )
+                enps_question = oracle.enps_question(cycle.id, dimension.id)
+                listed = oracle.item_shown.get((cycle.id, team.id, enps_question), False)
+                problems.check((words in score) is listed, at + " eNPS groups", score, words if listed else "none")
             else:
                 problems.check(agrees(score, figure.mean, DIGITS), at, score, figure.mean)
                 problems.check(agrees(favourable.rstrip("%"), 100 * figure.favourable, 0), at + " favourable",
@@ -891,6 +908,8 @@ def check_score_sections(page: str, oracle: Oracle, team: Team, cycles: list[Cyc
                 digits = 0 if figure.enps is not None else DIGITS
                 unit = "eNPS points" if figure.enps is not None else "points"
                 found = NUMBER.findall(change_text.replace("95% interval", ""))
+                if "down" in change_text:  # "▼ down 0.94 points": the direction in words, the size without a sign
+                    found[0] = f"-{found[0]}"
                 ok = len(found) >= 3 and all(agrees(v, w, digits) for v, w in zip(found[:3], change[:3], strict=True))
                 problems.check(ok and f" {unit}" in change_text, at + " change", change_text, change[:3])
             if len(cells) > 4 and team.id != root.id:
