@@ -363,5 +363,7 @@ def dashboard(
         movers=movers,
         findings=_findings(all_cycles, subtree_now, names_now),
         metrics=metric_timeline(team_ids=subtree_now, since=cycles[0].opens_at.date()) if cycles else [],
-        reliability=cycle_reliabilities(cycle=chosen, dimension_ids=[d.id for d in dimensions]) if chosen else [],
+        reliability=cycle_reliabilities(cycle=chosen, dimension_ids=[d.id for d in dimensions], root_id=root.id)
+        if chosen
+        else [],
     )

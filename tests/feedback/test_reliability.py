@@ -12,6 +12,7 @@ from django.urls import reverse
 from feedback.services import scores_aggregate
 from surveys.models import Person
 from tests.factories import TeamFactory, manager_of
+from tests.feedback.conftest import run_cycle
 
 pytestmark = pytest.mark.django_db
 NUMBER = r"-?\d+\.\d\d"
@@ -73,4 +74,42 @@ def test_alpha_over_fewer_complete_responses_than_the_threshold_is_not_shown(cli
     bank = client.get(reverse("surveys:manage_questions")).content.decode()
     # then
     assert "α " not in bank.replace("Cronbach's α", "") and "Cronbach's α " not in bank
-    assert "No dimension of" in board
+    assert "No α to show here" in board
+
+
+@pytest.mark.django_db
+def test_alpha_is_not_shown_where_its_n_would_give_away_a_hidden_groups_count(client):
+    # given: two top-level teams, Alpha (6, shown) and Beta (2, hidden): α over all 8 would say Beta's 2
+    rng = np.random.default_rng(5)
+    alpha_team, beta_team = TeamFactory(name="Alpha"), TeamFactory(name="Beta")
+    answers = answers_of(np.clip(rng.integers(2, 5, (8, 1)) + rng.integers(-1, 2, (8, 7)), 1, 5))
+    cycle = run_cycle([(alpha_team, answers[:6]), (beta_team, answers[6:])])
+    scores_aggregate(cycle_id=cycle.id)
+    admin, _ = manager_of(alpha_team, beta_team, email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    # when / then: no α on any dashboard root, in the CSV or the question bank
+    for root in (alpha_team, beta_team):
+        board = client.get(reverse("feedback:dashboard"), {"root": root.id}).content.decode()
+        assert "No α to show here" in board and "complete responses" not in board
+    csv = client.get(reverse("feedback:dashboard"), {"export": "reliability"}).content.decode().splitlines()
+    assert csv[1:] == []
+    assert "Cronbach's α " not in client.get(reverse("surveys:manage_questions")).content.decode()
+
+
+@pytest.mark.django_db
+def test_alpha_of_the_organisation_is_shown_on_its_dashboard_only(client):
+    # given: an organisation of two teams of 6, everyone answering
+    rng = np.random.default_rng(6)
+    acme = TeamFactory(name="Acme")
+    web, data = TeamFactory(name="Web", parent=acme), TeamFactory(name="Data", parent=acme)
+    answers = answers_of(np.clip(rng.integers(2, 5, (12, 1)) + rng.integers(-1, 2, (12, 7)), 1, 5))
+    cycle = run_cycle([(web, answers[:6]), (data, answers[6:])], audience=[acme])
+    scores_aggregate(cycle_id=cycle.id)
+    # when / then: the organisation's leader sees α over its 12; Web's manager, whose dashboard is Web, does not
+    lee, _ = manager_of(acme, email="lee@example.com", role=Person.Role.LEADER)
+    client.force_login(lee)
+    assert "n = 12 complete responses" in client.get(reverse("feedback:dashboard")).content.decode()
+    maria, _ = manager_of(web, email="maria@example.com")
+    client.force_login(maria)
+    board = client.get(reverse("feedback:dashboard")).content.decode()
+    assert "complete responses" not in board and "No α to show here" in board
