@@ -39,6 +39,8 @@ VARIATION_SELECTORS = ((0x180B, 0x180D), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
 # Not default-ignorable, yet drawn as blank space (a Braille cell with no dots, a note head without a note): a name
 # made of them, or ending in one, shows nothing. The Hangul fillers are default-ignorable already.
 BLANK = frozenset({"\u2800", "\U0001d159"})
+# ARABIC TATWEEL only stretches the letters it joins (فـريق is فريق drawn wider): names are compared without it.
+STRETCH = frozenset({"\u0640"})
 # ZERO WIDTH NON-JOINER and JOINER: Persian and Indic words and emoji sequences (👩‍💻) need them between letters.
 JOINERS = frozenset({"\u200c", "\u200d"})
 # Scripts (Unicode's Scripts.txt, as confusable_homoglyphs names them) whose letters join or form conjuncts, so a
@@ -166,6 +168,16 @@ def _slashes() -> frozenset[str]:
     )
 
 
+def line_break_or_control(text: str) -> str | None:
+    """Return the first line break or control character of a person's name (Unicode categories Cc, Zl, Zp: a
+    CR, LF, tab, U+2028), named for a message, or None. A name is one line: a lone CR in one split its row when
+    a spreadsheet read the people export back."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return f"U+{ord(char):04X} {unicodedata.name(char, 'a control character')}"
+    return None
+
+
 def name_stored(text: str) -> str:
     """Return a name (a team's, a person's) as Align stores it: trimmed, in NFC (a letter typed as one character
     or as a letter and a combining mark is one spelling, so an import of the same name changes nothing), and a run
@@ -180,7 +192,9 @@ def caseless(name: str) -> str:
     (full-width Ｐｌａｔｆｏｒｍ is Platform, ﬁ is fi, a no-break space is a space), then case (ß is ss) and accents
     typed either way (É = E + U+0301); a run of spaces is one space, as a page draws it.
     """
-    visible = "".join(char for char in unicodedata.normalize("NFD", name) if not (ignorable(char) or char in BLANK))
+    visible = "".join(
+        char for char in unicodedata.normalize("NFD", name) if not (ignorable(char) or char in BLANK | STRETCH)
+    )
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
     return SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", folded.casefold()))
 
@@ -215,9 +229,11 @@ def _prototypes() -> dict[str, str]:
 def skeleton(name: str) -> str:
     """Return UTS #39's skeleton of a name, spaces run together as a page draws them: two names with one skeleton
     are drawn alike (Dаta with a Cyrillic а and Data, Platfοrm with a Greek ο and Platform). NFD, characters
-    drawn as nothing dropped, each character replaced by its confusables.txt prototype, NFD again."""
-    decomposed = unicodedata.normalize("NFD", SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", name)))
-    mapped = "".join(_prototypes().get(char, char) for char in decomposed if not (ignorable(char) or char in BLANK))
+    drawn as nothing dropped, each character replaced by its confusables.txt prototype, NFD again — NFD, as the
+    standard says, not NFKC, which would fold ϲ, ſ and ￨ into ς, s and │ before their prototypes c, f and l."""
+    decomposed = unicodedata.normalize("NFD", SPACE_RUN.sub(" ", name))
+    kept = (char for char in decomposed if not (ignorable(char) or char in BLANK | STRETCH))
+    mapped = "".join(_prototypes().get(char, char) for char in kept)
     return unicodedata.normalize("NFD", mapped)
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from . import addresses, csv_table
-from .names import name_finder, name_stored
+from .names import line_break_or_control, name_finder, name_stored
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
 ROLES = {"admin", "leader", "manager", "member"}
@@ -73,8 +73,11 @@ def parse(
                 validate_email(row.email)
             except ValidationError:
                 row.errors.append(f"“{values['email']}” is not an email address.")
+        broken = line_break_or_control(row.name)
         if not row.name:
             row.errors.append("The name is empty.")
+        elif broken:
+            row.errors.append(f"The name holds a line break or control character ({broken}): write it on one line.")
         elif len(row.name) > lengths["name"]:
             row.errors.append(f"The name has {len(row.name)} characters; at most {lengths['name']} are kept.")
         row.team_id = lookup(row.team_path)
@@ -116,7 +119,8 @@ def read(cell: str) -> str:
 def write(rows: list[dict[str, str]]) -> str:
     """Return CSV text with the people columns; every cell neutralised against formula injection (`written`)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    # Lines end in CRLF (RFC 4180), so a cell holding a lone CR is quoted like one holding a LF.
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({column: written(str(row.get(column, ""))) for column in COLUMNS})

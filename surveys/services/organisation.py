@@ -43,8 +43,8 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     same = next((sibling for sibling in siblings if names.look_alike(sibling, name)), None)
     if same is not None:
         where = parent or "The top level"
-        looks = "" if same == name else f" (“{same}”, which reads the same)"
-        raise ValidationError({"name": [f"“{where}” already has a team called “{name}”{looks}."]})
+        looks = "" if same == name else f", which reads the same as “{name}”"
+        raise ValidationError({"name": [f"“{where}” already has a team called “{same}”{looks}."]})
     return name
 
 
@@ -89,6 +89,11 @@ def person_save(
     person = Person() if person_id is None else Person.objects.select_for_update().get(id=person_id)
     email = person_address_checked(email=email, person_id=person_id)
     name = names.name_stored(name)
+    broken = names.line_break_or_control(name)
+    if broken:
+        raise ValidationError(
+            {"name": [f"The name holds a line break or control character ({broken}): write it on one line."]}
+        )
     person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
     person.full_clean()
     person.save()
