@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from . import cadence, csv_table, time_limits
 from .forms import AddressField, TypedTextField
 from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
-from .names import name_stored
+from .names import name_stored, person_name_problem
 from .services.organisation import person_address_checked, team_name_checked
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -322,7 +322,8 @@ class TeamAdminForm(forms.ModelForm):
 class PersonAdminForm(forms.ModelForm):
     """The Django admin's person form: the address read as the person form and the import read it (AddressField,
     then person_address_checked: stored in Align's spelling, refused when it is someone else's spelt another way),
-    and the name kept as person_save keeps it (names.name_stored: NFC, a run of spaces as one)."""
+    and the name kept and checked as person_save keeps it (names.name_stored: NFC, a run of spaces as one;
+    names.person_name_problem: one line, every character seen)."""
 
     email = AddressField(max_length=stored_length(Person, "email"))
 
@@ -331,7 +332,11 @@ class PersonAdminForm(forms.ModelForm):
         fields = ["user", "email", "name", "team", "role", "managed_teams", "is_active"]
 
     def clean_name(self) -> str:
-        return name_stored(self.cleaned_data["name"])
+        name = name_stored(self.cleaned_data["name"])
+        problem = person_name_problem(name)
+        if problem:
+            raise ValidationError(problem)
+        return name
 
     def clean_email(self) -> str:
         try:

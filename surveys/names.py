@@ -168,6 +168,19 @@ def _slashes() -> frozenset[str]:
     )
 
 
+def person_name_problem(name: str) -> str | None:
+    """Return why a person's name (as `name_stored` keeps it) cannot be stored, for a message, or None: it is
+    one line, and every character of it can be seen (a joiner only where a script or emoji needs it), as a
+    team's name."""
+    broken = line_break_or_control(name)
+    if broken:
+        return f"The name holds a line break or control character ({broken}): write it on one line."
+    hidden = invisible_character(name, joiners=True)
+    if hidden:
+        return f"The name contains a character that cannot be seen ({hidden}): type it again."
+    return None
+
+
 def line_break_or_control(text: str) -> str | None:
     """Return the first line break or control character of a person's name (Unicode categories Cc, Zl, Zp: a
     CR, LF, tab, U+2028), named for a message, or None. A name is one line: a lone CR in one split its row when

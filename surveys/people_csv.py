@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from . import addresses, csv_table
-from .names import line_break_or_control, name_finder, name_stored
+from .names import name_finder, name_stored, person_name_problem
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
 ROLES = {"admin", "leader", "manager", "member"}
@@ -73,11 +73,10 @@ def parse(
                 validate_email(row.email)
             except ValidationError:
                 row.errors.append(f"“{values['email']}” is not an email address.")
-        broken = line_break_or_control(row.name)
         if not row.name:
             row.errors.append("The name is empty.")
-        elif broken:
-            row.errors.append(f"The name holds a line break or control character ({broken}): write it on one line.")
+        elif person_name_problem(row.name):
+            row.errors.append(person_name_problem(row.name))
         elif len(row.name) > lengths["name"]:
             row.errors.append(f"The name has {len(row.name)} characters; at most {lengths['name']} are kept.")
         row.team_id = lookup(row.team_path)

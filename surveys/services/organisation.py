@@ -89,11 +89,9 @@ def person_save(
     person = Person() if person_id is None else Person.objects.select_for_update().get(id=person_id)
     email = person_address_checked(email=email, person_id=person_id)
     name = names.name_stored(name)
-    broken = names.line_break_or_control(name)
-    if broken:
-        raise ValidationError(
-            {"name": [f"The name holds a line break or control character ({broken}): write it on one line."]}
-        )
+    problem = names.person_name_problem(name)
+    if problem:
+        raise ValidationError({"name": [problem]})
     person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
     person.full_clean()
     person.save()

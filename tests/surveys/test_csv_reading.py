@@ -167,8 +167,7 @@ def test_every_person_of_a_saved_file_is_read_exactly_on_their_line(saved):
     assert file_errors == []
     # a name is read whole, line breaks and tabs too, and then refused if it holds one (a name is one line)
     assert [(row.line, row.email, row.name, row.errors) for row in rows] == [
-        (line, email, name, [f"The name holds a line break or control character ({broken}): write it on one line."]
-         if (broken := names.line_break_or_control(name)) else [])
+        (line, email, name, [problem] if (problem := names.person_name_problem(name)) else [])
         for line, email, name in expected
     ]  # fmt: skip
     event(f"{len(rows)} people")

@@ -324,6 +324,13 @@ def test_the_django_admin_stores_a_persons_name_in_nfc(client):
     )
     assert page.status_code == 302
     assert Person.objects.get().name == ZOE
+    # and refuses one that holds a character that cannot be seen, as person_save and the import do
+    page = client.post(
+        reverse("admin:surveys_person_add"),
+        {"email": "ana@example.com", "name": "Ana\u200b", "team": team.id, "role": "member", "is_active": "on"},
+    )
+    assert page.status_code == 200 and "cannot be seen (U+200B ZERO WIDTH SPACE)" in page.content.decode()
+    assert Person.objects.count() == 1
 
 
 # Rows stored before: the data migration.
@@ -371,3 +378,26 @@ def test_a_person_name_is_one_line_in_the_import_and_the_form(name):
         services.person_save(
             name=name, email="a@example.com", team=team, role="member", is_active=True, managed_teams=[]
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("Ana\u200b", False),
+        ("\u2800", False),
+        ("Ana\u200dMaria", False),
+        ("نور\u200cالهدى", True),
+        ("Ana 👩\u200d💻", True),
+    ],
+)
+def test_every_character_of_a_person_name_can_be_seen_as_in_a_team_name(name, kept):
+    team = TeamFactory(name="Eng")
+    save = lambda: services.person_save(  # noqa: E731
+        name=name, email="ana@example.com", team=team, role="member", is_active=True, managed_teams=[]
+    )
+    if kept:
+        assert save().name == name
+    else:
+        with pytest.raises(ValidationError, match="cannot be seen"):
+            save()
