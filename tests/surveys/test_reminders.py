@@ -88,10 +88,12 @@ def test_a_batch_takes_as_long_whoever_has_answered(settings, monkeypatch, floor
         services.reminders_send_batch(cycle_id=cycle.id, day=2, batch_size=10)
         return time.monotonic() - started
 
-    nobody, everyone = batch_seconds("first", answering=0), batch_seconds("second", answering=6)
+    # the least of three batches each way, alternating: a loaded machine only ever adds time to a batch
+    pairs = [(batch_seconds(f"none{i}", answering=0), batch_seconds(f"all{i}", answering=6)) for i in range(3)]
+    nobody, everyone = min(p[0] for p in pairs), min(p[1] for p in pairs)
     # when nobody answered 6 emails go out, when everyone did none: yet the batches take the same time
     assert nobody == pytest.approx(everyone, abs=0.03)
-    assert ReminderRound.objects.count() == 2
+    assert ReminderRound.objects.count() == 6
 
 
 def test_someone_deactivated_after_opening_stays_invited_but_gets_no_survey_email():
