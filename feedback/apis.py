@@ -3,6 +3,8 @@
 import math
 import re
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
@@ -11,7 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from surveys import time_limits
+from surveys import cadence, time_limits
 from surveys.names import name_finder
 from surveys.selectors import team_paths
 
@@ -19,6 +21,7 @@ from . import services, stored_numbers
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
 from .api_parsers import JsonNumber
 from .models import MetricDefinition, MetricValue
+from .selectors.metrics import period_ended
 from .services.delivery import CLOCK_SKEW_SHOWN, ahead_problem
 from .services.metrics import MAX_BATCH, MetricRow
 
@@ -255,6 +258,10 @@ class MetricValueOutput(serializers.Serializer):
     period_end = serializers.DateField()
     value = serializers.FloatField()
     source = serializers.CharField()
+    period_ended = serializers.BooleanField(
+        help_text="False while the period runs (its last day is today or later, on the organisation's clock): "
+        "the value is so far, such as DORA's current week counting the deployments up to now against a week."
+    )
 
 
 class MetricValueFilter(serializers.Serializer):
@@ -306,8 +313,10 @@ class MetricValueList(ApiAccess, generics.ListAPIView):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
+        today = cadence.local_date(timezone.now(), settings.TIME_ZONE)
         for value in page:
             value.team_path = self.paths.get(value.team_id)
+            value.period_ended = period_ended(value.period_end, today=today)
         return page
 
 

@@ -178,17 +178,24 @@ def timeline_figure(trends, metrics) -> dict:
     first = 2 if scores else 1
     for number, series in enumerate(metrics, start=first):
         top -= height + gap
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": f"{series.metric.name}, per {series.period}",
-                "x": [start.isoformat() for start, _, _ in series.points],
-                "y": [round(value, 4) for _, _, value in series.points],
-                "line": {"color": COLOURS[(number + 3) % len(COLOURS)]},
-                "yaxis": f"y{number}" if number > 1 else "y",
-            }
-        )
+        colour, axis = COLOURS[(number + 3) % len(COLOURS)], f"y{number}" if number > 1 else "y"
+        for ended in (True, False):
+            points = [p for p in series.points if p.ended == ended]
+            if not points:
+                continue
+            # A period still running (DORA's current week) is its own hollow marker, off the line: its value
+            # so far would read as a drop at the line's end.
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines" if ended else "markers",
+                    "name": f"{series.metric.name}, per {series.period}" + ("" if ended else ", so far"),
+                    "x": [p.start.isoformat() for p in points],
+                    "y": [round(p.value, 4) for p in points],
+                    "yaxis": axis,
+                }
+                | ({"line": {"color": colour}} if ended else {"marker": {"color": colour, "symbol": "circle-open"}})
+            )
         title = series.metric.name + (f" ({series.metric.unit})" if series.metric.unit else "")
         axis_title = {"text": title, "font": {"size": 11}}
         layout[f"yaxis{number}" if number > 1 else "yaxis"] = {

@@ -93,11 +93,12 @@ def findings_table(views) -> Table:
 
 def metrics_table(series) -> Table:
     rows = [
-        [s.metric.name, s.period, start.isoformat(), end.isoformat(), _r(value, 4), s.metric.unit]
+        [s.metric.name, s.period, p.start.isoformat(), p.end.isoformat(), _r(p.value, 4), s.metric.unit,
+         "yes" if p.ended else "not yet: the value so far"]
         for s in series
-        for start, end, value in s.points
-    ]
-    header = ["Metric", "Period", "Period start", "Period end (inclusive)", "Value", "Unit"]
+        for p in s.points
+    ]  # fmt: skip
+    header = ["Metric", "Period", "Period start", "Period end (inclusive)", "Value", "Unit", "Period ended"]
     return Table("metrics", "Metric values per period for the group", header, rows)
 
 

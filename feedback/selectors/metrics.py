@@ -4,6 +4,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
+
+from django.conf import settings
+from django.utils import timezone
 
 from surveys import cadence
 from surveys.models import Cycle
@@ -58,11 +62,25 @@ def metric_values_by_cycle(
     return combined
 
 
+class MetricPoint(NamedTuple):
+    start: date
+    end: date  # inclusive
+    value: float  # over the group's teams
+    ended: bool  # False while the period runs: the value is so far, not the period's (DORA's current week)
+
+
 @dataclass(frozen=True)
 class MetricSeries:
     metric: MetricDefinition
     period: str  # the kind of period every point covers: "week", "month", … (feedback.periods)
-    points: list[tuple[date, date, float]]  # (period start, period end inclusive, value over the group's teams)
+    points: list[MetricPoint]
+
+
+def period_ended(end: date, *, today: date | None = None) -> bool:
+    """Return whether a metric period whose last day is `end` has ended: it ends with that day, on the
+    organisation's wall clock (TIME_ZONE), as DORA files its weeks. Until then its value is a figure so far:
+    DORA's current week counts the deployments up to now against a whole week."""
+    return end < (today or cadence.local_date(timezone.now(), settings.TIME_ZONE))
 
 
 def metric_timeline(*, team_ids: Iterable[int], since: date) -> list[MetricSeries]:
@@ -71,8 +89,9 @@ def metric_timeline(*, team_ids: Iterable[int], since: date) -> list[MetricSerie
     A period's value is the sum of its teams' values for a `sum` metric (deployments, incidents) and their
     mean otherwise (rates, durations, scores). Only teams that reported the period count, and only periods of
     the metric's dominant kind (`feedback.periods`): a week and a cycle window starting the same day are two
-    periods, never added together.
+    periods, never added together. A point whose period has not ended is marked (`ended` False).
     """
+    today = cadence.local_date(timezone.now(), settings.TIME_ZONE)
     definitions = {m.id: m for m in MetricDefinition.objects.all()}
     collected: dict[int, dict[tuple[date, date], list[float]]] = defaultdict(lambda: defaultdict(list))
     rows = MetricValue.objects.filter(team_id__in=list(team_ids), period_start__gte=since).values_list(
@@ -85,8 +104,10 @@ def metric_timeline(*, team_ids: Iterable[int], since: date) -> list[MetricSerie
         metric = definitions[metric_id]
         kind = dominant_kind(periods)
         combine = sum if metric.team_rollup == MetricDefinition.Rollup.SUM else (lambda v: sum(v) / len(v))
-        points = [(start, end, combine(v)) for (start, end), v in sorted(periods.items())]
-        series.append(
-            MetricSeries(metric=metric, period=kind, points=[p for p in points if period_kind(p[0], p[1]) == kind])
-        )
+        points = [
+            MetricPoint(start, end, combine(v), period_ended(end, today=today))
+            for (start, end), v in sorted(periods.items())
+            if period_kind(start, end) == kind
+        ]
+        series.append(MetricSeries(metric=metric, period=kind, points=points))
     return sorted(series, key=lambda s: (s.metric.category, s.metric.name))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from feedback import charts
 from feedback.models import Finding, MetricDefinition
 from feedback.selectors.dashboard import FindingView, ParticipationPoint, ScatterPoint, Trend, TrendPoint
-from feedback.selectors.metrics import MetricSeries
+from feedback.selectors.metrics import MetricPoint, MetricSeries
 from feedback.selectors.team import ItemRow
 from surveys.models import Cycle, Dimension, Question
 
@@ -78,7 +78,10 @@ def figures(dimension: str, cycle: str, metric: str, team: str, question: str) -
         MetricSeries(
             metric=measured,
             period="week",
-            points=[(date(2025, 1, 6), date(2025, 1, 12), 3.0), (date(2025, 1, 13), date(2025, 1, 19), 4.0)],
+            points=[
+                MetricPoint(date(2025, 1, 6), date(2025, 1, 12), 3.0, True),
+                MetricPoint(date(2025, 1, 13), date(2025, 1, 19), 4.0, True),
+            ],
         )
     ]
     finding = Finding(dimension=score, metric=measured, lag=1)

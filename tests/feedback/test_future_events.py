@@ -11,14 +11,16 @@ import hmac
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback import services
+from feedback import charts, services, tables
 from feedback.models import Change, Deployment, DoraDirty, Incident, MetricValue, RawEvent, Repository
+from feedback.selectors.metrics import metric_timeline, period_ended
 from feedback.services.delivery import CLOCK_SKEW, dora_dirty_teams
 from surveys.models import Cycle
 from tests.factories import CycleFactory, TeamFactory
@@ -425,3 +427,49 @@ def test_a_push_to_another_branch_says_why_it_is_ignored(client, connected):
         "status": "ignored",
         "detail": "refs/heads/feature/x is not the default branch, main: only its commits reach production.",
     }
+
+
+# 3. A period still running is marked as such wherever its figure leaves Align
+
+
+def test_the_current_week_s_figure_is_marked_so_far_in_the_timeline_its_table_chart_and_the_api(machine, search):
+    # given: two deployments last week and one this week (Monday), recomputed on Tuesday
+    for number, day in enumerate((23, 25, 30)):
+        finished = datetime(2026, 11, day, 10, tzinfo=UTC)
+        services.deployment_record(team=search, external_id=f"d{number}", finished_at=finished)
+    services.dora_recompute(team_id=search.id)
+    # when
+    timeline = metric_timeline(team_ids=[search.id], since=date(2026, 11, 1))
+    [series] = [s for s in timeline if s.metric.key == "deployment-frequency"]
+    figure = charts.timeline_figure([], [series])
+    table = tables.metrics_table([series])
+    listed = machine.get(reverse("api-metric-values"), {"metric": "deployment-frequency"}).json()["results"]
+    # then: last week's 2 deploys/week has ended; this week's 1 so far is marked, off the line
+    assert [(p.start, p.value, p.ended) for p in series.points] == [
+        (date(2026, 11, 23), 2.0, True), (CURRENT_WEEK, 1.0, False)
+    ]  # fmt: skip
+    line, so_far = figure["data"]
+    assert (line["mode"], line["x"], line["y"]) == ("lines", ["2026-11-23"], [2.0])
+    assert (so_far["mode"], so_far["x"], so_far["y"]) == ("markers", ["2026-11-30"], [1.0])
+    assert so_far["name"].endswith(", so far")
+    assert [row[-1] for row in table.rows] == ["yes", "not yet: the value so far"]
+    assert [(row["period_start"], row["period_ended"]) for row in listed] == [
+        ("2026-11-23", True), ("2026-11-30", False)
+    ]  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    moment=st.datetimes(min_value=datetime(2026, 11, 28), max_value=datetime(2026, 12, 16), timezones=st.just(UTC)),
+    zone=st.sampled_from(["UTC", "Pacific/Kiritimati", "America/Los_Angeles", "Asia/Kolkata"]),
+)
+def test_a_week_is_marked_so_far_exactly_until_its_sunday_ends_on_the_organisation_s_clock(
+    settings, time_machine, moment, zone
+):
+    # given: the organisation's zone, and a week (Monday 30 November to Sunday 6 December)
+    settings.TIME_ZONE = zone
+    time_machine.move_to(moment, tick=False)
+    # when
+    ended = period_ended(date(2026, 12, 6))
+    # then: ended once Monday 7 December has begun where the organisation is
+    assert ended == (moment >= datetime(2026, 12, 7, tzinfo=ZoneInfo(zone)))

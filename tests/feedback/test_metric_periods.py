@@ -43,7 +43,7 @@ def test_a_cycle_window_starting_with_a_week_does_not_double_that_weeks_deployme
     (series,) = [s for s in metric_timeline(team_ids=[t.id for t in teams], since=MONDAY) if s.metric == deployments]
     # then: 200 a week, the first week too, and the table says which period each value covers
     assert series.period == "week"
-    assert [value for _, _, value in series.points] == [200, 200, 200, 200]
+    assert [p.value for p in series.points] == [200, 200, 200, 200]
     rows = metrics_table([series]).rows
     assert rows[0][:5] == [deployments.name, "week", "2026-09-07", "2026-09-13", 200]
 
@@ -81,4 +81,4 @@ def test_the_timeline_reproduces_an_independent_sum_over_the_dominant_kind_of_pe
         if (end - start).days + 1 == length:
             expected[(start, end)] = expected.get((start, end), 0) + value
     (series,) = metric_timeline(team_ids=[t.id for t in teams], since=MONDAY)
-    assert {(start, end): value for start, end, value in series.points} == expected
+    assert {(p.start, p.end): p.value for p in series.points} == expected
