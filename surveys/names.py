@@ -253,9 +253,29 @@ def skeleton(name: str) -> str:
 def look_alike(name: str, other: str) -> bool:
     """Return whether two names read the same: by `caseless` (case, accents typed either way, full-width letters,
     invisible characters, runs of spaces), or by UTS #39 skeleton as spelt or caselessly (another script's
-    look-alike letters: Dаta Team with a Cyrillic а is Data Team, and so is dаta team)."""
+    look-alike letters: Dаta Team with a Cyrillic а is Data Team, and so is dаta team).
+
+    Two names typed with the keyboard's own letters (ASCII as typed) are told apart by those letters:
+    Modern and Modem, Team 11 and Team II are two teams people name on purpose, and every page draws them in a
+    font that tells rn from m and 1 from I. The skeleton catches what no keyboard letter explains."""
     first, second = caseless(name), caseless(other)
-    return first == second or skeleton(first) == skeleton(second) or skeleton(name) == skeleton(other)
+    if first == second:
+        return True
+    if name.isascii() and other.isascii():
+        return False
+    return skeleton(first) == skeleton(second) or skeleton(name) == skeleton(other)
+
+
+def drawn_alike(name: str) -> str:
+    """Return the characters of a name that are not keyboard (ASCII) letters but UTS #39 draws like one, described
+    for a message, such as "“а” is U+0430 CYRILLIC SMALL LETTER A"; "" when it has none (at most three named).
+    The prototype itself is not named: confusables.txt draws Greek Ι, I and 1 all as "l", which would mislead."""
+    described = [
+        f"“{char}” is U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
+        for char in dict.fromkeys(unicodedata.normalize("NFC", name))
+        if not char.isascii() and char in _prototypes()
+    ]
+    return "; ".join(described[:3]) + ("; …" if len(described) > 3 else "")
 
 
 def name_finder(names: dict[str, V]) -> Callable[[str], V | None]:

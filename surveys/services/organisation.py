@@ -19,7 +19,8 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     right-to-left override, Braille blank, or a joiner no script or emoji needs there); a parent inside the team
     itself; and a sibling whose name reads the same by names.look_alike (case, accents typed either way,
     full-width letters, invisible characters, runs of spaces, another script's look-alike letters: Ｐｌａｔｆｏｒｍ,
-    Platfοrm with a Greek ο and Platform), on every database (SQLite's iexact folds ASCII only), since a path
+    Platfοrm with a Greek ο and Platform, the message naming such letters; names in keyboard letters only, such
+    as Modern and Modem, are told apart), on every database (SQLite's iexact folds ASCII only), since a path
     naming either would be ambiguous. Used by team_save and the Django admin, so a name is checked one way
     wherever it is typed.
     """
@@ -44,6 +45,8 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     if same is not None:
         where = parent or "The top level"
         looks = "" if same == name else f", which reads the same as “{name}”"
+        alike = names.drawn_alike(name) or names.drawn_alike(same)
+        looks += f" ({alike}, drawn like a keyboard letter)" if alike and same != name else ""
         raise ValidationError({"name": [f"“{where}” already has a team called “{same}”{looks}."]})
     return name
 

@@ -243,6 +243,49 @@ def test_a_skeleton_is_drawn_from_what_a_page_shows(pair):
     assert names.skeleton(names.skeleton(spelt)) == names.skeleton(spelt)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("existing", "typed"), [("Modern", "Modem"), ("Team 11", "Team II"), ("Team O", "Team 0")])
+def test_two_names_in_keyboard_letters_are_two_teams_however_a_font_might_draw_them(existing, typed):
+    # round 4: Modem was refused beside Modern (confusables.txt draws m as rn), Team II beside Team 11
+    parent = TeamFactory(name="Engineering")
+    services.team_save(name=existing, parent=parent)
+    assert services.team_save(name=typed, parent=parent).name == typed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("existing", "typed", "named"),
+    [
+        ("Data Team", "Dаta Team", "(“а” is U+0430 CYRILLIC SMALL LETTER A, drawn like a keyboard letter)"),
+        ("Team II", "Team ΙΙ", "(“Ι” is U+0399 GREEK CAPITAL LETTER IOTA, drawn like a keyboard letter)"),
+        ("Dаta Team", "Data Team", "(“а” is U+0430 CYRILLIC SMALL LETTER A, drawn like a keyboard letter)"),
+    ],
+)
+def test_a_refusal_for_another_script_s_letters_names_each_of_them(existing, typed, named):
+    # round 4: the message said the names read the same, not which characters made them
+    parent = TeamFactory(name="Engineering")
+    Team.objects.create(name=existing, parent=parent)  # the third: a look-alike saved before it was refused
+    assert refusal(typed, parent).endswith(named + ".")
+
+
+KEYBOARD_NAMES = st.text(st.characters(codec="ascii", categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=12)
+
+
+@settings(max_examples=200)
+@given(name=KEYBOARD_NAMES, other=KEYBOARD_NAMES)
+def test_names_in_keyboard_letters_look_alike_only_when_they_are_one_name_caselessly(name, other):
+    assert names.look_alike(name, other) == (names.caseless(name) == names.caseless(other))
+
+
+@given(pair=respelt())
+def test_a_respelt_name_s_refusal_names_every_letter_of_another_script_it_holds(pair):
+    _, spelt = pair
+    described = names.drawn_alike(spelt)
+    others = list(dict.fromkeys(c for c in spelt if not c.isascii()))
+    parts = described.split("; ") if described else []
+    assert [part.split("”")[0].lstrip("“") for part in parts if part != "…"] == others[:3]
+
+
 def test_names_that_read_differently_are_not_look_alikes():
     assert not names.look_alike("Data Team", "Date Team")
     assert not names.look_alike("Platform", "Platforms")
