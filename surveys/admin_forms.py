@@ -12,7 +12,17 @@ from django.utils.dateparse import parse_datetime
 
 from . import cadence, csv_table, time_limits
 from .forms import AddressField, TypedTextField
-from .models import MIN_THRESHOLD, CycleSchedule, Dimension, Person, Question, SurveyTemplate, Team
+from .models import (
+    DEFAULT_MAX_QUESTIONS,
+    DEFAULT_MEASURE_EVERY_CYCLES,
+    MIN_THRESHOLD,
+    CycleSchedule,
+    Dimension,
+    Person,
+    Question,
+    SurveyTemplate,
+    Team,
+)
 from .names import name_stored, person_name_problem
 from .services.organisation import person_address_checked, team_name_checked
 
@@ -128,6 +138,27 @@ class TemplateForm(forms.Form):
 
     name = forms.CharField(max_length=stored_length(SurveyTemplate, "name"))
     description = TypedTextField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    max_questions = forms.IntegerField(
+        label="Questions per cycle, at most",
+        min_value=1,
+        max_value=200,
+        initial=DEFAULT_MAX_QUESTIONS,
+        help_text=(
+            "Rated questions (agreement items and eNPS; the optional comment is not counted). When the template "
+            "has more, each cycle asks whole dimensions in turn; eNPS and the comment are asked every cycle. "
+            "About ten questions take two minutes."
+        ),
+    )
+    measure_every_cycles = forms.IntegerField(
+        label="Measure every dimension at least every … cycles",
+        min_value=1,
+        max_value=24,
+        initial=DEFAULT_MEASURE_EVERY_CYCLES,
+        help_text=(
+            "A dimension left out of a cycle has no score for that cycle (a gap in its trend, not a zero). "
+            "1 asks everything every cycle; with a monthly schedule, 3 measures each dimension at least quarterly."
+        ),
+    )
 
     def __init__(self, *args, questions: list[Question], chosen: list[int], **kwargs):
         super().__init__(*args, **kwargs)

@@ -136,13 +136,39 @@ class Question(models.Model):
         return frozenset(str(value) for value in self.value_range)
 
 
+DEFAULT_MAX_QUESTIONS = 10
+DEFAULT_MEASURE_EVERY_CYCLES = 3
+
+
 class SurveyTemplate(models.Model):
-    """An ordered set of questions that a cycle asks."""
+    """An ordered set of questions that a cycle asks, rotated by dimension when they are more than a cycle asks.
+
+    Each cycle asks at most `max_questions` rated questions (agreement items and eNPS; not the optional
+    comment) and every dimension at least once every `measure_every_cycles` cycles (`surveys.rotation`).
+    """
 
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     questions = models.ManyToManyField(Question, through="TemplateQuestion", related_name="templates")
+    max_questions = models.PositiveSmallIntegerField(
+        default=DEFAULT_MAX_QUESTIONS,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="At most this many rated questions per cycle (eNPS included, the optional comment not).",
+    )
+    measure_every_cycles = models.PositiveSmallIntegerField(
+        default=DEFAULT_MEASURE_EVERY_CYCLES,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="Every dimension is asked at least once in every this many consecutive cycles.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(max_questions__gte=1), name="template_asks_at_least_one_question"),
+            models.CheckConstraint(
+                condition=Q(measure_every_cycles__gte=1), name="template_measures_every_cycle_or_more"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -10,7 +10,8 @@ from django.contrib.auth.forms import UsernameField
 from django.db import connection
 from django.utils import timezone
 
-from .models import AnsweredMarker, Cycle, CycleTeam, Invitation, Question, Team
+from . import rotation
+from .models import AnsweredMarker, Cycle, CycleQuestion, CycleTeam, Invitation, Question, SurveyTemplate, Team
 from .tokens import answered_marker, token_hash
 
 
@@ -140,6 +141,68 @@ def template_questions(*, template_id: int) -> list[Question]:
         .select_related("dimension")
         .order_by("templatequestion__position")
     )
+
+
+RATED = (Question.Kind.LIKERT, Question.Kind.ENPS)
+
+
+def template_rotation(questions: list[Question]) -> tuple[dict[int, int], int]:
+    """Return a template's rotating dimensions ({dimension id: agreement items}, in order) and how many rated
+    questions it asks every cycle (eNPS). Comments are asked every cycle and not counted."""
+    sizes: dict[int, int] = {}
+    for question in questions:
+        if question.kind == Question.Kind.LIKERT:
+            sizes[question.dimension_id] = sizes.get(question.dimension_id, 0) + 1
+    return sizes, sum(question.kind == Question.Kind.ENPS for question in questions)
+
+
+def rotation_history(*, cycle: Cycle, cycles: int) -> list[set[int]]:
+    """Return the dimensions each of the latest `cycles` cycles opened before this one asked, oldest first.
+
+    The cycles are those of the same schedule (whatever template they used: what matters is when the audience
+    last answered a dimension); for a cycle made by hand, the other hand-made cycles of its template.
+    """
+    earlier = Cycle.objects.filter(questions_asked__isnull=False).exclude(id=cycle.id)
+    if cycle.schedule_id is not None:
+        earlier = earlier.filter(schedule_id=cycle.schedule_id)
+    else:
+        earlier = earlier.filter(schedule__isnull=True, template_id=cycle.template_id)
+    latest = earlier.filter(opens_at__lte=cycle.opens_at).distinct().order_by("-opens_at", "-id")
+    ids = list(latest.values_list("id", flat=True)[:cycles])
+    asked: dict[int, set[int]] = {cycle_id: set() for cycle_id in ids}
+    for cycle_id, dimension_id in CycleQuestion.objects.filter(cycle_id__in=ids).values_list(
+        "cycle_id", "question__dimension_id"
+    ):
+        asked[cycle_id].add(dimension_id)
+    return [asked[cycle_id] for cycle_id in reversed(ids)]
+
+
+def questions_to_ask(*, cycle: Cycle) -> list[Question]:
+    """Return the questions a cycle opening now asks, in its template's order: all of them, or, when they are
+    more than the template's `max_questions`, the dimensions `rotation.cycle_dimensions` picks from the
+    schedule's history, with eNPS and the comment every cycle.
+
+    A template no rotation fits (saved before rotation was checked, or through the Django admin) asks everything
+    rather than leave a dimension unmeasured; `template_save` refuses such a template.
+    """
+    template = SurveyTemplate.objects.get(id=cycle.template_id)
+    questions = template_questions(template_id=template.id)
+    if sum(question.kind in RATED for question in questions) <= template.max_questions:
+        return questions
+    sizes, always = template_rotation(questions)
+    try:
+        chosen = set(
+            rotation.cycle_dimensions(
+                sizes,
+                max_questions=template.max_questions,
+                every=template.measure_every_cycles,
+                always=always,
+                history=rotation_history(cycle=cycle, cycles=template.measure_every_cycles),
+            )
+        )
+    except rotation.RotationImpossible:
+        return questions
+    return [q for q in questions if q.kind != Question.Kind.LIKERT or q.dimension_id in chosen]
 
 
 def invitation_answered(*, invitation_id: int) -> bool:

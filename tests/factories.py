@@ -16,6 +16,8 @@ PULSE_TEMPLATE = "psychological-safety-pulse"
 DATA_MIGRATIONS = [
     "surveys.migrations.0002_builtin_instruments",
     "surveys.migrations.0004_question_bank",
+    "surveys.migrations.0016_template_rotation",
+    "surveys.migrations.0017_align_pulse",
     "feedback.migrations.0003_builtin_metrics",
 ]
 

@@ -33,7 +33,8 @@ def cycle_open(*, cycle_id: int) -> bool:
     """Open a scheduled cycle and create one invitation per active person in its audience.
 
     Returns False when the cycle was not scheduled (another worker got there first, or it was opened by hand).
-    The tree and each person's team are recorded as of now, so reorganisations later do not move results.
+    The tree, each person's team and the questions are recorded as of now, so reorganisations and template
+    edits later do not move results; a rotating template's choice of dimensions is recorded the same way.
     """
     if not Cycle.objects.filter(id=cycle_id, state=Cycle.State.SCHEDULED).update(state=Cycle.State.OPEN):
         return False
@@ -48,7 +49,7 @@ def cycle_open(*, cycle_id: int) -> bool:
     CycleQuestion.objects.bulk_create(
         [
             CycleQuestion(cycle=cycle, question=question, position=position)
-            for position, question in enumerate(selectors.template_questions(template_id=cycle.template_id), 1)
+            for position, question in enumerate(selectors.questions_to_ask(cycle=cycle), 1)
         ]
     )
     selectors.frozen_questions_forget()

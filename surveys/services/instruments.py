@@ -5,7 +5,17 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
-from ..models import CycleQuestion, Dimension, Question, SurveyTemplate, TemplateQuestion
+from .. import rotation
+from ..models import (
+    DEFAULT_MAX_QUESTIONS,
+    DEFAULT_MEASURE_EVERY_CYCLES,
+    CycleQuestion,
+    Dimension,
+    Question,
+    SurveyTemplate,
+    TemplateQuestion,
+)
+from ..selectors import template_rotation
 
 # Changing any of these changes what an answer means, so a question already asked gets a new version.
 MEANING_FIELDS = ("text", "reverse_scored", "scale_points")
@@ -98,9 +108,20 @@ def question_update(*, question_id: int, **changes) -> Question:
 
 @transaction.atomic
 def template_save(
-    *, name: str, question_ids: list[int], description: str = "", template_id: int | None = None
+    *,
+    name: str,
+    question_ids: list[int],
+    description: str = "",
+    template_id: int | None = None,
+    max_questions: int = DEFAULT_MAX_QUESTIONS,
+    measure_every_cycles: int = DEFAULT_MEASURE_EVERY_CYCLES,
 ) -> SurveyTemplate:
-    """Create or update a template with the given questions in the given order."""
+    """Create or update a template with the given questions in the given order.
+
+    More rated questions than `max_questions` rotate by dimension (`rotation.cycle_dimensions`); a template
+    no rotation fits — every dimension at least every `measure_every_cycles` cycles, eNPS every cycle, at
+    most `max_questions` per cycle — is refused, saying why.
+    """
     if not question_ids:
         raise ValidationError({"questions": ["Choose at least one question."]})
     if len(set(question_ids)) != len(question_ids):
@@ -110,17 +131,28 @@ def template_save(
         raise ValidationError({"questions": ["One of the chosen questions does not exist."]})
     if any(q.retired for q in questions.values()):
         raise ValidationError({"questions": ["A retired question version cannot be added; use the current one."]})
+    ordered = [questions[qid] for qid in question_ids]
+    if sum(q.kind in (Question.Kind.LIKERT, Question.Kind.ENPS) for q in ordered) > max_questions:
+        sizes, always = template_rotation(ordered)
+        problem = rotation.rotation_problem(
+            sizes, max_questions=max_questions, every=measure_every_cycles, always=always
+        )
+        if problem:
+            raise ValidationError({"max_questions": [problem]})
+    rotation_fields = {"max_questions": max_questions, "measure_every_cycles": measure_every_cycles}
     if template_id is None:
         base = slugify(name)[:40] or "template"
         slug, n = base, 1
         while SurveyTemplate.objects.filter(slug=slug).exists():
             n += 1
             slug = f"{base}-{n}"
-        template = SurveyTemplate.objects.create(slug=slug, name=name, description=description)
+        template = SurveyTemplate.objects.create(slug=slug, name=name, description=description, **rotation_fields)
     else:
         template = SurveyTemplate.objects.select_for_update().get(id=template_id)
         template.name, template.description = name, description
-        template.save(update_fields=["name", "description"])
+        for field, value in rotation_fields.items():
+            setattr(template, field, value)
+        template.save(update_fields=["name", "description", *rotation_fields])
         template.items.all().delete()
     TemplateQuestion.objects.bulk_create(
         [TemplateQuestion(template=template, question_id=qid, position=i) for i, qid in enumerate(question_ids, 1)]

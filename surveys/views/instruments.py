@@ -75,7 +75,16 @@ def template_edit(request, template_id: int | None = None):
     template = get_object_or_404(SurveyTemplate, id=template_id) if template_id is not None else None
     chosen = [q.id for q in selectors.template_questions(template_id=template.id)] if template else []
     bank = list(Question.objects.filter(retired=False).select_related("dimension").order_by("dimension__name", "key"))
-    initial = {"name": template.name, "description": template.description} if template else {}
+    initial = (
+        {
+            "name": template.name,
+            "description": template.description,
+            "max_questions": template.max_questions,
+            "measure_every_cycles": template.measure_every_cycles,
+        }
+        if template
+        else {}
+    )
     form = TemplateForm(request.POST or None, initial=initial, questions=bank, chosen=chosen)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,6 +93,8 @@ def template_edit(request, template_id: int | None = None):
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 question_ids=form.question_ids(),
+                max_questions=form.cleaned_data["max_questions"],
+                measure_every_cycles=form.cleaned_data["measure_every_cycles"],
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -140,7 +140,9 @@ def _seed_surveys(rng: random.Random) -> World:
                                 role=Person.Role.LEADER, user=leader)  # fmt: skip
     lee.managed_teams.set([teams["Engineering"]])
     questions = _questions()
-    template = survey_services.template_save(name="Oracle pulse", question_ids=[q.id for q in questions])
+    template = survey_services.template_save(
+        name="Oracle pulse", question_ids=[q.id for q in questions], max_questions=len(questions)
+    )
     now = timezone.now().replace(microsecond=0)
     cycles = []
     for index in range(CYCLES):

@@ -161,7 +161,8 @@ def test_export_downloads_csv(client, ada):
 
 def test_a_template_is_built_in_order_and_previewed_as_respondents_see_it(client, ada):
     first, second = Question.objects.filter(key__in=["meaning-1", "psafety-2"]).order_by("key")
-    data = {"name": "Two questions", "description": "", f"include_{first.id}": "on", f"position_{first.id}": "2"}
+    data = {"name": "Two questions", "description": "", "max_questions": 10, "measure_every_cycles": 3}
+    data |= {f"include_{first.id}": "on", f"position_{first.id}": "2"}
     data |= {f"include_{second.id}": "on", f"position_{second.id}": "1"}
     response = client.post(reverse("surveys:manage_template_new"), data)
     template = SurveyTemplate.objects.get(name="Two questions")
