@@ -95,6 +95,35 @@ class DimensionReliability(models.Model):
         ]
 
 
+class DriverEstimate(models.Model):
+    """How one dimension's score goes with an outcome's across one group's responses in one cycle (a driver).
+
+    Computed at aggregation (`feedback.services.drivers`, maths in `feedback.drivers`) and stored only for a
+    group whose figures for every dimension read are shown, over exactly those figures' respondents, and at
+    least `feedback.drivers.minimum_respondents(threshold)` of them: its n is always a shown n.
+    """
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="drivers")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    outcome = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
+    respondents = models.PositiveIntegerField(help_text="Responses with every dimension read answered.")
+    rho = models.FloatField(help_text="Spearman's rank correlation with the outcome, −1…1.")
+    rho_ci_low = models.FloatField(null=True, help_text="95% BCa bootstrap interval of ρ.")
+    rho_ci_high = models.FloatField(null=True)
+    p = models.FloatField(help_text="Two-sided, uncorrected (t approximation).")
+    p_holm = models.FloatField(help_text="Holm-adjusted across this group's drivers of this outcome.")
+    importance = models.FloatField(null=True, help_text="Share of the outcome's R² (general dominance), 0–1.")
+    importance_ci_low = models.FloatField(null=True)
+    importance_ci_high = models.FloatField(null=True)
+    r_squared = models.FloatField(null=True, help_text="Of the outcome's ranks on every driver's ranks, 0–1.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "team", "outcome", "dimension"], name="driver_estimate_unique"),
+        ]
+
+
 class MetricDefinition(models.Model):
     """A delivery or business measure that survey results can be read against."""
 

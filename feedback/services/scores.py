@@ -14,6 +14,7 @@ from .. import statistics
 from ..disclosure import group_totals
 from ..disclosure_audit import DimensionFigure, Disclosure, Publication, QuestionSpec, audit, settle
 from ..models import DimensionReliability, GroupScore, ItemScore, ParticipationFigure
+from .drivers import drivers_store
 
 
 @dataclass
@@ -279,6 +280,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
        it finds nothing), participation counts included: the tree and the answers of a closed cycle never
        change, so the decision is made once here.
        A change is shown only where this figure and the previous cycle's are both shown.
+    5. Estimate drivers for each group shown and large enough (`feedback.services.drivers.drivers_store`).
     Running it twice gives the same rows; the cycle row lock keeps two runs from interleaving.
     """
     cycle = Cycle.objects.select_for_update().get(id=cycle_id)
@@ -344,6 +346,7 @@ def scores_aggregate(*, cycle_id: int) -> int:
     )
     DimensionReliability.objects.filter(cycle_id=cycle_id).delete()
     DimensionReliability.objects.bulk_create(_reliabilities(cycle_id, answers))
+    drivers_store(cycle=cycle, answers=answers, parents=parents, scores=rows)
     return len(rows)
 
 

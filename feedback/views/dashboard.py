@@ -13,6 +13,7 @@ from ..forms import DashboardFilters
 from ..models import ReportAccess
 from ..selectors.dashboard import dashboard as dashboard_read
 from ..selectors.dashboard import reported_cycles
+from .drivers import drivers_context
 
 
 def dashboard_tables(data) -> dict[str, tables.Table]:
@@ -100,7 +101,7 @@ def dashboard(request):
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
         "rejected": rejected,
-    }
+    } | drivers_context(request, team=root, cycle=data.heat_cycle, keep=["root", "first", "last", "cycle"], csv=False)
     if pdf:
         return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")
     return render(request, "feedback/dashboard.html", context, status=400 if rejected else 200)

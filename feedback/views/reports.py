@@ -16,6 +16,7 @@ from .. import charts, selectors, services, tables
 from ..models import ReportAccess
 from ..selectors.metrics import metric_timeline
 from .dashboard import csv_response, pdf_response
+from .drivers import drivers_context, drivers_table
 
 
 @login_required
@@ -49,10 +50,12 @@ def team_report(request, team_id: int):
     reports = selectors.team_report(team=team)
     since = reports[-1].cycle.opens_at.date() - timedelta(days=90) if reports else None
     metrics = metric_timeline(team_ids=team_subtree_ids([team.id]), since=since) if since else []
+    section = drivers_context(request, team=team, cycle=reports[0].cycle if reports else None, keep=[], csv=True)
     named = {
         "scores": tables.scores_table(reports),
         "items": tables.items_table(reports),
         "metrics": tables.metrics_table(metrics),
+        "drivers": drivers_table(section["drivers"]),
     }
     export = request.GET.get("export")
     if export in named:
@@ -72,7 +75,7 @@ def team_report(request, team_id: int):
         "metrics_figure": charts.timeline_figure([], metrics) if metrics else None,
         "can_record_actions": True,
         "query": "",
-    }
+    } | section
     if pdf:
         return pdf_response(request, "feedback/team_report.html", context, filename="align-team-report.pdf")
     return render(request, "feedback/team_report.html", context)

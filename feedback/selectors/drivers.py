@@ -1,0 +1,210 @@
+"""Drivers and focus areas of one group in one cycle, as a dashboard or team report shows them.
+
+Estimates are stored at aggregation only for groups whose figures for every dimension read are shown, over
+exactly their respondents, at least `feedback.drivers.minimum_respondents(threshold)` (30, never below the
+threshold). Here each is checked again against the shown figures (a score row that is hidden, or counts other
+respondents, takes its drivers with it), so the n shown beside a driver is always an n shown beside a score.
+What it adds to the shown figures: how the group's answers to two dimensions go together, as a rank
+correlation and a share of R² over at least 30 responses — not in the disclosure audit's model, as α is not.
+"""
+
+from dataclasses import dataclass, field
+
+from surveys.models import Cycle, CycleQuestion, Dimension, Question, Team
+
+from .. import drivers
+from ..models import DriverEstimate, GroupScore
+
+DEFAULT_OUTCOME = "enps"
+
+
+@dataclass(frozen=True)
+class DriverView:
+    dimension: Dimension
+    n: int  # responses that answered every dimension read
+    rho: float  # Spearman's ρ with the outcome
+    interval: tuple[float, float] | None  # 95% BCa bootstrap interval of ρ
+    p_holm: float  # Holm-adjusted across this outcome's drivers
+    importance: float | None  # share of what the drivers together explain (R²), 0–1
+    importance_interval: tuple[float, float] | None
+    score: float  # the group's figure: a scale mean, or eNPS (−100…100)
+    enps: bool
+    points: int  # the dimension's agreement scale (5 or 7); eNPS runs −100…100
+    level: float  # where the score lies on its own scale, 0–1
+    change: float | None = None  # from the previous cycle, in the figure's unit, where shown
+    change_interval: tuple[float, float] | None = None
+    previous_cycle: Cycle | None = None
+    falling: bool = False  # change significant, at least the practical size, and downward
+
+    @property
+    def significant(self) -> bool:
+        """Return whether the association holds after Holm's correction for the drivers tested."""
+        return self.p_holm < 1 - drivers.CONFIDENCE
+
+    @property
+    def unit(self) -> str:
+        return "eNPS points" if self.enps else "points"
+
+
+@dataclass(frozen=True)
+class FocusArea:
+    driver: DriverView
+    reason: str  # why it was chosen, in a sentence
+
+
+@dataclass(frozen=True)
+class GroupDrivers:
+    team: Team
+    cycle: Cycle
+    outcome: Dimension
+    outcomes: list[Dimension]  # every dimension that may be chosen as the outcome
+    respondents: int
+    r_squared: float | None
+    drivers: list[DriverView]  # most important first
+    strengths: list[FocusArea] = field(default_factory=list)
+    focus: list[FocusArea] = field(default_factory=list)
+    watch: list[FocusArea] = field(default_factory=list)
+
+    @property
+    def minimum(self) -> int:
+        return drivers.minimum_respondents(self.cycle.threshold)
+
+    @property
+    def lists(self) -> list[tuple[str, list[FocusArea], str]]:
+        """Return (title, focus areas, what to say when there are none) for strengths, focus and watch."""
+        return [
+            ("Strengths", self.strengths, "No dimension is both closely associated and among the higher scores."),
+            ("Focus", self.focus, "No dimension is both closely associated and among the lower scores."),
+            ("Watch", self.watch, "No dimension fell clearly since the previous cycle."),
+        ]
+
+
+def _level(score: GroupScore, points: int) -> float:
+    if score.enps is not None:
+        return (score.enps + 100) / 200
+    return (score.mean - 1) / (points - 1)
+
+
+def _association(view: DriverView, outcome: Dimension) -> str:
+    low, high = view.interval or (None, None)
+    interval = f", 95% interval {low:.2f} to {high:.2f}" if view.interval else ""
+    share = f"; {view.importance:.0%} of what the dimensions together explain" if view.importance is not None else ""
+    return (
+        f"Higher {view.dimension.name} scores went with higher {outcome.name} in the same responses "
+        f"(ρ {view.rho:.2f}{interval}, n = {view.n}{share})"
+    )
+
+
+def _score_text(view: DriverView) -> str:
+    return f"eNPS {view.score:.0f}" if view.enps else f"{view.score:.2f} of {view.points}"
+
+
+def _reasons(group: GroupDrivers, chosen: drivers.FocusAreas) -> dict[str, list[FocusArea]]:
+    by_id = {view.dimension.id: view for view in group.drivers}
+    found: dict[str, list[FocusArea]] = {"strengths": [], "focus": [], "watch": []}
+    for name, candidates, which in (("strengths", chosen.strengths, "higher"), ("focus", chosen.focus, "lower")):
+        for candidate in candidates:
+            view = by_id[candidate.key]
+            association = _association(view, group.outcome)
+            found[name].append(
+                FocusArea(view, f"{association}; one of this group's {which} scores ({_score_text(view)}).")
+            )
+    for candidate in chosen.watch:
+        view = by_id[candidate.key]
+        digits = 0 if view.enps else 2
+        low, high = view.change_interval
+        found["watch"].append(
+            FocusArea(
+                view,
+                f"Down {abs(view.change):.{digits}f} {view.unit} since {view.previous_cycle.name} (95% interval "
+                f"{low:.{digits}f} to {high:.{digits}f}), now {_score_text(view)}, n = {view.n}.",
+            )
+        )
+    return found
+
+
+def group_drivers(*, team: Team, cycle: Cycle, outcome_key: str | None = None) -> GroupDrivers | None:
+    """Return a group's drivers of one outcome in one cycle with its focus areas, or None where none may be shown.
+
+    The outcome is the dimension `outcome_key` names, else eNPS, else the first by name; a key the cycle has
+    no drivers for falls back the same way. Drivers are sorted by importance (share of R²), then |ρ|. Focus
+    areas: `feedback.drivers.focus_areas` over the drivers, with a sentence saying why each was chosen. The
+    caller has checked that the viewer may see `team`. Four queries.
+    """
+    shown = {
+        s.dimension_id: s
+        for s in GroupScore.objects.filter(cycle=cycle, team=team, shown=True).select_related("previous_cycle")
+    }
+    least = drivers.minimum_respondents(cycle.threshold)
+    rows = [
+        row
+        for row in DriverEstimate.objects.filter(cycle=cycle, team=team).select_related("outcome", "dimension")
+        if row.respondents >= least
+        and all(
+            key in shown and shown[key].respondents == row.respondents for key in (row.outcome_id, row.dimension_id)
+        )
+    ]
+    if not rows:
+        return None
+    outcomes = sorted({row.outcome for row in rows}, key=lambda d: d.name)
+    outcome = (
+        next((d for d in outcomes if d.key == outcome_key), None)
+        or next((d for d in outcomes if d.key == DEFAULT_OUTCOME), None)
+        or outcomes[0]
+    )
+    points = dict(
+        CycleQuestion.objects.filter(cycle=cycle, question__kind=Question.Kind.LIKERT).values_list(
+            "question__dimension_id", "question__scale_points"
+        )
+    )
+    views = []
+    for row in (r for r in rows if r.outcome_id == outcome.id):
+        score = shown[row.dimension_id]
+        scale = points.get(row.dimension_id, 5)
+        change_shown = score.change_shown and score.change is not None
+        views.append(
+            DriverView(
+                dimension=row.dimension,
+                n=row.respondents,
+                rho=row.rho,
+                interval=(row.rho_ci_low, row.rho_ci_high) if row.rho_ci_low is not None else None,
+                p_holm=row.p_holm,
+                importance=row.importance,
+                importance_interval=(row.importance_ci_low, row.importance_ci_high)
+                if row.importance_ci_low is not None
+                else None,
+                score=score.enps if score.enps is not None else score.mean,
+                enps=score.enps is not None,
+                points=scale,
+                level=_level(score, scale),
+                change=score.change if change_shown else None,
+                change_interval=(score.change_ci_low, score.change_ci_high) if change_shown else None,
+                previous_cycle=score.previous_cycle if change_shown else None,
+                falling=change_shown and score.change_flagged and score.change < 0,
+            )
+        )
+    views.sort(key=lambda v: (-(v.importance or 0.0), -abs(v.rho), v.dimension.name))
+    group = GroupDrivers(
+        team=team,
+        cycle=cycle,
+        outcome=outcome,
+        outcomes=outcomes,
+        respondents=views[0].n,
+        r_squared=next(r.r_squared for r in rows if r.outcome_id == outcome.id),
+        drivers=views,
+    )
+    chosen = drivers.focus_areas(
+        [
+            drivers.Candidate(
+                key=v.dimension.id,
+                significant=v.significant,
+                rho=v.rho,
+                importance=v.importance,
+                level=v.level,
+                falling=v.falling,
+            )
+            for v in views
+        ]
+    )
+    reasons = _reasons(group, chosen)
+    return GroupDrivers(**{**group.__dict__, **reasons})

@@ -1,0 +1,108 @@
+"""Computing and storing a closed cycle's drivers: per group, how each dimension goes with every other one."""
+
+from collections import defaultdict
+
+import numpy as np
+
+from surveys.models import Cycle
+from surveys.selectors import team_ancestor_ids
+
+from .. import drivers
+from ..models import DriverEstimate, GroupScore
+
+
+def _response_scores(answers) -> dict:
+    """Return each response's score per dimension: the mean of its answered (reverse-scored) items."""
+    found = {}
+    for response_id, values in answers.values.items():
+        by_dimension: dict[int, list[int]] = defaultdict(list)
+        for question_id, value in values.items():
+            by_dimension[answers.questions[question_id][0]].append(value)
+        found[response_id] = {d: sum(v) / len(v) for d, v in by_dimension.items()}
+    return found
+
+
+def readable_groups(*, threshold: int, scores: list[GroupScore]) -> dict[int, tuple[list[int], int]]:
+    """Return the groups whose drivers may be computed: team id → (dimension ids read, respondents).
+
+    A group qualifies when at least two of its dimension figures are shown, every shown one counts the same
+    respondents, and they are at least `drivers.minimum_respondents(threshold)`. (The caller then checks that
+    exactly that many responses answered all of them, so the drivers' n is the shown n.)
+    """
+    shown: dict[int, dict[int, int]] = defaultdict(dict)
+    for score in scores:
+        if score.shown:
+            shown[score.team_id][score.dimension_id] = score.respondents
+    least = drivers.minimum_respondents(threshold)
+    groups = {}
+    for team_id, figures in shown.items():
+        counts = set(figures.values())
+        if len(figures) >= 2 and len(counts) == 1 and min(counts) >= least:
+            groups[team_id] = (sorted(figures), counts.pop())
+    return groups
+
+
+def drivers_estimate(*, cycle: Cycle, answers, parents: dict, scores: list[GroupScore]) -> list[DriverEstimate]:
+    """Return a cycle's driver estimates for every group large enough and shown, every dimension as outcome.
+
+    `answers`: the cycle's `feedback.services.scores._Answers`; `parents`: its frozen tree; `scores`: its
+    `GroupScore` rows with `shown` decided. Each group's responses are those of its team and every team below;
+    those that answered every dimension read are analysed (`feedback.drivers.drivers_analyse`), seeded by cycle
+    and team so a rerun stores the same intervals. Nothing is computed for any other group.
+    """
+    groups = readable_groups(threshold=cycle.threshold, scores=scores)
+    if not groups:
+        return []
+    per_response = _response_scores(answers)
+    members: dict[int, list] = defaultdict(list)
+    for response_id in per_response:
+        for team_id in team_ancestor_ids(answers.team_of[response_id], parents=parents):
+            if team_id in groups:
+                members[team_id].append(response_id)
+    rows = []
+    for team_id, (dimension_ids, respondents) in groups.items():
+        complete = [
+            [per_response[r][d] for d in dimension_ids]
+            for r in members[team_id]
+            if all(d in per_response[r] for d in dimension_ids)
+        ]
+        if len(complete) != respondents:
+            continue  # someone skipped a dimension: the drivers' n would be a count no figure shows
+        try:
+            analyses = drivers.drivers_analyse(np.array(complete), dimension_ids, seed=[cycle.id, team_id])
+        except ValueError:
+            continue  # fewer than two dimensions vary in this group
+        for outcome_id, analysis in analyses.items():
+            for driver in analysis.drivers:
+                rho_low, rho_high = driver.rho_interval or (None, None)
+                importance_low, importance_high = driver.importance_interval or (None, None)
+                rows.append(
+                    DriverEstimate(
+                        cycle_id=cycle.id,
+                        team_id=team_id,
+                        outcome_id=outcome_id,
+                        dimension_id=driver.key,
+                        respondents=analysis.respondents,
+                        rho=driver.rho,
+                        rho_ci_low=rho_low,
+                        rho_ci_high=rho_high,
+                        p=driver.p,
+                        p_holm=driver.p_holm,
+                        importance=driver.importance,
+                        importance_ci_low=importance_low,
+                        importance_ci_high=importance_high,
+                        r_squared=analysis.r_squared,
+                    )
+                )
+    return rows
+
+
+def drivers_store(*, cycle: Cycle, answers, parents: dict, scores: list[GroupScore]) -> int:
+    """Replace a cycle's stored driver estimates with ones computed afresh (`drivers_estimate`); return how many.
+
+    Called by `scores_aggregate` inside its transaction, after it has decided what is shown.
+    """
+    rows = drivers_estimate(cycle=cycle, answers=answers, parents=parents, scores=scores)
+    DriverEstimate.objects.filter(cycle_id=cycle.id).delete()
+    DriverEstimate.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
