@@ -22,6 +22,7 @@ read this way; nothing here says that changing it would change the outcome.
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from math import comb
 
@@ -86,15 +87,15 @@ def spearman_p(rho: float, n: int) -> float:
     return float(2 * stats.t.sf(abs(t), n - 2))
 
 
-def _subset_r_squared(corr: np.ndarray) -> dict[int, dict[int, np.ndarray]]:
+def _subset_r_squared(corr: np.ndarray) -> np.ndarray:
     """Return R² of each variable regressed on each subset of the others, from (…-batched) k × k correlations.
 
-    {outcome: {bitmask of predictors: R²}}. For a set T of variables, R² of o ∈ T on T − o is
-    1 − 1 / (R_TT⁻¹)_oo, so one inverse per subset serves every outcome in it (2^k inverses, not k · 2^(k−1)).
+    Shape (…, k, 2^k): [o, mask] is R² of variable o on the variables of bitmask `mask` (0 where the mask holds
+    o). For a set T of variables, R² of o ∈ T on T − o is 1 − 1 / (R_TT⁻¹)_oo, so one inverse per subset serves
+    every outcome in it (2^k inverses, not k · 2^(k−1)).
     """
     k = corr.shape[-1]
-    batch = corr.shape[:-2]
-    found: dict[int, dict[int, np.ndarray]] = {o: {0: np.zeros(batch)} for o in range(k)}
+    found = np.zeros((*corr.shape[:-2], k, 1 << k))
     for size in range(2, k + 1):
         for members in combinations(range(k), size):
             index = np.array(members)
@@ -107,38 +108,48 @@ def _subset_r_squared(corr: np.ndarray) -> dict[int, dict[int, np.ndarray]]:
             for position, o in enumerate(members):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     r2 = 1 - 1 / inverse[..., position, position]
-                found[o][mask & ~(1 << o)] = np.clip(r2, 0.0, 1.0)
+                found[..., o, mask & ~(1 << o)] = np.clip(r2, 0.0, 1.0)
     return found
 
 
+@lru_cache(maxsize=64)
+def _dominance_matrix(k: int, outcome: int) -> np.ndarray:
+    """Return the (2^k, k − 1) matrix that turns an outcome's R² per subset into each driver's general dominance.
+
+    Driver j's general dominance is Σ over subsets S of the other m − 1 drivers of w(|S|)·(R²(S ∪ j) − R²(S)),
+    w(s) = 1 / (m · C(m − 1, s)): R²(T) enters driver j's sum with +w(|T| − 1) when T holds j, −w(|T|) when not.
+    """
+    drivers = [j for j in range(k) if j != outcome]
+    m = len(drivers)
+    matrix = np.zeros((1 << k, m))
+    for column, j in enumerate(drivers):
+        others = [d for d in drivers if d != j]
+        for size in range(m):
+            weight = 1.0 / (m * comb(m - 1, size))
+            for subset in combinations(others, size):
+                mask = sum(1 << d for d in subset)
+                matrix[mask | (1 << j), column] += weight
+                matrix[mask, column] -= weight
+    return matrix
+
+
 def general_dominance(
-    corr: np.ndarray, *, outcome: int, r_squared: dict[int, dict[int, np.ndarray]] | None = None
+    corr: np.ndarray, *, outcome: int, r_squared: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return each other variable's general dominance for `outcome` and the full R², from k × k correlations.
 
     Shapes: corr (…, k, k) → weights (…, k − 1) in column order without the outcome, R² (…). General dominance
     of driver j: the mean over subset sizes s = 0…m − 1 of the mean, over subsets S of the other m − 1
     drivers of size s, of R²(S ∪ j) − R²(S). The weights sum to the full R² (Azen & Budescu 2003).
+    `r_squared`: `_subset_r_squared(corr)` when the caller already has it (it serves every outcome).
     """
     corr = np.asarray(corr, dtype=float)
     k = corr.shape[-1]
     if k - 1 > MAX_DOMINANCE_DIMENSIONS:
         raise ValueError(f"dominance analysis is limited to {MAX_DOMINANCE_DIMENSIONS} drivers")
-    r2 = (r_squared or _subset_r_squared(corr))[outcome]
-    drivers = [j for j in range(k) if j != outcome]
-    m = len(drivers)
-    weights = []
-    for j in drivers:
-        others = [d for d in drivers if d != j]
-        total = np.zeros(corr.shape[:-2])
-        for size in range(m):
-            weight = 1.0 / (m * comb(m - 1, size))
-            for subset in combinations(others, size):
-                mask = sum(1 << d for d in subset)
-                total = total + weight * (r2[mask | (1 << j)] - r2[mask])
-        weights.append(total)
-    full = r2[sum(1 << d for d in drivers)]
-    return np.stack(weights, axis=-1), full
+    r2 = (_subset_r_squared(corr) if r_squared is None else r_squared)[..., outcome, :]
+    everyone = ((1 << k) - 1) & ~(1 << outcome)
+    return r2 @ _dominance_matrix(k, outcome), r2[..., everyone]
 
 
 @dataclass(frozen=True)
