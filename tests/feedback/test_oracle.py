@@ -24,8 +24,10 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pingouin
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -419,6 +421,24 @@ class Oracle:
         rows = a[(a.cycle_id == cycle_id) & (a.dimension_id == dimension_id) & (a.kind == "enps")]
         return int(rows.question_id.iloc[0]) if len(rows) else None
 
+    def reliability(self, cycle_id: int, root_id: int, dimension_id: int) -> tuple | None:
+        """Return (α, Feldt's interval, complete responses, items) for a dimension as `root_id`'s dashboard
+        must show it, by pingouin over the organisation's scored answers, or None where it is not shown: only
+        on the dashboard of the cycle's one top group, whose figure is shown over exactly α's responses."""
+        tops = [team for team, parent in self.tree[cycle_id].items() if parent not in self.tree[cycle_id]]
+        if tops != [root_id] or not self.is_shown(cycle_id, root_id, dimension_id):
+            return None
+        a = self.answers
+        rows = a[(a.cycle_id == cycle_id) & (a.group == root_id) & (a.dimension_id == dimension_id)]
+        matrix = rows[rows.kind == "likert"].pivot(index="response_id", columns="question_id", values="scored")
+        complete = matrix.dropna().astype(float)
+        if complete.shape[1] < 2 or len(complete) < 3 or complete.sum(axis=1).var() == 0:
+            return None
+        if self.groups[(cycle_id, root_id, dimension_id)].n != len(complete):
+            return None
+        alpha, interval = pingouin.cronbach_alpha(data=complete, ci=0.95)
+        return alpha, tuple(interval), len(complete), complete.shape[1]
+
     def is_shown(self, cycle_id: int, group: int, dimension_id: int) -> bool:
         return self.shown.get((cycle_id, group, dimension_id), False)
 
@@ -649,7 +669,10 @@ def read_csv(response) -> list[list[str]]:
 REPR = re.compile(r"np\.|numpy|float64|int64|Decimal\(|datetime\.|^None$|^nan$|^NaN$|^-?inf$|^\[.*\]$|^\{.*\}$|^<")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
-COUNTS = re.compile(r"^(n|.* n|Invited|Answered|Teams|Points|Depth|Lag \(cycles\)|r|p|q \(BH\))$")
+# Counts, and coefficients without a unit (r, Cronbach's α).
+COUNTS = re.compile(
+    r"^(n|.* n|.* \(n\)|Invited|Answered|Teams|Questions|Points|Depth|Lag \(cycles\)|r|Cronbach's α|p|q \(BH\))$"
+)
 UNITS = re.compile(r"%|points|eNPS|hours|/week|Unit|\(cycles\)")
 
 
@@ -672,7 +695,7 @@ def check_cells(rows: list[list[str]], name: str, problems: Mismatches) -> None:
 
 # ---------------------------------------------------------------------------------------------------- outputs
 
-DASHBOARD_CSVS = ["participation", "trends", "heatmap", "movers", "findings", "metrics"]
+DASHBOARD_CSVS = ["participation", "trends", "heatmap", "movers", "findings", "metrics", "reliability"]
 UNIT_OF = {
     "deployment-frequency": "deploys/week",
     "lead-time": "hours",
@@ -692,14 +715,18 @@ def _scale_value(figure: Figure) -> tuple[float, int]:
 
 
 def check_metric_rows(rows, oracle: Oracle, team_ids: set[int], since: date, where: str, problems: Mismatches):
-    """Rows of (metric name, period kind, start, end, value, unit) against DORA from events and values sent."""
+    """Rows of (metric name, period kind, start, end, value, unit, period ended) against DORA from events and
+    values sent; a period ends with its last day on the organisation's clock."""
     names = dict(MetricDefinition.objects.values_list("name", "key"))
     expected = oracle.dora_weeks(team_ids) | oracle.business_months(team_ids)
     seen = defaultdict(set)
-    for name, kind, start, _end, value, unit in rows:
+    today = timezone.localdate(timezone=ZoneInfo(settings.TIME_ZONE))
+    for name, kind, start, end, value, unit, ended in rows:
         key = names[name]
         start = date.fromisoformat(start)
         seen[key].add(start)
+        want_ended = "yes" if date.fromisoformat(end) < today else "not yet: the value so far"
+        problems.check(ended == want_ended, f"{where} {name} {start} ended", ended, want_ended)
         problems.check(unit == UNIT_OF[key], f"{where} {name} unit", unit, UNIT_OF[key])
         problems.check(kind == ("week" if key in DORA else "month"), f"{where} {name} period", kind, "week/month")
         want = expected[key].get(start, 0.0 if key in ("deployment-frequency", "incidents", "revenue") else None)
@@ -851,6 +878,29 @@ def check_dashboard(client, oracle: Oracle, root: Team, query: dict, problems: M
     # Findings: the stored correlation results (recomputing the permutation engine here is out of scope).
     problems.check(len(csvs["findings"]) - 1 == Finding.objects.count(), f"dashboard {root.name} findings",
                    len(csvs["findings"]) - 1, Finding.objects.count())  # fmt: skip
+
+    # Reliability: Cronbach's α by pingouin with its interval, for the heatmap's cycle, where it may be shown.
+    expected_alpha = {names[d]: oracle.reliability(heat.id, root.id, d) for d in dimensions}
+    expected_alpha = {name: found for name, found in expected_alpha.items() if found is not None}
+    html_rows = [[c[2] for c in row] for row in tables.table("Reliability of each dimension")["rows"][1:]]
+    html_rows = [row for row in html_rows if row != ["Nothing to show yet."]]
+    for source, rows in [("HTML", html_rows), ("CSV", csvs["reliability"][1:])]:
+        where = f"dashboard {root.name} reliability {source}"
+        problems.check(sorted(r[0] for r in rows) == sorted(expected_alpha), where, [r[0] for r in rows],
+                       sorted(expected_alpha))  # fmt: skip
+        for dimension_name, cycle_name, alpha, low, high, n, items, reading in rows:
+            if dimension_name not in expected_alpha:
+                continue
+            want, (want_low, want_high), want_n, want_items = expected_alpha[dimension_name]
+            ok = (
+                cycle_name == heat.name
+                and all(agrees(shown, exact, DIGITS) for shown, exact in [(alpha, want), (low, want_low),
+                                                                          (high, want_high)])
+                and (n, items) == (str(want_n), str(want_items))
+                and reading == ("items disagree: read with care" if want < 0.7 else "consistent")
+            )  # fmt: skip
+            problems.check(ok, f"{where} {dimension_name}", (alpha, low, high, n, items, reading),
+                           (want, want_low, want_high, want_n, want_items))  # fmt: skip
 
     # Metrics: DORA from the events, business metrics from the values sent, over the subtree as it is now.
     now_subtree = {t.id for t in Team.objects.all() if _is_below(t, root)}
