@@ -101,7 +101,9 @@ def dashboard(request):
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
         "rejected": rejected,
-    } | drivers_context(request, team=root, cycle=data.heat_cycle, keep=["root", "first", "last", "cycle"], csv=False)
+    } | drivers_context(
+        request, team=root, cycle=data.heat_cycle, keep=["root", "first", "last", "cycle", "dimension"], csv=False
+    )
     if pdf:
         return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")
     return render(request, "feedback/dashboard.html", context, status=400 if rejected else 200)

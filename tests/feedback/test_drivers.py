@@ -1,5 +1,7 @@
 """Drivers' statistics against independent computations (scipy's spearmanr, pingouin's relative importance,
-pingouin's Holm), the bootstrap interval's coverage, and the focus-area rule. Pure: no database."""
+pingouin's Holm), the bootstrap interval's coverage, and the focus-area rule. No database."""
+
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,7 @@ from scipy import stats
 
 from feedback import drivers
 from feedback.drivers import Candidate, drivers_analyse, focus_areas
+from feedback.services.drivers import readable_groups
 
 
 def pulse_answers(rng, n: int, weights=(0.9, 0.6, 0.3, 0.0)) -> np.ndarray:
@@ -175,3 +178,31 @@ def test_focus_areas_are_at_most_three_each_and_strengths_and_focus_never_overla
     assert not {id(c) for c in found.strengths} & {id(c) for c in found.focus}
     assert all(c.falling for c in found.watch)
     assert all(c.significant and c.rho > 0 for c in found.strengths + found.focus)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(1, 6), st.integers(1, 4)),
+        st.tuples(st.integers(1, 80), st.booleans()),
+        max_size=24,
+    ),
+    st.integers(3, 60),
+)
+def test_drivers_are_read_only_for_groups_whose_shown_figures_all_count_at_least_the_minimum(figures, threshold):
+    # given: group figures (team × dimension → respondents, shown), as aggregation stores them
+    scores = [
+        SimpleNamespace(team_id=team, dimension_id=dimension, respondents=n, shown=shown)
+        for (team, dimension), (n, shown) in figures.items()
+    ]
+    # when
+    groups = readable_groups(threshold=threshold, scores=scores)
+    # then: every dimension read is a shown figure counting exactly the drivers' n, at least max(30, threshold)
+    for team, (dimensions, n) in groups.items():
+        shown = {d: m for (t, d), (m, s) in figures.items() if t == team and s}
+        assert n >= max(30, threshold)
+        assert sorted(shown) == dimensions and set(shown.values()) == {n}
+    # and a group left out has fewer than two shown figures, unequal counts, or too few respondents
+    for team in {t for t, _ in figures} - set(groups):
+        counts = [m for (t, _), (m, s) in figures.items() if t == team and s]
+        assert len(counts) < 2 or len(set(counts)) > 1 or counts[0] < max(30, threshold)
