@@ -4,7 +4,7 @@ from django import forms
 
 from surveys.models import Dimension
 
-EXPORTABLE = ["participation", "trends", "heatmap", "movers", "findings", "metrics", "reliability"]
+EXPORTABLE = ["participation", "trends", "heatmap", "movers", "findings", "metrics", "reliability", "drivers"]
 
 
 class DashboardFilters(forms.Form):

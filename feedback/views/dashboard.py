@@ -13,7 +13,7 @@ from ..forms import DashboardFilters
 from ..models import ReportAccess
 from ..selectors.dashboard import dashboard as dashboard_read
 from ..selectors.dashboard import reported_cycles
-from .drivers import drivers_context
+from .drivers import drivers_context, drivers_table
 
 
 def dashboard_tables(data) -> dict[str, tables.Table]:
@@ -63,7 +63,10 @@ def dashboard(request):
         heat_cycle=filters["cycle"],
         dimension_ids=[d.id for d in filters["dimension"]] or None,
     )
-    named = dashboard_tables(data)
+    section = drivers_context(
+        request, team=root, cycle=data.heat_cycle, keep=["root", "first", "last", "cycle", "dimension"], csv=True
+    )
+    named = dashboard_tables(data) | {"drivers": drivers_table(section["drivers"])}
     subject = f"{root.name}; cycles {data.cycles[0].name if data.cycles else '-'} to "
     subject += f"{data.cycles[-1].name if data.cycles else '-'}"
     if filters["export"] and filters["export"] != "pdf":
@@ -101,9 +104,7 @@ def dashboard(request):
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
         "rejected": rejected,
-    } | drivers_context(
-        request, team=root, cycle=data.heat_cycle, keep=["root", "first", "last", "cycle", "dimension"], csv=False
-    )
+    } | section
     if pdf:
         return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")
     return render(request, "feedback/dashboard.html", context, status=400 if rejected else 200)

@@ -200,3 +200,9 @@ def test_the_dashboard_and_team_report_show_drivers_with_n_intervals_and_associa
     assert rows[0][:4] == ["Dimension", "Outcome", "Cycle", "Spearman ρ"]
     assert {row[0] for row in rows[1:]} == {v.dimension.name for v in group.drivers}
     assert all(row[10] == "32" for row in rows[1:])
+    # the dashboard's CSV is the table of the outcome chosen on the page
+    query = {"root": org["root"].id, "outcome": "dependability", "export": "drivers"}
+    exported = client.get(reverse("feedback:dashboard"), query)
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert exported.status_code == 200 and {row[1] for row in rows[1:]} == {"Dependability"}
+    assert len(rows) > 1 and all(row[10] == "32" for row in rows[1:])
