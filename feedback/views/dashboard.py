@@ -116,7 +116,11 @@ def pdf_response(request, template: str, context: dict, *, filename: str) -> Htt
     try:
         body = services.report_pdf(html=html)
     except services.PdfUnavailable as error:
-        return render(request, "feedback/pdf_unavailable.html", {"reason": str(error)}, status=503)
+        # A page, not a file: the export links carry no `download` attribute, so the person reads this.
+        query = request.GET.copy()
+        query.pop("export", None)
+        back = f"{request.path}?{query.urlencode()}" if query else request.path
+        return render(request, "feedback/pdf_unavailable.html", {"reason": str(error), "back": back}, status=503)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
