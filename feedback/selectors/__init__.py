@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from surveys.models import Cycle, Dimension, Person, Question, Team
 from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_ids
 
-from ..models import GroupScore
+from ..models import Action, GroupScore
 from .dashboard import ResponseRate, Trend, trend_point
 from .participation import participation_figures
 from .team import cycle_extras
@@ -222,6 +222,30 @@ def team_from_results_key(*, key: str) -> Team | None:
     except signing.BadSignature:
         return None
     return Team.objects.filter(id=team_id).first()
+
+
+def team_results_published(*, team_id: int) -> bool:
+    """Return whether a team's results page has something for its members: a figure shown for the team in a
+    published cycle, or an action recorded for it after one ("you said, we did").
+
+    The team is the one an invitation recorded, whatever the cycle's audience named (in the demo only the
+    organisation's root). Only published cycles count, which no open cycle's answers reach: every respondent of
+    the team gets the same answer, whoever else has answered and whatever they did.
+    """
+    published = Cycle.State.PUBLISHED
+    return (
+        GroupScore.objects.filter(team_id=team_id, cycle__state=published, shown=True).exists()
+        or Action.objects.filter(team_id=team_id, cycle__state=published).exists()
+    )
+
+
+def team_results_coming(*, team_id: int) -> list[Cycle]:
+    """Return the open cycles that invited a team, soonest closing first: their results are the team's next.
+
+    Read from invitations, which are made when a cycle opens and never change on a submit.
+    """
+    cycles = Cycle.objects.filter(state=Cycle.State.OPEN, invitations__team_id=team_id).distinct()
+    return list(cycles.order_by("closes_at", "id"))
 
 
 def team_trends(reports: list[CycleReport]) -> list[Trend]:

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate_parse
 from alignsite.client_address import client_limit_key
-from feedback.selectors import team_from_results_key, team_results_key
+from feedback.selectors import team_from_results_key, team_results_coming, team_results_key, team_results_published
 
 from .. import selectors, services
 from ..forms import SurveyForm, answers_posted
-from ..models import Cycle, Invitation
+from ..models import Invitation
 
 # The token moves from the link into this signed, HttpOnly cookie, scoped to the survey pages. It is the
 # respondent's own credential, so it stays on their device: nothing server-side ties a browser to it. With it
@@ -144,6 +144,8 @@ def survey_answer(request):
         return _refused_page(request, questions, invitation, refused)
     if not posted:
         return _form_page(request, SurveyForm(questions=questions), invitation)
+    # The team the invitation recorded (the person's own as of opening), not the cycle's audience. Nothing else
+    # goes in the address: a server's access log keeps it, in the clear but for the key, at the time of answering.
     results = team_results_key(team_id=invitation.team_id)
     return _forget_token(HttpResponseRedirect(f"{path_of('thanks')}?results={results}"))
 
@@ -173,8 +175,18 @@ def _form_page(request, form: SurveyForm, invitation):
 @never_cache
 @require_GET
 def survey_thanks(request):
-    """Thank the respondent and, where their team has published results, link to them (the feedback loop)."""
+    """Thank the respondent, say when results come, and link to their team's published results if it has any.
+
+    Everything here is read from the team the invitation recorded and from published cycles, never from the
+    answer just given or from who else has answered: every respondent of a team in a cycle gets the same page.
+    Nothing is written or logged.
+    """
     key = request.GET.get("results", "")
     team = team_from_results_key(key=key) if key else None
-    published = team is not None and team.cycles.filter(state=Cycle.State.PUBLISHED).exists()
-    return render(request, "surveys/thanks.html", {"results_key": key if published else None})
+    if team is None:
+        return render(request, "surveys/thanks.html", {"results_key": None, "coming": []})
+    context = {
+        "results_key": key if team_results_published(team_id=team.id) else None,
+        "coming": team_results_coming(team_id=team.id),
+    }
+    return render(request, "surveys/thanks.html", context)

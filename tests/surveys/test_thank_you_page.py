@@ -1,0 +1,67 @@
+"""The thank-you page (issue 22, defect 1): the respondent's own team's results, read and never written."""
+
+import logging
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from feedback.selectors import team_results_key, team_results_published
+from feedback.services import scores_aggregate
+from surveys import services
+from surveys.models import Cycle
+from tests.factories import CycleFactory, TeamFactory
+from tests.feedback.conftest import run_cycle
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org():
+    """Acme, the only team the audience names: Platform (6 answers) shown, Payments (5) and Mobile (3) hidden."""
+    acme = TeamFactory(name="Acme")
+    teams = {name: TeamFactory(name=name, parent=acme) for name in ("Platform", "Payments", "Mobile")}
+    answers = {"Platform": [{}] * 6, "Payments": [{}] * 5, "Mobile": [{}] * 3}
+    past = run_cycle([(teams[name], given) for name, given in answers.items()], audience=[acme])
+    scores_aggregate(cycle_id=past.id)
+    current = CycleFactory(teams=[acme], name="December pulse")
+    services.cycle_open(cycle_id=current.id)
+    return {"Acme": acme, **teams, "past": past, "current": current}
+
+
+def thanks(client, team):
+    return client.get(reverse("surveys:thanks"), {"results": team_results_key(team_id=team.id)})
+
+
+def test_a_team_has_results_for_its_members_once_a_cycle_showing_its_figures_is_published(org):
+    assert not team_results_published(team_id=org["Platform"].id)  # closed, not published
+    services.cycle_publish(cycle_id=org["past"].id)
+    assert team_results_published(team_id=org["Platform"].id)  # though the audience named only Acme
+    assert not team_results_published(team_id=org["Mobile"].id)  # every figure of it hidden
+
+
+def test_the_thank_you_page_links_to_the_teams_results_and_says_when_the_cycle_closes(client, org):
+    services.cycle_publish(cycle_id=org["past"].id)
+    page = thanks(client, org["Platform"]).content.decode()
+    assert "/reports/results/" in page and "December pulse closes on" in page
+    assert "/reports/results/" not in thanks(client, org["Mobile"]).content.decode()
+
+
+def test_the_thank_you_page_writes_and_logs_nothing(client, org, caplog):
+    services.cycle_publish(cycle_id=org["past"].id)
+    with CaptureQueriesContext(connection) as captured, caplog.at_level(logging.DEBUG):
+        caplog.clear()
+        assert thanks(client, org["Platform"]).status_code == 200
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert statements and all(sql.lstrip().upper().startswith("SELECT") for sql in statements)
+    assert [r for r in caplog.records if not r.name.startswith("django.db")] == []
+
+
+def test_the_thank_you_page_names_only_open_cycles_that_invited_the_team(client, org):
+    elsewhere = CycleFactory(teams=[TeamFactory(name="Elsewhere")], name="Other pulse")
+    services.cycle_open(cycle_id=elsewhere.id)
+    page = thanks(client, org["Platform"]).content.decode()
+    assert "December pulse closes on" in page and "Other pulse" not in page
+    Cycle.objects.filter(id=org["current"].id).update(state=Cycle.State.CLOSED)
+    assert "after the survey closes" in thanks(client, org["Platform"]).content.decode()
