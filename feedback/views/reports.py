@@ -22,8 +22,14 @@ from .drivers import drivers_context, drivers_table
 @login_required
 @require_GET
 def home(request):
-    """List the teams whose reports the viewer may open, by their place in the tree (a department, then its teams)."""
+    """List the teams whose reports the viewer may open, by their place in the tree (a department, then its teams).
+
+    Someone who may open none (a member given a login) lands on their own team's published results instead.
+    """
     visible = set(selectors.teams_visible_to(user=request.user).values_list("id", flat=True))
+    person = None if visible else selectors.viewer_person(request.user)
+    if person is not None:
+        return _results_page(request, person.team)
     teams = sorted(
         ((path.replace("/", " / "), team_id) for path, team_id in team_paths().items() if team_id in visible),
         key=lambda team: team[0].casefold(),
@@ -104,7 +110,12 @@ def team_results(request, key: str):
     team = selectors.team_from_results_key(key=key)
     if team is None:
         raise Http404
+    return _results_page(request, team)
+
+
+def _results_page(request, team):
+    """Render a team's published results and actions, as its members may see them."""
     reports = selectors.team_report(team=team, published_only=True)
-    # Not written to the audit log: members open this right after answering, and a timestamped row per
-    # view would tell a database reader when someone of this team answered.
+    # Not written to the audit log, with a link or a login: members open this right after answering, and a
+    # timestamped row per view would tell a database reader when someone of this team answered.
     return render(request, "feedback/team_results.html", {"team": team, "sections": _sections(reports)})
