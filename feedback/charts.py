@@ -98,7 +98,11 @@ def trend_figure(trends, *, enps: bool) -> dict:
         )
     axis = {"range": [-100, 100], "title": {"text": "eNPS"}} if enps else {"range": [1, 5], "title": {"text": "Score"}}
     title = "eNPS over cycles" if enps else "Scores over cycles, with 95% intervals"
-    return {"data": data, "layout": _layout(title, yaxis=axis, xaxis={"type": "category"})}
+    # Cycles in time order whichever trace names them first: a rotating template leaves a dimension out of some
+    # cycles, and plotly would otherwise order the categories as the first trace that has each one.
+    closing = {p.cycle.name: p.cycle.closes_at for t in trends for p in t.points if p.shown}
+    xaxis = {"type": "category", "categoryorder": "array", "categoryarray": sorted(closing, key=closing.get)}
+    return {"data": data, "layout": _layout(title, yaxis=axis, xaxis=xaxis)}
 
 
 @_literal_figure

@@ -2,9 +2,14 @@
 
 Planted (so the dashboard has real findings to show):
 - a team's psychological safety in one cycle lowers its change failure rate in the next (lag 1);
-- higher safety goes with a shorter time to restore in the same cycle, and with lower customer churn.
-Everything else (deployment frequency, lead time, revenue, customer NPS, incidents) is noise around each
-team's own baseline — so most pairs honestly show nothing.
+- higher safety goes with a shorter time to restore in the same cycle;
+- higher trust in leadership goes with lower customer churn in the same cycle;
+- a team's business clarity in one cycle shortens its lead time for changes in the next (lag 1): a team that
+  knows why its work matters cuts and ships smaller pieces.
+Everything else (deployment frequency, revenue, customer NPS, incidents, and structure & clarity, meaning,
+impact and dependability against anything) is noise around each team's own baseline — so most pairs honestly
+show nothing. The Align pulse rotates its dimensions, so a dimension has a score only in the cycles that
+asked it; a relation is found from those cycles alone.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -27,19 +32,22 @@ def delivery_events_write(rng: np.random.Generator, *, teams: list[DemoTeam], cy
         failure_base = rng.uniform(0.08, 0.22)
         restore_hours = rng.lognormal(np.log(3), 0.4)
         mean_level = demo.levels.mean()
+        clarity = demo.dimensions.get("business-clarity", demo.levels)
         for index, cycle in enumerate(cycles):
             start = cycle.opens_at
             end = cycles[index + 1].opens_at if index + 1 < len(cycles) else start + timedelta(weeks=4)
             seconds = (end - start).total_seconds()
             previous = demo.levels[index - 1] if index else demo.levels[0]
-            failure = float(np.clip(failure_base - 0.6 * (previous - mean_level), 0.01, 0.7))
+            failure = float(np.clip(failure_base - 0.9 * (previous - mean_level), 0.01, 0.7))
             restore = restore_hours * np.exp(-1.2 * (demo.levels[index] - mean_level))
+            clearer = clarity[index - 1] if index else clarity[0]
+            lead = lead_hours * max(0.2, 1 - 1.1 * (clearer - clarity.mean()))  # about linear: −27% per 0.25 points
             for _ in range(int(rng.poisson(per_week * seconds / 604800))):
                 finished = start + timedelta(seconds=float(rng.uniform(0, seconds)))
                 shas = []
                 for _ in range(int(rng.integers(1, 4))):
                     sha = f"{rng.integers(0, 2**63):016x}{rng.integers(0, 2**63):016x}"
-                    authored = finished - timedelta(hours=float(rng.lognormal(np.log(lead_hours), 0.5)))
+                    authored = finished - timedelta(hours=float(rng.lognormal(np.log(lead), 0.5)))
                     changes.append(Change(team=demo.team, sha=sha, authored_at=authored, merged_at=finished))
                     shas.append(sha)
                 deployment = Deployment(
@@ -87,7 +95,7 @@ def business_metrics_write(rng: np.random.Generator, *, teams: list[DemoTeam], c
     rows = []
     for demo in teams:
         revenue, nps, churn = rng.lognormal(np.log(80_000), 0.6), rng.normal(35, 12), rng.uniform(1.5, 4.0)
-        mean_level = demo.levels.mean()
+        trust = demo.dimensions.get("trust-leadership", demo.levels)
         for index, cycle in enumerate(cycles):
             start = cycle.opens_at.date()
             end = (cycles[index + 1].opens_at.date() if index + 1 < len(cycles) else start + timedelta(days=28)) - (
@@ -96,7 +104,7 @@ def business_metrics_write(rng: np.random.Generator, *, teams: list[DemoTeam], c
             values = {
                 "revenue": revenue * (1 + 0.01 * index) * rng.lognormal(0, 0.08),
                 "nps": nps + rng.normal(0, 6),
-                "churn-rate": max(0.1, churn - 0.9 * (demo.levels[index] - mean_level) + rng.normal(0, 0.35)),
+                "churn-rate": max(0.1, churn - 1.8 * (trust[index] - trust.mean()) + rng.normal(0, 0.25)),
                 "incidents": float(rng.poisson(2)),
             }
             rows += [

@@ -7,6 +7,7 @@ SUPPRESSED, never an empty cell that could be taken for a missing value and work
 from dataclasses import dataclass
 
 SUPPRESSED = "suppressed"
+NOT_ASKED = "not asked"  # the cycle did not ask the dimension (its template rotates): a gap, not a hidden figure
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,10 @@ def heatmap_table(rows, dimensions, cycle) -> Table:
     for row in rows:
         cells = [row.name, row.depth]
         for cell in row.cells:
-            cells += [_r(cell.value), cell.n, _r(cell.change)] if cell.shown else [SUPPRESSED] * 3
+            if cell.shown:
+                cells += [_r(cell.value), cell.n, _r(cell.change)]
+            else:  # a rotating template's cycle may not have asked the dimension: nothing there to suppress
+                cells += [SUPPRESSED if getattr(cell, "asked", True) else NOT_ASKED] * 3
         body.append(cells)
     return Table("heatmap", f"Scores by group, {cycle.name if cycle else ''}", header, body)
 

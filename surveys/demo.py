@@ -6,7 +6,7 @@ pushing 10,000 people × 26 cycles through the answering form would take hours a
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,11 +39,25 @@ COMMENTS = {
 }
 
 
+# Every dimension of the Align pulse has its own latent level per team and cycle. A team's starting levels go
+# together (a good team tends to be good at several things), but each dimension then moves on its own, so a
+# relation planted on one dimension (feedback.demo) does not show up on the others within a team.
+DIMENSIONS = [
+    "psychological-safety", "trust-leadership", "structure-clarity", "business-clarity", "meaning", "impact",
+    "dependability",
+]  # fmt: skip
+
+
 @dataclass
 class DemoTeam:
     team: Team
     size: int
     levels: np.ndarray  # the team's latent psychological safety per cycle, 1–5
+    dimensions: dict[str, np.ndarray] = field(default_factory=dict)  # dimension key → latent level per cycle
+
+    def level(self, dimension: str, index: int) -> float:
+        """Return the team's latent level of a dimension in a cycle (psychological safety for any other)."""
+        return float(self.dimensions.get(dimension, self.levels)[index])
 
 
 def team_sizes(rng: np.random.Generator, *, teams: int, people: int) -> list[int]:
@@ -88,25 +102,42 @@ def organisation_build(rng: np.random.Generator, *, teams: int, people: int, cyc
         ),
         batch_size=2000,
     )
-    start = rng.normal(3.6, 0.45, teams)
-    levels = np.empty((teams, cycles))
-    levels[:, 0] = start
-    for c in range(1, cycles):
-        levels[:, c] = levels[:, c - 1] + 0.25 * (start - levels[:, c - 1]) + rng.normal(0, 0.22, teams)
-    levels = np.clip(levels, 1.6, 4.8)
-    return [DemoTeam(team=t, size=s, levels=levels[i]) for i, (t, s) in enumerate(zip(made, sizes, strict=True))]
+    shared = rng.normal(0, 0.35, teams)
+    walks = {}
+    # Each dimension draws from a stream of its own, so adding a dimension to the demo leaves the others' paths.
+    for key, stream in zip(DIMENSIONS, rng.spawn(len(DIMENSIONS)), strict=True):
+        start = 3.6 + shared + stream.normal(0, 0.3, teams)
+        levels = np.empty((teams, cycles))
+        levels[:, 0] = start
+        for c in range(1, cycles):
+            levels[:, c] = levels[:, c - 1] + 0.25 * (start - levels[:, c - 1]) + stream.normal(0, 0.3, teams)
+        walks[key] = np.clip(levels, 1.6, 4.8)
+    return [
+        DemoTeam(
+            team=t,
+            size=s,
+            levels=walks["psychological-safety"][i],
+            dimensions={key: walk[i] for key, walk in walks.items()},
+        )
+        for i, (t, s) in enumerate(zip(made, sizes, strict=True))
+    ]
 
 
-def respondent_answers(rng: np.random.Generator, questions, felt: float) -> tuple[dict[int, int], dict[int, str]]:
-    """Return one respondent's (answers, comments) by question id, for someone feeling `felt` on a 1–5 scale.
+def respondent_answers(
+    rng: np.random.Generator, questions, felt: float, by_dimension: dict[str, float] | None = None
+) -> tuple[dict[int, int], dict[int, str]]:
+    """Return one respondent's (answers, comments) by question id, for someone feeling `felt` on a 1–5 scale
+    overall and `by_dimension` (dimension key → 1–5) about the dimensions named there.
 
     Items are answered as asked (a reverse-scored item is answered low by someone who feels safe); eNPS
-    follows the same feeling; about a third leave a comment in its tone.
+    follows the overall feeling; about a third leave a comment in its tone.
     """
     answers, comments = {}, {}
+    by_dimension = by_dimension or {}
     for question in questions:
         if question.kind == Question.Kind.LIKERT:
-            value = int(np.clip(np.rint(felt + rng.normal(0, 0.7)), 1, question.scale_points))
+            level = by_dimension.get(question.dimension.key, felt)
+            value = int(np.clip(np.rint(level + rng.normal(0, 0.7)), 1, question.scale_points))
             answers[question.id] = question.scale_points + 1 - value if question.reverse_scored else value
         elif question.kind == Question.Kind.ENPS:
             answers[question.id] = int(np.clip(np.rint(2.2 * felt - 0.5 + rng.normal(0, 1.5)), 0, 10))
@@ -118,12 +149,18 @@ def respondent_answers(rng: np.random.Generator, questions, felt: float) -> tupl
 def cycle_answers_write(rng: np.random.Generator, *, cycle: Cycle, teams: list[DemoTeam], index: int, share: float):
     """Write a cycle's responses: about `share` of each team answers, around the team's level that cycle."""
     questions = cycle_questions(cycle=cycle)
+    asked = sorted({q.dimension.key for q in questions if q.kind == Question.Kind.LIKERT} & set(DIMENSIONS))
     responses, answers, comments = [], [], []
     for demo in teams:
+        levels = np.array([demo.level(key, index) for key in asked])
+        overall = float(np.mean([walk[index] for walk in demo.dimensions.values()] or [demo.levels[index]]))
         for _ in range(int(rng.binomial(demo.size, share))):
             response = Response(id=uuid.uuid4(), cycle=cycle, team=demo.team)
             responses.append(response)
-            given, said = respondent_answers(rng, questions, demo.levels[index] + rng.normal(0, 0.6))
+            # A person's own mood colours every answer; each dimension adds a little of its own.
+            mood = rng.normal(0, 0.4)
+            felt = dict(zip(asked, levels + mood + rng.normal(0, 0.3, len(asked)), strict=True))
+            given, said = respondent_answers(rng, questions, overall + mood, felt)
             answers += [Answer(response=response, question_id=q, value=v) for q, v in given.items()]
             comments += [Comment(cycle=cycle, team=demo.team, question_id=q, text=t) for q, t in said.items()]
     Response.objects.bulk_create(responses, batch_size=2000)

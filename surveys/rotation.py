@@ -11,6 +11,7 @@ that every dimension can still be placed before its deadline (a small bin-packin
 that plan puts in this cycle, and fills what room is left with the dimensions asked longest ago.
 """
 
+from collections import Counter
 from collections.abc import Collection, Hashable, Mapping, Sequence
 
 SEARCH_BUDGET = 200_000  # placements tried before a plan is given up for (far above any real template's needs)
@@ -65,8 +66,10 @@ def cycle_dimensions(
     - Started from an empty history and fed its own answers, every window of `every` consecutive cycles,
       the first included, asks every dimension at least once.
     - Dimensions are whole: all of a dimension's items are asked together, or none.
-    - Spare room is used: after the dimensions that must be asked now, the ones asked longest ago are added
-      while they fit, so a template whose questions all fit in `max_questions` asks them all every cycle.
+    - Spare room is used: after the dimensions that must be asked now, the ones asked longest ago (then least
+      often in `history`, then first in the template) are added while they fit, so a template whose questions
+      all fit in `max_questions` asks them all every cycle. A longer history than `every` cycles only evens
+      out how often each dimension gets the spare room.
     - Deterministic: the same arguments give the same answer.
     - After a change that breaks the schedule (a dimension added, `every` lowered, a cycle opened by hand in
       between), dimensions past their deadline count as due now, and if they cannot all be asked now, every
@@ -95,7 +98,9 @@ def cycle_dimensions(
     chosen = {key for key, offset in plan.items() if offset == 1}
     used = sum(sizes[key] for key in chosen)
     order = list(sizes)
-    for key in sorted((k for k in sizes if k not in chosen), key=lambda k: (deadline[k], order.index(k))):
+    asked = Counter(key for cycle in history for key in cycle)
+    # Longest ago first, then least often in the history given, so spare room is shared out evenly over time.
+    for key in sorted((k for k in sizes if k not in chosen), key=lambda k: (deadline[k], asked[k], order.index(k))):
         if used + sizes[key] <= room:
             chosen.add(key)
             used += sizes[key]
@@ -107,7 +112,8 @@ def _plan(sizes: Mapping[Hashable, int], deadline: Mapping[Hashable, int], *, ro
     items per cycle; or None when there is none (or the search ran past its budget).
 
     Repeating the plan every `max(deadline)` cycles continues it, so a plan existing means the rotation can go on.
-    Depth-first over the dimensions by deadline, then size (largest first). Cycles up to the current
+    Depth-first over the dimensions by deadline, then size (largest first), each placed as late as it may be.
+    Cycles up to the current
     dimension's deadline are interchangeable for every dimension still to place (their deadlines are no
     earlier), so of those with the same load only one is tried.
     """
@@ -126,7 +132,7 @@ def _plan(sizes: Mapping[Hashable, int], deadline: Mapping[Hashable, int], *, ro
         if sum(room - load[c] for c in range(1, last + 1)) < sum(sizes[k] for k in keys[i:] if deadline[k] <= last):
             return False  # the dimensions due by then cannot fit however they are placed
         tried = set()
-        for cycle in range(1, last + 1):
+        for cycle in range(last, 0, -1):  # as late as allowed: this cycle's spare room is shared out below
             if load[cycle] + size > room or load[cycle] in tried:
                 continue
             budget[0] -= 1

@@ -197,7 +197,8 @@ def questions_to_ask(*, cycle: Cycle) -> list[Question]:
                 max_questions=template.max_questions,
                 every=template.measure_every_cycles,
                 always=always,
-                history=rotation_history(cycle=cycle, cycles=template.measure_every_cycles),
+                # Four windows: enough to share spare room out evenly, few enough to read in one query.
+                history=rotation_history(cycle=cycle, cycles=4 * template.measure_every_cycles),
             )
         )
     except rotation.RotationImpossible:

@@ -79,6 +79,7 @@ class _ChangeInItsUnit:
 class HeatCell(_ChangeInItsUnit):
     dimension: Dimension
     shown: bool
+    asked: bool = True  # False: the cycle did not ask the dimension (a rotating template), so it has no figure
     n: int | None = None
     value: float | None = None
     enps: bool = False
@@ -185,10 +186,28 @@ def trend_point(cycle: Cycle, figure) -> TrendPoint:
     return TrendPoint(cycle=cycle, shown=True, n=figure.respondents, value=figure.mean, interval=interval)
 
 
-def _trends(cycles, dimensions, root_scores) -> list[Trend]:
+def dimensions_asked(cycle_ids) -> dict[int, set[int]]:
+    """Return {cycle id: the dimensions it asked}: a rotating template leaves some out of a cycle."""
+    asked: dict[int, set[int]] = defaultdict(set)
+    for cycle_id, dimension_id in (
+        CycleQuestion.objects.filter(cycle_id__in=list(cycle_ids))
+        .values_list("cycle_id", "question__dimension_id")
+        .distinct()
+    ):
+        asked[cycle_id].add(dimension_id)
+    return asked
+
+
+def _trends(cycles, dimensions, root_scores, asked) -> list[Trend]:
+    """Return each dimension's trend: a point per cycle that asked it (hidden where disclosure control hides it);
+    a cycle that did not ask it has no point, a gap in the line rather than a zero or a "suppressed"."""
     trends = []
     for dimension in dimensions:
-        points = [trend_point(cycle, root_scores.get((cycle.id, dimension.id))) for cycle in cycles]
+        points = [
+            trend_point(cycle, root_scores.get((cycle.id, dimension.id)))
+            for cycle in cycles
+            if dimension.id in asked[cycle.id] or not asked[cycle.id]  # a cycle that froze nothing: all of it
+        ]
         is_enps = any(
             root_scores[(c.id, dimension.id)].enps is not None for c in cycles if (c.id, dimension.id) in root_scores
         )
@@ -205,9 +224,13 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
     invited_groups = set(participation_figures(cycles=[cycle], trees={cycle.id: parents})[cycle.id][0])
     names = {team_id: name for team_id, (_, name) in tree.items()}
     points: dict[int, int] = {}
-    asked = CycleQuestion.objects.filter(cycle=cycle, question__kind=Question.Kind.LIKERT)
-    for dimension_id, scale in asked.values_list("question__dimension_id", "question__scale_points"):
-        points[dimension_id] = max(points.get(dimension_id, 2), scale)
+    asked = set()
+    for dimension_id, kind, scale in CycleQuestion.objects.filter(cycle=cycle).values_list(
+        "question__dimension_id", "question__kind", "question__scale_points"
+    ):
+        asked.add(dimension_id)
+        if kind == Question.Kind.LIKERT:
+            points[dimension_id] = max(points.get(dimension_id, 2), scale)
     children = defaultdict(list)
     for team_id, parent in parents.items():
         children[parent].append(team_id)
@@ -220,7 +243,7 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
         for dimension in dimensions:
             score = scores.get((team_id, dimension.id))
             if score is None:
-                cells.append(HeatCell(dimension=dimension, shown=False))
+                cells.append(HeatCell(dimension=dimension, shown=False, asked=dimension.id in asked or not asked))
                 continue
             is_enps = score.enps is not None
             # Stored in the figure's own unit (eNPS points for eNPS: `statistics.enps_change_between`).
@@ -358,7 +381,7 @@ def dashboard(
         dimensions=dimensions,
         available_dimensions=available,
         participation=_participation(cycles, root.id, trees),
-        trends=_trends(cycles, dimensions, shown_scores),
+        trends=_trends(cycles, dimensions, shown_scores, dimensions_asked(ids)),
         heatmap=heatmap,
         movers=movers,
         findings=_findings(all_cycles, subtree_now, names_now),

@@ -112,5 +112,7 @@ def template_preview(request, template_id: int):
     template = get_object_or_404(SurveyTemplate, id=template_id)
     questions = selectors.template_questions(template_id=template.id)
     preview_cycle = {"name": template.name, "threshold": 5, "closes_at": None}
+    rotating = sum(q.kind != Question.Kind.COMMENT for q in questions) > template.max_questions
     context = {"form": SurveyForm(questions=questions), "cycle": preview_cycle, "preview": True, "template": template}
+    context["rotating"] = rotating
     return render(request, "surveys/answer.html", context)

@@ -74,10 +74,12 @@ def test_the_same_seed_builds_the_same_demo():
 def test_the_default_demo_shows_its_planted_relations_and_leaves_the_noise_alone():
     seed()
     significant = set(Finding.objects.filter(significant=True).values_list("dimension__key", "metric__key", "lag"))
-    assert ("psychological-safety", "change-failure-rate", 1) in significant  # planted: safety now, fewer failures next
-    assert ("psychological-safety", "churn-rate", 0) in significant  # planted
-    noise = {"revenue", "nps", "deployment-frequency", "lead-time", "incidents"}
+    assert ("trust-leadership", "churn-rate", 0) in significant  # planted: more trust, less churn
+    assert ("business-clarity", "lead-time", 1) in significant  # planted: clarity now, shorter lead time next
+    noise = {"revenue", "nps", "deployment-frequency", "incidents"}
     assert not {metric for _, metric, _ in significant} & noise
+    unplanted = {"structure-clarity", "meaning", "impact", "dependability"}
+    assert not {dimension for dimension, _, _ in significant} & unplanted
     assert Finding.objects.filter(significant=False).count() > len(significant)
 
 

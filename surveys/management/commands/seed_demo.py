@@ -20,7 +20,7 @@ from surveys.selectors import cycle_questions
 from surveys.tokens import invitation_token
 
 DEMO_PASSWORD = "align-demo"  # noqa: S105 - printed on purpose: these are demo logins
-TEMPLATE = "psychological-safety-pulse"
+TEMPLATE = "align-pulse"  # the mission's dimensions, rotated: at most 10 questions a cycle
 CYCLE_DAYS = 28
 LOGINS = [
     ("admin@example.com", "Ada Admin", Person.Role.ADMIN),
