@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format reset-demo bench
+.PHONY: install run serve test lint format reset-demo bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Align needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -24,9 +24,17 @@ run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	@$(MAKE) --no-print-directory serve
+
+# The web server, worker and beat on what is already set up (`make run` sets up the demo first).
+serve: export SITE_URL ?= http://$(HOST):$(PORT)
+serve: $(STAMP)
 	@echo "Align is starting at http://$(HOST):$(PORT)/ (Ctrl-C stops the web server, worker and beat)."
-	@$(BIN)/celery -A alignsite worker --beat --loglevel=info --concurrency=2 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The worker runs in a process group of its own: Ctrl-C or a SIGTERM to make's group would otherwise reach its
+	@# pool processes too, and one killed holding the pool's queue lock leaves the worker waiting for it forever.
+	@# The trap stops it the documented way instead (SIGTERM to the worker: warm shutdown) and waits for it.
+	@setsid $(BIN)/celery -A alignsite worker --beat --loglevel=info --concurrency=2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM HUP; \
 	$(MANAGE) runserver --noreload $(HOST):$(PORT)
 
 reset-demo:

@@ -1,7 +1,13 @@
 """With no environment at all, beat and a real worker still run the schedule (SQLite + filesystem broker)."""
 
+import os
+import signal
+import socket
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from .conftest import ROOT, WorkerProcess, invitation_paths, wait_for, worker_env
 
@@ -48,3 +54,50 @@ def test_the_embedded_default_opens_invites_and_closes_with_a_real_worker_and_be
         worker.stop()
     # Beat recorded its runs where the beat container's healthcheck looks for them.
     assert manage(env, "check_beat").startswith("beat ok")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _processes_of(data_dir: Path) -> list[int]:
+    """Return the live processes started with ALIGN_DATA_DIR set to `data_dir` (read from /proc)."""
+    marker = f"ALIGN_DATA_DIR={data_dir}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ours = entry.name.isdigit() and marker in (entry / "environ").read_bytes().split(b"\0")
+            if ours and (entry / "stat").read_text().split()[2] != "Z":  # a zombie has ended
+                found.append(int(entry.name))
+        except OSError:
+            continue  # ended while read, or not ours to read
+    return found
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_make_serve_stops_its_web_server_worker_and_beat_when_its_process_group_is_signalled(tmp_path, stop):
+    # given: `make serve` (what `make run` starts after seeding) on a migrated private data folder
+    data_dir = tmp_path / "var"
+    env = worker_env(ALIGN_DATA_DIR=str(data_dir), EMAIL_URL="consolemail://")
+    manage(env, "migrate", "--noinput")
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        make = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", f"PORT={free_port()}"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's foreground job
+        )  # fmt: skip
+    try:
+        wait_for(lambda: "ready." in log.read_text(), timeout=60, what="the worker to be ready")
+        assert len(_processes_of(data_dir)) >= 4  # web server, worker, its pool and beat
+        # when: Ctrl-C in the terminal, or a SIGTERM from a process manager, to the whole group
+        os.killpg(make.pid, stop)
+        # then: everything it started ends, the worker by its warm shutdown
+        make.wait(timeout=60)
+        wait_for(lambda: not _processes_of(data_dir), timeout=30, what="every process of make serve to end")
+        assert "Warm shutdown" in log.read_text()
+    finally:
+        for pid in _processes_of(data_dir):
+            os.kill(pid, signal.SIGKILL)
