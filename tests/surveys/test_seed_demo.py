@@ -4,13 +4,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from feedback.models import Deployment, Finding, GroupScore, MetricValue
-from feedback.services.scores import cycle_disclosures
-from surveys import demo
+from feedback.services.scores import cycle_disclosures, results_published_notify
+from surveys import demo, services
 from surveys.models import Comment, Cycle, Invitation, InvitationToken, Person, Response, Team
 from surveys.tokens import token_hash
 from tests.factories import builtin_data_install
 
 SMALL = {"teams": 12, "people": 110, "cycles": 6, "seed": 3}
+TINY = {"teams": 4, "people": 40, "cycles": 3, "seed": 3}
 
 
 def seed(**options) -> str:
@@ -50,23 +51,36 @@ def test_it_builds_an_organisation_of_the_requested_size_with_history_and_a_work
     assert InvitationToken.objects.filter(invitation__cycle=open_cycle).count() == invitations.count()
     printed = output.split("/s/")[1].split("/")[0]
     assert InvitationToken.objects.filter(token_hash=token_hash(printed)).exists()  # printing wrote nothing
-
-
-@pytest.mark.django_db
-def test_running_it_again_changes_nothing():
-    seed(**SMALL)
+    # running it again changes nothing
     before = (Team.objects.count(), Person.objects.count(), Response.objects.count(), snapshot())
     assert "already exists" in seed(**SMALL)
     assert (Team.objects.count(), Person.objects.count(), Response.objects.count(), snapshot()) == before
 
 
+@pytest.mark.django_db
+def test_publishing_the_demo_s_waiting_cycle_emails_everyone_it_invited(mailoutbox, django_capture_on_commit_callbacks):
+    # issue 22: the seed marked the waiting cycle's members as notified, so publishing it emailed nobody
+    seed(**TINY)
+    waiting = Cycle.objects.get(state=Cycle.State.CLOSED)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_publish(cycle_id=waiting.id)
+    # then: one "results are in" email to each person it invited; the cycles published by the seed send none
+    invited = set(Invitation.objects.filter(cycle=waiting).values_list("person__email", flat=True))
+    assert invited and sorted(m.to[0] for m in mailoutbox) == sorted(invited)
+    assert results_published_notify(cycle_id=Cycle.objects.filter(state=Cycle.State.PUBLISHED).first().id) == 0
+    # and once the open survey has closed, running it again says why it prints no link to try
+    services.cycle_close_now(cycle_id=Cycle.objects.get(state=Cycle.State.OPEN).id)
+    assert "No invitation link to try: no survey is open now." in seed(**TINY)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_same_seed_builds_the_same_demo():
-    seed(**SMALL)
+    seed(**TINY)
     first = snapshot()
     call_command("flush", interactive=False, verbosity=0)
     builtin_data_install()
-    seed(**SMALL)
+    seed(**TINY)
     assert snapshot() == first
 
 

@@ -99,14 +99,16 @@ class Command(BaseCommand):
             )
             # Closed as beat would close it, without queueing a second aggregation or emails for past cycles.
             Cycle.objects.filter(id=cycle.id).update(
-                state=Cycle.State.CLOSED, closes_at=opens + timedelta(days=7), results_announced=True,
-                members_notified=True,
-            )  # fmt: skip
+                state=Cycle.State.CLOSED, closes_at=opens + timedelta(days=7), results_announced=True
+            )
             scores_aggregate(cycle_id=cycle.id)
             made.append(Cycle.objects.get(id=cycle.id))
             show(index + 1, cycles)
-        # Every cycle but the latest is published; the latest waits for an admin to publish it.
-        Cycle.objects.filter(id__in=[c.id for c in made[:-1]]).update(state=Cycle.State.PUBLISHED)
+        # Every cycle but the latest is published, its "results are in" emails as if sent; the latest waits for
+        # an admin to publish it, which emails everyone it invited.
+        Cycle.objects.filter(id__in=[c.id for c in made[:-1]]).update(
+            state=Cycle.State.PUBLISHED, members_notified=True
+        )
         if len(made) > 1:
             Action.objects.create(
                 team=largest.team, cycle=made[-2], text="Blameless post-incident reviews, with the whole team invited."
@@ -163,7 +165,10 @@ class Command(BaseCommand):
             (i for i in candidates.order_by("-id") if not selectors.invitation_answered(invitation_id=i.id)), None
         )
         if invitation is None:
-            self.stdout.write("\nEvery demo invitation has been answered; run `make reset-demo` for a fresh start.")
+            opened = Cycle.objects.filter(state=Cycle.State.OPEN).exists()
+            why = "every invitation of the open survey has been answered" if opened else "no survey is open now"
+            self.stdout.write(f"\nNo invitation link to try: {why}. `make reset-demo`, then `make run`, builds a fresh")
+            self.stdout.write("demo with an open survey (the next scheduled one is on /manage/).")
             return
         # The link the invitation email carried: printing it writes nothing.
         link = settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": invitation_token(invitation.id)})
