@@ -517,6 +517,32 @@ def association_test(
     return Association(pooled, phi, per_team)
 
 
+# The false discovery rate findings are held to (Benjamini–Hochberg's q).
+FDR = 0.05
+# A permutation p-value can be no smaller than 1/(B + 1). A pair whose p lies among the smallest B can give
+# (at most REFINE_BELOW exceedances) is tested again with enough permutations that 1/(B + 1) is RESOLUTION
+# times finer than Benjamini–Hochberg's first threshold, FDR/m for m pairs: with 2,000 permutations and more
+# than 100 pairs, a lone strong association could otherwise never be significant.
+REFINE_BELOW = 10
+RESOLUTION = 10
+
+
+def permutations_resolving(tests: int, *, fdr: float = FDR) -> int:
+    """Return how many permutations B make the smallest p-value, 1/(B + 1), a RESOLUTION-th of FDR/tests."""
+    return math.ceil(RESOLUTION * max(tests, 1) / fdr)
+
+
+def needs_refining(p: float, *, permutations: int, tests: int, fdr: float = FDR) -> bool:
+    """Return whether a permutation p-value from `permutations` shuffles is too coarse to be read among `tests`
+    pairs: it lies among the smallest values B allows (at most REFINE_BELOW − 1 exceedances) and B is below
+    permutations_resolving(tests).
+
+    Testing such a pair again with fresh permutations, and keeping only the new p-value, stays valid: under the
+    null, P(final p ≤ t) ≤ t for every t, since a pair is retested only when its first p is at most the bound,
+    and the retest is independent of the first."""
+    return permutations < permutations_resolving(tests, fdr=fdr) and p <= REFINE_BELOW / (permutations + 1)
+
+
 def false_discovery_q(p_values: list[float]) -> list[float]:
     """Return Benjamini–Hochberg adjusted q-values for p-values from every test of one analysis."""
     if not p_values:

@@ -33,7 +33,9 @@ def correlations_refresh(*, permutations: int = 2000):
        (correlation.MIN_TEAMS teams with correlation.MIN_CYCLES_PER_TEAM points each), compute the
        repeated-measures correlation within teams and periods (r and its interval, which allows for
        autocorrelation: correlation.rm_corr_within_periods) and its p-value from correlation.association_test
-       (departments' shared movements removed, prewhitened, cycles shuffled department by department), and —
+       (departments' shared movements removed, prewhitened, cycles shuffled department by department; a p-value
+       among the smallest `permutations` allows is computed again with enough to be read among all the pairs,
+       correlation.needs_refining), and —
        from the same permutations — each team's own correlation where it has
        correlation.MIN_POINTS_FOR_ONE_TEAM points.
     4. Adjust the p-values of each family (pooled, per team) together with Benjamini–Hochberg and replace
@@ -71,14 +73,14 @@ def correlations_refresh(*, permutations: int = 2000):
                     team_departments = np.array([departments[t] for t in teams], dtype=object)
                     result = correlation.rm_corr_within_periods(teams, indexes, x, y, departments=team_departments)
                     test = correlation.association_test(
-                        teams,
-                        indexes,
-                        x,
-                        y,
-                        departments=team_departments,
-                        permutations=permutations,
-                        seed=done,
+                        teams, indexes, x, y, departments=team_departments, permutations=permutations, seed=done
                     )
+                    if correlation.needs_refining(test.p, permutations=permutations, tests=len(pairs)):
+                        finer = correlation.permutations_resolving(len(pairs))
+                        test = correlation.association_test(
+                            teams, indexes, x, y, departments=team_departments, permutations=finer,
+                            seed=len(pairs) + done,
+                        )  # fmt: skip
                     tested.append((dimension, metric, lag, result, test.p))
                     team_tested.extend((dimension, metric, lag, team) for team in test.per_team)
             if done % 20 == 0:
@@ -107,7 +109,7 @@ def correlations_refresh(*, permutations: int = 2000):
                     p=p,
                     q=q,
                     direction=direction,
-                    significant=q <= 0.05,
+                    significant=q <= correlation.FDR,
                     sentence=sentence,
                 )
             )
@@ -124,7 +126,7 @@ def correlations_refresh(*, permutations: int = 2000):
                 ci_high=team.ci_high,
                 p=team.p,
                 q=q,
-                significant=q <= 0.05,
+                significant=q <= correlation.FDR,
             )
             for (dimension, metric, lag, team), q in zip(team_tested, team_q, strict=True)
         ]

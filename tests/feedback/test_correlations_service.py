@@ -167,3 +167,24 @@ def test_a_team_alone_in_its_department_is_grouped_with_its_grandparents_teams()
     # root ─ Engineering ─ {Platform, Mobile}, root ─ Sales ─ {Field}, root ─ Support (a team itself)
     parents = {1: None, 2: 1, 3: 2, 4: 2, 5: 1, 6: 5, 7: 1}
     assert _departments(parents, {3, 4, 6, 7}) == {3: 2, 4: 2, 6: 1, 7: 1}
+
+
+def test_a_lone_strong_association_among_many_pairs_is_not_held_back_by_too_few_permutations(history):
+    # given: the planted pair among 12 (6 metrics × 2 lags), the other metrics noise. With 199 permutations
+    # the smallest p is 1/200, above Benjamini–Hochberg's first threshold 0.05/12: alone, it could never count.
+    # (The demo tests 115 pairs with 2,000: 1/2001 is above 0.05/115.)
+    safety, revenue, _ = history
+    rng = np.random.default_rng(7)
+    for number in range(4):
+        metric = MetricDefinition.objects.create(key=f"noise-{number}", name=f"Noise {number}")
+        for value in MetricValue.objects.filter(metric__key="nps"):
+            MetricValue.objects.create(
+                metric=metric, team=value.team, period_start=value.period_start, period_end=value.period_end,
+                value=rng.normal(10, 2),
+            )  # fmt: skip
+    # when
+    services.correlations_refresh(permutations=199)
+    assert Finding.objects.count() == 12 and Finding.objects.filter(significant=True).count() == 1
+    # then: its p-value was refined with enough permutations to resolve that threshold, and it counts
+    found = Finding.objects.get(dimension=safety, metric=revenue, lag=0)
+    assert found.p < 0.05 / 12 and found.significant
