@@ -204,15 +204,29 @@ RESULTS_LINK_DAYS = 400
 def team_results_key(*, team_id: int) -> str:
     """Return the key of a team's results link: shareable with its members, unguessable for other teams.
 
-    Every submit links to its team's results, so a process signs a team's key once a day rather than once per
-    submit (signing was a tenth of the submit's own work); the link's age counts from that day's first one.
+    The key is the same for the whole of a UTC day and carries that day's start as its time, not the moment it
+    was made: every respondent of a team gets it from the thank-you page, and a key stamped at its first submit
+    would tell later ones (and anyone they forward it to) when a teammate answered. The link's age counts
+    from that day's start. A process signs a team's key once a day (signing was a tenth of a submit's work).
     """
     return _results_key_of_the_day(team_id, int(time.time()) // 86400, settings.SECRET_KEY)
 
 
+class _DaySigner(signing.TimestampSigner):
+    """A TimestampSigner whose time is the start of a given UTC day."""
+
+    def __init__(self, *, day: int, **kwargs):
+        super().__init__(**kwargs)
+        self.day = day
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(self.day * 86400)
+
+
 @lru_cache(maxsize=4096)
-def _results_key_of_the_day(team_id: int, day: int, secret_key: str) -> str:  # day and secret key: cache keys only
-    return signing.dumps(team_id, salt=RESULTS_SALT)
+def _results_key_of_the_day(team_id: int, day: int, secret_key: str) -> str:  # secret key: a cache key only
+    # As signing.dumps signs, so signing.loads reads it (team_from_results_key).
+    return _DaySigner(day=day, salt=RESULTS_SALT).sign_object(team_id)
 
 
 def team_from_results_key(*, key: str) -> Team | None:

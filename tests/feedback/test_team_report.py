@@ -139,9 +139,11 @@ def test_a_results_link_is_signed_once_a_day_and_still_expires_after_its_days(cl
     time_machine.move_to("2026-03-02T09:00:00Z", tick=False)
     assert team_results_key(team_id=team_id) != key
     url = reverse("feedback:team_results", args=[key])
-    time_machine.move_to(datetime(2026, 3, 1, 8, tzinfo=UTC) + timedelta(days=RESULTS_LINK_DAYS), tick=False)
+    # its days count from the start of the day it was signed on (it carries no submit's time)
+    expiry = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(days=RESULTS_LINK_DAYS)
+    time_machine.move_to(expiry - timedelta(seconds=1), tick=False)
     assert client.get(url).status_code == 200
-    time_machine.move_to(datetime(2026, 3, 1, 10, tzinfo=UTC) + timedelta(days=RESULTS_LINK_DAYS), tick=False)
+    time_machine.move_to(expiry + timedelta(seconds=1), tick=False)
     assert client.get(url).status_code == 404
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from feedback.selectors import team_results_key, team_results_published
+from feedback.selectors import RESULTS_LINK_DAYS, RESULTS_SALT, team_results_key, team_results_published
 from feedback.services import scores_aggregate
 from surveys import services
 from surveys.models import Cycle
@@ -65,3 +65,21 @@ def test_the_thank_you_page_names_only_open_cycles_that_invited_the_team(client,
     assert "December pulse closes on" in page and "Other pulse" not in page
     Cycle.objects.filter(id=org["current"].id).update(state=Cycle.State.CLOSED)
     assert "after the survey closes" in thanks(client, org["Platform"]).content.decode()
+
+
+@pytest.mark.parametrize("first", ["00:00:01", "08:59:59", "23:59:58"])
+def test_the_results_key_carries_the_day_not_when_a_teammate_answered(time_machine, first):
+    # round 5: the key was stamped at the team's first submit of the day and shown to every later respondent
+    from datetime import UTC, datetime
+
+    from django.core import signing
+
+    day = datetime(2026, 12, 1, tzinfo=UTC)
+    time_machine.move_to(datetime.fromisoformat(f"2026-12-01T{first}+00:00"), tick=False)
+    early = team_results_key(team_id=5)
+    time_machine.move_to(datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC), tick=False)
+    late = team_results_key(team_id=5)
+    # then: one key all day, timed at the day's start, still a key of team 5
+    timestamp = signing.b62_decode(early.split(signing.Signer().sep)[1])
+    assert early == late and timestamp == int(day.timestamp())
+    assert signing.loads(late, salt=RESULTS_SALT, max_age=RESULTS_LINK_DAYS * 86400) == 5
