@@ -29,6 +29,8 @@ DEBUG = env.bool("DEBUG", default=EMBEDDED)
 # No secret has a default outside DEBUG.
 # With DEBUG and no SECRET_KEY (the demo), a key of the data directory's own, made on first use.
 SECRET_KEY = env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="") or secret_key_of(DATA_DIR)
+# Keys replaced, comma-separated: still accepted for sessions, signed links and an open cycle's sealed comments.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where links in emails point (invitations): the public address of this site, without a trailing slash.

@@ -457,10 +457,15 @@ class Answer(models.Model):
 
 
 class Comment(models.Model):
-    """An open comment, kept apart from the numeric answers so writing style cannot tie scores together."""
+    """An open comment, kept apart from the numeric answers so writing style cannot tie scores together.
+
+    While its cycle is open a comment is stored only `sealed` (surveys.sealing; `text` empty): written with its
+    response, the row pairs with that response's answers until closing rewrites the comments in random order,
+    opened (`text`, `sealed` null)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="comments")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="comments")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="comments")
-    text = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    text = models.TextField(max_length=COMMENT_MAX_LENGTH, blank=True)
+    sealed = models.BinaryField(null=True, editable=False)

@@ -160,3 +160,16 @@ def organisation_with_aggregates(
             for g, n in invited.items()
         )
     return root
+
+
+def opened(comment) -> str:
+    """Return a stored comment's text, opening it as closing does if its cycle is still open (surveys.sealing)."""
+    from surveys import sealing
+
+    if comment.sealed is None:
+        return comment.text
+    text = sealing.unseal(
+        comment.sealed, cycle_id=comment.cycle_id, team_id=comment.team_id, question_id=comment.question_id
+    )
+    assert text is not None, "a sealed comment that the configured keys do not open"
+    return text

@@ -82,7 +82,9 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
     by_question: dict[str, list[str]] = defaultdict(list)
     if comments_shown:
         subtree = team_subtree_ids([team.id], parents=parents)
-        for text, prompt in Comment.objects.filter(cycle=cycle, team_id__in=subtree).values_list(
+        # A comment still sealed (surveys.sealing) is one no configured key opened at closing: nothing to show.
+        opened = Comment.objects.filter(cycle=cycle, team_id__in=subtree, sealed__isnull=True)
+        for text, prompt in opened.values_list(
             "text", "question__text"
         ):
             by_question[prompt].append(text)

@@ -9,7 +9,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
-from .. import selectors
+from .. import sealing, selectors
 from ..forms import COMMENT_TOO_LONG
 from ..models import COMMENT_MAX_LENGTH, Answer, AnsweredMarker, Comment, Cycle, Invitation, Question, Response
 from ..tokens import answered_marker
@@ -77,9 +77,9 @@ WITH held AS (
     SELECT responded.id, given.question_id, given.value
     FROM responded, unnest(%(answer_questions)s::bigint[], %(values)s::smallint[]) AS given (question_id, value)
 ), commented AS (
-    INSERT INTO surveys_comment (id, cycle_id, team_id, question_id, text)
-    SELECT gen_random_uuid(), marked.cycle_id, %(team)s, given.question_id, given.text
-    FROM marked, unnest(%(comment_questions)s::bigint[], %(texts)s::text[]) AS given (question_id, text)
+    INSERT INTO surveys_comment (id, cycle_id, team_id, question_id, text, sealed)
+    SELECT gen_random_uuid(), marked.cycle_id, %(team)s, given.question_id, '', given.sealed
+    FROM marked, unnest(%(comment_questions)s::bigint[], %(sealed)s::bytea[]) AS given (question_id, sealed)
 )
 SELECT count(*) FROM marked
 """
@@ -160,7 +160,7 @@ def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict
         "answer_questions": _int_array(answers),
         "values": _int_array(answers.values()),
         "comment_questions": _int_array(comments),
-        "texts": list(comments.values()),
+        "sealed": _sealed(comments, cycle_id=invitation.cycle_id, team_id=invitation.team_id),
     }
     try:
         marked = _stored(params)
@@ -187,9 +187,15 @@ def store_with_orm(*, marker: str, invitation: Invitation, answers: dict[int, in
     team_id = invitation.team_id
     response = Response.objects.create(cycle=cycle, team_id=team_id)
     Answer.objects.bulk_create([Answer(response=response, question_id=q, value=v) for q, v in answers.items()])
+    sealed = _sealed(comments, cycle_id=cycle.id, team_id=team_id)
     Comment.objects.bulk_create(
-        [Comment(cycle=cycle, team_id=team_id, question_id=q, text=t) for q, t in comments.items()]
+        [Comment(cycle=cycle, team_id=team_id, question_id=q, sealed=s) for q, s in zip(comments, sealed, strict=True)]
     )
+
+
+def _sealed(comments: dict[int, str], *, cycle_id: int, team_id: int) -> list[bytes]:
+    """Return each comment sealed for its row (surveys.sealing): an open cycle stores no comment readably."""
+    return [sealing.seal(text, cycle_id=cycle_id, team_id=team_id, question_id=q) for q, text in comments.items()]
 
 
 def response_submit(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import cadence, selectors
+from .. import cadence, sealing, selectors
 from ..models import (
     Answer,
     AnsweredMarker,
@@ -89,14 +89,33 @@ def cycle_close(*, cycle_id: int) -> bool:
 
 
 def comments_rewrite(*, cycle_id: int) -> int:
-    """Rewrite a cycle's comments as new rows in random order; return how many.
+    """Rewrite a cycle's comments as new rows in random order, opened; return how many.
 
     A comment is written in the same transaction as its response, so until now the database could pair them
     (same transaction id, neighbouring row positions) — exactly the link between someone's words and their
-    scores that storing comments apart is meant to prevent. Comments are only ever shown after the cycle
-    closes, and from then on nothing pairs them.
+    scores that storing comments apart is meant to prevent. So it was stored sealed (surveys.sealing), and is
+    opened only here. Comments are only ever shown after the cycle closes, and from then on nothing pairs them.
+    A comment no configured key opens (SECRET_KEY changed during the cycle without the old one in
+    SECRET_KEY_FALLBACKS) stays sealed, is never shown, and is counted in an error log line.
     """
-    comments = list(Comment.objects.filter(cycle_id=cycle_id).values("cycle_id", "team_id", "question_id", "text"))
+    comments = []
+    unopened = 0
+    for comment in Comment.objects.filter(cycle_id=cycle_id).values("cycle_id", "team_id", "question_id", "text",
+                                                                    "sealed"):  # fmt: skip
+        if comment["sealed"] is not None:
+            text = sealing.unseal(
+                comment["sealed"], cycle_id=cycle_id, team_id=comment["team_id"], question_id=comment["question_id"]
+            )
+            if text is None:
+                unopened += 1
+            else:
+                comment["text"], comment["sealed"] = text, None
+        comments.append(comment)
+    if unopened:
+        logger.error(
+            "Cycle %s: %d comment(s) stay sealed: no key in SECRET_KEY or SECRET_KEY_FALLBACKS opens them.",
+            cycle_id, unopened,
+        )  # fmt: skip
     secrets.SystemRandom().shuffle(comments)
     Comment.objects.filter(cycle_id=cycle_id).delete()
     Comment.objects.bulk_create([Comment(**comment) for comment in comments], batch_size=1000)

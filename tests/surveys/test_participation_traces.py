@@ -122,7 +122,9 @@ def database_view() -> dict[str, list]:
             for row in rows:
                 row[0], row[1] = rank[row[0]], rank[row[1]]
     for table in RESPONSE_TABLES:
-        tables[table] = sorted(repr(row[2:] if postgres else row) for row in tables[table])
+        # A multiset: sorted with the random keys blanked, or their order would be the rows' order.
+        rows = (UUID_TEXT.sub("<random key>", repr(row[2:] if postgres else row)) for row in tables[table])
+        tables[table] = sorted(rows)
     return tables
 
 
@@ -160,6 +162,7 @@ def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Rec
     # Random links (a re-issue) come from one seed, so both worlds make the same ones.
     generator = random.Random(7)
     monkeypatch.setattr(secrets, "token_urlsafe", lambda n=32: uuid.UUID(int=generator.getrandbits(128)).hex)
+    monkeypatch.setattr(secrets, "token_bytes", lambda n=32: generator.getrandbits(8 * n).to_bytes(n, "big"))
     time_machine.move_to(MONDAY_9 - timedelta(days=1), tick=False)
     # The mail server's measured speed (stored on the cycle, padding reminder steps) is noise of this machine,
     # the same whoever answers: a steady clock makes it the same in both worlds.
@@ -194,13 +197,16 @@ def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Rec
     at(MONDAY_9 + timedelta(minutes=1))
     cycle = Cycle.objects.get()
     emailed = {message.to[0]: re.search(r"/s/[\w-]+/", message.body).group(0) for message in mail.outbox}
-    questions = [q for q in selectors.cycle_questions(cycle=cycle) if q.kind != Question.Kind.COMMENT]
+    asked = selectors.cycle_questions(cycle=cycle)
+    questions = [q for q in asked if q.kind != Question.Kind.COMMENT]
+    commented = [q for q in asked if q.kind == Question.Kind.COMMENT]
     seen(recorder)
 
     def answer(email):
         browser = Client()
         browser.get(emailed[email])
         posted = {f"q{q.id}": "8" if q.kind == Question.Kind.ENPS else "4" for q in questions}
+        posted |= {f"q{q.id}": "More pairing, please." for q in commented}  # sealed until closing
         assert browser.post("/survey/", posted).status_code == 302
 
     for name in ["ana", "ben", "cy", "dee", answerer]:

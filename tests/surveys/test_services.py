@@ -8,7 +8,7 @@ from django.utils import timezone
 from surveys import selectors, services
 from surveys.models import Answer, AnsweredMarker, Comment, Cycle, Invitation, InvitationToken, Question, Response
 from surveys.tokens import answered_marker, token_hash
-from tests.factories import CycleFactory, PersonFactory, TeamFactory
+from tests.factories import CycleFactory, PersonFactory, TeamFactory, opened
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_a_response_is_stored_with_the_team_and_nothing_that_leads_back(invitati
     response = Response.objects.get()
     assert (response.cycle_id, response.team_id) == (invitation.cycle_id, invitation.team_id)
     assert Answer.objects.filter(response=response).count() == len(answers)
-    assert Comment.objects.get().text == "Thanks"
+    assert opened(Comment.objects.get()) == "Thanks"
     # The invitation and its token rows are untouched; a marker keyed by the secret records the answer.
     assert Invitation.objects.filter(id=invitation.id).values().get() == invitation_row_before
     assert list(InvitationToken.objects.filter(invitation=invitation).values()) == tokens_before
@@ -247,10 +247,14 @@ def test_closing_a_cycle_rewrites_its_comments_so_nothing_pairs_them_with_respon
     for invitation in Invitation.objects.filter(cycle=open_cycle)[:3]:
         token = services.invitation_link_issue(invitation_id=invitation.id)
         services.response_submit(token=token, answers=answers, comments={comment_q.id: f"note {invitation.id}"})
-    before = dict(Comment.objects.values_list("id", "text"))
+    before = {comment.id: opened(comment) for comment in Comment.objects.all()}
+    # while open, the database holds no comment readably: sealed, and not even the text's bytes
+    assert set(Comment.objects.values_list("text", flat=True)) == {""}
+    assert not any(text.encode() in bytes(sealed) for text in before.values() for sealed in
+                   Comment.objects.values_list("sealed", flat=True))  # fmt: skip
     # when
     services.cycle_close(cycle_id=open_cycle.id)
-    # then: the same texts under new keys
+    # then: the same texts under new keys, opened
     after = dict(Comment.objects.values_list("id", "text"))
     assert sorted(after.values()) == sorted(before.values())
-    assert not set(after) & set(before)
+    assert not set(after) & set(before) and not Comment.objects.filter(sealed__isnull=False).exists()
