@@ -132,16 +132,29 @@ def _joiner_needed(text: str, index: int) -> bool:
     return _within(text[base], PICTOGRAPHIC) and _within(text[index + 1], PICTOGRAPHIC)
 
 
+def _unattached(text: str, index: int) -> bool:
+    """Return whether text[index] is a combining mark or a variation selector with no character to attach to: first,
+    or after a space. Alone it draws nothing, or a mark on a dotted circle (a name of U+FE0F alone read as empty)."""
+    char = text[index]
+    if not (unicodedata.category(char).startswith("M") or _within(char, VARIATION_SELECTORS)):
+        return False
+    return index == 0 or unicodedata.category(text[index - 1]) in ("Zs", "Zl", "Zp", "Cc")
+
+
 def invisible_character(text: str, *, spaces: bool = False, joiners: bool = False) -> str | None:
     """Return the first character of text that cannot be seen, named for a message ("U+200B ZERO WIDTH SPACE"),
     or None.
 
-    Invisible: INVISIBLE_CATEGORIES, the default-ignorable characters (a Hangul filler too) but for variation
-    selectors, and BLANK ones (U+2800 BRAILLE PATTERN BLANK); with spaces, every space separator (an address holds
-    none); with joiners, a ZWJ or ZWNJ is allowed where it shapes what is drawn (`_joiner_needed`: a Persian or
-    Indic word, an emoji sequence), anywhere else (Data‍Team) it is invisible.
+    Invisible: a combining mark or variation selector with nothing before it to attach to (`_unattached`: a
+    name of U+FE0F, U+0301 or U+180B alone), INVISIBLE_CATEGORIES, the default-ignorable characters (a Hangul
+    filler too) but for variation selectors after a character, and BLANK ones (U+2800 BRAILLE PATTERN BLANK);
+    with spaces, every space separator (an address holds none); with joiners, a ZWJ or ZWNJ is allowed where it
+    shapes what is drawn (`_joiner_needed`: a Persian or Indic word, an emoji sequence), anywhere else
+    (Data‍Team) it is invisible.
     """
     for index, char in enumerate(text):
+        if _unattached(text, index):
+            return f"U+{ord(char):04X} {unicodedata.name(char, 'a mark')}, with nothing before it to mark"
         if not _invisible(char, spaces=spaces):
             continue
         if joiners and char in JOINERS and _joiner_needed(text, index):
@@ -257,12 +270,14 @@ def look_alike(name: str, other: str) -> bool:
 
     Two names typed with the keyboard's own letters (ASCII as typed) are told apart by those letters:
     Modern and Modem, Team 11 and Team II are two teams people name on purpose, and every page draws them in a
-    font that tells rn from m and 1 from I. The skeleton catches what no keyboard letter explains."""
+    font that tells rn from m and 1 from I — but not capital I from lower-case l (AI and Al Platform are drawn
+    alike by the pages' sans-serif font), so those two are one letter here. The skeleton catches what no
+    keyboard letter explains."""
     first, second = caseless(name), caseless(other)
     if first == second:
         return True
     if name.isascii() and other.isascii():
-        return False
+        return caseless(name.replace("I", "l")) == caseless(other.replace("I", "l"))
     return skeleton(first) == skeleton(second) or skeleton(name) == skeleton(other)
 
 
