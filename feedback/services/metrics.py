@@ -1,17 +1,23 @@
 """Metric ingestion: validated batches upserted all-or-nothing."""
 
+import bisect
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from surveys import cadence
 from surveys.names import name_finder
 from surveys.selectors import team_paths
 
 from ..models import MetricDefinition, MetricValue
+from ..periods import period_kind
+from ..stored_numbers import number_text
 
 MAX_BATCH = 5000
 
@@ -34,6 +40,110 @@ class MetricRow:
     percent: bool = False  # written with a % sign: only a metric measured in % takes it
 
 
+def measured_in_percent(metric: MetricDefinition) -> bool:
+    """Return whether a metric's unit is "%": a share of a whole (churn rate, change failure rate), 0 to 100.
+
+    Only the unit "%" itself: a metric of changes in percent, which may be negative or above 100 (growth), is
+    defined with another unit, such as "% change".
+    """
+    return metric.unit.strip() == "%"
+
+
+def percent_problem(metric: MetricDefinition, value: float) -> str | None:
+    """Return why a value cannot be a share in % (below 0 or above 100), or None."""
+    if not measured_in_percent(metric) or 0 <= value <= 100:
+        return None
+    return (
+        f"“{metric.key}” is measured in % (a share, 0 to 100), so {number_text(value)} cannot be one of its "
+        "values. A share written as a fraction (0.05 for 5%) is multiplied by 100 first."
+    )
+
+
+def organisation_today() -> date:
+    """Return today's date on the organisation's wall clock (TIME_ZONE), the clock metric periods are read on."""
+    return cadence.local_date(timezone.now(), settings.TIME_ZONE)
+
+
+def future_problem(start: date, *, today: date) -> str | None:
+    """Return why a period starting on `start` has no value yet (it starts after today), or None.
+
+    A period that has begun takes a value so far (DORA's current week; `selectors.metrics.period_ended`); one that
+    has not has nothing to measure: a typed year (2062 for 2026) or a placeholder, which a timeline would plot as
+    "so far" decades ahead. Refused now, such a row is accepted once its period begins.
+    """
+    if start <= today:
+        return None
+    return (
+        f"The period starts on {start.isoformat()}, after today ({today.isoformat()} on the organisation's clock, "
+        f"{settings.TIME_ZONE}): a value can be sent once its period has begun."
+    )
+
+
+def _overlaps(resolved: list[tuple], indexes: list[int]) -> list[MetricRowError]:
+    """Return an error for every new period that overlaps another period of the same metric, team and kind.
+
+    Two such periods would both be counted on one "per month" (or per week, …) line: the time they share
+    twice. Periods of different kinds may overlap (months and a quarter): they are never combined
+    (`feedback.periods`). The identical period is the same value, replaced. Stored periods that already overlap
+    each other are left alone: a correction of one of them is still accepted.
+
+    1. Read the stored periods of the metrics and teams written, within the dates the batch spans.
+    2. Per metric, team and kind of period, sort every distinct period (stored and new) by its start.
+    3. For each new period, look back at the periods starting up to its end: within one kind, lengths differ by
+       at most a few days, so only those starting after (its start − the kind's longest length) can reach it.
+    """
+    if not resolved:
+        return []
+    teams = {row[1] for row in resolved}
+    same_teams = Q(team_id__in=teams - {None}) | (Q(team__isnull=True) if None in teams else Q(pk__in=[]))
+    stored = MetricValue.objects.filter(
+        same_teams,
+        metric_id__in={row[0] for row in resolved},
+        period_start__lte=max(row[3] for row in resolved),
+        period_end__gte=min(row[2] for row in resolved),
+    ).values_list("metric_id", "team_id", "period_start", "period_end")
+    groups: dict[tuple, dict[tuple[date, date], int | None]] = defaultdict(dict)  # period → batch row or None
+    for metric_id, team_id, start, end in stored:
+        groups[(metric_id, team_id, period_kind(start, end))][(start, end)] = None
+    for (metric_id, team_id, start, end, _), index in zip(resolved, indexes, strict=True):
+        groups[(metric_id, team_id, period_kind(start, end))].setdefault((start, end), index)
+    errors = []
+    for periods in groups.values():
+        ordered = sorted(periods)
+        starts = [start for start, _ in ordered]
+        longest = max(end - start for start, end in ordered)
+        for (start, end), index in periods.items():
+            if index is None:
+                continue
+            position = bisect.bisect_right(starts, end)
+            lowest = bisect.bisect_left(starts, start - longest)
+            other = next(
+                (
+                    (other_start, other_end)
+                    for other_start, other_end in ordered[lowest:position]
+                    if other_end >= start and (other_start, other_end) != (start, end)
+                ),
+                None,
+            )
+            if other is None:
+                continue
+            if periods[other] is None:
+                where = f"the stored period {other[0].isoformat()} to {other[1].isoformat()}"
+                fix = "send that period itself to replace its value"
+            else:
+                where = f"the period {other[0].isoformat()} to {other[1].isoformat()} of another row sent with it"
+                fix = "send one of them"
+            errors.append(
+                MetricRowError(
+                    index,
+                    "period_start",
+                    f"The period {start.isoformat()} to {end.isoformat()} overlaps {where}, for the same metric "
+                    f"and team: both would be counted for the days they share. Use the same periods ({fix}).",
+                )
+            )
+    return errors
+
+
 def _team_key(path: str) -> str:
     return "/".join(part.strip() for part in path.strip().strip("/").split("/"))
 
@@ -46,7 +156,8 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
     """
     metrics = name_finder({m.key: m for m in MetricDefinition.objects.all()})
     teams = name_finder({_team_key(path): team_id for path, team_id in team_paths().items()})
-    resolved, errors, seen = [], [], {}
+    today = organisation_today()
+    resolved, indexes, errors, seen = [], [], [], {}
     for index, row in enumerate(rows):
         found = []
         metric = metrics(row.metric)
@@ -64,9 +175,13 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
                 found.append((name, f"The {name} is missing."))
         if row.period_start and row.period_end and row.period_end < row.period_start:
             found.append(("period_end", "The period ends before it starts."))
+        if row.period_start is not None and (problem := future_problem(row.period_start, today=today)):
+            found.append(("period_start", problem))
         if row.value is not None and not math.isfinite(row.value):
             found.append(("value", "The value must be a finite number."))
-        if row.percent and metric is not None and metric.unit.strip() != "%":
+        elif row.value is not None and metric is not None and (problem := percent_problem(metric, row.value)):
+            found.append(("value", problem))
+        if row.percent and metric is not None and not measured_in_percent(metric):
             found.append(
                 ("value", f"“{row.metric}” is not measured in %: write the value without the % sign, as it is stored.")
             )
@@ -84,6 +199,9 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
         seen[key] = index
         if not found:
             resolved.append((metric.id, team_id, row.period_start, row.period_end, row.value))
+            indexes.append(index)
+    errors.extend(_overlaps(resolved, indexes))
+    errors.sort(key=lambda error: error.index)
     return resolved, errors
 
 
