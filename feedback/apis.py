@@ -178,6 +178,11 @@ class MetricValueBatchInput(serializers.Serializer):
     values = MetricValueInput(many=True, allow_empty=False, max_length=MAX_BATCH)
 
 
+PERIOD_RULES = (
+    "A period must have begun (its start no later than today on the organisation's clock), and must not overlap "
+    "another period of the same kind (a month, a week, …) for the same metric and team, stored or sent with it; a "
+    "metric measured in % takes values 0 to 100."
+)
 BATCH_RESULT = inline_serializer(
     "MetricValueBatchResult", {"created": serializers.IntegerField(), "updated": serializers.IntegerField()}
 )
@@ -228,7 +233,7 @@ class MetricValueBatch(ApiView):
         responses={200: BATCH_RESULT, 400: ROW_ERRORS},
         operation_id="metric_values_batch_upsert",
         description=f"Create or replace up to {MAX_BATCH} values, all or nothing. A value for the same metric, team "
-        "and period replaces the earlier one, so sending a batch twice changes nothing.",
+        "and period replaces the earlier one, so sending a batch twice changes nothing. " + PERIOD_RULES,
     )
     def post(self, request):
         parsed = MetricValueBatchInput(data=request.data)
@@ -271,6 +276,14 @@ class MetricValueFilter(serializers.Serializer):
     end = serializers.DateField(required=False)
 
 
+class FiltersRejected(Exception):
+    """Query parameters that cannot be read: answered 400 with [{index: null, field, message}], as batch errors."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(errors)
+        self.errors = errors
+
+
 @extend_schema_view(
     get=extend_schema(
         parameters=[
@@ -286,10 +299,16 @@ class MetricValueList(ApiAccess, generics.ListAPIView):
     serializer_class = MetricValueOutput
     pagination_class = Pages
 
+    def handle_exception(self, exc):
+        # Not a DRF ValidationError: it turns every leaf into text, so the index null became "None".
+        if isinstance(exc, FiltersRejected):
+            return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return super().handle_exception(exc)
+
     def get_queryset(self):
         filters = MetricValueFilter(data=self.request.query_params)
         if not filters.is_valid():
-            raise exceptions.ValidationError({"errors": _row_errors(filters.errors)})
+            raise FiltersRejected(_row_errors(filters.errors))
         data = filters.validated_data
         self.paths = {team_id: path for path, team_id in team_paths().items()}
         query = MetricValue.objects.select_related("metric").order_by("metric__key", "team_id", "period_start")
@@ -303,7 +322,7 @@ class MetricValueList(ApiAccess, generics.ListAPIView):
             team_id = name_finder({path: team_id for team_id, path in self.paths.items()})(data["team"].strip("/"))
             if team_id is None:
                 message = f"Unknown team “{data['team']}”."
-                raise exceptions.ValidationError({"errors": [{"index": None, "field": "team", "message": message}]})
+                raise FiltersRejected([{"index": None, "field": "team", "message": message}])
             query = query.filter(team_id=team_id)
         if "start" in data:
             query = query.filter(period_start__gte=data["start"])

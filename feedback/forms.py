@@ -4,10 +4,17 @@ from django import forms
 
 from surveys.models import Dimension
 
+from .selectors.dashboard import _in_range, reported_cycles
+
 EXPORTABLE = ["participation", "trends", "heatmap", "movers", "findings", "metrics", "reliability", "drivers"]
+TEAM_REPORT_EXPORTS = ["scores", "items", "metrics", "drivers", "pdf"]
 
 
 class DashboardFilters(forms.Form):
+    """The dashboard's filters. A cycle is one the dashboard reports (closed or published): an unknown id, or an
+    open cycle's, is refused here rather than read as "the latest", which showed another cycle under a URL that
+    named this one. Cycles belong to the whole organisation, so saying that an id is not one probes nothing."""
+
     root = forms.IntegerField(required=False, label="Group")
     first = forms.IntegerField(required=False, label="From cycle")
     last = forms.IntegerField(required=False, label="To cycle")
@@ -16,3 +23,27 @@ class DashboardFilters(forms.Form):
         queryset=Dimension.objects.all(), required=False, label="Dimensions", to_field_name="key"
     )
     export = forms.ChoiceField(choices=[(name, name) for name in [*EXPORTABLE, "pdf"]], required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        cycles = reported_cycles()
+        reported = {cycle.id for cycle in cycles}
+        for name in ("first", "last", "cycle"):
+            if cleaned.get(name) is not None and cleaned[name] not in reported:
+                self.add_error(name, f"No closed or published cycle has the id {cleaned[name]}.")
+        if cleaned.get("cycle") is not None and not self.errors.keys() & {"first", "last", "cycle"}:
+            # The heatmap shows a cycle of the range, else the range's latest: a cycle outside it was not shown.
+            shown = _in_range(cycles, cleaned.get("first"), cleaned.get("last"))
+            if cleaned["cycle"] not in {cycle.id for cycle in shown}:
+                self.add_error(
+                    "cycle",
+                    f"The cycle {cleaned['cycle']} is not among the cycles shown ({shown[0].name} to "
+                    f"{shown[-1].name}): choose one of them, or a range that includes it.",
+                )
+        return cleaned
+
+
+class TeamReportQuery(forms.Form):
+    """The team report's query parameters."""
+
+    export = forms.ChoiceField(choices=[(name, name) for name in TEAM_REPORT_EXPORTS], required=False)

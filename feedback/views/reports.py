@@ -13,6 +13,7 @@ from surveys.models import Cycle
 from surveys.selectors import team_paths, team_subtree_ids
 
 from .. import charts, selectors, services, tables
+from ..forms import TeamReportQuery
 from ..models import ReportAccess
 from ..selectors.metrics import metric_timeline
 from .dashboard import csv_response, pdf_response
@@ -63,7 +64,12 @@ def team_report(request, team_id: int):
         "metrics": tables.metrics_table(metrics),
         "drivers": drivers_table(section["drivers"]),
     }
-    export = request.GET.get("export")
+    query = TeamReportQuery(request.GET)
+    if not query.is_valid():
+        # A URL someone typed: say what was left out, and show the report itself (400), as the dashboard does.
+        left_out = "; ".join(f"{name}: {errors[0]}" for name, errors in query.errors.items())
+        messages.error(request, f"These parameters were not understood and were left out: {left_out}")
+    export = query.cleaned_data.get("export") if query.is_valid() else None
     if export in named:
         services.report_access_record(
             user=request.user, report=f"team_report:{export}", subject=team.name, output=ReportAccess.Format.CSV
@@ -84,7 +90,7 @@ def team_report(request, team_id: int):
     } | section
     if pdf:
         return pdf_response(request, "feedback/team_report.html", context, filename="align-team-report.pdf")
-    return render(request, "feedback/team_report.html", context)
+    return render(request, "feedback/team_report.html", context, status=200 if query.is_valid() else 400)
 
 
 @login_required
