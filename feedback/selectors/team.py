@@ -84,9 +84,7 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
         subtree = team_subtree_ids([team.id], parents=parents)
         # A comment still sealed (surveys.sealing) is one no configured key opened at closing: nothing to show.
         opened = Comment.objects.filter(cycle=cycle, team_id__in=subtree, sealed__isnull=True)
-        for text, prompt in opened.values_list(
-            "text", "question__text"
-        ):
+        for text, prompt in opened.values_list("text", "question__text"):
             by_question[prompt].append(text)
         for texts in by_question.values():
             random.SystemRandom().shuffle(texts)  # no order that could follow who answered when
