@@ -132,3 +132,18 @@ def test_the_readme_s_team_filter_names_a_team_by_its_whole_path(machine):
     url = reverse("api-metric-values")
     assert machine.get(url, {"team": "Acme/Engineering/Platform", "start": "2026-10-01"}).status_code == 200
     assert machine.get(url, {"team": "Engineering/Platform"}).json()["errors"][0]["index"] is None
+
+
+def test_every_group_link_of_a_dashboard_over_an_older_range_opens_that_range(client, acme):
+    # round 5: the heatmap's and movers' group links dropped first/last, so from an older range they were refused
+    import re
+
+    first, middle, _ = closed()
+    page = client.get(DASHBOARD, {"first": first.id, "last": middle.id, "cycle": first.id}).content.decode()
+    links = [href.replace("&amp;", "&") for href in re.findall(r'href="(\?root=[^"]+)"', page)]
+    assert links
+    for link in links:
+        assert f"first={first.id}" in link and f"last={middle.id}" in link, link
+        response = client.get(DASHBOARD + link)
+        assert response.status_code == 200, link
+        assert f"Heatmap: {first.name}" in response.content.decode()
