@@ -5,6 +5,7 @@ SUPPRESSED, never an empty cell that could be taken for a missing value and work
 """
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 SUPPRESSED = "suppressed"
 NOT_ASKED = "not asked"  # the cycle did not ask the dimension (its template rotates): a gap, not a hidden figure
@@ -20,6 +21,27 @@ class Table:
 
 def _r(value, digits=2):
     return None if value is None else round(value, digits)
+
+
+P_DIGITS = 4
+P_FLOOR = 10**-P_DIGITS
+P_BELOW_FLOOR = f"<{P_FLOOR:.{P_DIGITS}f}"  # "<0.0001"
+
+
+def p_text(value: float | None) -> str | None:
+    """Return a p- or q-value as every page and CSV shows it: four decimals, or "<0.0001" below that.
+
+    Never 0: a p-value is never zero (a permutation p is at least 1 / (1 + permutations); an analytic p
+    that underflows, or rounds, to 0 is only below what the digits can show). Rounded as Django's
+    `floatformat:4` rounds (half up, from the float's shortest repr), so a page's prose,
+    `{% if p < 0.0001 %}&lt; 0.0001{% else %}{{ p|floatformat:4 }}{% endif %}`, says the same.
+    Text, not a float: the CSV writer rounds floats to 6 decimals, which would turn 3e-7 into 0.0.
+    """
+    if value is None or value != value:  # None, or NaN: no p-value to show
+        return None
+    if value < P_FLOOR:
+        return P_BELOW_FLOOR
+    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-P_DIGITS), rounding=ROUND_HALF_UP))
 
 
 def participation_table(points) -> Table:
@@ -84,8 +106,8 @@ def findings_table(views) -> Table:
             _r(f.r),
             _r(f.ci_low),
             _r(f.ci_high),
-            _r(f.p, 4),
-            _r(f.q, 4),
+            p_text(f.p),
+            p_text(f.q),
             f.n_teams,
             f.n_points,
             f.sentence,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from surveys.models import Cycle, CycleQuestion, Dimension, Question, Team
 
-from .. import drivers
+from .. import drivers, tables
 from ..models import DriverEstimate, GroupScore
 
 DEFAULT_OUTCOME = "enps"
@@ -44,6 +44,11 @@ class DriverView:
     @property
     def unit(self) -> str:
         return "eNPS points" if self.enps else "points"
+
+    @property
+    def p_holm_text(self) -> str:
+        """Return the adjusted p as the page and its CSV both show it: never 0 (`feedback.tables.p_text`)."""
+        return tables.p_text(self.p_holm)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,44 @@ class GroupDrivers:
             ("Focus", self.focus, "No dimension is both closely associated and among the lower scores."),
             ("Watch", self.watch, "No dimension fell clearly since the previous cycle."),
         ]
+
+    def focus_labels(self, dimension: Dimension) -> list[str]:
+        """Return every focus area `dimension` is listed in, in the page's order ("Strength", "Focus", "Watch").
+
+        A dimension can be in two: a strength or focus area whose score also fell clearly is in Watch too.
+        """
+        labels = zip(("Strength", "Focus", "Watch"), self.lists, strict=True)
+        return [label for label, (_, areas, _) in labels if any(a.driver.dimension.id == dimension.id for a in areas)]
+
+
+@dataclass(frozen=True)
+class NoDrivers:
+    """Why a group shows no drivers in a cycle: what the section's page and its CSV both say instead.
+
+    False in a condition, as None was, so `{% if drivers %}` reads it as "no drivers".
+    """
+
+    cycle: Cycle | None
+    minimum: int
+
+    def __bool__(self) -> bool:
+        return False
+
+    @property
+    def reason(self) -> str:
+        where, which = (f" in {self.cycle.name}", "that cycle") if self.cycle else ("", "a cycle")
+        return (
+            f"No drivers to show for this group{where}. They are shown for a group whose figures are shown in "
+            f"{which} and that has at least {self.minimum} responses answering every dimension asked (fewer "
+            "give intervals too wide to rank anything), never fewer than the reporting threshold."
+        )
+
+
+def no_drivers(*, cycle: Cycle | None) -> NoDrivers:
+    """Return why a group has no drivers to show in `cycle` (None: no cycle to read), with its minimum."""
+    return NoDrivers(
+        cycle=cycle, minimum=drivers.minimum_respondents(cycle.threshold) if cycle else drivers.MIN_RESPONDENTS
+    )
 
 
 def _level(score: GroupScore, points: int) -> float:

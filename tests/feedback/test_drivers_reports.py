@@ -2,7 +2,9 @@
 answers, nothing is computed or shown for a group below its minimum, and the sections show n and intervals."""
 
 import csv
+import html
 import io
+import re
 import uuid
 
 import numpy as np
@@ -206,3 +208,95 @@ def test_the_dashboard_and_team_report_show_drivers_with_n_intervals_and_associa
     rows = list(csv.reader(io.StringIO(exported.content.decode())))
     assert exported.status_code == 200 and {row[1] for row in rows[1:]} == {"Dependability"}
     assert len(rows) > 1 and all(row[10] == "32" for row in rows[1:])
+
+
+# ------------------------------------------------------------ the page and its CSV say the same (outside tester)
+
+
+def drivers_csv(client, team) -> list[list[str]]:
+    exported = client.get(reverse("feedback:team_report", args=[team.id]), {"export": "drivers"})
+    assert exported.status_code == 200
+    return list(csv.reader(io.StringIO(exported.content.decode())))
+
+
+def focus_sections(page: str) -> dict[str, set[str]]:
+    """Return, per focus-area heading on the page, the dimensions listed under it."""
+    block = page.split('<div class="focus-areas">', 1)[1].split("</div>", 1)[0]
+    return {
+        title: set(re.findall(r"<li><strong>(.*?)</strong>", body))
+        for title, body in re.findall(r"<h4>(.*?)</h4>(.*?)(?=<h4>|$)", block, flags=re.S)
+    }
+
+
+def adjusted_p_cells(page: str) -> dict[str, str]:
+    """Return, per dimension row of the drivers table, the adjusted p the page shows."""
+    found = re.findall(r'<th scope="row" class="breakable">(.*?)</th>.*?\(adjusted p (.*?)\)</span>', page, re.S)
+    return {html.unescape(name): html.unescape(text) for name, text in found}
+
+
+def logged_in_admin(client, org):
+    """Log ada in as an admin; after the cycle, as a person invited and not answering would hide the root."""
+    admin, _ = manager_of(org["root"], email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(admin)
+    return client
+
+
+def test_a_dimension_in_two_focus_areas_carries_both_in_the_csv_as_on_the_page(client, org):
+    # given: the closest driver (a strength or focus area) also fell clearly since the previous cycle
+    cycle = closed_cycle({org["Platform"]: 30, org["Payments"]: 30}, seed=3)
+    fall = {"change": -0.6, "change_ci_low": -0.9, "change_ci_high": -0.3, "change_p": 0.001}
+    GroupScore.objects.filter(cycle=cycle, team=org["root"], dimension__key="dependability").update(
+        previous_cycle=CycleFactory(name="Pulse before"), change_flagged=True, change_shown=True, **fall
+    )
+    admin_client = logged_in_admin(client, org)
+    # when
+    page = admin_client.get(reverse("feedback:team_report", args=[org["root"].id])).content.decode()
+    rows = drivers_csv(client, org["root"])
+    # then: the page lists Dependability twice, and its CSV row names both lists
+    sections = focus_sections(page)
+    listed = sorted(title for title, names in sections.items() if "Dependability" in names)
+    assert len(listed) == 2 and "Watch" in listed
+    singular = {"Strengths": "Strength", "Focus": "Focus", "Watch": "Watch"}
+    column = rows[0].index("Focus area")
+    for row in rows[1:]:
+        on_page = [singular[title] for title in ("Strengths", "Focus", "Watch") if row[0] in sections[title]]
+        assert row[column] == "; ".join(on_page), row
+    (dependability,) = [row for row in rows[1:] if row[0] == "Dependability"]
+    assert dependability[column] in ("Strength; Watch", "Focus; Watch")
+
+
+def test_an_adjusted_p_too_small_for_four_decimals_is_never_zero_and_page_and_csv_agree(client, org):
+    # given: adjusted p-values below, at and above what four decimals show (0.0: a ρ of ±1 underflows)
+    cycle = closed_cycle({org["Platform"]: 16, org["Payments"]: 16})
+    stored = {"dependability": 3e-9, "structure-clarity": 0.0, "trust-leadership": 0.012345}
+    for key, p in stored.items():
+        DriverEstimate.objects.filter(cycle=cycle, team=org["root"], outcome__key="enps", dimension__key=key).update(
+            p_holm=p
+        )
+    admin_client = logged_in_admin(client, org)
+    # when
+    page = admin_client.get(reverse("feedback:team_report", args=[org["root"].id])).content.decode()
+    rows = drivers_csv(client, org["root"])
+    # then
+    column = rows[0].index("Holm-adjusted p")
+    in_csv = {row[0]: row[column] for row in rows[1:]}
+    assert in_csv == {"Dependability": "<0.0001", "Structure & clarity": "<0.0001", "Trust in leadership": "0.0123"}
+    shown = adjusted_p_cells(page)
+    assert shown == {name: text.replace("<", "< ") for name, text in in_csv.items()}
+
+
+@pytest.mark.parametrize("team", ["Platform", None])
+def test_a_group_without_drivers_gets_the_pages_reason_in_its_csv(client, org, team):
+    # given: 16 + 16 responses: Platform is below 30; a team never surveyed has no cycle at all
+    closed_cycle({org["Platform"]: 16, org["Payments"]: 16})
+    group = org["Platform"] if team else TeamFactory(name="Newcomers", parent=org["root"])
+    admin_client = logged_in_admin(client, org)
+    # when
+    page = admin_client.get(reverse("feedback:team_report", args=[group.id])).content.decode()
+    rows = drivers_csv(admin_client, group)
+    # then: one row, its first cell the sentence the page shows, the rest empty
+    assert rows[0][:4] == ["Dimension", "Outcome", "Cycle", "Spearman ρ"]
+    ((reason, *rest),) = rows[1:]
+    assert reason.startswith("No drivers to show for this group") and "at least 30 responses" in reason
+    assert f"<p>{html.escape(reason)}</p>" in page
+    assert len(rest) == len(rows[0]) - 1 and not any(rest)

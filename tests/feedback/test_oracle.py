@@ -666,7 +666,10 @@ def read_csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
 
 
-REPR = re.compile(r"np\.|numpy|float64|int64|Decimal\(|datetime\.|^None$|^nan$|^NaN$|^-?inf$|^\[.*\]$|^\{.*\}$|^<")
+# "<0.0001" is a p or q below what four decimals show (feedback.tables.p_text), not a repr like "<object …>".
+REPR = re.compile(
+    r"np\.|numpy|float64|int64|Decimal\(|datetime\.|^None$|^nan$|^NaN$|^-?inf$|^\[.*\]$|^\{.*\}$|^<(?!0\.0001$)"
+)
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
 # Counts, and coefficients without a unit (r, Cronbach's α).
