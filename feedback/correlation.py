@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from .tables import p_text
+
 # Below this much data nothing is reported, however striking the r (DESIGN.md §6).
 MIN_TEAMS = 5
 MIN_CYCLES_PER_TEAM = 4
@@ -568,7 +570,9 @@ def describe(
     direction = "better" if better else "worse"
     when = "in the same cycle" if lag == 0 else "one cycle later"
     moves = "lower" if result.r < 0 else "higher"
-    strength = f"r = {result.r:+.2f}, 95% CI {result.ci_low:+.2f} to {result.ci_high:+.2f}, q = {q:.3f}"
+    shown_q = p_text(q)  # as every page and CSV shows it: four decimals, or below 0.0001, never 0
+    shown_q = f"q < {shown_q[1:]}" if shown_q.startswith("<") else f"q = {shown_q}"
+    strength = f"r = {result.r:+.2f}, 95% CI {result.ci_low:+.2f} to {result.ci_high:+.2f}, {shown_q}"
     data = f"{result.n_teams} teams, {result.n_points} team-cycles"
     if q <= alpha:
         sentence = (

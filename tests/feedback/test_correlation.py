@@ -129,7 +129,7 @@ def test_the_sentence_says_associated_never_causes_and_carries_n_interval_and_q(
         q=0.01,
     )
     assert direction == "better"
-    assert "one cycle later" in sentence and "12 teams, 93 team-cycles" in sentence and "q = 0.010" in sentence
+    assert "one cycle later" in sentence and "12 teams, 93 team-cycles" in sentence and "q = 0.0100" in sentence
     assert "not evidence that one causes" in sentence and " causes " not in sentence.replace("one causes the", "")
     _, null_sentence = correlation.describe(
         dimension="meaning", metric="revenue", lower_is_better=False, lag=0, result=result, q=0.4
@@ -305,3 +305,13 @@ def test_a_small_organisation_with_few_cycles_can_still_show_a_strong_relation()
     rng = np.random.default_rng(1)
     groups, x, y = simulate(rng, teams=5, cycles=5, rho=0.9)
     assert association(groups, x, y, departments=np.zeros(25), permutations=1999).p < 0.002
+
+
+@pytest.mark.parametrize(("q", "shown"), [(0.0, "q < 0.0001"), (2.1e-5, "q < 0.0001"), (0.00015, "q = 0.0002"),
+                                          (0.012345, "q = 0.0123")])  # fmt: skip
+def test_a_finding_s_sentence_shows_q_as_its_tables_do_and_never_as_zero(q, shown):
+    result = correlation.RmCorr(r=0.6, dof=80, p_parametric=0.001, ci_low=0.4, ci_high=0.75, n_teams=12, n_points=93)
+    _, sentence = correlation.describe(
+        dimension="trust", metric="churn", lower_is_better=True, lag=0, result=result, q=q
+    )
+    assert shown in sentence and "q = 0.000" not in sentence
