@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from feedback import services
 from feedback.forms import DashboardFilters
+from feedback.models import GroupScore
 from feedback.selectors.dashboard import _in_range, reported_cycles
 from surveys.models import Cycle, Person, Team
 from tests.factories import CycleFactory, TeamFactory, manager_of, organisation_with_aggregates
@@ -139,11 +140,13 @@ def test_every_group_link_of_a_dashboard_over_an_older_range_opens_that_range(cl
     import re
 
     first, middle, _ = closed()
-    page = client.get(DASHBOARD, {"first": first.id, "last": middle.id, "cycle": first.id}).content.decode()
+    chosen = sorted(GroupScore.objects.values_list("dimension__key", flat=True).distinct())[:1]
+    query = {"first": first.id, "last": middle.id, "cycle": first.id, "dimension": chosen}
+    page = client.get(DASHBOARD, query).content.decode()
     links = [href.replace("&amp;", "&") for href in re.findall(r'href="(\?root=[^"]+)"', page)]
     assert links
     for link in links:
-        assert f"first={first.id}" in link and f"last={middle.id}" in link, link
+        assert f"first={first.id}" in link and f"last={middle.id}" in link and f"dimension={chosen[0]}" in link
         response = client.get(DASHBOARD + link)
         assert response.status_code == 200, link
         assert f"Heatmap: {first.name}" in response.content.decode()
