@@ -8,9 +8,13 @@ stored only sealed: AES-256-GCM (NIST SP 800-38D) under a key derived from SECRE
 per comment, and its cycle, team and question as associated data (a sealed text moved to another row does not
 open). Closing opens them. Reports show closed cycles only, so nothing ever reads a sealed comment.
 
-What a reader without SECRET_KEY still sees of an open cycle's comment: its cycle, team, question and length
-(the sealed bytes are the text's UTF-8 length plus 29). Sealing involves no clock, so nothing in it dates a
-submit. Someone with SECRET_KEY as well can open them, as they can tell who has answered (docs/security.md).
+What a reader without SECRET_KEY sees of an open cycle's comments: one row per response and open question,
+all of one size — a response writes one for each open question of its cycle, "" when left blank (closing drops
+those), and every text is padded to the longest a comment can be before sealing. So neither who commented
+nor how much can be matched with the comments once closing stores them readably (an outside tester matched
+lengths between a copy taken while open and one after closing). Sealing involves no clock, so nothing in it
+dates a submit. Someone with SECRET_KEY as well can open them, as they can tell who has answered
+(docs/security.md).
 """
 
 import secrets
@@ -20,9 +24,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-VERSION = b"\x01"
+from .models import COMMENT_MAX_LENGTH
+
+VERSION = b"\x02"
 NONCE_BYTES = 12
 KEY_SALT = "align.surveys.comment-seal"
+# Every text is padded to this many bytes before sealing: a comment is at most COMMENT_MAX_LENGTH UTF-16 code
+# units as the box counts them, and stored in NFC, which turns no code unit into more than 6 bytes of UTF-8
+# (U+0958 DEVANAGARI LETTER QA, 3 bytes typed, is stored as two letters of 3; checked over every code point in
+# tests/surveys/test_sealing.py). A 4-byte length comes first. About 12 kB a row while its cycle is open.
+BYTES_PER_TYPED_UNIT = 6
+PADDED_BYTES = BYTES_PER_TYPED_UNIT * COMMENT_MAX_LENGTH
+SEALED_BYTES = len(VERSION) + NONCE_BYTES + 4 + PADDED_BYTES + 16  # + the GCM tag
 
 
 def _key(secret: str) -> bytes:
@@ -35,11 +48,16 @@ def _associated(cycle_id: int, team_id: int, question_id: int) -> bytes:
 
 
 def seal(text: str, *, cycle_id: int, team_id: int, question_id: int) -> bytes:
-    """Return `text` sealed for the comment row of that cycle, team and question: version, nonce, ciphertext."""
+    """Return `text` sealed for the comment row of that cycle, team and question: version, nonce, ciphertext of
+    its length and the text padded to PADDED_BYTES — SEALED_BYTES whatever the text ("" included).
+
+    Raises ValueError for a text longer than a comment can be."""
+    encoded = text.encode()
+    if len(encoded) > PADDED_BYTES:
+        raise ValueError(f"a comment is at most {PADDED_BYTES} bytes in UTF-8")
+    padded = len(encoded).to_bytes(4, "big") + encoded + bytes(PADDED_BYTES - len(encoded))
     nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = AESGCM(_key(settings.SECRET_KEY)).encrypt(
-        nonce, text.encode(), _associated(cycle_id, team_id, question_id)
-    )
+    sealed = AESGCM(_key(settings.SECRET_KEY)).encrypt(nonce, padded, _associated(cycle_id, team_id, question_id))
     return VERSION + nonce + sealed
 
 
@@ -47,13 +65,15 @@ def unseal(sealed: bytes, *, cycle_id: int, team_id: int, question_id: int) -> s
     """Return the text sealed for that row, under SECRET_KEY or one of SECRET_KEY_FALLBACKS; None if none of them
     opens it (the key it was sealed under is gone, or the bytes were altered or moved from another row)."""
     sealed = bytes(sealed)
-    if sealed[:1] != VERSION:
-        return None
+    if len(sealed) != SEALED_BYTES or sealed[:1] != VERSION:
+        return None  # cut short or not sealed here: nothing to open (and AES-GCM refuses a nonce it cannot use)
     nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
     associated = _associated(cycle_id, team_id, question_id)
     for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
         try:
-            return AESGCM(_key(secret)).decrypt(nonce, body, associated).decode()
+            padded = AESGCM(_key(secret)).decrypt(nonce, body, associated)
         except InvalidTag:
             continue
+        length = int.from_bytes(padded[:4], "big")
+        return padded[4 : 4 + length].decode()
     return None

@@ -194,7 +194,8 @@ def store_with_orm(*, marker: str, invitation: Invitation, answers: dict[int, in
 
 
 def _sealed(comments: dict[int, str], *, cycle_id: int, team_id: int) -> list[bytes]:
-    """Return each comment sealed for its row (surveys.sealing): an open cycle stores no comment readably."""
+    """Return each comment sealed for its row (surveys.sealing): an open cycle stores no comment readably, nor
+    which were left blank, nor their lengths."""
     return [sealing.seal(text, cycle_id=cycle_id, team_id=team_id, question_id=q) for q, text in comments.items()]
 
 
@@ -224,5 +225,8 @@ def response_submit(
     # Frozen once the cycle opens, so the questions the caller read are still the cycle's.
     questions = questions if questions is not None else selectors.cycle_questions(cycle=invitation.cycle)
     clean_answers, clean_comments = _validated_answers(questions=questions, answers=answers, comments=comments)
+    # Every open question gets a sealed row, "" when left blank (dropped at closing): who commented, on what,
+    # is then as unreadable as what they wrote (surveys.sealing).
+    sealed = {q.id: clean_comments.get(q.id, "") for q in questions if q.kind == Question.Kind.COMMENT}
     store = store_in_one_statement if connection.vendor == "postgresql" else store_with_orm
-    store(marker=answered_marker(invitation.id), invitation=invitation, answers=clean_answers, comments=clean_comments)
+    store(marker=answered_marker(invitation.id), invitation=invitation, answers=clean_answers, comments=sealed)

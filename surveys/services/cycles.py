@@ -89,7 +89,7 @@ def cycle_close(*, cycle_id: int) -> bool:
 
 
 def comments_rewrite(*, cycle_id: int) -> int:
-    """Rewrite a cycle's comments as new rows in random order, opened; return how many.
+    """Rewrite a cycle's comments as new rows in random order, opened, blank ones dropped; return how many.
 
     A comment is written in the same transaction as its response, so until now the database could pair them
     (same transaction id, neighbouring row positions) — exactly the link between someone's words and their
@@ -108,6 +108,8 @@ def comments_rewrite(*, cycle_id: int) -> int:
             )
             if text is None:
                 unopened += 1
+            elif not text:
+                continue  # a blank open question, sealed so that nobody could tell who commented
             else:
                 comment["text"], comment["sealed"] = text, None
         comments.append(comment)
