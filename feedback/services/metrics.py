@@ -80,17 +80,21 @@ def future_problem(start: date, *, today: date) -> str | None:
 
 
 def _overlaps(resolved: list[tuple], indexes: list[int]) -> list[MetricRowError]:
-    """Return an error for every new period that overlaps another period of the same metric, team and kind.
+    """Return an error for every new period that overlaps another period of the same metric and team, unless one
+    lies wholly inside the other and they are of different kinds (months within a quarter).
 
-    Two such periods would both be counted on one "per month" (or per week, …) line: the time they share
-    twice. Periods of different kinds may overlap (months and a quarter): they are never combined
-    (`feedback.periods`). The identical period is the same value, replaced. Stored periods that already overlap
-    each other are left alone: a correction of one of them is still accepted.
+    Two periods of one kind would both be counted on one "per month" (or per week, …) line: the time they share
+    twice. Periods of different kinds may nest (months and their quarter): they are never combined
+    (`feedback.periods`). But periods that overlap without nesting are refused whatever their kinds: a
+    spreadsheet's exclusive end dates (2023-01-01 to 2023-02-01, then 2023-02-01 to 2023-03-01) make months of
+    32 days and of a month by turns, two kinds that never shared a line, so half of them were dropped from the
+    month line without a word. The identical period is the same value, replaced. Stored periods that already
+    overlap each other are left alone: a correction of one of them is still accepted.
 
     1. Read the stored periods of the metrics and teams written, within the dates the batch spans.
-    2. Per metric, team and kind of period, sort every distinct period (stored and new) by its start.
-    3. For each new period, look back at the periods starting up to its end: within one kind, lengths differ by
-       at most a few days, so only those starting after (its start − the kind's longest length) can reach it.
+    2. Per metric and team, sort every distinct period (stored and new) by its start.
+    3. For each new period, look back at the periods starting up to its end (from its start − the longest
+       period there), and refuse it at the first that overlaps it without nesting in a different kind.
     """
     if not resolved:
         return []
@@ -104,9 +108,9 @@ def _overlaps(resolved: list[tuple], indexes: list[int]) -> list[MetricRowError]
     ).values_list("metric_id", "team_id", "period_start", "period_end")
     groups: dict[tuple, dict[tuple[date, date], int | None]] = defaultdict(dict)  # period → batch row or None
     for metric_id, team_id, start, end in stored:
-        groups[(metric_id, team_id, period_kind(start, end))][(start, end)] = None
+        groups[(metric_id, team_id)][(start, end)] = None
     for (metric_id, team_id, start, end, _), index in zip(resolved, indexes, strict=True):
-        groups[(metric_id, team_id, period_kind(start, end))].setdefault((start, end), index)
+        groups[(metric_id, team_id)].setdefault((start, end), index)
     errors = []
     for periods in groups.values():
         ordered = sorted(periods)
@@ -121,7 +125,9 @@ def _overlaps(resolved: list[tuple], indexes: list[int]) -> list[MetricRowError]
                 (
                     (other_start, other_end)
                     for other_start, other_end in ordered[lowest:position]
-                    if other_end >= start and (other_start, other_end) != (start, end)
+                    if other_end >= start
+                    and (other_start, other_end) != (start, end)
+                    and not _nested_kinds((start, end), (other_start, other_end))
                 ),
                 None,
             )
@@ -133,15 +139,29 @@ def _overlaps(resolved: list[tuple], indexes: list[int]) -> list[MetricRowError]
             else:
                 where = f"the period {other[0].isoformat()} to {other[1].isoformat()} of another row sent with it"
                 fix = "send one of them"
+            exclusive = end == other[0] or other[1] == start  # one day shared: an end given as the next start
+            hint = (
+                " The end date is the period's last day: a month is 2026-01-01 to 2026-01-31, not to 2026-02-01."
+                if exclusive
+                else ""
+            )
             errors.append(
                 MetricRowError(
                     index,
                     "period_start",
                     f"The period {start.isoformat()} to {end.isoformat()} overlaps {where}, for the same metric "
-                    f"and team: both would be counted for the days they share. Use the same periods ({fix}).",
+                    f"and team: both would be counted for the days they share. Use the same periods ({fix}).{hint}",
                 )
             )
     return errors
+
+
+def _nested_kinds(period: tuple[date, date], other: tuple[date, date]) -> bool:
+    """Return whether one period lies wholly inside the other and they are of different kinds (a month within
+    its quarter): such periods are never combined, so they may overlap."""
+    (start, end), (other_start, other_end) = period, other
+    inside = (other_start <= start and end <= other_end) or (start <= other_start and other_end <= end)
+    return inside and period_kind(start, end) != period_kind(other_start, other_end)
 
 
 def _team_key(path: str) -> str:
