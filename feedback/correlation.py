@@ -369,6 +369,7 @@ def association_test(
     permutations: int = 2000,
     seed: int = 0,
     team_min_points: int = MIN_POINTS_FOR_ONE_TEAM,
+    unit_permutations: int | None = None,
 ) -> Association:
     """Return the permutation p-value of the within-team association of x and y, and each team's own test.
 
@@ -398,7 +399,8 @@ def association_test(
        missing 10.7% of null organisations showed a finding). When the blocks' cycles allow fewer than
        10 × B distinct synchronised shuffles (Π over blocks of (cycles)!: one department of 7 cycles has
        5,040), p could not get small however strong the relation, so each team is shuffled on its own
-       instead, with the same re-centring. p = (1 + #|r*| ≥ |r|) / (1 + B).
+       instead, with the same re-centring (B is unit_permutations where given: a rerun of the same test with
+       more permutations must not switch to the other unit). p = (1 + #|r*| ≥ |r|) / (1 + B).
 
     Vectorised: with synchronised permutations the pooled statistic of a block's teams with the same cycles
     is Σⱼ Mⱼ,σ(j) for their cross-product matrix M = X′ᵀY′ (cycles × cycles), so a permutation costs one
@@ -435,7 +437,10 @@ def association_test(
     # never go below 1/720 however strong the relation.
     cycles_per_block = np.bincount(np.unique(block_cycle) // n_cycles)
     distinct = sum(math.lgamma(n + 1) for n in cycles_per_block.tolist())
-    unit = team_block if distinct >= math.log(10 * (permutations + 1)) else np.arange(len(labels))
+    # unit_permutations: a rerun with more permutations (resolved_association_test) is the same test as the
+    # first run, so the first run's count decides the unit, not its own.
+    decisive = permutations if unit_permutations is None else unit_permutations
+    unit = team_block if distinct >= math.log(10 * (decisive + 1)) else np.arange(len(labels))
     # Teams of one unit with the same cycles shuffle as one: one cross-product matrix per such group, and
     # groups with as many cycles stacked, so that one argsort shuffles them all. No loop over teams: with
     # hundreds of teams and 160 pairs, per-team Python objects cost more than the permutations.
@@ -543,6 +548,33 @@ def needs_refining(p: float, *, permutations: int, tests: int, fdr: float = FDR)
     null, P(final p ≤ t) ≤ t for every t, since a pair is retested only when its first p is at most the bound,
     and the retest is independent of the first."""
     return permutations < permutations_resolving(tests, fdr=fdr) and p <= REFINE_BELOW / (permutations + 1)
+
+
+def resolved_association_test(
+    teams: np.ndarray,
+    cycles: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    departments: np.ndarray | None,
+    permutations: int,
+    tests: int,
+    seed: int,
+    refine_seed: int,
+) -> Association:
+    """Return association_test's result, tested again with permutations_resolving(tests) fresh permutations
+    (seed refine_seed) where the first p needs_refining among `tests` pairs.
+
+    The rerun is the same test with more permutations: it shuffles by the unit the first run's count chose
+    (unit_permutations), so that the p kept never comes from a different test than the one that asked for it.
+    """
+    test = association_test(teams, cycles, x, y, departments=departments, permutations=permutations, seed=seed)
+    if not needs_refining(test.p, permutations=permutations, tests=tests):
+        return test
+    return association_test(
+        teams, cycles, x, y, departments=departments, permutations=permutations_resolving(tests), seed=refine_seed,
+        unit_permutations=permutations,
+    )  # fmt: skip
 
 
 def false_discovery_q(p_values: list[float]) -> list[float]:

@@ -72,15 +72,10 @@ def correlations_refresh(*, permutations: int = 2000):
                 if correlation.enough_data(teams):
                     team_departments = np.array([departments[t] for t in teams], dtype=object)
                     result = correlation.rm_corr_within_periods(teams, indexes, x, y, departments=team_departments)
-                    test = correlation.association_test(
-                        teams, indexes, x, y, departments=team_departments, permutations=permutations, seed=done
-                    )
-                    if correlation.needs_refining(test.p, permutations=permutations, tests=len(pairs)):
-                        finer = correlation.permutations_resolving(len(pairs))
-                        test = correlation.association_test(
-                            teams, indexes, x, y, departments=team_departments, permutations=finer,
-                            seed=len(pairs) + done,
-                        )  # fmt: skip
+                    test = correlation.resolved_association_test(
+                        teams, indexes, x, y, departments=team_departments, permutations=permutations,
+                        tests=len(pairs), seed=done, refine_seed=len(pairs) + done,
+                    )  # fmt: skip
                     tested.append((dimension, metric, lag, result, test.p))
                     team_tested.extend((dimension, metric, lag, team) for team in test.per_team)
             if done % 20 == 0:

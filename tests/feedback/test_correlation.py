@@ -200,7 +200,7 @@ def test_teams_alone_in_their_departments_are_tested_together_not_dropped():
     assert association(groups, x, y, departments=groups, permutations=999).p < 0.01
 
 
-def plain_association_p(teams, cycles, x, y, departments, permutations, seed):
+def plain_association_p(teams, cycles, x, y, departments, permutations, seed, unit_permutations=None):
     """association_test's pooled p the slow way: dictionaries, one team and one permutation at a time."""
     labels = sorted(set(teams.tolist()))
     names = sorted({str(d) for d in departments})
@@ -260,7 +260,8 @@ def plain_association_p(teams, cycles, x, y, departments, permutations, seed):
     # One key per block and cycle; per team and cycle when that allows fewer than 10 × B shuffles.
     cycles_of_block = {b: {c for t in labels if block[t] == b for c in points[t]} for b in block.values()}
     distinct = np.prod([float(math.factorial(len(cs))) for cs in cycles_of_block.values()])
-    unit = block if distinct >= 10 * (permutations + 1) else {t: i for i, t in enumerate(labels)}
+    decisive = permutations if unit_permutations is None else unit_permutations
+    unit = block if distinct >= 10 * (decisive + 1) else {t: i for i, t in enumerate(labels)}
     keys = np.random.default_rng(seed).random((permutations, max(unit.values()) + 1, max(cycles) - first + 1))
     extreme = 0
     for k in keys:
@@ -299,6 +300,26 @@ def test_the_vectorised_test_gives_the_p_value_of_a_plain_loop_when_teams_are_sh
     fast = correlation.association_test(teams, cycles, x, y, departments=departments, permutations=300, seed=2)
     assert fast.p == pytest.approx(plain_association_p(teams, cycles, x, y, departments, 300, 2), abs=1e-12)
     assert 0.01 < fast.p < 0.99
+
+
+def test_a_refined_p_comes_from_the_same_test_as_the_first_whatever_its_permutation_count():
+    # given one department of 6 cycles: 720 synchronised shuffles are enough for 50 permutations (10 × 51)
+    # but not for 200, so the count alone would switch the refined test to shuffling each team on its own
+    rng = np.random.default_rng(4)
+    teams, cycles = np.repeat(np.arange(6), 6), np.tile(np.arange(6), 6)
+    x = rng.normal(size=36)
+    y = 0.35 * x + rng.normal(size=36)
+    departments = np.zeros(36)
+    first = correlation.association_test(teams, cycles, x, y, departments=departments, permutations=50, seed=1)
+    assert correlation.needs_refining(first.p, permutations=50, tests=1)
+    assert correlation.permutations_resolving(1) == 200
+    # when
+    refined = correlation.resolved_association_test(
+        teams, cycles, x, y, departments=departments, permutations=50, tests=1, seed=1, refine_seed=2
+    )
+    # then the rerun shuffles whole departments, as the first run did
+    assert refined.p == pytest.approx(plain_association_p(teams, cycles, x, y, departments, 200, 2, 50), abs=1e-12)
+    assert refined.p != pytest.approx(plain_association_p(teams, cycles, x, y, departments, 200, 2), abs=1e-12)
 
 
 def test_a_small_organisation_with_few_cycles_can_still_show_a_strong_relation():
