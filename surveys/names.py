@@ -78,6 +78,14 @@ PICTOGRAPHIC = (
 )
 # What may stand between an emoji and the ZWJ after it: a variation selector (❤️) or a skin tone (🧑🏽).
 EMOJI_TRAILERS = ((0xFE0E, 0xFE0F), (0x1F3FB, 0x1F3FF))
+# An emoji tag sequence (UTS #51 ED-14a): a pictograph, tag characters U+E0020–E007E, then U+E007F CANCEL TAG — the
+# flags of England, Scotland and Wales (🏴 + "gbeng" in tags). The tags are default-ignorable, but the sequence
+# draws a flag of its own, so they are seen there.
+TAG_SEQUENCE = re.compile(
+    "(?<=[{}])[\U000e0020-\U000e007e]+\U000e007f".format(
+        "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in PICTOGRAPHIC)
+    )
+)
 # A run of space separators (U+0020, no-break, em, ideographic...): browsers draw a run of spaces as one.
 SPACE_RUN = re.compile(r"[^\S\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]{2,}")
 
@@ -132,6 +140,20 @@ def _joiner_needed(text: str, index: int) -> bool:
     return _within(text[base], PICTOGRAPHIC) and _within(text[index + 1], PICTOGRAPHIC)
 
 
+def _tagged(text: str) -> frozenset[int]:
+    """Return the indexes of text's characters that are the tags of an emoji tag sequence (a subdivision flag)."""
+    return frozenset(index for found in TAG_SEQUENCE.finditer(text) for index in range(*found.span()))
+
+
+def _drawn(text: str) -> str:
+    """Return text without the characters drawn as nothing (default-ignorable ones but a flag's tags, BLANK ones,
+    ARABIC TATWEEL)."""
+    tagged = _tagged(text)
+    return "".join(
+        char for index, char in enumerate(text) if index in tagged or not (ignorable(char) or char in BLANK | STRETCH)
+    )
+
+
 def _unattached(text: str, index: int) -> bool:
     """Return whether text[index] is a combining mark or a variation selector with no character to attach to: first,
     or after a space. Alone it draws nothing, or a mark on a dotted circle (a name of U+FE0F alone read as empty)."""
@@ -150,9 +172,12 @@ def invisible_character(text: str, *, spaces: bool = False, joiners: bool = Fals
     filler too) but for variation selectors after a character, and BLANK ones (U+2800 BRAILLE PATTERN BLANK);
     with spaces, every space separator (an address holds none); with joiners, a ZWJ or ZWNJ is allowed where it
     shapes what is drawn (`_joiner_needed`: a Persian or Indic word, an emoji sequence), anywhere else
-    (Data‍Team) it is invisible.
+    (Data‍Team) it is invisible. The tags of a flag's tag sequence (🏴 England) are seen.
     """
+    tagged = _tagged(text)
     for index, char in enumerate(text):
+        if index in tagged:
+            continue
         if _unattached(text, index):
             return f"U+{ord(char):04X} {unicodedata.name(char, 'a mark')}, with nothing before it to mark"
         if not _invisible(char, spaces=spaces):
@@ -218,9 +243,7 @@ def caseless(name: str) -> str:
     (full-width Ｐｌａｔｆｏｒｍ is Platform, ﬁ is fi, a no-break space is a space), then case (ß is ss) and accents
     typed either way (É = E + U+0301); a run of spaces is one space, as a page draws it.
     """
-    visible = "".join(
-        char for char in unicodedata.normalize("NFD", name) if not (ignorable(char) or char in BLANK | STRETCH)
-    )
+    visible = _drawn(unicodedata.normalize("NFD", name))
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
     return SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", folded.casefold()))
 
@@ -252,33 +275,33 @@ def _prototypes() -> dict[str, str]:
     return prototypes
 
 
-def skeleton(name: str) -> str:
-    """Return UTS #39's skeleton of a name, spaces run together as a page draws them: two names with one skeleton
-    are drawn alike (Dаta with a Cyrillic а and Data, Platfοrm with a Greek ο and Platform). NFD, characters
-    drawn as nothing dropped, each character replaced by its confusables.txt prototype, NFD again — NFD, as the
-    standard says, not NFKC, which would fold ϲ, ſ and ￨ into ς, s and │ before their prototypes c, f and l."""
-    decomposed = unicodedata.normalize("NFD", SPACE_RUN.sub(" ", name))
-    kept = (char for char in decomposed if not (ignorable(char) or char in BLANK | STRETCH))
-    mapped = "".join(_prototypes().get(char, char) for char in kept)
-    return unicodedata.normalize("NFD", mapped)
+# Keyboard letters the pages' sans-serif font draws alike: capital I, lower-case l and the vertical bar.
+KEYBOARD_ALIKE = str.maketrans({"I": "l", "|": "l"})
+
+
+def keyboard_skeleton(name: str) -> str:
+    """Return the form two names share when they are drawn alike with their keyboard (ASCII) characters read as
+    typed: each other character replaced by its confusables.txt prototype (Cyrillic а → a, Greek Ν → N), the
+    keyboard letters a sans-serif font draws alike made one (I, l and | → l), then `caseless`.
+
+    The prototype is taken of the character as spelt, before case is folded: Greek capital Ν is drawn as N, but
+    its lower case ν as v, so "Team Ν" is not "Team V"."""
+    kept = _drawn(unicodedata.normalize("NFD", name))
+    mapped = "".join(char if char.isascii() else _prototypes().get(char, char) for char in kept)
+    return caseless(mapped.translate(KEYBOARD_ALIKE))
 
 
 def look_alike(name: str, other: str) -> bool:
     """Return whether two names read the same: by `caseless` (case, accents typed either way, full-width letters,
-    invisible characters, runs of spaces), or by UTS #39 skeleton as spelt or caselessly (another script's
-    look-alike letters: Dаta Team with a Cyrillic а is Data Team, and so is dаta team).
+    invisible characters, runs of spaces), or by `keyboard_skeleton` (another script's look-alike letters: Dаta
+    Team with a Cyrillic а is Data Team, and so is dаta team).
 
-    Two names typed with the keyboard's own letters (ASCII as typed) are told apart by those letters:
-    Modern and Modem, Team 11 and Team II are two teams people name on purpose, and every page draws them in a
-    font that tells rn from m and 1 from I — but not capital I from lower-case l (AI and Al Platform are drawn
-    alike by the pages' sans-serif font), so those two are one letter here. The skeleton catches what no
-    keyboard letter explains."""
-    first, second = caseless(name), caseless(other)
-    if first == second:
-        return True
-    if name.isascii() and other.isascii():
-        return caseless(name.replace("I", "l")) == caseless(other.replace("I", "l"))
-    return skeleton(first) == skeleton(second) or skeleton(name) == skeleton(other)
+    Keyboard (ASCII) characters are told apart as typed, whatever else the names hold: Modern and Modem, Team 11
+    and Team II, Café Modern and Café Modem are teams people name on purpose, and every page draws them in a font
+    that tells rn from m and 1 from I — but not capital I, lower-case l and | (AI, Al and A| Platform are drawn
+    alike by the pages' sans-serif font), so those are one letter here. UTS #39's `skeleton` would map the
+    keyboard's own m to rn too."""
+    return caseless(name) == caseless(other) or keyboard_skeleton(name) == keyboard_skeleton(other)
 
 
 def drawn_alike(name: str) -> str:
