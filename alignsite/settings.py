@@ -200,6 +200,18 @@ ALIGN_EMAIL_BACKEND = EMAIL_BACKEND
 EMAIL_BACKEND = "alignsite.mail.MailDomainsBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Align <align@localhost>")
 
+# Slack delivery (surveys.slack): a Slack app's bot token turns it on. https://docs.slack.dev/authentication/tokens
+SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
+# Reserved for requests Slack sends to Align (none yet); required with the token so an app is connected whole.
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
+SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api/").rstrip("/") + "/"
+# How often one Slack call waits out an HTTP 429 (its Retry-After) before the send fails and is retried later.
+SLACK_RATE_LIMIT_RETRIES = env.int("SLACK_RATE_LIMIT_RETRIES", default=5)
+if SLACK_BOT_TOKEN and not SLACK_BOT_TOKEN.startswith("xoxb-"):
+    raise ImproperlyConfigured("SLACK_BOT_TOKEN must be a bot token (xoxb-...), from the Slack app's OAuth page.")
+if SLACK_BOT_TOKEN and not SLACK_SIGNING_SECRET:
+    raise ImproperlyConfigured("SLACK_SIGNING_SECRET must be set with SLACK_BOT_TOKEN (the app's Basic Information).")
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -17,6 +17,7 @@ from .models import (
     DEFAULT_MEASURE_EVERY_CYCLES,
     MIN_THRESHOLD,
     CycleSchedule,
+    Delivery,
     Dimension,
     Person,
     Question,
@@ -259,6 +260,15 @@ class ScheduleForm(forms.Form):
         help_text=f"Fewest respondents before anything about a group is shown (at least {MIN_THRESHOLD}).",
     )
     active = forms.BooleanField(required=False, initial=True)
+    delivery = forms.TypedChoiceField(
+        choices=Delivery.choices,
+        required=False,
+        empty_value=Delivery.EMAIL,  # a form posted without it (a script) keeps to email
+        initial=Delivery.EMAIL,
+        label="Send invitations and reminders by",
+        help_text="Slack direct messages go to the person Slack knows by their email address; the cycle's page "
+        "counts whoever Slack did not know. The link and its rules are the same on every channel.",
+    )
 
     def clean_reminder_days(self) -> list[int]:
         return parse_days(self.cleaned_data["reminder_days"])

@@ -23,24 +23,15 @@ def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = 
     Align.
 
     Composing reads the team's latest actions; a reminder round composes one for every invitation, answered
-    or not, so what it reads never depends on who has answered. Email is the only channel today; a chat
-    channel (Slack, Teams) would be chosen here, per person.
+    or not, so what it reads never depends on who has answered. Slack direct messages carry the same words
+    and link (surveys.slack.survey_link_text); the cycle's delivery chooses the channels.
     """
     cycle = invitation.cycle
     if reminder:
         subject = f"Reminder: {cycle.name} closes {day_on_clock(cycle.closes_at, cycle.time_zone, 'j M')}"
     else:
         subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
-    from feedback.selectors.team import latest_actions
-
-    context = {
-        "organisation": settings.ORGANISATION_NAME,
-        "actions": latest_actions(team_id=invitation.team_id),
-        "person": invitation.person,
-        "cycle": cycle,
-        "reminder": reminder,
-        "link": settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token}),
-    }
+    context = survey_link_context(invitation=invitation, token=token, reminder=reminder)
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("surveys/email/invitation.txt", context),
@@ -50,6 +41,20 @@ def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = 
     if reminder:
         participation_revealing(message)
     return message
+
+
+def survey_link_context(*, invitation: Invitation, token: str, reminder: bool) -> dict:
+    """Return what a survey link message says, whichever channel carries it."""
+    from feedback.selectors.team import latest_actions
+
+    return {
+        "organisation": settings.ORGANISATION_NAME,
+        "actions": latest_actions(team_id=invitation.team_id),
+        "person": invitation.person,
+        "cycle": invitation.cycle,
+        "reminder": reminder,
+        "link": settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token}),
+    }
 
 
 def login_granted_email_send(*, user_id: int) -> None:

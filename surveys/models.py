@@ -198,6 +198,15 @@ def site_time_zone() -> str:
     return settings.TIME_ZONE
 
 
+class Delivery(models.TextChoices):
+    """How a cycle's invitations and reminders reach people: email, Slack direct messages (surveys.slack), or both."""
+
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack direct message; email to whoever Slack does not know"
+    SLACK_ONLY = "slack_only", "Slack direct message only"
+    BOTH = "both", "Slack direct message and email"
+
+
 def validate_reminder_days(value) -> None:
     if not isinstance(value, list) or not all(isinstance(day, int) and day >= 1 for day in value):
         raise ValidationError("Reminders are whole numbers of days after opening, each at least 1.")
@@ -234,6 +243,7 @@ class CycleSchedule(models.Model):
         default=DEFAULT_THRESHOLD, validators=[MinValueValidator(MIN_THRESHOLD), MaxValueValidator(100)]
     )
     active = models.BooleanField(default=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -317,6 +327,9 @@ class Cycle(models.Model):
     send_seconds = models.FloatField(
         default=0.0, editable=False, help_text="The slowest invitation email's hand-over to the mail server."
     )
+    # Kept on the cycle like its threshold: a schedule changed meanwhile must not move the reminders of a cycle
+    # already open to another channel.
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -372,6 +385,11 @@ class Invitation(models.Model):
     # person had not answered. Empty on invitations from before it was kept: the person's address then.
     email = models.EmailField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The Slack direct-message channel its invitation was posted to, found from the address as of opening, so its
+    # reminders go to the same person however the address or Slack's directory change meanwhile: null until the
+    # invitation went by Slack, "" if Slack knew nobody at the address. Written once, for everyone alike, when
+    # the invitation is sent; never because of anything a person did. Null and "" differ, hence null=True.
+    slack_channel = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 
     class Meta:
         constraints = [

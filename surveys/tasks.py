@@ -5,7 +5,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
-from . import emails, services
+from . import emails, services, slack
 
 # Worth trying again: the mail server or the network hiccupped. Anything else is a bug and fails loudly.
 TRANSIENT_EMAIL_ERRORS = (
@@ -16,6 +16,9 @@ TRANSIENT_EMAIL_ERRORS = (
     ConnectionError,
     TimeoutError,
 )
+# Sending survey links may also wait on Slack: unreachable, rate limited past its retries, or the app's token
+# refused (fixed by an admin, then the next retry or beat tick sends).
+TRANSIENT_SENDING_ERRORS = (*TRANSIENT_EMAIL_ERRORS, slack.SlackUnavailable)
 
 
 @shared_task
@@ -24,7 +27,7 @@ def cycles_tick_task() -> dict[str, int]:
     return services.cycles_advance()
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+@shared_task(bind=True, autoretry_for=TRANSIENT_SENDING_ERRORS, retry_backoff=True, max_retries=8)
 def invitations_send_task(self, cycle_id: int) -> int:
     """Send one batch of a cycle's invitations and queue the next batch while any remain.
 
@@ -38,7 +41,7 @@ def invitations_send_task(self, cycle_id: int) -> int:
     return remaining
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT_EMAIL_ERRORS, retry_backoff=True, max_retries=8)
+@shared_task(bind=True, autoretry_for=TRANSIENT_SENDING_ERRORS, retry_backoff=True, max_retries=8)
 def reminders_send_task(self, cycle_id: int, day: int) -> int:
     """Send one batch of a cycle's reminder to people who have not answered; queue the next batch."""
     sent, remaining = services.reminders_send_batch(

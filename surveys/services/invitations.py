@@ -10,8 +10,8 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from .. import emails
-from ..models import AnsweredMarker, Cycle, Invitation, InvitationToken, ReminderRound
+from .. import emails, slack
+from ..models import AnsweredMarker, Cycle, Delivery, Invitation, InvitationToken, ReminderRound
 from ..tokens import answered_marker, invitation_token, token_hash, token_new
 
 logger = logging.getLogger(__name__)
@@ -31,34 +31,77 @@ def reminders_enqueue(*, cycle_id: int, day: int) -> None:
     transaction.on_commit(lambda: reminders_send_task.delay(cycle_id, day))
 
 
-def invitation_send(*, invitation_id: int) -> bool:
-    """Store the invitation's link and email it, exactly once.
+def _unsent(invitation_id: int) -> Invitation | None:
+    """Return the invitation locked for sending, or None if it is sent, held by another worker or not open."""
+    return (
+        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("cycle", "person")
+        .filter(id=invitation_id, sent_at__isnull=True, cycle__state=Cycle.State.OPEN)
+        .first()
+    )
 
-    The row is locked, the token stored and `sent_at` set in the same transaction as the email is handed over:
-    if sending fails the transaction rolls back and a retry sends it; if another worker holds or has sent it,
-    return False. Someone deactivated since the cycle opened stays invited (the audience is frozen) but is
-    not emailed.
+
+def invitation_send(*, invitation_id: int) -> bool:
+    """Store the invitation's link and send it as the cycle's delivery says (email, Slack or both), exactly once.
+
+    1. If the cycle uses Slack and the invitation has not been there yet, in a transaction of its own with the row
+       locked: store the token, find the person's Slack direct-message channel by the address as of opening, post
+       the link there and keep the channel on the invitation ("" when Slack knows nobody there or refuses the
+       message). Committed before any email, so an email that fails does not post it twice; a Slack outage
+       rolls it back and a retry posts it.
+    2. With the row locked: store the token, set `sent_at` and hand the email over, if the delivery emails this
+       person, in the same transaction: if sending fails it rolls back and a retry sends it.
+
+    If another worker holds or has sent it, return False. Someone deactivated since the cycle opened stays
+    invited (the audience is frozen) but is sent nothing.
     """
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("cycle", "person")
-            .filter(id=invitation_id, sent_at__isnull=True, cycle__state=Cycle.State.OPEN)
-            .first()
-        )
+        invitation = _unsent(invitation_id)
         if invitation is None:
             return False
-        token = invitation_token(invitation.id)
-        InvitationToken.objects.get_or_create(invitation=invitation, token_hash=token_hash(token))
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["sent_at"])
-        if invitation.person.is_active:
-            try:
-                emails.survey_link_message(invitation=invitation, token=token).send()
-            except smtplib.SMTPRecipientsRefused as refused:
-                # Everyone is invited, so this says nothing of anyone's answer; the admin needs the address.
-                logger.warning("The mail server refused the invitation to %s: %s", invitation.address, refused)
+        slack_due = (
+            slack.uses_slack(invitation.cycle.delivery)
+            and invitation.slack_channel is None
+            and invitation.person.is_active
+        )
+        if not slack_due:
+            _invitation_deliver(invitation)
+            return True
+        _invitation_post_on_slack(invitation)
+    with transaction.atomic():
+        invitation = _unsent(invitation_id)
+        if invitation is None:
+            return False
+        _invitation_deliver(invitation)
     return True
+
+
+def _invitation_post_on_slack(invitation: Invitation) -> None:
+    """Post an invitation's link to the person on Slack and keep the channel on it ("" if not reachable)."""
+    token = invitation_token(invitation.id)
+    InvitationToken.objects.get_or_create(invitation=invitation, token_hash=token_hash(token))
+    channel = slack.direct_channel(address=invitation.address) if slack.connected() else ""
+    if channel:
+        try:
+            slack.message_post(channel=channel, text=slack.survey_link_text(invitation=invitation, token=token))
+        except slack.SlackRefused:
+            channel = ""
+    invitation.slack_channel = channel
+    invitation.save(update_fields=["slack_channel"])
+
+
+def _invitation_deliver(invitation: Invitation) -> None:
+    """Store an invitation's link, mark it sent and email it if its delivery emails this person."""
+    token = invitation_token(invitation.id)
+    InvitationToken.objects.get_or_create(invitation=invitation, token_hash=token_hash(token))
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
+    if invitation.person.is_active and slack.emails_too(invitation.cycle.delivery, channel=invitation.slack_channel):
+        try:
+            emails.survey_link_message(invitation=invitation, token=token).send()
+        except smtplib.SMTPRecipientsRefused as refused:
+            # Everyone is invited, so this says nothing of anyone's answer; the admin needs the address.
+            logger.warning("The mail server refused the invitation to %s: %s", invitation.address, refused)
 
 
 def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]:
@@ -122,19 +165,20 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
     Nothing written, queried, logged or timed depends on who has answered (DESIGN.md §3.6):
 
     1. Read the cycle's answered markers whole, so no statement names the markers of particular invitations
-       (a statement log would otherwise pair them), and open one connection to the mail server, so an outage
-       fails the batch before it handles anyone.
+       (a statement log would otherwise pair them), and open one connection to the mail server (and, if the
+       cycle uses Slack, check Slack answers), so an outage fails the batch before it handles anyone.
     2. For every sent invitation of the batch, answered or not, in a transaction of its own: move the round's
-       `reached` to it, compose its reminder (composing reads the team's actions), and hand it to the mail
-       server only if its marker is missing and its person active. Every step lasts at least
+       `reached` to it, compose its reminder for every channel (composing reads the team's actions), and hand
+       it over only if its marker is missing and its person active: to Slack, to the channel its invitation
+       was posted to, and to the mail server if the delivery emails this person. Every step lasts at least
        ALIGN_REMINDER_STEP_SECONDS, twice the slowest invitation email of the cycle (measured while everyone
        was emailed alike), or the slowest step this process has seen, whichever is longest, so the batch's run
        time — which a log's timestamps show — does not count the emails sent (a send slower than all of
        those still shows, once).
-    3. A message the mail server refuses (the recipient, a full mailbox, a policy) is passed over without a
-       word, and a connection the server closed is opened again once: failing the batch there would name,
-       in the log and in `reached`, someone who has not answered. Only a server that stays unreachable fails
-       the batch.
+    3. A message the mail server refuses (the recipient, a full mailbox, a policy) or Slack refuses (the
+       person left, the channel is gone) is passed over without a word, and a connection the server closed
+       is opened again once: failing the batch there would name, in the log and in `reached`, someone who has
+       not answered. Only a server, or Slack, that stays unreachable fails the batch.
 
     A crash after the mail server accepted an email and before the commit sends that one reminder again; a
     retry or a concurrent job never does. Someone who answers while the batch is under way may still be
@@ -152,8 +196,12 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
     )
     # How long a step takes at least: the configured floor, twice the slowest invitation email of this cycle
     # (measured when everyone was emailed), or the slowest step this process has seen.
-    send_seconds = Cycle.objects.filter(id=cycle_id).values_list("send_seconds", flat=True).first() or 0.0
+    send_seconds, delivery = Cycle.objects.filter(id=cycle_id).values_list("send_seconds", "delivery").first() or (
+        0.0, Delivery.EMAIL)  # fmt: skip
     step = max(settings.ALIGN_REMINDER_STEP_SECONDS, 2 * send_seconds, _slowest_send[0])
+    on_slack = slack.uses_slack(delivery) and slack.connected()
+    if on_slack and batch:
+        slack.connection_check()  # an outage fails the batch before it handles anyone, as the mail connection does
     with get_connection() as mail_server:
         for invitation in batch:
             began = time.monotonic()
@@ -161,11 +209,16 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
                 claimed = ReminderRound.objects.filter(id=round_.id, reached__lt=invitation.id).update(
                     reached=invitation.id
                 )
-                message = emails.survey_link_message(
-                    invitation=invitation, token=invitation_token(invitation.id), reminder=True
-                )
+                token = invitation_token(invitation.id)
+                message = emails.survey_link_message(invitation=invitation, token=token, reminder=True)
+                channel = invitation.slack_channel if on_slack else ""
+                text = slack.survey_link_text(invitation=invitation, token=token, reminder=True) if on_slack else ""
                 if claimed and invitation.person.is_active and answered_marker(invitation.id) not in answered:
-                    _send_passing_over_refusals(message, mail_server)
+                    if channel:
+                        with contextlib.suppress(slack.SlackRefused):  # as a refused email: nothing said
+                            slack.message_post(channel=channel, text=text)
+                    if slack.emails_too(delivery, channel=channel):
+                        _send_passing_over_refusals(message, mail_server)
             took = time.monotonic() - began
             _slowest_send[0] = step = max(step, took)
             time.sleep(step - took)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import cadence
+from .. import cadence, slack
 from ..models import Cycle, CycleSchedule, SurveyTemplate, Team, validate_time_zone
 
 SCHEDULE_FIELDS = (
@@ -19,6 +19,7 @@ SCHEDULE_FIELDS = (
     "reminder_days",
     "threshold",
     "active",
+    "delivery",
 )
 
 
@@ -45,6 +46,8 @@ def schedule_save(
         validate_time_zone(schedule.time_zone)
     except ValidationError as error:
         raise ValidationError({"time_zone": error.messages}) from None
+    if "delivery" in fields and slack.uses_slack(schedule.delivery) and not slack.connected():
+        raise ValidationError({"delivery": "No Slack app is connected: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."})
     first = fields.get("first_opens_at")
     if first is not None:
         wall = first if timezone.is_naive(first) else cadence.wall_clock(first, schedule.time_zone)
@@ -97,6 +100,7 @@ def schedule_plan(*, schedule_id: int, now: datetime | None = None) -> Cycle | N
         time_zone=schedule.time_zone,
         threshold=schedule.threshold,
         reminder_days=schedule.reminder_days,
+        delivery=schedule.delivery,
     )
     cycle.teams.set(schedule.teams.all())
     return cycle

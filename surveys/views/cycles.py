@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from feedback.models import JobRun
 from feedback.selectors import cycle_participation
 
-from .. import cadence, services
+from .. import cadence, services, slack
 from ..access import admin_required
 from ..admin_forms import ExtendForm, ScheduleForm, apply_errors
 from ..models import Cycle, CycleSchedule
@@ -39,6 +39,7 @@ def schedule_edit(request, schedule_id: int | None = None):
             "reminder_days": ", ".join(map(str, schedule.reminder_days)),
             "threshold": schedule.threshold,
             "active": schedule.active,
+            "delivery": schedule.delivery,
         }
     form = ScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -67,6 +68,7 @@ def cycle_detail(request, cycle_id: int, extend_form=None, status=200):
     context = {
         "cycle": cycle,
         "participation": cycle_participation(cycle=cycle),
+        "slack_reach": slack.cycle_reach(cycle_id=cycle.id) if slack.uses_slack(cycle.delivery) else None,
         "extend_form": extend_form
         or ExtendForm(
             initial={"closes_at": cadence.wall_clock(cycle.closes_at, cycle.time_zone)}, time_zone=cycle.time_zone
