@@ -24,7 +24,7 @@ from .models import (
     SurveyTemplate,
     Team,
 )
-from .names import name_stored, person_name_problem
+from .names import line_break_or_control, name_stored, person_name_problem
 from .services.organisation import person_address_checked, team_name_checked
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -84,6 +84,35 @@ class PersonForm(forms.Form):
     role = forms.ChoiceField(choices=Person.Role.choices)
     managed_teams = TeamsField(help_text="Managers see these teams; leaders see these teams and everything below them.")
     is_active = forms.BooleanField(required=False, initial=True, label="Active (invited to surveys)")
+
+
+class PeopleFilterForm(forms.Form):
+    """The People page's filters, read from the query string: words in a name or email, a team (with the teams
+    below it) and a status."""
+
+    STATUSES = {"": None, "active": True, "inactive": False}
+
+    q = forms.CharField(required=False, max_length=stored_length(Person, "email"), label="Name or email")
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Team (and teams below)")
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Everyone"), ("active", "Active"), ("inactive", "Inactive")], label="Status"
+    )
+
+    def __init__(self, *args, team_paths: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        ordered = sorted(team_paths.items(), key=lambda item: item[0].casefold())
+        self.fields["team"].choices = [("", "All teams"), *((team_id, path) for path, team_id in ordered)]
+
+    def clean_q(self) -> str:
+        problem = line_break_or_control(self.cleaned_data["q"])
+        if problem:
+            raise ValidationError(f"Search for one line of text ({problem}).")
+        return self.cleaned_data["q"]
+
+    def listing_filters(self) -> dict:
+        """Return the keyword arguments of `selectors.people_listing` (call once the form is valid)."""
+        data = self.cleaned_data
+        return {"query": data["q"], "team_id": data["team"], "active": self.STATUSES[data["status"]]}
 
 
 class CsvUploadForm(forms.Form):

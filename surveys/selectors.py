@@ -8,10 +8,21 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UsernameField
 from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import rotation
-from .models import AnsweredMarker, Cycle, CycleQuestion, CycleTeam, Invitation, Question, SurveyTemplate, Team
+from .models import (
+    AnsweredMarker,
+    Cycle,
+    CycleQuestion,
+    CycleTeam,
+    Invitation,
+    Person,
+    Question,
+    SurveyTemplate,
+    Team,
+)
 from .tokens import answered_marker, token_hash
 
 
@@ -98,6 +109,21 @@ def team_ancestor_ids(team_id: int, *, parents: dict[int, int | None]) -> list[i
 # process kept, so an id used again after a rollback (as in tests) never finds another cycle's questions.
 _FROZEN_QUESTIONS: dict[int, tuple[datetime | None, list[Question]]] = {}
 FROZEN_QUESTIONS_KEPT = 256
+
+
+def people_listing(*, query: str = "", team_id: int | None = None, active: bool | None = None) -> QuerySet[Person]:
+    """Return people for the People page, active first, then by name and email: those whose name or email holds
+    query (in NFC, as names are stored; case folded as the database folds it — PostgreSQL by its locale, SQLite
+    for ASCII letters only), in team_id or a team below it, and active or inactive when active says which."""
+    listing = Person.objects.select_related("team").order_by("-is_active", "name", "email")
+    query = unicodedata.normalize("NFC", query.strip())
+    if query:
+        listing = listing.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    if team_id is not None:
+        listing = listing.filter(team_id__in=team_subtree_ids([team_id]))
+    if active is not None:
+        listing = listing.filter(is_active=active)
+    return listing
 
 
 def cycle_questions(*, cycle: Cycle) -> list[Question]:

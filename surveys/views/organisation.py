@@ -3,18 +3,20 @@
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, services
 from ..access import admin_required
-from ..admin_forms import PeopleImportForm, PersonForm, TeamForm, apply_errors
+from ..admin_forms import PeopleFilterForm, PeopleImportForm, PersonForm, TeamForm, apply_errors
 from ..models import Person, Team
 from .pages import form_page
 
 IMPORT_SALT = "align.people-import"
 IMPORT_MAX_AGE = 3600
+PEOPLE_PER_PAGE = 50
 
 
 @admin_required
@@ -56,10 +58,20 @@ def team_edit(request, team_id: int):
 @admin_required
 @require_GET
 def people(request):
-    listing = Person.objects.select_related("team").order_by("-is_active", "name")
-    paths = {team_id: path for path, team_id in selectors.team_paths().items()}
-    rows = [(person, paths.get(person.team_id, "")) for person in listing]
-    return render(request, "surveys/manage/people.html", {"rows": rows})
+    team_paths = selectors.team_paths()
+    form = PeopleFilterForm(request.GET, team_paths=team_paths)
+    if not form.is_valid():
+        context = {"form": form, "page": None, "rows": [], "filtered": True}
+        return render(request, "surveys/manage/people.html", context, status=400)
+    page = Paginator(selectors.people_listing(**form.listing_filters()), PEOPLE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    paths = {team_id: path for path, team_id in team_paths.items()}
+    rows = [(person, paths.get(person.team_id, "")) for person in page]
+    filtered = any(form.cleaned_data.values())
+    return render(
+        request, "surveys/manage/people.html", {"form": form, "page": page, "rows": rows, "filtered": filtered}
+    )
 
 
 @admin_required
