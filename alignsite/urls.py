@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("surveys.urls")),
     path("", include("feedback.urls")),
+    path("", include("conversations.urls")),
     path("accounts/login/", LockingLoginView.as_view(), name="login"),
     path("accounts/password_reset/", QueuedPasswordResetView.as_view(), name="password_reset"),
     path(

@@ -4,11 +4,12 @@ import pytest
 from django.core.cache import cache
 
 from alignsite.celery import app as celery_app
+from conversations.models import Message, Thread
 from feedback.models import ApiToken, GroupScore
 from feedback.selectors import team_results_key
 from feedback.services import scores_aggregate
 from surveys import services
-from surveys.models import CycleSchedule, Person, Question, SurveyTemplate
+from surveys.models import Comment, CycleSchedule, Person, Question, SurveyTemplate
 from tests.factories import PersonFactory, TeamFactory, UserFactory, manager_of
 from tests.feedback.conftest import run_cycle
 
@@ -98,6 +99,10 @@ def world():
         name="S", template=SurveyTemplate.objects.first(), first_opens_at=cycle.opens_at
     )
     token = ApiToken.objects.create(name="t", prefix="x", token_hash="0" * 64)
+    question = Question.objects.filter(kind=Question.Kind.COMMENT).first()
+    comment = Comment.objects.create(cycle=cycle, team=a, question=question, text="Too many priorities")
+    thread = Thread.objects.create(comment=comment, key_hash=b"\x01" * 32)
+    message = Message.objects.create(thread=thread, position=1, side="author", text="Hello", day=cycle.opens_at)
     kwargs = {
         "surveys:invitation": {"token": "not-a-real-token"},
         "surveys:manage_team": {"team_id": a.id},
@@ -114,5 +119,12 @@ def world():
         "feedback:team_results": {"key": team_results_key(team_id=a.id)},
         "feedback:manage_api_token_revoke": {"token_id": token.id},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        "conversations:author_reply": {"thread_id": thread.id},
+        "conversations:author_close": {"thread_id": thread.id},
+        "conversations:thread": {"comment_id": comment.id},
+        "conversations:reply": {"comment_id": comment.id},
+        "conversations:acknowledge": {"comment_id": comment.id},
+        "conversations:close": {"comment_id": comment.id},
+        "conversations:hide": {"comment_id": comment.id, "message_id": message.id},
     }
     return {"users": users, "kwargs": kwargs, "cycle": cycle}

@@ -43,6 +43,18 @@ MATRIX = {
     "api-changes": ("post", [401, 403, 403, 403, 403, 400]),
     "api-incidents": ("post", [401, 403, 403, 403, 403, 400]),
     "webhook-github": ("post", [503, 503, 503, 503, 503, 503]),
+    # A comment's author holds a key, not a login: without one (or its cookie) nothing opens.
+    "conversations:author": ("get", [200, 200, 200, 200, 200, 200]),
+    "conversations:author_open": ("post", [404, 404, 404, 404, 404, 404]),
+    "conversations:mine": ("get", [404, 404, 404, 404, 404, 404]),
+    "conversations:author_reply": ("post", [404, 404, 404, 404, 404, 404]),
+    "conversations:author_close": ("post", [404, 404, 404, 404, 404, 404]),
+    # A comment's thread: whoever may see the comment in a report (A's manager, D1's leader, admins).
+    "conversations:thread": ("get", [L, 404, 200, 404, 200, 200]),
+    "conversations:reply": ("post", [L, 404, 302, 404, 302, 302]),
+    "conversations:acknowledge": ("post", [L, 404, 302, 404, 302, 302]),
+    "conversations:close": ("post", [L, 404, 302, 404, 302, 302]),
+    "conversations:hide": ("post", [L, 404, 404, 404, 404, 302]),
 }
 ADMIN_ONLY = [L, 404, 404, 404, 404, 200]
 for name in [

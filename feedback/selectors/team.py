@@ -32,7 +32,7 @@ class CycleExtras:
     benchmark: dict[int, float]  # dimension id → the organisation's score (root group), where shown
     benchmark_name: str
     items: list[ItemRow]
-    comments: list[tuple[str, list[str]]]  # (question text, comments in random order)
+    comments: list[tuple[str, list[tuple]]]  # (question text, (comment id, text) in random order)
     comments_shown: bool
     actions: list[Action]
     enps_groups: dict[int, EnpsGroups] = field(default_factory=dict)  # dimension id → its question's groups
@@ -79,13 +79,13 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
             groups[item.question.dimension_id] = enps_groups(counts)
     items.sort(key=lambda row: (row.question.dimension_id, row.question.key))
     comments_shown = team.id in comment_groups_shown(cycle=cycle, parents=parents)
-    by_question: dict[str, list[str]] = defaultdict(list)
+    by_question: dict[str, list[tuple]] = defaultdict(list)
     if comments_shown:
         subtree = team_subtree_ids([team.id], parents=parents)
         # A comment still sealed (surveys.sealing) is one no configured key opened at closing: nothing to show.
         opened = Comment.objects.filter(cycle=cycle, team_id__in=subtree, sealed__isnull=True)
-        for text, prompt in opened.values_list("text", "question__text"):
-            by_question[prompt].append(text)
+        for comment_id, text, prompt in opened.values_list("id", "text", "question__text"):
+            by_question[prompt].append((comment_id, text))  # the id leads to its conversation (conversations/)
         for texts in by_question.values():
             random.SystemRandom().shuffle(texts)  # no order that could follow who answered when
     names = dict(cycle.tree.values_list("team_id", "name"))

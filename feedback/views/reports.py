@@ -86,6 +86,7 @@ def team_report(request, team_id: int):
         "trend_figure": charts.trend_figure(selectors.team_trends(reports), enps=False) if reports else None,
         "metrics_figure": charts.timeline_figure([], metrics) if metrics else None,
         "can_record_actions": True,
+        "can_converse": True,  # each comment links to its conversation (conversations/)
         "query": "",
     } | section
     if pdf:

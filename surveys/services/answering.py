@@ -1,5 +1,6 @@
 """Accepting an anonymous response."""
 
+import secrets
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from functools import cache
@@ -148,7 +149,9 @@ def _int_array(numbers: Iterable[int]) -> str:
     return "{" + ",".join(str(int(number)) for number in numbers) + "}"
 
 
-def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict[int, int], comments: dict[int, str]):
+def store_in_one_statement(
+    *, marker: str, invitation: Invitation, answers: dict[int, int], comments: dict[int, str], key: str | None = None
+):
     """Store a response on PostgreSQL in one statement (STORE_POSTGRESQL)."""
     params = {
         "cycle": invitation.cycle_id,
@@ -160,7 +163,7 @@ def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict
         "answer_questions": _int_array(answers),
         "values": _int_array(answers.values()),
         "comment_questions": _int_array(comments),
-        "sealed": _sealed(comments, cycle_id=invitation.cycle_id, team_id=invitation.team_id),
+        "sealed": _sealed(comments, cycle_id=invitation.cycle_id, team_id=invitation.team_id, key=key),
     }
     try:
         marked = _stored(params)
@@ -174,7 +177,9 @@ def store_in_one_statement(*, marker: str, invitation: Invitation, answers: dict
 
 
 @transaction.atomic
-def store_with_orm(*, marker: str, invitation: Invitation, answers: dict[int, int], comments: dict[int, str]):
+def store_with_orm(
+    *, marker: str, invitation: Invitation, answers: dict[int, int], comments: dict[int, str], key: str | None = None
+):
     """Store a response through the ORM in one transaction (SQLite: it lets one transaction write at a time,
     which gives the order PostgreSQL's shared lock on the cycle gives)."""
     cycle = Cycle.objects.get(id=invitation.cycle_id)
@@ -187,16 +192,25 @@ def store_with_orm(*, marker: str, invitation: Invitation, answers: dict[int, in
     team_id = invitation.team_id
     response = Response.objects.create(cycle=cycle, team_id=team_id)
     Answer.objects.bulk_create([Answer(response=response, question_id=q, value=v) for q, v in answers.items()])
-    sealed = _sealed(comments, cycle_id=cycle.id, team_id=team_id)
+    sealed = _sealed(comments, cycle_id=cycle.id, team_id=team_id, key=key)
     Comment.objects.bulk_create(
         [Comment(cycle=cycle, team_id=team_id, question_id=q, sealed=s) for q, s in zip(comments, sealed, strict=True)]
     )
 
 
-def _sealed(comments: dict[int, str], *, cycle_id: int, team_id: int) -> list[bytes]:
+def _sealed(comments: dict[int, str], *, cycle_id: int, team_id: int, key: str | None) -> list[bytes]:
     """Return each comment sealed for its row (surveys.sealing): an open cycle stores no comment readably, nor
-    which were left blank, nor their lengths."""
-    return [sealing.seal(text, cycle_id=cycle_id, team_id=team_id, question_id=q) for q, text in comments.items()]
+    which were left blank, nor their lengths, nor which carry a conversation key (only written ones do)."""
+    return [
+        sealing.seal(
+            text,
+            cycle_id=cycle_id,
+            team_id=team_id,
+            question_id=q,
+            key_hash=sealing.comment_key_hash(key, question_id=q) if key and text else None,
+        )
+        for q, text in comments.items()
+    ]
 
 
 def response_submit(
@@ -206,8 +220,9 @@ def response_submit(
     comments: Mapping[int, str],
     questions: list[Question] | None = None,
     invitation: Invitation | None = None,
-) -> None:
-    """Store one anonymous response and mark its invitation answered, all or nothing.
+) -> str | None:
+    """Store one anonymous response and mark its invitation answered, all or nothing; return the author's
+    conversation key when the response carries a comment (None without one).
 
     1. Find the invitation behind the token, whose cycle takes answers (the caller may pass the one it has
        just read for this token, answered or not, and the cycle's questions).
@@ -218,7 +233,8 @@ def response_submit(
 
     Nothing of the invitation or its tokens is updated, deleted or locked, so none of their row versions or
     transaction ids can be lined up with the response; the marker is tied to the invitation only through
-    the secret key.
+    the secret key. The conversation key (256 random bits) is returned to be shown once and kept nowhere: only
+    its hashes, sealed inside the written comments (conversations/, docs/security.md).
     """
     if invitation is None:
         invitation = selectors.invitation_redeemable(token=token)
@@ -228,5 +244,7 @@ def response_submit(
     # Every open question gets a sealed row, "" when left blank (dropped at closing): who commented, on what,
     # is then as unreadable as what they wrote (surveys.sealing).
     sealed = {q.id: clean_comments.get(q.id, "") for q in questions if q.kind == Question.Kind.COMMENT}
+    key = secrets.token_urlsafe(32) if clean_comments else None
     store = store_in_one_statement if connection.vendor == "postgresql" else store_with_orm
-    store(marker=answered_marker(invitation.id), invitation=invitation, answers=clean_answers, comments=sealed)
+    store(marker=answered_marker(invitation.id), invitation=invitation, answers=clean_answers, comments=sealed, key=key)
+    return key

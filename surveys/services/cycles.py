@@ -90,6 +90,7 @@ def cycle_close(*, cycle_id: int) -> bool:
 
 def comments_rewrite(*, cycle_id: int) -> int:
     """Rewrite a cycle's comments as new rows in random order, opened, blank ones dropped; return how many.
+    A comment whose author holds a conversation key gets its thread (conversations.services.threads_open).
 
     A comment is written in the same transaction as its response, so until now the database could pair them
     (same transaction id, neighbouring row positions) — exactly the link between someone's words and their
@@ -98,30 +99,38 @@ def comments_rewrite(*, cycle_id: int) -> int:
     A comment no configured key opens (SECRET_KEY changed during the cycle without the old one in
     SECRET_KEY_FALLBACKS) stays sealed, is never shown, and is counted in an error log line.
     """
-    comments = []
+    comments, key_hashes = [], []
     unopened = 0
     for comment in Comment.objects.filter(cycle_id=cycle_id).values("cycle_id", "team_id", "question_id", "text",
                                                                     "sealed"):  # fmt: skip
+        key_hash = None
         if comment["sealed"] is not None:
-            text = sealing.unseal(
+            opened = sealing.unseal_with_key(
                 comment["sealed"], cycle_id=cycle_id, team_id=comment["team_id"], question_id=comment["question_id"]
             )
-            if text is None:
+            if opened is None:
                 unopened += 1
-            elif not text:
+            elif not opened[0]:
                 continue  # a blank open question, sealed so that nobody could tell who commented
             else:
-                comment["text"], comment["sealed"] = text, None
+                (comment["text"], key_hash), comment["sealed"] = opened, None
         comments.append(comment)
+        key_hashes.append(key_hash)
     if unopened:
         logger.error(
             "Cycle %s: %d comment(s) stay sealed: no key in SECRET_KEY or SECRET_KEY_FALLBACKS opens them.",
             cycle_id, unopened,
         )  # fmt: skip
-    secrets.SystemRandom().shuffle(comments)
+    paired = list(zip(comments, key_hashes, strict=True))
+    secrets.SystemRandom().shuffle(paired)
     Comment.objects.filter(cycle_id=cycle_id).delete()
-    Comment.objects.bulk_create([Comment(**comment) for comment in comments], batch_size=1000)
-    return len(comments)
+    rows = Comment.objects.bulk_create([Comment(**comment) for comment, _ in paired], batch_size=1000)
+    # Each keyed comment's thread is written now, in the comments' new random order, under a random key: nothing
+    # written while the cycle was open shows whose comment has one.
+    from conversations.services import threads_open
+
+    threads_open(keyed=[(row.id, key_hash) for row, (_, key_hash) in zip(rows, paired, strict=True) if key_hash])
+    return len(paired)
 
 
 def responses_rewrite(*, cycle_id: int) -> int:

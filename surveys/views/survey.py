@@ -135,7 +135,7 @@ def survey_answer(request):
             questions = selectors.cycle_questions(cycle=invitation.cycle)
         if posted:
             answers, comments = answers_posted(request.POST, questions=questions)
-            services.response_submit(
+            conversation_key = services.response_submit(
                 token=token, questions=questions, invitation=invitation, answers=answers, comments=comments
             )
     except selectors.InvitationProblem as problem:
@@ -147,7 +147,10 @@ def survey_answer(request):
     # The team the invitation recorded (the person's own as of opening), not the cycle's audience. Nothing else
     # goes in the address: a server's access log keeps it, in the clear but for the key, at the time of answering.
     results = team_results_key(team_id=invitation.team_id)
-    return _forget_token(HttpResponseRedirect(f"{path_of('thanks')}?results={results}"))
+    # A comment's author gets their conversation key after `#`, which browsers keep and never send: the thanks
+    # page that follows is requested alike by everyone, and its script shows the link (conversations/).
+    kept = f"#{conversation_key}" if conversation_key else ""
+    return _forget_token(HttpResponseRedirect(f"{path_of('thanks')}?results={results}{kept}"))
 
 
 def _refused_page(request, questions, invitation, refused: ValidationError):

@@ -1,0 +1,92 @@
+"""Reads with rules for conversations: who may see a comment's thread, and the author's threads by key.
+
+A thread is visible exactly where its comment is: to a login that may open the report of the comment's team
+or of a team above it (as the tree stood when the cycle opened), where that group's comments are shown under
+the threshold rules (feedback.selectors.team.comment_groups_shown), once the cycle has closed.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from feedback.selectors import teams_visible_to
+from feedback.selectors.team import comment_groups_shown
+from surveys.models import Comment, Cycle, Question
+from surveys.sealing import comment_key_hash
+from surveys.selectors import cycle_team_parents, team_ancestor_ids
+
+from .models import Message, Thread
+
+REPORTED = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
+
+
+def _shown_groups(comment: Comment) -> list[int]:
+    """Return the comment's team and the teams above it whose reports show the comment (nearest first)."""
+    if comment.sealed is not None or comment.cycle.state not in REPORTED:
+        return []
+    parents = cycle_team_parents(cycle_id=comment.cycle_id)
+    shown = comment_groups_shown(cycle=comment.cycle, parents=parents)
+    return [team for team in team_ancestor_ids(comment.team_id, parents=parents) if team in shown]
+
+
+def comment_shown_anywhere(*, comment: Comment) -> bool:
+    """Return whether some report shows this comment (its thread can take messages only then)."""
+    return bool(_shown_groups(comment))
+
+
+def comment_visible(*, user, comment_id) -> Comment | None:
+    """Return the comment if this login may see it (and so its thread), else None."""
+    comment = Comment.objects.select_related("cycle", "question").filter(id=comment_id).first()
+    if comment is None or not user.is_authenticated:
+        return None
+    groups = _shown_groups(comment)
+    if not groups or not teams_visible_to(user=user).filter(id__in=groups).exists():
+        return None
+    return comment
+
+
+def thread_messages(*, thread: Thread | None) -> list[Message]:
+    """Return a thread's messages in order (hidden ones included: pages show their note instead)."""
+    if thread is None:
+        return []
+    return list(thread.messages.all())
+
+
+def author_threads(*, key: str) -> list[Thread]:
+    """Return the threads this conversation key opens (one per comment its author wrote in one response).
+
+    Its hashes are made for every open question, as the key's hash covers its question too."""
+    key = key.strip()
+    if not key or len(key) > 100:
+        return []
+    questions = Question.objects.filter(kind=Question.Kind.COMMENT).values_list("id", flat=True)
+    hashes = [comment_key_hash(key, question_id=q) for q in questions]
+    return list(
+        Thread.objects.filter(key_hash__in=hashes)
+        .select_related("comment", "comment__question", "comment__cycle")
+        .order_by("comment__question_id")
+    )
+
+
+def author_thread(*, key: str, thread_id) -> Thread | None:
+    """Return the thread with this id if the key opens it."""
+    return next((thread for thread in author_threads(key=key) if str(thread.id) == str(thread_id)), None)
+
+
+@dataclass(frozen=True)
+class HeardCounts:
+    comments: int  # comments shown for the group
+    heard: int  # of which got a reply or an acknowledgement
+    open: int  # threads with a reply still open
+
+
+def heard_counts(*, cycle: Cycle, team_ids: set[int]) -> HeardCounts:
+    """Return how many comments of these teams in a cycle got a visible reply or acknowledgement from a reader."""
+    comments = Comment.objects.filter(cycle=cycle, team_id__in=team_ids, sealed__isnull=True)
+    answered = Thread.objects.filter(comment__in=comments).annotate(
+        replies=Count("messages", filter=Q(messages__side=Thread.Side.STAFF, messages__hidden=False))
+    )
+    heard = answered.filter(replies__gt=0)
+    return HeardCounts(
+        comments=comments.count(), heard=heard.count(), open=heard.filter(state=Thread.State.OPEN).count()
+    )
