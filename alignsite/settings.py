@@ -165,6 +165,46 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "feedback:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Single sign-on through the company's OpenID Connect provider (surveys.sso, mozilla-django-oidc), on when
+# OIDC_RP_CLIENT_ID is set. The provider's values are in its <issuer>/.well-known/openid-configuration.
+# https://mozilla-django-oidc.readthedocs.io/en/stable/settings.html
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+_SSO_REQUIRED = ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_ISSUER", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT")
+_SSO_REQUIRED += ("OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
+_sso_missing = [name for name in _SSO_REQUIRED if OIDC_RP_CLIENT_ID and not globals()[name]]
+if _sso_missing:
+    raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so single sign-on also needs {', '.join(_sso_missing)}.")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_STORE_ID_TOKEN = bool(OIDC_OP_LOGOUT_ENDPOINT)  # sent back as id_token_hint when logging out
+# The sign-in button's and the log-out button's forms are answered by redirects to the provider, and browsers
+# hold a form's redirects to the Content-Security-Policy's form-action: the provider's origins are added.
+for _name in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_LOGOUT_ENDPOINT"):
+    if globals()[_name]:
+        _origin = re.match(r"^https?://[^/?#]+", globals()[_name], re.IGNORECASE)
+        if _origin is None:
+            raise ImproperlyConfigured(f"{_name}={globals()[_name]!r} is not an absolute http(s) URL.")
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_origin.group(0))
+LOGIN_REDIRECT_URL_FAILURE = "login"
+ALIGN_SSO_PROVIDER_NAME = env.str("ALIGN_SSO_PROVIDER_NAME", default="your company account")
+# false: no password login anywhere (login page, Django admin, API, password reset); needs single sign-on.
+ALIGN_PASSWORD_LOGIN = env.bool("ALIGN_PASSWORD_LOGIN", default=True)
+if not ALIGN_PASSWORD_LOGIN and not OIDC_RP_CLIENT_ID:
+    raise ImproperlyConfigured("ALIGN_PASSWORD_LOGIN=false needs single sign-on (OIDC_RP_CLIENT_ID and the rest).")
+AUTHENTICATION_BACKENDS = [
+    *(["django.contrib.auth.backends.ModelBackend"] if ALIGN_PASSWORD_LOGIN else []),
+    *(["surveys.sso.AlignOIDCBackend"] if OIDC_RP_CLIENT_ID else []),
+]
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

@@ -1,13 +1,19 @@
-"""Logging in, with a lockout after repeated failures for the same login; asking for a password reset."""
+"""Logging in, with a lockout after repeated failures for the same login; asking for a password reset.
+
+With ALIGN_PASSWORD_LOGIN=false none of it takes a password: the login page offers single sign-on only
+(surveys.sso), a password POSTed to it is refused, and the password-reset pages answer 404.
+"""
 
 from functools import partial
 
 from django import forms
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView, redirect_to_login
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -17,6 +23,7 @@ from alignsite.attempts import attempt_refund, attempt_start, attempts_key
 
 from .. import selectors
 from ..forms import AddressField
+from ..sso import sso_enabled
 from ..tasks import password_reset_email_send_task
 
 
@@ -30,7 +37,16 @@ class LockingLoginView(LoginView):
     per address, so an attacker cannot spread guesses over many addresses.
     """
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            password_login=settings.ALIGN_PASSWORD_LOGIN,
+            sso_name=settings.ALIGN_SSO_PROVIDER_NAME if sso_enabled() else "",
+            **kwargs,
+        )
+
     def post(self, request, *args, **kwargs):
+        if not settings.ALIGN_PASSWORD_LOGIN:
+            return self.render_to_response(self.get_context_data(form=self.get_form()), status=403)
         # Counted per account, however its name is spelled (hashed); no address is used or kept.
         key = attempts_key("login", selectors.login_attempts_name(username=request.POST.get("username", "")))
         seconds = settings.ALIGN_LOGIN_LOCKOUT_MINUTES * 60
@@ -43,13 +59,29 @@ class LockingLoginView(LoginView):
         return response
 
 
+class PasswordLoginOnly:
+    """For the pages that only serve password login: 404 while it is turned off (ALIGN_PASSWORD_LOGIN=false)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.ALIGN_PASSWORD_LOGIN:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+def admin_login(request):
+    """The Django admin's login page; without password login, Align's (single sign-on), which comes back."""
+    if settings.ALIGN_PASSWORD_LOGIN:
+        return admin.site.login(request)
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
 class AddressPasswordResetForm(PasswordResetForm):
     """Django's password-reset form, reading the address as every other form does (AddressField)."""
 
     email = AddressField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
-class QueuedPasswordResetView(PasswordResetView):
+class QueuedPasswordResetView(PasswordLoginOnly, PasswordResetView):
     """Django's password-reset view that hands the address to a worker instead of emailing from the request.
 
     Django's view looks the address up and sends the email before answering, so an address with a login
@@ -85,6 +117,8 @@ class DeviceHeldPasswordResetConfirmView(PasswordResetConfirmView):
     @method_decorator(sensitive_post_parameters())
     @method_decorator(never_cache)
     def dispatch(self, request, *args, uidb64: str, token: str, **kwargs):
+        if not settings.ALIGN_PASSWORD_LOGIN:
+            raise Http404
         self.validlink = False
         self.user = self.get_user(uidb64)
         path = request.path[: request.path.rindex(token)]
