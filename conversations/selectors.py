@@ -90,3 +90,26 @@ def heard_counts(*, cycle: Cycle, team_ids: set[int]) -> HeardCounts:
     return HeardCounts(
         comments=comments.count(), heard=heard.count(), open=heard.filter(state=Thread.State.OPEN).count()
     )
+
+
+@dataclass(frozen=True)
+class ConversationCounts:
+    acknowledged: int  # comments this login may see that a reader replied to or acknowledged
+    open: int  # of their conversations, those still open
+
+
+def conversation_counts(*, user) -> ConversationCounts:
+    """Return how many comments this login may see got an answer from a reader, and how many of those
+    conversations are open (for the weekly digest). A comment counts only where the login may see it."""
+    answered = (
+        Thread.objects.filter(messages__side=Thread.Side.STAFF, messages__hidden=False)
+        .distinct()
+        .select_related("comment", "comment__cycle")
+    )
+    visible = set(teams_visible_to(user=user).values_list("id", flat=True))
+    acknowledged = still_open = 0
+    for thread in answered:
+        if visible & set(_shown_groups(thread.comment)):
+            acknowledged += 1
+            still_open += thread.state == Thread.State.OPEN
+    return ConversationCounts(acknowledged=acknowledged, open=still_open)

@@ -7,8 +7,9 @@ urlpatterns = [
     path("conversations/", views.author_start, name="author"),
     path("conversations/open/", views.author_open, name="author_open"),
     path("conversations/mine/", views.author_page, name="mine"),
-    path("conversations/mine/<uuid:thread_id>/reply/", views.author_reply, name="author_reply"),
-    path("conversations/mine/<uuid:thread_id>/close/", views.author_close, name="author_close"),
+    # The thread goes in the form, not the address: a proxy's access log keeps addresses with the client's.
+    path("conversations/mine/reply/", views.author_reply, name="author_reply"),
+    path("conversations/mine/close/", views.author_close, name="author_close"),
     path("conversations/comment/<uuid:comment_id>/", views.thread_page, name="thread"),
     path("conversations/comment/<uuid:comment_id>/reply/", views.thread_reply, name="reply"),
     path("conversations/comment/<uuid:comment_id>/acknowledge/", views.thread_acknowledge, name="acknowledge"),

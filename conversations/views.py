@@ -204,10 +204,10 @@ def _author_done(request, key: str, action):
     return redirect("conversations:mine")
 
 
-def _author_thread(request, thread_id) -> tuple[str, Thread]:
-    """Return the cookie's key and the thread it opens with this id, or raise Http404."""
+def _author_thread(request) -> tuple[str, Thread]:
+    """Return the cookie's key and the posted thread, if the key opens it; else raise Http404."""
     key = _author_key(request)
-    thread = selectors.author_thread(key=key, thread_id=thread_id)
+    thread = selectors.author_thread(key=key, thread_id=request.POST.get("thread", ""))
     if thread is None:
         raise Http404
     return key, thread
@@ -216,8 +216,8 @@ def _author_thread(request, thread_id) -> tuple[str, Thread]:
 @no_referrer
 @never_cache
 @require_POST
-def author_reply(request, thread_id):
-    key, thread = _author_thread(request, thread_id)
+def author_reply(request):
+    key, thread = _author_thread(request)
     text = request.POST.get("text", "")
     return _author_done(request, key, lambda: services.message_from_author(thread=thread, text=text))
 
@@ -225,6 +225,6 @@ def author_reply(request, thread_id):
 @no_referrer
 @never_cache
 @require_POST
-def author_close(request, thread_id):
-    key, thread = _author_thread(request, thread_id)
+def author_close(request):
+    key, thread = _author_thread(request)
     return _author_done(request, key, lambda: services.thread_close(thread=thread, side=Thread.Side.AUTHOR))

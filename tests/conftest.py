@@ -119,8 +119,6 @@ def world():
         "feedback:team_results": {"key": team_results_key(team_id=a.id)},
         "feedback:manage_api_token_revoke": {"token_id": token.id},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
-        "conversations:author_reply": {"thread_id": thread.id},
-        "conversations:author_close": {"thread_id": thread.id},
         "conversations:thread": {"comment_id": comment.id},
         "conversations:reply": {"comment_id": comment.id},
         "conversations:acknowledge": {"comment_id": comment.id},

@@ -37,12 +37,15 @@ def digest_text(*, user) -> str | None:
     roots = sorted((team for team in teams if team.parent_id not in ids), key=lambda team: team.name)
     if not roots or not reported_cycles():
         return None
+    from conversations.selectors import conversation_counts  # conversations builds on feedback, not the reverse
+
     boards = [dashboard(root=root) for root in roots]
     context = {
         "name": getattr(getattr(user, "person", None), "name", "") or user.get_username(),
         "boards": [board for board in boards if board.heat_cycle],
         "findings": list(Finding.objects.filter(significant=True).select_related("dimension", "metric")[:5]),
         "link": settings.SITE_URL + reverse("feedback:dashboard"),
+        "conversations": conversation_counts(user=user),
     }
     return render_to_string("feedback/email/digest.txt", context)
 

@@ -131,7 +131,7 @@ def test_a_known_key_is_given_back_and_swapped_for_a_cookie_on_the_authors_pages
 def test_the_author_cannot_write_in_another_authors_thread(client, commented):
     client.post(reverse("conversations:author_open"), {"key": commented["keys"]["A"]})
     other = Thread.objects.get(comment=commented["comments"]["B"])
-    response = client.post(reverse("conversations:author_reply", args=[other.id]), {"text": "Hi"})
+    response = client.post(reverse("conversations:author_reply"), {"thread": other.id, "text": "Hi"})
     assert response.status_code == 404 and not Message.objects.exists()
 
 
@@ -157,3 +157,16 @@ def test_the_thank_you_redirect_carries_the_key_after_the_hash_only_for_a_commen
     assert with_comment.split("#")[0] == without and "#" not in without
     assert len(with_comment.split("#")[1]) >= 43
     assert Comment.objects.filter(cycle=cycle).count() == 2  # one sealed row each, as before
+
+
+def test_the_digest_counts_acknowledged_comments_and_open_conversations_its_reader_may_see(commented):
+    from feedback.services.digest import digest_text
+
+    a, b = commented["comments"]["A"], commented["comments"]["B"]
+    services.message_acknowledge(comment=a, user=commented["users"]["alice"], acknowledgement="thanks")
+    services.message_reply(comment=b, user=commented["users"]["bob"], text="Which ones?")
+    services.thread_close(thread=Thread.objects.get(comment=b), side=Thread.Side.STAFF)
+    assert selectors.conversation_counts(user=commented["users"]["lee"]) == selectors.ConversationCounts(1, 1)
+    assert selectors.conversation_counts(user=commented["users"]["ada"]) == selectors.ConversationCounts(2, 1)
+    text = digest_text(user=commented["users"]["ada"])
+    assert "Conversations on comments: 2 comments acknowledged or replied to, 1 conversation open." in text

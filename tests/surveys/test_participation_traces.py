@@ -47,7 +47,8 @@ UUID_TEXT = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-
 # rewrite at closing shuffles them).
 # An email's Message-ID and its MIME boundaries are random.
 RANDOM_IN_EMAIL = re.compile(r"(?<=Message-ID: <)[^>]+|={15}\d+=*")
-RESPONSE_TABLES = {"surveys_response", "surveys_answer", "surveys_comment"}
+# A comment's conversation thread is written at closing in the comments' random order (conversations/).
+RESPONSE_TABLES = {"surveys_response", "surveys_answer", "surveys_comment", "conversations_thread"}
 
 
 PRINTED = io.StringIO()
