@@ -2,10 +2,10 @@
 
 The author's key never reaches the server in an address: their link carries it after `#` (browsers do not send
 that part), and the page posts it once in a form body, which swaps it for a signed cookie on their device.
-Every other visitor of a reader's page gets a 404, as for a report outside their scope.
+Every other visitor of a reader's page gets a 404, as for a report outside their scope. The author's pages keep
+the site's same-origin referrer policy: their addresses hold no key, and under no-referrer browsers send
+`Origin: null`, which CSRF protection refuses.
 """
-
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,18 +27,6 @@ from .models import Message, Thread
 COOKIE = "align_conversation"
 COOKIE_SALT = "align.conversation"
 COOKIE_SECONDS = 2 * 3600
-
-
-def no_referrer(view):
-    """Send `Referrer-Policy: no-referrer` from a page that holds or follows an author's key."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapper
 
 
 # A reader's side ----------------------------------------------------------------------------------------------
@@ -118,7 +106,6 @@ def message_hide(request, comment_id, message_id):
 # The author's side --------------------------------------------------------------------------------------------
 
 
-@no_referrer
 @never_cache
 @require_GET
 def author_start(request):
@@ -126,7 +113,6 @@ def author_start(request):
     return render(request, "conversations/author_start.html")
 
 
-@no_referrer
 @never_cache
 @require_POST
 def author_open(request):
@@ -169,7 +155,6 @@ def _author_key(request) -> str:
     return key
 
 
-@no_referrer
 @never_cache
 @require_GET
 def author_page(request):
@@ -213,7 +198,6 @@ def _author_thread(request) -> tuple[str, Thread]:
     return key, thread
 
 
-@no_referrer
 @never_cache
 @require_POST
 def author_reply(request):
@@ -222,7 +206,6 @@ def author_reply(request):
     return _author_done(request, key, lambda: services.message_from_author(thread=thread, text=text))
 
 
-@no_referrer
 @never_cache
 @require_POST
 def author_close(request):

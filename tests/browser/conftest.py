@@ -23,6 +23,11 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+# One Playwright per process: another directory's conftest may import this fixture (tests/conversations), which
+# makes a second session fixture, and Playwright's sync API cannot run twice at once.
+_RUNNING: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not Path(CHROMIUM).exists():
@@ -30,10 +35,15 @@ def chromium():
         pytest.fail(message) if IN_CI else pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    if not _RUNNING["users"]:
+        _RUNNING["playwright"] = sync_playwright().start()
+        _RUNNING["browser"] = _RUNNING["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    _RUNNING["users"] += 1
+    yield _RUNNING["browser"]
+    _RUNNING["users"] -= 1
+    if not _RUNNING["users"]:
+        _RUNNING["browser"].close()
+        _RUNNING["playwright"].stop()
 
 
 @pytest.fixture

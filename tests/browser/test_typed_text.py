@@ -55,7 +55,8 @@ def test_a_long_unbroken_url_and_an_arabic_comment_are_shown_whole_on_a_phone(
     log_in(page, live_server, "maria@example.com")
     open_drawn(page, f"{live_server.url}/reports/teams/{platform.id}/", "team-report-long-comments-390px")
     comments = page.locator("ul.comments li")
-    shown = {comments.nth(i).inner_text(): comments.nth(i) for i in range(comments.count())}
+    # each comment's text, beside the link to its conversation
+    shown = {comments.nth(i).locator(".comment-text").inner_text(): comments.nth(i) for i in range(comments.count())}
     assert URL in shown and ARABIC in shown and "Two lines:\nthe second." in shown  # as written
     for text, item in shown.items():
         box = item.evaluate(

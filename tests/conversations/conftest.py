@@ -2,6 +2,7 @@ import pytest
 
 from surveys import selectors, services
 from surveys.models import Comment, Invitation, Person, Question
+from tests.browser.conftest import chromium, page  # noqa: F401 - Chromium for tests/conversations/test_browser.py
 from tests.factories import CycleFactory, PersonFactory, TeamFactory, UserFactory, manager_of
 
 

@@ -1,5 +1,5 @@
 // The author's key travels after "#" (never sent to a server). On the landing page it fills the key box and
-// posts it once; on the author's page, what they have already seen is remembered in this browser only.
+// posts it once; on the author's page, the last message they have seen is remembered in this browser only.
 (function () {
   "use strict";
   var form = document.getElementById("author-open");
@@ -13,15 +13,20 @@
   }
   document.querySelectorAll("section.thread[data-thread]").forEach(function (section) {
     var name = "align-seen-" + section.dataset.thread;
-    var count = parseInt(section.dataset.count, 10) || 0;
     var seen = 0;
-    try { seen = parseInt(window.localStorage.getItem(name), 10) || 0; } catch (e) { seen = count; }
-    var fresh = Math.max(0, count - seen);
+    try { seen = parseInt(window.localStorage.getItem(name), 10) || 0; } catch (e) { seen = Infinity; }
+    var last = 0;
+    var fresh = 0;
     section.querySelectorAll("li[data-position]").forEach(function (item) {
-      if (parseInt(item.dataset.position, 10) > seen) { item.classList.add("new"); }
+      var position = parseInt(item.dataset.position, 10);
+      last = Math.max(last, position);
+      if (position > seen && item.dataset.side !== "author") {
+        item.classList.add("new");
+        fresh += 1;
+      }
     });
     var label = section.querySelector(".new-count");
-    if (label) { label.textContent = fresh === 1 ? "1 new message since your last visit" : fresh + " new messages since your last visit"; }
-    try { window.localStorage.setItem(name, String(count)); } catch (e) { /* private browsing: nothing kept */ }
+    if (label) { label.textContent = (fresh === 1 ? "1 new message" : fresh + " new messages") + " since your last visit"; }
+    try { window.localStorage.setItem(name, String(last)); } catch (e) { /* private browsing: nothing kept */ }
   });
 })();
