@@ -113,3 +113,32 @@ def conversation_counts(*, user) -> ConversationCounts:
             acknowledged += 1
             still_open += thread.state == Thread.State.OPEN
     return ConversationCounts(acknowledged=acknowledged, open=still_open)
+
+
+def _message_text(message: Message) -> str:
+    writer = "The author" if message.side == Thread.Side.AUTHOR else message.signature
+    said = f"[hidden by an admin: {message.hidden_note}]" if message.hidden else message.label
+    if message.kind == Message.Kind.ACKNOWLEDGEMENT and not message.hidden:
+        said = f"acknowledged: {said}"
+    return f"{writer}, {message.day.isoformat()}: {said}"
+
+
+def comments_table(*, reports) -> tuple[list[str], list[list]]:
+    """Return the header and rows of a team's comments with their conversations, for its report's CSV.
+
+    Made from the report's own comments (feedback.selectors.team_report), so it shows exactly the comments the
+    page shows, under the same rules, in the page's random order."""
+    rows = []
+    for report in reports:
+        extras = report.extras
+        if not extras.comments_shown:
+            continue
+        ids = [comment_id for _, comments in extras.comments for comment_id, _ in comments]
+        threads = {t.comment_id: t for t in Thread.objects.filter(comment_id__in=ids).prefetch_related("messages")}
+        for prompt, comments in extras.comments:
+            for comment_id, text in comments:
+                thread = threads.get(comment_id)
+                said = [_message_text(m) for m in thread.messages.all()] if thread else []
+                state = thread.get_state_display() if thread and said else ""
+                rows.append([report.cycle.name, prompt, text, state, "\n".join(said)])
+    return ["cycle", "question", "comment", "conversation", "messages"], rows

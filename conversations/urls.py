@@ -10,6 +10,7 @@ urlpatterns = [
     # The thread goes in the form, not the address: a proxy's access log keeps addresses with the client's.
     path("conversations/mine/reply/", views.author_reply, name="author_reply"),
     path("conversations/mine/close/", views.author_close, name="author_close"),
+    path("conversations/teams/<int:team_id>/comments.csv", views.comments_export, name="comments_export"),
     path("conversations/comment/<uuid:comment_id>/", views.thread_page, name="thread"),
     path("conversations/comment/<uuid:comment_id>/reply/", views.thread_reply, name="reply"),
     path("conversations/comment/<uuid:comment_id>/acknowledge/", views.thread_acknowledge, name="acknowledge"),

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,7 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate_parse
 from alignsite.client_address import client_limit_key
+from feedback.models import ReportAccess
+from feedback.selectors import team_report, teams_visible_to
+from feedback.services.audit import report_access_record
 from surveys.access import is_admin
+from surveys.csv_table import write_table
 
 from . import selectors, services
 from .models import Message, Thread
@@ -101,6 +105,20 @@ def message_hide(request, comment_id, message_id):
     message = get_object_or_404(Message, id=message_id, thread__comment=comment)
     note = request.POST.get("note", "")
     return _done(request, comment, lambda: services.message_hide(message=message, user=request.user, note=note))
+
+
+@login_required
+@require_GET
+def comments_export(request, team_id: int):
+    """Download a team's shown comments with their conversations as CSV (the report's rules), audited."""
+    team = get_object_or_404(teams_visible_to(user=request.user), id=team_id)
+    header, rows = selectors.comments_table(reports=team_report(team=team))
+    report_access_record(
+        user=request.user, report="team_report:comments", subject=team.name, output=ReportAccess.Format.CSV
+    )
+    response = HttpResponse(write_table(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="align-team-comments.csv"'
+    return response
 
 
 # The author's side --------------------------------------------------------------------------------------------

@@ -170,3 +170,39 @@ def test_the_digest_counts_acknowledged_comments_and_open_conversations_its_read
     assert selectors.conversation_counts(user=commented["users"]["ada"]) == selectors.ConversationCounts(2, 1)
     text = digest_text(user=commented["users"]["ada"])
     assert "Conversations on comments: 2 comments acknowledged or replied to, 1 conversation open." in text
+
+
+def test_the_comment_export_carries_each_shown_comment_with_its_conversation_under_the_same_rules(
+    client, commented, settings
+):
+    comment, alice = commented["comments"]["A"], commented["users"]["alice"]
+    services.message_acknowledge(comment=comment, user=alice, acknowledgement="acted")
+    thread = selectors.author_threads(key=commented["keys"]["A"])[0]
+    services.message_from_author(thread=thread, text="The mid-sprint changes")
+    url = reverse("conversations:comments_export", args=[commented["teams"]["a"].id])
+    client.force_login(alice)
+    # when
+    body = client.get(url).content.decode()
+    # then: A's comment and its conversation; nothing of B's
+    assert "Too many priorities in A" in body and "Too many priorities in B" not in body
+    assert "acknowledged: We've acted on this" in body and "The author, " in body and "mid-sprint" in body
+    assert ReportAccess.objects.filter(user=alice, report="team_report:comments", format="csv").exists()
+    # under the comment threshold, no comment leaves
+    settings.ALIGN_COMMENT_THRESHOLD = 50
+    assert "Too many priorities" not in client.get(url).content.decode()
+    # outside the viewer's scope: 404
+    client.force_login(commented["users"]["bob"])
+    assert client.get(url).status_code == 404
+
+
+def test_the_team_results_page_says_you_said_we_heard_per_published_cycle_without_the_readers_links(client, commented):
+    from feedback.selectors import team_results_key
+    from surveys import services as survey_services
+
+    services.message_reply(comment=commented["comments"]["A"], user=commented["users"]["alice"], text="Noted")
+    url = reverse("feedback:team_results", args=[team_results_key(team_id=commented["teams"]["a"].id)])
+    assert "You said, we heard" not in client.get(url).content.decode()  # closed, not published
+    survey_services.cycle_publish(cycle_id=commented["cycle"].id)
+    page = client.get(url).content.decode()
+    assert "You said, we heard: 1 of 1 comment got a reply or an acknowledgement; 1 conversation still open." in page
+    assert "/conversations/comment/" not in page  # members see the counts, not the readers' controls
