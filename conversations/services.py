@@ -109,6 +109,8 @@ def message_hide(*, message: Message, user, note: str) -> Message:
     note = " ".join(note.split())
     if not note:
         raise ValidationError("Say why the message is hidden: the note is shown in its place.")
+    if "\x00" in note:  # PostgreSQL's text cannot hold it
+        raise ValidationError("Null characters are not allowed.")
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer.")
     updated = Message.objects.filter(id=message.id, hidden=False).update(hidden=True, hidden_note=note)

@@ -2,7 +2,12 @@ import pytest
 
 from surveys import selectors, services
 from surveys.models import Comment, Invitation, Person, Question
-from tests.browser.conftest import chromium, page  # noqa: F401 - Chromium for tests/conversations/test_browser.py
+from tests.browser.conftest import (  # noqa: F401 - Chromium and axe-core for tests/conversations/test_browser.py
+    accessibility_violations,
+    axe_script,
+    chromium,
+    page,
+)
 from tests.factories import CycleFactory, PersonFactory, TeamFactory, UserFactory, manager_of
 
 

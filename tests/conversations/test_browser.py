@@ -47,7 +47,9 @@ def bob_gets_404_everywhere(bob, live_server, comment_id, message_id=None):
     assert Message.objects.count() == before
 
 
-def test_a_conversation_from_comment_to_moderation_in_chromium(chromium, page, live_server, org):
+def test_a_conversation_from_comment_to_moderation_in_chromium(
+    chromium, page, live_server, org, accessibility_violations
+):
     a, b = org["teams"]["a"], org["teams"]["b"]
     from tests.factories import CycleFactory
 
@@ -70,6 +72,7 @@ def test_a_conversation_from_comment_to_moderation_in_chromium(chromium, page, l
     assert re.fullmatch(re.escape(live_server.url) + r"/conversations/#[\w-]{43}", href)
     assert "#" not in page.url and "cannot tell anyone it is yours" in page.inner_text("#conversation")
     page.screenshot(path=str(ARTIFACTS / "conversation-thanks.png"), full_page=True)
+    assert accessibility_violations(page) == []
     for invitation in others[:4]:
         answer(cycle, invitation)
     for invitation in Invitation.objects.filter(cycle=cycle, team=b)[:5]:
@@ -96,12 +99,14 @@ def test_a_conversation_from_comment_to_moderation_in_chromium(chromium, page, l
     alice.get_by_label("Reply to the author").fill("Which changes hurt most?")
     alice.get_by_role("button", name="Send reply").click()
     assert "Which changes hurt most?" in alice.inner_text("main")
+    assert accessibility_violations(alice) == []
     bob_gets_404_everywhere(bob, live_server, comment.id)
     # the author sees both, as new since their last visit, and answers
     page.reload()
     main = page.inner_text("main")
     assert "Which changes hurt most?" in main and "We're looking into it" in main and "(Manager)" in main
     assert "2 new messages since your last visit" in main
+    assert accessibility_violations(page) == []
     page.get_by_label("Answer, as the author").fill("The ones in the middle of a sprint.")
     page.get_by_role("button", name="Send").click()
     page.wait_for_url("**/conversations/mine/")

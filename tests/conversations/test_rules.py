@@ -206,3 +206,12 @@ def test_the_team_results_page_says_you_said_we_heard_per_published_cycle_withou
     page = client.get(url).content.decode()
     assert "You said, we heard: 1 of 1 comment got a reply or an acknowledgement; 1 conversation still open." in page
     assert "/conversations/comment/" not in page  # members see the counts, not the readers' controls
+
+
+@pytest.mark.parametrize("note", ["", "   ", "x\x00y", "n" * 501])
+def test_a_hiding_note_must_say_something_storable(commented, note):
+    thread = selectors.author_threads(key=commented["keys"]["A"])[0]
+    message = services.message_from_author(thread=thread, text="Hello")
+    with pytest.raises(ValidationError):
+        services.message_hide(message=message, user=commented["users"]["ada"], note=note)
+    assert not Message.objects.get(id=message.id).hidden
