@@ -215,3 +215,21 @@ def test_a_hiding_note_must_say_something_storable(commented, note):
     with pytest.raises(ValidationError):
         services.message_hide(message=message, user=commented["users"]["ada"], note=note)
     assert not Message.objects.get(id=message.id).hidden
+
+
+def test_comment_and_message_text_is_shown_as_text_on_every_conversation_page(client, commented):
+    # given: markup in a reply and in the author's answer
+    comment, alice = commented["comments"]["A"], commented["users"]["alice"]
+    services.message_reply(comment=comment, user=alice, text="<script>alert(1)</script>")
+    thread = selectors.author_threads(key=commented["keys"]["A"])[0]
+    services.message_from_author(thread=thread, text='<img src=x onerror="alert(2)">')
+    # when / then
+    client.force_login(alice)
+    pages = [client.get(reverse("conversations:thread", args=[comment.id])).content.decode()]
+    pages.append(client.get(reverse("feedback:team_report", args=[commented["teams"]["a"].id])).content.decode())
+    client.logout()
+    client.post(reverse("conversations:author_open"), {"key": commented["keys"]["A"]})
+    pages.append(client.get(reverse("conversations:mine")).content.decode())
+    for page in pages:
+        assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0] and "&lt;img src=x" in pages[2]
