@@ -1,6 +1,7 @@
 """Conversation summaries for the report and results pages (feedback/score_tables.html)."""
 
 from django import template
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -12,14 +13,21 @@ from ..selectors import heard_counts
 register = template.Library()
 
 
-@register.simple_tag
-def thread_summary(comment_id) -> str:
-    """Return a link to a comment's conversation, saying how many messages it holds (for readers' reports)."""
-    thread = Thread.objects.filter(comment_id=comment_id).first()
-    count = thread.messages.count() if thread else 0
-    state = "closed" if thread and thread.state == Thread.State.CLOSED else ""
+@register.simple_tag(takes_context=True)
+def thread_summary(context, comment_id) -> str:
+    """Return a link to a comment's conversation, saying how many messages it holds (for readers' reports).
+
+    The first call of a cycle's section reads the counts of all its comments in one query."""
+    known = context.render_context.setdefault("conversation_summaries", {})
+    if comment_id not in known:
+        extras = context.get("extras")
+        ids = [cid for _, comments in getattr(extras, "comments", []) for cid, _ in comments] or [comment_id]
+        known.update(dict.fromkeys(ids, (0, Thread.State.OPEN)))
+        for thread in Thread.objects.filter(comment_id__in=ids).annotate(count=Count("messages")):
+            known[thread.comment_id] = (thread.count, thread.state)
+    count, state = known.get(comment_id, (0, Thread.State.OPEN))
     words = "Reply or acknowledge" if not count else f"Conversation: {count} message{'s' if count != 1 else ''}"
-    if state:
+    if state == Thread.State.CLOSED:
         words += " (closed)"
     return format_html(
         '<a class="conversation-link" href="{}">{}</a>', reverse("conversations:thread", args=[comment_id]), words

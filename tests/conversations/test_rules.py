@@ -233,3 +233,13 @@ def test_comment_and_message_text_is_shown_as_text_on_every_conversation_page(cl
     for page in pages:
         assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0] and "&lt;img src=x" in pages[2]
+
+
+def test_the_report_links_each_comment_to_its_conversation_with_its_count_and_state(client, commented):
+    comment, alice = commented["comments"]["A"], commented["users"]["alice"]
+    services.message_reply(comment=comment, user=alice, text="Which ones?")
+    services.message_acknowledge(comment=comment, user=alice, acknowledgement="thanks")
+    services.thread_close(thread=Thread.objects.get(comment=comment), side=Thread.Side.STAFF)
+    client.force_login(commented["users"]["lee"])
+    page = client.get(reverse("feedback:team_report", args=[commented["teams"]["d1"].id])).content.decode()
+    assert f'href="/conversations/comment/{comment.id}/">Conversation: 2 messages (closed)</a>' in page
