@@ -72,9 +72,11 @@ for name in [
     "feedback:manage_audit_log",
 ]:  # fmt: skip
     MATRIX[name] = ("get", ADMIN_ONLY)
-# Admin actions that change things: a POST by anyone else is a 404 and changes nothing.
-for name in ["surveys:manage_person_login", "surveys:manage_cycle_action", "feedback:manage_api_token_revoke"]:
-    MATRIX[name] = ("post", [L, 404, 404, 404, 404, 302])
+# Admin actions that change things: a POST by anyone else is a 404 and changes nothing. Closing a cycle and
+# revoking a token first answer an admin with a page asking to confirm (200).
+MATRIX["surveys:manage_person_login"] = ("post", [L, 404, 404, 404, 404, 302])
+for name in ["surveys:manage_cycle_action", "feedback:manage_api_token_revoke"]:
+    MATRIX[name] = ("post", [L, 404, 404, 404, 404, 200])
 
 
 def url_names():

@@ -45,6 +45,7 @@ def test_an_admin_sets_up_a_cycle_that_opens_invites_collects_closes_and_reports
     admin_add(admin, "cycle", {
         "name": "December pulse", "template": template.id, "teams": [platform.id], "threshold": 5,
         "opens_at_0": "2026-12-01", "opens_at_1": "09:00:00", "closes_at_0": "2026-12-08", "closes_at_1": "09:00:00",
+        "delivery": "email",
     })  # fmt: skip
     cycle = Cycle.objects.get(name="December pulse")
     assert cycle.state == Cycle.State.SCHEDULED

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from surveys.access import admin_required
 from surveys.admin_forms import CsvUploadForm, apply_errors
 from surveys.models import Team
+from surveys.views.pages import confirmation_page, confirmed
 
 from .. import metrics_csv, services
 from ..models import ApiToken, MetricDefinition, ReportAccess, Repository
@@ -42,6 +43,15 @@ def api_tokens(request):
 @require_POST
 def api_token_revoke(request, token_id: int):
     token = get_object_or_404(ApiToken, id=token_id)
+    if token.revoked_at is None and not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Revoke the token {token.name}?",
+            consequence=f"Every request with it ({token.prefix}…) gets 401 from then on; a revoked token cannot "
+            "be restored (create a new one).",
+            submit="Revoke",
+            cancel_url=reverse("feedback:manage_api_tokens"),
+        )
     if services.api_token_revoke(token_id=token.id):
         messages.success(request, f"Revoked {token.name}. Requests with it now get 401.")
     return redirect("feedback:manage_api_tokens")

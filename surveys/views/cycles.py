@@ -1,8 +1,12 @@
 """Admin pages for schedules and cycles: plan, watch participation, open now, extend, close, publish."""
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.models import JobRun
@@ -12,7 +16,7 @@ from .. import cadence, services, slack
 from ..access import admin_required
 from ..admin_forms import ExtendForm, ScheduleForm, apply_errors
 from ..models import Cycle, CycleSchedule
-from .pages import form_page
+from .pages import confirmation_page, confirmed, form_page
 
 
 @admin_required
@@ -77,10 +81,37 @@ def cycle_detail(request, cycle_id: int, extend_form=None, status=200):
     return render(request, "surveys/manage/cycle_detail.html", context, status=status)
 
 
+class CycleAction(NamedTuple):
+    service: Callable[..., object]
+    done: str
+    question: str  # asked on the confirmation page, of the cycle's name
+    consequence: str
+    submit: str
+
+
 ACTIONS = {
-    "open": (services.cycle_open_now, "Opened: invitations are on their way."),
-    "close": (services.cycle_close_now, "Closed: results are being computed."),
-    "publish": (services.cycle_publish, "Published: teams can now see their results."),
+    "open": CycleAction(
+        services.cycle_open_now,
+        "Opened: invitations are on their way.",
+        "Open {} now?",
+        "Invitations go out to everyone in its teams at once, and cannot be called back.",
+        "Open now",
+    ),
+    "close": CycleAction(
+        services.cycle_close_now,
+        "Closed: results are being computed.",
+        "Close {} now?",
+        "No one can answer after this, and a closed cycle cannot be opened again. Results are computed at once.",
+        "Close now",
+    ),
+    "publish": CycleAction(
+        services.cycle_publish,
+        "Published: teams can now see their results.",
+        "Publish the results of {}?",
+        "Each team's members and managers can see their team's results from then on (groups below the threshold "
+        "stay hidden). Publishing cannot be undone.",
+        "Publish results to teams",
+    ),
 }
 
 
@@ -102,13 +133,21 @@ def cycle_action(request, cycle_id: int, action: str):
         return redirect("surveys:manage_cycle", cycle_id=cycle.id)
     if action not in ACTIONS:
         return render(request, "surveys/message.html", {"message": "Unknown action."}, status=404)
-    service, done = ACTIONS[action]
+    chosen = ACTIONS[action]
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=chosen.question.format(cycle.name),
+            consequence=chosen.consequence,
+            submit=chosen.submit,
+            cancel_url=reverse("surveys:manage_cycle", args=[cycle.id]),
+        )
     try:
-        service(cycle_id=cycle.id)
+        chosen.service(cycle_id=cycle.id)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("surveys:manage_cycle", cycle_id=cycle.id)
-    messages.success(request, done)
+    messages.success(request, chosen.done)
     return redirect("surveys:manage_cycle", cycle_id=cycle.id)
 
 

@@ -6,13 +6,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, services
 from ..access import admin_required
 from ..admin_forms import PeopleFilterForm, PeopleImportForm, PersonForm, TeamForm, apply_errors
 from ..models import Person, Team
-from .pages import form_page
+from .pages import confirmation_page, confirmed, form_page
 
 IMPORT_SALT = "align.people-import"
 IMPORT_MAX_AGE = 3600
@@ -90,6 +91,17 @@ def person_edit(request, person_id: int | None = None):
         }
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        deactivating = person is not None and person.is_active and not form.cleaned_data["is_active"]
+        if deactivating and not confirmed(request):
+            return confirmation_page(
+                request,
+                title=f"Deactivate {person.name}?",
+                consequence="They are not invited to cycles that open from now on, and a login they have no "
+                "longer opens results or admin pages. Cycles already open keep them in their audience; their past "
+                "answers stay, anonymous, in the results.",
+                submit="Deactivate and save",
+                cancel_url=reverse("surveys:manage_person", args=[person.id]),
+            )
         try:
             services.person_save(person_id=person.id if person else None, **form.cleaned_data)
         except ValidationError as error:

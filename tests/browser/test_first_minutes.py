@@ -59,6 +59,11 @@ def answer(page, link, *, choice, comment=""):
     return page.content()
 
 
+def without_conversation(html: str) -> str:
+    """Return a thank-you page's HTML without its conversation section (filled in by the page's script)."""
+    return re.sub(r'<section id="conversation".*?</section>', "", html, flags=re.DOTALL)
+
+
 def test_the_thank_you_page_links_to_the_respondents_team_results_and_is_the_same_whatever_they_answered(
     page, live_server, org, accessibility_violations
 ):
@@ -68,8 +73,12 @@ def test_the_thank_you_page_links_to_the_respondents_team_results_and_is_the_sam
     second = answer(page, survey_link(live_server, org, "Platform", 1), choice="last", comment="Too many meetings")
     assert page.url == thanks_url
 
-    # then both see the very same page: when results come, and a link to Platform's published results
-    assert first == second
+    # then both see the very same page: when results come, and a link to Platform's published results; only
+    # the one who wrote a comment is shown their private conversation link, which the server never saw
+    assert without_conversation(first) == without_conversation(second)
+    assert 'id="conversation" hidden=""' in first and 'href=""' in first
+    link = page.locator("#conversation-link")
+    assert link.is_visible() and re.fullmatch(rf"{live_server.url}/conversations/#[\w-]{{43}}", link.inner_text())
     closes = time_on_clock(org["current"].closes_at, org["current"].time_zone)
     assert f"December pulse closes on {closes}." in page.inner_text("main")
     assert accessibility_violations(page) == []

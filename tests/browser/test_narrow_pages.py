@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from conversations.selectors import author_threads
 from feedback.models import Action, MetricDefinition, MetricValue, RawEvent, Repository
 from feedback.selectors import team_results_key
 from feedback.services import scores_aggregate
@@ -28,7 +29,7 @@ from surveys.models import CycleSchedule, Dimension, Invitation, Person, Questio
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_reports import log_in
 from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of, pulse_template
-from tests.feedback.conftest import run_cycle
+from tests.feedback.conftest import answer_all
 
 pytestmark = [pytest.mark.browser]
 
@@ -52,6 +53,10 @@ SKIPPED = {
     "api/schema/": "a file download (the OpenAPI schema, YAML)",
     "api/v1/": "the JSON API (DRF renders JSON only)",
     "webhooks/github": "a POST endpoint for GitHub, answering JSON",
+    "conversations/teams/<int:team_id>/comments.csv": "a file download (CSV)",
+    "oidc/": "redirects to and from the company's identity provider, 404 here (tests/integration/test_sso.py)",
+    "conversations/mine/close/": "a form's POST that leads back to conversations/mine/ (visited)",
+    "conversations/comment/<uuid:comment_id>/close/": "a form's POST that leads back to the thread (visited)",
 }
 # Not routes but states of visited ones, left out: the reports' and dashboard's ?export=csv|pdf (file downloads;
 # the PDF is printed by Chromium), the 429 after 20 unknown survey links, and the login's lockout page.
@@ -145,14 +150,18 @@ def world(live_server):
     PersonFactory.create_batch(5, team=long)
     PersonFactory(team=arabic, name="نور الهدى عبد الرحمن")
     PersonFactory.create_batch(4, team=arabic)
-    cycles = []
+    PersonFactory.create_batch(3, team=mobile)
+    cycles, keys = [], []
     for low in (2, 4):
         answers = {
             long: [{"psafety-2": low, "comment": COMMENT}] * 6,
             arabic: [{"comment": "الفريق يساعد بعضه"}] * 5,
             mobile: [{"comment": "Only Mobile"}] * 3,
         }
-        cycle = run_cycle(list(answers.items()), audience=[engineering])
+        cycle = CycleFactory(teams=[engineering])
+        services.cycle_open(cycle_id=cycle.id)
+        keys = [key for team, given in answers.items() for key in answer_all(cycle, team, given)]
+        services.cycle_close(cycle_id=cycle.id)
         scores_aggregate(cycle_id=cycle.id)
         cycles.append(cycle)
     for number, cycle in enumerate(cycles):
@@ -195,6 +204,8 @@ def world(live_server):
         "schedule": schedule,
         "user": logins["admin"][0],
         "results": team_results_key(team_id=long.id),
+        "key": keys[0],  # the conversation key of a comment of the long-named team, in the published cycle
+        "comment": author_threads(key=keys[0])[0].comment,
     }
 
 
@@ -263,12 +274,27 @@ def anonymous_visits(w) -> list[Visit]:
         ("reports/results/<str:key>/", "a team's results", f"/reports/results/{w['results']}/"),
         ("reports/results/<str:key>/", "an unknown results link", f"/reports/results/{LONG}/"),
         ("reports/", "reports (to the login)", "/reports/"),
+        ("conversations/", "the conversation link's landing page", "/conversations/"),
+        ("conversations/open/", "an unknown conversation key", lambda p: author_opened(p, "A" * 43, "open/")),
+        ("conversations/mine/", "the author's conversation", lambda p: author_opened(p, w["key"], "mine/")),
+        (
+            "conversations/mine/reply/",
+            "the author's empty answer refused",
+            lambda p: submit(p, "/conversations/mine/", "Send", {"Answer, as the author": " "}),
+        ),
     ]
+
+
+def author_opened(page, key: str, lands: str) -> None:
+    page.goto("about:blank")  # from /conversations/ itself, a new fragment would not load the page again
+    page.goto(f"/conversations/#{key}")
+    page.wait_for_url(f"**/conversations/{lands}")
 
 
 def admin_visits(w) -> list[Visit]:
     engineering, long, arabic, sub = w["teams"]
     cycle, person = w["cycles"][-1], w["person"]
+    thread = f"/conversations/comment/{w['comment'].id}/"
     people = "\n".join(["email,name,team,role,manager", f"{EMAIL},{LONG},{PATH},member,no", "bo@x,Bo,Nowhere,boss,x"])
     valid = "\n".join(["email,name,team,role,manager", f"new@example.com,{LONG},Engineering/{NAME}/{SUB},member,no"])
     metrics = f"{METRICS}\n{LONG},{PATH},2026-10-01,2026-10-31,{'9' * 60}"
@@ -356,6 +382,22 @@ def admin_visits(w) -> list[Visit]:
         ("accounts/password_change/", "password change", "/accounts/password_change/"),
         ("accounts/password_change/done/", "password changed", "/accounts/password_change/done/"),
         ("manage/teams/<int:team_id>/", "a missing team (404)", "/manage/teams/999999/"),
+        ("conversations/comment/<uuid:comment_id>/", "a comment's conversation", thread),
+        (
+            "conversations/comment/<uuid:comment_id>/acknowledge/",
+            "a comment acknowledged",
+            lambda p: submit(p, thread, "We're looking into it"),
+        ),
+        (
+            "conversations/comment/<uuid:comment_id>/reply/",
+            "a reply sent",
+            lambda p: submit(p, thread, "Send reply", {"Reply to the author": COMMENT}),
+        ),
+        (
+            "conversations/comment/<uuid:comment_id>/messages/<uuid:message_id>/hide/",
+            "a message hidden, with its note",
+            lambda p: submit(p, thread, "Hide message", {"Hide this message": LONG}),
+        ),
         ("accounts/logout/", "logged out", lambda p: submit(p, "/reports/", "Log out")),
     ]
 
@@ -372,6 +414,11 @@ def reader_visits(w, role: str) -> list[Visit]:
         ("reports/dashboard/", "dashboard", "/reports/dashboard/"),
         *(("reports/teams/<int:team_id>/", label, f"/reports/teams/{team.id}/") for label, team in reports[role]),
         ("manage/", "manage (404)", "/manage/"),
+        (
+            "conversations/comment/<uuid:comment_id>/",
+            "a comment's conversation",
+            f"/conversations/comment/{w['comment'].id}/",
+        ),
         ("accounts/password_change/", "password change", "/accounts/password_change/"),
     ]
 

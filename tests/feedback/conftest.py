@@ -5,10 +5,13 @@ from surveys.models import Cycle, Invitation, Question
 from tests.factories import CycleFactory, PersonFactory
 
 
-def answer_all(cycle, team, answers_by_person):
-    """Submit one response per entry: a dict of question key → value (unlisted numeric questions get 3/5)."""
+def answer_all(cycle, team, answers_by_person) -> list[str]:
+    """Submit one response per entry: a dict of question key → value (unlisted numeric questions get 3/5).
+
+    Return the conversation keys the thank-you pages showed, one per response that carried a comment."""
     questions = selectors.cycle_questions(cycle=cycle)
     invitations = list(Invitation.objects.filter(cycle=cycle, team=team).order_by("id"))
+    keys = []
     for invitation, given in zip(invitations, answers_by_person, strict=False):
         answers = {
             q.id: given.get(q.key, 5 if q.kind == Question.Kind.ENPS else 3)
@@ -17,7 +20,10 @@ def answer_all(cycle, team, answers_by_person):
         }
         comments = {q.id: given[q.key] for q in questions if q.kind == Question.Kind.COMMENT and q.key in given}
         token = services.invitation_link_issue(invitation_id=invitation.id)
-        services.response_submit(token=token, answers=answers, comments=comments)
+        key = services.response_submit(token=token, answers=answers, comments=comments)
+        if key is not None:
+            keys.append(key)
+    return keys
 
 
 def run_cycle(teams_and_answers, *, threshold=5, audience=None):

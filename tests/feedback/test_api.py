@@ -209,7 +209,10 @@ def test_an_admin_creates_a_token_on_the_page_sees_it_once_and_revokes_it(client
     machine = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert machine.get(reverse("api-metric-definitions")).status_code == 200
     token = ApiToken.objects.get(name="Deploy pipeline")
-    client.post(reverse("feedback:manage_api_token_revoke", args=[token.id]))
+    asked = client.post(reverse("feedback:manage_api_token_revoke", args=[token.id]))
+    assert "Revoke the token Deploy pipeline?" in asked.content.decode()
+    assert machine.get(reverse("api-metric-definitions")).status_code == 200  # nothing happens until confirmed
+    client.post(reverse("feedback:manage_api_token_revoke", args=[token.id]), {"confirmed": "yes"})
     assert machine.get(reverse("api-metric-definitions")).status_code == 401
 
 

@@ -214,15 +214,26 @@ def test_open_now_then_close_then_publish_from_the_cycle_page(client, ada, djang
     team = TeamFactory(name="Platform")
     PersonFactory.create_batch(5, team=team)
     cycle = CycleFactory(teams=[team], opens_at=timezone.now() + timedelta(days=1))
+    action = lambda name: reverse("surveys:manage_cycle_action", args=[cycle.id, name])  # noqa: E731
+    # each action asks first, saying what it does, and does nothing until confirmed
+    for name, asked in [
+        ("open", "cannot be called back"),
+        ("close", "a closed cycle cannot be opened again"),
+        ("publish", "Publishing cannot be undone"),
+    ]:
+        page = client.post(action(name))
+        assert page.status_code == 200 and asked in page.content.decode()
+        assert 'name="confirmed" value="yes"' in page.content.decode()
+    assert Cycle.objects.get(id=cycle.id).state == Cycle.State.SCHEDULED and not mail.outbox
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "open"]))
+        client.post(action("open"), {"confirmed": "yes"})
     assert Cycle.objects.get(id=cycle.id).state == Cycle.State.OPEN
     assert len(mail.outbox) == 5
     page = client.get(reverse("surveys:manage_cycle", args=[cycle.id])).content.decode()
     # invited is shown; answered and rate wait for 5 respondents (0 answered would say that nobody did)
     assert "<td>5</td>" in page and "<td>0</td>" not in page and "Hidden to protect a small group" in page
-    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "close"]))
-    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]))
+    client.post(action("close"), {"confirmed": "yes"})
+    client.post(action("publish"), {"confirmed": "yes"})
     assert Cycle.objects.get(id=cycle.id).state == Cycle.State.PUBLISHED
 
 
@@ -233,7 +244,7 @@ def test_participation_is_shown_only_where_enough_have_answered_and_nothing_smal
     for name, size in [("Platform", 6), ("Mobile", 2), ("Payments", 5), ("Data", 7)]:
         PersonFactory.create_batch(size, team=teams[name])
     cycle = CycleFactory(teams=[engineering])
-    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "open"]))
+    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "open"]), {"confirmed": "yes"})
     for name, answering in [("Platform", 5), ("Mobile", 1), ("Data", 6)]:
         answer_all(cycle, teams[name], [{}] * answering)
     # when
@@ -260,7 +271,9 @@ def test_extending_to_an_earlier_time_is_refused_with_a_message(client, ada):
 
 def test_publishing_a_cycle_that_is_not_closed_explains_why(client, ada):
     cycle = CycleFactory(teams=[TeamFactory()])
-    response = client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]), follow=True)
+    response = client.post(
+        reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]), {"confirmed": "yes"}, follow=True
+    )
     assert "Only a closed cycle can be published." in response.content.decode()
 
 
@@ -332,9 +345,34 @@ def test_the_page_flow_from_a_new_schedule_to_published_results(
     assert Cycle.objects.get(id=cycle.id).state == Cycle.State.CLOSED
 
     # then: the admin publishes it from its page, and next week's cycle is already waiting
-    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]))
+    client.post(reverse("surveys:manage_cycle_action", args=[cycle.id, "publish"]), {"confirmed": "yes"})
     assert Cycle.objects.get(id=cycle.id).state == Cycle.State.PUBLISHED
     assert Response.objects.filter(cycle=cycle).count() == 4
     assert Cycle.objects.filter(schedule=cycle.schedule, state=Cycle.State.SCHEDULED).get().opens_at == datetime(
         2030, 3, 11, 9, 0, tzinfo=UTC
     )
+
+
+def test_deactivating_a_person_asks_first_and_then_saves_every_field_as_sent(client, ada):
+    # given Bo, active, managing two teams
+    web, ops = TeamFactory(name="Web"), TeamFactory(name="Ops2")
+    bo = PersonFactory(email="bo@example.com", name="Bo", team=web, role=Person.Role.MANAGER)
+    bo.managed_teams.set([web, ops])
+    url = reverse("surveys:manage_person", args=[bo.id])
+    fields = {"email": "bo@example.com", "name": "Bo B", "team": web.id, "role": "manager"}
+    fields["managed_teams"] = [web.id, ops.id]
+    # when the form is saved without "Active": the page asks first and nothing changes
+    page = client.post(url, fields)
+    assert page.status_code == 200 and "Deactivate Bo?" in page.content.decode()
+    assert Person.objects.get(id=bo.id).is_active and Person.objects.get(id=bo.id).name == "Bo"
+    # then confirming posts the same fields again, both managed teams among them
+    carried = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.content.decode())
+    data: dict[str, list[str]] = {}
+    for name, value in carried:
+        data.setdefault(name, []).append(value)
+    assert data["managed_teams"] == [str(web.id), str(ops.id)] and data["confirmed"] == ["yes"]
+    assert client.post(url, data).status_code == 302
+    bo.refresh_from_db()
+    assert (bo.is_active, bo.name, set(bo.managed_teams.all())) == (False, "Bo B", {web, ops})
+    # and saving an inactive person again, or an active one, asks nothing
+    assert client.post(url, {**fields, "is_active": "on"}).status_code == 302
