@@ -16,6 +16,7 @@ answered marker's value, which only the secret key ties to an invitation. Each c
 comparison: any new trace of participation, in any table, log or statement, fails it.
 """
 
+import contextlib
 import io
 import logging
 import pickle
@@ -37,9 +38,10 @@ from django.test import Client
 from alignsite.mail import RedactingConsoleBackend
 from feedback.tasks import digests_send_task
 from surveys import selectors, services
-from surveys.models import AnsweredMarker, Cycle, CycleSchedule, Invitation, Person, Question
+from surveys.models import AnsweredMarker, Cycle, CycleSchedule, Delivery, Invitation, Person, Question
 from surveys.services import invitations
 from tests.factories import PersonFactory, TeamFactory, builtin_data_install, pulse_template
+from tests.fakes.slack import TOKEN, FakeSlack, FakeSlackServer
 
 MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
@@ -152,9 +154,12 @@ def seen(recorder: Recorder) -> dict:
     }
 
 
-def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Recorder) -> tuple[list[tuple], list[str]]:
+def a_world(
+    answerer: str, *, settings, monkeypatch, time_machine, recorder: Recorder, slack: FakeSlack | None = None
+) -> tuple[list[tuple], list[str]]:
     """Live one cycle in which `answerer` (pat or quinn) answers; return what was seen after each step and
-    who was reminded."""
+    who was reminded. With a fake Slack, the cycle goes by Slack: everyone but Ria is on it, and those on it
+    answer through the link in their direct message."""
     call_command("flush", interactive=False, verbosity=0)  # sequences restart: both worlds get the same ids
     builtin_data_install()
     cache.clear()
@@ -171,6 +176,11 @@ def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Rec
     monkeypatch.setattr(invitations.time, "monotonic", lambda: next(steady) * 0.001)
     monkeypatch.setattr(invitations.time, "sleep", lambda seconds: None)
 
+    if slack is not None:
+        slack.users.clear()
+        slack.calls.clear()
+        for name in ["Ana", "Ben", "Cy", "Dee", "Pat", "Quinn", "Lee"]:
+            slack.user_add(f"{name.lower()}@example.com")
     platform = TeamFactory(name="Platform")
     for name in ["Ana", "Ben", "Cy", "Dee", "Pat", "Quinn", "Ria"]:
         PersonFactory(name=name, email=f"{name.lower()}@example.com", team=platform)
@@ -188,6 +198,7 @@ def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Rec
         reminder_days=[2],
         threshold=5,
         active=True,
+        delivery=Delivery.SLACK if slack else Delivery.EMAIL,
     )
     steps = []
 
@@ -198,6 +209,9 @@ def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Rec
     at(MONDAY_9 + timedelta(minutes=1))
     cycle = Cycle.objects.get()
     emailed = {message.to[0]: re.search(r"/s/[\w-]+/", message.body).group(0) for message in mail.outbox}
+    if slack is not None:
+        assert sorted(emailed) == ["ria@example.com"]  # the only one Slack does not know
+        emailed |= {address: re.search(r"/s/[\w-]+/", text).group(0) for address, (text,) in slack.posted().items()}
     asked = selectors.cycle_questions(cycle=cycle)
     questions = [q for q in asked if q.kind != Question.Kind.COMMENT]
     commented = [q for q in asked if q.kind == Question.Kind.COMMENT]
@@ -215,8 +229,12 @@ def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Rec
     steps.append(("answering", seen(recorder)))
     mail.outbox.clear()
 
+    if slack is not None:
+        slack.calls.clear()
     at(MONDAY_9 + timedelta(days=2, minutes=1))
-    reminded = sorted(message.to[0] for message in mail.outbox)
+    reminded = sorted([message.to[0] for message in mail.outbox] + list(slack.posted() if slack else []))
+    if slack is not None:  # on Slack for everyone it knows, by email for Ria only
+        assert {message.to[0] for message in mail.outbox} <= {"ria@example.com"}
     steps.append(("the reminder", seen(recorder)))
 
     pat = Invitation.objects.get(person__name="Pat")
@@ -235,7 +253,15 @@ def a_world(answerer: str, *, settings, monkeypatch, time_machine, recorder: Rec
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_database_and_log_reader_cannot_tell_who_answered_before_the_reminder(settings, monkeypatch, time_machine):
+@pytest.mark.parametrize("delivery", [Delivery.EMAIL, Delivery.SLACK])
+def test_a_database_and_log_reader_cannot_tell_who_answered_before_the_reminder(
+    delivery, settings, monkeypatch, time_machine
+):
+    slack = contextlib.ExitStack()
+    fake = None
+    if delivery == Delivery.SLACK:  # links delivered on Slack, to the same channel for the invitation and reminder
+        fake = slack.enter_context(FakeSlackServer())
+        settings.SLACK_BOT_TOKEN, settings.SLACK_SIGNING_SECRET, settings.SLACK_API_URL = TOKEN, "reserved", fake.url
     recorder = Recorder()
     root = logging.getLogger()
     level = root.level
@@ -245,12 +271,15 @@ def test_a_database_and_log_reader_cannot_tell_who_answered_before_the_reminder(
     try:
         with connection.execute_wrapper(recorder.statement):
             pat_world, pat_reminded = a_world(
-                "pat", settings=settings, monkeypatch=monkeypatch, time_machine=time_machine, recorder=recorder
-            )
+                "pat",
+                settings=settings, monkeypatch=monkeypatch, time_machine=time_machine, recorder=recorder, slack=fake,
+            )  # fmt: skip
             quinn_world, quinn_reminded = a_world(
-                "quinn", settings=settings, monkeypatch=monkeypatch, time_machine=time_machine, recorder=recorder
-            )
+                "quinn",
+                settings=settings, monkeypatch=monkeypatch, time_machine=time_machine, recorder=recorder, slack=fake,
+            )  # fmt: skip
     finally:
+        slack.close()
         task_prerun.disconnect(recorder.task)
         root.removeHandler(recorder)
         root.setLevel(level)
@@ -269,3 +298,5 @@ def test_a_database_and_log_reader_cannot_tell_who_answered_before_the_reminder(
             ran = tuple([line for line in lines if line[0] != "sql"] for lines in ran)
         assert ran[0] == ran[1], f"{step}: the statements, logs or tasks show who answered"
         assert ran[0] or step == "answering", f"{step}: nothing was captured, so nothing was compared"
+    if fake is not None:
+        assert fake.violations == []
