@@ -5,6 +5,7 @@ or of a team above it (as the tree stood when the cycle opened), where that grou
 the threshold rules (feedback.selectors.team.comment_groups_shown), once the cycle has closed.
 """
 
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -123,12 +124,24 @@ def _message_text(message: Message) -> str:
     return f"{writer}, {message.day.isoformat()}: {said}"
 
 
-def comments_table(*, reports) -> tuple[list[str], list[list]]:
-    """Return the header and rows of a team's comments with their conversations, for its report's CSV.
+@dataclass(frozen=True)
+class ShownComment:
+    """A comment a team's report shows, with its conversation: messages in order, none without a thread."""
 
-    Made from the report's own comments (feedback.selectors.team_report), so it shows exactly the comments the
-    page shows, under the same rules, in the page's random order."""
-    rows = []
+    id: uuid.UUID
+    cycle: Cycle
+    question: str
+    text: str
+    thread: Thread | None
+    messages: list[Message]
+
+
+def comments_shown(*, reports) -> list[ShownComment]:
+    """Return the comments of a team's report (feedback.selectors.team_report) with their conversations.
+
+    Made from the report's own comments, so exactly the comments the page shows, under the same rules, in the
+    page's random order; newest cycle first."""
+    shown = []
     for report in reports:
         extras = report.extras
         if not extras.comments_shown:
@@ -138,7 +151,21 @@ def comments_table(*, reports) -> tuple[list[str], list[list]]:
         for prompt, comments in extras.comments:
             for comment_id, text in comments:
                 thread = threads.get(comment_id)
-                said = [_message_text(m) for m in thread.messages.all()] if thread else []
-                state = thread.get_state_display() if thread and said else ""
-                rows.append([report.cycle.name, prompt, text, state, "\n".join(said)])
+                messages = list(thread.messages.all()) if thread else []
+                shown.append(ShownComment(comment_id, report.cycle, prompt, text, thread, messages))
+    return shown
+
+
+def comments_table(*, reports) -> tuple[list[str], list[list]]:
+    """Return the header and rows of a team's comments with their conversations (comments_shown), for CSV."""
+    rows = [
+        [
+            comment.cycle.name,
+            comment.question,
+            comment.text,
+            comment.thread.get_state_display() if comment.messages else "",
+            "\n".join(_message_text(m) for m in comment.messages),
+        ]
+        for comment in comments_shown(reports=reports)
+    ]
     return ["cycle", "question", "comment", "conversation", "messages"], rows

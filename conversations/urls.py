@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import apis, views
 
 app_name = "conversations"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("conversations/comment/<uuid:comment_id>/acknowledge/", views.thread_acknowledge, name="acknowledge"),
     path("conversations/comment/<uuid:comment_id>/close/", views.thread_close, name="close"),
     path("conversations/comment/<uuid:comment_id>/messages/<uuid:message_id>/hide/", views.message_hide, name="hide"),
+    path("api/v1/teams/<int:team_id>/comments/", apis.TeamComments.as_view(), name="api_team_comments"),
 ]

@@ -407,6 +407,7 @@ class ReportAccess(models.Model):
         PAGE = "page", "Page"
         CSV = "csv", "CSV"
         PDF = "pdf", "PDF"
+        API = "api", "API (JSON)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     viewer = models.CharField(max_length=254, help_text="The login, kept if it is deleted; or 'team results link'.")

@@ -120,6 +120,7 @@ def world():
         "feedback:manage_api_token_revoke": {"token_id": token.id},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "conversations:comments_export": {"team_id": a.id},
+        "conversations:api_team_comments": {"team_id": a.id},
         "conversations:thread": {"comment_id": comment.id},
         "conversations:reply": {"comment_id": comment.id},
         "conversations:acknowledge": {"comment_id": comment.id},

@@ -55,6 +55,7 @@ MATRIX = {
     # A comment's thread: whoever may see the comment in a report (A's manager, D1's leader, admins).
     "conversations:thread": ("get", [L, 404, 200, 404, 200, 200]),
     "conversations:comments_export": ("get", [L, 404, 200, 404, 200, 200]),
+    "conversations:api_team_comments": ("get", [403, 404, 200, 404, 200, 200]),
     "conversations:reply": ("post", [L, 404, 302, 404, 302, 302]),
     "conversations:acknowledge": ("post", [L, 404, 302, 404, 302, 302]),
     "conversations:close": ("post", [L, 404, 302, 404, 302, 302]),

@@ -29,6 +29,8 @@ from tests.factories import TeamFactory, UserFactory, manager_of
 pytestmark = pytest.mark.django_db
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 CSRF_SECRET = "a" * 32  # a bare secret is a valid token when it equals the cookie's
+# Reads of what people wrote: open to logins within their report's scope (404 outside it), never to tokens.
+READ_BY_LOGINS = {"/api/v1/teams/{team_id}/comments/"}
 
 
 # The schema the API serves at /api/schema/, generated the same way; requests go to the WSGI application.
@@ -92,6 +94,15 @@ def test_every_operation_as_every_caller_answers_without_5xx_and_as_documented(c
         response = case.call_and_validate(checks=CHECKS, **credentials)
         statuses[role] = response.status_code
         bodies[role] = response.content[:300]
+    if case.operation.path in READ_BY_LOGINS:
+        # what people wrote: no machine, and nobody without a login or outside the scope, gets it; logins get
+        # past authentication to their scope's 404 or the page
+        for role in ["anonymous", "member", "ingest token", "revoked token"]:
+            assert not 200 <= statuses[role] < 300, (role, statuses, bodies[role])
+        if case.method.upper() == "GET":
+            for role in ["manager", "leader", "admin"]:
+                assert statuses[role] not in (401, 403), (role, statuses)
+        return
     # the roles are told apart: nobody without an ingestion token or an admin login gets anything done
     # (a body too malformed to check a session's CSRF token with gets its 400 before the 403)
     for role in ["anonymous", "member", "manager", "leader", "revoked token"]:
