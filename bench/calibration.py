@@ -278,6 +278,7 @@ def simulate(
                             permutations=permutations,
                             seed=seed,
                             team_min_points=cycles + 1,  # the pooled test only: team_intervals below
+                            stop_after=correlation.STOP_AFTER,  # as correlations_refresh runs it
                         ).p
                     keys.append((d, m, lag))
                     p_values.append(p)

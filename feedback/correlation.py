@@ -272,6 +272,7 @@ class Association:
     p: float  # two-sided permutation p-value of the pooled association
     phi: float  # the AR(1) coefficient both series were prewhitened with
     per_team: list[TeamCorrelation]
+    permutations: int = 0  # drawn: fewer than asked for where every test stopped early (stop_after)
 
 
 def nickell_bias(phi: float, periods: float) -> float:
@@ -370,6 +371,7 @@ def association_test(
     seed: int = 0,
     team_min_points: int = MIN_POINTS_FOR_ONE_TEAM,
     unit_permutations: int | None = None,
+    stop_after: int | None = None,
 ) -> Association:
     """Return the permutation p-value of the within-team association of x and y, and each team's own test.
 
@@ -401,6 +403,13 @@ def association_test(
        5,040), p could not get small however strong the relation, so each team is shuffled on its own
        instead, with the same re-centring (B is unit_permutations where given: a rerun of the same test with
        more permutations must not switch to the other unit). p = (1 + #|r*| ≥ |r|) / (1 + B).
+    5. With stop_after = h, each test (the pooled one and each team's) stops at its h-th exceedance: after L
+       permutations, p = h / L; a test with fewer than h exceedances in all B gets the p of step 4. This is
+       Besag & Clifford's (1991, "Sequential Monte Carlo p-values", Biometrika 78:301) sequential p-value:
+       valid (under the null P(p ≤ u) ≤ u for every u) and exactly step 4's p wherever that p is at most
+       h / (B + 1), the only p-values small enough for Benjamini–Hochberg to count among many tests. A null
+       pair stops after about h / p permutations (on average h(1 + ln(B/h)) of the B), instead of B. The
+       shuffles are those of a run without a stopping rule and the same seed.
 
     Vectorised: with synchronised permutations the pooled statistic of a block's teams with the same cycles
     is Σⱼ Mⱼ,σ(j) for their cross-product matrix M = X′ᵀY′ (cycles × cycles), so a permutation costs one
@@ -477,51 +486,88 @@ def association_test(
         observed = abs(float(sum(np.trace(s.cross, axis1=1, axis2=2).sum() for s in stacks))) / np.sqrt(y_squares)
     tie = 1 - 1e-9  # a shuffle that gives the observed statistic back counts, whatever the rounding
     rng = np.random.default_rng(seed)
-    pooled_extreme = 0
-    team_extreme = np.zeros(len(labels))
+    # Exceedances so far, and the permutation at which a test stopped (0: still running), for the pooled
+    # test (index 0) and each team's (index 1 + team): each stops on its own (step 5).
+    extreme = np.zeros(1 + len(labels), dtype=np.int64)
+    stopped_at = np.zeros(1 + len(labels), dtype=np.int64)
+    running = np.concatenate([[np.isfinite(observed)], eligible])
+    stop = permutations + 1 if stop_after is None else stop_after  # never reached without a stopping rule
     n_units = int(unit.max()) + 1
-    # In chunks, so memory stays around a few tens of MB however many points there are.
+    # In chunks, so memory stays around a few tens of MB however many points there are; with a stopping rule
+    # the first chunks are small, since most tests stop within a few dozen permutations.
     chunk = max(1, min(permutations, 2_000_000 // max(1, len(xt))))
-    for done in range(0, permutations, chunk):
-        size = min(chunk, permutations - done)
+    size, done = (chunk if stop_after is None else min(chunk, 4 * stop_after)), 0
+    while done < permutations and running.any():
+        size = min(size, permutations - done)
+        # All of a chunk's keys are drawn whatever has stopped: the same seed gives every test the same
+        # shuffles as a run without a stopping rule.
         keys = rng.random((size, n_units, n_cycles))
         numerators, cell_sums = np.zeros(size), np.zeros(size * len(cells))
         for s in stacks:
             groups, length = s.cycles.shape
+            teams_running = np.flatnonzero(running[1 + s.own])
+            if running[0]:
+                wanted = np.arange(groups)
+            elif len(teams_running):
+                wanted = np.unique(s.own_group[teams_running])
+            else:
+                continue
             # (size, groups, cycles): which of its own points each point's y′ comes from. Gathers go through
             # flat indexes: numpy's take with one index array is several times faster than broadcast ones.
-            shuffle = np.argsort(keys[:, s.units, s.cycles], axis=2)
-            numerators += s.cross.take(shuffle + s.diagonal).sum(axis=(1, 2))  # Σⱼ M[g, j, σ(j)]
+            shuffle = np.argsort(keys[:, s.units[wanted], s.cycles[wanted]], axis=2)
+            if running[0]:
+                numerators += s.cross.take(shuffle + s.diagonal).sum(axis=(1, 2))  # Σⱼ M[g, j, σ(j)]
+                if unequal:
+                    into = np.arange(size)[:, None, None] * len(cells) + s.cells
+                    moved = s.sums.take(shuffle + (np.arange(groups) * length)[:, None])
+                    cell_sums += np.bincount(into.ravel(), moved.ravel(), size * len(cells))
+            if len(teams_running):
+                at = np.searchsorted(wanted, s.own_group[teams_running])
+                own_shuffle = shuffle.take(at, axis=1) + (np.arange(len(teams_running)) * length)[:, None]
+                per_team = np.einsum("sek,ek->se", s.own_y[teams_running].take(own_shuffle), s.own_x[teams_running])
+                which = 1 + s.own[teams_running]
+                _tally(np.abs(per_team) >= own_observed[s.own[teams_running]] * tie, which, extreme, stopped_at,
+                       done=done, stop=stop)  # fmt: skip
+        if running[0]:
+            shuffled_squares = np.full(size, y_squares)
             if unequal:
-                into = np.arange(size)[:, None, None] * len(cells) + s.cells
-                moved = s.sums.take(shuffle + (np.arange(groups) * length)[:, None])
-                cell_sums += np.bincount(into.ravel(), moved.ravel(), size * len(cells))
-            if len(s.own):
-                own_shuffle = shuffle.take(s.own_group, axis=1) + (np.arange(len(s.own)) * length)[:, None]
-                per_team = np.einsum("sek,ek->se", s.own_y.take(own_shuffle), s.own_x)
-                team_extreme[s.own] += (np.abs(per_team) >= own_observed[s.own] * tie).sum(axis=0)
-        shuffled_squares = np.full(size, y_squares)
-        if unequal:
-            # ‖team-centred(cell-centred(y*))‖²: y*'s team sums are 0, so its cell means alone decide it.
-            cell_means = cell_sums.reshape(size, len(cells)) / cell_sizes
-            shuffled_squares -= (cell_means**2 * cell_sizes).sum(axis=1)
-            for s in stacks:
-                team_sums = cell_means[:, s.cells].sum(axis=2)  # (size, groups)
-                shuffled_squares -= (s.teams * team_sums**2).sum(axis=1) / s.cycles.shape[1]
-        # r* = x′ᵀy* / (‖x′‖ ‖y*‖): ‖x′‖ is the same in every permutation, so it is left out of both sides.
-        shuffled = np.abs(numerators) / np.sqrt(np.maximum(shuffled_squares, 1e-300))
-        pooled_extreme += int(np.count_nonzero(shuffled >= observed * tie))
-    pooled = float((1 + pooled_extreme) / (1 + permutations)) if np.isfinite(observed) else 1.0
+                # ‖team-centred(cell-centred(y*))‖²: y*'s team sums are 0, so its cell means alone decide it.
+                cell_means = cell_sums.reshape(size, len(cells)) / cell_sizes
+                shuffled_squares -= (cell_means**2 * cell_sizes).sum(axis=1)
+                for s in stacks:
+                    team_sums = cell_means[:, s.cells].sum(axis=2)  # (size, groups)
+                    shuffled_squares -= (s.teams * team_sums**2).sum(axis=1) / s.cycles.shape[1]
+            # r* = x′ᵀy* / (‖x′‖ ‖y*‖): ‖x′‖ is the same in every permutation, so it is left out of both sides.
+            shuffled = np.abs(numerators) / np.sqrt(np.maximum(shuffled_squares, 1e-300))
+            _tally((shuffled >= observed * tie)[:, None], np.zeros(1, dtype=np.int64), extreme, stopped_at,
+                   done=done, stop=stop)  # fmt: skip
+        done += size
+        running &= stopped_at == 0
+        size = min(2 * size, chunk)
+    # Besag & Clifford: h / L where the test stopped at its h-th exceedance, L permutations in; else the
+    # usual (1 + exceedances) / (1 + B).
+    p_values = np.where(stopped_at > 0, stop / np.maximum(stopped_at, 1), (1 + extreme) / (1 + permutations))
+    pooled = float(p_values[0]) if np.isfinite(observed) else 1.0
 
     # Each team's own r (Pearson, raw points) and interval (team_intervals).
     intervals = team_intervals(labels[team], cycle, x, y, min_points=team_min_points)
     per_team = [
-        TeamCorrelation(label, n, r, (1 + team_extreme[i]) / (1 + permutations), low, high)
+        TeamCorrelation(label, n, r, float(p_values[1 + i]), low, high)
         for i, label in enumerate(labels.tolist())
         if eligible[i] and label in intervals
         for n, r, low, high in [intervals[label]]
     ]
-    return Association(pooled, phi, per_team)
+    return Association(pooled, phi, per_team, permutations=done)
+
+
+def _tally(exceeding: np.ndarray, tests: np.ndarray, extreme: np.ndarray, stopped_at: np.ndarray, *, done: int,
+           stop: int) -> None:  # fmt: skip
+    """Count a chunk's exceedances (permutations × tests) into extreme[tests]; where a test reaches `stop`
+    of them, record in stopped_at the permutation (counted from 1 over the whole run) that made it so."""
+    reached = extreme[tests] + exceeding.cumsum(axis=0) >= stop
+    now = reached[-1]
+    stopped_at[tests[now]] = done + 1 + reached[:, now].argmax(axis=0)
+    extreme[tests] = np.minimum(extreme[tests] + exceeding.sum(axis=0), stop)
 
 
 # The false discovery rate findings are held to (Benjamini–Hochberg's q).
@@ -532,6 +578,9 @@ FDR = 0.05
 # than 100 pairs, a lone strong association could otherwise never be significant.
 REFINE_BELOW = 10
 RESOLUTION = 10
+# Besag–Clifford's h (association_test, step 5): a test stops at its STOP_AFTER-th exceedance. Equal to
+# REFINE_BELOW, a pair is refined exactly when its test ran all its permutations without stopping.
+STOP_AFTER = REFINE_BELOW
 
 
 def permutations_resolving(tests: int, *, fdr: float = FDR) -> int:
@@ -561,6 +610,7 @@ def resolved_association_test(
     tests: int,
     seed: int,
     refine_seed: int,
+    stop_after: int | None = None,
 ) -> Association:
     """Return association_test's result, tested again with permutations_resolving(tests) fresh permutations
     (seed refine_seed) where the first p needs_refining among `tests` pairs.
@@ -568,12 +618,14 @@ def resolved_association_test(
     The rerun is the same test with more permutations: it shuffles by the unit the first run's count chose
     (unit_permutations), so that the p kept never comes from a different test than the one that asked for it.
     """
-    test = association_test(teams, cycles, x, y, departments=departments, permutations=permutations, seed=seed)
+    test = association_test(
+        teams, cycles, x, y, departments=departments, permutations=permutations, seed=seed, stop_after=stop_after
+    )
     if not needs_refining(test.p, permutations=permutations, tests=tests):
         return test
     return association_test(
         teams, cycles, x, y, departments=departments, permutations=permutations_resolving(tests), seed=refine_seed,
-        unit_permutations=permutations,
+        unit_permutations=permutations, stop_after=stop_after,
     )  # fmt: skip
 
 
