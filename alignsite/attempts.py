@@ -51,9 +51,12 @@ def attempt_refund(key: str) -> None:
 
 @checks.register(checks.Tags.security)
 def guess_rate_check(app_configs, **kwargs):
-    """Refuse to start with an ALIGN_TOKEN_GUESS_RATE that every link opening would fail on."""
-    try:
-        rate_parse(settings.ALIGN_TOKEN_GUESS_RATE)
-    except ValueError as error:
-        return [checks.Error(str(error), id="align.E001", obj="ALIGN_TOKEN_GUESS_RATE")]
-    return []
+    """Refuse to start with an ALIGN_TOKEN_GUESS_RATE or ALIGN_CONVERSATION_KEY_RATE that every link opening
+    would fail on."""
+    errors = []
+    for name in ("ALIGN_TOKEN_GUESS_RATE", "ALIGN_CONVERSATION_KEY_RATE"):
+        try:
+            rate_parse(getattr(settings, name))
+        except ValueError as error:
+            errors.append(checks.Error(str(error), id="align.E001", obj=name))
+    return errors

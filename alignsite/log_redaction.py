@@ -29,10 +29,31 @@ def redact(text: str) -> str:
     return cleaned
 
 
+# Pages of people Align must not know: respondents (invitation links, the survey) and comments' authors. A
+# request line or a 4xx warning of theirs, with its time, would say when someone answered or wrote.
+ANONYMOUS_PATH = re.compile(r"/(s/|survey/|conversations/(open/|mine/|$|\?|#))")
+SERVER_REQUEST_PATH = re.compile(r'^"[A-Z]+ (\S+)')
+
+
+def _anonymous(record: logging.LogRecord) -> bool:
+    """Return whether a record is a web server's line, or a 4xx warning, about an anonymous person's request."""
+    if record.name == "django.request" and record.levelno < logging.ERROR:
+        path = getattr(getattr(record, "request", None), "path", "")
+    elif record.name == "django.server":
+        match = SERVER_REQUEST_PATH.match(record.getMessage())
+        path = match.group(1) if match else ""
+    else:
+        return False
+    return bool(ANONYMOUS_PATH.match(unquote(path)))
+
+
 class RedactTokensFilter(logging.Filter):
-    """Rewrite a record's message so no handler ever sees a credential or a task's run time."""
+    """Rewrite a record's message so no handler ever sees a credential or a task's run time, and drop the
+    request lines and 4xx warnings of anonymous people's pages (errors, 5xx, stay: they are bugs)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if _anonymous(record):
+            return False
         if record.name == "celery.app.trace" and isinstance(record.args, dict) and "runtime" in record.args:
             record.msg, record.args = TASK_SUCCEEDED, {"name": record.args["name"], "id": record.args["id"]}
         message = record.getMessage()

@@ -284,6 +284,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # (e.g. HTTP_X_REAL_IP). How the client address is chosen when the header is missing or not one IP address:
 # alignsite.client_address. The limit is kept in the cache under a hash, never the address itself.
 ALIGN_TOKEN_GUESS_RATE = env.str("ALIGN_TOKEN_GUESS_RATE", default="20/h")
+# Unrecognised conversation keys per client address. Higher: an author who opens their link before the survey
+# closes gets "no conversation yet" (Align cannot tell that from a wrong key), and many authors may share an
+# office's address; a 256-bit key is not guessed at any rate.
+ALIGN_CONVERSATION_KEY_RATE = env.str("ALIGN_CONVERSATION_KEY_RATE", default="200/h")
 ALIGN_CLIENT_IP_META_KEY = env.str("ALIGN_CLIENT_IP_META_KEY", default="REMOTE_ADDR")
 if ALIGN_CLIENT_IP_META_KEY != "REMOTE_ADDR" and not re.fullmatch(r"HTTP_[A-Z0-9_]+", ALIGN_CLIENT_IP_META_KEY):
     # "X-Real-IP" or "" names no META key, so the header would never be read: fail now, not at each request.

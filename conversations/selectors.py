@@ -21,12 +21,17 @@ from .models import Message, Thread
 REPORTED = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
 
 
-def _shown_groups(comment: Comment) -> list[int]:
-    """Return the comment's team and the teams above it whose reports show the comment (nearest first)."""
+def _shown_groups(comment: Comment, *, known: dict | None = None) -> list[int]:
+    """Return the comment's team and the teams above it whose reports show the comment (nearest first).
+
+    `known`, where given, keeps each cycle's tree and shown groups for the next comment of the same cycle."""
     if comment.sealed is not None or comment.cycle.state not in REPORTED:
         return []
-    parents = cycle_team_parents(cycle_id=comment.cycle_id)
-    shown = comment_groups_shown(cycle=comment.cycle, parents=parents)
+    known = {} if known is None else known
+    if comment.cycle_id not in known:
+        parents = cycle_team_parents(cycle_id=comment.cycle_id)
+        known[comment.cycle_id] = (parents, comment_groups_shown(cycle=comment.cycle, parents=parents))
+    parents, shown = known[comment.cycle_id]
     return [team for team in team_ancestor_ids(comment.team_id, parents=parents) if team in shown]
 
 
@@ -62,16 +67,25 @@ def author_threads(*, key: str) -> list[Thread]:
         return []
     questions = Question.objects.filter(kind=Question.Kind.COMMENT).values_list("id", flat=True)
     hashes = [comment_key_hash(key, question_id=q) for q in questions]
+    return _threads(Thread.objects.filter(key_hash__in=hashes))
+
+
+def threads_by_id(*, ids: list[str]) -> list[Thread]:
+    """Return the threads with these ids (as the author's cookie names them), in author_threads' order;
+    ids that are not UUIDs are passed over."""
+    valid = []
+    for value in ids:
+        try:
+            valid.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return _threads(Thread.objects.filter(id__in=valid)) if valid else []
+
+
+def _threads(threads) -> list[Thread]:
     return list(
-        Thread.objects.filter(key_hash__in=hashes)
-        .select_related("comment", "comment__question", "comment__cycle")
-        .order_by("comment__question_id")
+        threads.select_related("comment", "comment__question", "comment__cycle").order_by("comment__question_id")
     )
-
-
-def author_thread(*, key: str, thread_id) -> Thread | None:
-    """Return the thread with this id if the key opens it."""
-    return next((thread for thread in author_threads(key=key) if str(thread.id) == str(thread_id)), None)
 
 
 @dataclass(frozen=True)
@@ -109,19 +123,12 @@ def conversation_counts(*, user) -> ConversationCounts:
     )
     visible = set(teams_visible_to(user=user).values_list("id", flat=True))
     acknowledged = still_open = 0
+    known = {}
     for thread in answered:
-        if visible & set(_shown_groups(thread.comment)):
+        if visible & set(_shown_groups(thread.comment, known=known)):
             acknowledged += 1
             still_open += thread.state == Thread.State.OPEN
     return ConversationCounts(acknowledged=acknowledged, open=still_open)
-
-
-def _message_text(message: Message) -> str:
-    writer = "The author" if message.side == Thread.Side.AUTHOR else message.signature
-    said = f"[hidden by an admin: {message.hidden_note}]" if message.hidden else message.label
-    if message.kind == Message.Kind.ACKNOWLEDGEMENT and not message.hidden:
-        said = f"acknowledged: {said}"
-    return f"{writer}, {message.day.isoformat()}: {said}"
 
 
 @dataclass(frozen=True)
@@ -157,15 +164,27 @@ def comments_shown(*, reports) -> list[ShownComment]:
 
 
 def comments_table(*, reports) -> tuple[list[str], list[list]]:
-    """Return the header and rows of a team's comments with their conversations (comments_shown), for CSV."""
-    rows = [
-        [
-            comment.cycle.name,
-            comment.question,
-            comment.text,
-            comment.thread.get_state_display() if comment.messages else "",
-            "\n".join(_message_text(m) for m in comment.messages),
-        ]
-        for comment in comments_shown(reports=reports)
-    ]
-    return ["cycle", "question", "comment", "conversation", "messages"], rows
+    """Return the header and rows of a team's comments with their conversations (comments_shown), for CSV.
+
+    One row per message, each in cells of its own (who, day, what), the comment repeated on each; a comment
+    without messages has one row. A message's text may hold line breaks, so messages joined in one cell could
+    be written to look like another's (a forged "Maria (Manager), …" line)."""
+    rows = []
+    for comment in comments_shown(reports=reports):
+        state = comment.thread.get_state_display() if comment.messages else ""
+        head = [comment.cycle.name, comment.question, comment.text, state]
+        rows.extend([*head, *_message_cells(m)] for m in comment.messages)
+        if not comment.messages:
+            rows.append([*head, "", "", "", ""])
+    return ["cycle", "question", "comment", "conversation", "message", "from", "day", "said"], rows
+
+
+def _message_cells(message: Message) -> list:
+    writer = "the author" if message.side == Thread.Side.AUTHOR else message.signature
+    if message.hidden:
+        said = f"[hidden by an admin: {message.hidden_note}]"
+    elif message.kind == Message.Kind.ACKNOWLEDGEMENT:
+        said = f"acknowledged: {message.label}"
+    else:
+        said = message.label
+    return [message.position, writer, message.day.isoformat(), said]

@@ -6,16 +6,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from feedback.services.audit import report_access_record
 from surveys.forms import COMMENT_TOO_LONG
 from surveys.models import COMMENT_MAX_LENGTH, Comment, Person
-from surveys.typed_text import text_as_typed, text_stored, typed_length
+from surveys.typed_text import text_stored, text_typed, typed_length
 
 from .models import Message, Thread
 from .selectors import comment_shown_anywhere
 
 NOTE_MAX_LENGTH = 500
+# The most messages a thread holds, both sides together: a conversation, not a chat, and a page that stays
+# readable; one key's holder cannot grow it without end.
+THREAD_MAX_MESSAGES = 100
 
 
 def threads_open(*, keyed: Iterable[tuple]) -> int:
@@ -30,7 +34,7 @@ def threads_open(*, keyed: Iterable[tuple]) -> int:
 
 def _clean_text(text: str) -> str:
     """Return a message's text as a comment's is kept (surveys.typed_text), or raise ValidationError."""
-    text = text_as_typed(text).strip()
+    text = text_typed(text)
     if not text:
         raise ValidationError("Write a message first.")
     if typed_length(text) > COMMENT_MAX_LENGTH:
@@ -56,6 +60,11 @@ def _append(thread: Thread, **fields) -> Message:
     if not comment_shown_anywhere(comment=thread.comment):
         raise ValidationError("This comment is not shown, so its conversation cannot take messages.")
     last = thread.messages.aggregate(last=Max("position"))["last"] or 0
+    if last >= THREAD_MAX_MESSAGES:
+        raise ValidationError(
+            f"This conversation has reached its {THREAD_MAX_MESSAGES} messages: close it, and take it up in the next "
+            "survey or in person."
+        )
     # The day only: a finer time would line the author's messages up with whoever was connected then.
     return Message.objects.create(thread=thread, position=last + 1, day=timezone.localdate(), **fields)
 
@@ -97,7 +106,10 @@ def message_from_author(*, thread: Thread, text: str) -> Message:
 
 @transaction.atomic
 def thread_close(*, thread: Thread, side: str) -> bool:
-    """Close a thread on behalf of one side; return False if it was already closed."""
+    """Close a thread on behalf of one side; return False if it was already closed. A thread whose comment no
+    report shows takes nothing, a closing included (ValidationError)."""
+    if not comment_shown_anywhere(comment=thread.comment):
+        raise ValidationError("This comment is not shown, so its conversation cannot be changed.")
     return bool(
         Thread.objects.filter(id=thread.id, state=Thread.State.OPEN).update(state=Thread.State.CLOSED, closed_by=side)
     )
@@ -106,15 +118,19 @@ def thread_close(*, thread: Thread, side: str) -> bool:
 @transaction.atomic
 def message_hide(*, message: Message, user, note: str) -> Message:
     """Hide a message behind a visible note (an admin's moderation), recorded in the audit log."""
-    note = " ".join(note.split())
+    note = " ".join(text_typed(note).split())
     if not note:
         raise ValidationError("Say why the message is hidden: the note is shown in its place.")
     if "\x00" in note:  # PostgreSQL's text cannot hold it
         raise ValidationError("Null characters are not allowed.")
-    if len(note) > NOTE_MAX_LENGTH:
+    if typed_length(note) > NOTE_MAX_LENGTH:  # as its box counts it
         raise ValidationError(f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer.")
     updated = Message.objects.filter(id=message.id, hidden=False).update(hidden=True, hidden_note=note)
     if not updated:
         raise ValidationError("This message is already hidden.")
-    report_access_record(user=user, report="conversation:hide", subject=f"message {message.id}: {note}")
+    # The note is kept whole on the message; the audit line names the message and begins the note.
+    subject = f"message {message.id}: "
+    report_access_record(
+        user=user, report="conversation:hide", subject=subject + Truncator(note).chars(200 - len(subject))
+    )
     return Message.objects.get(id=message.id)

@@ -7,8 +7,9 @@ the site's same-origin referrer policy: their addresses hold no key, and under n
 `Origin: null`, which CSRF protection refuses.
 """
 
+import re
+
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -31,6 +32,7 @@ from .models import Message, Thread
 COOKIE = "align_conversation"
 COOKIE_SALT = "align.conversation"
 COOKIE_SECONDS = 2 * 3600
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")  # as response_submit makes them (secrets.token_urlsafe)
 
 
 # A reader's side ----------------------------------------------------------------------------------------------
@@ -47,7 +49,10 @@ def _visible_comment(request, comment_id):
 @require_GET
 def thread_page(request, comment_id):
     """Show a comment, its thread, and the controls to acknowledge, reply, close and (admins) hide."""
-    comment = _visible_comment(request, comment_id)
+    return _thread_page(request, _visible_comment(request, comment_id))
+
+
+def _thread_page(request, comment, *, problem: str = "", text: str = ""):
     thread = Thread.objects.filter(comment=comment).first()
     context = {
         "comment": comment,
@@ -56,15 +61,19 @@ def thread_page(request, comment_id):
         "acknowledgements": Message.Acknowledgement.choices,
         "can_hide": is_admin(request.user),
         "open": thread is None or thread.state == Thread.State.OPEN,
+        "problem": problem,
+        "text": text,
     }
-    return render(request, "conversations/thread.html", context)
+    return render(request, "conversations/thread.html", context, status=400 if problem else 200)
 
 
 def _done(request, comment, action):
+    """Do a reader's action and go back to the thread; a refusal is shown on the thread with a 400, with the
+    reply as typed."""
     try:
         action()
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        return _thread_page(request, comment, problem=" ".join(error.messages), text=request.POST.get("text", ""))
     return redirect("conversations:thread", comment_id=comment.id)
 
 
@@ -134,28 +143,35 @@ def author_start(request):
 @never_cache
 @require_POST
 def author_open(request):
-    """Swap a posted key for a signed cookie and go to the author's threads.
+    """Swap a posted key (or the whole link: what follows its last `#`) for a signed cookie naming the threads
+    it opens, and go to the author's threads. The cookie holds the threads' ids, not the key: whoever reads
+    it gets two hours, not the conversation for good.
 
-    Unknown keys count against the client's limit as unknown invitation links do (ALIGN_TOKEN_GUESS_RATE):
-    every attempt is counted when it starts and given back when the key opens a thread."""
-    key = request.POST.get("key", "").strip().lstrip("#")
+    Unknown keys count against the client's limit (ALIGN_CONVERSATION_KEY_RATE): every attempt is counted when
+    it starts and given back when the key opens a thread."""
+    key = request.POST.get("key", "").strip().rsplit("#", 1)[-1].strip()
     guesses = attempts_key("conversation", client_limit_key(request))
-    limit, seconds = rate_parse(settings.ALIGN_TOKEN_GUESS_RATE)
+    limit, seconds = rate_parse(settings.ALIGN_CONVERSATION_KEY_RATE)
     if not attempt_start(guesses, limit=limit, seconds=seconds):
         message = "Too many unrecognised conversation links were tried from your network. Please wait and try again."
         return render(request, "conversations/author_start.html", {"problem": message}, status=429)
-    if not selectors.author_threads(key=key):
+    threads = selectors.author_threads(key=key)
+    if not threads:
         # Said the same whether the key is wrong or its survey is still open: nothing is kept to tell them apart.
+        # The key goes back on the page, so a link opened too early is not lost.
         message = (
-            "This link opens no conversation. If your survey is still open, its conversations start when it "
-            "closes; check that you copied the whole link."
+            "This link opens no conversation yet. Conversations start when the survey closes: keep your link and "
+            "open it again then. If the survey has closed, check that you copied the whole link."
         )
-        return render(request, "conversations/author_start.html", {"problem": message}, status=404)
+        kept = (
+            request.build_absolute_uri(reverse("conversations:author")) + "#" + key if KEY_SHAPE.fullmatch(key) else ""
+        )
+        return render(request, "conversations/author_start.html", {"problem": message, "kept": kept}, status=404)
     attempt_refund(guesses)
     response = redirect("conversations:mine")
     response.set_signed_cookie(
         COOKIE,
-        key,
+        " ".join(str(thread.id) for thread in threads),
         salt=COOKIE_SALT,
         max_age=COOKIE_SECONDS,
         path=reverse("conversations:mine"),
@@ -166,24 +182,33 @@ def author_open(request):
     return response
 
 
-def _author_key(request) -> str:
-    key = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_SECONDS)
-    if not key:
-        raise Http404
-    return key
+def _author_thread_ids(request) -> list[str]:
+    ids = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_SECONDS)
+    return ids.split()
+
+
+def _reopen(request, *, unsent: str = ""):
+    """The landing page, saying the author's page opens from their link (no cookie, or it expired)."""
+    message = (
+        "Your conversation opens from your private link (it ends in #…): open the link again. Each opening lasts "
+        "two hours on this device."
+    )
+    if unsent:
+        message += " Your answer was not sent; it is below, to copy."
+    context = {"problem": message, "unsent": unsent}
+    return render(request, "conversations/author_start.html", context, status=404)
 
 
 @never_cache
 @require_GET
 def author_page(request):
     """Show the author their comments and threads, with a box to answer each open one."""
-    return _author_page(request, key=_author_key(request))
+    return _author_page(request, threads=selectors.threads_by_id(ids=_author_thread_ids(request)))
 
 
-def _author_page(request, *, key: str, problem: str = ""):
-    threads = selectors.author_threads(key=key)
+def _author_page(request, *, threads: list[Thread], problem: str = ""):
     if not threads:
-        raise Http404
+        return _reopen(request)
     shown = [
         {
             "thread": thread,
@@ -197,35 +222,30 @@ def _author_page(request, *, key: str, problem: str = ""):
     )
 
 
-def _author_done(request, key: str, action):
-    # A problem is shown on the page itself: Django's messages would keep it in a session, a row written
-    # because the author wrote.
-    try:
-        action()
-    except ValidationError as error:
-        return _author_page(request, key=key, problem=" ".join(error.messages))
-    return redirect("conversations:mine")
-
-
-def _author_thread(request) -> tuple[str, Thread]:
-    """Return the cookie's key and the posted thread, if the key opens it; else raise Http404."""
-    key = _author_key(request)
-    thread = selectors.author_thread(key=key, thread_id=request.POST.get("thread", ""))
+def _author_action(request, action):
+    """Do an author's action on the posted thread, if the cookie names it; a refusal is shown on the page itself
+    (Django's messages would keep it in a session, a row written because the author wrote)."""
+    threads = selectors.threads_by_id(ids=_author_thread_ids(request))
+    if not threads:
+        return _reopen(request, unsent=request.POST.get("text", "").strip())
+    thread = next((t for t in threads if str(t.id) == request.POST.get("thread", "")), None)
     if thread is None:
         raise Http404
-    return key, thread
+    try:
+        action(thread)
+    except ValidationError as error:
+        return _author_page(request, threads=threads, problem=" ".join(error.messages))
+    return redirect("conversations:mine")
 
 
 @never_cache
 @require_POST
 def author_reply(request):
-    key, thread = _author_thread(request)
     text = request.POST.get("text", "")
-    return _author_done(request, key, lambda: services.message_from_author(thread=thread, text=text))
+    return _author_action(request, lambda thread: services.message_from_author(thread=thread, text=text))
 
 
 @never_cache
 @require_POST
 def author_close(request):
-    key, thread = _author_thread(request)
-    return _author_done(request, key, lambda: services.thread_close(thread=thread, side=Thread.Side.AUTHOR))
+    return _author_action(request, lambda thread: services.thread_close(thread=thread, side=Thread.Side.AUTHOR))

@@ -6,7 +6,7 @@ from django.core.validators import MaxLengthValidator
 
 from . import addresses
 from .models import COMMENT_MAX_LENGTH, Question
-from .typed_text import text_as_typed, text_stored, typed_length
+from .typed_text import text_stored, text_typed, typed_length
 
 AGREEMENT_LABELS = {
     5: ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
@@ -32,7 +32,8 @@ class TypedLengthValidator(MaxLengthValidator):
 
 
 class TypedTextField(forms.CharField):
-    """Text from a text area: line breaks as LF, its maximum length counted as the page's maxlength counts it
+    """Text from a text area, as `text_typed` reads it (line breaks as LF, no control characters; nothing visible
+    is nothing), its maximum length counted as the page's maxlength counts it
     (the number is the same on both sides), stored in NFC. Counted before NFC, which lengthens a few letters
     (Devanagari क़ is two characters in NFC): the person was allowed to type what the page counted."""
 
@@ -45,7 +46,7 @@ class TypedTextField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return text_as_typed(value) if value else value
+        return text_typed(value) if value else value
 
     def clean(self, value):
         value = super().clean(value)

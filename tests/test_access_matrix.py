@@ -56,10 +56,11 @@ MATRIX = {
     "conversations:thread": ("get", [L, 404, 200, 404, 200, 200]),
     "conversations:comments_export": ("get", [L, 404, 200, 404, 200, 200]),
     "conversations:api_team_comments": ("get", [403, 404, 200, 404, 200, 200]),
-    "conversations:reply": ("post", [L, 404, 302, 404, 302, 302]),
-    "conversations:acknowledge": ("post", [L, 404, 302, 404, 302, 302]),
+    # (An empty reply, acknowledgement or note is refused on the thread itself: 400.)
+    "conversations:reply": ("post", [L, 404, 400, 404, 400, 400]),
+    "conversations:acknowledge": ("post", [L, 404, 400, 404, 400, 400]),
     "conversations:close": ("post", [L, 404, 302, 404, 302, 302]),
-    "conversations:hide": ("post", [L, 404, 404, 404, 404, 302]),
+    "conversations:hide": ("post", [L, 404, 404, 404, 404, 400]),
 }
 ADMIN_ONLY = [L, 404, 404, 404, 404, 200]
 for name in [

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 
 from surveys.models import Cycle, Team
-from surveys.typed_text import text_as_typed, text_stored, typed_length
+from surveys.typed_text import text_stored, text_typed, typed_length
 
 from ..models import Action
 
@@ -14,7 +14,7 @@ ACTION_MAX_LENGTH = 2000
 def action_record(*, team: Team, cycle: Cycle, text: str, user) -> Action:
     """Record an action for a team after a published cycle; raise ValidationError for anything else."""
     # Counted as the text box counts it (a line break is one character, however the browser sends it).
-    text = text_as_typed(text).strip()
+    text = text_typed(text)
     if not text:
         raise ValidationError("Write what the team will change.")
     if typed_length(text) > ACTION_MAX_LENGTH:

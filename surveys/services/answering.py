@@ -14,7 +14,7 @@ from .. import sealing, selectors
 from ..forms import COMMENT_TOO_LONG
 from ..models import COMMENT_MAX_LENGTH, Answer, AnsweredMarker, Comment, Cycle, Invitation, Question, Response
 from ..tokens import answered_marker
-from ..typed_text import text_as_typed, text_stored, typed_length
+from ..typed_text import text_stored, text_typed, typed_length
 
 
 def _validated_answers(
@@ -42,7 +42,7 @@ def _validated_answers(
         if question_id not in open_ended:
             continue
         # Counted as the page's maxlength counted it (LF line breaks, UTF-16 code units), then kept in NFC.
-        text = text_as_typed(text).strip()
+        text = text_typed(text)
         if typed_length(text) > COMMENT_MAX_LENGTH:
             errors[f"q{question_id}"] = [COMMENT_TOO_LONG]
         elif "\x00" in text:  # PostgreSQL's text cannot hold it
@@ -50,7 +50,7 @@ def _validated_answers(
         elif text:
             clean_comments[question_id] = text_stored(text)
     for question in questions:
-        given = question.id in answers if question.id in numeric else bool(comments.get(question.id, "").strip())
+        given = question.id in answers if question.id in numeric else bool(text_typed(comments.get(question.id, "")))
         if question.required and not given:
             errors.setdefault(f"q{question.id}", ["This question needs an answer."])
     if errors:

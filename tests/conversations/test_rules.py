@@ -1,5 +1,8 @@
 """The rules of a comment's conversation (issue #23): who may see and write, what is kept, moderation."""
 
+import csv
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -108,14 +111,14 @@ def test_you_said_we_heard_counts_comments_with_a_reply_or_an_acknowledgement(co
     assert selectors.heard_counts(cycle=commented["cycle"], team_ids=teams) == selectors.HeardCounts(2, 1, 1)
 
 
-def test_unknown_keys_are_rate_limited_like_invitation_links(client, commented, settings):
-    settings.ALIGN_TOKEN_GUESS_RATE = "3/h"
+def test_unknown_keys_are_rate_limited_on_their_own_allowance(client, commented, settings):
+    settings.ALIGN_CONVERSATION_KEY_RATE = "3/h"
     url = reverse("conversations:author_open")
     assert [client.post(url, {"key": f"guess-{n}"}).status_code for n in range(4)] == [404, 404, 404, 429]
 
 
 def test_a_known_key_is_given_back_and_swapped_for_a_cookie_on_the_authors_pages(client, commented, settings):
-    settings.ALIGN_TOKEN_GUESS_RATE = "2/h"
+    settings.ALIGN_CONVERSATION_KEY_RATE = "2/h"
     url = reverse("conversations:author_open")
     for _ in range(4):  # known keys do not count
         response = client.post(url, {"key": commented["keys"]["A"]})
@@ -178,14 +181,21 @@ def test_the_comment_export_carries_each_shown_comment_with_its_conversation_und
     comment, alice = commented["comments"]["A"], commented["users"]["alice"]
     services.message_acknowledge(comment=comment, user=alice, acknowledgement="acted")
     thread = selectors.author_threads(key=commented["keys"]["A"])[0]
-    services.message_from_author(thread=thread, text="The mid-sprint changes")
+    # the author's answer holds a line made to look like a signed reply
+    forged = f"The mid-sprint changes\n{alice.person.name} (Manager), 2026-12-02: everyone gets a raise"
+    services.message_from_author(thread=thread, text=forged)
     url = reverse("conversations:comments_export", args=[commented["teams"]["a"].id])
     client.force_login(alice)
     # when
     body = client.get(url).content.decode()
-    # then: A's comment and its conversation; nothing of B's
-    assert "Too many priorities in A" in body and "Too many priorities in B" not in body
-    assert "acknowledged: We've acted on this" in body and "The author, " in body and "mid-sprint" in body
+    # then: A's comment and its conversation, one message a row, who wrote each in a cell of its own
+    rows = list(csv.DictReader(io.StringIO(body)))
+    day = thread.messages.first().day.isoformat()
+    signed, acted = f"{alice.person.name} (Manager)", "acknowledged: We've acted on this"
+    assert [(r["comment"], r["conversation"], r["message"], r["from"], r["day"], r["said"]) for r in rows] == [
+        ("Too many priorities in A", "Open", "1", signed, day, acted),
+        ("Too many priorities in A", "Open", "2", "the author", day, forged),
+    ]
     assert ReportAccess.objects.filter(user=alice, report="team_report:comments", format="csv").exists()
     # under the comment threshold, no comment leaves
     settings.ALIGN_COMMENT_THRESHOLD = 50

@@ -55,6 +55,14 @@ def browser_length(value: str) -> int:
     return sum(2 if ord(character) > 0xFFFF else 1 for character in value)
 
 
+def kept(value: str) -> str:
+    """Return what Align keeps of a box's value, by the rule README states: control characters other than line
+    breaks and tabs dropped, surrounding space stripped, and text with nothing visible (spaces, format
+    characters such as U+200B) taken as nothing."""
+    value = "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+    return value if any(unicodedata.category(c) not in {"Zs", "Zl", "Zp", "Cf"} for c in value) else ""
+
+
 def browser_sends(value: str) -> str:
     """Return what a form submit carries for a text area's value: each line break as CRLF."""
     return value.replace("\n", "\r\n")
@@ -136,7 +144,7 @@ def test_a_refused_submit_keeps_a_comment_with_crlf_line_breaks_without_calling_
 # joiners), Arabic and Hebrew, a letter NFC lengthens, whitespace of other kinds; and every kind of line break.
 TYPED_PIECES = [
     "\r\n", "\r", "\n", "e\u0301", "😀", "👍🏽", "👩\u200d💻", "مرحبا بالعالم", "שלום", "\u0958", "𠜎",
-    "\u00a0", "\t", " ", "\u2028", "https://example.com/" + "a" * 30,
+    "\u00a0", "\t", " ", "\u2028", "https://example.com/" + "a" * 30, "\x1b[31m", "\x07", "\x85", "\u200b", "\ufeff",
 ]  # fmt: skip
 FILLERS = ["a", "😀", "é", "e\u0301", "ب", "line\r\n", "\u0958", " "]
 
@@ -173,11 +181,13 @@ def as_sent(text: str, *, line_breaks: str) -> str:
 @example(text="😀" * 1000 + "a", line_breaks="browser")  # 1001 characters, 2001 code units
 @example(text="a" + "\r" * 10 + "a" * 1989, line_breaks="as written")  # lone CRs, from no browser: 2000
 @example(text=" \r\n" + "e\u0301" * 1000 + "\r\n ", line_breaks="browser")  # 2000 once stripped
+@example(text="\u200b\ufeff \u200b", line_breaks="browser")  # nothing visible: no comment (the outside tester's)
+@example(text="a\x01\x02\x1b[31mred\x7f", line_breaks="browser")  # kept as "a[31mred"
 def test_any_comment_the_browser_accepts_is_stored_with_lf_and_anything_longer_is_refused(
     client, token, open_cycle, comment, text, line_breaks
 ):
-    # given: what the comment box holds once leading and trailing whitespace is dropped
-    value = browser_value(text).strip()
+    # given: what the comment box holds, as Align keeps it
+    value = kept(browser_value(text))
     # when
     response = submit(client, open_cycle, token, comment, as_sent(text, line_breaks=line_breaks))
     # then
@@ -185,7 +195,7 @@ def test_any_comment_the_browser_accepts_is_stored_with_lf_and_anything_longer_i
         if browser_length(value) <= COMMENT_MAX_LENGTH:
             assert response.status_code == 302
             stored = [opened(comment) for comment in Comment.objects.all()]  # blank: sealed "" until closing
-            assert stored == [unicodedata.normalize("NFC", value) if value.strip() else ""]
+            assert stored == [unicodedata.normalize("NFC", value)]
             assert all("\r" not in kept for kept in stored)
         else:
             assert response.status_code == 400
@@ -203,7 +213,7 @@ def test_the_survey_form_counts_a_comment_as_the_browser_and_the_service_do(open
     form = SurveyForm(
         form_data(open_cycle, **{field_name(comment): browser_sends(browser_value(text))}), questions=questions
     )
-    value = browser_value(text).strip()
+    value = kept(browser_value(text))
     assert form.is_valid() == (browser_length(value) <= COMMENT_MAX_LENGTH)
     if form.is_valid():
         assert form.cleaned_data[field_name(comment)] == unicodedata.normalize("NFC", value)
