@@ -39,12 +39,22 @@ class Trend:
     enps: bool = False
 
 
+# Below this share of those invited answering, those who answered may not speak for those who did not
+# (non-response bias): the figures are shown, with a word of care.
+LOW_RESPONSE_RATE = 0.5
+
+
 class ResponseRate:
     """The response rate of a participation figure that may be shown (`shown`, `invited`, `answered`)."""
 
     @property
     def rate(self) -> float | None:
         return self.answered / self.invited if self.shown and self.invited else None
+
+    @property
+    def low(self) -> bool:
+        """Whether the rate is shown and below LOW_RESPONSE_RATE."""
+        return self.rate is not None and self.rate < LOW_RESPONSE_RATE
 
 
 @dataclass(frozen=True)

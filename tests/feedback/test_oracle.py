@@ -1146,6 +1146,9 @@ def test_the_leadership_digest_shows_what_the_raw_rows_give(world, oracle):
         if oracle.participation_shown.get((heat.id, root.id)):
             problems.check(f"Participation: {answered} of {invited} answered." in text, f"digest {root.name}",
                            text.split("Participation")[1][:40], (answered, invited))  # fmt: skip
+            problems.check(("Under half of those invited answered" in text) == (answered < invited / 2),
+                           f"digest {root.name} low participation", text.split("Participation")[1][:120],
+                           answered / invited)  # fmt: skip
         for line in re.findall(r"^- (.+?): (.+)$", text, re.M):
             name, shown = line
             dimension = Dimension.objects.filter(name=name).first()
