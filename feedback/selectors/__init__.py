@@ -114,6 +114,13 @@ def visible_group_scores(*, cycle: Cycle) -> dict[tuple, GroupScore]:
     return {(s.team_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle=cycle, shown=True)}
 
 
+def visible_group_means(*, cycle: Cycle) -> dict[tuple[int, int], float]:
+    """Return {(team id, dimension id): mean} of visible_group_scores, read as plain values (the analysis reads
+    every cycle's: 115,000 model instances took 3 s at 500 teams × 26 cycles)."""
+    shown = GroupScore.objects.filter(cycle=cycle, shown=True)
+    return {(team, dimension): mean for team, dimension, mean in shown.values_list("team_id", "dimension_id", "mean")}
+
+
 def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport]:
     """Return the team's scores for every closed cycle it took part in, newest first, disclosure applied.
 

@@ -1,5 +1,6 @@
 """Reads of metric values: per team and cycle period (for analysis), and rolled up a subtree (for timelines)."""
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ def metric_values_by_cycle(
     opened = [cadence.local_date(c.opens_at, c.time_zone) for c in cycles]
     bounds = [(opened[i], opened[i + 1] if i + 1 < len(cycles) else date.max) for i in range(len(cycles))]
     windows = {(opened[i], cadence.local_date(c.closes_at, c.time_zone)): i for i, c in enumerate(cycles)}
+    # Each period ends where the next begins: in order, the one holding a day is the last to start by then.
+    starts = [start for start, _ in bounds]
+    ordered = starts == sorted(starts)
     definitions = {m.id: m for m in MetricDefinition.objects.all()}
     collected: dict[int, dict[tuple[int, int], list]] = defaultdict(lambda: defaultdict(list))
     values = MetricValue.objects.filter(team__isnull=False, period_start__gte=bounds[0][0]).order_by("period_start")
@@ -49,7 +53,12 @@ def metric_values_by_cycle(
         elif period_kind(value["period_start"], value["period_end"]) != kinds[value["metric_id"]]:
             continue  # another kind of period over the same time: adding it would count the time twice
         else:
-            index = next((i for i, (start, end) in enumerate(bounds) if start <= value["period_start"] < end), None)
+            index = (
+                bisect.bisect_right(starts, value["period_start"]) - 1  # the last period starting by then
+                if ordered
+                else next((i for i, (start, end) in enumerate(bounds) if start <= value["period_start"] < end), -1)
+            )
+            index = index if index >= 0 else None
         if index is not None:
             collected[value["metric_id"]][(value["team_id"], index)].append(value["value"])
     combined: dict[int, dict[tuple[int, int], float]] = {}
