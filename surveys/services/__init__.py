@@ -20,6 +20,7 @@ from .invitations import (
     reminders_send_batch,
 )
 from .organisation import (
+    ImportChanged,
     ImportPlan,
     people_export,
     people_import,
@@ -31,6 +32,7 @@ from .organisation import (
 from .schedules import schedule_plan, schedule_save, schedules_plan
 
 __all__ = [
+    "ImportChanged",
     "ImportPlan",
     "cycle_close",
     "cycle_close_now",

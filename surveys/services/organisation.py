@@ -1,5 +1,7 @@
 """The organisation: teams as a tree and people with roles, by hand or by CSV import."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -143,6 +145,20 @@ class ImportPlan:
         return not self.file_errors and not any(row.errors for row in self.rows)
 
     @property
+    def digest(self) -> str:
+        """Return a SHA-256 hex digest of everything the preview shows the import doing: who is added, who is
+        updated and how, who is deactivated. Two plans with the same digest make the same changes."""
+        shown = {
+            "created": self.created,
+            "updated": self.updated,
+            "deactivated": [(person.id, person.email) for person in self.deactivated],
+            "changes": sorted(self.changes.items()),
+            "kept": sorted(self.kept.items()),
+            "rows": [(row.line, row.email, row.name, row.team_id, row.role, row.manages_team) for row in self.rows],
+        }
+        return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()
+
+    @property
     def error_rows(self) -> list[people_csv.PersonRow]:
         return [row for row in self.rows if row.errors]
 
@@ -223,19 +239,31 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
     )
 
 
+class ImportChanged(ValidationError):
+    """The people changed between the preview and the confirm, so the import would not do what was shown."""
+
+
 @transaction.atomic
-def people_import(*, csv_text: str) -> ImportPlan:
+def people_import(*, csv_text: str, previewed: str | None = None) -> ImportPlan:
     """Make the people match the CSV: create, update, and deactivate whoever is missing; all or nothing.
 
     Afterwards each line's person has the line's name, team, role and active state, and manages their team
     exactly when the line says so (`_managed_after`: a move takes the old team's management with it), so the
     export says what the file said. Refuses (ValidationError) when the file has any error, so a half-valid
-    file never half-imports.
+    file never half-imports; and refuses (ImportChanged) when `previewed`, the `ImportPlan.digest` of the
+    preview the admin confirmed, differs from the plan computed now under lock (someone added, changed or
+    deactivated a person in between: the import would do what the preview did not show).
     """
+    # Lock everyone before planning, so nobody changes between the plan and the writes.
+    existing = _people_by_address(Person.objects.select_for_update())
     plan = people_import_plan(csv_text=csv_text)
     if not plan.valid:
         raise ValidationError("The file has errors; nothing was imported.")
-    existing = _people_by_address(Person.objects.select_for_update())
+    if previewed is not None and plan.digest != previewed:
+        raise ImportChanged(
+            "The people changed since the preview (someone was added, changed or deactivated), so the import "
+            "would not do what the preview showed; nothing was imported. Upload the file again to see a new preview."
+        )
     for row in plan.rows:
         person = existing.get(addresses.key(row.email)) or Person(email=row.email)
         team_id = person.team_id if person.pk else None

@@ -133,12 +133,16 @@ def people_import(request):
     before confirm."""
     if request.method == "POST" and "confirm" in request.POST:
         try:
-            text = signing.loads(request.POST["confirm"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-        except signing.BadSignature:
+            token = signing.loads(request.POST["confirm"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+            text, previewed = token["csv"], token["plan"]
+        except (signing.BadSignature, TypeError, KeyError):
             messages.error(request, "That preview has expired or was altered; please upload the file again.")
             return redirect("surveys:manage_people_import")
         try:
-            plan = services.people_import(csv_text=text)
+            plan = services.people_import(csv_text=text, previewed=previewed)
+        except services.ImportChanged as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("surveys:manage_people_import")
         except ValidationError:
             messages.error(request, "The file no longer validates (the teams may have changed); nothing was imported.")
             return redirect("surveys:manage_people_import")
@@ -156,7 +160,9 @@ def people_import(request):
             (row, "add" if row.email in created else "update", plan.changes.get(row.line), plan.kept.get(row.line))
             for row in plan.rows
         ]
-        context = {"plan": plan, "lines": lines, "confirm": signing.dumps(text, salt=IMPORT_SALT, compress=True)}
+        # The confirm carries the file and the digest of this preview's plan: confirm does what was shown, or nothing.
+        confirm = signing.dumps({"csv": text, "plan": plan.digest}, salt=IMPORT_SALT, compress=True)
+        context = {"plan": plan, "lines": lines, "confirm": confirm}
         return render(request, "surveys/manage/people_import.html", context, status=200 if plan.valid else 400)
     intro = (
         "Upload everyone who should be invited. You will see a preview first; people missing from the file are "
