@@ -22,6 +22,7 @@ from ..models import (
     Response,
     Team,
 )
+from ..templatetags.wall_clocks import time_on_clock
 from .invitations import invitations_enqueue, reminders_enqueue
 from .schedules import schedules_plan
 
@@ -204,6 +205,12 @@ def cycle_open_now(*, cycle_id: int) -> Cycle:
     now = timezone.now()
     if cycle.closes_at <= now:
         raise ValidationError("Its closing time has passed; extend it first.")
+    still_open = _schedule_siblings(cycle).filter(state=Cycle.State.OPEN).first()
+    if still_open is not None:
+        raise ValidationError(
+            f"“{still_open.name}”, of the same schedule, is still open: close it first, so that nobody holds two "
+            "open surveys at once."
+        )
     Cycle.objects.filter(id=cycle_id).update(opens_at=now)
     cycle_open(cycle_id=cycle_id)
     return Cycle.objects.get(id=cycle_id)
@@ -217,9 +224,28 @@ def cycle_extend(*, cycle_id: int, closes_at: datetime) -> Cycle:
         raise ValidationError("Only a scheduled or open cycle can be extended.")
     if closes_at <= max(cycle.closes_at, timezone.now()):
         raise ValidationError({"closes_at": ["Choose a time after the current closing time and in the future."]})
+    following = (
+        _schedule_siblings(cycle)
+        .filter(state__in=[Cycle.State.SCHEDULED, Cycle.State.OPEN], opens_at__gt=cycle.opens_at)
+        .order_by("opens_at")
+        .first()
+    )
+    if following is not None and closes_at > following.opens_at:
+        opening = time_on_clock(following.opens_at, following.time_zone)
+        raise ValidationError({"closes_at": [
+            f"The schedule's next cycle, “{following.name}”, opens {opening}: choose a time no later, so that "
+            "nobody holds two open surveys at once."
+        ]})  # fmt: skip
     cycle.closes_at = closes_at
     cycle.save(update_fields=["closes_at"])
     return cycle
+
+
+def _schedule_siblings(cycle: Cycle):
+    """Return the other cycles of the cycle's schedule (none for a cycle made by hand)."""
+    if cycle.schedule_id is None:
+        return Cycle.objects.none()
+    return Cycle.objects.filter(schedule_id=cycle.schedule_id).exclude(id=cycle.id)
 
 
 @transaction.atomic
