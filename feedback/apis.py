@@ -385,6 +385,18 @@ BATCH_RECORDED = inline_serializer(
     {
         "recorded": serializers.IntegerField(help_text="Rows that changed what is stored."),
         "unchanged": serializers.IntegerField(help_text="Rows no newer than what is stored: late or repeated."),
+        "ignored": inline_serializer(
+            "IgnoredRow",
+            {
+                "index": serializers.IntegerField(),
+                "field": serializers.CharField(),
+                "message": serializers.CharField(),
+            },
+            many=True,
+            required=False,
+            help_text="Rows accepted but not recorded, each saying why (a deployment to an environment that is not "
+            "production); present only when there are some.",
+        ),
     },
 )
 EVENT_BATCH_MAX = 2000
@@ -404,6 +416,7 @@ def _event_batch_view(kind: str, row_serializer):
             operation_id=f"{kind}_record",
             description=f"Record up to {EVENT_BATCH_MAX} {kind}, all or nothing, as `values`. A row changes what "
             "is stored only if it is newer (by `updated_at`, else its own times), so rows may arrive in any order "
+            "(a deployment to an environment other than production is answered in `ignored`, not recorded) "
             "and sending the same rows again changes nothing; DORA figures of the affected team and weeks are "
             "recomputed shortly after. Every time is a date and time with its offset or Z (such as "
             f"{EXAMPLE}), within {time_limits.ACCEPTED}, and no later than now plus {CLOCK_SKEW_SHOWN} (events are "
@@ -413,13 +426,16 @@ def _event_batch_view(kind: str, row_serializer):
             parsed = batch(data=request.data)
             if not parsed.is_valid():
                 return Response({"errors": _row_errors(parsed.errors)}, status=status.HTTP_400_BAD_REQUEST)
-            recorded, unchanged, errors = services.delivery_batch_record(
+            recorded, unchanged, ignored, errors = services.delivery_batch_record(
                 kind=kind, rows=parsed.validated_data["values"]
             )
             if errors:
                 body = {"errors": [{"index": i, "field": f, "message": m} for i, f, m in errors]}
                 return Response(body, status=status.HTTP_400_BAD_REQUEST)
-            return Response({"recorded": recorded, "unchanged": unchanged})
+            answer = {"recorded": recorded, "unchanged": unchanged}
+            if ignored:
+                answer["ignored"] = [{"index": i, "field": f, "message": f"{m}."} for i, f, m in ignored]
+            return Response(answer)
 
     EventBatch.__name__ = f"{kind.title()}Batch"
     return EventBatch

@@ -68,6 +68,23 @@ def _ahead_hint(ahead: timedelta) -> str:
     return ""
 
 
+def production_environment(name: str) -> bool:
+    """Return whether a deployment environment is a production one (settings.ALIGN_PRODUCTION_ENVIRONMENTS),
+    compared ignoring case and surrounding spaces, as GitHub compares environment names ("Environment names are
+    not case sensitive"): Production and PROD are production. Every source follows this one rule, and DORA
+    counts only deployments it accepts, whatever is stored."""
+    return name.strip().casefold() in {known.strip().casefold() for known in settings.ALIGN_PRODUCTION_ENVIRONMENTS}
+
+
+def environment_ignored(name: str) -> str:
+    """Return why a deployment to a non-production environment is ignored (no final full stop)."""
+    return (
+        f"environment “{name}” is not a production environment ("
+        + ", ".join(settings.ALIGN_PRODUCTION_ENVIRONMENTS)
+        + ", compared ignoring case): only production deployments count for DORA, so it is not recorded"
+    )
+
+
 def _latest_accepted(now: datetime) -> datetime:
     """Return the latest time a delivery event accepted now can carry (see ahead_problem)."""
     return now + CLOCK_SKEW
@@ -475,9 +492,11 @@ def _events(team_id: int, start: datetime, end: datetime) -> _Events:
         (c.committed_at, dora.Change(c.sha, c.committed_at)) for c in Change.objects.filter(committed, team_id=team_id)
     ]
     full = _abbreviations_expanded([change.sha for _, change in changes])
+    # Only production deployments count, whatever is stored (a row stored before staging ones were ignored).
     deployments = [
         (d.finished_at, dora.Deployment(d.id, d.finished_at, frozenset(map(full, d.shas))))
         for d in Deployment.objects.filter(team_id=team_id, finished_at__gte=since, finished_at__lt=after)
+        if production_environment(d.environment)
     ]
     incidents = [
         (i.opened_at, dora.Incident(i.id, i.opened_at, i.resolved_at, i.deployment_id, full(i.sha) or None))
@@ -644,14 +663,18 @@ def dora_dirty_teams() -> list[int]:
     return sorted(set(DoraDirty.objects.filter(due).values_list("team_id", flat=True)))
 
 
-def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, int, list[tuple[int, str, str]]]:
+def delivery_batch_record(
+    *, kind: str, rows: list[dict]
+) -> tuple[int, int, list[tuple[int, str, str]], list[tuple[int, str, str]]]:
     """Record a batch of deployments, changes or incidents sent through the API, all or nothing.
 
     Rows carry a team path. Each row changes what is stored only when it is newer (deployment_record,
     change_record, incident_record), so the batch means the same in any order: it is applied sorted by key,
-    which keeps two overlapping batches from locking each other's rows in opposite orders. Return
-    (recorded, unchanged, errors): rows that changed something, rows that were late or repeated, and each
-    error as (row index, field, message); a row its table cannot hold (Contradiction) is one, writing nothing.
+    which keeps two overlapping batches from locking each other's rows in opposite orders. A deployment to an
+    environment that is not production (production_environment) is not recorded, as the webhook does not
+    record one. Return (recorded, unchanged, ignored, errors): rows that changed something, rows that were late
+    or repeated, each row ignored and each error as (row index, field, message); a row its table cannot hold
+    (Contradiction) is an error, writing nothing.
     """
     team_id = name_finder(team_paths())
     team_objects = Team.objects.in_bulk()
@@ -667,13 +690,21 @@ def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, int, lis
         if row.get("updated_at") and latest and row["updated_at"] < latest:
             errors.append((index, "updated_at", "This state cannot be current before it happened."))
     if errors:
-        return 0, 0, errors
+        return 0, 0, [], errors
+    ignored = [
+        (index, "environment", environment_ignored(row["environment"]))
+        for index, row in enumerate(rows)
+        if kind == "deployments" and not production_environment(row.get("environment") or "production")
+    ]
+    skipped = {index for index, _, _ in ignored}
     recorded = 0
     index = None
     try:
         with transaction.atomic():
             keyed = sorted(enumerate(rows), key=lambda pair: pair[1]["sha"] if kind == "changes" else pair[1]["id"])
-            for index, row in keyed:  # noqa: B007 (index names the row a Contradiction stops at)
+            for index, row in keyed:  # index names the row a Contradiction stops at
+                if index in skipped:
+                    continue
                 team = team_objects[team_id(row["team"].strip("/"))]
                 if kind == "deployments":
                     written = deployment_record(
@@ -700,8 +731,8 @@ def delivery_batch_record(*, kind: str, rows: list[dict]) -> tuple[int, int, lis
                     )
                 recorded += written is not None
     except Contradiction as contradiction:  # what the checks above cannot see; the whole batch is rolled back
-        return 0, 0, [(index, contradiction.field, f"{contradiction}.")]
-    return recorded, len(rows) - recorded, []
+        return 0, 0, [], [(index, contradiction.field, f"{contradiction}.")]
+    return recorded, len(rows) - len(skipped) - recorded, ignored, []
 
 
 @transaction.atomic

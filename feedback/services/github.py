@@ -18,8 +18,10 @@ from .delivery import (
     ahead_problem,
     change_record,
     deployment_record,
+    environment_ignored,
     incident_forget,
     incident_record,
+    production_environment,
     repository_connect,
     repository_named,
 )
@@ -263,11 +265,12 @@ def _folded(names) -> set[str]:
 
 def _deployment_status(repository: Repository, payload: dict) -> str:
     status, deployment = payload["deployment_status"], payload["deployment"]
-    # GitHub: "Environment names are not case sensitive" (docs, "Managing environments for deployment"): a
-    # deployment to Production is one to production.
-    production = deployment["environment"].casefold() in _folded(settings.ALIGN_PRODUCTION_ENVIRONMENTS)
-    if status["state"] != "success" or not production:
+    if status["state"] != "success":
         return "ignored"
+    # GitHub: "Environment names are not case sensitive" (docs, "Managing environments for deployment"): a
+    # deployment to Production is one to production. The API follows the same rule (production_environment).
+    if not production_environment(deployment["environment"]):
+        return Ignored(environment_ignored(deployment["environment"]))
     # A deployment's statuses are separate events and may arrive in any order: the newest success holds.
     field = "deployment_status.updated_at" if status.get("updated_at") else "deployment_status.created_at"
     finished_at = _time(status.get("updated_at") or status["created_at"], field)

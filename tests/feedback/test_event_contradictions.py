@@ -164,7 +164,7 @@ def test_the_api_service_names_the_row_and_field_of_an_id_too_long_for_its_colum
         {"team": "Payments", "id": "fine", "finished_at": at},
         {"team": "Payments", "id": "y" * 101, "finished_at": at},
     ]
-    recorded, unchanged, errors = services.delivery_batch_record(kind="deployments", rows=rows)
+    recorded, unchanged, _, errors = services.delivery_batch_record(kind="deployments", rows=rows)
     assert (recorded, unchanged) == (0, 0)
     assert errors == [(1, "id", "id is 101 characters long; at most 100 are kept.")]
     assert not Deployment.objects.filter(team=team).exists()  # all or nothing: the fine row is not written either
