@@ -1,6 +1,7 @@
 """The thank-you page (issue 22, defect 1): the respondent's own team's results, read and never written."""
 
 import logging
+import re
 
 import pytest
 from django.db import connection
@@ -83,3 +84,16 @@ def test_the_results_key_carries_the_day_not_when_a_teammate_answered(time_machi
     timestamp = signing.b62_decode(early.split(signing.Signer().sep)[1])
     assert early == late and timestamp == int(day.timestamp())
     assert signing.loads(late, salt=RESULTS_SALT, max_age=RESULTS_LINK_DAYS * 86400) == 5
+
+
+def test_without_a_script_the_page_says_its_address_is_the_conversation_link_and_when_it_works(client, org):
+    page = thanks(client, org["Platform"]).content.decode()
+    # then the text shown without JavaScript comes before the rest, and asks no one whether they commented
+    noscript = re.search(r"<noscript>(.*?)</noscript>", page, flags=re.DOTALL).group(1)
+    assert page.index("<noscript>") < page.index("Your answers were received")
+    assert "If you wrote a comment: copy this page's address now" in noscript
+    assert "address bar, is your private conversation link" in noscript and "shown only once" in noscript
+    assert "The link works once the survey has closed" in noscript and 'href="/conversations/"' in noscript
+    # and the conversation section, filled in by the script, says the same about when the link works
+    section = re.search(r'<section id="conversation".*?</section>', page, flags=re.DOTALL).group(0)
+    assert "The link works once the survey has closed" in section and "Copy link" in section
