@@ -206,10 +206,88 @@ def _slashes() -> frozenset[str]:
     )
 
 
+def _windows_1252(byte: int) -> str:
+    """Return the character Windows-1252 reads a byte as; the five bytes it leaves undefined (0x81, 0x8D, 0x8F,
+    0x90, 0x9D) Windows and Latin-1 read as the control character of the same number, so the 0x9D of Ý survives."""
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)
+
+
+def _read_as(first: int, last: int) -> str:
+    return "".join(re.escape(_windows_1252(byte)) for byte in range(first, last + 1))
+
+
+_FOLLOWING = f"[{_read_as(0x80, 0xBF)}]"
+# A UTF-8 sequence of two, three or four bytes as Windows-1252 shows it: a lead byte (Ã, â, ð...) then its
+# continuation bytes (€ to ¿). Whether the bytes really are UTF-8 is decided by decoding them.
+GARBLED_SEQUENCE = re.compile(
+    f"[{_read_as(0xC2, 0xDF)}]{_FOLLOWING}|[{_read_as(0xE0, 0xEF)}]{_FOLLOWING}{{2}}|"
+    f"[{_read_as(0xF0, 0xF4)}]{_FOLLOWING}{{3}}"
+)
+_TRIMMED_LEAD = re.compile(f"[{_read_as(0xC2, 0xDF)}]$")
+
+
+def _cp1252_bytes(text: str) -> bytes:
+    """Return the bytes `_windows_1252` reads as this text (every character is one it reads a byte as)."""
+    return bytes(
+        ord(char) if ord(char) < 0x100 and _windows_1252(ord(char)) == char else char.encode("cp1252")[0]
+        for char in text
+    )
+
+
+def _undone(sequence: str) -> str:
+    try:
+        return _cp1252_bytes(sequence).decode("utf-8")
+    except UnicodeDecodeError:
+        return sequence
+
+
+def mojibake(text: str) -> str | None:
+    """Return the text a cell most likely meant when parts of it read as UTF-8 decoded as Windows-1252 or Latin-1
+    (Excel opening a CSV without a byte-order mark: ZoÃ« Ã˜rsted for Zoë Ørsted, Oâ€™Brien for O’Brien), undone
+    as often as it was done; None when no part reads so.
+
+    A part reads so when it is a UTF-8 lead byte as Windows-1252 shows it (Â to ô) followed by as many
+    continuation bytes (€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ or NBSP¡¢…¿) as it announces, and those bytes decode. Names as
+    people write them do not: no language writes one of those after an accented capital or à to ô, and a letter of
+    another script (Ł, Σ, Д, 王) is not in Windows-1252 at all. A last lead byte after a garbled part is read with
+    the no-break space that trimming the cell took off (à is C3 A0, Ã and a no-break space).
+    """
+    # A trimmed no-break space is put back only after text that is garbled already: alone, a last Â is a letter.
+    trimmed = _TRIMMED_LEAD.search(text) is not None and _undone_all(text[:-1]) != text[:-1]
+    meant = _undone_all(text + "\xa0" if trimmed else text)
+    return meant if meant != text else None
+
+
+def _undone_all(text: str) -> str:
+    """Return a text with every garbled part undone, as often as it was garbled (ZoÃƒÂ« twice is Zoë)."""
+    while True:
+        undone = GARBLED_SEQUENCE.sub(lambda match: _undone(match.group()), text)
+        if undone == text:
+            return text
+        text = undone
+
+
+def mojibake_problem(text: str) -> str | None:
+    """Return, for a message, why a typed name reads as garbled text (`mojibake`), or None."""
+    meant = mojibake(text)
+    if meant is None:
+        return None
+    return (
+        f"“{text}” reads as “{meant}” garbled (its UTF-8 was read as Windows-1252, as Excel does with a CSV file "
+        f"without a byte-order mark): type it as “{meant}”."
+    )
+
+
 def person_name_problem(name: str) -> str | None:
     """Return why a person's name (as `name_stored` keeps it) cannot be stored, for a message, or None: it is
-    one line, and every character of it can be seen (a joiner only where a script or emoji needs it), as a
-    team's name."""
+    not garbled (`mojibake`), it is one line, and every character of it can be seen (a joiner only where a script
+    or emoji needs it), as a team's name."""
+    garbled = mojibake_problem(name)
+    if garbled:
+        return garbled
     broken = line_break_or_control(name)
     if broken:
         return f"The name holds a line break or control character ({broken}): write it on one line."

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from . import addresses, csv_table
-from .names import name_finder, name_stored, person_name_problem
+from .names import mojibake, name_finder, name_stored, person_name_problem
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
 ROLES = {"admin", "leader", "manager", "member"}
@@ -65,26 +65,20 @@ def parse(
             manages_team=values["manager"].lower() in YES,
             errors=list(record.errors),
         )
-        problem = addresses.problem(values["email"], max_length=lengths["email"])
-        if problem:
-            row.errors.append(problem)
-        else:
-            try:
-                validate_email(row.email)
-            except ValidationError:
-                row.errors.append(f"“{values['email']}” is not an email address.")
-        if not row.name:
-            row.errors.append("The name is empty.")
-        elif person_name_problem(row.name):
-            row.errors.append(person_name_problem(row.name))
-        elif len(row.name) > lengths["name"]:
-            row.errors.append(f"The name has {len(row.name)} characters; at most {lengths['name']} are kept.")
+        # A garbled cell (ZoÃ« for Zoë: the file was opened as Windows-1252 and saved again) is refused with what it
+        # probably meant, and its other checks are left out: they would only describe the garbling.
+        garbled = {column: meant for column, value in values.items() if (meant := mojibake(value)) is not None}
+        row.errors += [_garbled_message(column, values[column], meant) for column, meant in garbled.items()]
+        if "email" not in garbled:
+            row.errors += _email_problems(values["email"], row.email, lengths["email"])
+        if "name" not in garbled:
+            row.errors += _name_problems(row.name, lengths["name"])
         row.team_id = lookup(row.team_path)
-        if row.team_id is None:
+        if row.team_id is None and "team" not in garbled:
             row.errors.append(f"There is no team “{values['team']}” (use a path such as Engineering/Platform).")
-        if row.role not in ROLES:
+        if row.role not in ROLES and "role" not in garbled:
             row.errors.append(f"“{values['role']}” is not a role: use admin, leader, manager or member.")
-        if values["manager"].lower() not in YES | NO:
+        if values["manager"].lower() not in YES | NO and "manager" not in garbled:
             row.errors.append(f"“{values['manager']}” in the manager column must be yes or no.")
         rows.append(row)
     first_line: dict[str, int] = {}
@@ -94,6 +88,40 @@ def parse(
         else:
             first_line[addresses.key(row.email)] = row.line
     return rows, []
+
+
+def _email_problems(cell: str, email: str, length: int) -> list[str]:
+    """Return what is wrong with an address cell (`email` as `addresses.stored` spells it)."""
+    problem = addresses.problem(cell, max_length=length)
+    if problem:
+        return [problem]
+    try:
+        validate_email(email)
+    except ValidationError:
+        return [f"“{cell}” is not an email address."]
+    return []
+
+
+def _name_problems(name: str, length: int) -> list[str]:
+    """Return what is wrong with a name as `names.name_stored` keeps it."""
+    if not name:
+        return ["The name is empty."]
+    problem = person_name_problem(name)
+    if problem:
+        return [problem]
+    if len(name) > length:
+        return [f"The name has {len(name)} characters; at most {length} are kept."]
+    return []
+
+
+def _garbled_message(column: str, cell: str, meant: str) -> str:
+    """Return the message for a cell that reads as UTF-8 decoded as Windows-1252 (`names.mojibake`)."""
+    return (
+        f"The {column} “{cell}” looks garbled: it is probably “{meant}”, its UTF-8 read as Windows-1252 (Excel "
+        "does this when it opens a CSV file without a byte-order mark, and saving it again keeps the garbled "
+        "text). Download the export again and open it by double-click (it now carries a byte-order mark), or in "
+        "Excel use Data › From Text/CSV with File origin “65001: Unicode (UTF-8)”; save as “CSV UTF-8”."
+    )
 
 
 def _formula_like(cell: str) -> bool:

@@ -175,6 +175,8 @@ def people_import(request):
 @admin_required
 @require_GET
 def people_export(request):
-    response = HttpResponse(services.people_export(), content_type="text/csv; charset=utf-8")
+    # A byte-order mark first: Excel reads a CSV without one in the computer's code page (Windows-1252), turning
+    # Zoë into ZoÃ«, and a file saved again from that would rename everyone with a letter beyond ASCII.
+    response = HttpResponse("\ufeff" + services.people_export(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="align-people.csv"'
     return response
