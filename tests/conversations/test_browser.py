@@ -135,3 +135,29 @@ def test_a_conversation_from_comment_to_moderation_in_chromium(
     assert Thread.objects.get().state == Thread.State.OPEN
     for context_page in (bob, alice, ada):
         context_page.context.close()
+
+
+def test_a_reply_or_an_action_pressed_twice_on_a_slow_network_is_written_once(chromium, live_server, commented):
+    from feedback.models import Action
+    from surveys import services as survey_services
+    from tests.browser.test_conversation_link import held_posts, press_twice
+
+    survey_services.cycle_publish(cycle_id=commented["cycle"].id)
+    comment = commented["comments"]["A"]
+    alice = logged_in(chromium, live_server, "alice@example.com")
+    for path, fill, button in [
+        (f"/conversations/comment/{comment.id}/", ("#reply", "Which changes hurt most?"), "form.stacked button"),
+        (f"/reports/teams/{commented['teams']['a'].id}/", ("textarea[name=text]", "Fewer priorities"), None),
+    ]:
+        alice.goto(live_server.url + path)
+        alice.locator(fill[0]).first.fill(fill[1])
+        form = alice.locator(fill[0]).first.locator("xpath=ancestor::form")
+        action = form.get_attribute("action")
+        held = held_posts(alice, action)
+        form.evaluate("f => f.querySelector('button[type=submit], button:not([type])').id = 'press-me'")
+        press_twice(alice, button or "#press-me")
+        assert len(held) == 1, path
+        with alice.expect_navigation():
+            held[0].continue_()
+    assert Message.objects.filter(text="Which changes hurt most?").count() == 1
+    assert Action.objects.filter(text="Fewer priorities").count() == 1
