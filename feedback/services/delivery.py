@@ -365,8 +365,9 @@ def change_record(
 
 
 def _incident_state(incident: Incident) -> tuple:
-    # Between two states of one time: a withdrawal first (GitHub need not move updated_at when it deletes an
-    # issue), then resolved over open, then the values themselves.
+    # Between two states of one time (a GitHub issue's times carry the order of its events within their second,
+    # github._issue_state_time, so these are two events of the same kind): a withdrawal first, then resolved over
+    # open, then the values themselves.
     return (
         not incident.counted,
         incident.resolved_at is not None,

@@ -1,6 +1,6 @@
 """GitHub webhook events → deployments, changes and incidents. The raw body is kept, append-only."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -328,6 +328,22 @@ def _pull_request(repository: Repository, payload: dict) -> str:
 
 # An issue gone from the repository: nothing later can make it an incident again.
 ISSUE_GONE = {"deleted", "transferred"}
+# The order of an issue's events within one second, by what each says happened. GitHub's times are whole seconds,
+# and one issue's events often share one: an issue opened with a label is "opened" (labels []) then "labeled" in
+# the same second, and GitHub need not move updated_at when it deletes one. Opening comes first, then whatever is
+# done to the open issue (labelling, editing), then closing or reopening, and a deletion or transfer last. Any
+# other action is done to the issue as it stands, and ranks with labelling.
+ISSUE_ACTION_ORDER = {"opened": 0, "closed": 2, "reopened": 2, "deleted": 3, "transferred": 3}
+ISSUE_ACTION_ORDER_OTHERWISE = 1
+
+
+def _issue_state_time(updated_at: datetime, action) -> datetime:
+    """Return the time an issue event's state holds from: its updated_at (GitHub's, whole seconds) with the
+    action's order within that second (ISSUE_ACTION_ORDER) in the microseconds, which GitHub's times never use.
+    So of two events of one second the later action is the newer state whichever arrives first (incident_record
+    compares state times), and an older second still loses to any newer one."""
+    order = ISSUE_ACTION_ORDER.get(action, ISSUE_ACTION_ORDER_OTHERWISE) if isinstance(action, str) else 1
+    return updated_at.replace(microsecond=0) + timedelta(microseconds=order)
 
 
 def _issues(repository: Repository, payload: dict) -> str:
@@ -350,7 +366,7 @@ def _issues(repository: Repository, payload: dict) -> str:
         "opened_at": _time(issue["created_at"], "issue.created_at"),
         "resolved_at": _time(issue["closed_at"], "issue.closed_at") if closed else None,
         "source": SOURCE,
-        "updated_at": _time(issue["updated_at"], "issue.updated_at"),
+        "updated_at": _issue_state_time(_time(issue["updated_at"], "issue.updated_at"), payload["action"]),
     }
     was_counted = Incident.objects.filter(source=SOURCE, external_id=state["external_id"], counted=True).exists()
     changed = incident_record(**state) is not None if counted else incident_forget(**state)

@@ -75,14 +75,55 @@ def outcome(apply, events) -> dict:
 # Through the webhook.
 
 
+# The order of an issue's events within one second, as Align ranks them (opened, then what is done to the open
+# issue, then closing or reopening, then deleting or transferring): written out here rather than imported, so
+# that the test states the rule it checks.
+ISSUE_GONE = ("deleted", "transferred")
+ACTION_ORDER = {"opened": 0, "labeled": 1, "unlabeled": 1, "edited": 1, "closed": 2, "reopened": 2, "deleted": 3,
+                "transferred": 3}  # fmt: skip
+
+
 @st.composite
 def issue_history(draw, gap=1):
-    """One issue's life as GitHub reports it: each step a whole snapshot at a later updated_at."""
+    """One issue's life as GitHub reports it, from its opening: each step a whole snapshot as of its updated_at.
+
+    Steps often share a second (GitHub's times are whole seconds: an issue opened with a label is "opened" with
+    labels [] and then "labeled", in the same second). With gap=1 a step shares its second with the one before
+    only when it comes later in the order Align ranks the events of one second by (ACTION_ORDER), so that time
+    order is the order they happened in; with gap=0 any steps may share one, in any order.
+    """
     created = START + timedelta(minutes=draw(st.integers(0, 60)))
-    moment, labels, closed_at, events = created, set(), None, []
-    for _ in range(draw(st.integers(min_value=1, max_value=7))):
-        moment += timedelta(seconds=draw(st.integers(min_value=gap, max_value=7200)))
-        action = draw(st.sampled_from(["labeled", "unlabeled", "closed", "reopened", "edited", "labeled other"]))
+    labels = set(draw(st.sampled_from([[], [], ["incident"], ["bug"]])))
+    moment, closed_at, previous, events = created, None, "opened", []
+
+    def snapshot(action, label=None):
+        payload = {
+            "action": action,
+            "issue": {
+                "id": 501, "number": 7, "state": "closed" if closed_at else "open", "created_at": stamp(created),
+                "updated_at": stamp(moment), "closed_at": closed_at and stamp(closed_at),
+                "labels": [{"id": 900 + n, "name": name} for n, name in enumerate(sorted(labels))],
+            },
+            "repository": REPO,
+        }  # fmt: skip
+        if label is not None:
+            payload["label"] = {"name": label}
+        return ("issues", payload)
+
+    events.append(snapshot("opened"))
+    if draw(st.booleans()):  # created with its labels: "opened" (labels []) then "labeled", in one second
+        label = draw(st.sampled_from(["incident", "Incident", "bug"]))
+        labels = labels | {label}
+        events.append(snapshot("labeled", label))
+        previous = "labeled"
+    for _ in range(draw(st.integers(min_value=0, max_value=7))):
+        action = draw(
+            st.sampled_from(["labeled", "unlabeled", "closed", "reopened", "edited", "labeled other", "deleted",
+                             "transferred"])
+        )  # fmt: skip
+        kind = "labeled" if action == "labeled other" else action
+        same_second = draw(st.booleans()) and (gap == 0 or ACTION_ORDER[kind] > ACTION_ORDER[previous])
+        moment += timedelta(seconds=0 if same_second else draw(st.integers(min_value=max(gap, 1), max_value=7200)))
         label = None
         if action == "labeled":
             label = draw(st.sampled_from(["incident", "Incident"]))  # GitHub labels ignore case
@@ -100,18 +141,10 @@ def issue_history(draw, gap=1):
             closed_at = moment
         elif action == "reopened":
             closed_at = None
-        payload = {
-            "action": action,
-            "issue": {
-                "id": 501, "number": 7, "state": "closed" if closed_at else "open", "created_at": stamp(created),
-                "updated_at": stamp(moment), "closed_at": closed_at and stamp(closed_at),
-                "labels": [{"id": 900 + n, "name": name} for n, name in enumerate(sorted(labels))],
-            },
-            "repository": REPO,
-        }  # fmt: skip
-        if label is not None:
-            payload["label"] = {"name": label}
-        events.append(("issues", payload))
+        events.append(snapshot(action, label))
+        previous = kind
+        if action in ("deleted", "transferred"):
+            break  # nothing happens to an issue after it is gone from the repository
     return events
 
 
@@ -177,6 +210,10 @@ def test_any_order_and_repetition_of_github_deliveries_leaves_what_time_order_le
 
     expected = outcome(send, in_time_order)
     assert outcome(send, arrived) == expected
+    # and time order leaves what the issue's last event says: an incident while labelled and not gone
+    last = [payload for event, payload in in_time_order if event == "issues"][-1]
+    labelled = any(label["name"].casefold() == "incident" for label in last["issue"]["labels"])
+    assert [incident[5] for incident in expected["incidents"]] == [labelled and last["action"] not in ISSUE_GONE]
 
 
 @PROPERTY
@@ -304,3 +341,51 @@ def test_an_incident_naming_a_deployment_sent_later_is_charged_to_it(teams_and_m
 def teams_and_machine():
     TeamFactory(name="Engineering")
     return Client(HTTP_AUTHORIZATION=f"Bearer {services.api_token_create(name='CI', created_by=None)[1]}")
+
+
+# Events of one second, by name.
+
+
+def issue_event(action, labels, *, at="2026-11-02T10:00:00Z", closed=False):
+    return (
+        "issues",
+        {
+            "action": action,
+            "issue": {
+                "id": 601, "number": 8, "state": "closed" if closed else "open", "created_at": "2026-11-02T10:00:00Z",
+                "updated_at": at, "closed_at": at if closed else None,
+                "labels": [{"id": 900 + n, "name": name} for n, name in enumerate(labels)],
+            },
+            "repository": REPO,
+            **({"label": {"name": "incident"}} if action in ("labeled", "unlabeled") else {}),
+        },
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("order", ["opened first", "labeled first"])
+def test_an_issue_opened_and_labelled_incident_in_the_same_second_counts_whichever_arrives_first(
+    client, settings, order
+):
+    # given: GitHub's two deliveries for an issue created with the label, both as of the same second
+    settings.GITHUB_WEBHOOK_SECRET = SECRET
+    Repository.objects.create(full_name="acme/payments-api", team=TeamFactory(name="Payments"))
+    opened, labeled = issue_event("opened", []), issue_event("labeled", ["incident"])
+    events = [opened, labeled] if order == "opened first" else [labeled, opened]
+    # when
+    answers = [deliver(client, *event, delivery=f"arrival-{n}").json()["status"] for n, event in enumerate(events)]
+    # then: the labelling is what happened last in that second
+    assert answers == (["ignored", "recorded"] if order == "opened first" else ["recorded", "outdated"])
+    assert Incident.objects.get().counted is True
+
+
+@pytest.mark.parametrize(
+    ("last", "counted"), [(issue_event("deleted", ["incident"]), False), (issue_event("unlabeled", []), False)]
+)
+def test_a_deletion_or_unlabelling_of_the_same_second_as_the_opening_stops_counting_in_any_order(
+    client, settings, last, counted
+):
+    settings.GITHUB_WEBHOOK_SECRET = SECRET
+    Repository.objects.create(full_name="acme/payments-api", team=TeamFactory(name="Payments"))
+    for n, event in enumerate([last, issue_event("opened", ["incident"])]):
+        assert deliver(client, *event, delivery=f"arrival-{n}").status_code == 200
+    assert Incident.objects.get().counted is counted
