@@ -44,7 +44,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@# Security linting of the application code: any medium or high finding fails the build.
-	$(BIN)/bandit --quiet --recursive alignsite surveys feedback --severity-level medium
+	$(BIN)/bandit --quiet --recursive alignsite surveys feedback conversations --severity-level medium
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -164,7 +164,8 @@ def _insert(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
                     copy.write_row(row)
         else:
             placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+            statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
+            cursor.executemany(statement, rows)
 
 
 def _departments(parents: dict[int, int | None], teams: set[int]) -> dict[int, int | None]:
