@@ -21,6 +21,7 @@ from . import services, stored_numbers
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
 from .api_parsers import JsonNumber
 from .models import MetricDefinition, MetricValue
+from .periods import calendar_date
 from .selectors.metrics import period_ended
 from .services.delivery import CLOCK_SKEW_SHOWN, ahead_problem
 from .services.metrics import MAX_BATCH, MetricRow
@@ -154,8 +155,20 @@ class AcceptedDateTimeField(serializers.DateTimeField):
         return moment
 
 
-class AcceptedDateField(serializers.DateField):
-    """A date (a metric's period) within the ones Align accepts (surveys.time_limits)."""
+class CalendarDateField(serializers.DateField):
+    """A date written YYYY-MM-DD (periods.calendar_date), refused naming the problem otherwise: DRF reads dates with
+    Django's parse_date, which on Python 3.11 also reads week dates (2026-W13 became 2026-03-23) and compact dates
+    (20260401)."""
+
+    def to_internal_value(self, value):
+        try:
+            return calendar_date(value)
+        except ValueError as problem:
+            raise serializers.ValidationError(f"{problem}.", code="invalid") from None
+
+
+class AcceptedDateField(CalendarDateField):
+    """A date (a metric's period) written YYYY-MM-DD, within the ones Align accepts (surveys.time_limits)."""
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
@@ -272,8 +285,8 @@ class MetricValueOutput(serializers.Serializer):
 class MetricValueFilter(serializers.Serializer):
     metric = serializers.SlugField(required=False)
     team = serializers.CharField(required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = CalendarDateField(required=False)
+    end = CalendarDateField(required=False)
 
 
 class FiltersRejected(Exception):

@@ -58,6 +58,7 @@ from decimal import Decimal
 from surveys import csv_table, time_limits
 
 from . import stored_numbers
+from .periods import calendar_date
 from .stored_numbers import NumberError, number_text
 
 COLUMNS = ["metric", "team", "period_start", "period_end", "value"]
@@ -222,11 +223,13 @@ KEEP_ISO_DATES = (
 
 
 def _date(text: str, name: str, errors: list[str]) -> date | None:
+    # Only YYYY-MM-DD (periods.calendar_date), as the API reads it: date.fromisoformat also reads week dates
+    # (2026-W13) and compact dates (20260401), which the preview showed as one-day periods.
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
+        day = calendar_date(text)
+    except ValueError as problem:
         hint = KEEP_ISO_DATES if LOCALE_DATE.fullmatch(text) else ""
-        errors.append(f"{name} “{text}” is not a date like 2026-10-31.{hint}")
+        errors.append(f"{name} {problem}.{hint}")
         return None
     if not time_limits.accepts_date(day):  # surveys.time_limits: the dates every way in accepts
         errors.append(f"{name} {time_limits.outside(f'“{text}”', day.year)}")

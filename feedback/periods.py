@@ -7,9 +7,17 @@ day. Adding them counts the same deployments twice. Every combination of a metri
 one kind of period: the kind with the most periods, which is the finest regular series the metric has.
 """
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+
+# A calendar date as RFC 3339 (and OpenAPI's `date`) writes it, and as the README promises: four-digit year, two-digit
+# month and day. Python 3.11's date.fromisoformat, and Django's parse_date on top of it, also read ISO 8601's other
+# spellings — week dates (2026-W13, 2026W131: a Monday) and compact dates (20260401) — which a sender meaning a week
+# or a typo would have stored as a one-day period.
+CALENDAR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+CALENDAR_DATE_EXAMPLE = "2026-10-31"
 
 # Lengths in days (the end is inclusive) and the name of their kind; anything else is "<n> days".
 KINDS = [(range(1, 2), "day"), (range(7, 8), "week"), (range(28, 32), "month"), (range(89, 93), "quarter"),
@@ -32,3 +40,23 @@ def dominant_kind(periods: Iterable[tuple[date, date]]) -> str | None:
         count[kind] += 1
         shortest[kind] = min(shortest.get(kind, (end - start).days), (end - start).days)
     return max(count, key=lambda kind: (count[kind], -shortest[kind]), default=None)
+
+
+def calendar_date(text: str) -> date:
+    """Return the date `text` writes as YYYY-MM-DD (such as 2026-10-31), or raise ValueError saying why it is not
+    one, quoting it (no final full stop): another spelling (a week date, a compact date, a time), or a day the
+    calendar does not have (2026-02-30)."""
+    shown = f"“{text}”"
+    if not isinstance(text, str) or not CALENDAR_DATE.fullmatch(text):
+        hint = ""
+        if isinstance(text, str) and re.fullmatch(r"\d{4}-?W\d{2}(-?\d)?", text, re.ASCII | re.IGNORECASE):
+            hint = " (YYYY-MM-DD; a week date is not read: give the week's first and last days)"
+        elif isinstance(text, str) and re.fullmatch(r"\d{8}", text, re.ASCII):
+            hint = " (YYYY-MM-DD; a date without its hyphens is not read)"
+        raise ValueError(f"{shown} is not a date like {CALENDAR_DATE_EXAMPLE}{hint}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{shown} is not a day of the calendar (YYYY-MM-DD, such as {CALENDAR_DATE_EXAMPLE})"
+        ) from None
