@@ -143,10 +143,30 @@ class ImportPlan:
     changes: dict[int, list[str]] = field(default_factory=dict)
     # By line: access the line's person keeps that the file does not carry ("still manages Acme/Sales (…)")
     kept: dict[int, str] = field(default_factory=dict)
+    # By line, and by deactivated person's id: the login access they lose ("loses access to Manage and reports")
+    access_lost: dict[int, str] = field(default_factory=dict)
+    deactivated_access_lost: dict[int, str] = field(default_factory=dict)
+    # Why the import may not be done although every line is valid: it would leave nobody able to open Manage, or
+    # lock out the admin importing it.
+    refusals: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return not self.file_errors and not any(row.errors for row in self.rows)
+        return not self.file_errors and not self.refusals and not any(row.errors for row in self.rows)
+
+    @property
+    def access_losses(self) -> list[tuple[str, str]]:
+        """Return (who, what they lose) for everyone the import takes login access from, lines first."""
+        by_line = [
+            (f"line {row.line}, {row.email}", self.access_lost[row.line])
+            for row in self.rows
+            if row.line in self.access_lost
+        ]
+        return by_line + [
+            (f"{person.name} ({person.email}), deactivated", self.deactivated_access_lost[person.id])
+            for person in self.deactivated
+            if person.id in self.deactivated_access_lost
+        ]
 
     @property
     def digest(self) -> str:
@@ -158,6 +178,8 @@ class ImportPlan:
             "deactivated": [(person.id, person.email) for person in self.deactivated],
             "changes": sorted(self.changes.items()),
             "kept": sorted(self.kept.items()),
+            "access_lost": sorted(self.access_lost.items()),
+            "deactivated_access_lost": sorted(self.deactivated_access_lost.items()),
             "rows": [(row.line, row.email, row.name, row.team_id, row.role, row.manages_team) for row in self.rows],
         }
         return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()
@@ -214,32 +236,113 @@ def _kept(person: Person | None, row: people_csv.PersonRow, paths: dict[int, str
     return f"still manages {', '.join(kept)} (not in the file: change it on the person's page)" if kept else ""
 
 
-def people_import_plan(*, csv_text: str) -> ImportPlan:
+MANAGE, REPORTS = "Manage", "reports"
+
+
+def _access(*, person: Person, role: str, active: bool, managed: set[int]) -> set[str]:
+    """Return what a person's login opens (MANAGE, REPORTS) with this role, active state and managed teams, as
+    surveys.access.is_admin and feedback.selectors.teams_visible_to decide it; nothing without an active login."""
+    user = person.user
+    if user is None or not user.is_active or not active:
+        return set()
+    if user.is_superuser or role == Person.Role.ADMIN:
+        return {MANAGE, REPORTS}
+    if role in (Person.Role.LEADER, Person.Role.MANAGER) and managed:
+        return {REPORTS}
+    return set()
+
+
+def _lost_words(lost: set[str]) -> str:
+    if not lost:
+        return ""
+    which = " and ".join(sorted(lost))
+    return f"loses login access to {which}"
+
+
+def _access_refusals(
+    *,
+    rows: list[people_csv.PersonRow],
+    existing: dict[str, Person],
+    before: dict[int, set[str]],
+    after: dict[int, set[str]],
+    importer,
+) -> list[str]:
+    """Return why the import may not be done: it takes Manage from the last who had it (afterwards no active person
+    with the admin role and a login, and no Django superuser), or the importing admin would lose Manage."""
+    refusals = []
+    User = get_user_model()
+    superusers = User.objects.filter(is_superuser=True, is_active=True).exists()
+    had_manage = any(MANAGE in access for access in before.values())
+    if had_manage and not superusers and not any(MANAGE in access for access in after.values()):
+        refusals.append(
+            "After this import nobody could open Manage: no line makes an active person with a login an admin "
+            "(role admin), and there is no Django superuser. Keep at least one admin who has a login in the file."
+        )
+    if importer is None or not importer.is_authenticated or importer.is_superuser:
+        return refusals
+    own = next((person for person in existing.values() if person.user_id == importer.pk), None)
+    if own is not None and MANAGE not in after.get(own.id, set()):
+        line = next((row for row in rows if addresses.key(row.email) == addresses.key(own.email)), None)
+        why = (
+            f"line {line.line} makes you {line.role}"
+            if line is not None
+            else "you are not in the file, so you would be deactivated"
+        )
+        refusals.append(
+            f"This import removes your own access to Manage ({why}): you would be locked out half-way. Keep "
+            "yourself in the file as an admin, or ask another admin to import it."
+        )
+    return refusals
+
+
+def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
     """Return what importing this CSV would do, with every problem found, without changing anything.
 
     A line finds its person by address as `addresses.key` compares them (case, NFKC, IDNA): ANN@ｅｘａｍｐｌｅ.com
     updates ann@example.com rather than making a new person and deactivating her. `changes` says, per valid
     line, what changes for its person: name, team, role, reactivation and every team they start or stop
-    managing; `kept` the teams they go on managing that the file does not carry.
+    managing; `kept` the teams they go on managing that the file does not carry; `access_lost` (per line) and
+    `deactivated_access_lost` (per deactivated person's id) the login access to Manage or reports they lose.
+    `refusals` says why a valid file may still not be imported: it would leave no active admin with a login
+    (Django superusers count as admins), or `importer` (the User importing; None: nobody's own access is
+    checked) would lose Manage.
     """
     lengths = {field: _length(field) for field in ("email", "name")}
     team_ids = selectors.team_paths()
     rows, file_errors = people_csv.parse(csv_text, team_ids=team_ids, lengths=lengths)
-    existing = _people_by_address(Person.objects.prefetch_related("managed_teams"))
+    existing = _people_by_address(Person.objects.select_related("user").prefetch_related("managed_teams"))
     emails = {addresses.key(row.email) for row in rows}
     paths = {team_id: path for path, team_id in team_ids.items()}
+    deactivated = sorted(
+        (p for email, p in existing.items() if email not in emails and p.is_active), key=lambda p: p.email
+    )
+    # What each existing person's login opens before and after the import (people not in the file: deactivated).
+    before, after, by_line = {}, {}, {}
+    leaving = {person.id for person in deactivated}
+    for person in existing.values():
+        managed = {team.id for team in person.managed_teams.all()}
+        before[person.id] = _access(person=person, role=person.role, active=person.is_active, managed=managed)
+        after[person.id] = set() if person.id in leaving else before[person.id]
+    for row in rows:
+        person = existing.get(addresses.key(row.email))
+        if person is None or row.errors:
+            continue
+        managed = {team.id for team in person.managed_teams.all()}
+        managed = _managed_after(managed=managed, team_id=person.team_id, row=row)
+        after[person.id] = _access(person=person, role=row.role, active=True, managed=managed)
+        by_line[row.line] = person.id
+    valid_rows = [row for row in rows if not row.errors]
     return ImportPlan(
         rows=rows,
         file_errors=file_errors,
         created=[row.email for row in rows if addresses.key(row.email) not in existing],
         updated=[row.email for row in rows if addresses.key(row.email) in existing],
-        deactivated=sorted(
-            (p for email, p in existing.items() if email not in emails and p.is_active), key=lambda p: p.email
-        ),
-        changes={
-            row.line: _changes(existing.get(addresses.key(row.email)), row, paths) for row in rows if not row.errors
-        },
-        kept={row.line: _kept(existing.get(addresses.key(row.email)), row, paths) for row in rows if not row.errors},
+        deactivated=deactivated,
+        changes={row.line: _changes(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows},
+        kept={row.line: _kept(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows},
+        access_lost={line: words for line, pid in by_line.items() if (words := _lost_words(before[pid] - after[pid]))},
+        deactivated_access_lost={p.id: words for p in deactivated if (words := _lost_words(before[p.id]))},
+        refusals=_access_refusals(rows=rows, existing=existing, before=before, after=after, importer=importer),
     )
 
 
@@ -248,21 +351,26 @@ class ImportChanged(ValidationError):
 
 
 @transaction.atomic
-def people_import(*, csv_text: str, previewed: str | None = None) -> ImportPlan:
+def people_import(*, csv_text: str, previewed: str | None = None, importer=None) -> ImportPlan:
     """Make the people match the CSV: create, update, and deactivate whoever is missing; all or nothing.
 
     Afterwards each line's person has the line's name, team, role and active state, and manages their team
     exactly when the line says so (`_managed_after`: a move takes the old team's management with it), so the
     export says what the file said. Refuses (ValidationError) when the file has any error, so a half-valid
-    file never half-imports; and refuses (ImportChanged) when `previewed`, the `ImportPlan.digest` of the
+    file never half-imports, or would lock out every admin or the importer (`ImportPlan.refusals`, the messages
+    of the ValidationError); and refuses (ImportChanged) when `previewed`, the `ImportPlan.digest` of the
     preview the admin confirmed, differs from the plan computed now under lock (someone added, changed or
     deactivated a person in between: the import would do what the preview did not show).
     """
     # Lock everyone before planning, so nobody changes between the plan and the writes.
     existing = _people_by_address(Person.objects.select_for_update())
-    plan = people_import_plan(csv_text=csv_text)
+    plan = people_import_plan(csv_text=csv_text, importer=importer)
+    if plan.refusals:
+        raise ValidationError(plan.refusals)
     if not plan.valid:
-        raise ValidationError("The file has errors; nothing was imported.")
+        raise ValidationError(
+            "The file has errors now (the teams may have changed since the preview); nothing was imported."
+        )
     if previewed is not None and plan.digest != previewed:
         raise ImportChanged(
             "The people changed since the preview (someone was added, changed or deactivated), so the import "

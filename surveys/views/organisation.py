@@ -139,12 +139,9 @@ def people_import(request):
             messages.error(request, "That preview has expired or was altered; please upload the file again.")
             return redirect("surveys:manage_people_import")
         try:
-            plan = services.people_import(csv_text=text, previewed=previewed)
-        except services.ImportChanged as error:
+            plan = services.people_import(csv_text=text, previewed=previewed, importer=request.user)
+        except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("surveys:manage_people_import")
-        except ValidationError:
-            messages.error(request, "The file no longer validates (the teams may have changed); nothing was imported.")
             return redirect("surveys:manage_people_import")
         messages.success(
             request,
@@ -154,10 +151,16 @@ def people_import(request):
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["file"]
-        plan = services.people_import_plan(csv_text=text)
+        plan = services.people_import_plan(csv_text=text, importer=request.user)
         created = set(plan.created)
         lines = [
-            (row, "add" if row.email in created else "update", plan.changes.get(row.line), plan.kept.get(row.line))
+            (
+                row,
+                "add" if row.email in created else "update",
+                plan.changes.get(row.line),
+                plan.kept.get(row.line),
+                plan.access_lost.get(row.line),
+            )
             for row in plan.rows
         ]
         # The confirm carries the file and the digest of this preview's plan: confirm does what was shown, or nothing.

@@ -111,13 +111,15 @@ def test_an_empty_team_name_is_a_400_with_a_message_and_nothing_saved(client, ad
 def test_importing_people_previews_then_imports_on_confirm(client, ada):
     engineering = TeamFactory(name="Engineering")
     TeamFactory(name="Platform", parent=engineering)
+    PersonFactory(email="cy@example.com", team=engineering)
     csv_text = "email,name,team,role,manager\nbo@example.com,Bo,Engineering/Platform,manager,yes\n"
+    csv_text += "ada@example.com,Ada,Ops,admin,yes\n"
     upload = SimpleUploadedFile("people.csv", csv_text.encode(), content_type="text/csv")
     preview = client.post(reverse("surveys:manage_people_import"), {"file": upload})
     page = preview.content.decode()
     assert preview.status_code == 200 and "Nothing has changed yet" in page
-    # Ada's own record is not in the file, so the preview warns that she would be deactivated.
-    assert "will be deactivated" in page and "ada@example.com" in page
+    # Cy is not in the file, so the preview warns that he would be deactivated.
+    assert "will be deactivated" in page and "cy@example.com" in page
     assert not Person.objects.filter(email="bo@example.com").exists()
     confirm = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
     done = client.post(reverse("surveys:manage_people_import"), {"confirm": confirm})
