@@ -57,7 +57,7 @@ def preview(client, text: str):
 
 
 def test_the_preview_names_each_line_and_deactivation_that_takes_login_access(client, ada, bea, lee, ops):
-    mo, _ = manager_of(ops, email="mo@example.com", role=Person.Role.MANAGER)
+    manager_of(ops, email="mo@example.com", role=Person.Role.MANAGER)
     PersonFactory(email="nil@example.com", team=ops, role=Person.Role.ADMIN)  # an admin by role, with no login
     client.force_login(ada)
     text = HEADER + line("ada@example.com", "admin") + line("bea@example.com", "leader", "yes")
