@@ -34,6 +34,9 @@ class PersonRow:
     manages_team: bool
     team_id: int | None = None
     errors: list[str] = field(default_factory=list)
+    # The path of the team the line's path matched, as stored (the match ignores case, width and look-alikes:
+    # ACME/engineering/Ｐｌａｔｆｏｒｍ is ACME/Engineering/Platform); empty when it matched none.
+    team_stored: str = ""
 
 
 def parse(
@@ -46,6 +49,7 @@ def parse(
     lines are the same person when `addresses.key` says so. Names are kept as `names.name_stored` keeps them.
     """
     lookup = name_finder(team_ids)
+    paths = {team_id: path for path, team_id in team_ids.items()}
     rows: list[PersonRow] = []
     try:
         table = list(csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="people"))
@@ -74,6 +78,7 @@ def parse(
         if "name" not in garbled:
             row.errors += _name_problems(row.name, lengths["name"])
         row.team_id = lookup(row.team_path)
+        row.team_stored = paths.get(row.team_id, "")
         if row.team_id is None and "team" not in garbled:
             row.errors.append(f"There is no team “{values['team']}” (use a path such as Engineering/Platform).")
         if row.role not in ROLES and "role" not in garbled:
