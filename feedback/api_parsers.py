@@ -3,6 +3,7 @@
 import codecs
 import json
 import math
+from decimal import Decimal, InvalidOperation
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
@@ -94,3 +95,31 @@ class JsonParser(JSONParser):
         if problem:
             raise ParseError(f"The body cannot be stored: {problem}.")
         return data
+
+
+# An id of 100 digits is as long as a stored id can be (the external_id columns hold 100 characters).
+LONGEST_ID_DIGITS = 100
+
+
+def identifier_text(value) -> str:
+    """Return an identifier sent in JSON (a deployment's or incident's id) as the text its owner means, or raise
+    ValueError saying why it is none.
+
+    Text is kept as sent. A number is an id only when whole, and is its digits: 12345, 12345.0 and 1.2345e4 are one
+    id, "12345" (a JSON int and the float a client's language made of it), where str() kept "12345" and "12345.0"
+    as two. A fraction (12345.5), true/false, null, a list or an object is no id.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = json.dumps(value)[:40] if value is None or isinstance(value, bool) else type(value).__name__
+        raise ValueError(f"an id is text or a whole number, not {shown}")
+    try:
+        number = Decimal(value.text) if isinstance(value, JsonNumber) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise ValueError("an id is text or a whole number") from None
+    if not number.is_finite() or number.adjusted() >= LONGEST_ID_DIGITS:
+        raise ValueError(f"an id of more than {LONGEST_ID_DIGITS} digits is not kept")
+    if number != number.to_integral_value():
+        raise ValueError(f"the id {value.text if isinstance(value, JsonNumber) else value} is not a whole number")
+    return str(int(number))

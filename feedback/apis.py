@@ -19,7 +19,7 @@ from surveys.selectors import team_paths
 
 from . import services, stored_numbers
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
-from .api_parsers import JsonNumber
+from .api_parsers import JsonNumber, identifier_text
 from .models import MetricDefinition, MetricValue
 from .periods import calendar_date
 from .selectors.metrics import period_ended
@@ -359,8 +359,22 @@ UPDATED_AT_HELP = (
 SHA_HELP = "A Git commit id, in either case; a deployment or incident may give 7 or more of its first digits."
 
 
+class IdentifierField(serializers.CharField):
+    """An id as its owner means it (api_parsers.identifier_text): text as sent, a whole number as its digits, so
+    that 12345 and 12345.0 are one deployment; a fraction, true/false, a list or an object is refused naming the
+    field (DRF's CharField kept 12345.0 as the text "12345.0", another id)."""
+
+    def to_internal_value(self, data):
+        try:
+            text = identifier_text(data)
+        except ValueError as problem:
+            message = str(problem)
+            raise serializers.ValidationError(f"{message[:1].upper()}{message[1:]}.", code="invalid") from None
+        return super().to_internal_value(text)
+
+
 class DeploymentInput(serializers.Serializer):
-    id = serializers.CharField(
+    id = IdentifierField(
         max_length=100, help_text="Your id for the deployment; sending it with a later updated_at corrects it."
     )
     team = serializers.CharField(max_length=500)
@@ -382,13 +396,13 @@ class ChangeInput(serializers.Serializer):
 
 
 class IncidentInput(serializers.Serializer):
-    id = serializers.CharField(
+    id = IdentifierField(
         max_length=100, help_text="Your id for the incident; sending it with a later updated_at updates it."
     )
     team = serializers.CharField(max_length=500)
     opened_at = AcceptedDateTimeField()
     resolved_at = AcceptedDateTimeField(required=False, allow_null=True)
-    deployment_id = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    deployment_id = IdentifierField(max_length=100, required=False, allow_blank=True, allow_null=True)
     sha = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=SHA_HELP)
     updated_at = AcceptedDateTimeField(required=False, allow_null=True, help_text=UPDATED_AT_HELP)
 

@@ -1,5 +1,6 @@
 """GitHub webhook events → deployments, changes and incidents. The raw body is kept, append-only."""
 
+import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from surveys import time_limits
 from surveys.models import Team
 
-from ..api_parsers import unstorable_text
+from ..api_parsers import identifier_text, unstorable_text
 from ..models import Incident, RawEvent, Repository
 from .delivery import (
     ASCII_LOWER,
@@ -62,6 +63,36 @@ def _time(value, field: str) -> datetime:
     if problem:
         raise Contradiction(field, problem)
     return moment
+
+
+def _shown(value) -> str:
+    """Return a payload value as JSON writes it, cut short (null, true, 12.5, [...])."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _text(data: dict, key: str, field: str) -> str:
+    """Return a payload's text field (a commit id, an environment, a branch), named `field` in messages; raise
+    PayloadError naming it when it is null, empty or not text (str() made 'None' of a null, and .strip() a Python
+    error of it)."""
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"{field} is {_shown(value)}, where GitHub sends text")
+    return value
+
+
+def _identifier(data: dict, key: str, field: str) -> str:
+    """Return a payload's id (GitHub's are whole numbers) as the text it is stored under, by the API's rule
+    (api_parsers.identifier_text: 12345 and 12345.0 are one id); raise PayloadError naming the field for a null,
+    a fraction, true/false or empty text: str() stored a null deployment id as the id 'None'."""
+    value = data[key]
+    try:
+        text = identifier_text(value)
+    except ValueError as problem:
+        raise PayloadError(f"{field} is {_shown(value)}: {problem}") from None
+    if not text.strip():
+        raise PayloadError(f"{field} is empty")
+    return text
 
 
 def github_event_ingest(*, delivery_id: str, event: str, payload: dict) -> str:
@@ -269,17 +300,18 @@ def _deployment_status(repository: Repository, payload: dict) -> str:
         return "ignored"
     # GitHub: "Environment names are not case sensitive" (docs, "Managing environments for deployment"): a
     # deployment to Production is one to production. The API follows the same rule (production_environment).
-    if not production_environment(deployment["environment"]):
-        return Ignored(environment_ignored(deployment["environment"]))
+    environment = _text(deployment, "environment", "deployment.environment")
+    if not production_environment(environment):
+        return Ignored(environment_ignored(environment))
     # A deployment's statuses are separate events and may arrive in any order: the newest success holds.
     field = "deployment_status.updated_at" if status.get("updated_at") else "deployment_status.created_at"
     finished_at = _time(status.get("updated_at") or status["created_at"], field)
     recorded = deployment_record(
         team=repository.team,
-        external_id=str(deployment["id"]),
+        external_id=_identifier(deployment, "id", "deployment.id"),
         finished_at=finished_at,
-        environment=deployment["environment"],
-        shas=[deployment["sha"]],
+        environment=environment,
+        shas=[_text(deployment, "sha", "deployment.sha")],
         source=SOURCE,
         updated_at=finished_at,
     )
@@ -288,13 +320,13 @@ def _deployment_status(repository: Repository, payload: dict) -> str:
 
 def _push(repository: Repository, payload: dict) -> str:
     # Branch names are compared exactly: Git's refs are case-sensitive, and both come from the same payload.
-    default = payload["repository"]["default_branch"]
-    if payload["ref"] != f"refs/heads/{default}":
+    default = _text(payload["repository"], "default_branch", "repository.default_branch")
+    if _text(payload, "ref", "ref") != f"refs/heads/{default}":
         return Ignored(f"{payload['ref']} is not the default branch, {default}: only its commits reach production")
     changed = [
         change_record(
             team=repository.team,
-            sha=commit["id"],
+            sha=_text(commit, "id", f"commits[{index}].id"),
             authored_at=_time(commit["timestamp"], f"commits[{index}].timestamp"),
         )
         for index, commit in enumerate(payload["commits"])
@@ -315,13 +347,16 @@ def _pull_request(repository: Repository, payload: dict) -> str:
     pull = payload["pull_request"]
     if payload["action"] != "closed" or not pull["merged"]:
         return "ignored"
-    base, default = pull["base"]["ref"], payload["repository"]["default_branch"]
+    base = _text(pull["base"], "ref", "pull_request.base.ref")
+    default = _text(payload["repository"], "default_branch", "repository.default_branch")
     if base != default:
         return Ignored(
             f"pull request merged into {base}, not the default branch {default}: only merges into it reach production"
         )
     changed = change_record(
-        team=repository.team, sha=pull["merge_commit_sha"], merged_at=_time(pull["merged_at"], "pull_request.merged_at")
+        team=repository.team,
+        sha=_text(pull, "merge_commit_sha", "pull_request.merge_commit_sha"),
+        merged_at=_time(pull["merged_at"], "pull_request.merged_at"),
     )
     return "recorded" if changed else "outdated"
 
@@ -357,12 +392,13 @@ def _issues(repository: Repository, payload: dict) -> str:
     issue = payload["issue"]
     # GitHub labels are case-insensitive: a repository cannot hold both "Incident" and "incident" (creating
     # the second fails, "Name has already been taken").
-    labelled = bool(_folded(label["name"] for label in issue["labels"]) & _folded(settings.ALIGN_INCIDENT_LABELS))
+    names = [_text(label, "name", f"issue.labels[{n}].name") for n, label in enumerate(issue["labels"])]
+    labelled = bool(_folded(names) & _folded(settings.ALIGN_INCIDENT_LABELS))
     counted = labelled and payload["action"] not in ISSUE_GONE
     closed = issue["state"] == "closed" and issue.get("closed_at")
     state = {
         "team": repository.team,
-        "external_id": str(issue["id"]),
+        "external_id": _identifier(issue, "id", "issue.id"),
         "opened_at": _time(issue["created_at"], "issue.created_at"),
         "resolved_at": _time(issue["closed_at"], "issue.closed_at") if closed else None,
         "source": SOURCE,
