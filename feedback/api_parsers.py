@@ -3,11 +3,21 @@
 import codecs
 import json
 import math
+import re
 from decimal import Decimal, InvalidOperation
 
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils.json import strict_constant
+
+# An ISO 8601 calendar date and time, as RFC 3339 (OpenAPI's date-time) writes it — T and Z in either case (RFC 3339
+# §5.6) — and with the spellings Django reads besides (a space for the T, minutes without seconds, +0200 or +02): the
+# time zone group is optional here only so that a time without one can be refused by name. Week dates (2026-W13-1),
+# ordinal and compact dates and a date alone, which Python's fromisoformat also reads, are not date-times. The API
+# and the GitHub webhook read times by this one rule.
+DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?", re.ASCII
+)
 
 
 def unstorable_text(value, *, nul: bool = True) -> str | None:
@@ -73,20 +83,57 @@ class JsonNumber(float):
         return number
 
 
+class JsonKeyError(ValueError):
+    """A JSON object that names one key twice: the message says which."""
+
+
+def json_object(pairs: list[tuple[str, object]]) -> dict:
+    """Return a JSON object's pairs as a dict, or raise JsonKeyError for a key given twice: Python keeps the last
+    ("value": 1, "value": 2 is 2) where other readers keep the first, so the sender's meaning is unknown."""
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise JsonKeyError(f"the key “{twice[:100]}” appears twice in one object; send it once")
+    return data
+
+
+def content_encoding_problem(headers) -> str | None:
+    """Return why a request's body cannot be read for its Content-Encoding (gzip, br, …: a compressed body), or None
+    for none or identity. Align reads bodies as sent; a proxy in front of it may decompress them."""
+    encoding = (headers.get("Content-Encoding") or "").strip()
+    if encoding.lower() in ("", "identity"):
+        return None
+    return f"The body has Content-Encoding: {encoding[:40]}, which Align does not read: send the JSON uncompressed"
+
+
+def _utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name == "utf-8"
+
+
 class JsonParser(JSONParser):
     """DRF's JSON parser, keeping each number's text (JsonNumber), refusing an integer too long to read
-    (json_integer), text PostgreSQL cannot store (unstorable_text) and a body nested too deep to read like any
-    other bad JSON: Python's decoder raises RecursionError for it, which DRF lets through as a 500."""
+    (json_integer), a key given twice (json_object), text PostgreSQL cannot store (unstorable_text) and a body
+    nested too deep to read like any other bad JSON: Python's decoder raises RecursionError for it, which DRF lets
+    through as a 500. A UTF-8 body may begin with a byte order mark, as the webhook accepts (Windows tools write
+    one); a compressed body (Content-Encoding) is refused with 415 naming the header."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        problem = content_encoding_problem(request.headers) if request is not None else None
+        if problem:
+            raise UnsupportedMediaType(media_type, detail=f"{problem}.")
         encoding = get_encoding(parser_context or {})
         try:
             data = json.load(
-                codecs.getreader(encoding)(stream),
+                codecs.getreader("utf-8-sig" if _utf8(encoding) else encoding)(stream),
                 parse_constant=strict_constant,
                 parse_float=JsonNumber,
                 parse_int=json_integer,
+                object_pairs_hook=json_object,
             )
+        except JsonKeyError as exc:
+            raise ParseError(f"JSON parse error - {exc}.") from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         except RecursionError:

@@ -19,7 +19,7 @@ from surveys.selectors import team_paths
 
 from . import services, stored_numbers
 from .api_auth import IngestTokenAuthentication, IngestTokenOrAdmin
-from .api_parsers import JsonNumber, identifier_text
+from .api_parsers import DATE_TIME, JsonNumber, identifier_text
 from .models import MetricDefinition, MetricValue
 from .periods import calendar_date
 from .selectors.metrics import period_ended
@@ -36,8 +36,9 @@ class ApiView(ApiAccess, APIView):
     """A batch endpoint: a body that cannot be parsed gets the same 400 shape as a row that fails validation."""
 
     def handle_exception(self, exc):
-        if isinstance(exc, exceptions.ParseError):
-            return Response({"errors": [{"index": None, "field": "body", "message": str(exc.detail)}]}, status=400)
+        if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
+            body = {"errors": [{"index": None, "field": "body", "message": str(exc.detail)}]}
+            return Response(body, status=exc.status_code)
         return super().handle_exception(exc)
 
 
@@ -98,13 +99,6 @@ class MachineNumberField(serializers.FloatField):
             raise serializers.ValidationError(str(error)) from None
 
 
-# An ISO 8601 calendar date and time, as RFC 3339 (OpenAPI's date-time) writes it, and with the spellings Django
-# reads besides (a space for the T, minutes without seconds, +0200 or +02): the time zone group is optional here
-# only so that a time without one can be refused by name. Week dates (2026-W13-1), ordinal dates and a date
-# alone, which Python's fromisoformat also reads as midnight, are not date-times.
-DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?", re.ASCII
-)
 EXAMPLE = "2026-03-29T02:30:00Z or 2026-03-29T04:30:00+02:00"
 
 
@@ -131,7 +125,9 @@ class AcceptedDateTimeField(serializers.DateTimeField):
         if written is None:
             self.fail("invalid")
         try:
-            moment = super().to_internal_value(value)
+            # RFC 3339 (§5.6) allows a lower-case t and z, which Django's parse_datetime does not read: the text is
+            # ASCII digits and separators (DATE_TIME), so upper case changes nothing else.
+            moment = super().to_internal_value(value.upper())
         except OverflowError:
             moment = None
         except serializers.ValidationError as error:

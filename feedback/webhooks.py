@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import services
-from .api_parsers import JsonNumberError, json_finite, json_integer
+from .api_parsers import JsonKeyError, JsonNumberError, content_encoding_problem, json_finite, json_integer, json_object
 from .services.delivery import Contradiction
 from .services.github import PayloadError
 
@@ -51,10 +51,21 @@ def github(request):
             "The body is form-encoded (payload=…): in the webhook's settings on GitHub, choose the content type "
             "application/json.",
         )
+    encoding_problem = content_encoding_problem(request.headers)
+    if encoding_problem:
+        return _error(415, f"{encoding_problem}.")
     try:
-        payload = json.loads(body, parse_constant=_no_constant, parse_int=json_integer, parse_float=json_finite)
+        payload = json.loads(
+            body,
+            parse_constant=_no_constant,
+            parse_int=json_integer,
+            parse_float=json_finite,
+            object_pairs_hook=json_object,
+        )
     except JsonNumberError as problem:  # the body is JSON, but no JSON column can keep this number
         return _error(400, f"The body cannot be stored: {problem}.")
+    except JsonKeyError as problem:  # the body is JSON, but what it means depends on the reader
+        return _error(400, f"The body cannot be read: {problem}.")
     except (ValueError, RecursionError):  # not UTF-8, not JSON, NaN or Infinity; the last: nested too deep
         return _error(400, "The body is not valid JSON.")
     if not isinstance(payload, dict):

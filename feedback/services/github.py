@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from surveys import time_limits
 from surveys.models import Team
 
-from ..api_parsers import identifier_text, unstorable_text
+from ..api_parsers import DATE_TIME, identifier_text, unstorable_text
 from ..models import Incident, RawEvent, Repository
 from .delivery import (
     ASCII_LOWER,
@@ -51,8 +51,10 @@ def _time(value, field: str) -> datetime:
     (surveys.time_limits: year 1, 9999), or later than now (delivery.ahead_problem: every event GitHub sends has
     happened; a commit's time is its author's clock), is well-formed, and a redelivery would send it unchanged:
     a Contradiction, so the delivery is kept raw and nothing of it counts."""
+    # The API's rule (api_parsers.DATE_TIME): a calendar date and time, t and z in either case as RFC 3339 allows;
+    # not a week date or a compact one, which parse_datetime would also read.
     try:
-        moment = parse_datetime(value) if isinstance(value, str) else None
+        moment = parse_datetime(value.upper()) if isinstance(value, str) and DATE_TIME.fullmatch(value) else None
     except ValueError:  # well-formed but impossible, such as month 13
         moment = None
     if moment is None or moment.tzinfo is None:
