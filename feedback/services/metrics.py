@@ -225,6 +225,17 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
     return resolved, errors
 
 
+def metric_rows_matched(*, rows: list[MetricRow]) -> list[tuple[str | None, str | None]]:
+    """Return, for each row, (the key of the metric it names, the path of the team it names) as stored, found as
+    saving finds them (_resolve: exactly, else ignoring case and width when that names exactly one), so that a
+    preview shows what a row will be saved under: the team Acme/Engineering/Platform for a row typed
+    `ACME/engineering/Ｐｌａｔｆｏｒｍ`. None where it names nothing (an unknown one), and a team of None for a
+    row of the whole organisation (no team)."""
+    metrics = name_finder({key: key for key in MetricDefinition.objects.values_list("key", flat=True)})
+    teams = name_finder({_team_key(path): path for path in team_paths()})
+    return [(metrics(row.metric), teams(_team_key(row.team)) if row.team else None) for row in rows]
+
+
 def metric_values_plan(*, rows: list[MetricRow]) -> tuple[int, int, list[MetricRowError]]:
     """Return (would create, would update, errors) for a batch, without writing anything."""
     resolved, errors = _resolve(rows)
