@@ -17,6 +17,7 @@ from surveys.views.pages import confirmation_page, confirmed
 from .. import metrics_csv, services
 from ..models import ApiToken, MetricDefinition, ReportAccess, Repository
 from ..services.github import github_repository_connect, unmatched_repositories
+from ..services.metrics import metric_rows_matched
 
 UPLOAD_SALT = "align.metrics-upload"
 
@@ -119,6 +120,9 @@ def _preview(text: str) -> tuple[list[metrics_csv.CsvRow], list[str], int, int]:
             row.errors.append(f"Same metric, team and period as line {rows[error.same_as].line}.")
         else:
             row.errors.append(error.message)
+    # Each line as saving reads it: the stored key and team path it matched, not the spelling typed.
+    for row, (metric, team) in zip(rows, metric_rows_matched(rows=_service_rows(rows)), strict=True):
+        row.metric, row.team = metric or row.metric, team or row.team
     return rows, file_errors, created, updated
 
 

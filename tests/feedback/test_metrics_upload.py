@@ -110,3 +110,9 @@ def test_the_save_button_counts_its_values_in_the_right_number(client, alice):
     one = upload(client, (header + "nps,,2026-10-01,2026-10-31,5\n").encode()).content.decode()
     two = upload(client, (header + "nps,,2026-10-01,2026-10-31,5\nnps,,2026-11-01,2026-11-30,6\n").encode())
     assert "Save 1 value</button>" in one and "Save 2 values</button>" in two.content.decode()
+
+
+def test_the_preview_shows_the_metric_and_team_each_line_matched_not_the_spelling_typed(client, alice):
+    # (an outside tester's line: a team typed in capitals and full-width letters previewed as typed)
+    page = upload(client, (HEADER + "CHURN-Rate;ACME/ｄａｔａ;2026-10-01;2026-10-31;0.5\r\n").encode()).content.decode()
+    assert f"<td>2</td>{B}churn-rate</td>{B}Acme/Data</td>" in page
