@@ -36,7 +36,8 @@ def test_an_admin_editing_a_person_cannot_make_a_login_staff_through_the_form(cl
     client.force_login(admin)
     user = UserFactory(username="charlie@example.com")
     charlie = Person.objects.create(email="charlie@example.com", name="Charlie", team=ops, user=user)
-    data = {"email": "charlie@example.com", "name": "Charlie C", "team": ops.id, "role": "member", **EXTRA}
+    data = {"email": "charlie@example.com", "name": "Charlie C", "team": ops.id, "role": "member", "is_active": "on"}
+    data |= EXTRA  # (without is_active the form would deactivate Charlie, which asks to confirm first)
     response = client.post(reverse("surveys:manage_person", args=[charlie.id]), data)
     assert response.status_code in (200, 302)
     user.refresh_from_db()
