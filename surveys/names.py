@@ -226,7 +226,6 @@ GARBLED_SEQUENCE = re.compile(
     f"[{_read_as(0xC2, 0xDF)}]{_FOLLOWING}|[{_read_as(0xE0, 0xEF)}]{_FOLLOWING}{{2}}|"
     f"[{_read_as(0xF0, 0xF4)}]{_FOLLOWING}{{3}}"
 )
-_TRIMMED_LEAD = re.compile(f"[{_read_as(0xC2, 0xDF)}]$")
 
 
 def _cp1252_bytes(text: str) -> bytes:
@@ -255,9 +254,12 @@ def mojibake(text: str) -> str | None:
     another script (Ł, Σ, Д, 王) is not in Windows-1252 at all. A last lead byte after a garbled part is read with
     the no-break space that trimming the cell took off (à is C3 A0, Ã and a no-break space).
     """
-    # A trimmed no-break space is put back only after text that is garbled already: alone, a last Â is a letter.
-    trimmed = _TRIMMED_LEAD.search(text) is not None and _undone_all(text[:-1]) != text[:-1]
-    meant = _undone_all(text + "\xa0" if trimmed else text)
+    # A no-break space that trimming the cell took off its end (à is C3 A0: Ã and a no-break space; 𩴠 ends in A0
+    # too) is put back when it completes a garbled sequence after text garbled already; alone, a last Â is a letter.
+    meant = _undone_all(text)
+    if _undone_all(text[:-1]) != text[:-1]:
+        padded = GARBLED_SEQUENCE.sub(lambda match: _undone(match.group()), text + "\xa0")
+        meant = meant if padded.endswith("\xa0") else _undone_all(padded)
     return meant if meant != text else None
 
 
