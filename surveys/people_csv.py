@@ -20,6 +20,11 @@ ROLES = {"admin", "leader", "manager", "member"}
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
 MAX_ROWS = 20_000
+TOO_MANY = (
+    "The file has more than {limit:,} people, the most one import takes. It cannot be split into smaller files: "
+    "an import replaces everyone, deactivating whoever the file leaves out, so each part would deactivate the "
+    "people in the others."
+)
 # The most characters each stored column holds, as the Person model declares them (passed by the service).
 DEFAULT_LENGTHS = {"email": 254, "name": 200}
 
@@ -51,8 +56,14 @@ def parse(
     lookup = name_finder(team_ids)
     paths = {team_id: path for path, team_id in team_ids.items()}
     rows: list[PersonRow] = []
+    table = []
     try:
-        table = list(csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="people"))
+        # csv_table's own limit would say "split it"; a people file cannot be split (each part would deactivate
+        # everyone in the others), so the limit is counted, and said, here.
+        for record in csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS + 1, noun="people"):
+            table.append(record)
+            if len(table) > MAX_ROWS:
+                return [], [TOO_MANY.format(limit=MAX_ROWS)]
     except csv_table.TableError as error:
         return [], [str(error)]
     for record in table:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from .. import addresses, names, people_csv, selectors
 from ..models import Person, Team
@@ -376,17 +376,69 @@ def people_import(*, csv_text: str, previewed: str | None = None, importer=None)
             "The people changed since the preview (someone was added, changed or deactivated), so the import "
             "would not do what the preview showed; nothing was imported. Upload the file again to see a new preview."
         )
-    for row in plan.rows:
-        person = existing.get(addresses.key(row.email)) or Person(email=row.email)
-        team_id = person.team_id if person.pk else None
-        managed = set(person.managed_teams.values_list("id", flat=True)) if person.pk else set()
-        person.name, person.team_id, person.role, person.is_active = row.name, row.team_id, row.role, True
-        person.save()
-        after = _managed_after(managed=managed, team_id=team_id, row=row)
-        if after != managed:
-            person.managed_teams.set(after)
-    Person.objects.filter(id__in=[p.id for p in plan.deactivated]).update(is_active=False)
+    _people_write(plan=plan, existing=existing)
     return plan
+
+
+def _people_update(people: list[Person]) -> None:
+    """Write each person's name, team, role and active state, a thousand to a statement.
+
+    One UPDATE joined to a VALUES list, which PostgreSQL and SQLite (3.33 and later) both run; Django's
+    bulk_update builds a CASE per column and row, which took 28 s for 10,000 people.
+    """
+    table = connection.ops.quote_name(Person._meta.db_table)
+    for start in range(0, len(people), 1000):
+        batch = people[start : start + 1000]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+        params = [value for p in batch for value in (p.id, p.name, p.team_id, p.role)]
+        # Only placeholders and the quoted table name are put in the text; every value is a parameter.
+        statement = (
+            f"WITH v(id, name, team_id, role) AS (VALUES {values}) "  # noqa: S608  # nosec B608
+            f"UPDATE {table} SET name = v.name, team_id = v.team_id, role = v.role, is_active = %s "
+            f"FROM v WHERE {table}.id = v.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*params, True])
+
+
+def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
+    """Write a valid plan in a few statements a thousand people at a time (one save per line took minutes at
+    100,000): new people created, changed ones updated, management links added and removed, the missing
+    deactivated. A person the line leaves as they were is not written."""
+    Managed = Person.managed_teams.through
+    managed: dict[int, set[int]] = {}
+    for person_id, team_id in Managed.objects.values_list("person_id", "team_id"):
+        managed.setdefault(person_id, set()).add(team_id)
+    created, changed, wanted = [], [], []
+    for row in plan.rows:
+        person = existing.get(addresses.key(row.email))
+        if person is None:
+            person = Person(email=row.email, name=row.name, team_id=row.team_id, role=row.role, is_active=True)
+            created.append(person)
+            wanted.append((person, set(), _managed_after(managed=set(), team_id=None, row=row)))
+            continue
+        before = managed.get(person.id, set())
+        wanted.append((person, before, _managed_after(managed=before, team_id=person.team_id, row=row)))
+        if (person.name, person.team_id, person.role, person.is_active) != (row.name, row.team_id, row.role, True):
+            person.name, person.team_id, person.role, person.is_active = row.name, row.team_id, row.role, True
+            changed.append(person)
+    Person.objects.bulk_create(created, batch_size=1000)
+    _people_update(changed)
+    removed: dict[int, list[int]] = {}
+    for person, before, after in wanted:
+        for team_id in before - after:
+            removed.setdefault(team_id, []).append(person.id)
+    for team_id, person_ids in removed.items():
+        Managed.objects.filter(team_id=team_id, person_id__in=person_ids).delete()
+    Managed.objects.bulk_create(
+        [
+            Managed(person_id=person.id, team_id=team_id)
+            for person, before, after in wanted
+            for team_id in after - before
+        ],
+        batch_size=1000,
+    )
+    Person.objects.filter(id__in=[p.id for p in plan.deactivated]).update(is_active=False)
 
 
 def people_export() -> str:
