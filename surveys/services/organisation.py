@@ -16,10 +16,10 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     """Return a team's name as stored (names.name_stored: trimmed, NFC, a run of spaces as one), or raise
     ValidationError naming what is wrong.
 
-    Refused: an empty name; a name that reads as UTF-8 garbled by Windows-1252 (names.mojibake: Ã–konomi for
-    Ökonomi); a "/" or a character that reads as one (names.slash_like: ／, ∕, ⁄, ⧸; paths are
+    Refused: an empty name; a "/" or a character that reads as one (names.slash_like: ／, ∕, ⁄, ⧸; paths are
     split at it); a character that cannot be seen (names.invisible_character: a zero-width space, soft hyphen,
-    right-to-left override, Braille blank, or a joiner no script or emoji needs there); a parent inside the team
+    right-to-left override, Braille blank, or a joiner no script or emoji needs there); a name that reads as UTF-8
+    garbled by Windows-1252 (names.mojibake: Ã–konomi for Ökonomi); a parent inside the team
     itself; and a sibling whose name reads the same by names.look_alike (case, accents typed either way,
     full-width letters, invisible characters, runs of spaces, another script's look-alike letters: Ｐｌａｔｆｏｒｍ,
     Platfοrm with a Greek ο and Platform, the message naming such letters; names in keyboard letters only, such
@@ -30,9 +30,6 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     name = names.name_stored(name)
     if not name:
         raise ValidationError({"name": ["A team needs a name."]})
-    garbled = names.mojibake_problem(name)
-    if garbled:
-        raise ValidationError({"name": [garbled]})
     slash = names.slash_like(name)
     if slash and "/" in name:
         raise ValidationError({"name": ["A team name cannot contain “/”: it separates teams in paths."]})
@@ -44,6 +41,9 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
         raise ValidationError(
             {"name": [f"“{name}” contains a character that cannot be seen ({invisible}): type the name again."]}
         )
+    garbled = names.mojibake_problem(name)
+    if garbled:
+        raise ValidationError({"name": [garbled]})
     if team_id is not None and parent is not None and parent.pk in selectors.team_subtree_ids([team_id]):
         raise ValidationError({"parent": ["A team cannot move inside itself or one of its own sub-teams."]})
     siblings = Team.objects.filter(parent=parent).exclude(pk=team_id).values_list("name", flat=True)
