@@ -3,8 +3,8 @@ from django.core import mail
 from django.db import connection
 
 from surveys import services
-from surveys.models import Invitation
-from tests.factories import CycleFactory, PersonFactory, TeamFactory
+from surveys.models import Invitation, Person
+from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of
 
 
 def physical_order() -> str:
@@ -37,3 +37,11 @@ def invitation(open_cycle):
 def token(invitation):
     """A working link token for `invitation` (replacing the one that was emailed)."""
     return services.invitation_link_issue(invitation_id=invitation.id)
+
+
+@pytest.fixture
+def ada(client):
+    """Ada is an admin by role (not a Django superuser) of the team Ops, logged in on `client`."""
+    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
+    client.force_login(user)
+    return user

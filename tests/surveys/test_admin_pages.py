@@ -18,14 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ada(client):
-    """Ada is an admin by role (not a Django superuser)."""
-    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def every_manage_url():
     team = TeamFactory(name="Anywhere")
     person = PersonFactory(team=team)

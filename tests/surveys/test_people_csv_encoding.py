@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from surveys import names, people_csv, services
 from surveys.models import Person
-from tests.factories import PersonFactory, TeamFactory, manager_of
+from tests.factories import PersonFactory, TeamFactory
 
 HEADER = "email,name,team,role,manager\n"
 REAL_NAMES = [
@@ -139,13 +139,6 @@ def test_garbled_quotes_and_dashes_are_found_too():
     assert names.mojibake("Renée Oâ€™Brien") == "Renée O’Brien"
     assert names.mojibake("Aâ€“B") == "A–B"
     assert names.mojibake(excel_read(excel_read("Zoë"))) == "Zoë"  # garbled twice, undone twice
-
-
-@pytest.fixture
-def ada(client):
-    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from surveys import selectors
 from surveys.models import Person, Team
-from tests.factories import TeamFactory, manager_of
+from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 NAMES = st.text(st.sampled_from("abzAZéÉöÖ "), min_size=1, max_size=8).map(str.strip).filter(bool)
@@ -63,13 +63,6 @@ def test_the_listing_holds_exactly_the_people_the_filters_describe(people, pick,
     ]
     expected.sort(key=lambda person: (not person.is_active, person.name, person.email))
     assert [p.id for p in found] == [p.id for p in expected]
-
-
-@pytest.fixture
-def ada(client):
-    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
-    client.force_login(user)
-    return user
 
 
 def names_on(page) -> list[str]:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from feedback.services.delivery import HISTORY, REACH
 from surveys import cadence, time_limits
 from surveys.admin_forms import ExtendForm, ScheduleForm, parse_days
-from surveys.models import Cycle, CycleSchedule, Person
-from tests.factories import CycleFactory, TeamFactory, UserFactory, manager_of, pulse_template
+from surveys.models import Cycle, CycleSchedule
+from tests.factories import CycleFactory, TeamFactory, UserFactory, pulse_template
 
 ZONES = [
     "UTC",
@@ -206,13 +206,6 @@ def schedule_data(**overrides) -> dict:
         "time_zone": "Europe/Berlin", "open_days": 7, "reminder_days": "3", "threshold": 5, "active": "on",
     }  # fmt: skip
     return data | overrides
-
-
-@pytest.fixture
-def ada(client):
-    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.django_db

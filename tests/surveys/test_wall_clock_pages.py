@@ -12,20 +12,12 @@ from hypothesis import strategies as st
 from surveys import services
 from surveys.admin_forms import ExtendForm, WallClockField
 from surveys.emails import survey_link_message
-from surveys.models import Cycle, CycleSchedule, Invitation, Person
+from surveys.models import Cycle, CycleSchedule, Invitation
 from surveys.templatetags.wall_clocks import time_on_clock
-from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of, pulse_template
+from tests.factories import CycleFactory, PersonFactory, pulse_template
 from tests.surveys.test_cadence import clock_changes, happens_at
 
 ZONES = ["Europe/Berlin", "Asia/Tokyo", "America/Santiago", "Australia/Lord_Howe", "Pacific/Chatham", "UTC"]
-
-
-@pytest.fixture
-def ada(client):
-    """Ada is an admin by role."""
-    user, _ = manager_of(TeamFactory(name="Ops"), email="ada@example.com", role=Person.Role.ADMIN)
-    client.force_login(user)
-    return user
 
 
 def schedule_data(**overrides) -> dict:
