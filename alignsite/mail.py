@@ -5,13 +5,26 @@ import copy
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends import console
 from django.core.mail.backends.base import BaseEmailBackend
+from django.template.loader import render_to_string
 
 from surveys.addresses import for_mail
 
 from .log_redaction import redact
+
+
+def templated_message(*, subject: str, template: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
+    """Return an email, composed but not sent, whose text is `template`.txt and whose HTML alternative is
+    `template`.html, both rendered from one context.
+
+    Every email Align sends is composed here, so each reads well in any mail client and its two forms carry
+    the same figures and links (tests/test_emails.py compares them). The HTML extends email/base.html.
+    """
+    message = EmailMultiAlternatives(subject=subject, body=render_to_string(f"{template}.txt", context), to=to)
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
 
 
 def participation_revealing(message) -> None:

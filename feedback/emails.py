@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import get_connection, send_mail
-from django.core.mail.message import EmailMessage
+from django.core.mail import get_connection
 from django.db.models import Q
 from django.urls import reverse
 
+from alignsite.mail import templated_message
 from surveys.models import Cycle, Invitation, Person, Response
 
 
@@ -19,19 +19,18 @@ def admin_emails() -> list[str]:
 
 def results_ready_send(*, cycle: Cycle) -> None:
     """Tell admins a closed cycle's results are computed and waiting to be reviewed and published."""
-    answered = Response.objects.filter(cycle=cycle).count()
-    count = f"{answered} people answered" if answered >= cycle.threshold else f"fewer than {cycle.threshold} answered"
-    link = settings.SITE_URL + reverse("surveys:manage_cycle", args=[cycle.id])
-    send_mail(
+    context = {
+        "organisation": settings.ORGANISATION_NAME,
+        "cycle": cycle,
+        "answered": Response.objects.filter(cycle=cycle).count(),
+        "link": settings.SITE_URL + reverse("surveys:manage_cycle", args=[cycle.id]),
+    }
+    templated_message(
         subject=f"{settings.ORGANISATION_NAME}: results of {cycle.name} are ready to publish",
-        message=(
-            f"{cycle.name} has closed and {count}. Its results are computed: review them and publish them to the "
-            f"teams when you are ready.\n\n{link}\n\nGroups below the reporting threshold of {cycle.threshold} "
-            "stay hidden everywhere, including from you."
-        ),
-        from_email=None,
-        recipient_list=admin_emails(),
-    )
+        template="feedback/email/results_ready",
+        context=context,
+        to=admin_emails(),
+    ).send()
 
 
 def results_published_send(*, cycle: Cycle) -> int:
@@ -46,17 +45,18 @@ def results_published_send(*, cycle: Cycle) -> int:
     messages = []
     for invitation in invitations:
         link = settings.SITE_URL + reverse("feedback:team_results", args=[team_results_key(team_id=invitation.team_id)])
-        body = (
-            f"Hello {invitation.person.name},\n\nThe results of {cycle.name} are published. See what your team "
-            f"said, and what it will change:\n\n{link}\n\nA group's figures are shown only when at least "
-            f"{cycle.threshold} people answered, so nobody's answers can be singled out."
+        context = {
+            "organisation": settings.ORGANISATION_NAME,
+            "person": invitation.person,
+            "cycle": cycle,
+            "link": link,
+        }
+        message = templated_message(
+            subject=f"{settings.ORGANISATION_NAME}: the results of {cycle.name} are in",
+            template="feedback/email/results_published",
+            context=context,
+            to=[invitation.person.email],
         )
-        messages.append(
-            EmailMessage(
-                subject=f"{settings.ORGANISATION_NAME}: the results of {cycle.name} are in",
-                body=body,
-                to=[invitation.person.email],
-            )
-        )
+        messages.append(message)
     with get_connection() as connection:
         return connection.send_messages(messages) or 0

@@ -5,13 +5,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives, send_mail
-from django.template.loader import render_to_string
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from alignsite.mail import participation_revealing
+from alignsite.mail import participation_revealing, templated_message
 
 from . import addresses
 from .models import Invitation
@@ -32,12 +31,9 @@ def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = 
     else:
         subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
     context = survey_link_context(invitation=invitation, token=token, reminder=reminder)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("surveys/email/invitation.txt", context),
-        to=[invitation.address],
+    message = templated_message(
+        subject=subject, template="surveys/email/invitation", context=context, to=[invitation.address]
     )
-    message.attach_alternative(render_to_string("surveys/email/invitation.html", context), "text/html")
     if reminder:
         participation_revealing(message)
     return message
@@ -60,20 +56,13 @@ def survey_link_context(*, invitation: Invitation, token: str, reminder: bool) -
 def login_granted_email_send(*, user_id: int) -> None:
     """Email a new login a one-time link to choose a password (Django's password-reset token)."""
     user = get_user_model().objects.get(pk=user_id)
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    context = {"organisation": settings.ORGANISATION_NAME, "link": settings.SITE_URL + path, "email": user.email}
-    send_mail(
+    context = {"organisation": settings.ORGANISATION_NAME, "link": _choose_password_link(user), "email": user.email}
+    templated_message(
         subject=f"{settings.ORGANISATION_NAME}: your Align login",
-        message=render_to_string("registration/login_granted_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+        template="surveys/email/login_granted",
+        context=context,
+        to=[user.email],
+    ).send()
 
 
 def password_reset_email_send(*, email: str) -> None:
@@ -85,31 +74,37 @@ def password_reset_email_send(*, email: str) -> None:
     login with an unusable password is included: Align creates every login that way and sends it a
     choose-a-password link (login_granted_email_send), so someone whose link expired or got lost must be
     able to ask for another. Align has no other authentication backend, so an unusable password never
-    means "this login must not get a password". The email is Django's own (registration/ templates), with
-    the link built on SITE_URL rather than the request's Host header.
+    means "this login must not get a password". The link is built on SITE_URL rather than the request's
+    Host header.
     """
     User = get_user_model()
     email_field = User.get_email_field_name()
     email = addresses.stored(email)  # full-width letters, an IDNA domain: the spelling Align stores
     users = User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
-    protocol, _, domain = settings.SITE_URL.partition("://")
     for user in users:
         address = getattr(user, email_field)
         if not _same_address(email, address):  # iexact folds less than Unicode does; Django checks again
             continue
         context = {
+            "organisation": settings.ORGANISATION_NAME,
             "email": address,
-            "domain": domain,
             "site_name": urlsplit(settings.SITE_URL).netloc,
-            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-            "user": user,
-            "token": default_token_generator.make_token(user),
-            "protocol": protocol,
+            "link": _choose_password_link(user),
         }
-        subject = "".join(render_to_string("registration/password_reset_subject.txt", context).splitlines())
-        body = render_to_string("registration/password_reset_email.html", context)
         # Unlike PasswordResetForm.send_mail, a failure is raised, so the task retries a mail server hiccup.
-        EmailMultiAlternatives(subject=subject, body=body, to=[address]).send()
+        templated_message(
+            subject=f"{settings.ORGANISATION_NAME}: reset your Align password",
+            template="surveys/email/password_reset",
+            context=context,
+            to=[address],
+        ).send()
+
+
+def _choose_password_link(user) -> str:
+    """Return a login's one-time link to choose a password (Django's password-reset token), on SITE_URL."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
 def _same_address(first: str, second: str) -> bool:

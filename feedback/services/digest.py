@@ -4,12 +4,12 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from alignsite.mail import templated_message
 from surveys.models import Person
 
 from ..models import DigestSent, Finding
@@ -30,8 +30,9 @@ def digest_recipients() -> list:
     )
 
 
-def digest_text(*, user) -> str | None:
-    """Return a login's digest, or None when there is nothing to report (no closed cycle, no teams)."""
+def digest_message(*, user) -> EmailMultiAlternatives | None:
+    """Return a login's digest email, composed but not sent, or None when there is nothing to report (no
+    closed cycle, no teams)."""
     teams = list(teams_visible_to(user=user))
     ids = {team.id for team in teams}
     roots = sorted((team for team in teams if team.parent_id not in ids), key=lambda team: team.name)
@@ -44,27 +45,34 @@ def digest_text(*, user) -> str | None:
         "name": getattr(getattr(user, "person", None), "name", "") or user.get_username(),
         "boards": [board for board in boards if board.heat_cycle],
         "findings": list(Finding.objects.filter(significant=True).select_related("dimension", "metric")[:5]),
+        "organisation": settings.ORGANISATION_NAME,
         "link": settings.SITE_URL + reverse("feedback:dashboard"),
         "conversations": conversation_counts(user=user),
     }
-    return render_to_string("feedback/email/digest.txt", context)
+    return templated_message(
+        subject=f"{settings.ORGANISATION_NAME}: your weekly Align digest",
+        template="feedback/email/digest",
+        context=context,
+        to=[user.email],
+    )
+
+
+def digest_text(*, user) -> str | None:
+    """Return the text of a login's digest, or None when there is nothing to report."""
+    message = digest_message(user=user)
+    return None if message is None else message.body
 
 
 def digest_send(*, user, week_start: date) -> bool:
     """Send one login its digest for a week, at most once; return whether it was sent now."""
-    text = digest_text(user=user)
-    if text is None:
+    message = digest_message(user=user)
+    if message is None:
         return False
     try:
         with transaction.atomic():
             DigestSent.objects.create(user=user, week_start=week_start)
             # Inside the transaction: if the mail server fails, the claim rolls back and a retry sends it.
-            send_mail(
-                subject=f"{settings.ORGANISATION_NAME}: your weekly Align digest",
-                message=text,
-                from_email=None,
-                recipient_list=[user.email],
-            )
+            message.send()
     except IntegrityError:
         return False  # already sent this week
     return True
