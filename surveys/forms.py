@@ -20,6 +20,8 @@ AGREEMENT_LABELS = {
         "Strongly agree",
     ],
 }
+# The ends of the 0-10 scale, shown beside it and part of the names of its first and last options.
+ENPS_ANCHORS = ("Not at all likely", "Extremely likely")
 ERRORS = {"required": "This question needs an answer.", "invalid_choice": "Choose one of the options."}
 COMMENT_TOO_LONG = f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer."
 
@@ -71,7 +73,7 @@ def field_name(question: Question) -> str:
 
 def _choices(question: Question) -> list[tuple[int, str]]:
     if question.kind == Question.Kind.ENPS:
-        ends = {0: "0 – not at all likely", 10: "10 – extremely likely"}
+        ends = {0: f"0 – {ENPS_ANCHORS[0].lower()}", 10: f"10 – {ENPS_ANCHORS[1].lower()}"}
         return [(value, ends.get(value, str(value))) for value in range(11)]
     return list(enumerate(AGREEMENT_LABELS[question.scale_points], start=1))
 
@@ -83,6 +85,9 @@ class SurveyForm(forms.Form):
     def __init__(self, *args, questions: list[Question], **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        # What the page's progress counts: the questions answered on a scale (the comment box is not one).
+        self.scale_count = sum(question.kind != Question.Kind.COMMENT for question in questions)
+        self.has_comment = self.scale_count < len(questions)
         for question in questions:
             if question.kind == Question.Kind.COMMENT:
                 field = TypedTextField(
@@ -101,6 +106,7 @@ class SurveyForm(forms.Form):
                 )
             field.label = question.text
             field.question = question
+            field.anchors = ENPS_ANCHORS if question.kind == Question.Kind.ENPS else None
             self.fields[field_name(question)] = field
 
 
