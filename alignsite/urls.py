@@ -37,4 +37,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("feedback.api_urls")),
     path("webhooks/github", feedback_webhooks.github, name="webhook-github"),
+    path("scim/v2/", include("surveys.scim.urls")),
 ]

@@ -197,10 +197,12 @@ class MetricValue(models.Model):
 
 
 class ApiToken(models.Model):
-    """A machine's credential for the ingestion API. Only a SHA-256 of the token is kept."""
+    """A machine's credential: for the ingestion API, or for the identity provider's SCIM provisioning
+    (surveys.scim). Only a SHA-256 of the token is kept; a token opens only what its scope names."""
 
     class Scope(models.TextChoices):
         INGEST = "ingest", "Ingest metrics and delivery events"
+        SCIM = "scim", "Provision people and teams (SCIM)"
 
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=8, help_text="The token's first characters, to recognise it.")

@@ -28,6 +28,9 @@ class Team(models.Model):
 
     name = models.CharField(max_length=100)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="The identity provider's id of the group this team is (SCIM externalId)."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -59,6 +62,12 @@ class Person(models.Model):
     # Managers see these teams; leaders see these teams and everything below them.
     managed_teams = models.ManyToManyField(Team, blank=True, related_name="managers")
     is_active = models.BooleanField(default=True)
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="The identity provider's id of this person (SCIM externalId)."
+    )
+    # SCIM's DELETE deactivates (the person stays on the invitations of open cycles) and hides the person from SCIM,
+    # which must answer 404 for a deleted resource (RFC 7644 §3.6), until someone reactivates them.
+    deleted_by_provider = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["name"]

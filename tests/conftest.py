@@ -126,5 +126,9 @@ def world():
         "conversations:acknowledge": {"comment_id": comment.id},
         "conversations:close": {"comment_id": comment.id},
         "conversations:hide": {"comment_id": comment.id, "message_id": message.id},
+        "scim:user": {"person_id": str(person.id)},
+        "scim:group": {"team_id": str(a.id)},
+        "scim:resource_type": {"name": "User"},
+        "scim:schema": {"name": "urn:ietf:params:scim:schemas:core:2.0:User"},
     }
     return {"users": users, "kwargs": kwargs, "cycle": cycle}

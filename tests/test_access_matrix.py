@@ -79,6 +79,12 @@ for name in [
 MATRIX["surveys:manage_person_login"] = ("post", [L, 404, 404, 404, 404, 302])
 for name in ["surveys:manage_cycle_action", "feedback:manage_api_token_revoke"]:
     MATRIX[name] = ("post", [L, 404, 404, 404, 404, 200])
+# SCIM opens only to a SCIM token (tests/scim): a login, even an admin's, is 401.
+for name in [
+    "scim:root", "scim:service_provider_config", "scim:resource_types", "scim:resource_type", "scim:schemas",
+    "scim:schema", "scim:users", "scim:user", "scim:groups", "scim:group",
+]:  # fmt: skip
+    MATRIX[name] = ("get", [401] * len(ROLES))
 
 
 def url_names():

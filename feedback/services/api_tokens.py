@@ -1,4 +1,4 @@
-"""Ingestion API tokens: created and revoked by admins, kept only as a hash."""
+"""API tokens (ingestion and SCIM provisioning): created and revoked by admins, kept only as a hash."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,10 +9,11 @@ from ..models import ApiToken
 
 
 @transaction.atomic
-def api_token_create(*, name: str, created_by) -> tuple[ApiToken, str]:
-    """Create an ingestion token; return it and the secret, which is shown once and never stored."""
+def api_token_create(*, name: str, created_by, scope: str = ApiToken.Scope.INGEST) -> tuple[ApiToken, str]:
+    """Create a token (an ingestion token unless `scope` says otherwise); return it and the secret, which is shown
+    once and never stored."""
     secret, hashed = token_new()
-    token = ApiToken.objects.create(name=name, prefix=secret[:8], token_hash=hashed, created_by=created_by)
+    token = ApiToken.objects.create(name=name, prefix=secret[:8], token_hash=hashed, created_by=created_by, scope=scope)
     return token, secret
 
 

@@ -13,3 +13,10 @@ def report_access_record(*, user, report: str, subject: str, output: str = Repor
         subject=subject[:200],
         format=output,
     )
+
+
+def change_record(*, actor: str, action: str, subject: str) -> ReportAccess:
+    """Record a change a machine made (a SCIM token provisioning people and teams) in the audit log."""
+    return ReportAccess.objects.create(
+        user=None, viewer=actor[:254], report=action[:30], subject=subject[:200], format=ReportAccess.Format.API
+    )

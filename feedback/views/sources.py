@@ -2,6 +2,7 @@
 report audit log."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -23,18 +24,34 @@ UPLOAD_SALT = "align.metrics-upload"
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “Deploy pipeline” or “Finance export”.")
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “Deploy pipeline” or “Okta”.")
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.INGEST,
+        required=False,  # a form without it (as before SCIM) makes an ingestion token
+        widget=forms.RadioSelect,
+        help_text="A token opens only its own scope: the metrics API, or SCIM provisioning of people and teams.",
+    )
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
     form = TokenForm(request.POST or None)
-    secret = None
+    secret = created = None
     if request.method == "POST" and form.is_valid():
-        _, secret = services.api_token_create(name=form.cleaned_data["name"], created_by=request.user)
+        scope = form.cleaned_data["scope"] or ApiToken.Scope.INGEST
+        created, secret = services.api_token_create(
+            name=form.cleaned_data["name"], created_by=request.user, scope=scope
+        )
         form = TokenForm()
-    context = {"form": form, "secret": secret, "tokens": ApiToken.objects.order_by("-created_at")}
+    context = {
+        "form": form,
+        "secret": secret,
+        "created": created,
+        "tokens": ApiToken.objects.order_by("-created_at"),
+        "scim_base_url": settings.SITE_URL + reverse("scim:root").rstrip("/"),
+    }
     response = render(request, "feedback/api_tokens.html", context, status=400 if form.errors else 200)
     response["Cache-Control"] = "no-store"  # the page may show a secret once
     return response

@@ -22,6 +22,7 @@ from .invitations import (
 from .organisation import (
     ImportChanged,
     ImportPlan,
+    people_deactivate,
     people_export,
     people_import,
     people_import_plan,
@@ -46,6 +47,7 @@ __all__ = [
     "invitation_send",
     "invitations_enqueue",
     "invitations_send_batch",
+    "people_deactivate",
     "people_export",
     "people_import",
     "people_import_plan",

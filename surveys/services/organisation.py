@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 
 from .. import addresses, names, people_csv, selectors
 from ..models import Person, Team
@@ -259,6 +260,15 @@ def _lost_words(lost: set[str]) -> str:
     return f"loses login access to {which}"
 
 
+def _nobody_left_to_manage(*, before: dict[int, set[str]], after: dict[int, set[str]]) -> bool:
+    """Return whether a change takes Manage from the last who had it: someone's login opened Manage before, nobody's
+    does after (by person id, as `_access` says), and there is no active Django superuser."""
+    had_manage = any(MANAGE in access for access in before.values())
+    if not had_manage or any(MANAGE in access for access in after.values()):
+        return False
+    return not get_user_model().objects.filter(is_superuser=True, is_active=True).exists()
+
+
 def _access_refusals(
     *,
     rows: list[people_csv.PersonRow],
@@ -270,10 +280,7 @@ def _access_refusals(
     """Return why the import may not be done: it takes Manage from the last who had it (afterwards no active person
     with the admin role and a login, and no Django superuser), or the importing admin would lose Manage."""
     refusals = []
-    User = get_user_model()
-    superusers = User.objects.filter(is_superuser=True, is_active=True).exists()
-    had_manage = any(MANAGE in access for access in before.values())
-    if had_manage and not superusers and not any(MANAGE in access for access in after.values()):
+    if _nobody_left_to_manage(before=before, after=after):
         refusals.append(
             "After this import nobody could open Manage: no line makes an active person with a login an admin "
             "(role admin), and there is no Django superuser. Keep at least one admin who has a login in the file."
@@ -438,7 +445,45 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
         ],
         batch_size=1000,
     )
-    Person.objects.filter(id__in=[p.id for p in plan.deactivated]).update(is_active=False)
+    _people_deactivated_write([p.id for p in plan.deactivated])
+
+
+def _people_deactivated_write(person_ids: list[int]) -> None:
+    """Mark people inactive, nothing else: they keep their team, role and managed teams, and the invitations of open
+    cycles (whose audiences were frozen when they opened) stay as they are."""
+    Person.objects.filter(id__in=person_ids).update(is_active=False)
+
+
+@transaction.atomic
+def people_deactivate(*, person_ids: list[int]) -> list[Person]:
+    """Deactivate people as the people import deactivates those missing from its file (`_people_deactivated_write`);
+    return those deactivated (the already inactive are left out).
+
+    Refuses (ValidationError) when it would leave nobody able to open Manage (`_nobody_left_to_manage`, the rule the
+    import refuses by). Admins are locked with the people deactivated, so two concurrent deactivations of the last
+    two admins cannot both pass.
+    """
+    people = list(
+        Person.objects.select_for_update(of=("self",))
+        .filter(Q(id__in=person_ids) | Q(role=Person.Role.ADMIN) | Q(user__is_superuser=True))
+        .select_related("user")
+        .prefetch_related("managed_teams")
+        .order_by("id")
+    )
+    wanted = set(person_ids)
+    leaving = [person for person in people if person.id in wanted and person.is_active]
+    before, after = {}, {}
+    for person in people:
+        managed = {team.id for team in person.managed_teams.all()}
+        before[person.id] = _access(person=person, role=person.role, active=person.is_active, managed=managed)
+        after[person.id] = set() if person in leaving else before[person.id]
+    if _nobody_left_to_manage(before=before, after=after):
+        raise ValidationError(
+            "Deactivating them would leave nobody able to open Manage: no other active person with a login is an "
+            "admin, and there is no Django superuser. Make someone else an admin first."
+        )
+    _people_deactivated_write([person.id for person in leaving])
+    return leaving
 
 
 def people_export() -> str:

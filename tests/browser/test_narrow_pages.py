@@ -53,6 +53,7 @@ SKIPPED = {
     "api/schema/": "a file download (the OpenAPI schema, YAML)",
     "api/v1/": "the JSON API (DRF renders JSON only)",
     "webhooks/github": "a POST endpoint for GitHub, answering JSON",
+    "scim/v2/": "SCIM provisioning for the identity provider, answering JSON to a bearer token (tests/scim)",
     "conversations/teams/<int:team_id>/comments.csv": "a file download (CSV)",
     "oidc/": "redirects to and from the company's identity provider, 404 here (tests/integration/test_sso.py)",
     "conversations/mine/close/": "a form's POST that leads back to conversations/mine/ (visited)",

@@ -1,0 +1,140 @@
+"""People and teams as SCIM resources, and what a posted or patched resource asks Align to store.
+
+A User is a person: `id` is the person's id, `userName` their email address (compared as Align compares
+addresses: case, IDNA), `displayName` and `name.formatted` their one name, `active` whether they are invited.
+A Group is a team: `id` is the team's id and `displayName` its whole path from the root (`Acme/Engineering`),
+so groups with the same name under different departments stay apart; `members` are the people whose team it is.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Person, Team
+from .expressions import _key
+from .protocol import CORE_GROUP, CORE_USER, ScimError
+
+
+def user_resource(person: Person, *, base_url: str, team_path: str) -> dict[str, Any]:
+    """Return a person as a SCIM User."""
+    resource: dict[str, Any] = {
+        "schemas": [CORE_USER],
+        "id": str(person.pk),
+        "userName": person.email,
+        "name": {"formatted": person.name},
+        "displayName": person.name,
+        "active": person.is_active,
+        "emails": [{"value": person.email, "type": "work", "primary": True}],
+        "groups": [{"value": str(person.team_id), "$ref": f"{base_url}/Groups/{person.team_id}", "display": team_path}],
+        "meta": {"resourceType": "User", "location": f"{base_url}/Users/{person.pk}"},
+    }
+    if person.external_id:
+        resource["externalId"] = person.external_id
+    return resource
+
+
+def group_resource(team: Team, *, base_url: str, path: str, members: list[Person] | None) -> dict[str, Any]:
+    """Return a team as a SCIM Group; `members` None leaves them out (excludedAttributes=members)."""
+    resource: dict[str, Any] = {
+        "schemas": [CORE_GROUP],
+        "id": str(team.pk),
+        "displayName": path,
+        "meta": {"resourceType": "Group", "location": f"{base_url}/Groups/{team.pk}"},
+    }
+    if members is not None:
+        resource["members"] = [
+            {"value": str(person.pk), "$ref": f"{base_url}/Users/{person.pk}", "display": person.name}
+            for person in members
+        ]
+    if team.external_id:
+        resource["externalId"] = team.external_id
+    return resource
+
+
+@dataclass(frozen=True)
+class UserAsked:
+    """What a User body asks Align to store about a person."""
+
+    user_name: str
+    name: str
+    active: bool
+    external_id: str
+
+
+@dataclass(frozen=True)
+class GroupAsked:
+    """What a Group body asks Align to store about a team; `member_ids` None: the body leaves members alone."""
+
+    path: str
+    external_id: str
+    member_ids: list[int] | None
+
+
+def _text(resource: dict[str, Any], name: str, *, required: bool = False) -> str:
+    value = resource.get(_key(resource, name))
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ScimError(400, f"{name} must be {'non-empty ' if required else ''}text.", "invalidValue")
+    if "\x00" in value:
+        raise ScimError(400, f"{name} contains a null character.", "invalidValue")
+    return value
+
+
+def active_read(value: Any) -> bool:
+    """Return an `active` value as a boolean: true or false, or (as Entra ID sends it) "True" or "False"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ScimError(400, f"active must be true or false, not {value!r}.", "invalidValue")
+
+
+def user_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> UserAsked:
+    """Return what a User body (or a patched User) asks for, or raise ScimError 400 invalidValue.
+
+    The name is `displayName`, else `name.formatted`, else `name.givenName` and `name.familyName` joined. After a
+    PATCH (`touched`: the attributes its operations named) that changed given or family name but neither
+    `displayName` nor `name.formatted`, the name is the given and family names joined, which is what Okta
+    sends when a person's name changes.
+    """
+    name_parts = resource.get(_key(resource, "name"))
+    name_parts = name_parts if isinstance(name_parts, dict) else {}
+    joined = " ".join(
+        part for part in (_text(name_parts, "givenName"), _text(name_parts, "familyName")) if part.strip()
+    )
+    display, formatted = _text(resource, "displayName"), _text(name_parts, "formatted")
+    parts_changed = touched is not None and touched & {"name.givenname", "name.familyname", "name"}
+    named_again = touched is not None and touched & {"displayname", "name.formatted"}
+    name = joined if parts_changed and not named_again and joined else display or formatted or joined
+    if not name.strip():
+        raise ScimError(400, "A User needs a name: displayName, name.formatted or name.givenName.", "invalidValue")
+    active = resource.get(_key(resource, "active"), True)
+    return UserAsked(
+        user_name=_text(resource, "userName", required=True),
+        name=name,
+        active=active_read(active),
+        external_id=_text(resource, "externalId")[:200],
+    )
+
+
+def _member_ids(members: Any) -> list[int]:
+    if not isinstance(members, list):
+        raise ScimError(400, "members is a list of objects with a value (a User's id).", "invalidValue")
+    ids = []
+    for member in members:
+        value = member.get(_key(member, "value")) if isinstance(member, dict) else None
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+            raise ScimError(400, f'{member!r} is not a member: give each as {{"value": "<User id>"}}.', "invalidValue")
+        ids.append(int(value))
+    return ids
+
+
+def group_asked(resource: dict[str, Any]) -> GroupAsked:
+    """Return what a Group body asks for, or raise ScimError 400 invalidValue. A body without `members` leaves
+    them as they are (a PUT too: emptying a team moves its people out, which needs an explicit empty list)."""
+    members = resource.get(_key(resource, "members"))
+    return GroupAsked(
+        path=_text(resource, "displayName", required=True),
+        external_id=_text(resource, "externalId")[:200],
+        member_ids=None if members is None else _member_ids(members),
+    )
