@@ -12,6 +12,7 @@ from feedback.selectors import RESULTS_LINK_DAYS, RESULTS_SALT, team_results_key
 from feedback.services import scores_aggregate
 from surveys import services
 from surveys.models import Cycle
+from surveys.templatetags.wall_clocks import time_on_clock
 from tests.factories import CycleFactory, TeamFactory
 from tests.feedback.conftest import run_cycle
 
@@ -97,3 +98,17 @@ def test_without_a_script_the_page_says_its_address_is_the_conversation_link_and
     # and the conversation section, filled in by the script, says the same about when the link works
     section = re.search(r'<section id="conversation".*?</section>', page, flags=re.DOTALL).group(0)
     assert "The link works once the survey has closed" in section and "Copy link" in section
+
+
+def test_the_thank_you_page_names_each_open_cycles_own_threshold_for_the_teams_results(client, org):
+    # given a second open cycle inviting the team with a higher threshold, on Tokyo's clock
+    later = CycleFactory(teams=[org["Platform"]], name="Tokyo pulse", threshold=7, time_zone="Asia/Tokyo")
+    services.cycle_open(cycle_id=later.id)
+    page = thanks(client, org["Platform"]).content.decode()
+    # then each cycle's close is on its own clock, with the number of the team's answers its results need
+    closes = {c.name: time_on_clock(c.closes_at, c.time_zone) for c in [org["current"], later]}
+    assert f"December pulse closes on {closes['December pulse']}." in page
+    assert f"Tokyo pulse closes on {closes['Tokyo pulse']}." in page and "JST, Asia/Tokyo" in page
+    parts = page.split("Tokyo pulse closes on")
+    assert "only if at least 5 people in your team answered" in parts[0]
+    assert "only if at least 7 people in your team answered" in parts[1]
