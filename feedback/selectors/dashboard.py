@@ -253,7 +253,10 @@ def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Move
         for dimension in dimensions:
             score = scores.get((team_id, dimension.id))
             if score is None:
-                cells.append(HeatCell(dimension=dimension, shown=False, asked=dimension.id in asked or not asked))
+                asked_here = dimension.id in asked or not asked
+                cells.append(
+                    HeatCell(dimension=dimension, shown=False, asked=asked_here, points=points.get(dimension.id, 5))
+                )
                 continue
             is_enps = score.enps is not None
             # Stored in the figure's own unit (eNPS points for eNPS: `statistics.enps_change_between`).

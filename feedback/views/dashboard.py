@@ -13,6 +13,7 @@ from ..forms import DashboardFilters
 from ..models import ReportAccess
 from ..selectors.dashboard import dashboard as dashboard_read
 from ..selectors.dashboard import reported_cycles
+from ..selectors.summary import dashboard_summary
 from .drivers import drivers_context, drivers_table
 
 
@@ -104,6 +105,7 @@ def dashboard(request):
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
         "rejected": rejected,
+        "summary": dashboard_summary(data=data, drivers=section["drivers"] or None),
     } | section
     if pdf:
         return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")

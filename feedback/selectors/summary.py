@@ -1,0 +1,157 @@
+"""The leader's summary at the top of the dashboard: how the group is, what changed, what to look at.
+
+Built only from figures the dashboard already shows under disclosure control (the heatmap's row for the
+group, its participation, movers, drivers, findings and metric timeline) and from the eNPS item figure
+aggregation marked shown, so the summary can say nothing the rest of the page could not. Its sentences state
+figures and tests, never causes.
+"""
+
+from dataclasses import dataclass, field
+
+from django.template.defaultfilters import floatformat
+
+from surveys.models import Cycle, Question
+
+from ..models import ItemScore
+from ..statistics import EnpsGroups, enps_groups
+from .dashboard import Dashboard, HeatCell, Mover, ParticipationPoint, TrendPoint
+from .drivers import GroupDrivers
+from .metrics import MetricPoint, MetricSeries
+
+
+@dataclass(frozen=True)
+class DimensionLine:
+    cell: HeatCell  # the group's figure in the summary's cycle, with its change from the previous one
+    spark: list[float | None]  # the group's figure in each cycle of the dashboard's range; None where not shown
+    scale: str  # "enps", or the agreement scale's number of points: the sparkline's whole scale
+    earlier: TrendPoint | None = None  # not asked this cycle (a rotating template): its last shown figure before
+
+
+@dataclass(frozen=True)
+class MetricMove:
+    series: MetricSeries
+    latest: MetricPoint  # the last period that has ended
+    previous: MetricPoint  # the period before it
+
+    @property
+    def change(self) -> float:
+        return self.latest.value - self.previous.value
+
+
+@dataclass(frozen=True)
+class Summary:
+    cycle: Cycle
+    participation: ParticipationPoint | None
+    previous_participation: ParticipationPoint | None
+    dimensions: list[DimensionLine]
+    enps: EnpsGroups | None  # the group's promoters, passives and detractors, where its distribution is shown
+    movers: list[Mover]  # the largest few
+    drivers: GroupDrivers | None
+    findings: int  # associations that survive the correction for testing many pairs
+    metrics: list[MetricMove]
+    sentences: list[str] = field(default_factory=list)
+
+
+def dashboard_summary(*, data: Dashboard, drivers: GroupDrivers | None, movers: int = 3) -> Summary | None:
+    """Return the summary of a dashboard's group in its heatmap cycle, or None before any cycle is reported.
+
+    `data` is `selectors.dashboard.dashboard(...)` for the group; `drivers` its `group_drivers` in the same
+    cycle, or None where there are none to show.
+    """
+    cycle = data.heat_cycle
+    if cycle is None or not data.heatmap:
+        return None
+    order = {c.id: i for i, c in enumerate(data.cycles)}
+    position = order[cycle.id]
+    by_cycle = {point.cycle.id: point for point in data.participation}
+    participation = by_cycle.get(cycle.id)
+    previous = by_cycle.get(data.cycles[position - 1].id) if position else None
+    trends = {trend.dimension.id: trend for trend in data.trends}
+    lines = []
+    for cell in data.heatmap[0].cells:
+        trend = trends.get(cell.dimension.id)
+        points = [p for p in trend.points if order[p.cycle.id] <= position] if trend else []
+        spark = [p.value if p.shown else None for p in points]  # the cycles that asked it, up to this one
+        scale = "enps" if (trend and trend.enps) or cell.enps else str(cell.points)
+        earlier = next((p for p in reversed(points) if p.shown), None) if not cell.asked else None
+        lines.append(DimensionLine(cell=cell, spark=spark, scale=scale, earlier=earlier))
+    lines.sort(key=lambda line: not line.cell.asked)  # what this cycle asked first
+    summary = Summary(
+        cycle=cycle,
+        participation=participation,
+        previous_participation=previous if previous is not None and previous.shown else None,
+        dimensions=lines,
+        enps=_enps_groups(team_id=data.root.id, cycle=cycle),
+        movers=data.movers[:movers],
+        drivers=drivers,
+        findings=sum(1 for view in data.findings if view.finding.significant),
+        metrics=[move for series in data.metrics if (move := _latest_move(series)) is not None],
+    )
+    summary.sentences.extend(_sentences(summary, data))
+    return summary
+
+
+def _enps_groups(*, team_id: int, cycle: Cycle) -> EnpsGroups | None:
+    item = ItemScore.objects.filter(cycle=cycle, team_id=team_id, shown=True, question__kind=Question.Kind.ENPS).first()
+    if item is None:
+        return None
+    return enps_groups({int(answer): count for answer, count in item.distribution.items()})
+
+
+def _latest_move(series: MetricSeries) -> MetricMove | None:
+    ended = [point for point in series.points if point.ended]
+    return MetricMove(series=series, latest=ended[-1], previous=ended[-2]) if len(ended) >= 2 else None
+
+
+def _sentences(summary: Summary, data: Dashboard) -> list[str]:
+    """Return the summary's plain-language paragraph, one figure or test result per sentence."""
+    name, cycle = data.root.name, summary.cycle.name
+    said = []
+    point = summary.participation
+    if point is not None and point.shown:
+        text = f"In {cycle}, {point.answered} of {point.invited} people in {name} answered ({point.rate:.0%})"
+        before = summary.previous_participation
+        if before is not None:
+            text += f", against {before.rate:.0%} in {before.cycle.name}"
+        said.append(text + ".")
+        if point.low:
+            said.append("Under half of those invited answered, so the figures may not speak for those who did not.")
+    else:
+        said.append(f"Participation in {cycle} is not shown: too few people to report.")
+    rose = [line.cell.dimension.name for line in summary.dimensions if line.cell.flagged and line.cell.change > 0]
+    fell = [line.cell.dimension.name for line in summary.dimensions if line.cell.flagged and line.cell.change < 0]
+    if rose or fell:
+        parts = [f"{_listed(rose)} rose"] if rose else []
+        parts += [f"{_listed(fell)} fell"] if fell else []
+        said.append(
+            f"Since the previous cycle, {' and '.join(parts)} in {name}, each by more than chance would explain "
+            "and by at least 0.3 points (10 eNPS points)."
+        )
+    else:
+        said.append(f"No score of {name} as a whole changed by more than chance and the practical size.")
+    others = [m for m in summary.movers if m.team_id != data.root.id]
+    if others:
+        top = others[0]
+        size = floatformat(top.change_size, top.change_digits)
+        said.append(
+            f"The largest change in a group: {top.name}, {top.dimension.name}, "
+            f"{'up' if top.change > 0 else 'down'} {size} {top.change_unit} (n = {top.n})."
+        )
+    drivers = summary.drivers
+    if drivers is not None and drivers.focus:
+        areas = _listed([area.driver.dimension.name for area in drivers.focus])
+        said.append(
+            f"Suggested focus: {areas}, associated with {drivers.outcome.name} in the same responses and "
+            f"scoring below {name}'s other dimensions."
+        )
+    if summary.findings:
+        one = summary.findings == 1
+        said.append(
+            f"{summary.findings} association{'' if one else 's'} between survey scores and metrics "
+            f"{'survives' if one else 'survive'} the correction for testing many pairs (associations, not causes)."
+        )
+    return said
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
