@@ -223,3 +223,20 @@ def test_without_javascript_the_page_counts_its_questions_keeps_its_rows_and_the
         assert "only if at least 6 people in your team answered" in text
     finally:
         context.close()
+
+
+def test_a_link_from_the_error_summary_lands_its_question_below_the_progress_line_kept_in_view(page, ten_questions):
+    # given a phone, and a submit without the last two answers
+    page.set_viewport_size({"width": 375, "height": 640})
+    page.goto(ten_questions["url"])
+    groups = page.get_by_role("group")
+    for index in range(8):
+        groups.nth(index).get_by_role("radio").first.check()
+    page.get_by_role("button", name="Send my answers").click()
+    # when the person follows the summary's link to the eNPS question
+    page.get_by_role("alert").get_by_role("link", name=re.compile("How likely")).click()
+    page.wait_for_url(re.compile(r"-group$"))
+    # then its question is in view below the progress line, not under it
+    bar = page.locator("#survey-progress").bounding_box()
+    legend = group_named(page, ENPS).locator("legend").bounding_box()
+    assert bar["y"] == 0 and bar["y"] + bar["height"] <= legend["y"] < 640
