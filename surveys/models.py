@@ -65,6 +65,12 @@ class Person(models.Model):
     external_id = models.CharField(
         max_length=200, blank=True, help_text="The identity provider's id of this person (SCIM externalId)."
     )
+    user_name = models.CharField(
+        max_length=254,
+        blank=True,
+        help_text="The identity provider's userName when it is not the email address (an Entra ID user principal "
+        "name, say); empty: the email address is the userName.",
+    )
     # SCIM's DELETE deactivates (the person stays on the invitations of open cycles) and hides the person from SCIM,
     # which must answer 404 for a deleted resource (RFC 7644 §3.6), until someone reactivates them.
     deleted_by_provider = models.BooleanField(default=False, editable=False)

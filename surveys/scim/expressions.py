@@ -66,9 +66,13 @@ def users_query(node) -> Q:
     if not isinstance(node, Comparison):
         raise ScimError(400, "That filter is not supported on Users.", "invalidFilter")
     attribute, op, value = _attribute(node.attr_path), node.op.value, node.value
-    if attribute in ("username", "emails.value", "emails"):
-        value = addresses.stored(value) if isinstance(value, str) else value
-        return _text_query("email", op, value)
+    if attribute == "username":
+        # The userName is the kept one, else the address.
+        address = addresses.stored(value) if isinstance(value, str) else value
+        by_address = Q(user_name="") & _text_query("email", op, address)
+        return by_address | (~Q(user_name="") & _text_query("user_name", op, value))
+    if attribute in ("emails.value", "emails"):
+        return _text_query("email", op, addresses.stored(value) if isinstance(value, str) else value)
     if attribute in ("displayname", "name.formatted"):
         return _text_query("name", op, value)
     if attribute == "externalid":

@@ -63,23 +63,27 @@ USER_SCHEMA = {
     "name": "User",
     "description": "A person Align can invite. userName is their email address.",
     "attributes": [
-        _attribute("userName", required=True, uniqueness="server", description="The person's email address."),
         _attribute(
-            "name",
-            "complex",
-            subAttributes=[
-                _attribute("formatted"),
-                _attribute("givenName"),
-                _attribute("familyName"),
-            ],
+            "userName",
+            required=True,
+            uniqueness="server",
+            description="The person's email address, or another unique name when emails carries the address.",
         ),
-        _attribute("displayName", description="The person's name as Align shows it."),
-        _attribute("active", "boolean"),
+        # Align keeps one name and always has one: given, it is displayName (or name.formatted, or name.givenName
+        # and name.familyName joined; `name` is read as Okta sends it, not published, since Align does not keep
+        # its parts); not given, the userName.
+        _attribute("displayName", required=True, description="The person's name as Align shows it."),
+        _attribute("active", "boolean", required=True),
         _attribute(
             "emails",
             "complex",
             multiValued=True,
-            subAttributes=[_attribute("value"), _attribute("type"), _attribute("primary", "boolean")],
+            required=True,
+            description="The address Align invites the person at, when the userName is not one.",
+            subAttributes=[
+                _attribute("value", required=True),
+                _attribute("type", canonicalValues=["work"]),
+            ],
         ),
         _attribute(
             "groups",
@@ -107,7 +111,6 @@ GROUP_SCHEMA = {
             subAttributes=[
                 _attribute("value", mutability="immutable"),
                 _attribute("$ref", "reference", mutability="immutable", referenceTypes=["User"]),
-                _attribute("display", mutability="readOnly"),
             ],
         ),
     ],

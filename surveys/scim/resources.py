@@ -9,6 +9,10 @@ so groups with the same name under different departments stay apart; `members` a
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .. import addresses
 from ..models import Person, Team
 from .expressions import _key
 from .protocol import CORE_GROUP, CORE_USER, ScimError
@@ -19,11 +23,10 @@ def user_resource(person: Person, *, base_url: str, team_path: str) -> dict[str,
     resource: dict[str, Any] = {
         "schemas": [CORE_USER],
         "id": str(person.pk),
-        "userName": person.email,
-        "name": {"formatted": person.name},
+        "userName": person.user_name or person.email,
         "displayName": person.name,
         "active": person.is_active,
-        "emails": [{"value": person.email, "type": "work", "primary": True}],
+        "emails": [{"value": person.email, "type": "work"}],
         "groups": [{"value": str(person.team_id), "$ref": f"{base_url}/Groups/{person.team_id}", "display": team_path}],
         "meta": {"resourceType": "User", "location": f"{base_url}/Users/{person.pk}"},
     }
@@ -33,18 +36,16 @@ def user_resource(person: Person, *, base_url: str, team_path: str) -> dict[str,
 
 
 def group_resource(team: Team, *, base_url: str, path: str, members: list[Person] | None) -> dict[str, Any]:
-    """Return a team as a SCIM Group; `members` None leaves them out (excludedAttributes=members)."""
+    """Return a team as a SCIM Group; `members` None leaves them out (excludedAttributes=members), and so does an
+    empty team (SCIM leaves out attributes without a value)."""
     resource: dict[str, Any] = {
         "schemas": [CORE_GROUP],
         "id": str(team.pk),
         "displayName": path,
         "meta": {"resourceType": "Group", "location": f"{base_url}/Groups/{team.pk}"},
     }
-    if members is not None:
-        resource["members"] = [
-            {"value": str(person.pk), "$ref": f"{base_url}/Users/{person.pk}", "display": person.name}
-            for person in members
-        ]
+    if members:
+        resource["members"] = [{"value": str(person.pk), "$ref": f"{base_url}/Users/{person.pk}"} for person in members]
     if team.external_id:
         resource["externalId"] = team.external_id
     return resource
@@ -55,6 +56,7 @@ class UserAsked:
     """What a User body asks Align to store about a person."""
 
     user_name: str
+    address: str
     name: str
     active: bool
     external_id: str
@@ -106,14 +108,47 @@ def user_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> 
     parts_changed = touched is not None and touched & {"name.givenname", "name.familyname", "name"}
     named_again = touched is not None and touched & {"displayname", "name.formatted"}
     name = joined if parts_changed and not named_again and joined else display or formatted or joined
-    if not name.strip():
-        raise ScimError(400, "A User needs a name: displayName, name.formatted or name.givenName.", "invalidValue")
+    user_name = _text(resource, "userName", required=True)
     active = resource.get(_key(resource, "active"), True)
     return UserAsked(
-        user_name=_text(resource, "userName", required=True),
-        name=name,
+        user_name=user_name,
+        address=_address(resource, user_name),
+        # Without a name, the person is named by their userName until the provider sends one.
+        name=name if name.strip() else user_name,
         active=active_read(active),
         external_id=_text(resource, "externalId")[:200],
+    )
+
+
+def _is_address(text: str) -> bool:
+    if addresses.problem(text, max_length=Person._meta.get_field("email").max_length):
+        return False
+    try:
+        validate_email(addresses.for_mail(text.strip()))
+    except ValidationError:
+        return False
+    return True
+
+
+def _address(resource: dict[str, Any], user_name: str) -> str:
+    """Return the address Align invites a User at: the userName when it is one, else the primary email (else the
+    first), or raise ScimError 400 invalidValue. A userName that is not an address is kept beside it."""
+    if "@" in user_name and _is_address(user_name):
+        return user_name
+    emails = resource.get(_key(resource, "emails"))
+    emails = [email for email in emails if isinstance(email, dict)] if isinstance(emails, list) else []
+    emails.sort(key=lambda email: email.get(_key(email, "primary")) is not True)
+    for email in emails:
+        value = email.get(_key(email, "value"))
+        if isinstance(value, str) and value.strip():
+            return value
+    if "@" in user_name:
+        return user_name  # refused by the person's rules, which say why
+    raise ScimError(
+        400,
+        f"userName {user_name!r} is not an email address and the User has no emails value: Align invites people by "
+        "email, so send the address as userName or in emails.",
+        "invalidValue",
     )
 
 

@@ -10,6 +10,8 @@ another group is refused with 409, naming that group, rather than guessing which
 Taken out of a group, a person goes back to `UNASSIGNED`. Roles and managed teams are Align's, never SCIM's.
 """
 
+import dataclasses
+
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -56,10 +58,18 @@ def unassigned_team() -> Team:
 
 
 def person_by_user_name(user_name: str) -> Person | None:
-    """Return the person whose address is this userName (as Align compares addresses), or None."""
+    """Return the person with this userName (any case; an address as Align compares addresses), or None."""
+    by_name = Person.objects.filter(user_name__iexact=user_name).first()
+    if by_name is not None:
+        return by_name
     wanted = addresses.key(user_name)
-    candidates = Person.objects.filter(email__iexact=addresses.stored(user_name))
+    candidates = Person.objects.filter(email__iexact=addresses.stored(user_name), user_name="")
     return next((person for person in candidates if addresses.key(person.email) == wanted), None)
+
+
+def _user_name_kept(asked: UserAsked) -> str:
+    """Return the userName to keep beside the address: none when the userName is the address."""
+    return "" if addresses.key(asked.user_name) == addresses.key(asked.address) else asked.user_name[:254]
 
 
 def _person_write(*, person: Person | None, asked: UserAsked) -> Person:
@@ -67,7 +77,7 @@ def _person_write(*, person: Person | None, asked: UserAsked) -> Person:
     team = unassigned_team() if person is None else person.team
     try:
         saved = person_save(
-            email=asked.user_name,
+            email=asked.address,
             name=asked.name,
             team=team,
             role=Person.Role.MEMBER if person is None else person.role,
@@ -77,8 +87,8 @@ def _person_write(*, person: Person | None, asked: UserAsked) -> Person:
         )
     except ValidationError as error:
         raise _refused(error) from None
-    changed = ["external_id"] + (["deleted_by_provider"] if asked.active else [])
-    saved.external_id = asked.external_id
+    changed = ["external_id", "user_name"] + (["deleted_by_provider"] if asked.active else [])
+    saved.external_id, saved.user_name = asked.external_id, _user_name_kept(asked)
     saved.deleted_by_provider = saved.deleted_by_provider and not asked.active
     saved.save(update_fields=changed)
     return saved
@@ -100,11 +110,11 @@ def scim_user_create(*, asked: UserAsked, token: ApiToken) -> Person:
     An address that is already a person's is 409 uniqueness, except a person the provider deleted: creating them
     again reactivates and updates them (their history stays theirs).
     """
-    existing = person_by_user_name(asked.user_name)
+    existing = person_by_user_name(asked.user_name) or person_by_user_name(asked.address)
     if existing is not None and not (existing.deleted_by_provider and not existing.is_active):
-        raise ScimError(409, f"{existing.email} is already a User (id {existing.pk}).", "uniqueness")
+        raise ScimError(409, f"{asked.user_name} is already a User (id {existing.pk}).", "uniqueness")
     if existing is not None:
-        asked = UserAsked(user_name=asked.user_name, name=asked.name, active=True, external_id=asked.external_id)
+        asked = dataclasses.replace(asked, active=True)
     person = _person_write(person=existing, asked=asked)
     change_record(
         actor=_actor(token),
@@ -120,14 +130,16 @@ def scim_user_create(*, asked: UserAsked, token: ApiToken) -> Person:
 def scim_user_update(*, person_id: int, asked: UserAsked, token: ApiToken) -> Person:
     """Change a person to what a User (PUT, or a patched User) asks: address, name, external id, active."""
     person = Person.objects.select_for_update().get(pk=person_id)
-    before = (person.email, person.name, person.external_id, person.is_active)
+    other = person_by_user_name(asked.user_name)
+    if other is not None and other.pk != person.pk:
+        raise ScimError(409, f"{asked.user_name} is already another User (id {other.pk}).", "uniqueness")
+    before = (person.email, person.user_name, person.name, person.external_id, person.is_active)
     saved = _person_write(person=person, asked=asked)
-    after = (saved.email, saved.name, saved.external_id, saved.is_active)
+    after = (saved.email, saved.user_name, saved.name, saved.external_id, saved.is_active)
     if after != before:
+        labels = ("address", "userName", "name", "externalId", "active")
         changes = [
-            f"{label} {old} → {new}"
-            for label, old, new in zip(("address", "name", "externalId", "active"), before, after, strict=True)
-            if old != new
+            f"{label} {old} → {new}" for label, old, new in zip(labels, before, after, strict=True) if old != new
         ]
         change_record(actor=_actor(token), action="scim:user_update", subject=f"{saved.email}: {'; '.join(changes)}")
     if not asked.active and saved.is_active:

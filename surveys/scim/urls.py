@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -12,8 +12,13 @@ urlpatterns = [
     path("ResourceTypes/<str:name>", views.resource_types, name="resource_type"),
     path("Schemas", views.schemas, name="schemas"),
     path("Schemas/<str:name>", views.schemas, name="schema"),
+    path(".search", views.search),
+    path("Users/.search", views.search),
+    path("Groups/.search", views.search),
     path("Users", views.users, name="users"),
     path("Users/<str:person_id>", views.user, name="user"),
     path("Groups", views.groups, name="groups"),
     path("Groups/<str:team_id>", views.group, name="group"),
+    # Anything else under /scim/v2/ is a SCIM 404, not Align's HTML page.
+    re_path(r"^.+$", views.not_found),
 ]

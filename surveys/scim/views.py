@@ -1,6 +1,7 @@
 """The SCIM endpoints. Each parses the request, calls a selector or a service, and answers SCIM JSON; every
 refusal is an Error body with its status (RFC 7644 §3.12), never an HTML page."""
 
+import dataclasses
 import json
 from functools import wraps
 from typing import Any
@@ -131,6 +132,16 @@ def _shaped(request: HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
 def _wants_members(request: HttpRequest) -> bool:
     shaped = _shaped(request, {"members": [], "id": ""})
     return "members" in shaped
+
+
+@scim_endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
+def not_found(request):
+    raise ScimError(404, f"Nothing is at {request.path}: see /scim/v2/ResourceTypes.")
+
+
+@scim_endpoint("POST")
+def search(request):
+    raise ScimError(501, "Searching with POST /.search is not supported: filter with GET /Users or GET /Groups.")
 
 
 @scim_endpoint("GET")
@@ -270,6 +281,8 @@ def group(request, team_id: str):
         patched, touched = expressions.patch_apply(current, _body(request))
         asked = group_asked(patched)
         if "members" not in touched:
-            asked = type(asked)(path=asked.path, external_id=asked.external_id, member_ids=None)
+            asked = dataclasses.replace(asked, member_ids=None)
+        elif asked.member_ids is None:
+            asked = dataclasses.replace(asked, member_ids=[])  # {"op": "remove", "path": "members"}: all of them
         team = services.scim_group_update(team_id=team.pk, asked=asked, token=token)
     return scim_response(_group(request, *_team(str(team.pk)), members=_wants_members(request)))

@@ -44,9 +44,26 @@ def test_a_user_name_already_taken_in_another_case_is_a_409_uniqueness_error(sci
     scim_error(scim.post("Users", user_body("BOB@EXAMPLE.COM")), 409, "uniqueness")
 
 
-def test_a_user_name_that_is_not_an_email_address_is_refused_as_an_invalid_value(scim):
+def test_a_user_name_that_is_not_an_email_address_needs_an_address_in_emails(scim):
     body = scim_error(scim.post("Users", user_body("bob")), 400, "invalidValue")
+    assert "'bob' is not an email address" in body["detail"]
+    body = scim_error(scim.post("Users", user_body("bob@localhost")), 400, "invalidValue")
     assert body["detail"].startswith("userName (the person's email address): ")
+
+
+def test_a_user_principal_name_is_kept_beside_the_address_from_emails(scim):
+    # when: Entra ID sends a user principal name that is not a mailbox, and the mail in emails
+    emails = [{"value": "other@example.com", "type": "home"}, {"value": "Bob@Example.com", "primary": True}]
+    response = scim.post("Users", user_body("bob.builder", emails=emails))
+    # then
+    assert response.status_code == 201, response.content
+    person = Person.objects.get(pk=int(response.json()["id"]))
+    assert (person.email, person.user_name) == ("bob@example.com", "bob.builder")
+    found = scim.get("Users", filter='userName eq "BOB.Builder"').json()["Resources"]
+    assert [user["userName"] for user in found] == ["bob.builder"]
+    assert scim.get("Users", filter='userName eq "bob@example.com"').json()["totalResults"] == 0
+    scim_error(scim.post("Users", user_body("bob.builder", emails=emails)), 409, "uniqueness")
+    scim_error(scim.post("Users", user_body("bob@example.com")), 409, "uniqueness")
 
 
 def test_users_are_filtered_by_user_name_in_any_case(scim):
