@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
 from . import cadence
@@ -78,6 +79,10 @@ class Person(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        constraints = [
+            # Two concurrent SCIM creates of one userName: the second fails here rather than making two people.
+            models.UniqueConstraint(Lower("user_name"), condition=~Q(user_name=""), name="person_user_name_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

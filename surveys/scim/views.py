@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -49,6 +50,12 @@ def scim_endpoint(*methods: str):
                     raise ScimError(405, f"{request.method} is not allowed here; use {', '.join(methods)}.")
                 request.scim_token = _token(request)
                 return view(request, *args, **kwargs)
+            except IntegrityError:
+                # Another request wrote the same address or userName between our check and our write.
+                error = ScimError(
+                    409, "Another request changed the same User or Group at once: try again.", "uniqueness"
+                )
+                return scim_response(error.body(), status=error.status)
             except ScimError as error:
                 response = scim_response(error.body(), status=error.status)
                 if error.status == 401:

@@ -243,3 +243,15 @@ def test_a_malformed_body_is_a_400_scim_error_not_a_500(scim, body):
 
 def test_a_body_of_another_type_is_refused_with_415(scim):
     scim_error(scim.send("POST", "Users", "userName=x", content_type="application/x-www-form-urlencoded"), 415)
+
+
+def test_a_user_name_written_by_a_concurrent_request_is_a_409_not_a_500(scim, monkeypatch):
+    # given: the first request's check ran before the second request's write
+    first = scim.post("Users", user_body("bob.builder", emails=[{"value": "bob@example.com"}]))
+    assert first.status_code == 201
+    monkeypatch.setattr("surveys.scim.services.person_by_user_name", lambda user_name: None)
+    # when
+    response = scim.post("Users", user_body("BOB.BUILDER", emails=[{"value": "robert@example.com"}]))
+    # then
+    scim_error(response, 409, "uniqueness")
+    assert Person.objects.filter(email="robert@example.com").count() == 0
