@@ -8,6 +8,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from surveys import addresses, names
+from surveys.models import Person
+from tests.factories import PersonFactory
 
 from .conftest import MEDIA_TYPE, user_body
 
@@ -28,13 +30,17 @@ def other_case(text: str) -> str:
     )
 
 
-def refused_as_scim(response) -> bool:
+def created_or_refused(response) -> dict | None:
+    """Return the resource a 201 created, or None for a refusal, which must be a SCIM Error (400 or 409)."""
+    assert response.status_code in (201, 400, 409), response.content
+    event(f"answered {response.status_code}")
+    if response.status_code == 201:
+        return response.json()
     body = response.json()
-    return (
-        response["Content-Type"] == MEDIA_TYPE
-        and body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
-        and body["status"] == str(response.status_code)
-    )
+    assert response["Content-Type"] == MEDIA_TYPE
+    assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert body["status"] == str(response.status_code)
+    return None
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=FIXTURES)
@@ -43,12 +49,9 @@ def test_a_generated_user_name_round_trips_or_is_refused_with_a_scim_error(scim,
     # when
     response = scim.post("Users", user_body(user_name, "Generated Person"))
     # then
-    assert response.status_code in (201, 400, 409), response.content
-    event(f"answered {response.status_code}")
-    if response.status_code != 201:
-        assert refused_as_scim(response)
+    created = created_or_refused(response)
+    if created is None:
         return
-    created = response.json()
     assert addresses.key(created["userName"]) == addresses.key(user_name)
     assert scim.get(f"Users/{created['id']}").json()["userName"] == created["userName"]
     found = scim.get("Users", filter=f"userName eq {json.dumps(other_case(user_name))}").json()
@@ -63,13 +66,44 @@ def test_a_generated_display_name_round_trips_or_is_refused_with_a_scim_error(sc
     # when
     response = scim.post("Groups", {"displayName": f"Acme/{name}"})
     # then
-    assert response.status_code in (201, 400, 409), response.content
-    event(f"answered {response.status_code}")
-    if response.status_code != 201:
-        assert refused_as_scim(response)
+    created = created_or_refused(response)
+    if created is None:
         return
-    created = response.json()
     assert created["displayName"] == "Acme/" + names.name_stored(name.strip().strip("/"))
     found = scim.get("Groups", filter=f"displayName eq {json.dumps(created['displayName'])}").json()
     assert [group["id"] for group in found["Resources"]] == [created["id"]]
     scim.delete(f"Groups/{created['id']}")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+paths = st.sampled_from(
+    ["", "active", "displayName", "userName", "members", 'members[value eq "1"]', "name.givenName", "emails",
+     'emails[type eq "work"].value', "externalId", "id", "meta", "name[", "urn:x:y:z", "groups"]
+)  # fmt: skip
+operations = st.fixed_dictionaries(
+    {"op": st.sampled_from(["add", "Replace", "remove", "move"])},
+    optional={
+        "path": paths | st.text(max_size=12),
+        "value": st.sampled_from([True, False, "False", "True", "Bobby", "bobby@example.com", [], {"active": False}])
+        | json_values,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURES)
+@given(body=st.fixed_dictionaries({"Operations": st.lists(operations, min_size=1, max_size=3)}) | json_values)
+def test_a_generated_patch_body_is_applied_or_refused_with_a_scim_error_never_a_500(scim, body):
+    # given
+    bob = PersonFactory(email="bob@example.com") if not Person.objects.filter(email="bob@example.com") else None
+    person = bob or Person.objects.get(email="bob@example.com")
+    # when
+    for path in (f"Users/{person.pk}", f"Groups/{person.team_id}"):
+        response = scim.send("PATCH", path, body)
+        # then
+        assert response.status_code in (200, 400, 409), response.content
+        event(f"answered {response.status_code}")
+        assert response["Content-Type"] == MEDIA_TYPE
