@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from feedback.api_auth import authorization_words, bearer, scheme_problem
 from feedback.models import ApiToken
 from feedback.services.api_tokens import api_token_authenticate
 
@@ -27,9 +28,11 @@ BODY_TYPES = ("application/scim+json", "application/json", "")
 def _token(request: HttpRequest) -> ApiToken:
     """Return the SCIM token a request carries, or raise ScimError: 401 without a live token, 403 for a token of
     another scope (an ingestion token opens the metrics API only)."""
-    words = request.headers.get("Authorization", "").split()
-    if len(words) != 2 or words[0].lower() != "bearer":
-        raise ScimError(401, "Send a SCIM token as `Authorization: Bearer <token>` (issued at /manage/api-tokens/).")
+    # The header is read as the API reads it (feedback.api_auth): the scheme in any case, any spaces after it.
+    words = authorization_words(request)
+    if len(words) != 2 or not bearer(words):
+        why = scheme_problem(request) or "Send a SCIM token as `Authorization: Bearer <token>`"
+        raise ScimError(401, f"{why} (SCIM tokens are issued at /manage/api-tokens/).")
     token = api_token_authenticate(secret=words[1])
     if token is None:
         raise ScimError(401, "Unknown or revoked token.")

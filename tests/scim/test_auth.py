@@ -21,6 +21,13 @@ def test_a_made_up_token_is_a_401(client):
     scim_error(Scim(client, "not-a-token").get("Users"), 401)
 
 
+def test_the_bearer_scheme_is_read_in_any_case_and_another_scheme_is_named(client, okta_token):
+    response = client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"bearer   {okta_token[1]}")
+    assert response.status_code == 200
+    body = scim_error(client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Basic {okta_token[1]}"), 401)
+    assert "“Basic”, not Bearer" in body["detail"]
+
+
 def test_a_revoked_scim_token_is_a_401(client, okta_token):
     token, secret = okta_token
     feedback_services.api_token_revoke(token_id=token.id)
