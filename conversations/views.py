@@ -12,7 +12,7 @@ import re
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate_parse
 from alignsite.client_address import client_limit_key
+from alignsite.downloads import csv_attachment
 from feedback.models import ReportAccess
 from feedback.selectors import team_report, teams_visible_to
 from feedback.services.audit import report_access_record
@@ -125,9 +126,7 @@ def comments_export(request, team_id: int):
     report_access_record(
         user=request.user, report="team_report:comments", subject=team.name, output=ReportAccess.Format.CSV
     )
-    response = HttpResponse(write_table(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="align-team-comments.csv"'
-    return response
+    return csv_attachment(write_table(header, rows), filename="align-team-comments.csv")
 
 
 # The author's side --------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from alignsite.downloads import csv_attachment
 from surveys.csv_table import write_table
 
 from .. import charts, selectors, services, tables
@@ -31,9 +32,7 @@ def dashboard_tables(data) -> dict[str, tables.Table]:
 
 
 def csv_response(table: tables.Table, *, filename: str) -> HttpResponse:
-    response = HttpResponse(write_table(table.header, table.rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_attachment(write_table(table.header, table.rows), filename=filename)
 
 
 @login_required

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alignsite.downloads import csv_attachment
 
 from .. import selectors, services
 from ..access import admin_required
@@ -178,8 +179,4 @@ def people_import(request):
 @admin_required
 @require_GET
 def people_export(request):
-    # A byte-order mark first: Excel reads a CSV without one in the computer's code page (Windows-1252), turning
-    # Zoë into ZoÃ«, and a file saved again from that would rename everyone with a letter beyond ASCII.
-    response = HttpResponse("\ufeff" + services.people_export(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="align-people.csv"'
-    return response
+    return csv_attachment(services.people_export(), filename="align-people.csv")

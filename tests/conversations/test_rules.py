@@ -187,8 +187,11 @@ def test_the_comment_export_carries_each_shown_comment_with_its_conversation_und
     url = reverse("conversations:comments_export", args=[commented["teams"]["a"].id])
     client.force_login(alice)
     # when
-    body = client.get(url).content.decode()
-    # then: A's comment and its conversation, one message a row, who wrote each in a cell of its own
+    download = client.get(url).content
+    body = download.decode("utf-8-sig")
+    # then: a byte-order mark, so Excel reads the comments as UTF-8 whatever their script
+    assert download.startswith("\ufeff".encode())
+    # and A's comment and its conversation, one message a row, who wrote each in a cell of its own
     rows = list(csv.DictReader(io.StringIO(body)))
     day = thread.messages.first().day.isoformat()
     signed, acted = f"{alice.person.name} (Manager)", "acknowledged: We've acted on this"

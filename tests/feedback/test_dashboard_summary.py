@@ -31,7 +31,8 @@ def summary_text(page: str) -> str:
 
 def export(client, name: str) -> list[dict]:
     response = client.get(reverse("feedback:dashboard"), {"export": name})
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # Excel reads UTF-8 by its byte-order mark
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """Drivers and focus areas from aggregation to the pages: stored drivers reproduce scipy and pingouin from the raw
 answers, nothing is computed or shown for a group below its minimum, and the sections show n and intervals."""
 
-import csv
 import html
-import io
 import re
 import uuid
 
@@ -19,6 +17,7 @@ from feedback.selectors.drivers import group_drivers
 from feedback.services import scores_aggregate
 from surveys import selectors, services
 from surveys.models import Answer, Cycle, Person, Question, Response, SurveyTemplate, TemplateQuestion
+from tests.downloads import csv_rows
 from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -198,14 +197,14 @@ def test_the_dashboard_and_team_report_show_drivers_with_n_intervals_and_associa
     assert "No drivers to show for this group" in small and "at least 30 responses" in small
     assert "What goes with Dependability" in chosen.content.decode()
     exported = client.get(reverse("feedback:team_report", args=[org["root"].id]), {"export": "drivers"})
-    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    rows = csv_rows(exported)
     assert rows[0][:4] == ["Dimension", "Outcome", "Cycle", "Spearman ρ"]
     assert {row[0] for row in rows[1:]} == {v.dimension.name for v in group.drivers}
     assert all(row[10] == "32" for row in rows[1:])
     # the dashboard's CSV is the table of the outcome chosen on the page
     query = {"root": org["root"].id, "outcome": "dependability", "export": "drivers"}
     exported = client.get(reverse("feedback:dashboard"), query)
-    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    rows = csv_rows(exported)
     assert exported.status_code == 200 and {row[1] for row in rows[1:]} == {"Dependability"}
     assert len(rows) > 1 and all(row[10] == "32" for row in rows[1:])
 
@@ -216,7 +215,7 @@ def test_the_dashboard_and_team_report_show_drivers_with_n_intervals_and_associa
 def drivers_csv(client, team) -> list[list[str]]:
     exported = client.get(reverse("feedback:team_report", args=[team.id]), {"export": "drivers"})
     assert exported.status_code == 200
-    return list(csv.reader(io.StringIO(exported.content.decode())))
+    return csv_rows(exported)
 
 
 def focus_sections(page: str) -> dict[str, set[str]]:

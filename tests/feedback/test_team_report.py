@@ -1,7 +1,5 @@
 """Team reports and team results: benchmark, item distributions, comments, actions, exports — all disclosed."""
 
-import csv
-import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +11,7 @@ from feedback.selectors import RESULTS_LINK_DAYS, team_results_key
 from feedback.services import scores_aggregate
 from surveys import services as survey_services
 from surveys.models import Cycle
+from tests.downloads import csv_rows
 from tests.factories import TeamFactory, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +114,7 @@ def test_nobody_records_an_action_for_a_team_outside_their_scope(client, org):
 def test_the_scores_csv_keeps_suppression_and_the_view_is_audited(client, org):
     bob, _ = manager_of(org["Payments"], email="bob@example.com")
     client.force_login(bob)
-    rows = list(csv.reader(io.StringIO(report(client, org["Payments"], export="scores").content.decode())))
+    rows = csv_rows(report(client, org["Payments"], export="scores"))
     assert rows[0][:3] == ["Cycle", "Dimension", "Score (eNPS: −100 to 100)"]
     assert all(row[2] == "suppressed" for row in rows[1:])
     assert list(ReportAccess.objects.values_list("report", "subject", "format")) == [
@@ -182,13 +181,13 @@ def test_the_next_invitation_carries_what_the_team_said_it_would_change(org, mai
 def test_every_table_of_a_team_report_downloads_and_hidden_items_stay_hidden(client, org):
     alice, _ = manager_of(org["Platform"], email="alice@example.com")
     client.force_login(alice)
-    items = list(csv.reader(io.StringIO(report(client, org["Platform"], export="items").content.decode())))
+    items = csv_rows(report(client, org["Platform"], export="items"))
     assert items[0][:3] == ["Cycle", "Question", "n"] and len(items) > 5
     assert any("2: 100%" in row[4] for row in items[1:])
     metrics = report(client, org["Platform"], export="metrics")
     header = "Metric,Period,Period start,Period end (inclusive),Value,Unit"
-    assert metrics.status_code == 200 and metrics.content.decode().startswith(header)
+    assert metrics.status_code == 200 and metrics.content.decode("utf-8-sig").startswith(header)
     bob, _ = manager_of(org["Mobile"], email="bob@example.com")
     client.force_login(bob)
-    hidden = list(csv.reader(io.StringIO(report(client, org["Mobile"], export="items").content.decode())))
+    hidden = csv_rows(report(client, org["Mobile"], export="items"))
     assert hidden == [items[0]]  # 3 respondents: no item figure at all
