@@ -28,8 +28,12 @@ with 0, or the Indian lakh grouping with commas (12,34,567).
 | 5%  5 %  0,5 %  5٪ (Arabic percent sign)        | 5  5  0.5  5 for a metric| 5% is 0.05 in a spreadsheet's cell   |
 |                                                 | whose unit is %; refused | but 5 in a metric measured in %;     |
 |                                                 | for any other metric     | for other units either could be meant|
-| 1.5E3  1,5E-3  2e+10  1.234E+15  1,250E3        | 1500  0.0015  2e10       | Excel's scientific format: one digit |
-|                                                 | 1234000000000000  1250   | before the separator, never grouped  |
+| 1.5E3  1,5E-3  2e+10  1,250E3  1.23457E-05      | 1500  0.0015  2e10  1250 | Excel's scientific format: one digit |
+| 1.234567891E+11                                 | 0.0000123457             | before the separator, never grouped  |
+|                                                 | 123456789100             |                                      |
+| 1.23457E+11  1,23457E+11  1E+11  1.234E+15      | refused: Excel shortened | Excel's General format writes 12 or  |
+| (from 1e11, at most 6 significant digits)       | this number; format the  | more digits so, losing all but 6     |
+|                                                 | column as Number         | (`_shortened_by_excel`)              |
 | 1E400  1E999999999999  1E-400  1E--5  1E+-5     | refused: too large; too  | values up to 1e20, a float to 5e-324;|
 |                                                 | close to zero; not a     | one sign in an exponent              |
 |                                                 | number                   |                                      |
@@ -52,13 +56,13 @@ The delimiter plays no part: a semicolon file may come from Germany (1.250 is 12
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from surveys import csv_table, time_limits
 
 from . import stored_numbers
-from .periods import calendar_date
+from .periods import CALENDAR_DATE, calendar_date
 from .stored_numbers import NumberError, number_text
 
 COLUMNS = ["metric", "team", "period_start", "period_end", "value"]
@@ -209,7 +213,33 @@ def read_number(raw: str) -> tuple[float, bool]:
         shown = " or ".join(_plain(number) for number in sorted(numbers, key=abs))
         raise NumberError(f"value “{raw}” could be {shown}: write it as one of these, without a thousands separator.")
     (number,) = numbers
-    return stored_numbers.to_float(number, raw), percent
+    value = stored_numbers.to_float(number, raw)
+    if scientific and any(_shortened_by_excel(reading, number) for reading in readings):
+        raise NumberError(
+            f"Excel shortened this number to {EXCEL_GENERAL_DIGITS} significant digits ({raw}); format the column as "
+            "Number before saving."
+        )
+    return value, percent
+
+
+# Excel's General format writes a number of 12 or more integer digits (1e11 and above) in scientific notation
+# with at most 6 significant digits, and a CSV file keeps what the cell shows: 123456789012 is saved as
+# 1.23457E+11, and the digits it dropped are lost. Microsoft's "Available number formats in Excel": General "uses
+# scientific (exponential) notation for large numbers (12 or more digits)". LibreOffice's General format does
+# the same in a narrow column. Such a cell cannot be told from a number that really is 123457000000, so it is
+# refused; a cell with more significant digits (1.234567891E+11) is not Excel's shortening and is read exactly.
+# Below 1 the same format writes 0.000012345678 as 1.23457E-05: that is read. What it drops is below the sixth
+# significant digit of a share or rate, finer than any metric here is measured, and exact values are written so
+# too (Excel saves 0.0000015 as 1.5E-06), which refusing would turn away for no loss.
+EXCEL_SHORTENED_FROM = 11  # the power of ten of 100000000000, Excel's first 12-digit number
+EXCEL_GENERAL_DIGITS = 6
+
+
+def _shortened_by_excel(mantissa: str, number: Decimal) -> bool:
+    """Return whether a number written in scientific notation (mantissa as ASCII "1.23457") may be one Excel's
+    General format shortened: at least 1e11, with at most EXCEL_GENERAL_DIGITS significant digits written."""
+    significant = mantissa.replace(".", "").lstrip("0")
+    return number != 0 and number.adjusted() >= EXCEL_SHORTENED_FROM and len(significant) <= EXCEL_GENERAL_DIGITS
 
 
 # A date as a spreadsheet saves it in the computer's short format (31/10/2026, 31.10.2026, 10/31/2026): Excel
@@ -222,13 +252,38 @@ KEEP_ISO_DATES = (
 )
 
 
+# A date cell saved as its serial number (a date column formatted as General or Number): Excel counts days from
+# 1899-12-30 in its usual 1900 date system (46023 is 2026-01-01), from 1904-01-01 in the 1904 system of old Mac
+# workbooks, so the number alone does not say the day. Refused, saying which day it would be, never guessed.
+SERIAL_DATE = re.compile(r"(\d{1,6})(?:[.,]\d+)?", re.ASCII)  # 46023, or 46023.5 with a time of day
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _serial_problem(text: str, serial: int) -> str:
+    """Return why a cell of a serial number is refused as a date, naming the day Excel's 1900 system reads."""
+    try:
+        day = (EXCEL_EPOCH + timedelta(days=serial)).isoformat()
+    except OverflowError:
+        day = ""
+    meant = f": in Excel's 1900 date system it is {day}" if day and serial > 60 else ""
+    return (
+        f"“{text}” looks like a spreadsheet's serial number for a date{meant}; it is not read as one (the 1904 "
+        "date system of old Mac workbooks counts from another day)."
+    )
+
+
 def _date(text: str, name: str, errors: list[str]) -> date | None:
     # Only YYYY-MM-DD (periods.calendar_date), as the API reads it: date.fromisoformat also reads week dates
     # (2026-W13) and compact dates (20260401), which the preview showed as one-day periods.
+    serial = SERIAL_DATE.fullmatch(text)
+    if serial:
+        errors.append(f"{name} {_serial_problem(text, int(serial.group(1)))}{KEEP_ISO_DATES}")
+        return None
     try:
         day = calendar_date(text)
     except ValueError as problem:
-        hint = KEEP_ISO_DATES if LOCALE_DATE.fullmatch(text) else ""
+        # A locale's short format (31/10/2026), not an ISO date that is no day (2026-02-29: said so by calendar_date).
+        hint = KEEP_ISO_DATES if LOCALE_DATE.fullmatch(text) and not CALENDAR_DATE.fullmatch(text) else ""
         errors.append(f"{name} {problem}.{hint}")
         return None
     if not time_limits.accepts_date(day):  # surveys.time_limits: the dates every way in accepts

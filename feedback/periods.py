@@ -7,6 +7,7 @@ day. Adding them counts the same deployments twice. Every combination of a metri
 one kind of period: the kind with the most periods, which is the finest regular series the metric has.
 """
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -57,6 +58,21 @@ def calendar_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"{shown} is not a day of the calendar (YYYY-MM-DD, such as {CALENDAR_DATE_EXAMPLE})"
-        ) from None
+        raise ValueError(f"{shown} does not exist: {_missing_day(text)}") from None
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # fmt: skip
+
+
+def _missing_day(text: str) -> str:
+    """Return why a YYYY-MM-DD that is no day of the calendar is none: "February 2026 has 28 days"."""
+    year, month, day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d} (YYYY-MM-DD, such as {CALENDAR_DATE_EXAMPLE})"
+    if year == 0:
+        return "there is no year 0"
+    days = calendar.monthrange(year, month)[1]
+    if day == 0:
+        return "the days of a month start at 01"
+    return f"{MONTHS[month - 1]} {year} has {days} days"

@@ -9,7 +9,8 @@ Files are read as spreadsheets save them; what cannot be read without guessing i
 | any other encoding (Excel's plain “CSV”: Windows-1252,    | refused, naming the line of the first byte that is   |
 | 1250, Mac Roman…)                                         | not UTF-8 (the code page cannot be told from the     |
 |                                                           | bytes, and a wrong one silently changes names)       |
-| a workbook (.xlsx, .xls), a NUL character                 | refused                                              |
+| a workbook (.xlsx, .xls), a compressed file (gzip…), a   | refused, saying which                                |
+| NUL character                                             |                                                      |
 | cells delimited by , ; TAB or |                           | the one delimiter under which the header row names   |
 |                                                           | every column; a first line `sep=;` (Excel) sets it   |
 | header names                                              | any case; spaces, hyphens and underscores alike      |
@@ -19,8 +20,9 @@ Files are read as spreadsheets save them; what cannot be read without guessing i
 | breaks or delimiters in them                              | it starts on                                         |
 | a line with more non-empty cells than the header, or a    | refused: an unquoted 0,5 in a comma file would be    |
 | value under a column the header leaves unnamed            | read as 0 with a stray 5                             |
-| (comma files) a read cell of digits, then digits in an    | refused: it may be an unquoted 0,5 whose 5 landed in |
-| unread column (`value,notes` with `0,5`)                  | the notes                                            |
+| (comma files) a read cell of digits, then a cell starting | refused: it may be an unquoted 0,5 or 1,250 whose    |
+| with a digit in an unread column (`value,notes` with      | last part landed in the notes                        |
+| `0,5` or `1,250 euros`)                                   |                                                      |
 """
 
 import codecs
@@ -42,6 +44,15 @@ BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
 )
 WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls
+# Compressed files by their magic numbers: gzip, bzip2, xz, Zstandard, 7-Zip (a zip is a workbook above: .xlsx,
+# .ods). Their bytes are not text in any encoding, so "not UTF-8" would send the admin looking for a code page.
+COMPRESSED_STARTS = {
+    b"\x1f\x8b": "gzip",
+    **{b"BZh" + str(level).encode(): "bzip2" for level in range(1, 10)},  # the block size follows BZh
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "Zstandard",
+    b"7z\xbc\xaf\x27\x1c": "7-Zip",
+}
 # Excel's `sep=;` line, also as a spreadsheet re-saves it: quoted ("sep=;") or padded with delimiters (sep=;;;;).
 SEPARATOR_LINE = re.compile(r'"?sep=(.)"?[,;\t|]*(?:\r\n|\r|\n)', re.IGNORECASE)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -68,6 +79,11 @@ def decode(data: bytes) -> str:
     """
     if data.startswith(WORKBOOK_STARTS):
         raise TableError("This is a spreadsheet workbook, not a CSV file: save it as “CSV UTF-8” and upload that.")
+    compressed = next((kind for start, kind in COMPRESSED_STARTS.items() if data.startswith(start)), None)
+    if compressed:
+        raise TableError(
+            f"This is a compressed file ({compressed}), not a CSV file: decompress it and upload the CSV file inside."
+        )
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:14].lower().startswith(WEB_PAGE_STARTS):
         raise TableError(
             "This is a web page (HTML or XML), not a CSV file, though it may be named .xls: open it in your "
@@ -140,16 +156,18 @@ def _delimiter(text: str, columns: list[str], noun: str, given: str | None) -> t
     return delimiter, header
 
 
-# A cell of digits, then one of digits under a column the importer does not read: in a comma file this is how an
-# unquoted decimal comma splits ("0,5" → "0" and "5"), and the 5 would be dropped without a word.
+# A cell of digits, then one starting with a digit under a column the importer does not read: in a comma file this
+# is how an unquoted decimal comma or thousands separator splits ("0,5" → "0" and "5"; "1,250 euros" → "1" and
+# "250 euros"), and the rest of the number would be dropped without a word. Any cell starting with a digit counts,
+# whatever follows it (250, 250.00, 5%, 250 euros, 5E-3): a note that starts with a word is read beside the value.
 NUMBER_HEAD = re.compile(r"[+\-\u2212]?[\d.\s'\u2019\u066b\u066c]*\d")  # 0, -1 250, 1.250
-NUMBER_TAIL = re.compile(r"\d[\d.,\s'\u2019\u066b\u066ceE+\-\u2212]*[%\u066a]?")  # 5, 000.0, 34,567, 5E-3, 5 %
+NUMBER_TAIL = re.compile(r"\d(?:[\d.]*\d)?")  # the number the next cell starts with: 250, 250.00
 
 
 def _stray_cells(cells: list[str], header: list[str], position: dict[str, int], delimiter: str) -> list[str]:
     """Return the problems of a row whose cells may have shifted: a non-empty cell beyond the header or under a
-    column the header leaves unnamed, and (comma files) a read cell of digits followed by digits in an unread
-    column, which is how an unquoted 0,5 splits."""
+    column the header leaves unnamed, and (comma files) a read cell of digits followed by a cell starting with a
+    digit in an unread column, which is how an unquoted 0,5 (or 1,250 before a note) splits."""
     quote = f"a cell holding a {DELIMITER_NAMES[delimiter]} must be in double quotes."
     beyond = any(cell.strip() for cell in cells[len(header) :])
     if beyond:
@@ -162,10 +180,11 @@ def _stray_cells(cells: list[str], header: list[str], position: dict[str, int], 
         read = set(position.values())
         for column, i in position.items():
             after = cells[i + 1].strip() if i + 1 < len(cells) and i + 1 not in read else ""
-            if after and NUMBER_HEAD.fullmatch(cells[i].strip()) and NUMBER_TAIL.fullmatch(after):
+            digits = NUMBER_TAIL.match(after)
+            if digits and NUMBER_HEAD.fullmatch(cells[i].strip()):
                 return [
                     f"The {column} “{cells[i].strip()}” is followed by “{after}” in the next column: if this is the "
-                    f"number {cells[i].strip()},{after}, {quote}"
+                    f"number {cells[i].strip()},{digits.group()}, {quote}"
                 ]
     return []
 
@@ -178,8 +197,8 @@ def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Itera
        two comma-delimited cells.
     2. Each row keeps the physical line it starts on (a quoted cell may span lines; blank lines count).
     3. A row whose cells may have shifted is refused on its line rather than read in part: a non-empty cell
-       beyond the header or under an unnamed column, or (comma files) a read cell of digits followed by digits
-       in an unread column (an unquoted 0,5).
+       beyond the header or under an unnamed column, or (comma files) a read cell of digits followed by a cell
+       starting with a digit in an unread column (an unquoted 0,5, or 1,250 before a note "250 euros").
     """
     offset = 0
     separator = SEPARATOR_LINE.match(text)

@@ -79,7 +79,7 @@ def test_the_message_names_the_spelling(written, names):
 
 
 def test_a_day_the_calendar_lacks_is_refused_as_such():
-    with pytest.raises(ValueError, match="not a day of the calendar"):
+    with pytest.raises(ValueError, match="“2026-02-30” does not exist: February 2026 has 28 days"):
         calendar_date("2026-02-30")
 
 

@@ -33,9 +33,11 @@ READ = [
     ("\u22125", -5), ("1.5E3", 1500), ("1,5E-3", 0.0015), ("2e+10", 2e10), ("1,5E\u22123", 0.0015),
     ("\u0661\u066c\u0662\u0665\u0660\u066b\u0665", 1250.5), ("\u06f1\u06f2\u06f5\u06f0\u066b\u06f5", 1250.5),
     ("\uff11\uff12\uff15\uff10", 1250), ("-0", 0), ("00,5", 0.5),
-    ("1.234E+15", 1.234e15), ("1,250E3", 1250), ("1,250E18", 1.25e18), ("0E999999999999999999999", 0),
+    ("1.2345678E+15", 1.2345678e15), ("1,250E3", 1250), ("1,2500001E18", 1.2500001e18), ("0E999999999999999999999", 0),
+    ("1.23457E+10", 12345700000), ("1.23457E-05", 0.0000123457), ("1.234567891E+11", 123456789100),
     ("\u200f-5\u200f", -5), ("\u200e1250.5", 1250.5), ("\u061c-0,5", -0.5), ("0.1", 0.1), ("1e-320", 1e-320),
-    ("1234567890123456", 1234567890123456), ("1e20", 1e20), ("0.30000000000000004", 0.30000000000000004),
+    ("1234567890123456", 1234567890123456), ("100000000000000000000", 1e20),
+    ("0.30000000000000004", 0.30000000000000004),
 ]  # fmt: skip
 PERCENT = [("5%", 5), ("5 %", 5), ("0,5\u00a0%", 0.5), ("-1.5%", -1.5), ("5\u066a", 5), ("\u200f5\u066a\u200f", 5)]
 REFUSED = [
@@ -55,6 +57,9 @@ REFUSED = [
     ("#DIV/0!", "spreadsheet error"), ("#N/A", "spreadsheet error"), ("", "empty"),
     ("nan", "not a number"), ("inf", "not a number"), ("1_000", "not a number"), ("0x10", "not a number"),
     ("'5", "not a number"), ("1e", "not a number"), ("\u00b2", "not a number"), ("-", "not a number"),
+    ("1.23457E+11", "Excel shortened this number to 6 significant digits (1.23457E+11); format the column as Number"),
+    ("1,23457E+11", "Excel shortened"), ("1.23457E+15", "Excel shortened"), ("1E+11", "Excel shortened"),
+    ("1.234E+15", "Excel shortened"), ("-1.5E+12", "Excel shortened"), ("1e20", "Excel shortened"),
 ]  # fmt: skip
 
 
@@ -145,6 +150,8 @@ def written_numbers(draw) -> tuple[str, Decimal, bool, bool]:
     one_way = not grouped_somewhere and (len(fraction) != 3 or "E" in body.upper())
     one_way = one_way and Decimal(repr(float(exact))) == exact  # else refused: a float cannot keep its digits
     one_way = one_way and abs(exact) <= Decimal("1e20")  # else refused as too large
+    # else refused as perhaps shortened by Excel: scientific, at least 1e11, at most 6 significant digits
+    one_way = one_way and not ("E" in body.upper() and exact != 0 and exact.adjusted() >= 11)
     return cell, -exact if negative else exact, bool(percent), one_way
 
 
@@ -310,6 +317,9 @@ def test_the_api_and_the_csv_upload_store_a_plain_number_alike(text):
     except metrics_csv.NumberError as error:
         if "could be" in str(error):  # 1.250: a person's file may mean 1250; a program's text means 1.25
             event("ambiguous in a spreadsheet")
+            return
+        if "Excel shortened" in str(error):  # 1.5e11: a spreadsheet's may have lost digits; a program's has none
+            event("perhaps shortened by Excel")
             return
         csv_value = None
     try:
