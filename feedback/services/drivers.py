@@ -47,8 +47,9 @@ def drivers_estimate(*, cycle: Cycle, answers, parents: dict, scores: list[Group
 
     `answers`: the cycle's `feedback.services.scores._Answers`; `parents`: its frozen tree; `scores`: its
     `GroupScore` rows with `shown` decided. Each group's responses are those of its team and every team below;
-    those that answered every dimension read are analysed (`feedback.drivers.drivers_analyse`), seeded by cycle
-    and team so a rerun stores the same intervals. Nothing is computed for any other group.
+    those that answered every dimension read are analysed (`feedback.drivers.drivers_analyse`) in the order of
+    their ids, seeded by cycle and team, so a rerun stores the same intervals. Nothing is computed for any other
+    group.
     """
     groups = readable_groups(threshold=cycle.threshold, scores=scores)
     if not groups:
@@ -61,9 +62,11 @@ def drivers_estimate(*, cycle: Cycle, answers, parents: dict, scores: list[Group
                 members[team_id].append(response_id)
     rows = []
     for team_id, (dimension_ids, respondents) in groups.items():
+        # The seeded bootstrap resamples rows by position: take the responses in the order of their random keys,
+        # not in whatever order the database returned them, so aggregating again gives the same intervals.
         complete = [
             [per_response[r][d] for d in dimension_ids]
-            for r in members[team_id]
+            for r in sorted(members[team_id])
             if all(d in per_response[r] for d in dimension_ids)
         ]
         if len(complete) != respondents:

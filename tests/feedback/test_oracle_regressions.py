@@ -104,3 +104,26 @@ def test_a_mover_states_its_unit_in_the_page_and_the_csv():
     # then each says its unit, and the table lists them with it
     assert (enps.change_unit, enps.change_digits, scale.change_unit) == ("eNPS points", 0, "points")
     assert [row[5] for row in movers_table([scale, enps]).rows] == ["points", "eNPS points"]
+
+
+def test_drivers_intervals_do_not_depend_on_the_order_the_database_returns_the_answers_in():
+    from feedback.models import DriverEstimate
+    from feedback.services import scores_aggregate
+    from surveys.models import Answer
+    from tests.feedback.test_drivers_reports import closed_cycle
+
+    # given: a cycle whose organisation has drivers, aggregated once
+    root = TeamFactory(name="Acme")
+    cycle = closed_cycle({TeamFactory(name="Platform", parent=root): 20, TeamFactory(name="Payments", parent=root): 20})
+    fields = ["outcome_id", "dimension_id", "rho_ci_low", "rho_ci_high", "importance_ci_low", "importance_ci_high"]
+    first = sorted(DriverEstimate.objects.filter(cycle=cycle).values_list(*fields))
+    assert first
+    # when: the same answers are written again in reverse (as a restore, or rows moved by updates, leave them) and
+    # the cycle is aggregated again
+    answers = list(Answer.objects.filter(response__cycle=cycle).values_list("response_id", "question_id", "value"))
+    Answer.objects.filter(response__cycle=cycle).delete()
+    Answer.objects.bulk_create([Answer(response_id=r, question_id=q, value=v) for r, q, v in reversed(answers)])
+    scores_aggregate(cycle_id=cycle.id)
+    # then: the bootstrap resamples the same responses in the same order: the same intervals (README: "seeded by
+    # cycle and team, so aggregating again gives the same interval")
+    assert sorted(DriverEstimate.objects.filter(cycle=cycle).values_list(*fields)) == first
