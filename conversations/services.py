@@ -39,8 +39,6 @@ def _clean_text(text: str) -> str:
         raise ValidationError("Write a message first.")
     if typed_length(text) > COMMENT_MAX_LENGTH:
         raise ValidationError(COMMENT_TOO_LONG)
-    if "\x00" in text:
-        raise ValidationError("Null characters are not allowed.")
     return text_stored(text)
 
 
@@ -121,8 +119,6 @@ def message_hide(*, message: Message, user, note: str) -> Message:
     note = " ".join(text_typed(note).split())
     if not note:
         raise ValidationError("Say why the message is hidden: the note is shown in its place.")
-    if "\x00" in note:  # PostgreSQL's text cannot hold it
-        raise ValidationError("Null characters are not allowed.")
     if typed_length(note) > NOTE_MAX_LENGTH:  # as its box counts it
         raise ValidationError(f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer.")
     updated = Message.objects.filter(id=message.id, hidden=False).update(hidden=True, hidden_note=note)

@@ -17,21 +17,28 @@ def text_as_typed(text: str) -> str:
 
 # What a text box shows as nothing: spaces, and format characters such as U+200B ZERO WIDTH SPACE or U+FEFF.
 UNSEEN_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+# Removed from free text: the bidirectional embeddings and overrides (U+202A-U+202E), which make a reader's
+# screen show letters in another order than they were written ("ok \u202egnp.exe" shows as "ok exe.png"; Unicode's
+# UAX #9 has isolates and marks for real right-to-left text, and those are kept), and U+FEFF, a byte-order mark
+# pasted in the middle of text, which shows as nothing. Unicode's line and paragraph separators become line breaks.
+REMOVED = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\ufeff")) | {0x2028: "\n", 0x2029: "\n"}
 
 
 def text_typed(text: str) -> str:
     """Return posted free text (a comment, a message, an action, a note) ready to count, check and store.
 
-    Line breaks become LF as typed (text_as_typed); control characters other than line breaks, tabs and NUL are
-    removed (a pasted ESC or BEL shows as nothing on a page, yet would travel into exports); surrounding white
-    space is stripped; and text that holds nothing visible (only spaces and format characters) becomes "".
-    NUL is left for the caller to refuse: PostgreSQL cannot store it, and it is refused rather than hidden."""
+    Line breaks become LF as typed (text_as_typed), and so do U+2028 and U+2029; control characters other than
+    line breaks and tabs are removed, NUL included (a pasted ESC, BEL or NUL shows as nothing on a page, yet
+    would travel into exports, and PostgreSQL cannot store NUL); so are the bidirectional overrides and
+    embeddings and U+FEFF (REMOVED); surrounding white space is stripped; and text that holds nothing visible
+    (only spaces and format characters) becomes ""."""
     text = text_as_typed(text)
     if not text.isprintable():
-        text = "".join(c for c in text if c in "\n\t\x00" or unicodedata.category(c) != "Cc")
+        text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+        text = text.translate(REMOVED)
     text = text.strip()
-    if not text.isascii() and all(unicodedata.category(c) in UNSEEN_CATEGORIES for c in text if c != "\x00"):
-        return "" if "\x00" not in text else text
+    if not text.isascii() and all(unicodedata.category(c) in UNSEEN_CATEGORIES for c in text):
+        return ""
     return text
 
 

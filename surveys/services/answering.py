@@ -45,8 +45,6 @@ def _validated_answers(
         text = text_typed(text)
         if typed_length(text) > COMMENT_MAX_LENGTH:
             errors[f"q{question_id}"] = [COMMENT_TOO_LONG]
-        elif "\x00" in text:  # PostgreSQL's text cannot hold it
-            errors[f"q{question_id}"] = ["Null characters are not allowed."]
         elif text:
             clean_comments[question_id] = text_stored(text)
     for question in questions:

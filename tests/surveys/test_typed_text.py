@@ -57,9 +57,11 @@ def browser_length(value: str) -> int:
 
 def kept(value: str) -> str:
     """Return what Align keeps of a box's value, by the rule README states: control characters other than line
-    breaks and tabs dropped, surrounding space stripped, and text with nothing visible (spaces, format
-    characters such as U+200B) taken as nothing."""
-    value = "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+    breaks and tabs dropped (NUL too), the bidirectional overrides and embeddings and U+FEFF dropped, Unicode's
+    line and paragraph separators taken as line breaks, surrounding space stripped, and text with nothing
+    visible (spaces, format characters such as U+200B) taken as nothing."""
+    value = "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+    value = re.sub("[\u202a-\u202e\ufeff]", "", re.sub("[\u2028\u2029]", "\n", value)).strip()
     return value if any(unicodedata.category(c) not in {"Zs", "Zl", "Zp", "Cf"} for c in value) else ""
 
 
@@ -145,6 +147,7 @@ def test_a_refused_submit_keeps_a_comment_with_crlf_line_breaks_without_calling_
 TYPED_PIECES = [
     "\r\n", "\r", "\n", "e\u0301", "😀", "👍🏽", "👩\u200d💻", "مرحبا بالعالم", "שלום", "\u0958", "𠜎",
     "\u00a0", "\t", " ", "\u2028", "https://example.com/" + "a" * 30, "\x1b[31m", "\x07", "\x85", "\u200b", "\ufeff",
+    "\x00", "\u202egnp.exe\u202c", "\u2067עברית\u2069", "\u200f",
 ]  # fmt: skip
 FILLERS = ["a", "😀", "é", "e\u0301", "ب", "line\r\n", "\u0958", " "]
 
@@ -156,7 +159,7 @@ def typed_texts(draw) -> str:
     pieces = draw(
         st.lists(
             st.one_of(
-                st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),  # what a form can send
+                st.characters(exclude_categories=["Cs"]),  # what a form can send, a pasted NUL included
                 st.sampled_from(TYPED_PIECES),
             ),
             max_size=40,
@@ -183,6 +186,7 @@ def as_sent(text: str, *, line_breaks: str) -> str:
 @example(text=" \r\n" + "e\u0301" * 1000 + "\r\n ", line_breaks="browser")  # 2000 once stripped
 @example(text="\u200b\ufeff \u200b", line_breaks="browser")  # nothing visible: no comment (the outside tester's)
 @example(text="a\x01\x02\x1b[31mred\x7f", line_breaks="browser")  # kept as "a[31mred"
+@example(text="ok \u202egnp.exe\u202c done\x00", line_breaks="browser")  # round 8: kept as "ok gnp.exe done"
 def test_any_comment_the_browser_accepts_is_stored_with_lf_and_anything_longer_is_refused(
     client, token, open_cycle, comment, text, line_breaks
 ):
