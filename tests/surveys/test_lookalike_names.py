@@ -479,10 +479,12 @@ def test_the_migration_stores_existing_names_in_one_spelling_unless_a_sibling_ha
         # when
         executor = MigrationExecutor(connection)
         executor.migrate([AFTER])
-        # then
-        assert Team.objects.get(id=spaced_team.id).name == "Data Science"
-        assert Team.objects.get(id=kept.id).name == "Data  Team"  # "Data Team" is taken among its siblings
-        assert Person.objects.get(id=zoe.id).name == ZOE
+        # then, read through the models as they were then (later migrations add columns)
+        migrated = executor.loader.project_state([AFTER]).apps
+        new_team, new_person = migrated.get_model("surveys", "Team"), migrated.get_model("surveys", "Person")
+        assert new_team.objects.get(id=spaced_team.id).name == "Data Science"
+        assert new_team.objects.get(id=kept.id).name == "Data  Team"  # "Data Team" is taken among its siblings
+        assert new_person.objects.get(id=zoe.id).name == ZOE
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
