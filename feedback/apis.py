@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from surveys import cadence, time_limits
-from surveys.names import name_finder
+from surveys.names import name_finder, unknown_path_messages
 from surveys.selectors import team_paths
 
 from . import services, stored_numbers
@@ -330,7 +330,7 @@ class MetricValueList(ApiAccess, generics.ListAPIView):
         elif "team" in data:
             team_id = name_finder({path: team_id for team_id, path in self.paths.items()})(data["team"].strip("/"))
             if team_id is None:
-                message = f"Unknown team “{data['team']}”."
+                message = unknown_path_messages(self.paths.values())(data["team"])
                 raise FiltersRejected([{"index": None, "field": "team", "message": message}])
             query = query.filter(team_id=team_id)
         if "start" in data:

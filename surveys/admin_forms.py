@@ -24,7 +24,8 @@ from .models import (
     SurveyTemplate,
     Team,
 )
-from .names import line_break_or_control, name_stored, person_name_problem
+from .names import line_break_or_control, name_stored, path_example, person_name_problem
+from .selectors import team_paths
 from .services.organisation import person_address_checked, team_name_checked
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -131,12 +132,17 @@ class CsvUploadForm(forms.Form):
             raise ValidationError(str(error)) from None
 
 
+def team_path_help() -> str:
+    """Return how a file names a team, with a real path of the organisation as the example (`names.path_example`):
+    "a path from the top-level team, such as Acme/Engineering/Platform"."""
+    example = path_example(team_paths())
+    return "a path from the top-level team" + (f", such as {example}" if example else "")
+
+
 class PeopleImportForm(CsvUploadForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[
-            "file"
-        ].help_text = "Columns: email, name, team (a path such as Engineering/Platform), role, manager."
+        self.fields["file"].help_text = f"Columns: email, name, team ({team_path_help()}), role, manager."
 
 
 class DimensionForm(forms.Form):

@@ -1,9 +1,10 @@
 """Names people type (team names and paths, metric keys, addresses): which characters cannot be seen, and finding
 a typed name among the names Align owns. Pure."""
 
+import difflib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TypeVar
 
@@ -371,17 +372,26 @@ def keyboard_skeleton(name: str) -> str:
     return caseless(mapped.translate(KEYBOARD_ALIKE))
 
 
+def reading_keys(name: str) -> tuple[str, str]:
+    """Return the keys by which Align says two names read the same (`look_alike`): (`caseless`,
+    `keyboard_skeleton`). Two names read the same when they share either. The Teams page refuses a sibling by
+    them and every importer finds a typed team path by them (`name_finder`), so what the one calls the same
+    name, the others find."""
+    return caseless(name), keyboard_skeleton(name)
+
+
 def look_alike(name: str, other: str) -> bool:
-    """Return whether two names read the same: by `caseless` (case, accents typed either way, full-width letters,
-    invisible characters, runs of spaces), or by `keyboard_skeleton` (another script's look-alike letters: Dаta
-    Team with a Cyrillic а is Data Team, and so is dаta team).
+    """Return whether two names read the same: they share a `reading_keys` key, by `caseless` (case, accents typed
+    either way, full-width letters, invisible characters, runs of spaces), or by `keyboard_skeleton` (another
+    script's look-alike letters and punctuation: Dаta Team with a Cyrillic а is Data Team, and so is dаta team;
+    Zoë’s Team with a right single quotation mark is Zoë's Team; QA‑Test with a non-breaking hyphen is QA-Test).
 
     Keyboard (ASCII) characters are told apart as typed, whatever else the names hold: Modern and Modem, Team 11
     and Team II, Café Modern and Café Modem are teams people name on purpose, and every page draws them in a font
     that tells rn from m and 1 from I — but not capital I, lower-case l and | (AI, Al and A| Platform are drawn
     alike by the pages' sans-serif font), so those are one letter here. UTS #39's `skeleton` would map the
     keyboard's own m to rn too."""
-    return caseless(name) == caseless(other) or keyboard_skeleton(name) == keyboard_skeleton(other)
+    return any(key == other_key for key, other_key in zip(reading_keys(name), reading_keys(other), strict=True))
 
 
 def drawn_alike(name: str) -> str:
@@ -399,22 +409,73 @@ def drawn_alike(name: str) -> str:
 def name_finder(names: dict[str, V]) -> Callable[[str], V | None]:
     """Return a lookup of team paths or metric keys that finds a name as Align tells names apart.
 
-    Align owns both: a metric key is unique as spelt, and team_save refuses a sibling team whose name
-    matches another's by `caseless` (case, Unicode normalisation, full-width letters, invisible characters),
-    though teams made before that may. So a spelling that is one name (in NFC) finds that name; another
-    finds the one name it matches by `caseless`; two names that match — NFC-equal names too — find nothing,
-    rather than a guess, so an export and import never move people silently. Every importer (people, metric
-    CSV, the API) finds typed names through this one lookup.
+    Align owns both: a metric key is unique as spelt, and team_save refuses a sibling team whose name reads the
+    same as another's (`look_alike`, by `reading_keys`: case, Unicode normalisation, full-width letters,
+    invisible characters, another script's look-alike letters, curly quotes and look-alike hyphens), though
+    teams made before that may. So a spelling that is one name (in NFC) finds that name; another finds the one
+    name it reads the same as by either key of `reading_keys`; one that reads the same as two names — NFC-equal
+    names too — finds nothing, rather than a guess, so an export and import never move people silently. Every
+    importer (people, metric CSV, the API, SCIM) finds typed names through this one lookup.
     """
     exact: dict[str, list[V]] = {}
-    folded: dict[str, list[V]] = {}
-    for name, value in names.items():
-        exact.setdefault(unicodedata.normalize("NFC", name), []).append(value)
-        folded.setdefault(caseless(name), []).append(value)
+    by_key: list[dict[str, list[int]]] = [{}, {}]
+    values = list(names.values())
+    for index, name in enumerate(names):
+        exact.setdefault(unicodedata.normalize("NFC", name), []).append(values[index])
+        for keys, key in zip(by_key, reading_keys(name), strict=True):
+            keys.setdefault(key, []).append(index)
 
     def find(name: str) -> V | None:
-        name = unicodedata.normalize("NFC", name)
-        found = exact.get(name) or folded.get(caseless(name), [])
+        found = exact.get(unicodedata.normalize("NFC", name))
+        if found is None:
+            alike = {index for keys, key in zip(by_key, reading_keys(name), strict=True) for index in keys.get(key, ())}
+            found = [values[index] for index in alike]
         return found[0] if len(found) == 1 else None
 
     return find
+
+
+def path_example(paths: Iterable[str]) -> str | None:
+    """Return a path of the organisation to show as an example of a team path: its first team with no sub-teams
+    (in alphabetical order) that lies below another, so that the example shows a full path from the top-level
+    team (Acme/Engineering/Platform); a top-level team when there is no other; None when there are no teams."""
+    ordered = sorted(paths, key=caseless)
+    parents = {path.rsplit("/", 1)[0] for path in ordered if "/" in path}
+    leaves = [path for path in ordered if path not in parents]
+    return next((path for path in leaves if "/" in path), next(iter(leaves), None))
+
+
+def unknown_path_messages(paths: Iterable[str]) -> Callable[[str], str]:
+    """Return a function giving the message for a typed team path that names no team, such as "There is no team
+    “Engineering/Platform”; did you mean Acme/Engineering/Platform? (A path starts at the top-level team, such
+    as Acme/Data/R&D.)", each typed path worked out once (a file may repeat one on every line).
+
+    The suggestion is every path (up to three) whose last parts read as what was typed (`reading_keys`), so that a
+    path typed without its top-level team finds the full one; failing that, the closest path by difflib
+    (ignoring case and width); none when nothing is close. The example is `path_example`.
+    """
+    paths = sorted(paths, key=caseless)
+    example = path_example(paths)
+    folded = {caseless(path): path for path in paths}
+    tail_keys: dict[int, list[tuple[str, tuple[str, str]]]] = {}  # parts → (path, keys of its last parts)
+
+    def tails(count: int) -> list[tuple[str, tuple[str, str]]]:
+        if count not in tail_keys:
+            tail_keys[count] = [
+                (path, reading_keys("/".join(path.split("/")[-count:]))) for path in paths if path.count("/") >= count
+            ]
+        return tail_keys[count]
+
+    @cache
+    def message(typed: str) -> str:
+        if example is None:
+            return f"There is no team “{typed}”: the organisation has no teams yet (add them on the Teams page)."
+        parts = [part.strip() for part in typed.strip().strip("/").split("/")]
+        wanted = reading_keys("/".join(parts))
+        close = [path for path, keys in tails(len(parts)) if keys[0] == wanted[0] or keys[1] == wanted[1]]
+        if not close:
+            close = [folded[near] for near in difflib.get_close_matches(caseless(typed), list(folded), n=1)]
+        suggestion = f"; did you mean {' or '.join(close[:3])}?" if close else "."
+        return f"There is no team “{typed}”{suggestion} (A path starts at the top-level team, such as {example}.)"
+
+    return message

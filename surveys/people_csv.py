@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from . import addresses, csv_table
-from .names import mojibake, name_finder, name_stored, person_name_problem
+from .names import mojibake, name_finder, name_stored, person_name_problem, unknown_path_messages
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
 ROLES = {"admin", "leader", "manager", "member"}
@@ -54,6 +54,7 @@ def parse(
     lines are the same person when `addresses.key` says so. Names are kept as `names.name_stored` keeps them.
     """
     lookup = name_finder(team_ids)
+    unknown_path = unknown_path_messages(team_ids)
     paths = {team_id: path for path, team_id in team_ids.items()}
     rows: list[PersonRow] = []
     table = []
@@ -91,7 +92,7 @@ def parse(
         row.team_id = lookup(row.team_path)
         row.team_stored = paths.get(row.team_id, "")
         if row.team_id is None and "team" not in garbled:
-            row.errors.append(f"There is no team “{values['team']}” (use a path such as Engineering/Platform).")
+            row.errors.append(unknown_path(values["team"]))
         if row.role not in ROLES and "role" not in garbled:
             row.errors.append(f"“{values['role']}” is not a role: use admin, leader, manager or member.")
         if values["manager"].lower() not in YES | NO and "manager" not in garbled:

@@ -12,12 +12,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from surveys import cadence
-from surveys.names import name_finder
+from surveys.names import name_finder, unknown_path_messages
 from surveys.selectors import team_paths
 
 from ..models import MetricDefinition, MetricValue
 from ..periods import period_kind
 from ..stored_numbers import number_text
+from ..units import percent_spelling, unit_stored
 
 MAX_BATCH = 5000
 
@@ -43,10 +44,11 @@ class MetricRow:
 def measured_in_percent(metric: MetricDefinition) -> bool:
     """Return whether a metric's unit is "%": a share of a whole (churn rate, change failure rate), 0 to 100.
 
-    Only the unit "%" itself: a metric of changes in percent, which may be negative or above 100 (growth), is
-    defined with another unit, such as "% change".
+    Only the unit "%" itself, however written (`units.percent_spelling`: ％, ٪, "percent", "Per cent"; a
+    definition stores it as "%", one made before that may not): a metric of changes in percent, which may be
+    negative or above 100 (growth), is defined with another unit, such as "% change".
     """
-    return metric.unit.strip() == "%"
+    return percent_spelling(metric.unit)
 
 
 def percent_problem(metric: MetricDefinition, value: float) -> str | None:
@@ -175,7 +177,9 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
     looked for only among rows whose metric, team and period are all known.
     """
     metrics = name_finder({m.key: m for m in MetricDefinition.objects.all()})
-    teams = name_finder({_team_key(path): team_id for path, team_id in team_paths().items()})
+    paths = team_paths()
+    teams = name_finder({_team_key(path): team_id for path, team_id in paths.items()})
+    unknown_path = unknown_path_messages(paths)
     today = organisation_today()
     resolved, indexes, errors, seen = [], [], [], {}
     for index, row in enumerate(rows):
@@ -189,7 +193,7 @@ def _resolve(rows: list[MetricRow]) -> tuple[list[tuple], list[MetricRowError]]:
         if row.team:
             team_id = teams(_team_key(row.team))
             if team_id is None:
-                found.append(("team", f"Unknown team “{row.team}” (use a path such as A/B)."))
+                found.append(("team", unknown_path(row.team)))
         for name in ("period_start", "period_end", "value"):
             if getattr(row, name) is None:
                 found.append((name, f"The {name} is missing."))
@@ -236,6 +240,24 @@ def metric_rows_matched(*, rows: list[MetricRow]) -> list[tuple[str | None, str 
     return [(metrics(row.metric), teams(_team_key(row.team)) if row.team else None) for row in rows]
 
 
+def percent_fraction_warnings(*, rows: list[MetricRow]) -> list[str]:
+    """Return a warning for each metric measured in % whose every value in the rows lies between 0 and 1
+    exclusive, each written without a % sign: likely fractions (0.999 for 99.9%), which would be stored as shares
+    below 1%. A warning, not a refusal: 0.5% uptime lost is a real value, and the admin decides."""
+    metrics = name_finder({m.key: m for m in MetricDefinition.objects.all()})
+    values: dict[str, list[tuple[float, bool]]] = {}
+    for row in rows:
+        metric = metrics(row.metric)
+        if metric is not None and row.value is not None and measured_in_percent(metric):
+            values.setdefault(metric.key, []).append((row.value, row.percent))
+    return [
+        f"All values of {key} in the file lie between 0 and 1: if these are fractions, multiply them by 100 "
+        f"({key} is measured in %, so 0.999 is stored as 0.999%, not 99.9%)."
+        for key, found in values.items()
+        if all(0 < value < 1 and not percent for value, percent in found)
+    ]
+
+
 def metric_values_plan(*, rows: list[MetricRow]) -> tuple[int, int, list[MetricRowError]]:
     """Return (would create, would update, errors) for a batch, without writing anything."""
     resolved, errors = _resolve(rows)
@@ -254,9 +276,10 @@ def metric_values_plan(*, rows: list[MetricRow]) -> tuple[int, int, list[MetricR
 def metric_definition_create(
     *, key: str, name: str, unit: str, category: str, direction: str, time_rollup: str, team_rollup: str
 ) -> MetricDefinition:
-    """Define a custom metric that values can then be sent for."""
+    """Define a custom metric that values can then be sent for, its unit as `units.unit_stored` keeps it ("％",
+    "percent" and "Per cent" are "%")."""
     definition = MetricDefinition(
-        key=key, name=name, unit=unit, category=category, direction=direction,
+        key=key, name=name, unit=unit_stored(unit), category=category, direction=direction,
         time_rollup=time_rollup, team_rollup=team_rollup, builtin=False,
     )  # fmt: skip
     definition.full_clean()

@@ -11,14 +11,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from surveys.access import admin_required
-from surveys.admin_forms import CsvUploadForm, apply_errors
+from surveys.admin_forms import CsvUploadForm, apply_errors, team_path_help
 from surveys.models import Team
+from surveys.names import path_example
+from surveys.selectors import team_paths
 from surveys.views.pages import confirmation_page, confirmed
 
 from .. import metrics_csv, services
 from ..models import ApiToken, MetricDefinition, ReportAccess, Repository
 from ..services.github import github_repository_connect, unmatched_repositories
-from ..services.metrics import metric_rows_matched
+from ..services.metrics import metric_rows_matched, percent_fraction_warnings
 
 UPLOAD_SALT = "align.metrics-upload"
 
@@ -84,10 +86,9 @@ class MetricDefinitionForm(forms.ModelForm):
 class MetricUploadForm(CsvUploadForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[
-            "file"
-        ].help_text = (
-            "Columns: metric, team (a path; empty for the whole organisation), period_start, period_end, value."
+        self.fields["file"].help_text = (
+            f"Columns: metric, team ({team_path_help()}; empty for the whole organisation), period_start, "
+            "period_end, value."
         )
 
 
@@ -119,16 +120,18 @@ def _service_rows(rows: list[metrics_csv.CsvRow]) -> list[services.MetricRow]:
     ]
 
 
-def _preview(text: str) -> tuple[list[metrics_csv.CsvRow], list[str], int, int]:
-    """Return the file's rows with every problem of every line on it, its file errors, and what saving would do.
+def _preview(text: str) -> tuple[list[metrics_csv.CsvRow], list[str], int, int, list[str]]:
+    """Return the file's rows with every problem of every line on it, its file errors, what saving would do, and
+    warnings that do not stop saving (values of a % metric that look like fractions).
 
     The rules (unknown metric or team, a duplicate) are checked on every line, also those whose cells could not
     all be read, so that one upload shows every problem; a cell that could not be read is reported once.
     """
     rows, file_errors = metrics_csv.parse(text)
     if file_errors:
-        return rows, file_errors, 0, 0
+        return rows, file_errors, 0, 0, []
     created, updated, errors = services.metric_values_plan(rows=_service_rows(rows))
+    warnings = percent_fraction_warnings(rows=_service_rows(rows))
     for error in errors:
         row = rows[error.index]
         if error.field in ("period_start", "period_end", "value") and getattr(row, error.field) is None:
@@ -140,7 +143,7 @@ def _preview(text: str) -> tuple[list[metrics_csv.CsvRow], list[str], int, int]:
     # Each line as saving reads it: the stored key and team path it matched, not the spelling typed.
     for row, (metric, team) in zip(rows, metric_rows_matched(rows=_service_rows(rows)), strict=True):
         row.metric, row.team = metric or row.metric, team or row.team
-    return rows, file_errors, created, updated
+    return rows, file_errors, created, updated, warnings
 
 
 @admin_required
@@ -166,7 +169,7 @@ def metrics_upload(request):
     form = MetricUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["file"]
-        rows, file_errors, created, updated = _preview(text)
+        rows, file_errors, created, updated, warnings = _preview(text)
         bad = [row for row in rows if row.errors]
         valid = not file_errors and not bad
         context = {
@@ -176,11 +179,13 @@ def metrics_upload(request):
             "valid": valid,
             "created": created,
             "updated": updated,
+            "warnings": warnings,
             "confirm": signing.dumps(text, salt=UPLOAD_SALT, compress=True) if valid else "",
         }
         return render(request, "feedback/metrics_upload.html", context, status=200 if valid else 400)
     status = 400 if form.errors else 200
-    return render(request, "feedback/metrics_upload.html", {"form": form}, status=status)
+    context = {"form": form, "path_example": path_example(team_paths())}
+    return render(request, "feedback/metrics_upload.html", context, status=status)
 
 
 @admin_required

@@ -20,6 +20,7 @@ from .invitations import (
     reminders_send_batch,
 )
 from .organisation import (
+    ImportAlreadyDone,
     ImportChanged,
     ImportPlan,
     people_deactivate,
@@ -33,6 +34,7 @@ from .organisation import (
 from .schedules import schedule_plan, schedule_save, schedules_plan
 
 __all__ = [
+    "ImportAlreadyDone",
     "ImportChanged",
     "ImportPlan",
     "cycle_close",

@@ -138,8 +138,10 @@ class ImportPlan:
     rows: list[people_csv.PersonRow]
     file_errors: list[str]
     created: list[str]
-    updated: list[str]
+    updated: list[str]  # people the file changes (`changes` says how)
     deactivated: list[Person]
+    # People on a valid line whom the file leaves as they are: an export imported again changes nobody.
+    unchanged: list[str] = field(default_factory=list)
     # By line: what the line changes for its person, in words ("stops managing Onboarding", "role manager → member")
     changes: dict[int, list[str]] = field(default_factory=dict)
     # By line: access the line's person keeps that the file does not carry ("still manages Acme/Sales (…)")
@@ -339,13 +341,17 @@ def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
         after[person.id] = _access(person=person, role=row.role, active=True, managed=managed)
         by_line[row.line] = person.id
     valid_rows = [row for row in rows if not row.errors]
+    changes = {row.line: _changes(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows}
+    # A line of someone who exists is an update when it changes them, or may (its errors hide what it would do).
+    same = {row.line for row in valid_rows if addresses.key(row.email) in existing and not changes[row.line]}
     return ImportPlan(
         rows=rows,
         file_errors=file_errors,
         created=[row.email for row in rows if addresses.key(row.email) not in existing],
-        updated=[row.email for row in rows if addresses.key(row.email) in existing],
+        updated=[row.email for row in rows if addresses.key(row.email) in existing and row.line not in same],
+        unchanged=[row.email for row in rows if row.line in same],
         deactivated=deactivated,
-        changes={row.line: _changes(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows},
+        changes=changes,
         kept={row.line: _kept(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows},
         access_lost={line: words for line, pid in by_line.items() if (words := _lost_words(before[pid] - after[pid]))},
         deactivated_access_lost={p.id: words for p in deactivated if (words := _lost_words(before[p.id]))},
@@ -355,6 +361,10 @@ def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
 
 class ImportChanged(ValidationError):
     """The people changed between the preview and the confirm, so the import would not do what was shown."""
+
+
+class ImportAlreadyDone(ImportChanged):
+    """The people changed since the preview to match the file: the preview was imported already."""
 
 
 @transaction.atomic
@@ -367,7 +377,8 @@ def people_import(*, csv_text: str, previewed: str | None = None, importer=None)
     file never half-imports, or would lock out every admin or the importer (`ImportPlan.refusals`, the messages
     of the ValidationError); and refuses (ImportChanged) when `previewed`, the `ImportPlan.digest` of the
     preview the admin confirmed, differs from the plan computed now under lock (someone added, changed or
-    deactivated a person in between: the import would do what the preview did not show).
+    deactivated a person in between: the import would do what the preview did not show) — as ImportAlreadyDone
+    when the plan now changes nobody: the people match the file already, as after the same preview's confirm.
     """
     # Lock everyone before planning, so nobody changes between the plan and the writes.
     existing = _people_by_address(Person.objects.select_for_update())
@@ -377,6 +388,13 @@ def people_import(*, csv_text: str, previewed: str | None = None, importer=None)
     if not plan.valid:
         raise ValidationError(
             "The file has errors now (the teams may have changed since the preview); nothing was imported."
+        )
+    if previewed is not None and plan.digest != previewed and not (plan.created or plan.updated or plan.deactivated):
+        # The people already match the file: most likely this preview was confirmed already (a second click on
+        # Import, or the form sent again without JavaScript), and the first confirm did the import.
+        raise ImportAlreadyDone(
+            "This file was already imported: the people already match it, so nothing changed. (The same preview was "
+            "probably confirmed twice.)"
         )
     if previewed is not None and plan.digest != previewed:
         raise ImportChanged(

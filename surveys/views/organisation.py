@@ -141,12 +141,17 @@ def people_import(request):
             return redirect("surveys:manage_people_import")
         try:
             plan = services.people_import(csv_text=text, previewed=previewed, importer=request.user)
+        except services.ImportAlreadyDone as done:
+            messages.info(request, " ".join(done.messages))
+            return redirect("surveys:manage_people")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("surveys:manage_people_import")
+        unchanged = f", {len(plan.unchanged)} unchanged" if plan.unchanged else ""
         messages.success(
             request,
-            f"Imported: {len(plan.created)} added, {len(plan.updated)} updated, {len(plan.deactivated)} deactivated.",
+            f"Imported: {len(plan.created)} added, {len(plan.updated)} updated{unchanged}, "
+            f"{len(plan.deactivated)} deactivated.",
         )
         return redirect("surveys:manage_people")
     form = PeopleImportForm(request.POST or None, request.FILES or None)

@@ -72,7 +72,7 @@ def test_one_upload_shows_every_problem_of_every_line(client, alice):
     assert response.status_code == 400 and 'name="confirm"' not in page
     problems = dict(re.findall(r"<tr><td>(\d+)</td><td[^>]*>[^<]*</td><td[^>]*>([^<]*)</td></tr>", page))
     assert "could be 1.25 or 1250" in problems["2"]
-    assert "Unknown team “Nowhere”" in problems["3"]
+    assert "There is no team “Nowhere”" in problems["3"]
     assert "Unknown metric “unknown”" in problems["4"] and "period_start “October” is not a date" in problems["4"]
     assert "“nps” is not measured in %" in problems["5"]
     assert problems["7"] == "Same metric, team and period as line 6."

@@ -119,7 +119,14 @@ def test_an_unknown_team_or_date_in_the_list_filter_is_answered_with_index_null(
     response = machine.get(url, {"team": "Nowhere"})
     assert response.status_code == 400
     assert json.loads(response.content) == {
-        "errors": [{"index": None, "field": "team", "message": "Unknown team “Nowhere”."}]
+        "errors": [
+            {
+                "index": None,
+                "field": "team",
+                "message": "There is no team “Nowhere”. (A path starts at the top-level team, such as "
+                "Acme/Engineering/Platform.)",
+            }
+        ]
     }
     response = machine.get(url, {"start": "yesterday"})
     assert response.status_code == 400

@@ -60,7 +60,7 @@ def test_rule_errors_are_shown_on_their_lines(client, ada):
     text = HEADER + "unknown,Engineering,2026-10-01,2026-10-31,5\nrevenue,Nowhere,2026-10-01,2026-10-31,5\n"
     page = upload(client, text).content.decode()
     assert '<td>2</td><td class="breakable">unknown</td><td class="breakable">Unknown metric' in page
-    assert '<td>3</td><td class="breakable">revenue</td><td class="breakable">Unknown team' in page
+    assert '<td>3</td><td class="breakable">revenue</td><td class="breakable">There is no team' in page
 
 
 def test_a_custom_metric_is_defined_on_the_page_and_a_bad_one_refused(client, ada):

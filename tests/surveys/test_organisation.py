@@ -95,7 +95,7 @@ def test_export_writes_the_import_format_and_neutralises_formulas(tree):
     ]
     # and it imports back unchanged, apart from the neutralised formula
     plan = services.people_import_plan(csv_text=text)
-    assert plan.valid and plan.updated == ["zed@example.com"] and not plan.deactivated
+    assert plan.valid and plan.updated == [] and plan.unchanged == ["zed@example.com"] and not plan.deactivated
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
