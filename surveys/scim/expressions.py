@@ -8,6 +8,7 @@ send — Entra ID's `Replace` with a value object and `"False"` as a string, Okt
 """
 
 import copy
+import logging
 from typing import Any
 
 from django.db.models import Q
@@ -17,6 +18,10 @@ from scim2_models.path.expressions import AttrPath, Comparison, LogicalExpr, Not
 
 from .. import addresses, names
 from .protocol import CORE_GROUP, CORE_USER, ScimError
+
+# lark, the parser under scim2-models, gives its logger a console handler of its own when imported; its records
+# go to the root logger's handlers instead, which redact credentials (alignsite.log_redaction).
+logging.getLogger("lark").handlers.clear()
 
 READ_ONLY = {"id", "meta", "schemas", "groups"}
 
