@@ -1,22 +1,27 @@
 """An oracle for every figure Align shows: each output is parsed and recomputed from the raw rows.
 
 One organisation is seeded the way Align fills up in use — people answer through `response_submit` (optional
-items skipped now and then), cycles close and are aggregated, delivery events and business metrics come in
-through the REST API and DORA is recomputed by its task. Then every output is read as a viewer reads it (the
-leadership dashboard and each of its CSVs, a team report and its CSVs, the members' results page, the PDF
+items skipped now and then), cycles close and are aggregated, readers acknowledge and answer comments and
+authors write back through the conversation services, delivery events and business metrics come in through the
+REST API and DORA is recomputed by its task. Then every output is read as a viewer reads it (the leadership
+dashboard, its summary and each of its CSVs, a team report and its CSVs, the members' results page, the PDF
 exports, the API, the digest and the results emails) and every figure is recomputed here from `Answer`,
-`Response`, `Invitation`, the delivery events and the metric values sent, with pandas and plain Python — never
-through Align's statistics, services or selectors. What may be shown is taken from the stored verdicts
-(`GroupScore.shown`, `ItemScore.shown`): the check is that a hidden cell never carries a number and a shown one
-carries the right number, n and unit, at the rounding displayed.
+`Response`, `Invitation`, `Comment`, `Thread`, `Message`, the delivery events and the metric values sent, with
+pandas, scipy, pingouin and plain Python — never through Align's statistics, drivers, services or selectors.
+What may be shown is taken from the stored verdicts (`GroupScore.shown`, `ItemScore.shown`): the check is that a
+hidden cell never carries a number and a shown one carries the right number, n and unit, at the rounding
+displayed. Which groups show comments is worked out here from response counts, by the rule README states.
 """
 
 import csv
+import html
 import io
+import itertools
 import json
 import math
 import random
 import re
+import warnings
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -26,6 +31,7 @@ from pathlib import Path
 from statistics import median
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pingouin
 import pytest
@@ -38,6 +44,7 @@ from django.utils import timezone
 from scipy import stats
 
 from alignsite.celery import app as celery_app
+from conversations.models import Message, Thread
 from feedback.models import (
     Change,
     Deployment,
@@ -51,7 +58,18 @@ from feedback.models import (
 from feedback.services import correlations_refresh
 from feedback.services.delivery import dora_dirty_teams, dora_recompute
 from surveys import services as survey_services
-from surveys.models import Answer, Cycle, CycleTeam, Dimension, Invitation, Person, Question, Response, Team
+from surveys.models import (
+    Answer,
+    Comment,
+    Cycle,
+    CycleTeam,
+    Dimension,
+    Invitation,
+    Person,
+    Question,
+    Response,
+    Team,
+)
 from tests.factories import UserFactory, builtin_data_install
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +95,8 @@ TREE = {
 LEVEL = {"Platform": 3.9, "Platform SRE": 3.2, "Checkout": 3.0, "Search": 3.5, "Design": 4.2, "Research": 2.8,
          "Growth": 3.6, "Engineering": 3.4, "Product": 3.4}  # fmt: skip
 LEAVES = ["Platform", "Platform SRE", "Checkout", "Search", "Design", "Research", "Growth"]
+# Before the last two cycles Checkout hires: at about 32 respondents it is the one team with drivers to show.
+HIRES = {"Checkout": 30}
 
 
 @dataclass
@@ -86,15 +106,18 @@ class World:
     cycles: list[Cycle]  # oldest first; all but the last published
     admin: object
     leader: object
+    author_keys: list[str] = field(default_factory=list)  # conversation keys of the comments' authors
     metric_rows_sent: list[dict] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------- seeding
 
 
-def _questions() -> list[Question]:
+def _questions() -> tuple[list[Question], list[Question]]:
     """The template: psychological safety (3 of 7 reversed), structure & clarity with an optional custom item,
-    business clarity (one reversed item), a custom 7-point optional dimension, eNPS and the comment."""
+    business clarity (one reversed item), a custom 7-point optional dimension, eNPS and the comment; and the
+    template of the last two cycles, where the 7-point item is asked as required (a dimension of one optional
+    item counts fewer respondents than the others, and drivers read only groups whose figures share one n)."""
     workload = survey_services.dimension_create(name="Workload", description="Custom, 7-point, optional.")
     clarity = Dimension.objects.get(key="structure-clarity")
     extra_clarity = survey_services.question_create(
@@ -103,10 +126,13 @@ def _questions() -> list[Question]:
     sustainable = survey_services.question_create(
         dimension=workload, text="My workload is sustainable.", scale_points=7, required=False
     )
+    required = survey_services.question_create(
+        dimension=workload, text="My workload lets me do good work.", scale_points=7
+    )
     keys = [f"psafety-{n}" for n in range(1, 8)] + ["clarity-1", "clarity-2", "business-1", "business-3", "enps"]
     questions = [Question.objects.get(key=key, version=1) for key in keys]
     comment = Question.objects.get(kind=Question.Kind.COMMENT, retired=False, key="comment")
-    return [*questions, extra_clarity, sustainable, comment]
+    return [*questions, extra_clarity, sustainable, comment], [*questions, extra_clarity, required, comment]
 
 
 def _answers_of(rng: random.Random, questions: list[Question], felt: float) -> tuple[dict, dict]:
@@ -141,31 +167,42 @@ def _seed_surveys(rng: random.Random) -> World:
     lee = Person.objects.create(email="lee@example.com", name="Lee Leader", team=teams["Engineering"],
                                 role=Person.Role.LEADER, user=leader)  # fmt: skip
     lee.managed_teams.set([teams["Engineering"]])
-    questions = _questions()
-    template = survey_services.template_save(
-        name="Oracle pulse", question_ids=[q.id for q in questions], max_questions=len(questions)
-    )
+    first, later = _questions()
+    templates = [
+        survey_services.template_save(name=name, question_ids=[q.id for q in asked], max_questions=len(asked))
+        for name, asked in [("Oracle pulse", first), ("Oracle pulse, workload required", later)]
+    ]
+    keys = []
     now = timezone.now().replace(microsecond=0)
     cycles = []
     for index in range(CYCLES):
+        if index == CYCLES - 2:
+            for name, hired in HIRES.items():
+                for i in range(TREE[name][1], TREE[name][1] + hired):
+                    Person.objects.create(email=f"{name.lower()}.{i}@example.com", name=f"{name} {i}",
+                                          team=teams[name])  # fmt: skip
         opens = now - timedelta(days=28 * (CYCLES - index) + 3, hours=index)
-        cycle = Cycle.objects.create(name=f"Pulse {index + 1}", template=template, opens_at=opens,
-                                     closes_at=now + timedelta(days=1), threshold=THRESHOLD)  # fmt: skip
+        questions = first if index < CYCLES - 2 else later
+        cycle = Cycle.objects.create(name=f"Pulse {index + 1}", template=templates[questions is later],
+                                     opens_at=opens, closes_at=now + timedelta(days=1),
+                                     threshold=THRESHOLD)  # fmt: skip
         cycle.teams.set([root])
         survey_services.cycle_open(cycle_id=cycle.id)
-        drift = rng.gauss(0, 0.25)
+        drift = rng.gauss(0, 0.25) - (0.6 if index == CYCLES - 1 else 0)  # the last cycle dips: falls to watch
         for invitation in Invitation.objects.filter(cycle=cycle).select_related("team").order_by("id"):
             if rng.random() > 0.85:
                 continue  # did not answer
             felt = LEVEL[invitation.team.name] + drift + rng.gauss(0, 0.6)
             answers, comments = _answers_of(rng, questions, felt)
             token = survey_services.invitation_link_issue(invitation_id=invitation.id)
-            survey_services.response_submit(token=token, answers=answers, comments=comments)
+            key = survey_services.response_submit(token=token, answers=answers, comments=comments)
+            if key:
+                keys.append(key)  # kept by the comment's author, as the thank-you page asks
         with TestCase.captureOnCommitCallbacks(execute=True):
             survey_services.cycle_close(cycle_id=cycle.id)  # aggregates and announces, as the worker would
         Cycle.objects.filter(id=cycle.id).update(closes_at=opens + timedelta(days=7))
         cycles.append(Cycle.objects.get(id=cycle.id))
-    return World(root=root, teams=teams, cycles=cycles, admin=admin, leader=leader)
+    return World(root=root, teams=teams, cycles=cycles, admin=admin, leader=leader, author_keys=keys)
 
 
 def _seed_delivery(rng: random.Random, world: World, client) -> None:
@@ -244,6 +281,47 @@ def _seed_business(rng: random.Random, world: World, client) -> None:
     world.metric_rows_sent = rows
 
 
+REPLIES = ["Thank you: we will take this to the retro.", "Which meetings would you drop first?", "Agreed."]
+
+
+def _seed_conversations(rng: random.Random, world: World) -> None:
+    """Readers acknowledge or answer comments their reports show, an admin hides some replies, authors write back
+    through their keys and some conversations close — each through Align's conversation services."""
+    from django.core.exceptions import ValidationError
+
+    from conversations import selectors as talk_selectors
+    from conversations import services as talk
+
+    hidden = 0
+    comments = Comment.objects.filter(cycle__in=world.cycles).select_related("team", "cycle")
+    may_see = talk_selectors.comment_visible
+    for comment in sorted(comments, key=lambda c: (c.cycle.opens_at, c.team.name, c.text)):
+        readers = [u for u in (world.leader, world.admin) if may_see(user=u, comment_id=comment.id)]
+        roll = rng.random()
+        if not readers or roll >= 0.55:
+            continue  # no report shows it (nobody can answer it), or nobody answered yet
+        if roll < 0.3:
+            acknowledgement = rng.choice(Message.Acknowledgement.values)
+            message = talk.message_acknowledge(comment=comment, user=readers[0], acknowledgement=acknowledgement)
+        else:
+            message = talk.message_reply(comment=comment, user=readers[0], text=rng.choice(REPLIES))
+        if hidden == 0 or rng.random() < 0.1:
+            talk.message_hide(message=message, user=world.admin, note="Names a colleague")  # not heard after all
+            hidden += 1
+        if rng.random() < 0.25:
+            talk.thread_close(thread=Thread.objects.get(comment=comment), side=Thread.Side.STAFF)
+    for key in world.author_keys:
+        for thread in talk_selectors.author_threads(key=key):
+            roll = rng.random()
+            try:
+                if roll < 0.3:
+                    talk.message_from_author(thread=thread, text="Fewer status meetings, for a start.")
+                if 0.2 < roll < 0.35:
+                    talk.thread_close(thread=thread, side=Thread.Side.AUTHOR)
+            except ValidationError:
+                continue  # closed by a reader, or its comment is shown nowhere: the author's page says so
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -294,6 +372,7 @@ def world(django_db_setup, django_db_blocker):
             client.force_login(built.admin)
             _seed_delivery(rng, built, client)
             _seed_business(rng, built, client)
+            _seed_conversations(rng, built)
             for team_id in dora_dirty_teams():
                 dora_recompute(team_id=team_id)
             correlations_refresh()
@@ -372,6 +451,8 @@ class Oracle:
         self.participation_shown = {
             (p.cycle_id, p.team_id): p.shown for p in ParticipationFigure.objects.filter(cycle_id__in=ids)
         }
+        self._comment_groups: dict[int, set[int]] = {}
+        self._conversations: list[dict] | None = None
 
     def ancestors(self, cycle_id: int, team_id: int) -> list[int]:
         found = []
@@ -554,6 +635,174 @@ class Oracle:
             figures.setdefault(name, {})
         return figures
 
+    # ------------------------------------------------------------------------------------------ drivers
+
+    def drivers(self, cycle_id: int, group: int, outcome_key: str | None = None) -> "Drivers | None":
+        """Return a group's drivers of one outcome in a cycle as README's Analysis describes them, or None where
+        none may be shown.
+
+        1. Dimensions read: those whose figure is shown for the group. At least two, every one over the same n,
+           n at least 30 and at least the threshold, and exactly n of the group's responses answered all of
+           them (else the drivers' n would be a count no figure shows). A dimension answered alike by all is
+           left out (it has no rank correlation).
+        2. Outcome: the dimension `outcome_key` names, else eNPS, else the first by name.
+        3. Each other dimension: scipy's Spearman ρ and p, Holm across them (pingouin), share of R² by
+           pingouin's relative importance on ranks; 95% BCa intervals of ρ and of the share over 2,000
+           resamples of whole responses seeded by cycle and group (`bootstrap_drivers`).
+        4. Focus areas: strengths and focus are drivers with ρ > 0, Holm p < 0.05 and at least an equal share
+           of R², at or above (strengths) or below (focus) the median of the drivers' levels on their own
+           scales; watch are drivers whose shown change is flagged and downward; most important first, at
+           most three of each.
+        """
+        cycle = self.cycle(cycle_id)
+        read = sorted(d for (c, g, d) in self.groups if c == cycle_id and g == group and self.is_shown(c, g, d))
+        counts = {self.groups[(cycle_id, group, d)].n for d in read}
+        if len(read) < 2 or len(counts) != 1 or min(counts) < max(30, cycle.threshold):
+            return None
+        a = self.answers
+        rows = a[(a.cycle_id == cycle_id) & (a.group == group) & a.dimension_id.isin(read)]
+        table = rows.pivot_table(index="response_id", columns="dimension_id", values="scored", aggfunc="mean")
+        complete = table.reindex(columns=read).dropna()
+        if len(complete) != min(counts):
+            return None
+        varying = [d for d in read if complete[d].nunique() > 1]
+        if len(varying) < 2:
+            return None
+        names = dict(Dimension.objects.filter(id__in=varying).values_list("id", "name"))
+        keys = dict(Dimension.objects.filter(id__in=varying).values_list("id", "key"))
+        outcomes = sorted(varying, key=lambda d: names[d])
+        outcome = next((d for d in outcomes if keys[d] == outcome_key), None)
+        outcome = outcome or next((d for d in outcomes if keys[d] == "enps"), None) or outcomes[0]
+        others = [d for d in varying if d != outcome]
+        tests = [stats.spearmanr(complete[d], complete[outcome]) for d in others]
+        adjusted = pingouin.multicomp([float(t.pvalue) for t in tests], method="holm")[1]
+        ranks = complete[varying].rank().rename(columns=str)
+        if len(others) > 1:
+            fit = pingouin.linear_regression(ranks[[str(d) for d in others]], ranks[str(outcome)], relimp=True)
+            share = (fit.set_index("names").relimp_perc / 100).to_dict()
+            r_squared = float(fit.r2.iloc[0])
+        else:
+            share, r_squared = {str(others[0]): 1.0}, float(tests[0].statistic) ** 2
+        low, high = bootstrap_drivers(complete[varying].to_numpy(float), varying.index(outcome), seed=[cycle_id, group])
+        found = []
+        for i, (d, test) in enumerate(zip(others, tests, strict=True)):
+            figure = self.groups[(cycle_id, group, d)]
+            level = (figure.enps + 100) / 200 if figure.enps is not None else (figure.mean - 1) / (figure.points - 1)
+            found.append(
+                DriverFigure(
+                    dimension_id=d,
+                    name=names[d],
+                    rho=float(test.statistic),
+                    interval=(low[i], high[i]),
+                    p_holm=float(adjusted[i]),
+                    importance=share[str(d)],
+                    importance_interval=(low[len(others) + i], high[len(others) + i]) if len(others) > 1 else None,
+                    figure=figure,
+                    level=level,
+                    change=self.change(cycle_id, group, d),
+                    previous=self.cycle(self.previous(cycle_id, group, d)).name
+                    if self.previous(cycle_id, group, d)
+                    else None,
+                )
+            )
+        found.sort(key=lambda f: (-f.importance, -abs(f.rho), f.name))
+        middle = float(pd.Series([f.level for f in found]).median())
+        chosen = [f for f in found if f.p_holm < 0.05 and f.rho > 0 and f.importance >= 1 / len(found) - 1e-12]
+        return Drivers(
+            outcome_id=outcome,
+            outcome_name=names[outcome],
+            outcomes=[keys[d] for d in outcomes],
+            n=len(complete),
+            r_squared=r_squared,
+            drivers=found,
+            strengths=[f for f in chosen if f.level >= middle][:3],
+            focus=[f for f in chosen if f.level < middle][:3],
+            watch=[f for f in found if f.change is not None and f.change[3] and f.change[0] < 0][:3],
+        )
+
+    # ------------------------------------------------------------------------------------------ conversations
+
+    def comment_groups(self, cycle_id: int) -> set[int]:
+        """Return the groups whose comments a report shows in a cycle, by the rule README states for every
+        figure, over response counts: hide groups under the threshold (the comment threshold where higher),
+        then, while a shown group minus the nearest shown groups below it leaves 1 to threshold − 1
+        respondents, hide the smallest of those below it as well."""
+        if cycle_id in self._comment_groups:
+            return self._comment_groups[cycle_id]
+        least = max(self.cycle(cycle_id).threshold, settings.ALIGN_COMMENT_THRESHOLD)
+        per_team = defaultdict(int)
+        for team_id in Response.objects.filter(cycle_id=cycle_id).values_list("team_id", flat=True):
+            per_team[team_id] += 1
+        tree = self.tree[cycle_id]
+        n = {g: sum(per_team[t] for t in self.subtree(cycle_id, g)) for g in tree}
+        hidden = {g for g in tree if n[g] < least}
+
+        def frontier(group):
+            below = [t for t, parent in tree.items() if parent == group]
+            found = []
+            while below:
+                team = below.pop()
+                if team in hidden:
+                    below += [t for t, parent in tree.items() if parent == team]
+                else:
+                    found.append(team)
+            return found
+
+        changed = True
+        while changed:
+            changed = False
+            for group in sorted(tree, key=str):  # the order the rule is applied in: a fixed point either way
+                shown_below = frontier(group) if group not in hidden else []
+                if shown_below and 0 < n[group] - sum(n[t] for t in shown_below) < least:
+                    hidden.add(min(shown_below, key=lambda t: (n[t], str(t))))
+                    changed = True
+        self._comment_groups[cycle_id] = set(tree) - hidden
+        return self._comment_groups[cycle_id]
+
+    def comments_of(self, cycle_id: int, group: int) -> list[dict]:
+        """Return the group's comments in a cycle that a report shows (opened ones of its subtree), each with
+        its thread's raw rows: state, messages, visible replies or acknowledgements from a reader."""
+        if group not in self.comment_groups(cycle_id):
+            return []
+        subtree = self.subtree(cycle_id, group)
+        return [c for c in self.conversations if c["cycle_id"] == cycle_id and c["team_id"] in subtree]
+
+    @property
+    def conversations(self) -> list[dict]:
+        if self._conversations is None:
+            threads = {t["comment_id"]: t for t in Thread.objects.values("id", "comment_id", "state")}
+            messages = defaultdict(list)
+            for row in Message.objects.values("thread_id", "side", "hidden"):
+                messages[row["thread_id"]].append(row)
+            self._conversations = []
+            for comment_id, cycle_id, team_id, sealed in Comment.objects.values_list("id", "cycle_id", "team_id",
+                                                                                   "sealed"):  # fmt: skip
+                thread = threads.get(comment_id)
+                written = messages[thread["id"]] if thread else []
+                self._conversations.append({
+                    "id": str(comment_id), "cycle_id": cycle_id, "team_id": team_id, "opened": sealed is None,
+                    "state": thread["state"] if thread else "open", "messages": len(written),
+                    "hidden": sum(m["hidden"] for m in written),
+                    "heard": any(m["side"] == "staff" and not m["hidden"] for m in written),
+                })  # fmt: skip
+            self._conversations = [c for c in self._conversations if c["opened"]]
+        return self._conversations
+
+    def heard(self, cycle_id: int, group: int) -> tuple[int, int, int]:
+        """Return (comments shown, of which a reader replied to or acknowledged visibly, of those still open)."""
+        comments = self.comments_of(cycle_id, group)
+        heard = [c for c in comments if c["heard"]]
+        return len(comments), len(heard), sum(c["state"] == "open" for c in heard)
+
+    def conversations_seen(self, visible: set[int]) -> tuple[int, int]:
+        """Return (comments a reader replied to or acknowledged visibly, of those still open) among the comments
+        of reported cycles that some report within `visible` shows."""
+        seen = {}
+        for cycle in self.cycles:
+            for group in self.comment_groups(cycle.id) & visible:
+                seen |= {c["id"]: c for c in self.comments_of(cycle.id, group) if c["heard"]}
+        return len(seen), sum(c["state"] == "open" for c in seen.values())
+
     def business_months(self, team_ids: set[int]) -> dict[str, dict[date, float]]:
         """Return each business metric per month over the teams, from the rows sent (sums or means)."""
         paths = {_path(self.world, n): t.id for n, t in self.world.teams.items()}
@@ -566,6 +815,98 @@ class Oracle:
                     months[start].append(row["value"])
             combined[key] = {month: combine(values) for month, values in months.items()}
         return combined
+
+
+@dataclass
+class DriverFigure:
+    """One dimension against the outcome in a group's responses, recomputed from the raw answers."""
+
+    dimension_id: int
+    name: str
+    rho: float
+    interval: tuple[float, float]
+    p_holm: float
+    importance: float  # share of R², 0–1
+    importance_interval: tuple[float, float] | None
+    figure: Figure  # the dimension's shown figure in the group
+    level: float  # where the figure lies on its own scale, 0–1
+    change: tuple | None  # Oracle.change: (difference, low, high, flagged), where shown
+    previous: str | None  # the name of the cycle the change is from
+
+
+@dataclass
+class Drivers:
+    outcome_id: int
+    outcome_name: str
+    outcomes: list[str]  # keys of the dimensions that may be chosen as the outcome, by name
+    n: int
+    r_squared: float
+    drivers: list[DriverFigure]  # most important first (share of R², then |ρ|, then name)
+    strengths: list[DriverFigure]
+    focus: list[DriverFigure]
+    watch: list[DriverFigure]
+
+
+def rank_correlations(sample: np.ndarray) -> np.ndarray:
+    """Return Spearman's matrix of (…, n, k) scores: Pearson's r of average ranks down the responses."""
+    ranks = stats.rankdata(sample, axis=-2)
+    centred = ranks - ranks.mean(axis=-2, keepdims=True)
+    products = np.swapaxes(centred, -1, -2) @ centred
+    scale = np.sqrt(np.diagonal(products, axis1=-2, axis2=-1))
+    return products / scale[..., :, None] / scale[..., None, :]
+
+
+def dominance_shares(corr: np.ndarray, outcome: int) -> np.ndarray:
+    """Return each driver's general dominance over the full R², from (…, k, k) correlations (drivers in column
+    order without the outcome): the mean, over subset sizes, of the mean gain in R² from adding the driver to a
+    subset of the others, where R²(S) = r_S' R_SS⁻¹ r_S (Budescu 1993; Azen & Budescu 2003)."""
+    drivers = [j for j in range(corr.shape[-1]) if j != outcome]
+    m = len(drivers)
+
+    def r_squared(subset: tuple) -> np.ndarray:
+        if not subset:
+            return np.zeros(corr.shape[:-2])
+        index = list(subset)
+        r = corr[..., index, outcome][..., None]
+        return (np.swapaxes(r, -1, -2) @ np.linalg.solve(corr[..., index, :][..., :, index], r))[..., 0, 0]
+
+    fits = {subset: r_squared(subset) for size in range(m + 1) for subset in itertools.combinations(drivers, size)}
+    weights = []
+    for j in drivers:
+        rest = [d for d in drivers if d != j]
+        by_size = []
+        for size in range(m):
+            gains = [fits[tuple(sorted((*subset, j)))] - fits[subset] for subset in itertools.combinations(rest, size)]
+            by_size.append(sum(gains) / len(gains))
+        weights.append(sum(by_size) / m)
+    return np.stack(weights, axis=-1) / fits[tuple(drivers)][..., None]
+
+
+def bootstrap_drivers(scores: np.ndarray, outcome: int, *, seed: list[int]) -> tuple[list[float], list[float]]:
+    """Return the 95% interval (lows, highs) of each driver's ρ with column `outcome`, then of each one's share
+    of R², by scipy's BCa bootstrap over 2,000 resamples of whole responses from `default_rng(seed)`; where BCa
+    is undefined, the percentile interval of the same resamples."""
+    n, k = scores.shape
+    drivers = [j for j in range(k) if j != outcome]
+
+    def statistic(index, axis=-1):
+        corr = rank_correlations(scores[np.asarray(index)])
+        parts = [corr[..., drivers, outcome]]
+        if len(drivers) > 1:
+            parts.append(dominance_shares(corr, outcome))
+        return np.moveaxis(np.concatenate(parts, axis=-1), -1, 0)
+
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        found = stats.bootstrap((np.arange(n),), statistic, n_resamples=2000, confidence_level=0.95, method="BCa",
+                                vectorized=True, batch=250, random_state=np.random.default_rng(seed))  # fmt: skip
+    low, high = np.array(found.confidence_interval.low), np.array(found.confidence_interval.high)
+    undefined = np.isnan(low) | np.isnan(high)
+    if undefined.any():
+        low[undefined], high[undefined] = np.nanpercentile(
+            found.bootstrap_distribution[undefined], [2.5, 97.5], axis=-1
+        )
+    return low.tolist(), high.tolist()
 
 
 def enps_of(values) -> float:
@@ -663,7 +1004,7 @@ class Mismatches(list):
 
 def read_csv(response) -> list[list[str]]:
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), response.status_code
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))  # with or without a BOM
 
 
 # "<0.0001" is a p or q below what four decimals show (feedback.tables.p_text), not a repr like "<object …>".
@@ -672,9 +1013,10 @@ REPR = re.compile(
 )
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
-# Counts, and coefficients without a unit (r, Cronbach's α).
+# Counts, and coefficients without a unit (r, Cronbach's α, Spearman's ρ, p-values).
 COUNTS = re.compile(
-    r"^(n|.* n|.* \(n\)|Invited|Answered|Teams|Questions|Points|Depth|Lag \(cycles\)|r|Cronbach's α|p|q \(BH\))$"
+    r"^(n|.* n|.* \(n\)|Invited|Answered|Teams|Questions|Points|Depth|Lag \(cycles\)|r|Cronbach's α|p|q \(BH\)"
+    r"|Spearman ρ|Holm-adjusted p)$"
 )
 UNITS = re.compile(r"%|points|eNPS|hours|/week|Unit|\(cycles\)")
 
@@ -1037,7 +1379,7 @@ def check_team_csvs(client, oracle: Oracle, team: Team, problems: Mismatches) ->
     check_metric_rows(csvs["metrics"][1:], oracle, below, since, f"team {team.name} metrics.csv", problems)
 
 
-REPORTED_TEAMS = ["Engineering", "Platform", "Platform SRE", "Search", "Research"]
+REPORTED_TEAMS = ["Engineering", "Platform", "Platform SRE", "Checkout", "Search", "Research"]
 
 
 def test_the_leadership_dashboard_shows_what_the_raw_rows_give(world, oracle, client):
@@ -1221,6 +1563,25 @@ def pdf_text(response) -> str:
     return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
 
 
+def check_pdf_drivers(text: str, expected: "Drivers | None", where: str, problems: Mismatches) -> None:
+    """The drivers table as printed: each dimension's row with its ρ and interval, and the n of its caption."""
+    compact = re.sub(r"\s", "", text)
+    if expected is None:
+        problems.check("Nodriverstoshowforthisgroup" in compact and "thatansweredeverydimension" not in compact,
+                       f"{where} drivers", None, "none")  # fmt: skip
+        return
+    problems.check(f"n={expected.n}responsesthatansweredeverydimension" in compact, f"{where} drivers n", None,
+                   expected.n)  # fmt: skip
+    for driver in expected.drivers:
+        name = re.escape(re.sub(r"\s", "", driver.name))
+        found = re.search(rf"{name}(-?\d+\.\d\d)(-?\d+\.\d\d)to(-?\d+\.\d\d)(yes|no)", compact)
+        shown = found.groups()[:3] if found else None
+        ok = shown is not None and all(
+            agrees(v, w, 2) for v, w in zip(shown, [driver.rho, *driver.interval], strict=True)
+        )
+        problems.check(ok, f"{where} driver {driver.name}", shown, (driver.rho, driver.interval))
+
+
 def test_the_pdf_exports_print_the_figures_the_raw_rows_give(world, oracle, client):
     if not Path(settings.ALIGN_CHROMIUM_PATH).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
@@ -1242,8 +1603,10 @@ def test_the_pdf_exports_print_the_figures_the_raw_rows_give(world, oracle, clie
                            None, shown)  # fmt: skip
     problems.check(text.count("suppressed") >= hidden, "dashboard PDF suppressed cells", text.count("suppressed"),
                    hidden)  # fmt: skip
-    team = world.teams["Platform"]
+    check_pdf_drivers(text, oracle.drivers(heat.id, world.root.id), "dashboard PDF", problems)
+    team = world.teams["Checkout"]
     text = pdf_text(client.get(reverse("feedback:team_report", args=[team.id]), {"export": "pdf"}))
+    check_pdf_drivers(text, oracle.drivers(heat.id, team.id), "team report PDF", problems)
     for cycle in oracle.cycles:
         for (c, g, d), figure in oracle.groups.items():
             if c == cycle.id and g == team.id and oracle.is_shown(c, g, d):
@@ -1253,4 +1616,314 @@ def test_the_pdf_exports_print_the_figures_the_raw_rows_give(world, oracle, clie
                 compact = re.sub(r"\s", "", text)
                 found = re.sub(r"\s", "", f"{name}{shown}") in compact
                 problems.check(found, f"team report PDF {cycle.name} {name}", None, shown)
+    problems.assert_none()
+
+
+# ---------------------------------------------------------------------------------------------------- drivers
+
+DRIVERS_HEADER = ["Dimension", "Outcome", "Cycle", "Spearman ρ", "95% CI low", "95% CI high", "Holm-adjusted p",
+                  "Share of R² %", "Share CI low %", "Share CI high %", "n", "Focus area"]  # fmt: skip
+
+
+def p_agrees(shown: str, exact: float) -> bool:
+    """Return whether a p-value shown with four decimals (or as below 0.0001) is the exact value."""
+    if shown.replace(" ", "") == "<0.0001":
+        return exact < 0.0001
+    return agrees(shown, exact, 4) and exact >= 0.0001 - 1e-12
+
+
+def _score_words(driver: DriverFigure) -> tuple[float, int, str]:
+    """Return a driver's score as shown (value, decimals) and what follows it ("of 5", or "" for eNPS)."""
+    if driver.figure.enps is not None:
+        return driver.figure.enps, 0, ""
+    return driver.figure.mean, DIGITS, f" of {driver.figure.points}"
+
+
+def check_drivers(page: str, rows: list[list[str]], expected: "Drivers | None", cycle: Cycle, team: Team,
+                  where: str, problems: Mismatches) -> None:  # fmt: skip
+    """The drivers section of a page and its CSV against the oracle's drivers (None: nothing may be shown)."""
+    section = re.search(r'<section aria-labelledby="h-drivers">(.*?)</section>', page, re.S)
+    assert section is not None, f"{where}: no drivers section"
+    section = section.group(1)
+    check_cells(rows, f"{where} drivers.csv", problems)
+    problems.check(rows[0] == DRIVERS_HEADER, f"{where} drivers.csv header", rows[0], DRIVERS_HEADER)
+    if expected is None:
+        problems.check("<table" not in section and "No drivers to show for this group" in section, where,
+                       re.sub(r"<[^>]+>", " ", section)[-300:], "no drivers, and why")  # fmt: skip
+        problems.check(len(rows) == 2 and rows[1][0].startswith("No drivers to show") and not any(rows[1][1:]),
+                       f"{where} drivers.csv", rows[1:], "one row saying why")  # fmt: skip
+        return
+    heading = html.unescape(re.sub(r"<[^>]+>", "", re.search(r"<h2[^>]*>(.*?)</h2>", section, re.S).group(1)))
+    want = f"What goes with {expected.outcome_name}: drivers and focus areas, {cycle.name}"
+    problems.check(" ".join(heading.split()) == want, f"{where} heading", heading, want)
+    options = re.findall(r'<option value="([^"]*)"', section)
+    problems.check(options == expected.outcomes, f"{where} outcomes", options, expected.outcomes)
+
+    # The table: every driver, most important first, with ρ, its interval, Holm, share of R², score and n.
+    table = Tables(section).tables[0]
+    caption = table["caption"]
+    found = NUMBER.findall(caption.split(":", 1)[1])
+    problems.check(caption.startswith(f"{team.name}, {cycle.name}: n = {expected.n} responses") and bool(found)
+                   and agrees(found[-1], 100 * expected.r_squared, 0), f"{where} caption", caption,
+                   (expected.n, 100 * expected.r_squared))  # fmt: skip
+    body = [[cell[2] for cell in row] for row in table["rows"][1:]]
+    names = [row[0] for row in body]
+    problems.check(names == [d.name for d in expected.drivers], f"{where} order", names,
+                   [d.name for d in expected.drivers])  # fmt: skip
+    for row, driver in zip(body, expected.drivers, strict=False):
+        at = f"{where} {driver.name}"
+        _, rho, interval, holds, share, score, n = row
+        ends = NUMBER.findall(interval)
+        problems.check(agrees(rho, driver.rho, 2) and len(ends) == 2 and agrees(ends[0], driver.interval[0], 2)
+                       and agrees(ends[1], driver.interval[1], 2), at + " ρ", (rho, interval),
+                       (driver.rho, driver.interval))  # fmt: skip
+        p_shown = re.search(r"\(adjusted p (.*)\)", holds).group(1)
+        problems.check(holds.startswith("yes" if driver.p_holm < 0.05 else "no") and p_agrees(p_shown, driver.p_holm),
+                       at + " Holm", holds, driver.p_holm)  # fmt: skip
+        parts = NUMBER.findall(share)
+        want_share = [driver.importance, *(driver.importance_interval or ())]
+        problems.check(len(parts) == len(want_share) and all(agrees(v, 100 * w, 0) for v, w in
+                       zip(parts, want_share, strict=False)), at + " share", share, want_share)  # fmt: skip
+        value, digits, tail = _score_words(driver)
+        problems.check(agrees(NUMBER.findall(score)[0], value, digits) and score.endswith(tail) and
+                       n == str(driver.figure.n) == str(expected.n), at + " score", (score, n),
+                       (value, driver.figure.n))  # fmt: skip
+
+    # Focus areas: each list's dimensions in order, each with the figures of its reason.
+    lists = dict(re.findall(r"<h4>(Strengths|Focus|Watch)</h4>\s*(<ul>.*?</ul>|<p>.*?</p>)", section, re.S))
+    for title, chosen in [("Strengths", expected.strengths), ("Focus", expected.focus), ("Watch", expected.watch)]:
+        entries = re.findall(r"<li><strong>(.*?)</strong>: (.*?)</li>", lists.get(title, ""), re.S)
+        items = [(html.unescape(a), " ".join(html.unescape(re.sub(r"<[^>]+>", "", b)).split())) for a, b in entries]
+        problems.check([a for a, _ in items] == [d.name for d in chosen], f"{where} {title}", [a for a, _ in items],
+                       [d.name for d in chosen])  # fmt: skip
+        for (_, reason), driver in zip(items, chosen, strict=False):
+            problems.check(focus_reason_agrees(reason, title, driver, expected), f"{where} {title} {driver.name}",
+                           reason, driver)  # fmt: skip
+
+    # The CSV: the same rows, with three decimals and the lists each dimension is in.
+    labels = {}
+    for label, chosen in [("Strength", expected.strengths), ("Focus", expected.focus), ("Watch", expected.watch)]:
+        for driver in chosen:
+            labels.setdefault(driver.name, []).append(label)
+    problems.check([r[0] for r in rows[1:]] == [d.name for d in expected.drivers], f"{where} drivers.csv order",
+                   [r[0] for r in rows[1:]], [d.name for d in expected.drivers])  # fmt: skip
+    for row, driver in zip(rows[1:], expected.drivers, strict=False):
+        interval = driver.importance_interval or (None, None)
+        ok = row[1:3] == [expected.outcome_name, cycle.name] and row[10] == str(expected.n)
+        ok = ok and all(agrees(v, w, 3) for v, w in zip(row[3:6], [driver.rho, *driver.interval], strict=True))
+        ok = ok and p_agrees(row[6], driver.p_holm) and agrees(row[7], 100 * driver.importance, 1)
+        ends = zip(row[8:10], interval, strict=True)
+        ok = ok and all(shown == "" if w is None else agrees(shown, 100 * w, 1) for shown, w in ends)
+        ok = ok and row[11] == "; ".join(labels.get(driver.name, []))
+        problems.check(ok, f"{where} drivers.csv {driver.name}", row, (driver, labels.get(driver.name)))
+
+
+SCORE = r"(eNPS )?(\S+?)(?: of (\d+))?"
+
+
+def focus_reason_agrees(reason: str, title: str, driver: DriverFigure, expected: "Drivers") -> bool:
+    """Return whether a focus area's reason states the driver's figures: for strengths and focus its ρ, interval,
+    n, share and score; for watch its fall, the change's interval, the cycle it fell from, its score and n."""
+    value, digits, _ = _score_words(driver)
+    if title == "Watch":
+        difference, low, high, _ = driver.change
+        change_digits, unit = (0, "eNPS points") if driver.figure.enps is not None else (DIGITS, "points")
+        found = re.fullmatch(rf"Down (\S+) {unit} since {re.escape(driver.previous)} \(95% interval (\S+) to "
+                             rf"(\S+)\), now {SCORE}, n = (\d+)\.", reason)  # fmt: skip
+        if found is None:
+            return False
+        size, shown_low, shown_high, enps, score, points, n = found.groups()
+        figures = [(size, -difference, change_digits), (shown_low, low, change_digits),
+                   (shown_high, high, change_digits)]  # fmt: skip
+    else:
+        which = "higher" if title == "Strengths" else "lower"
+        found = re.fullmatch(rf"Higher {re.escape(driver.name)} scores went with higher "
+                             rf"{re.escape(expected.outcome_name)} in the same responses \(ρ (\S+), 95% interval "
+                             rf"(\S+) to (\S+), n = (\d+); (\d+)% of what the dimensions together explain\); "
+                             rf"one of this group's {which} scores \({SCORE}\)\.", reason)  # fmt: skip
+        if found is None:
+            return False
+        rho, shown_low, shown_high, n, share, enps, score, points = found.groups()
+        figures = [(rho, driver.rho, 2), (shown_low, driver.interval[0], 2), (shown_high, driver.interval[1], 2),
+                   (share, 100 * driver.importance, 0)]  # fmt: skip
+    figures.append((score, value, digits))
+    scale = (enps is not None) == (driver.figure.enps is not None) and points == (
+        None if driver.figure.enps is not None else str(driver.figure.points)
+    )
+    return scale and n == str(driver.figure.n) and all(agrees(shown, exact, d) for shown, exact, d in figures)
+
+
+def test_drivers_and_focus_areas_on_every_page_and_csv_are_what_the_raw_answers_give(world, oracle, client):
+    problems = Mismatches()
+    dashboard, heat, shown = reverse("feedback:dashboard"), oracle.cycles[-1], []
+    # (login, url, query, group, cycle, outcome). The dashboard: its default view; the first cycle (its optional
+    # item leaves the dimensions over different n); a hidden group; the leader's, whose group is hidden; and in
+    # the last two cycles, the organisation, Engineering and Checkout (in the last, with every outcome it offers).
+    # Every team report: its latest cycle (Checkout's with another outcome too).
+    views = [(world.admin, dashboard, {}, world.root, heat, None), (world.admin, dashboard, {"cycle":
+              oracle.cycles[0].id}, world.root, oracle.cycles[0], None), (world.admin, dashboard, {"root":
+              world.teams["Search"].id}, world.teams["Search"], heat, None), (world.leader, dashboard, {},
+              world.teams["Engineering"], heat, None)]  # fmt: skip
+    for cycle in oracle.cycles[-2:]:
+        for group in (world.root, world.teams["Engineering"], world.teams["Checkout"]):
+            query = {"root": group.id, "cycle": cycle.id}
+            found = oracle.drivers(cycle.id, group.id) if cycle == heat else None
+            views += [(world.admin, dashboard, query | {"outcome": key}, group, cycle, key)
+                      for key in (found.outcomes if found else [None])]  # fmt: skip
+    for name in REPORTED_TEAMS:
+        url, team = reverse("feedback:team_report", args=[world.teams[name].id]), world.teams[name]
+        views += [(world.admin, url, {"outcome": key}, team, heat, key) for key in [None, "workload"][: 1 + (name ==
+                  "Checkout")]]  # fmt: skip
+    for user, url, query, team, cycle, outcome in views:
+        client.force_login(user)
+        query = {key: value for key, value in query.items() if value is not None}
+        page = client.get(url, query)
+        assert page.status_code == 200, (url, query)
+        rows = read_csv(client.get(url, query | {"export": "drivers"}))
+        expected = oracle.drivers(cycle.id, team.id, outcome)
+        shown.append(expected)
+        where = f"{'dashboard' if url == dashboard else 'team report'} {team.name} {cycle.name} {query}"
+        check_drivers(page.content.decode(), rows, expected, cycle, team, where, problems)
+        if url == dashboard:
+            check_summary_focus(page.content.decode(), expected, where, problems)
+    problems.assert_none()
+    # the seed exercises both sides and every list: drivers shown and not, strengths or focus areas, falls to watch
+    found = [d for d in shown if d]
+    assert found and None in shown, "the seed shows drivers nowhere, or everywhere"
+    assert any(d.strengths or d.focus for d in found) and any(d.watch for d in found), "the seed lists no focus area"
+
+
+def check_summary_focus(page: str, expected: "Drivers | None", where: str, problems: Mismatches) -> None:
+    """The dashboard summary's focus areas and strengths (its tile and its sentence) against the oracle's."""
+    summary = re.search(r'<section aria-labelledby="h-summary"[^>]*>(.*?)</section>', page, re.S)
+    assert summary is not None, f"{where}: no summary"
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", summary.group(1))).split())
+    tile = text.split("Focus areas and strengths", 1)[1].split("Drivers and why", 1)[0].strip()
+    if expected is None:
+        problems.check(tile == "Not enough responses in this group to say.", f"{where} summary focus", tile, None)
+        problems.check("Suggested focus" not in text, f"{where} summary sentence", text, "no focus")
+        return
+    focus, strengths = [d.name for d in expected.focus], [d.name for d in expected.strengths]
+    lines = [f"{title}: {', '.join(names)}" for title, names in [("Focus", focus), ("Strengths", strengths)] if names]
+    want = " ".join(lines) or f"None stands out for {expected.outcome_name} this cycle."
+    problems.check(tile == want, f"{where} summary focus", tile, want)
+    said = re.search(r"Suggested focus: (.*?), associated with", text)
+    listed = re.split(r", | and ", said.group(1)) if said else []
+    problems.check(listed == focus, f"{where} summary sentence", listed, focus)
+
+
+def test_the_members_results_page_shows_no_drivers(world, oracle, client):
+    from feedback.selectors import team_results_key
+
+    for name in REPORTED_TEAMS:
+        page = client.get(reverse("feedback:team_results", args=[team_results_key(team_id=world.teams[name].id)]))
+        assert page.status_code == 200 and 'aria-labelledby="h-drivers"' not in page.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------------- conversations
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def check_conversations(page: str, oracle: Oracle, team: Team, cycles: list[Cycle], where: str, problems: Mismatches,
+                        *, readers: bool) -> None:  # fmt: skip
+    """Each cycle's comments section: the comments listed, "you said, we heard" (published cycles) and, for
+    readers, each comment's conversation link, against the comment, thread and message rows."""
+    sections = dict(re.findall(r'<section aria-labelledby="cycle-(\d+)">(.*?)</section>', page, re.S))
+    for cycle in cycles:
+        at = f"{where} {cycle.name}"
+        part = sections[str(cycle.id)].split("<h3>Comments</h3>")[1].split("<h3>What we will change</h3>")[0]
+        shown = team.id in oracle.comment_groups(cycle.id)
+        comments, heard, still_open = oracle.heard(cycle.id, team.id)
+        problems.check(("Comments are not shown" in part) != shown, at + " comments shown", shown, shown)
+        listed = part.count('<span class="comment-text">')
+        problems.check(listed == comments, at + " comments listed", listed, comments)
+        line = re.search(r'<p class="heard">(.*?)</p>', part, re.S)
+        line = " ".join(html.unescape(line.group(1)).split()) if line else None
+        want = None
+        if shown and comments and cycle.state == Cycle.State.PUBLISHED:
+            want = (f"You said, we heard: {heard} of {_plural(comments, 'comment')} got a reply or an acknowledgement; "
+                    f"{_plural(still_open, 'conversation')} still open.")  # fmt: skip
+        problems.check(line == want, at + " you said, we heard", line, want)
+        links = re.findall(r'<a class="conversation-link" href="/conversations/comment/([0-9a-f-]+)/">(.*?)</a>', part)
+        expected = {c["id"]: c for c in oracle.comments_of(cycle.id, team.id)} if readers else {}
+        problems.check(sorted(c for c, _ in links) == sorted(expected), at + " conversation links", len(links),
+                       len(expected))  # fmt: skip
+        for comment_id, words in links:
+            comment = expected.get(comment_id)
+            if comment is None:
+                continue
+            want = f"Conversation: {_plural(comment['messages'], 'message')}" if comment["messages"] else (
+                "Reply or acknowledge")  # fmt: skip
+            want += " (closed)" if comment["state"] == "closed" else ""
+            problems.check(html.unescape(words) == want, at + f" conversation {comment_id[:8]}", words, want)
+
+
+def test_you_said_we_heard_on_results_pages_and_team_reports_is_what_the_conversation_rows_give(world, oracle, client):
+    from feedback.selectors import team_results_key
+
+    problems = Mismatches()
+    client.force_login(world.admin)
+    published = [c for c in oracle.cycles if c.state == Cycle.State.PUBLISHED]
+    for name in [*REPORTED_TEAMS, "Design"]:
+        team = world.teams[name]
+        page = client.get(reverse("feedback:team_results", args=[team_results_key(team_id=team.id)]))
+        check_conversations(page.content.decode(), oracle, team, published, f"results page {name}", problems,
+                            readers=False)  # fmt: skip
+        cycles = [c for c in oracle.cycles if team.id in oracle.tree[c.id]]
+        page = client.get(reverse("feedback:team_report", args=[team.id]))
+        check_conversations(page.content.decode(), oracle, team, cycles, f"team report {name}", problems, readers=True)
+    problems.assert_none()
+    # the seed exercises the counts: heard and unheard comments, open and closed conversations, hidden replies
+    everything = oracle.conversations
+    assert {c["heard"] for c in everything} == {True, False} and {c["state"] for c in everything} == {"open", "closed"}
+    assert any(c["hidden"] and not c["heard"] for c in everything)
+
+
+def test_the_comments_export_and_api_carry_every_message_the_rows_hold(world, oracle, client):
+    problems = Mismatches()
+    client.force_login(world.admin)
+    for name in REPORTED_TEAMS:
+        team = world.teams[name]
+        expected = {c["id"]: c for cycle in oracle.cycles for c in oracle.comments_of(cycle.id, team.id)}
+        body = client.get(reverse("conversations:api_team_comments", args=[team.id])).json()
+        got = {c["id"]: c for c in body["comments"]}
+        problems.check(sorted(got) == sorted(expected), f"API comments of {name}", len(got), len(expected))
+        for comment_id, comment in got.items():
+            want = expected.get(comment_id)
+            if want is None:
+                continue
+            state = want["state"] if want["messages"] else "none"
+            hidden = sum(m["hidden"] for m in comment["messages"])
+            problems.check((len(comment["messages"]), comment["conversation"], hidden) == (want["messages"], state,
+                           want["hidden"]), f"API comment {comment_id[:8]} of {name}",
+                           (len(comment["messages"]), comment["conversation"], hidden),
+                           (want["messages"], state, want["hidden"]))  # fmt: skip
+        rows = read_csv(client.get(reverse("conversations:comments_export", args=[team.id])))
+        messages = [r for r in rows[1:] if r[4]]
+        want = (sum(max(1, c["messages"]) for c in expected.values()), sum(c["messages"] for c in expected.values()),
+                sum(c["hidden"] for c in expected.values()))  # fmt: skip
+        found = (len(rows) - 1, len(messages), sum(r[7].startswith("[hidden by an admin:") for r in messages))
+        problems.check(found == want, f"comments.csv of {name}: rows, messages, hidden", found, want)
+    problems.assert_none()
+
+
+def test_the_digest_counts_the_conversations_its_reader_may_see_as_the_rows_give(world, oracle):
+    from feedback.services.digest import digest_message
+
+    problems = Mismatches()
+    for user, team in [(world.admin, world.root), (world.leader, world.teams["Engineering"])]:
+        visible = {t.id for t in Team.objects.all() if _is_below(t, team)}
+        acknowledged, still_open = oracle.conversations_seen(visible)
+        want = (f"{_plural(acknowledged, 'comment')} acknowledged or replied to, "
+                f"{_plural(still_open, 'conversation')} open.")  # fmt: skip
+        message = digest_message(user=user)
+        text = " ".join(message.body.split())
+        page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", message.alternatives[0][0])).split())
+        problems.check(f"Conversations on comments: {want}" in text, f"digest text for {team.name}",
+                       text.split("Conversations on comments")[-1][:90], want)  # fmt: skip
+        problems.check(f"Conversations on comments {want}" in page, f"digest HTML for {team.name}",
+                       page.split("Conversations on comments")[-1][:90], want)  # fmt: skip
     problems.assert_none()
