@@ -131,8 +131,16 @@ def test_any_spelling_that_reads_the_same_finds_the_one_team_it_reads_as(spellin
     for index, other in enumerate(map(names.name_stored, others), start=2):
         if other and not any(names.look_alike(other, path.removeprefix("Acme/")) for path in teams):
             teams[f"Acme/{other}"] = index
-    event("as typed" if variant == name else "another spelling")
-    assert names.name_finder(teams)(f"Acme/{variant}") == 1
+    found = names.name_finder(teams)(f"Acme/{variant}")
+    # "Reads the same" is not transitive: I reads as i (case) and as L (I and l are drawn alike), two teams the
+    # Teams page lets stand side by side. Such a spelling finds neither, never a guess.
+    alike = [path for path in teams if names.look_alike(path.removeprefix("Acme/"), variant)]
+    if variant != name and len(alike) > 1:
+        event("reads as two teams")
+        assert found is None
+    else:
+        event("as typed" if variant == name else "another spelling")
+        assert found == 1
 
 
 @settings(
@@ -153,7 +161,10 @@ def test_any_spelling_the_teams_page_refuses_beside_a_team_finds_it_in_every_imp
             pass
         else:
             assume(False)
-        # then: every importer finds the team by the variant
+        # then: every importer finds the team by the variant (unless it reads as a sibling too: Data, QA-Test,
+        # Engineering; then none, never a guess)
+        siblings = acme.children.exclude(pk=team.pk).values_list("name", flat=True)
+        assume(not any(names.look_alike(sibling, variant) for sibling in siblings))
         stored = f"Acme/{team.name}"
         assert people_team(f"Acme/{variant}") == (stored, [])
         assert metric_team(f"Acme/{variant}") == (stored, [])
