@@ -452,30 +452,42 @@ def unknown_path_messages(paths: Iterable[str]) -> Callable[[str], str]:
 
     The suggestion is every path (up to three) whose last parts read as what was typed (`reading_keys`), so that a
     path typed without its top-level team finds the full one; failing that, the closest path by difflib
-    (ignoring case and width); none when nothing is close. The example is `path_example`.
+    (ignoring case and width) for the first CLOSEST_LOOKED_UP spellings, since each compares it with every path
+    (a file of 20,000 lines of different unknown teams took minutes); none when nothing is close. The example is
+    `path_example`.
     """
     paths = sorted(paths, key=caseless)
     example = path_example(paths)
     folded = {caseless(path): path for path in paths}
-    tail_keys: dict[int, list[tuple[str, tuple[str, str]]]] = {}  # parts → (path, keys of its last parts)
+    by_tail: dict[int, dict[str, list[str]]] = {}  # parts → key of a path's last parts → the paths
 
-    def tails(count: int) -> list[tuple[str, tuple[str, str]]]:
-        if count not in tail_keys:
-            tail_keys[count] = [
-                (path, reading_keys("/".join(path.split("/")[-count:]))) for path in paths if path.count("/") >= count
-            ]
-        return tail_keys[count]
+    def tails(count: int) -> dict[str, list[str]]:
+        if count not in by_tail:
+            by_tail[count] = {}
+            for path in paths:
+                if path.count("/") >= count:
+                    for key in set(reading_keys("/".join(path.split("/")[-count:]))):
+                        by_tail[count].setdefault(key, []).append(path)
+        return by_tail[count]
+
+    looked_up = 0
 
     @cache
     def message(typed: str) -> str:
+        nonlocal looked_up
         if example is None:
             return f"There is no team “{typed}”: the organisation has no teams yet (add them on the Teams page)."
         parts = [part.strip() for part in typed.strip().strip("/").split("/")]
-        wanted = reading_keys("/".join(parts))
-        close = [path for path, keys in tails(len(parts)) if keys[0] == wanted[0] or keys[1] == wanted[1]]
-        if not close:
+        found = tails(len(parts))
+        close = list(dict.fromkeys(path for key in reading_keys("/".join(parts)) for path in found.get(key, ())))
+        if not close and looked_up < CLOSEST_LOOKED_UP:
+            looked_up += 1
             close = [folded[near] for near in difflib.get_close_matches(caseless(typed), list(folded), n=1)]
-        suggestion = f"; did you mean {' or '.join(close[:3])}?" if close else "."
+        suggestion = f"; did you mean {' or '.join(sorted(close, key=caseless)[:3])}?" if close else "."
         return f"There is no team “{typed}”{suggestion} (A path starts at the top-level team, such as {example}.)"
 
     return message
+
+
+# How many unknown spellings of one file are compared with every path for the closest one.
+CLOSEST_LOOKED_UP = 100
