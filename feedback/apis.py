@@ -376,6 +376,13 @@ class DeploymentInput(serializers.Serializer):
     team = serializers.CharField(max_length=500)
     finished_at = AcceptedDateTimeField()
     environment = serializers.CharField(max_length=50, required=False, default="production")
+    production_environment = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true for an environment end-users directly interact with, as GitHub's deployment field of this "
+        "name: the deployment counts as production whatever its environment is called. An environment named in "
+        "ALIGN_PRODUCTION_ENVIRONMENTS (compared ignoring case) counts either way.",
+    )
     shas = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=1000, help_text=SHA_HELP
     )

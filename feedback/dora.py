@@ -12,6 +12,10 @@ Definitions follow dora.dev; the computation follows Google's Four Keys and Apac
 - deployment frequency is deployments per week, with DORA's band. A week is a calendar week: the caller
   gives the period's length in weeks on its wall clock, so the week the clocks change (167 or 169 hours)
   still counts as one and its deployments are not scaled by 168/167.
+
+Where each figure exists (`deploying`): deployment frequency only for periods that end after the team's first
+deployment; lead time and change failure rate only where a deployment lies in the period (so never before the
+first); time to restore only where an incident opened in the period was resolved — its own defining event.
 """
 
 from collections.abc import Hashable, Iterable
@@ -66,6 +70,20 @@ def band(per_week: float) -> str:
     if per_week >= 12 / 52:
         return "monthly"
     return "fewer than monthly"
+
+
+def deploying(*, end: datetime, first_deployment_at: datetime | None) -> bool:
+    """Return whether a period ending at `end` has a deployment frequency: whether the team's first deployment
+    (ever, not only within reach of the period) finished before the period ended.
+
+    Before its first deployment Align has no sign that the team deploys at all — it was not connected yet, or an
+    old commit time (a build with SOURCE_DATE_EPOCH=0 dates its commits 1970-01-01) merely widened the weeks
+    recomputed — so "0 deploys/week" there would be a claim, not a count: one such commit filled 2,985 weeks
+    from 1969-12-29 with 0. From the first deployment on, a week without one is a real 0. The other keys need
+    no such rule: lead time and change failure rate are defined only where deployments lie in the period, and
+    time to restore only where an incident opened in it was resolved.
+    """
+    return first_deployment_at is not None and first_deployment_at < end
 
 
 def first_deployments(changes: Iterable[Change], deployments: Iterable[Deployment]) -> dict[str, Deployment]:

@@ -260,6 +260,11 @@ class Deployment(models.Model):
     source = models.CharField(max_length=20, default="api")
     external_id = models.CharField(max_length=100)
     environment = models.CharField(max_length=50, default="production")
+    marked_production = models.BooleanField(
+        default=False,
+        help_text="The sender marked its environment a production one (GitHub's production_environment: true); "
+        "then it counts whatever the environment is called.",
+    )
     finished_at = models.DateTimeField()
     shas = models.JSONField(default=list, blank=True, help_text="Commits it shipped, if the sender knows them.")
     state_at = models.DateTimeField(

@@ -29,6 +29,7 @@ from .metrics import metric_values_write
 # deployment (usually within days), an incident in the week of the deployment it is charged to.
 REACH = timedelta(weeks=4)
 HISTORY = timedelta(days=90)
+WEEK = timedelta(weeks=1)
 
 # Delivery events are past events: a time later than now plus CLOCK_SKEW is refused (an API row naming its field;
 # a GitHub delivery is kept raw and "ignored"). GitHub's and hosted CI runners' clocks are kept by NTP, within a
@@ -68,12 +69,26 @@ def _ahead_hint(ahead: timedelta) -> str:
     return ""
 
 
-def production_environment(name: str) -> bool:
-    """Return whether a deployment environment is a production one (settings.ALIGN_PRODUCTION_ENVIRONMENTS),
-    compared ignoring case and surrounding spaces, as GitHub compares environment names ("Environment names are
-    not case sensitive"): Production and PROD are production. Every source follows this one rule, and DORA
-    counts only deployments it accepts, whatever is stored."""
-    return name.strip().casefold() in {known.strip().casefold() for known in settings.ALIGN_PRODUCTION_ENVIRONMENTS}
+def production_environment(name: str, *, marked: bool = False) -> bool:
+    """Return whether a deployment counts as a production one: its sender marked it so (`marked`: GitHub's
+    `deployment.production_environment: true`, "an environment that end-users directly interact with"), or its
+    environment is one of settings.ALIGN_PRODUCTION_ENVIRONMENTS, compared ignoring case and surrounding spaces,
+    as GitHub compares environment names ("Environment names are not case sensitive"): Production and PROD are
+    production. Every source follows this one rule, and DORA counts only deployments it accepts, whatever is
+    stored.
+
+    Either suffices. `production-eu` marked production counts although the admin's list does not name it; a
+    listed name marked `production_environment: false` counts too: the list is the admin's explicit choice, and
+    GitHub sends false by default for every environment not called "production" (so `prod` would never count).
+    """
+    listed = environment_key(name) in {environment_key(known) for known in settings.ALIGN_PRODUCTION_ENVIRONMENTS}
+    return marked or listed
+
+
+def environment_key(name: str) -> str:
+    """Return an environment name as GitHub compares it: ignoring case (and, for a sender's stray spaces, the
+    spaces around it)."""
+    return name.strip().casefold()
 
 
 def environment_ignored(name: str) -> str:
@@ -81,7 +96,8 @@ def environment_ignored(name: str) -> str:
     return (
         f"environment “{name}” is not a production environment ("
         + ", ".join(settings.ALIGN_PRODUCTION_ENVIRONMENTS)
-        + ", compared ignoring case): only production deployments count for DORA, so it is not recorded"
+        + ", compared ignoring case) and the deployment is not marked production_environment: true: only "
+        "production deployments count for DORA, so it is not recorded"
     )
 
 
@@ -218,7 +234,7 @@ def _contradiction_check(row) -> None:
                 raise Contradiction(field, meaning.format(**fields)) from None
 
 
-def _apply_if_newer(incoming, *, lookup: dict, state):
+def _apply_if_newer(incoming, *, lookup: dict, state, respelt=None):
     """Write `incoming` over the row `lookup` finds when its state is newer; return (written, previous).
 
     1. Lock the row until the transaction ends: two deliveries for one row take turns, and whichever commits
@@ -227,6 +243,9 @@ def _apply_if_newer(incoming, *, lookup: dict, state):
        reads the winner's row and compares as in 3.
     3. Overwrite every field when `incoming` is newer (`_newer`), so the row is the newest event's state
        whatever came before it. Otherwise change nothing and return (None, the row).
+    4. Before 3, an event of the stored time naming the same things spelt otherwise (`respelt(row, incoming)`
+       gives what it means, in the stored spelling with the fullest identifiers) is a repeat and changes
+       nothing, unless it names a commit more fully: then that is written, whichever arrived first.
 
     Raise Contradiction, writing nothing, for a row its table cannot hold (`_contradiction_check`).
     """
@@ -245,15 +264,56 @@ def _apply_if_newer(incoming, *, lookup: dict, state):
             incoming.pk, incoming._state.adding = None, True
             continue
         return incoming, None
-    if not _newer(current.state_at, state(current), incoming.state_at, state(incoming)):
+    meant = respelt(current, incoming) if respelt and current.state_at == incoming.state_at else None
+    if meant is not None:
+        if state(meant) == state(current):
+            return None, current
+    elif not _newer(current.state_at, state(current), incoming.state_at, state(incoming)):
         return None, current
     incoming.pk, incoming._state.adding = current.pk, False
     incoming.save(force_update=True)
     return incoming, current
 
 
+def _fullest_commits(stored: list[str], incoming: list[str]) -> list[str] | None:
+    """Return the commit ids two lists name, each at its fullest, when they name the same commits (each id of
+    either list is one of the other's or an abbreviation of it, or abbreviated by it: _names); else None."""
+
+    def related(a: str, b: str) -> bool:
+        return _names(a, b) or _names(b, a)
+
+    if not all(any(related(sha, known) for known in stored) for sha in incoming):
+        return None
+    if not all(any(related(known, sha) for sha in incoming) for known in stored):
+        return None
+    both = set(stored) | set(incoming)
+    return sorted(sha for sha in both if not any(other != sha and _names(sha, other) for other in both))
+
+
+def _deployment_respelt(current: Deployment, incoming: Deployment) -> Deployment | None:
+    """Return what a deployment event means for the stored one when it names the same things, spelt otherwise —
+    the environment ignoring case and surrounding spaces (environment_key), commit ids whole or abbreviated — as
+    `incoming` keeping the stored spelling and each commit's fullest id; else None."""
+    same = (current.team_id, current.finished_at, current.marked_production) == (
+        incoming.team_id,
+        incoming.finished_at,
+        incoming.marked_production,
+    ) and environment_key(current.environment) == environment_key(incoming.environment)
+    shas = _fullest_commits(current.shas, incoming.shas) if same else None
+    if shas is None:
+        return None
+    incoming.environment, incoming.shas = current.environment, shas
+    return incoming
+
+
 def _deployment_state(deployment: Deployment) -> tuple:
-    return (deployment.finished_at, deployment.environment, tuple(deployment.shas), deployment.team_id)
+    return (
+        deployment.finished_at,
+        deployment.environment,
+        tuple(deployment.shas),
+        deployment.team_id,
+        deployment.marked_production,
+    )
 
 
 @transaction.atomic
@@ -263,6 +323,7 @@ def deployment_record(
     external_id: str,
     finished_at: datetime,
     environment: str = "production",
+    marked_production: bool = False,
     shas=(),
     source="api",
     updated_at: datetime | None = None,
@@ -279,11 +340,15 @@ def deployment_record(
         external_id=external_id,
         finished_at=finished_at,
         environment=environment,
+        marked_production=marked_production,
         shas=sorted({sha_key(sha) for sha in shas}),
         state_at=updated_at or finished_at,
     )
     deployment, previous = _apply_if_newer(
-        incoming, lookup={"source": source, "external_id": external_id}, state=_deployment_state
+        incoming,
+        lookup={"source": source, "external_id": external_id},
+        state=_deployment_state,
+        respelt=_deployment_respelt,
     )
     if deployment is None:
         return None
@@ -301,33 +366,62 @@ def deployment_record(
 
 def _deployment_weeks(deployment: Deployment) -> set[date]:
     """Return the weeks a deployment's arrival or departure can change: from _earliest_affected to REACH after it
-    finished; none for one outside the times Align accepts (see _around)."""
+    finished, or up to the team's next deployment when it is (or was) the first (_latest_affected); none for one
+    outside the times Align accepts (see _around)."""
     if not time_limits.accepts(deployment.finished_at):
         return set()
-    return _weeks(_earliest_affected(deployment), deployment.finished_at + REACH)
+    return _weeks(_earliest_affected(deployment), _latest_affected(deployment))
+
+
+def _other_deployments(deployment: Deployment):
+    """Return the team's other deployments at times Align accepts (see _earliest_affected)."""
+    return (
+        Deployment.objects.filter(
+            team_id=deployment.team_id, finished_at__gte=time_limits.EARLIEST, finished_at__lt=time_limits.END
+        )
+        .exclude(pk=deployment.pk)
+        .order_by("finished_at")
+        .values_list("finished_at", flat=True)
+    )
 
 
 def _earliest_affected(deployment: Deployment) -> datetime:
     """Return the earliest moment whose week a deployment's arrival (or departure) can change, besides its own.
 
-    The commits it lists counted, until it arrived, with the next deployment after each commit standing in for
-    it, possibly weeks before this one; and incidents opened after it were charged to the deployment before it.
-    A time outside the accepted ones (stored before they were enforced, say year 1) lies in no week Align
-    computes, and does not stretch the span back to 1970.
+    1. Incidents opened after it were charged to the deployment before it: that one's moment.
+    2. A commit it lists was charged, until it arrived, to a stand-in (dora.first_deployments): the team's first
+       deployment at or after the commit. That stand-in's moment, not the commit's: lead time is charged at
+       deployment time, so a commit dated 1970 (SOURCE_DATE_EPOCH=0) widens nothing when no deployment lies
+       between it and this one — it used to mark every week back to 1969-12-29 for recomputation.
+
+    Both lie between the team's previous deployment (or the commit) and this one. A time outside the accepted
+    ones (stored before they were enforced, say year 1) lies in no week Align computes and stretches nothing.
     """
-    moments = []
+    others = _other_deployments(deployment)
+    moments = [deployment.finished_at]
+    before = others.filter(finished_at__lt=deployment.finished_at).last()
+    moments += [before] if before else []
     for authored_at, merged_at in Change.objects.filter(
         team_id=deployment.team_id, sha__in=deployment.shas
     ).values_list("authored_at", "merged_at"):
-        moments.append(authored_at or merged_at)
-    before = (
-        Deployment.objects.filter(team_id=deployment.team_id, finished_at__lt=deployment.finished_at)
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
-    )
-    moments += [before] if before else []
-    return min([deployment.finished_at, *(moment for moment in moments if time_limits.accepts(moment))])
+        committed_at = authored_at or merged_at
+        if time_limits.accepts(committed_at) and committed_at < deployment.finished_at:
+            stand_in = others.filter(finished_at__gte=committed_at, finished_at__lt=deployment.finished_at).first()
+            moments += [stand_in] if stand_in else []
+    return min(moments)
+
+
+def _latest_affected(deployment: Deployment) -> datetime:
+    """Return the latest moment whose week a deployment's arrival (or departure) can change: REACH after it
+    finished; and when no deployment of the team finished before it, the team's next deployment at least. Then
+    it is the first, and the weeks up to the next one begin (or, when it leaves, cease) to have a deployment
+    frequency (dora.deploying): their "0 deploys/week" is written, or removed."""
+    latest = deployment.finished_at + REACH
+    others = _other_deployments(deployment)
+    if not others.filter(finished_at__lt=deployment.finished_at).exists():
+        after = others.filter(finished_at__gte=deployment.finished_at).first()
+        latest = max(latest, after) if after else latest
+    return latest
 
 
 @transaction.atomic
@@ -351,17 +445,60 @@ def change_record(
         except IntegrityError:  # inserted meanwhile by another delivery: complete that one
             current = Change.objects.select_for_update().get(team=team, sha=sha)
         else:
-            _mark_dirty(team.id, _around(incoming.committed_at, after=REACH))
+            _mark_dirty(team.id, _change_weeks(incoming))
             return incoming
-    before, committed = (current.authored_at, current.merged_at), current.committed_at
+    before, weeks_before = (current.authored_at, current.merged_at), _change_weeks(current)
     current.authored_at = min(filter(None, [current.authored_at, authored_at]), default=None)
     current.merged_at = min(filter(None, [current.merged_at, merged_at]), default=None)
     if (current.authored_at, current.merged_at) == before:
         return None
     current.save(update_fields=["authored_at", "merged_at"])
-    now = current.committed_at
-    _mark_dirty(team.id, _around(committed, after=REACH) | _around(now, after=REACH))
+    _mark_dirty(team.id, weeks_before | _change_weeks(current))
     return current
+
+
+def _change_weeks(change: Change) -> set[date]:
+    """Return the weeks a change's arrival (or a new time for it) can change: those of the deployments that may
+    have shipped it first, for lead time and for incidents naming its commit are charged there.
+
+    Those are the team's first deployment at or after the commit (dora.first_deployments' stand-in) and any
+    listing the commit (by its id, or an abbreviation of 7 or more digits), within HISTORY and a week after the
+    commit: a week's figures read commits up to HISTORY before it begins, no further. Not the commit's own week:
+    lead time is charged at deployment time, and a commit dated 1970 (SOURCE_DATE_EPOCH=0) before any
+    deployment marks nothing.
+    """
+    committed_at = change.committed_at
+    if not time_limits.accepts(committed_at):
+        return set()
+    deployments = Deployment.objects.filter(
+        team_id=change.team_id, finished_at__gte=committed_at, finished_at__lt=committed_at + HISTORY + WEEK
+    ).order_by("finished_at")
+    weeks: set[date] = set()
+    for index, (finished_at, shas) in enumerate(deployments.values_list("finished_at", "shas")):
+        if index == 0 or any(_names(sha, change.sha) for sha in shas):
+            weeks |= _around(finished_at)
+    return weeks
+
+
+def _names(listed: str, sha: str) -> bool:
+    """Return whether a commit id a deployment or incident lists names the change `sha`: the same id, or an
+    abbreviation of it (SHORTEST_ABBREVIATION hex digits or more) as _abbreviations_expanded reads one."""
+    return listed == sha or (
+        len(listed) >= SHORTEST_ABBREVIATION and HEX.fullmatch(listed) is not None and sha.startswith(listed)
+    )
+
+
+def _incident_respelt(current: Incident, incoming: Incident) -> Incident | None:
+    """Return what an incident event means for the stored one when it names the same things, its commit id whole
+    or abbreviated (_fullest_commits), as `incoming` with the fullest id; else None."""
+    fields = ("team_id", "opened_at", "resolved_at", "counted", "deployment_external_id")
+    if any(getattr(current, name) != getattr(incoming, name) for name in fields):
+        return None
+    shas = _fullest_commits([current.sha] if current.sha else [], [incoming.sha] if incoming.sha else [])
+    if shas is None:
+        return None
+    incoming.sha = shas[0] if shas else ""
+    return incoming
 
 
 def _incident_state(incident: Incident) -> tuple:
@@ -417,7 +554,10 @@ def incident_record(
         state_at=updated_at or resolved_at or opened_at,
     )
     incident, previous = _apply_if_newer(
-        incoming, lookup={"source": source, "external_id": external_id}, state=_incident_state
+        incoming,
+        lookup={"source": source, "external_id": external_id},
+        state=_incident_state,
+        respelt=_incident_respelt,
     )
     if incident is None:
         return None
@@ -497,7 +637,7 @@ def _events(team_id: int, start: datetime, end: datetime) -> _Events:
     deployments = [
         (d.finished_at, dora.Deployment(d.id, d.finished_at, frozenset(map(full, d.shas))))
         for d in Deployment.objects.filter(team_id=team_id, finished_at__gte=since, finished_at__lt=after)
-        if production_environment(d.environment)
+        if production_environment(d.environment, marked=d.marked_production)
     ]
     incidents = [
         (i.opened_at, dora.Incident(i.id, i.opened_at, i.resolved_at, i.deployment_id, full(i.sha) or None))
@@ -537,9 +677,22 @@ def _calendar_weeks(cycle: Cycle) -> float | None:
     return days / 7 if days > 0 else None
 
 
-def _values(team_id: int, first_day: date, last_day: date, figures: dora.Figures) -> list[tuple]:
+def _first_deployment_at(team_id: int) -> datetime | None:
+    """Return when the team's first production deployment finished (at a time Align accepts), or None."""
+    deployments = Deployment.objects.filter(
+        team_id=team_id, finished_at__gte=time_limits.EARLIEST, finished_at__lt=time_limits.END
+    ).order_by("finished_at")
+    rows = deployments.values_list("environment", "marked_production", "finished_at")
+    for environment, marked, finished_at in rows.iterator():
+        if production_environment(environment, marked=marked):
+            return finished_at
+    return None
+
+
+def _values(team_id: int, first_day: date, last_day: date, figures: dora.Figures, *, deploying: bool) -> list[tuple]:
+    """Return a period's four figures to write; None removes one that is undefined there (dora.deploying)."""
     return [
-        ("deployment-frequency", team_id, first_day, last_day, figures.deployments_per_week),
+        ("deployment-frequency", team_id, first_day, last_day, figures.deployments_per_week if deploying else None),
         ("lead-time", team_id, first_day, last_day, figures.lead_time_hours),
         ("change-failure-rate", team_id, first_day, last_day, figures.change_failure_rate),
         ("time-to-restore", team_id, first_day, last_day, figures.time_to_restore_hours),
@@ -555,8 +708,9 @@ def dora_recompute(*, team_id: int) -> int:
        event up to CLOCK_SKEW ahead of now, waits until it begins (dora_dirty_teams leaves it out until then).
     2. Compute each week, Monday to Sunday on TIME_ZONE's wall clock, and each survey cycle window that has
        opened and overlaps a claimed week, filed under its opening and closing dates in the cycle's own zone.
-    3. Write the figures as metric values (an undefined figure, such as lead time without deployed changes,
-       removes the value), and remove figures filed for periods not yet begun (_future_figures_remove).
+    3. Write the figures as metric values (an undefined figure, such as lead time without deployed changes or
+       deployment frequency before the team's first deployment (dora.deploying), removes the value), and remove
+       figures filed for periods not yet begun (_future_figures_remove).
 
     No figure is computed for a week or window that has not begun: it would read "0 deploys/week" for weeks
     still to come. Marks for weeks no event accepted now can lie in (after _latest_accepted's) were left by rows
@@ -617,13 +771,17 @@ def dora_recompute(*, team_id: int) -> int:
         events = _events(
             team_id, min([first, *(c.opens_at for c in cycles)]), max([last, *(c.closes_at for c in cycles)])
         )
+        first_deployment_at = _first_deployment_at(team_id)
         for week in weeks:
-            figures = _figures(events, *_week_bounds(week), weeks=1)
-            values += _values(team_id, week, week + timedelta(days=6), figures)
+            start, end = _week_bounds(week)
+            figures = _figures(events, start, end, weeks=1)
+            deploying = dora.deploying(end=end, first_deployment_at=first_deployment_at)
+            values += _values(team_id, week, week + timedelta(days=6), figures, deploying=deploying)
         for cycle in cycles:
             figures = _figures(events, cycle.opens_at, cycle.closes_at, weeks=_calendar_weeks(cycle))
             first_day, last_day = (cadence.local_date(m, cycle.time_zone) for m in (cycle.opens_at, cycle.closes_at))
-            values += _values(team_id, first_day, last_day, figures)
+            deploying = dora.deploying(end=cycle.closes_at, first_deployment_at=first_deployment_at)
+            values += _values(team_id, first_day, last_day, figures, deploying=deploying)
         metric_values_write(values=values, source="dora")
         _future_figures_remove(team_id=team_id, now=now)
         correlations_refresh_enqueue()
@@ -695,7 +853,10 @@ def delivery_batch_record(
     ignored = [
         (index, "environment", environment_ignored(row["environment"]))
         for index, row in enumerate(rows)
-        if kind == "deployments" and not production_environment(row.get("environment") or "production")
+        if kind == "deployments"
+        and not production_environment(
+            row.get("environment") or "production", marked=bool(row.get("production_environment"))
+        )
     ]
     skipped = {index for index, _, _ in ignored}
     recorded = 0
@@ -713,6 +874,7 @@ def delivery_batch_record(
                         external_id=row["id"],
                         finished_at=row["finished_at"],
                         environment=row.get("environment") or "production",
+                        marked_production=bool(row.get("production_environment")),
                         shas=row.get("shas") or [],
                         updated_at=row.get("updated_at"),
                     )

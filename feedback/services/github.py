@@ -301,9 +301,12 @@ def _deployment_status(repository: Repository, payload: dict) -> str:
     if status["state"] != "success":
         return "ignored"
     # GitHub: "Environment names are not case sensitive" (docs, "Managing environments for deployment"): a
-    # deployment to Production is one to production. The API follows the same rule (production_environment).
+    # deployment to Production is one to production; and a deployment created with production_environment: true
+    # is to "an environment that end-users directly interact with", whatever it is called (production-eu). The
+    # API follows the same rule (production_environment).
     environment = _text(deployment, "environment", "deployment.environment")
-    if not production_environment(environment):
+    marked = deployment.get("production_environment") is True
+    if not production_environment(environment, marked=marked):
         return Ignored(environment_ignored(environment))
     # A deployment's statuses are separate events and may arrive in any order: the newest success holds.
     field = "deployment_status.updated_at" if status.get("updated_at") else "deployment_status.created_at"
@@ -313,6 +316,7 @@ def _deployment_status(repository: Repository, payload: dict) -> str:
         external_id=_identifier(deployment, "id", "deployment.id"),
         finished_at=finished_at,
         environment=environment,
+        marked_production=marked,
         shas=[_text(deployment, "sha", "deployment.sha")],
         source=SOURCE,
         updated_at=finished_at,
