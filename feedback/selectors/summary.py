@@ -141,8 +141,10 @@ def _sentences(summary: Summary, data: Dashboard) -> list[str]:
     if drivers is not None and drivers.focus:
         areas = _listed([area.driver.dimension.name for area in drivers.focus])
         said.append(
+            # Focus areas score below the median of the dimensions read against the outcome (feedback.drivers.
+            # focus_areas), not below every other one.
             f"Suggested focus: {areas}, associated with {drivers.outcome.name} in the same responses and "
-            f"scoring below {name}'s other dimensions."
+            f"scoring in the lower half of {name}'s dimensions, each on its own scale."
         )
     if summary.findings:
         one = summary.findings == 1

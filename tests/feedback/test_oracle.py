@@ -1785,7 +1785,7 @@ def test_drivers_and_focus_areas_on_every_page_and_csv_are_what_the_raw_answers_
         where = f"{'dashboard' if url == dashboard else 'team report'} {team.name} {cycle.name} {query}"
         check_drivers(page.content.decode(), rows, expected, cycle, team, where, problems)
         if url == dashboard:
-            check_summary_focus(page.content.decode(), expected, where, problems)
+            check_summary_focus(page.content.decode(), expected, team, where, problems)
     problems.assert_none()
     # the seed exercises both sides and every list: drivers shown and not, strengths or focus areas, falls to watch
     found = [d for d in shown if d]
@@ -1793,7 +1793,7 @@ def test_drivers_and_focus_areas_on_every_page_and_csv_are_what_the_raw_answers_
     assert any(d.strengths or d.focus for d in found) and any(d.watch for d in found), "the seed lists no focus area"
 
 
-def check_summary_focus(page: str, expected: "Drivers | None", where: str, problems: Mismatches) -> None:
+def check_summary_focus(page: str, expected: "Drivers | None", team: Team, where: str, problems: Mismatches) -> None:
     """The dashboard summary's focus areas and strengths (its tile and its sentence) against the oracle's."""
     summary = re.search(r'<section aria-labelledby="h-summary"[^>]*>(.*?)</section>', page, re.S)
     assert summary is not None, f"{where}: no summary"
@@ -1807,9 +1807,14 @@ def check_summary_focus(page: str, expected: "Drivers | None", where: str, probl
     lines = [f"{title}: {', '.join(names)}" for title, names in [("Focus", focus), ("Strengths", strengths)] if names]
     want = " ".join(lines) or f"None stands out for {expected.outcome_name} this cycle."
     problems.check(tile == want, f"{where} summary focus", tile, want)
-    said = re.search(r"Suggested focus: (.*?), associated with", text)
+    # the sentence names the focus areas and says what README says they are: below the group's median
+    said = re.search(r"Suggested focus: (.*?), associated with (.*?) in the same responses and (.*?\.)", text)
     listed = re.split(r", | and ", said.group(1)) if said else []
     problems.check(listed == focus, f"{where} summary sentence", listed, focus)
+    if said:
+        claim = f"scoring in the lower half of {team.name}'s dimensions, each on its own scale."
+        problems.check(said.group(2) == expected.outcome_name and said.group(3) == claim, f"{where} summary claim",
+                       said.group(0), claim)  # fmt: skip
 
 
 def test_the_members_results_page_shows_no_drivers(world, oracle, client):

@@ -127,3 +127,24 @@ def test_drivers_intervals_do_not_depend_on_the_order_the_database_returns_the_a
     # then: the bootstrap resamples the same responses in the same order: the same intervals (README: "seeded by
     # cycle and team, so aggregating again gives the same interval")
     assert sorted(DriverEstimate.objects.filter(cycle=cycle).values_list(*fields)) == first
+
+
+def test_the_summary_says_a_focus_area_lies_in_the_lower_half_of_the_groups_scores_not_below_every_other():
+    from types import SimpleNamespace
+
+    from feedback.selectors.summary import Summary, _sentences
+
+    # given: as the oracle's organisation had it, Psychological safety is Checkout's focus area for Business clarity
+    # at 0.547 of its scale: below the median of the dimensions read against it (0.547, 0.55, 0.57 and eNPS at
+    # 0.25), not below every other one (eNPS scores lower)
+    focus = SimpleNamespace(driver=SimpleNamespace(dimension=SimpleNamespace(name="Psychological safety")))
+    drivers = SimpleNamespace(focus=[focus], outcome=SimpleNamespace(name="Business clarity"))
+    summary = Summary(cycle=SimpleNamespace(name="Pulse 5"), participation=None, previous_participation=None,
+                      dimensions=[], enps=None, movers=[], drivers=drivers, findings=0, metrics=[])  # fmt: skip
+    # when
+    said = _sentences(summary, SimpleNamespace(root=SimpleNamespace(id=1, name="Checkout")))
+    # then: the sentence says what focus areas are (README: below the group's median on their own scales)
+    assert [s for s in said if s.startswith("Suggested focus")] == [
+        "Suggested focus: Psychological safety, associated with Business clarity in the same responses and scoring "
+        "in the lower half of Checkout's dimensions, each on its own scale."
+    ]
