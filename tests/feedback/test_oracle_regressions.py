@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from feedback.models import DoraDirty, Incident, MetricValue
 from feedback.services.delivery import change_record, deployment_record, dora_recompute, incident_record
@@ -127,6 +129,37 @@ def test_drivers_intervals_do_not_depend_on_the_order_the_database_returns_the_a
     # then: the bootstrap resamples the same responses in the same order: the same intervals (README: "seeded by
     # cycle and team, so aggregating again gives the same interval")
     assert sorted(DriverEstimate.objects.filter(cycle=cycle).values_list(*fields)) == first
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.data())
+def test_drivers_are_the_same_whatever_order_a_cycles_answers_arrive_in(data):
+    from types import SimpleNamespace
+
+    from feedback.models import GroupScore
+    from feedback.services.drivers import drivers_estimate
+    from feedback.services.scores import _Answers
+
+    # given: 30 to 36 responses of one team to three one-item dimensions, each of which varies
+    n = data.draw(st.integers(30, 36), label="responses")
+    ids = data.draw(st.lists(st.uuids(), min_size=n, max_size=n, unique=True), label="response ids")
+    values = data.draw(st.lists(st.tuples(*[st.integers(1, 5)] * 3), min_size=n, max_size=n), label="answers")
+    assume(all(len({row[d] for row in values}) > 1 for d in range(3)))
+    order = data.draw(st.permutations(range(n)), label="the order the database returns them in")
+    cycle = SimpleNamespace(id=7, threshold=5)
+    scores = [GroupScore(team_id=1, dimension_id=d, respondents=n, shown=True) for d in (1, 2, 3)]
+
+    def estimates(sequence) -> list[tuple]:
+        answers = _Answers(questions={q: (q, "likert", 5) for q in (1, 2, 3)})
+        for i in sequence:
+            answers.team_of[ids[i]] = 1
+            answers.values[ids[i]] = dict(zip((1, 2, 3), values[i], strict=True))
+        rows = drivers_estimate(cycle=cycle, answers=answers, parents={1: None}, scores=scores)
+        return sorted((r.outcome_id, r.dimension_id, r.rho_ci_low, r.rho_ci_high, r.importance_ci_low) for r in rows)
+
+    # when / then: the same responses give the same intervals, in whatever order they come
+    first = estimates(range(n))
+    assert len(first) == 6 and first == estimates(order)
 
 
 def test_the_summary_says_a_focus_area_lies_in_the_lower_half_of_the_groups_scores_not_below_every_other():
