@@ -44,6 +44,18 @@ class DashboardFilters(forms.Form):
 
 
 class TeamReportQuery(forms.Form):
-    """The team report's query parameters."""
+    """A team report's or results page's query parameters: the cycle shown (its id; the latest when none is
+    given) among `cycles`, the report's cycles, and an export."""
 
+    cycle = forms.IntegerField(required=False, min_value=1)
     export = forms.ChoiceField(choices=[(name, name) for name in TEAM_REPORT_EXPORTS], required=False)
+
+    def __init__(self, *args, cycles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cycles = list(cycles)
+
+    def clean_cycle(self):
+        chosen = self.cleaned_data["cycle"]
+        if chosen is not None and all(cycle.id != chosen for cycle in self.cycles):
+            raise forms.ValidationError(f"{chosen} is not a cycle of this report: the latest cycle is shown.")
+        return chosen

@@ -18,6 +18,26 @@ def is_favourable(value: int, *, points: int) -> bool:
     return value >= points - 1
 
 
+def favourability(shares: Mapping[int, float], *, points: int, reverse: bool) -> tuple[float, float, float]:
+    """Return an agreement item's (unfavourable, neutral, favourable) shares from its answers' shares as asked.
+
+    `shares`: {answer as asked (1…points): share 0–1}. Favourable is the top two points after reverse scoring
+    (`is_favourable`, as the favourable share of a dimension counts it), unfavourable the bottom two, neutral
+    what lies between (the middle point of 5, the middle three of 7). A reverse-scored item's "strongly agree"
+    is unfavourable.
+    """
+    unfavourable = neutral = favourable = 0.0
+    for answer, share in shares.items():
+        scored = reverse_score(answer, points=points) if reverse else answer
+        if is_favourable(scored, points=points):
+            favourable += share
+        elif scored <= 2:
+            unfavourable += share
+        else:
+            neutral += share
+    return unfavourable, neutral, favourable
+
+
 @dataclass(frozen=True)
 class Summary:
     respondents: int

@@ -16,7 +16,26 @@ from surveys.selectors import team_ancestor_ids, team_subtree_ids
 
 from ..disclosure import group_totals, hidden_groups
 from ..models import Action, GroupScore, ItemScore
-from ..statistics import EnpsGroups, enps_groups
+from ..statistics import EnpsGroups, enps_groups, favourability
+
+
+@dataclass(frozen=True)
+class Favourability:
+    """Shares 0–1 of an item's answers after reverse scoring, drawn as one bar diverging at the neutral's middle."""
+
+    unfavourable: float
+    neutral: float
+    favourable: float
+
+    @property
+    def percents(self) -> tuple[float, float, float]:
+        """Return the three shares in % of the bar."""
+        return 100 * self.unfavourable, 100 * self.neutral, 100 * self.favourable
+
+    @property
+    def offset(self) -> float:
+        """Return where the bar starts, in % of a track that runs from 100% unfavourable to 100% favourable."""
+        return 50 * (1 - self.unfavourable - self.neutral / 2)
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,15 @@ class ItemRow:
     n: int
     mean: float
     shares: list[tuple[str, float]]  # (answer as asked, share 0–1), in scale order
+
+    @property
+    def favourability(self) -> Favourability | None:
+        """Return an agreement item's unfavourable, neutral and favourable shares, or None for eNPS (0–10)."""
+        if self.question.kind != Question.Kind.LIKERT:
+            return None
+        shares = {int(answer): share for answer, share in self.shares}
+        found = favourability(shares, points=self.question.scale_points, reverse=self.question.reverse_scored)
+        return Favourability(*found)
 
 
 @dataclass(frozen=True)

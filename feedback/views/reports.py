@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from surveys.models import Cycle
@@ -38,15 +39,18 @@ def home(request):
     return render(request, "feedback/home.html", {"teams": teams})
 
 
-def _sections(reports) -> list[dict]:
-    return [
-        {
-            "report": report,
-            "figure_id": f"figure-items-{report.cycle.id}",
-            "figure": charts.distribution_figure(report.extras.items),
-        }
-        for report in reports
-    ]
+def _cycle_shown(request, reports) -> tuple[dict, TeamReportQuery]:
+    """Return the template context of the cycle a report shows (`?cycle=`, the latest by default) with its
+    cycle picker, and the parsed query. A cycle that is not one of the report's is said and the latest shown."""
+    query = TeamReportQuery(request.GET, cycles=[report.cycle for report in reports])
+    chosen = query.cleaned_data.get("cycle") if query.is_valid() else None
+    shown = [report for report in reports if report.cycle.id == chosen] or reports[:1]
+    context = {
+        "sections": [{"report": report} for report in shown],
+        "cycles": [report.cycle for report in reports],
+        "chosen": shown[0].cycle if shown else None,
+    }
+    return context, query
 
 
 @login_required
@@ -57,14 +61,14 @@ def team_report(request, team_id: int):
     reports = selectors.team_report(team=team)
     since = reports[-1].cycle.opens_at.date() - timedelta(days=90) if reports else None
     metrics = metric_timeline(team_ids=team_subtree_ids([team.id]), since=since) if since else []
-    section = drivers_context(request, team=team, cycle=reports[0].cycle if reports else None, keep=[], csv=True)
+    shown, query = _cycle_shown(request, reports)
+    section = drivers_context(request, team=team, cycle=shown["chosen"], keep=["cycle"], csv=True)
     named = {
         "scores": tables.scores_table(reports),
         "items": tables.items_table(reports),
         "metrics": tables.metrics_table(metrics),
         "drivers": drivers_table(section["drivers"]),
     }
-    query = TeamReportQuery(request.GET)
     if not query.is_valid():
         # A URL someone typed: say what was left out, and show the report itself (400), as the dashboard does.
         left_out = "; ".join(f"{name}: {errors[0]}" for name, errors in query.errors.items())
@@ -79,16 +83,19 @@ def team_report(request, team_id: int):
     services.report_access_record(
         user=request.user, report="team_report", subject=team.name, output=ReportAccess.Format.PDF if pdf else "page"
     )
-    context = {
-        "team": team,
-        "sections": _sections(reports),
-        "tables": named,
-        "trend_figure": charts.trend_figure(selectors.team_trends(reports), enps=False) if reports else None,
-        "metrics_figure": charts.timeline_figure([], metrics) if metrics else None,
-        "can_record_actions": True,
-        "can_converse": True,  # each comment links to its conversation (conversations/)
-        "query": "",
-    } | section
+    context = (
+        shown
+        | {
+            "team": team,
+            "tables": named,
+            "trend_figure": charts.trend_figure(selectors.team_trends(reports), enps=False) if reports else None,
+            "metrics_figure": charts.timeline_figure([], metrics) if metrics else None,
+            "can_record_actions": True,
+            "can_converse": True,  # each comment links to its conversation (conversations/)
+            "query": "",
+        }
+        | section
+    )
     if pdf:
         return pdf_response(request, "feedback/team_report.html", context, filename="align-team-report.pdf")
     return render(request, "feedback/team_report.html", context, status=200 if query.is_valid() else 400)
@@ -105,7 +112,7 @@ def action_add(request, team_id: int, cycle_id: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Action recorded: the team sees it with its results and in the next invitation.")
-    return redirect("feedback:team_report", team_id=team.id)
+    return redirect(f"{reverse('feedback:team_report', args=[team.id])}?cycle={cycle.id}")
 
 
 @require_GET
@@ -125,4 +132,8 @@ def _results_page(request, team):
     reports = selectors.team_report(team=team, published_only=True)
     # Not written to the audit log, with a link or a login: members open this right after answering, and a
     # timestamped row per view would tell a database reader when someone of this team answered.
-    return render(request, "feedback/team_results.html", {"team": team, "sections": _sections(reports)})
+    shown, query = _cycle_shown(request, reports)
+    if not query.is_valid():
+        messages.error(request, " ".join(error for errors in query.errors.values() for error in errors))
+    status = 200 if query.is_valid() else 400
+    return render(request, "feedback/team_results.html", shown | {"team": team}, status=status)

@@ -10,8 +10,7 @@ from feedback import charts
 from feedback.models import Finding, MetricDefinition
 from feedback.selectors.dashboard import FindingView, ParticipationPoint, ScatterPoint, Trend, TrendPoint
 from feedback.selectors.metrics import MetricPoint, MetricSeries
-from feedback.selectors.team import ItemRow
-from surveys.models import Cycle, Dimension, Question
+from surveys.models import Cycle, Dimension
 
 # Pieces of plotly's HTML subset and template syntax, mixed with arbitrary text by the strategy below.
 HOSTILE = [
@@ -61,7 +60,7 @@ def strings(value, key=""):
             yield from strings(item, key)
 
 
-def figures(dimension: str, cycle: str, metric: str, team: str, question: str) -> list[dict]:
+def figures(dimension: str, cycle: str, metric: str, team: str) -> list[dict]:
     """Return every chart the report pages draw, built from report data named as given."""
     opened = Cycle(name=cycle, closes_at=datetime(2025, 3, 1, tzinfo=UTC))
     later = Cycle(name="Later", closes_at=datetime(2025, 6, 1, tzinfo=UTC))
@@ -86,25 +85,22 @@ def figures(dimension: str, cycle: str, metric: str, team: str, question: str) -
     ]
     finding = Finding(dimension=score, metric=measured, lag=1)
     scatter = [ScatterPoint(team=team, cycle=cycle, score=0.2, metric=-0.1)]
-    asked = Question(text=question, kind=Question.Kind.LIKERT, dimension=score)
-    items = [ItemRow(question=asked, n=6, mean=3.5, shares=[("1", 0.5), ("5", 0.5)])]
     return [
         charts.trend_figure(trends, enps=False),
         charts.trend_figure(trends, enps=True),
         charts.participation_figure([ParticipationPoint(cycle=opened, shown=True, invited=8, answered=6)]),
         charts.finding_figure(FindingView(finding=finding, points=scatter)),
         charts.timeline_figure(trends, series),
-        charts.distribution_figure(items),
     ]
 
 
 @settings(max_examples=300, deadline=None)
-@given(dimension=names, cycle=names, metric=names, team=names, question=names)
-def test_no_text_plotly_draws_holds_markup_or_templates_from_names(dimension, cycle, metric, team, question):
+@given(dimension=names, cycle=names, metric=names, team=names)
+def test_no_text_plotly_draws_holds_markup_or_templates_from_names(dimension, cycle, metric, team):
     # given
-    plain = figures("Dim", "Cycle", "Metric", "Team", "Question")
+    plain = figures("Dim", "Cycle", "Metric", "Team")
     # when
-    hostile = figures(dimension, cycle, metric, team, question)
+    hostile = figures(dimension, cycle, metric, team)
     # then
     for built, reference in zip(hostile, plain, strict=True):
         templates = [text for key, text in strings(built) if key == "hovertemplate"]
@@ -121,7 +117,7 @@ def test_plotly_shows_each_name_as_it_was_typed(name):
     # given
     cycle = f"{name} cycle"
     # when
-    trend, _, participation, finding, timeline, distribution = figures(name, cycle, name, name, name)
+    trend, _, participation, finding, timeline = figures(name, cycle, name, name)
     # then
     assert shown_by_plotly(trend["data"][0]["name"]) == name
     assert [shown_by_plotly(x) for x in trend["data"][0]["x"]] == [cycle, "Later"]
@@ -130,16 +126,13 @@ def test_plotly_shows_each_name_as_it_was_typed(name):
     assert shown_by_plotly(finding["layout"]["xaxis"]["title"]["text"]) == f"{name} (vs the team's own average)"
     assert shown_by_plotly(timeline["data"][-1]["name"]) == f"{name}, per week"
     assert shown_by_plotly(timeline["layout"]["yaxis2"]["title"]["text"]) == f"{name} ({name})"
-    shortened = name if len(name) <= 60 else name[:57] + "…"
-    assert shown_by_plotly(distribution["data"][0]["y"][0]) == shortened
 
 
 def test_the_figures_own_text_and_settings_are_unchanged():
     # given
-    trend, _, participation, _, _, distribution = figures("Dim", "Cycle", "Metric", "Team", "Question")
+    trend, _, participation, _, _ = figures("Dim", "Cycle", "Metric", "Team")
     # then
     assert participation["layout"]["title"]["text"] == "Response rate"
     assert participation["layout"]["yaxis"]["title"]["text"] == "%"
     assert trend["data"][0]["line"]["color"] == charts.COLOURS[0]
     assert trend["data"][0]["hovertemplate"].endswith("<extra>%{fullData.name}</extra>")
-    assert distribution["data"][0]["customdata"] == ["1"]

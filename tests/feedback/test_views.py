@@ -153,12 +153,14 @@ def test_an_enps_change_is_shown_in_enps_points_beside_the_enps(client, run_clos
     client.force_login(alice)
     # when
     page = client.get(reverse("feedback:team_report", args=[team.id])).content.decode()
-    # then: 47 − (−30) = 77 eNPS points (it used to read "up 1.97", a change of the 0–10 mean)
-    assert "eNPS 47" in page and "eNPS -30" in page
+    earlier = client.get(reverse("feedback:team_report", args=[team.id]), {"cycle": first.id}).content.decode()
+    # then: the latest cycle first, 47 − (−30) = 77 eNPS points (it used to read "up 1.97", a change of the
+    # 0–10 mean), and the earlier cycle when picked
+    assert "eNPS 47" in page and "eNPS -30" in earlier and "eNPS -30" not in page
     assert "▲ up 77 eNPS points" in page
     # and beside each score its three groups, as counts and shares of its n
     assert "8 promoters (53%) · 6 passives (40%) · 1 detractor (7%)" in page
-    assert "2 promoters (20%) · 3 passives (30%) · 5 detractors (50%)" in page
+    assert "2 promoters (20%) · 3 passives (30%) · 5 detractors (50%)" in earlier
     csv = client.get(reverse("feedback:team_report", args=[team.id]), {"export": "scores"}).content.decode()
     enps_row = next(line for line in csv.splitlines() if line.startswith(second.name) and ",46.67," in line)
     assert ",76.67," in enps_row
