@@ -96,7 +96,8 @@ def team_report(request, team_id: int):
         }
         | section
     )
-    if pdf:
+    if pdf:  # the whole report, every cycle newest first: a printout is kept as the record
+        context |= {"sections": [{"report": report} for report in reports], "cycles": []}
         return pdf_response(request, "feedback/team_report.html", context, filename="align-team-report.pdf")
     return render(request, "feedback/team_report.html", context, status=200 if query.is_valid() else 400)
 

@@ -1264,6 +1264,18 @@ def _is_below(team: Team, root: Team) -> bool:
     return False
 
 
+def check_each_cycle(client, url: str, oracle: Oracle, team: Team, cycles: list[Cycle], where: str, problems):
+    """A report page shows one cycle at a time: the latest by default, each other one when picked."""
+    newest_first = sorted(cycles, key=lambda c: c.opens_at, reverse=True)
+    page = client.get(url)
+    assert page.status_code == 200
+    check_score_sections(page.content.decode(), oracle, team, newest_first[:1], f"{where} (latest)", problems)
+    for cycle in newest_first[1:]:
+        page = client.get(url, {"cycle": cycle.id})
+        assert page.status_code == 200
+        check_score_sections(page.content.decode(), oracle, team, [cycle], where, problems)
+
+
 def check_score_sections(page: str, oracle: Oracle, team: Team, cycles: list[Cycle], where: str, problems):
     """A team report's (or results page's) score table and answers table per cycle."""
     tables = Tables(page)
@@ -1396,14 +1408,13 @@ def test_team_reports_and_their_csvs_show_what_the_raw_rows_give(world, oracle, 
     client.force_login(world.admin)
     for name in REPORTED_TEAMS:
         team = world.teams[name]
-        page = client.get(reverse("feedback:team_report", args=[team.id]))
-        assert page.status_code == 200
+        url = reverse("feedback:team_report", args=[team.id])
         cycles = [
             c
             for c in oracle.cycles
             if Invitation.objects.filter(cycle=c, team_id__in=oracle.subtree(c.id, team.id)).exists()
         ]
-        check_score_sections(page.content.decode(), oracle, team, cycles, f"team report {name}", problems)
+        check_each_cycle(client, url, oracle, team, cycles, f"team report {name}", problems)
         check_team_csvs(client, oracle, team, problems)
     problems.assert_none()
 
@@ -1414,11 +1425,10 @@ def test_the_members_results_page_shows_published_cycles_as_the_raw_rows_give(wo
     problems = Mismatches()
     for name in REPORTED_TEAMS:
         team = world.teams[name]
-        page = client.get(reverse("feedback:team_results", args=[team_results_key(team_id=team.id)]))
-        assert page.status_code == 200
+        url = reverse("feedback:team_results", args=[team_results_key(team_id=team.id)])
         published = [c for c in oracle.cycles if c.state == Cycle.State.PUBLISHED]
-        check_score_sections(page.content.decode(), oracle, team, published, f"results page {name}", problems)
-        assert oracle.cycles[-1].name not in page.content.decode()  # closed, not published
+        check_each_cycle(client, url, oracle, team, published, f"results page {name}", problems)
+        assert oracle.cycles[-1].name not in client.get(url).content.decode()  # closed, not published
     problems.assert_none()
 
 
@@ -1874,12 +1884,14 @@ def test_you_said_we_heard_on_results_pages_and_team_reports_is_what_the_convers
     published = [c for c in oracle.cycles if c.state == Cycle.State.PUBLISHED]
     for name in [*REPORTED_TEAMS, "Design"]:
         team = world.teams[name]
-        page = client.get(reverse("feedback:team_results", args=[team_results_key(team_id=team.id)]))
-        check_conversations(page.content.decode(), oracle, team, published, f"results page {name}", problems,
-                            readers=False)  # fmt: skip
-        cycles = [c for c in oracle.cycles if team.id in oracle.tree[c.id]]
-        page = client.get(reverse("feedback:team_report", args=[team.id]))
-        check_conversations(page.content.decode(), oracle, team, cycles, f"team report {name}", problems, readers=True)
+        results = reverse("feedback:team_results", args=[team_results_key(team_id=team.id)])
+        for cycle in published:  # a page shows one cycle at a time
+            page = client.get(results, {"cycle": cycle.id}).content.decode()
+            check_conversations(page, oracle, team, [cycle], f"results page {name}", problems, readers=False)
+        report = reverse("feedback:team_report", args=[team.id])
+        for cycle in [c for c in oracle.cycles if team.id in oracle.tree[c.id]]:
+            page = client.get(report, {"cycle": cycle.id}).content.decode()
+            check_conversations(page, oracle, team, [cycle], f"team report {name}", problems, readers=True)
     problems.assert_none()
     # the seed exercises the counts: heard and unheard comments, open and closed conversations, hidden replies
     everything = oracle.conversations
