@@ -1769,7 +1769,7 @@ def test_drivers_and_focus_areas_on_every_page_and_csv_are_what_the_raw_answers_
     # (login, url, query, group, cycle, outcome). The dashboard: its default view; the first cycle (its optional
     # item leaves the dimensions over different n); a hidden group; the leader's, whose group is hidden; and in
     # the last two cycles, the organisation, Engineering and Checkout (in the last, with every outcome it offers).
-    # Every team report: its latest cycle (Checkout's with another outcome too).
+    # Every team report: its latest cycle (Checkout's with another outcome too, and its cycle before).
     views = [(world.admin, dashboard, {}, world.root, heat, None), (world.admin, dashboard, {"cycle":
               oracle.cycles[0].id}, world.root, oracle.cycles[0], None), (world.admin, dashboard, {"root":
               world.teams["Search"].id}, world.teams["Search"], heat, None), (world.leader, dashboard, {},
@@ -1784,6 +1784,10 @@ def test_drivers_and_focus_areas_on_every_page_and_csv_are_what_the_raw_answers_
         url, team = reverse("feedback:team_report", args=[world.teams[name].id]), world.teams[name]
         views += [(world.admin, url, {"outcome": key}, team, heat, key) for key in [None, "workload"][: 1 + (name ==
                   "Checkout")]]  # fmt: skip
+    # a team report's drivers follow the cycle its picker shows
+    checkout = world.teams["Checkout"]
+    views.append((world.admin, reverse("feedback:team_report", args=[checkout.id]), {"cycle": oracle.cycles[-2].id},
+                  checkout, oracle.cycles[-2], None))  # fmt: skip
     for user, url, query, team, cycle, outcome in views:
         client.force_login(user)
         query = {key: value for key, value in query.items() if value is not None}
