@@ -229,7 +229,8 @@ def focus_sections(page: str) -> dict[str, set[str]]:
 
 def adjusted_p_cells(page: str) -> dict[str, str]:
     """Return, per dimension row of the drivers table, the adjusted p the page shows."""
-    found = re.findall(r'<th scope="row" class="breakable">(.*?)</th>.*?\(adjusted p (.*?)\)</span>', page, re.S)
+    section = page.split('aria-labelledby="h-drivers"')[1].split("</section>")[0]
+    found = re.findall(r'<th scope="row" class="breakable">(.*?)</th>.*?\(adjusted p (.*?)\)</span>', section, re.S)
     return {html.unescape(name): html.unescape(text) for name, text in found}
 
 
