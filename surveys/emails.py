@@ -14,6 +14,7 @@ from alignsite.mail import participation_revealing, templated_message
 
 from . import addresses
 from .models import Invitation
+from .selectors import answering_minutes
 from .templatetags.wall_clocks import day_on_clock
 
 
@@ -26,11 +27,11 @@ def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = 
     and link (surveys.slack.survey_link_text); the cycle's delivery chooses the channels.
     """
     cycle = invitation.cycle
+    context = survey_link_context(invitation=invitation, token=token, reminder=reminder)
     if reminder:
         subject = f"Reminder: {cycle.name} closes {day_on_clock(cycle.closes_at, cycle.time_zone, 'j M')}"
     else:
-        subject = f"{settings.ORGANISATION_NAME}: a two-minute anonymous pulse survey"
-    context = survey_link_context(invitation=invitation, token=token, reminder=reminder)
+        subject = f"{settings.ORGANISATION_NAME}: a {context['minutes']}-minute anonymous pulse survey"
     message = templated_message(
         subject=subject, template="surveys/email/invitation", context=context, to=[invitation.address]
     )
@@ -49,6 +50,7 @@ def survey_link_context(*, invitation: Invitation, token: str, reminder: bool) -
         "person": invitation.person,
         "cycle": invitation.cycle,
         "reminder": reminder,
+        "minutes": answering_minutes(cycle=invitation.cycle),
         "link": settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token}),
     }
 

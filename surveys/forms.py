@@ -88,6 +88,7 @@ class SurveyForm(forms.Form):
         # What the page's progress counts: the questions answered on a scale (the comment box is not one).
         self.scale_count = sum(question.kind != Question.Kind.COMMENT for question in questions)
         self.has_comment = self.scale_count < len(questions)
+        number = 0
         for question in questions:
             if question.kind == Question.Kind.COMMENT:
                 field = TypedTextField(
@@ -104,6 +105,9 @@ class SurveyForm(forms.Form):
                     widget=forms.RadioSelect,
                     error_messages=ERRORS,
                 )
+                number += 1
+            # The questions on a scale are numbered 1, 2, … wherever a comment box stands among them.
+            field.number = number if question.kind != Question.Kind.COMMENT else None
             field.label = question.text
             field.question = question
             field.anchors = ENPS_ANCHORS if question.kind == Question.Kind.ENPS else None

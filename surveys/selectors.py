@@ -136,6 +136,21 @@ def cycle_questions(*, cycle: Cycle) -> list[Question]:
     )
 
 
+# About how long answering takes, for the invitation's "takes about N minutes": a rating question is read and
+# answered in a few seconds, a comment box takes those who write in it a while.
+SECONDS_PER_RATING = 7
+SECONDS_PER_COMMENT_BOX = 45
+
+
+def answering_minutes(*, cycle: Cycle) -> int:
+    """Return about how many minutes a cycle's survey takes (at least 1): SECONDS_PER_RATING for each question
+    on a scale and SECONDS_PER_COMMENT_BOX for each comment box, rounded (10 ratings and a box: 2 minutes)."""
+    questions = cycle_questions(cycle=cycle)
+    boxes = sum(question.kind == Question.Kind.COMMENT for question in questions)
+    seconds = SECONDS_PER_RATING * (len(questions) - boxes) + SECONDS_PER_COMMENT_BOX * boxes
+    return max(1, round(seconds / 60))
+
+
 def frozen_questions(*, cycle_id: int) -> list[Question]:
     """Return the questions an opened cycle froze, in order, knowing only its id (none before it opens)."""
     kept = _FROZEN_QUESTIONS.get(cycle_id)

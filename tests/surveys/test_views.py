@@ -4,11 +4,14 @@ from datetime import timedelta
 import pytest
 from django.core import signing
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from surveys import selectors, services
-from surveys.forms import field_name
+from surveys.emails import survey_link_message
+from surveys.forms import SurveyForm, field_name
 from surveys.models import Answer, Comment, Cycle, Question, Response
 from tests.factories import opened
 
@@ -105,8 +108,30 @@ def test_a_missing_answer_is_explained_and_the_other_answers_stay_on_the_page(cl
     page = response.content.decode()
     assert "This question needs an answer." in page
     assert 'role="alert"' in page
+    # the summary names the question by its number and text, then what is wrong (never "….: This …")
+    assert f"1. {escape(first.text)} — This question needs an answer.</a>" in page
     assert f'name="{field_name(second)}" value="2" required id="id_{field_name(second)}_1" checked' in page
     assert not Response.objects.exists()
+
+
+def test_the_questions_on_a_scale_are_numbered_in_turn_wherever_the_comment_box_stands():
+    # round 9 of the outside tests: a comment box among the questions made the numbering skip ("8." then "10.")
+    kinds = [Question.Kind.LIKERT, Question.Kind.COMMENT, Question.Kind.LIKERT, Question.Kind.ENPS]
+    questions = [Question(id=i + 1, text=f"Q{i}", kind=kind, scale_points=5) for i, kind in enumerate(kinds)]
+    form = SurveyForm(questions=questions)
+    assert [form.fields[field_name(q)].number for q in questions] == [1, None, 2, 3]
+    page = render_to_string("surveys/answer_questions.html", {"form": form})
+    assert re.findall(r"<legend>(\d+)\. ", page) == ["1", "2", "3"]
+
+
+def test_the_invitation_says_how_long_the_survey_takes(open_cycle):
+    questions = selectors.cycle_questions(cycle=open_cycle)
+    boxes = sum(q.kind == Question.Kind.COMMENT for q in questions)
+    minutes = max(1, round((7 * (len(questions) - boxes) + 45 * boxes) / 60))
+    assert selectors.answering_minutes(cycle=open_cycle) == minutes
+    invitation = open_cycle.invitations.select_related("person", "cycle").first()
+    message = survey_link_message(invitation=invitation, token="t" * 43)
+    assert f"takes about {minutes} minute" in message.body and f"a {minutes}-minute" in message.subject
 
 
 def test_the_thanks_and_problem_pages_send_no_referrer_and_every_other_page_same_origin(client, token):
