@@ -95,8 +95,15 @@ def person_save(
     person_id: int | None = None,
 ) -> Person:
     """Create or change a person (the address as `person_address_checked` takes it, the name as
-    `names.name_stored` keeps it: NFC, so the import of the same name spelt another way changes nothing)."""
+    `names.name_stored` keeps it: NFC, so the import of the same name spelt another way changes nothing).
+
+    Deactivating a person is `people_deactivate` (their login too; refused for the last who can open Manage);
+    reactivating them reactivates their login."""
     person = Person() if person_id is None else Person.objects.select_for_update().get(id=person_id)
+    reactivated = person_id is not None and not person.is_active and is_active
+    if person_id is not None and person.is_active and not is_active:
+        # As the import and SCIM deactivate: the login too, and never the last who can open Manage.
+        people_deactivate(person_ids=[person.pk])
     email = person_address_checked(email=email, person_id=person_id)
     name = names.name_stored(name)
     problem = names.person_name_problem(name)
@@ -106,6 +113,8 @@ def person_save(
     person.full_clean()
     person.save()
     person.managed_teams.set(managed_teams)
+    if reactivated:
+        _logins_reactivate([person.pk])
     return person
 
 
@@ -262,13 +271,17 @@ def _lost_words(lost: set[str]) -> str:
     return f"loses login access to {which}"
 
 
-def _nobody_left_to_manage(*, before: dict[int, set[str]], after: dict[int, set[str]]) -> bool:
+def _nobody_left_to_manage(
+    *, before: dict[int, set[str]], after: dict[int, set[str]], leaving_user_ids: set[int]
+) -> bool:
     """Return whether a change takes Manage from the last who had it: someone's login opened Manage before, nobody's
-    does after (by person id, as `_access` says), and there is no active Django superuser."""
+    does after (by person id, as `_access` says), and no active Django superuser is left. A superuser whose person
+    the change deactivates (`leaving_user_ids`) is not left: deactivating a person deactivates their login."""
     had_manage = any(MANAGE in access for access in before.values())
     if not had_manage or any(MANAGE in access for access in after.values()):
         return False
-    return not get_user_model().objects.filter(is_superuser=True, is_active=True).exists()
+    superusers = get_user_model().objects.filter(is_superuser=True, is_active=True)
+    return not superusers.exclude(pk__in=leaving_user_ids).exists()
 
 
 def _access_refusals(
@@ -277,15 +290,18 @@ def _access_refusals(
     existing: dict[str, Person],
     before: dict[int, set[str]],
     after: dict[int, set[str]],
+    deactivated_ids: set[int],
     importer,
 ) -> list[str]:
     """Return why the import may not be done: it takes Manage from the last who had it (afterwards no active person
     with the admin role and a login, and no Django superuser), or the importing admin would lose Manage."""
     refusals = []
-    if _nobody_left_to_manage(before=before, after=after):
+    leaving = {person.user_id for person in existing.values() if person.id in deactivated_ids and person.user_id}
+    if _nobody_left_to_manage(before=before, after=after, leaving_user_ids=leaving):
         refusals.append(
             "After this import nobody could open Manage: no line makes an active person with a login an admin "
-            "(role admin), and there is no Django superuser. Keep at least one admin who has a login in the file."
+            "(role admin), and no Django superuser is left (a superuser the file leaves out is deactivated with "
+            "their login). Keep at least one admin who has a login in the file."
         )
     if importer is None or not importer.is_authenticated or importer.is_superuser:
         return refusals
@@ -355,7 +371,9 @@ def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
         kept={row.line: _kept(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows},
         access_lost={line: words for line, pid in by_line.items() if (words := _lost_words(before[pid] - after[pid]))},
         deactivated_access_lost={p.id: words for p in deactivated if (words := _lost_words(before[p.id]))},
-        refusals=_access_refusals(rows=rows, existing=existing, before=before, after=after, importer=importer),
+        refusals=_access_refusals(
+            rows=rows, existing=existing, before=before, after=after, deactivated_ids=leaving, importer=importer
+        ),
     )
 
 
@@ -434,7 +452,7 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
     managed: dict[int, set[int]] = {}
     for person_id, team_id in Managed.objects.values_list("person_id", "team_id"):
         managed.setdefault(person_id, set()).add(team_id)
-    created, changed, wanted = [], [], []
+    created, changed, wanted, reactivated = [], [], [], []
     for row in plan.rows:
         person = existing.get(addresses.key(row.email))
         if person is None:
@@ -444,11 +462,14 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
             continue
         before = managed.get(person.id, set())
         wanted.append((person, before, _managed_after(managed=before, team_id=person.team_id, row=row)))
+        if not person.is_active:
+            reactivated.append(person.id)
         if (person.name, person.team_id, person.role, person.is_active) != (row.name, row.team_id, row.role, True):
             person.name, person.team_id, person.role, person.is_active = row.name, row.team_id, row.role, True
             changed.append(person)
     Person.objects.bulk_create(created, batch_size=1000)
     _people_update(changed)
+    _logins_reactivate(reactivated)
     removed: dict[int, list[int]] = {}
     for person, before, after in wanted:
         for team_id in before - after:
@@ -467,15 +488,25 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
 
 
 def _people_deactivated_write(person_ids: list[int]) -> None:
-    """Mark people inactive, nothing else: they keep their team, role and managed teams, and the invitations of open
-    cycles (whose audiences were frozen when they opened) stay as they are."""
+    """Mark people and their logins inactive, nothing else: they keep their team, role and managed teams, and the
+    invitations of open cycles (whose audiences were frozen when they opened) stay as they are.
+
+    An inactive login cannot sign in (Django's login form and the SSO backend refuse it), and its open sessions end
+    at their next request: ModelBackend.get_user (and AlignOIDCBackend.get_user) return None for an inactive user.
+    """
     Person.objects.filter(id__in=person_ids).update(is_active=False)
+    get_user_model().objects.filter(person__id__in=person_ids).update(is_active=False)
+
+
+def _logins_reactivate(person_ids: list[int]) -> None:
+    """Make the logins of people who are active again active too (their deactivation had deactivated them)."""
+    get_user_model().objects.filter(person__id__in=person_ids).update(is_active=True)
 
 
 @transaction.atomic
 def people_deactivate(*, person_ids: list[int]) -> list[Person]:
-    """Deactivate people as the people import deactivates those missing from its file (`_people_deactivated_write`);
-    return those deactivated (the already inactive are left out).
+    """Deactivate people and their logins as the people import deactivates those missing from its file
+    (`_people_deactivated_write`); return those deactivated (the already inactive are left out).
 
     Refuses (ValidationError) when it would leave nobody able to open Manage (`_nobody_left_to_manage`, the rule the
     import refuses by). Admins are locked with the people deactivated, so two concurrent deactivations of the last
@@ -495,10 +526,12 @@ def people_deactivate(*, person_ids: list[int]) -> list[Person]:
         managed = {team.id for team in person.managed_teams.all()}
         before[person.id] = _access(person=person, role=person.role, active=person.is_active, managed=managed)
         after[person.id] = set() if person in leaving else before[person.id]
-    if _nobody_left_to_manage(before=before, after=after):
+    leaving_user_ids = {person.user_id for person in leaving if person.user_id}
+    if _nobody_left_to_manage(before=before, after=after, leaving_user_ids=leaving_user_ids):
         raise ValidationError(
             "Deactivating them would leave nobody able to open Manage: no other active person with a login is an "
-            "admin, and there is no Django superuser. Make someone else an admin first."
+            "admin, and no other Django superuser is active (deactivating a person deactivates their login, a "
+            "superuser's too). Make someone else an admin first."
         )
     _people_deactivated_write([person.id for person in leaving])
     return leaving
