@@ -154,9 +154,15 @@ def finding_figure(view) -> dict:
 
 @_literal_figure
 def timeline_figure(trends, metrics) -> dict:
-    """Return survey scores (when given) and every metric on one time axis, one stacked panel each."""
+    """Return survey scores (when given) and every metric on one time axis, one stacked panel each.
+
+    With neither (a group nobody in a reported cycle was invited from, and no metrics), an empty figure whose
+    title says so: the panels' heights divide the plot by their number.
+    """
     scores = [t for t in trends if not t.enps]
     panels = (1 if scores else 0) + len(metrics)
+    if not panels:
+        return {"data": [], "layout": _layout("No survey scores or metrics yet")}
     gap = 0.04
     height = (1 - gap * (panels - 1)) / panels
     title = "Survey scores and metrics over time" if scores else "Metrics over time"

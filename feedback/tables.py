@@ -67,9 +67,10 @@ def trend_table(trends) -> Table:
     return Table("trends", "Scores per cycle (the eNPS row is eNPS, without an interval)", header, rows)
 
 
-def heatmap_table(rows, dimensions, cycle) -> Table:
-    # Each column says its unit: a scale mean is in points of its question's scale, eNPS in eNPS points.
-    enps = {cell.dimension.id for row in rows for cell in row.cells if cell.shown and cell.enps}
+def heatmap_table(rows, dimensions, cycle, *, enps_ids: set[int] | frozenset[int] = frozenset()) -> Table:
+    # Each column says its unit: a scale mean is in points of its question's scale, eNPS in eNPS points. The
+    # unit is the dimension's (`enps_ids`), so a column says it even where no cell of it is shown.
+    enps = set(enps_ids) | {cell.dimension.id for row in rows for cell in row.cells if cell.shown and cell.enps}
     header = ["Group", "Depth"]
     for dimension in dimensions:
         unit = "eNPS points, −100 to 100" if dimension.id in enps else "scale points"

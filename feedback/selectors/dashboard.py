@@ -15,7 +15,7 @@ from surveys.selectors import team_subtree_ids
 from ..models import Finding, GroupScore
 from ..statistics import PRACTICAL_CHANGE, PRACTICAL_ENPS_CHANGE, mean_interval
 from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
-from .participation import participation_figures
+from .participation import cycles_reporting, participation_figures
 from .reliability import Reliability, cycle_reliabilities
 
 REPORTED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
@@ -142,7 +142,7 @@ class FindingView:
 @dataclass
 class Dashboard:
     root: Team
-    cycles: list[Cycle]
+    cycles: list[Cycle]  # the range shown, of `reporting`
     heat_cycle: Cycle | None
     dimensions: list[Dimension]
     available_dimensions: list[Dimension]
@@ -153,6 +153,8 @@ class Dashboard:
     findings: list[FindingView]
     metrics: list[MetricSeries]
     reliability: list[Reliability] = field(default_factory=list)  # α of the heatmap cycle's dimensions
+    reporting: list[Cycle] = field(default_factory=list)  # every cycle that reports on the group, oldest first
+    enps_ids: set[int] = field(default_factory=set)  # the dimensions whose figure is an eNPS
 
 
 def reported_cycles() -> list[Cycle]:
@@ -167,10 +169,9 @@ def _in_range(cycles: list[Cycle], first: int | None, last: int | None) -> list[
     return cycles[start : end + 1] if start <= end else cycles[end : start + 1]
 
 
-def _participation(cycles: list[Cycle], root_id: int, trees: dict) -> list[ParticipationPoint]:
+def _participation(cycles: list[Cycle], root_id: int, figures: dict) -> list[ParticipationPoint]:
     """Return the root group's invited and answered counts per cycle, shown where disclosure control allows its
-    answered count (`participation.participation_figures`)."""
-    figures = participation_figures(cycles=cycles, trees=trees)
+    answered count (`figures`: `participation.participation_figures` of the cycles)."""
     points = []
     for cycle in cycles:
         invited, answered, hidden = figures[cycle.id]
@@ -225,13 +226,12 @@ def _trends(cycles, dimensions, root_scores, asked) -> list[Trend]:
     return trends
 
 
-def _heatmap(cycle, dimensions, root_id, tree) -> tuple[list[HeatRow], list[Mover]]:
+def _heatmap(cycle, dimensions, root_id, tree, invited_groups: set[int]) -> tuple[list[HeatRow], list[Mover]]:
+    """Return the cycle's heatmap rows under the root and its movers; `invited_groups`: the cycle's groups with
+    invitees (`participation.participation_figures`)."""
     all_scores = list(GroupScore.objects.filter(cycle=cycle))
     scores = {(s.team_id, s.dimension_id): s for s in all_scores if s.shown}
     parents = {team_id: parent for team_id, (parent, _) in tree.items()}
-    # A row per group with invitees, whether or not anyone answered: a row that existed only where someone
-    # did would say so of a group too small to show.
-    invited_groups = set(participation_figures(cycles=[cycle], trees={cycle.id: parents})[cycle.id][0])
     names = {team_id: name for team_id, (_, name) in tree.items()}
     points: dict[int, int] = {}
     asked = set()
@@ -358,18 +358,23 @@ def dashboard(
 ) -> Dashboard:
     """Return what the leadership dashboard shows for `root`'s subtree under the given filters.
 
-    The caller has checked that the viewer may see `root` (`teams_visible_to`).
+    Its cycles are those that report on the group (`participation.cycles_reporting`: the audience took in the
+    whole group and invited someone in it), so the default heatmap cycle is the latest of those, and every
+    "previous cycle" the page compares with is the one before it among them. The caller has checked that
+    the viewer may see `root` (`teams_visible_to`).
     """
     all_cycles = reported_cycles()
-    cycles = _in_range(all_cycles, first_cycle, last_cycle) if all_cycles else []
-    ids = [c.id for c in cycles]
     trees: dict[int, dict[int, int | None]] = defaultdict(dict)
     tree_names: dict[int, dict[int, tuple[int | None, str]]] = defaultdict(dict)
-    for cycle_id, team_id, parent_id, name in CycleTeam.objects.filter(cycle_id__in=ids).values_list(
-        "cycle_id", "team_id", "parent_id", "name"
-    ):
+    for cycle_id, team_id, parent_id, name in CycleTeam.objects.filter(
+        cycle_id__in=[c.id for c in all_cycles]
+    ).values_list("cycle_id", "team_id", "parent_id", "name"):
         trees[cycle_id][team_id] = parent_id
         tree_names[cycle_id][team_id] = (parent_id, name)
+    figures = participation_figures(cycles=all_cycles, trees=trees)
+    reporting = cycles_reporting(team_id=root.id, cycles=all_cycles, trees=trees, figures=figures)
+    cycles = _in_range(reporting, first_cycle, last_cycle) if reporting else []
+    ids = [c.id for c in cycles]
     root_scores = {(s.cycle_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle_id__in=ids, team=root)}
     shown_scores = {key: s for key, s in root_scores.items() if s.shown}
     dimensions = list(
@@ -382,7 +387,11 @@ def dashboard(
     if dimension_ids:
         dimensions = [d for d in dimensions if d.id in dimension_ids]
     chosen = next((c for c in cycles if c.id == heat_cycle), cycles[-1] if cycles else None)
-    heatmap, movers = _heatmap(chosen, dimensions, root.id, tree_names[chosen.id]) if chosen else ([], [])
+    # A row per group with invitees, whether or not anyone answered: a row that existed only where someone
+    # did would say so of a group too small to show.
+    heatmap, movers = (
+        _heatmap(chosen, dimensions, root.id, tree_names[chosen.id], set(figures[chosen.id][0])) if chosen else ([], [])
+    )
     current = Team.objects.values_list("id", "parent_id", "name")
     parents_now = {team_id: parent for team_id, parent, _ in current}
     subtree_now = team_subtree_ids([root.id], parents=parents_now)
@@ -393,7 +402,7 @@ def dashboard(
         heat_cycle=chosen,
         dimensions=dimensions,
         available_dimensions=available,
-        participation=_participation(cycles, root.id, trees),
+        participation=_participation(cycles, root.id, figures),
         trends=_trends(cycles, dimensions, shown_scores, dimensions_asked(ids)),
         heatmap=heatmap,
         movers=movers,
@@ -402,4 +411,10 @@ def dashboard(
         reliability=cycle_reliabilities(cycle=chosen, dimension_ids=[d.id for d in dimensions], root_id=root.id)
         if chosen
         else [],
+        reporting=reporting,
+        enps_ids=set(
+            Question.objects.filter(dimension__in=dimensions, kind=Question.Kind.ENPS).values_list(
+                "dimension_id", flat=True
+            )
+        ),
     )

@@ -4,7 +4,8 @@ from collections import defaultdict
 
 from django.db.models import Count
 
-from surveys.models import Cycle, Invitation, Response
+from surveys.models import Cycle, CycleTeam, Invitation, Response
+from surveys.selectors import team_ancestor_ids
 
 from ..disclosure import group_totals, participation_hidden
 from ..models import ParticipationFigure
@@ -53,3 +54,40 @@ def participation_figures(
         else:
             settled[cycle.id] = (invited, answered, participation_hidden(invited, answered, parents, cycle.threshold))
     return settled
+
+
+def audience_covers(*, team_id: int, audience: set[int], parents: dict[int, int | None]) -> bool:
+    """Return whether a cycle's audience took in the whole of a group: everyone (no teams named), or the group
+    or a group above it, in the cycle's tree (`parents`, as it stood when the cycle opened)."""
+    return not audience or any(group in audience for group in team_ancestor_ids(team_id, parents=parents))
+
+
+def cycles_reporting(
+    *, team_id: int, cycles: list[Cycle], trees: dict[int, dict[int, int | None]] | None = None, figures=None
+) -> list[Cycle]:
+    """Return the cycles, in the order given, that report on a group: those whose audience took in the whole
+    group (`audience_covers`) and that invited someone in it.
+
+    A cycle for a part of the group only (a one-off survey of one of its teams) is left out: its figures are
+    for that part, reported on that part's own dashboard, and set beside the group's other cycles they would
+    read as a change of the whole group. So every figure a group's dashboard, summary and digest compare is
+    between cycles that asked the whole group. `trees` (each cycle's frozen tree) and `figures`
+    (`participation_figures` of the cycles) are read when not given.
+    """
+    ids = [cycle.id for cycle in cycles]
+    if trees is None:
+        trees = defaultdict(dict)
+        for cycle_id, member, parent in CycleTeam.objects.filter(cycle_id__in=ids).values_list(
+            "cycle_id", "team_id", "parent_id"
+        ):
+            trees[cycle_id][member] = parent
+    audiences: dict[int, set[int]] = defaultdict(set)
+    for cycle_id, named in Cycle.teams.through.objects.filter(cycle_id__in=ids).values_list("cycle_id", "team_id"):
+        audiences[cycle_id].add(named)
+    figures = participation_figures(cycles=cycles, trees=trees) if figures is None else figures
+    return [
+        cycle
+        for cycle in cycles
+        if figures[cycle.id][0].get(team_id)
+        and audience_covers(team_id=team_id, audience=audiences[cycle.id], parents=trees.get(cycle.id, {}))
+    ]

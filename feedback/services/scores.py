@@ -14,6 +14,7 @@ from .. import statistics
 from ..disclosure import group_totals
 from ..disclosure_audit import DimensionFigure, Disclosure, Publication, QuestionSpec, audit, settle
 from ..models import DimensionReliability, GroupScore, ItemScore, ParticipationFigure
+from ..selectors.participation import audience_covers
 from .drivers import drivers_store
 
 
@@ -147,7 +148,17 @@ def _previous_tallies(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tuple[in
 
     A group nobody of which answered that cycle has no tally there and so no change: comparing with an older
     cycle instead would show that nobody answered the one between.
+    Only cycles whose audience took in the whole group are compared (`participation.audience_covers`), this
+    one and the earlier: a one-off survey of one team of a department is no change of the department, and the
+    department's next change is against its previous whole survey.
     """
+    audiences: dict[int, set[int]] = defaultdict(set)
+    for cycle_id, named in Cycle.teams.through.objects.filter(
+        cycle_id__in=Cycle.objects.filter(opens_at__lte=cycle.opens_at).values("id")
+    ).values_list("cycle_id", "team_id"):
+        audiences[cycle_id].add(named)
+    here = cycle_team_parents(cycle_id=cycle.id)
+    keys = {key for key in keys if audience_covers(team_id=key[0], audience=audiences[cycle.id], parents=here)}
     earlier = list(
         Cycle.objects.filter(
             opens_at__lt=cycle.opens_at, state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]
@@ -165,7 +176,12 @@ def _previous_tallies(cycle: Cycle, keys: set[tuple[int, int]]) -> dict[tuple[in
     latest: dict[tuple[int, int], int] = {}
     for previous in earlier:
         parents = cycle_team_parents(cycle_id=previous.id)
-        groups = {g for team in invited_teams[previous.id] for g in team_ancestor_ids(team, parents=parents)}
+        groups = {
+            g
+            for team in invited_teams[previous.id]
+            for g in team_ancestor_ids(team, parents=parents)
+            if audience_covers(team_id=g, audience=audiences[previous.id], parents=parents)
+        }
         for team_id, dimension_id in keys:
             if team_id in groups and dimension_id in asked[previous.id]:
                 latest[(team_id, dimension_id)] = previous.id

@@ -13,7 +13,6 @@ from .. import charts, selectors, services, tables
 from ..forms import DashboardFilters
 from ..models import ReportAccess
 from ..selectors.dashboard import dashboard as dashboard_read
-from ..selectors.dashboard import reported_cycles
 from ..selectors.summary import dashboard_summary
 from .drivers import drivers_context, drivers_table
 
@@ -23,7 +22,7 @@ def dashboard_tables(data) -> dict[str, tables.Table]:
     return {
         "participation": tables.participation_table(data.participation),
         "trends": tables.trend_table(data.trends),
-        "heatmap": tables.heatmap_table(data.heatmap, data.dimensions, data.heat_cycle),
+        "heatmap": tables.heatmap_table(data.heatmap, data.dimensions, data.heat_cycle, enps_ids=data.enps_ids),
         "movers": tables.movers_table(data.movers),
         "findings": tables.findings_table(data.findings),
         "metrics": tables.metrics_table(data.metrics),
@@ -95,7 +94,7 @@ def dashboard(request):
     context = {
         "data": data,
         "scope": scope,
-        "all_cycles": reported_cycles(),
+        "all_cycles": data.reporting,
         "form": form,
         "tables": named,
         "figures": figures,
