@@ -120,6 +120,15 @@ def _page(request: HttpRequest) -> tuple[int, int]:
     return max(start, 1), min(max(count, 0), MAX_RESULTS)
 
 
+def _paged(request: HttpRequest, found) -> tuple[list, int, int]:
+    """Return the page of `found` (a list or a query) that startIndex and count ask for (`_page`), its total and its
+    start. A start past the last result is an empty page, however large (a database offset is 64-bit)."""
+    start, count = _page(request)
+    total = found.count() if hasattr(found, "query") else len(found)
+    page = list(found[start - 1 : start - 1 + count]) if count and start <= total else []
+    return page, total, start
+
+
 def _shaped(request: HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
     """Return a resource with only the `attributes` asked for, or without the `excludedAttributes` (top level;
     id and schemas are always returned)."""
@@ -209,9 +218,7 @@ def users(request):
     people = _visible_people().order_by("pk")
     if "filter" in request.GET:
         people = people.filter(expressions.users_query(expressions.filter_parsed(request.GET["filter"])))
-    start, count = _page(request)
-    total = people.count()
-    page = list(people[start - 1 : start - 1 + count]) if count else []
+    page, total, start = _paged(request, people)
     paths = {team_id: path for path, team_id in selectors.team_paths().items()}
     found = [_user(request, person, paths) for person in page]
     return scim_response(protocol.list_response(found, total=total, start_index=start))
@@ -269,10 +276,9 @@ def groups(request):
         node = expressions.filter_parsed(request.GET["filter"])
         expressions.known_only(node, {"id", "displayname", "externalid", "members"})
         found = [resource for resource in found if expressions.matches(node, resource)]
-    start, count = _page(request)
-    page = found[start - 1 : start - 1 + count] if count else []
+    page, total, start = _paged(request, found)
     return scim_response(
-        protocol.list_response([_shaped(request, resource) for resource in page], total=len(found), start_index=start)
+        protocol.list_response([_shaped(request, resource) for resource in page], total=total, start_index=start)
     )
 
 
