@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .. import addresses
+from .. import addresses, names
 from ..models import Person, Team
 from .expressions import _key
 from .protocol import CORE_GROUP, CORE_USER, ScimError
@@ -71,6 +71,17 @@ class GroupAsked:
     member_ids: list[int] | None
 
 
+def _within(value: str, *, attribute: str, field: Any) -> str:
+    """Return a value that fits the column it is stored in (`field`), or raise ScimError 400 invalidValue naming
+    the attribute and the limit: Align refuses rather than cuts (a cut externalId is another provider's id)."""
+    limit = field.max_length
+    if len(value) > limit:
+        raise ScimError(
+            400, f"{attribute} is at most {limit} characters in Align; this one has {len(value)}.", "invalidValue"
+        )
+    return value
+
+
 def _text(resource: dict[str, Any], name: str, *, required: bool = False) -> str:
     value = resource.get(_key(resource, name))
     if value is None and not required:
@@ -108,15 +119,27 @@ def user_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> 
     parts_changed = touched is not None and touched & {"name.givenname", "name.familyname", "name"}
     named_again = touched is not None and touched & {"displayname", "name.formatted"}
     name = joined if parts_changed and not named_again and joined else display or formatted or joined
-    user_name = _text(resource, "userName", required=True)
+    said = "displayName" if name == display else "name.formatted" if name == formatted else "name (given and family)"
+    name_field = Person._meta.get_field("name")
+    _within(names.name_stored(name), attribute=said, field=name_field)
+    user_name = _within(
+        _text(resource, "userName", required=True), attribute="userName", field=Person._meta.get_field("user_name")
+    )
+    address = _address(resource, user_name)
+    if not name.strip():
+        # Without a name, the person is named by their userName until the provider sends one; by their address (or
+        # the part of it before the @) when the userName is longer than a name can be.
+        fallbacks = (user_name, address, address.rpartition("@")[0])
+        name = next((text for text in fallbacks if 0 < len(names.name_stored(text)) <= name_field.max_length), name)
     active = resource.get(_key(resource, "active"), True)
     return UserAsked(
         user_name=user_name,
-        address=_address(resource, user_name),
-        # Without a name, the person is named by their userName until the provider sends one.
-        name=name if name.strip() else user_name,
+        address=address,
+        name=name,
         active=active_read(active),
-        external_id=_text(resource, "externalId")[:200],
+        external_id=_within(
+            _text(resource, "externalId"), attribute="externalId", field=Person._meta.get_field("external_id")
+        ),
     )
 
 
@@ -170,6 +193,8 @@ def group_asked(resource: dict[str, Any]) -> GroupAsked:
     members = resource.get(_key(resource, "members"))
     return GroupAsked(
         path=_text(resource, "displayName", required=True),
-        external_id=_text(resource, "externalId")[:200],
+        external_id=_within(
+            _text(resource, "externalId"), attribute="externalId", field=Team._meta.get_field("external_id")
+        ),
         member_ids=None if members is None else _member_ids(members),
     )

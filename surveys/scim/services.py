@@ -33,19 +33,23 @@ def _actor(token: ApiToken) -> str:
     return f"SCIM token {token.name} ({token.prefix}…)"
 
 
-# What Align's fields are called in SCIM, to name them in a refusal.
+# What Align's fields are called in SCIM, to name them in a refusal: a person's (User) and a team's (Group).
 SCIM_NAMES = {"email": "userName (the person's email address)", "name": "the name", "parent": "displayName"}
+GROUP_NAMES = {"name": "displayName (the team's name, its last part)", "parent": "displayName"}
 
 
-def _refused(error: ValidationError) -> ScimError:
-    """Return a refusal of Align's rules as SCIM says it: another's address or team name is 409 uniqueness."""
+def _refused(error: ValidationError, labels: dict[str, str] = SCIM_NAMES) -> ScimError:
+    """Return a refusal of Align's rules as SCIM says it: another's address or team name is 409 uniqueness, also
+    when a concurrent request wrote it between our check and Django's unique check (code "unique")."""
     fields = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
     detail = " ".join(
-        f"{SCIM_NAMES.get(field, field)}: {message}" if field and field != "__all__" else message
+        f"{labels.get(field, field)}: {message}" if field and field != "__all__" else message
         for field, messages in fields.items()
         for message in messages
     )
-    if "already someone's address" in detail or "already has a team called" in detail:
+    errors = error.error_dict.values() if hasattr(error, "error_dict") else [error.error_list]
+    unique = any(item.code in ("unique", "unique_together") for items in errors for item in items)
+    if unique or "already someone's address" in detail or "already has a team called" in detail:
         return ScimError(409, detail, "uniqueness")
     return ScimError(400, detail, "invalidValue")
 
@@ -69,7 +73,7 @@ def person_by_user_name(user_name: str) -> Person | None:
 
 def _user_name_kept(asked: UserAsked) -> str:
     """Return the userName to keep beside the address: none when the userName is the address."""
-    return "" if addresses.key(asked.user_name) == addresses.key(asked.address) else asked.user_name[:254]
+    return "" if addresses.key(asked.user_name) == addresses.key(asked.address) else asked.user_name
 
 
 def _person_write(*, person: Person | None, asked: UserAsked) -> Person:
@@ -178,7 +182,7 @@ def _team_write(*, team_id: int | None, path: str) -> Team:
     try:
         return team_save(name=name, parent=parent, team_id=team_id)
     except ValidationError as error:
-        raise _refused(error) from None
+        raise _refused(error, GROUP_NAMES) from None
 
 
 def _members_set(*, team: Team, member_ids: list[int], path: str, token: ApiToken) -> None:

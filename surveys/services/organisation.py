@@ -17,7 +17,8 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     """Return a team's name as stored (names.name_stored: trimmed, NFC, a run of spaces as one), or raise
     ValidationError naming what is wrong.
 
-    Refused: an empty name; a "/" or a character that reads as one (names.slash_like: ／, ∕, ⁄, ⧸; paths are
+    Refused: an empty name; a name longer than the column (100 characters);
+    a "/" or a character that reads as one (names.slash_like: ／, ∕, ⁄, ⧸; paths are
     split at it); a character that cannot be seen (names.invisible_character: a zero-width space, soft hyphen,
     right-to-left override, Braille blank, or a joiner no script or emoji needs there); a name that reads as UTF-8
     garbled by Windows-1252 (names.mojibake: Ã–konomi for Ökonomi); a parent inside the team
@@ -31,6 +32,9 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     name = names.name_stored(name)
     if not name:
         raise ValidationError({"name": ["A team needs a name."]})
+    limit = Team._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise ValidationError({"name": [f"A team name is at most {limit} characters; this one has {len(name)}."]})
     slash = names.slash_like(name)
     if slash and "/" in name:
         raise ValidationError({"name": ["A team name cannot contain “/”: it separates teams in paths."]})
