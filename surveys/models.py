@@ -143,6 +143,30 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    def clean(self):
+        """Refuse an agreement item whose scale differs from its dimension's other agreement items.
+
+        A dimension's score is the mean of its items and is read "of 5" or "of 7", its changes in scale points
+        and its trend across cycles on one axis: items on two scales would make every one of those meaningless.
+        Retired versions count, so a dimension's trend never joins cycles asked on different scales.
+        """
+        super().clean()
+        if self.kind != self.Kind.LIKERT or self.dimension_id is None:
+            return
+        others = Question.objects.filter(dimension_id=self.dimension_id, kind=self.Kind.LIKERT).exclude(id=self.id)
+        scales = set(others.values_list("scale_points", flat=True))
+        if scales and scales != {self.scale_points}:
+            used = " or ".join(f"{points}-point" for points in sorted(scales))
+            raise ValidationError(
+                {
+                    "scale_points": (
+                        f"{self.dimension.name}'s questions use a {used} scale; a question of "
+                        f"{self.dimension.name} must use the same scale, so that its score, changes and trend "
+                        "are on one scale. Put a question on another scale in a dimension of its own."
+                    )
+                }
+            )
+
     @property
     def value_range(self) -> range:
         """Return the values a respondent may choose."""

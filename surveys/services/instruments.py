@@ -118,6 +118,8 @@ def template_save(
 ) -> SurveyTemplate:
     """Create or update a template with the given questions in the given order.
 
+    A dimension's agreement items in one template share one scale (see `Question.clean`).
+
     More rated questions than `max_questions` rotate by dimension (`rotation.cycle_dimensions`); a template
     no rotation fits — every dimension at least every `measure_every_cycles` cycles, eNPS every cycle, at
     most `max_questions` per cycle — is refused, saying why.
@@ -132,6 +134,15 @@ def template_save(
     if any(q.retired for q in questions.values()):
         raise ValidationError({"questions": ["A retired question version cannot be added; use the current one."]})
     ordered = [questions[qid] for qid in question_ids]
+    scales: dict[Dimension, set[int]] = {}
+    for question in ordered:
+        if question.kind == Question.Kind.LIKERT:
+            scales.setdefault(question.dimension, set()).add(question.scale_points)
+    for dimension, points in scales.items():
+        if len(points) > 1:  # a bank from before `Question.clean` refused it: never in one template
+            raise ValidationError(
+                {"questions": [f"{dimension.name}'s chosen questions mix a 5-point and a 7-point scale; choose one."]}
+            )
     if sum(q.kind in (Question.Kind.LIKERT, Question.Kind.ENPS) for q in ordered) > max_questions:
         sizes, always = template_rotation(ordered)
         problem = rotation.rotation_problem(

@@ -59,8 +59,12 @@ def test_a_custom_question_already_asked_is_versioned_on_edit():
 
 
 def test_seven_point_scales_and_reverse_scoring_are_per_item():
+    # A dimension of its own: a dimension's agreement items share one scale (test_question_scales.py).
     question = services.question_create(
-        dimension=Dimension.objects.get(key="impact"), text="Work feels pointless.", scale_points=7, reverse_scored=True
+        dimension=services.dimension_create(name="Purpose"),
+        text="Work feels pointless.",
+        scale_points=7,
+        reverse_scored=True,
     )
     assert list(question.value_range) == [1, 2, 3, 4, 5, 6, 7]
 
