@@ -13,6 +13,24 @@ from .. import addresses, names, people_csv, selectors
 from ..models import Person, Team
 
 
+# The advisory lock keys of teams' sibling names: this prefix and the parent's id (0: the top level).
+TEAM_SIBLINGS_LOCK = 0x5EA3 << 48
+
+
+def _siblings_lock(parent: Team | None) -> None:
+    """Serialise checking and writing the names of one parent's children until the transaction ends.
+
+    The unique constraints catch two siblings spelt identically, not two that read the same (Acme/Racea and
+    Acme/rаcea, a Cyrillic а): without the lock, two concurrent creates each check the siblings, find none, and
+    both insert. A transaction-level advisory lock keyed by the parent also covers the top level, which has no
+    row to lock; SQLite runs one writing transaction at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEAM_SIBLINGS_LOCK + (parent.pk if parent else 0)])
+
+
 def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = None) -> str:
     """Return a team's name as stored (names.name_stored: trimmed, NFC, a run of spaces as one), or raise
     ValidationError naming what is wrong.
@@ -27,7 +45,8 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
     Platfοrm with a Greek ο and Platform, the message naming such letters; names in keyboard letters only, such
     as Modern and Modem, are told apart), on every database (SQLite's iexact folds ASCII only), since a path
     naming either would be ambiguous. Used by team_save and the Django admin, so a name is checked one way
-    wherever it is typed.
+    wherever it is typed; the check holds the parent's lock (`_siblings_lock`) until the caller's transaction
+    ends, so concurrent creates and renames under one parent are checked one after the other.
     """
     name = names.name_stored(name)
     if not name:
@@ -51,6 +70,7 @@ def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = N
         raise ValidationError({"name": [garbled]})
     if team_id is not None and parent is not None and parent.pk in selectors.team_subtree_ids([team_id]):
         raise ValidationError({"parent": ["A team cannot move inside itself or one of its own sub-teams."]})
+    _siblings_lock(parent)
     siblings = Team.objects.filter(parent=parent).exclude(pk=team_id).values_list("name", flat=True)
     same = next((sibling for sibling in siblings if names.look_alike(sibling, name)), None)
     if same is not None:
