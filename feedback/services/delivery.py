@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, CheckConstraint, Q
+from django.db.models import CharField, CheckConstraint, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -365,12 +365,27 @@ def deployment_record(
 
 
 def _deployment_weeks(deployment: Deployment) -> set[date]:
-    """Return the weeks a deployment's arrival or departure can change: from _earliest_affected to REACH after it
-    finished, or up to the team's next deployment when it is (or was) the first (_latest_affected); none for one
-    outside the times Align accepts (see _around)."""
+    """Return the weeks a deployment's arrival or departure can change; none for one outside the times Align
+    accepts (see _around).
+
+    1. From the deployment before it (incidents opened after it were charged to that one) to REACH after it, or
+       further when it is (or was) the team's first (_latest_affected).
+    2. The week of the deployment after it: commits made before this one and listed by none had that one for
+       their stand-in (dora.first_deployments), and now have this one.
+    3. The weeks of every deployment that may first ship a commit it lists (_change_weeks): the stand-in that
+       shipped it meanwhile, and any later one listing it too, which now ships it second.
+
+    Not the commits' own weeks: lead time is charged at deployment time, so a commit dated 1970
+    (SOURCE_DATE_EPOCH=0) widens nothing — it used to mark every week back to 1969-12-29 for recomputation.
+    """
     if not time_limits.accepts(deployment.finished_at):
         return set()
-    return _weeks(_earliest_affected(deployment), _latest_affected(deployment))
+    weeks = _weeks(_earliest_affected(deployment), _latest_affected(deployment))
+    after = _other_deployments(deployment).filter(finished_at__gte=deployment.finished_at).first()
+    weeks |= _around(after) if after else set()
+    for change in _listed_changes(deployment):
+        weeks |= _change_weeks(change)
+    return weeks
 
 
 def _other_deployments(deployment: Deployment):
@@ -386,40 +401,35 @@ def _other_deployments(deployment: Deployment):
 
 
 def _earliest_affected(deployment: Deployment) -> datetime:
-    """Return the earliest moment whose week a deployment's arrival (or departure) can change, besides its own.
+    """Return when the team's deployment before this one finished (at a time Align accepts), else this one's."""
+    before = _other_deployments(deployment).filter(finished_at__lt=deployment.finished_at).last()
+    return before or deployment.finished_at
 
-    1. Incidents opened after it were charged to the deployment before it: that one's moment.
-    2. A commit it lists was charged, until it arrived, to a stand-in (dora.first_deployments): the team's first
-       deployment at or after the commit. That stand-in's moment, not the commit's: lead time is charged at
-       deployment time, so a commit dated 1970 (SOURCE_DATE_EPOCH=0) widens nothing when no deployment lies
-       between it and this one — it used to mark every week back to 1969-12-29 for recomputation.
 
-    Both lie between the team's previous deployment (or the commit) and this one. A time outside the accepted
-    ones (stored before they were enforced, say year 1) lies in no week Align computes and stretches nothing.
-    """
-    others = _other_deployments(deployment)
-    moments = [deployment.finished_at]
-    before = others.filter(finished_at__lt=deployment.finished_at).last()
-    moments += [before] if before else []
-    for authored_at, merged_at in Change.objects.filter(
-        team_id=deployment.team_id, sha__in=deployment.shas
-    ).values_list("authored_at", "merged_at"):
-        committed_at = authored_at or merged_at
-        if time_limits.accepts(committed_at) and committed_at < deployment.finished_at:
-            stand_in = others.filter(finished_at__gte=committed_at, finished_at__lt=deployment.finished_at).first()
-            moments += [stand_in] if stand_in else []
-    return min(moments)
+def _listed_changes(deployment: Deployment):
+    """Return the team's changes a deployment lists, by id or by abbreviation (_names)."""
+    listed = Q(sha__in=deployment.shas)
+    for sha in deployment.shas:
+        if len(sha) >= SHORTEST_ABBREVIATION and HEX.fullmatch(sha):
+            listed |= Q(sha__startswith=sha)
+    return Change.objects.filter(listed, team_id=deployment.team_id)
 
 
 def _latest_affected(deployment: Deployment) -> datetime:
     """Return the latest moment whose week a deployment's arrival (or departure) can change: REACH after it
-    finished; and when no deployment of the team finished before it, the team's next deployment at least. Then
-    it is the first, and the weeks up to the next one begin (or, when it leaves, cease) to have a deployment
-    frequency (dora.deploying): their "0 deploys/week" is written, or removed."""
+    finished; and when no deployment of the team finished before it, the team's next deployment at least, or
+    without one its latest incident. Then it is the first, and the weeks up to those begin (or, when it leaves,
+    cease) to have a deployment frequency (dora.deploying): their "0 deploys/week" is written, or removed. An
+    incident's weeks were computed when it arrived, perhaps before any deployment did."""
     latest = deployment.finished_at + REACH
     others = _other_deployments(deployment)
     if not others.filter(finished_at__lt=deployment.finished_at).exists():
         after = others.filter(finished_at__gte=deployment.finished_at).first()
+        if after is None:
+            incidents = Incident.objects.filter(
+                team_id=deployment.team_id, opened_at__gte=deployment.finished_at, opened_at__lt=time_limits.END
+            )
+            after = incidents.aggregate(latest=Max("opened_at"))["latest"]
         latest = max(latest, after) if after else latest
     return latest
 
@@ -463,17 +473,24 @@ def _change_weeks(change: Change) -> set[date]:
 
     Those are the team's first deployment at or after the commit (dora.first_deployments' stand-in) and any
     listing the commit (by its id, or an abbreviation of 7 or more digits), within HISTORY and a week after the
-    commit: a week's figures read commits up to HISTORY before it begins, no further. Not the commit's own week:
+    commit: a week's figures read commits up to HISTORY before it begins, no further. And the weeks an incident
+    naming the commit was charged to before (the REACH before it opened). Not the commit's own week:
     lead time is charged at deployment time, and a commit dated 1970 (SOURCE_DATE_EPOCH=0) before any
     deployment marks nothing.
     """
     committed_at = change.committed_at
     if not time_limits.accepts(committed_at):
         return set()
+    weeks: set[date] = set()
+    # An incident naming the commit was charged, while it was unknown, to the deployment before it opened.
+    for sha, opened_at in Incident.objects.filter(
+        team_id=change.team_id, counted=True, sha__startswith=change.sha[:SHORTEST_ABBREVIATION]
+    ).values_list("sha", "opened_at"):
+        if _names(sha, change.sha):
+            weeks |= _around(opened_at, before=REACH)
     deployments = Deployment.objects.filter(
         team_id=change.team_id, finished_at__gte=committed_at, finished_at__lt=committed_at + HISTORY + WEEK
     ).order_by("finished_at")
-    weeks: set[date] = set()
     for index, (finished_at, shas) in enumerate(deployments.values_list("finished_at", "shas")):
         if index == 0 or any(_names(sha, change.sha) for sha in shas):
             weeks |= _around(finished_at)
@@ -562,10 +579,22 @@ def incident_record(
     if incident is None:
         return None
     if counted:
-        _mark_dirty(team.id, _around(opened_at, before=REACH))
+        _mark_dirty(team.id, _around(opened_at, before=REACH) | _charged_weeks(incident))
     if previous is not None and previous.counted:
-        _mark_dirty(previous.team_id, _around(previous.opened_at, before=REACH))
+        _mark_dirty(previous.team_id, _around(previous.opened_at, before=REACH) | _charged_weeks(previous))
     return incident
+
+
+def _charged_weeks(incident: Incident) -> set[date]:
+    """Return the weeks of the deployments an incident may be charged to by name (dora.charged_deployment): the
+    deployment it names, and those that may first ship the commit it names (_change_weeks) — either may have
+    finished after it opened, beyond the REACH before it that its arrival marks otherwise."""
+    weeks = _around(incident.deployment.finished_at) if incident.deployment_id else set()
+    if incident.sha:
+        for change in Change.objects.filter(team_id=incident.team_id, sha__startswith=incident.sha):
+            if _names(incident.sha, change.sha):
+                weeks |= _change_weeks(change)
+    return weeks
 
 
 def incident_forget(
