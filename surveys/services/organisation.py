@@ -12,7 +12,6 @@ from django.db.models import Q
 from .. import addresses, names, people_csv, selectors
 from ..models import Person, Team
 
-
 # The advisory lock keys of teams' sibling names: this prefix and the parent's id (0: the top level).
 TEAM_SIBLINGS_LOCK = 0x5EA3 << 48
 
