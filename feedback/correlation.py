@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from . import numbers
 from .tables import p_text
 
 # Below this much data nothing is reported, however striking the r (DESIGN.md §6).
@@ -656,7 +657,8 @@ def describe(
     moves = "lower" if result.r < 0 else "higher"
     shown_q = p_text(q)  # as every page and CSV shows it: four decimals, or below 0.0001, never 0
     shown_q = f"q < {shown_q[1:]}" if shown_q.startswith("<") else f"q = {shown_q}"
-    strength = f"r = {result.r:+.2f}, 95% CI {result.ci_low:+.2f} to {result.ci_high:+.2f}, {shown_q}"
+    r, low, high = (numbers.text(v, sign=True) for v in (result.r, result.ci_low, result.ci_high))
+    strength = f"r = {r}, 95% CI {low} to {high}, {shown_q}"
     data = f"{result.n_teams} teams, {result.n_points} team-cycles"
     if q <= alpha:
         sentence = (

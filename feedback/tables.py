@@ -5,7 +5,8 @@ SUPPRESSED, never an empty cell that could be taken for a missing value and work
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+
+from . import numbers
 
 SUPPRESSED = "suppressed"
 NOT_ASKED = "not asked"  # the cycle did not ask the dimension (its template rotates): a gap, not a hidden figure
@@ -20,7 +21,7 @@ class Table:
 
 
 def _r(value, digits=2):
-    return None if value is None else round(value, digits)
+    return numbers.shown(value, digits)  # the pages' rounding (`feedback.numbers`), not round()'s
 
 
 P_DIGITS = 4
@@ -41,12 +42,12 @@ def p_text(value: float | None) -> str | None:
         return None
     if value < P_FLOOR:
         return P_BELOW_FLOOR
-    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-P_DIGITS), rounding=ROUND_HALF_UP))
+    return numbers.text(value, P_DIGITS)
 
 
 def participation_table(points) -> Table:
     rows = [
-        [p.cycle.name, p.invited, p.answered, _r(100 * p.rate, 1) if p.rate is not None else None]
+        [p.cycle.name, p.invited, p.answered, numbers.percent(p.rate, 1)]
         if p.shown
         else [p.cycle.name, SUPPRESSED, SUPPRESSED, SUPPRESSED]
         for p in points
@@ -162,7 +163,7 @@ def items_table(reports) -> Table:
     rows = []
     for report in reports:
         for item in report.extras.items:
-            shares = " · ".join(f"{point}: {round(100 * share)}%" for point, share in item.shares)
+            shares = " · ".join(f"{point}: {numbers.percent(share)}%" for point, share in item.shares)
             rows.append([report.cycle.name, item.question.text, item.n, _r(item.mean), shares])
     header = ["Cycle", "Question", "n", "Mean (scale points, after reverse scoring)", "Answers as asked: share %"]
     return Table("items", "Answers per question", header, rows)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from surveys.models import Cycle, CycleQuestion, Dimension, Question, Team
 
-from .. import drivers, tables
+from .. import drivers, numbers, tables
 from ..models import DriverEstimate, GroupScore
 
 DEFAULT_OUTCOME = "enps"
@@ -130,16 +130,20 @@ def _level(score: GroupScore, points: int) -> float:
 
 def _association(view: DriverView, outcome: Dimension) -> str:
     low, high = view.interval or (None, None)
-    interval = f", 95% interval {low:.2f} to {high:.2f}" if view.interval else ""
-    share = f"; {view.importance:.0%} of what the dimensions together explain" if view.importance is not None else ""
+    interval = f", 95% interval {numbers.text(low)} to {numbers.text(high)}" if view.interval else ""
+    share = (
+        f"; {numbers.percent(view.importance)}% of what the dimensions together explain"
+        if view.importance is not None
+        else ""
+    )
     return (
         f"Higher {view.dimension.name} scores went with higher {outcome.name} in the same responses "
-        f"(ρ {view.rho:.2f}{interval}, n = {view.n}{share})"
+        f"(ρ {numbers.text(view.rho)}{interval}, n = {view.n}{share})"
     )
 
 
 def _score_text(view: DriverView) -> str:
-    return f"eNPS {view.score:.0f}" if view.enps else f"{view.score:.2f} of {view.points}"
+    return f"eNPS {numbers.text(view.score, 0)}" if view.enps else f"{numbers.text(view.score)} of {view.points}"
 
 
 def _reasons(group: GroupDrivers, chosen: drivers.FocusAreas) -> dict[str, list[FocusArea]]:

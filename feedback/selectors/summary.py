@@ -8,10 +8,9 @@ figures and tests, never causes.
 
 from dataclasses import dataclass, field
 
-from django.template.defaultfilters import floatformat
-
 from surveys.models import Cycle, Question
 
+from .. import numbers
 from ..models import ItemScore
 from ..statistics import EnpsGroups, enps_groups
 from .dashboard import Dashboard, HeatCell, Mover, ParticipationPoint, TrendPoint
@@ -50,6 +49,10 @@ class Summary:
     findings: int  # associations that survive the correction for testing many pairs
     metrics: list[MetricMove]
     sentences: list[str] = field(default_factory=list)
+    # The dashboard's dimension filter leaves some out. Drivers, focus areas and strengths stay those of all
+    # dimensions, and say so: each is read against the others (its share of what they explain together), so
+    # the ones of a filtered few would be other figures than the drivers section's.
+    filtered: bool = False
 
 
 def dashboard_summary(*, data: Dashboard, drivers: GroupDrivers | None, movers: int = 3) -> Summary | None:
@@ -86,6 +89,7 @@ def dashboard_summary(*, data: Dashboard, drivers: GroupDrivers | None, movers: 
         drivers=drivers,
         findings=sum(1 for view in data.findings if view.finding.significant),
         metrics=[move for series in data.metrics if (move := _latest_move(series)) is not None],
+        filtered=len(data.dimensions) < len(data.available_dimensions),
     )
     summary.sentences.extend(_sentences(summary, data))
     return summary
@@ -109,10 +113,11 @@ def _sentences(summary: Summary, data: Dashboard) -> list[str]:
     said = []
     point = summary.participation
     if point is not None and point.shown:
-        text = f"In {cycle}, {point.answered} of {point.invited} people in {name} answered ({point.rate:.0%})"
+        rate = numbers.percent(point.rate)
+        text = f"In {cycle}, {point.answered} of {point.invited} people in {name} answered ({rate}%)"
         before = summary.previous_participation
         if before is not None:
-            text += f", against {before.rate:.0%} in {before.cycle.name}"
+            text += f", against {numbers.percent(before.rate)}% in {before.cycle.name}"
         said.append(text + ".")
         if point.low:
             said.append("Under half of those invited answered, so the figures may not speak for those who did not.")
@@ -123,16 +128,19 @@ def _sentences(summary: Summary, data: Dashboard) -> list[str]:
     if rose or fell:
         parts = [f"{_listed(rose)} rose"] if rose else []
         parts += [f"{_listed(fell)} fell"] if fell else []
+        each = "each " if len(rose) + len(fell) > 1 else ""
         said.append(
-            f"Since the previous cycle, {' and '.join(parts)} in {name}, each by more than chance would explain "
+            f"Since the previous cycle, {' and '.join(parts)} in {name}, {each}by more than chance would explain "
             "and by at least 0.3 points (10 eNPS points)."
         )
-    else:
+    elif any(line.cell.shown for line in summary.dimensions):
         said.append(f"No score of {name} as a whole changed by more than chance and the practical size.")
+    else:  # nothing shown, so nothing to say of changes: "no score changed" would tell of hidden scores
+        said.append(f"The scores of {name} in {cycle} are not shown: too few people.")
     others = [m for m in summary.movers if m.team_id != data.root.id]
     if others:
         top = others[0]
-        size = floatformat(top.change_size, top.change_digits)
+        size = numbers.text(top.change_size, top.change_digits)
         said.append(
             f"The largest change in a group: {top.name}, {top.dimension.name}, "
             f"{'up' if top.change > 0 else 'down'} {size} {top.change_unit} (n = {top.n})."
@@ -144,7 +152,8 @@ def _sentences(summary: Summary, data: Dashboard) -> list[str]:
             # Focus areas score below the median of the dimensions read against the outcome (feedback.drivers.
             # focus_areas), not below every other one.
             f"Suggested focus: {areas}, associated with {drivers.outcome.name} in the same responses and "
-            f"scoring in the lower half of {name}'s dimensions, each on its own scale."
+            f"scoring in the lower half of {name}'s dimensions, each on its own scale"
+            + (", of all dimensions whatever the dimension filter." if summary.filtered else ".")
         )
     if summary.findings:
         one = summary.findings == 1

@@ -2,7 +2,7 @@
 
 from surveys.models import Cycle, Team
 
-from .. import tables
+from .. import numbers, tables
 from ..selectors.drivers import GroupDrivers, NoDrivers, group_drivers, no_drivers
 
 
@@ -26,13 +26,13 @@ def drivers_table(group: GroupDrivers | NoDrivers | None) -> tables.Table:
                 d.dimension.name,
                 group.outcome.name,
                 group.cycle.name,
-                round(d.rho, 3),
-                None if low is None else round(low, 3),
-                None if high is None else round(high, 3),
+                numbers.shown(d.rho, 3),
+                numbers.shown(low, 3),
+                numbers.shown(high, 3),
                 d.p_holm_text,
-                None if d.importance is None else round(100 * d.importance, 1),
-                None if share_low is None else round(100 * share_low, 1),
-                None if share_high is None else round(100 * share_high, 1),
+                numbers.percent(d.importance, 1),
+                numbers.percent(share_low, 1),
+                numbers.percent(share_high, 1),
                 d.n,
                 # every list the page puts it in: a strength or focus area can fall clearly too (Watch)
                 "; ".join(group.focus_labels(d.dimension)) or None,

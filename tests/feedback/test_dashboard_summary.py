@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 
 import pytest
@@ -29,6 +30,11 @@ def summary_text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", section)))
 
 
+def half_up_percent(count: int, total: int) -> int:
+    """Return count / total as a whole percentage, a half rounded up: every figure's rule (feedback.numbers)."""
+    return int((Decimal(100 * count) / Decimal(total)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def export(client, name: str) -> list[dict]:
     response = client.get(reverse("feedback:dashboard"), {"export": name})
     assert response.content.startswith("\ufeff".encode())  # Excel reads UTF-8 by its byte-order mark
@@ -49,7 +55,7 @@ def test_the_summary_figures_are_the_dashboards_own_and_the_answers_counted_agai
     heat = re.search(r"Summary: (.+?) In ", text).group(1)
     (row,) = [r for r in export(client, "participation") if r["Cycle"] == heat]
     assert f"{row['Answered']} of {row['Invited']} invited" in text
-    assert f"{round(float(row['Response rate %'])):d}% answered" in text
+    assert f"{half_up_percent(int(row['Answered']), int(row['Invited']))}% answered" in text
     # each score this cycle asked: the heatmap's row for the whole group, value and n
     root = export(client, "heatmap")[0]
     asked = [key[: -len(" n")] for key, value in root.items() if key.endswith(" n") and value not in ("not asked", "")]
@@ -98,9 +104,9 @@ def assert_enps_breakdown_is_the_answers_counted_again(text):
     passives = sum(7 <= v <= 8 for v in values)
     detractors = sum(v <= 6 for v in values)
     assert (
-        f"{promoters} promoters ({round(100 * promoters / len(values))}%) · {passives} passives "
-        f"({round(100 * passives / len(values))}%) · {detractors} detractors "
-        f"({round(100 * detractors / len(values))}%) n = {len(values)}"
+        f"{promoters} promoters ({half_up_percent(promoters, len(values))}%) · {passives} passives "
+        f"({half_up_percent(passives, len(values))}%) · {detractors} detractors "
+        f"({half_up_percent(detractors, len(values))}%) n = {len(values)}"
     ) in text
 
 

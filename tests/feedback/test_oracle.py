@@ -26,6 +26,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from statistics import median
@@ -988,6 +989,11 @@ def number(text) -> float:
     return float(str(text).replace("−", "-"))
 
 
+def half_up_percent(count: int, total: int) -> int:
+    """Return count / total as a whole percentage, a half rounded up: every figure's rule (feedback.numbers)."""
+    return int((Decimal(100 * count) / Decimal(total)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def agrees(shown, exact: float, digits: int) -> bool:
     """Return whether a figure shown with `digits` decimals is the exact value at that rounding."""
     return shown not in (None, "") and abs(number(shown) - exact) <= 0.5 * 10**-digits + 1e-9
@@ -1299,7 +1305,7 @@ def check_score_sections(page: str, oracle: Oracle, team: Team, cycles: list[Cyc
                 answers = figure.enps_answers
                 counts = [sum(v >= 9 for v in answers), sum(v in (7, 8) for v in answers), sum(v <= 6 for v in answers)]
                 words = " · ".join(
-                    f"{c} {word}{'' if c == 1 else 's'} ({round(100 * c / len(answers))}%)"
+                    f"{c} {word}{'' if c == 1 else 's'} ({half_up_percent(c, len(answers))}%)"
                     for c, word in zip(counts, ("promoter", "passive", "detractor"), strict=True)
                 )
                 enps_question = oracle.enps_question(cycle.id, dimension.id)
