@@ -78,6 +78,14 @@ def users_query(node) -> Q:
         return by_address | (~Q(user_name="") & _text_query("user_name", op, value))
     if attribute in ("emails.value", "emails"):
         return _text_query("email", op, addresses.stored(value) if isinstance(value, str) else value)
+    if attribute in ("emails.type", "emails.primary"):
+        # A person's one address is their work address and their primary one, so Entra ID's documented
+        # emails[type eq "work"].value eq "…" (read as emails[type eq "work" and value eq "…"]) finds them.
+        if op not in ("eq", "ne") or not isinstance(value, str if attribute == "emails.type" else bool):
+            raise ScimError(400, f"{attribute} is compared with eq or ne.", "invalidFilter")
+        holds = value is True or (isinstance(value, str) and value.lower() in ("work", "primary"))
+        every = ~Q(pk__in=[])
+        return (every if holds else Q(pk__in=[])) if op == "eq" else (Q(pk__in=[]) if holds else every)
     if attribute in ("displayname", "name.formatted"):
         return _text_query("name", op, value)
     if attribute == "externalid":
@@ -140,15 +148,23 @@ def _compare(found: Any, op: str, value: Any) -> bool:
 
 
 def known_only(node, known: set[str]) -> None:
-    """Raise ScimError 400 invalidFilter if a filter names an attribute outside `known`, even when no resource is
-    there to compare (RFC 7644 §3.4.2.2)."""
+    """Raise ScimError 400 invalidFilter if a filter compares an attribute outside `known` (full names, such as
+    "members.value"), even when no resource is there to compare (RFC 7644 §3.4.2.2). A complex attribute compared
+    as a whole (`members eq "1"`) is refused too, rather than matching nothing; `members pr` and
+    `members[value eq "1"]` are read as members and members.value."""
     if isinstance(node, LogicalExpr):
         for term in node.terms:
             known_only(term, known)
     elif isinstance(node, Not):
         known_only(node.expr, known)
-    elif _attribute(node.attr_path).split(".")[0] not in known:
-        raise ScimError(400, f"Groups cannot be filtered by {node.attr_path.attr}.", "invalidFilter")
+    elif isinstance(node, ValuePath):
+        known_only(_under(node.val_filter, _attribute(node.attr_path)), known)
+    else:
+        attribute = _attribute(node.attr_path)
+        present = isinstance(node, Present) and attribute.split(".")[0] in {name.split(".")[0] for name in known}
+        if attribute not in known and not present:
+            said = ", ".join(sorted(known))
+            raise ScimError(400, f"Groups cannot be filtered by {attribute} (only by {said}).", "invalidFilter")
 
 
 def matches(node, resource: dict[str, Any]) -> bool:

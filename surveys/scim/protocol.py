@@ -61,13 +61,14 @@ def _attribute(name: str, kind: str = "string", **rules: Any) -> dict[str, Any]:
 USER_SCHEMA = {
     "id": CORE_USER,
     "name": "User",
-    "description": "A person Align can invite. userName is their email address.",
+    "description": "A person Align can invite, at their primary (else work) email, else at their userName.",
     "attributes": [
         _attribute(
             "userName",
             required=True,
             uniqueness="server",
-            description="The person's email address, or another unique name when emails carries the address.",
+            description="The person's identifier at the provider. Align invites the primary emails value (else a "
+            "work one); without emails, the userName is the address.",
         ),
         # Align keeps one name and always has one: given, it is displayName (or name.formatted, or name.givenName
         # and name.familyName joined; `name` is read as Okta sends it, not published, since Align does not keep
@@ -79,7 +80,7 @@ USER_SCHEMA = {
             "complex",
             multiValued=True,
             required=True,
-            description="The address Align invites the person at, when the userName is not one.",
+            description="The address Align invites the person at: the primary value, else the work one.",
             subAttributes=[
                 _attribute("value", required=True),
                 _attribute("type", canonicalValues=["work"]),

@@ -154,17 +154,25 @@ def _is_address(text: str) -> bool:
 
 
 def _address(resource: dict[str, Any], user_name: str) -> str:
-    """Return the address Align invites a User at: the userName when it is one, else the primary email (else the
-    first), or raise ScimError 400 invalidValue. A userName that is not an address is kept beside it."""
-    if "@" in user_name and _is_address(user_name):
-        return user_name
+    """Return the address Align invites a User at, or raise ScimError 400 invalidValue: the primary `emails` entry
+    when there is one, else a work address, else the userName when it is an address, else the first address in
+    `emails`. The userName stays the User's identifier (kept beside the address when it differs), so Entra ID's
+    jdoe@corp.onmicrosoft.com with the primary email john.doe@example.org is invited at the latter."""
     emails = resource.get(_key(resource, "emails"))
     emails = [email for email in emails if isinstance(email, dict)] if isinstance(emails, list) else []
-    emails.sort(key=lambda email: email.get(_key(email, "primary")) is not True)
-    for email in emails:
-        value = email.get(_key(email, "value"))
-        if isinstance(value, str) and value.strip():
-            return value
+    values = [
+        (email.get(_key(email, "primary")) is True, str(email.get(_key(email, "type")) or "").lower() == "work", value)
+        for email in emails
+        if isinstance(value := email.get(_key(email, "value")), str) and value.strip()
+    ]
+    primary = next((value for is_primary, _, value in values if is_primary), None)
+    work = next((value for _, is_work, value in values if is_work), None)
+    if primary or work:
+        return primary or work
+    if "@" in user_name and _is_address(user_name):
+        return user_name
+    if values:
+        return values[0][2]
     if "@" in user_name:
         return user_name  # refused by the person's rules, which say why
     raise ScimError(

@@ -237,6 +237,9 @@ def user(request, person_id: str):
         paths = {team_id: path for path, team_id in selectors.team_paths().items()}
         current = user_resource(person, base_url=_base_url(request), team_path=paths.get(person.team_id, ""))
         patched, touched = expressions.patch_apply(current, _body(request))
+        if not person.user_name and not any(name.startswith("emails") for name in touched):
+            # The userName is the address (no other was kept): a PATCH of the userName alone moves the address.
+            patched.pop("emails", None)
         asked = user_asked(patched, touched=touched)
         person = services.scim_user_update(person_id=person.pk, asked=asked, token=token)
     return scim_response(_user(request, person))
@@ -274,7 +277,7 @@ def groups(request):
     ]
     if "filter" in request.GET:
         node = expressions.filter_parsed(request.GET["filter"])
-        expressions.known_only(node, {"id", "displayname", "externalid", "members"})
+        expressions.known_only(node, {"id", "displayname", "externalid", "members.value"})
         found = [resource for resource in found if expressions.matches(node, resource)]
     page, total, start = _paged(request, found)
     return scim_response(
