@@ -17,12 +17,16 @@ from surveys import cadence
 
 COLOURS = ["#1f5fa8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"]
 LAYOUT = {
-    "margin": {"l": 56, "r": 16, "t": 32, "b": 48},
-    "height": 320,
+    "margin": {"l": 56, "r": 16, "t": 40, "b": 8},
+    "height": 360,
     "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#1b1b1b"},
-    "legend": {"orientation": "h", "y": -0.2},
+    # Below the plot on the page's edge, never over the tick labels: the margins grow to hold both.
+    "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
     "hovermode": "closest",
 }
+# Axes make room for their tick labels and titles (rotated cycle names on a phone), so none is cut off.
+AXIS = {"automargin": True}
+AXIS_TITLE_LENGTH = 24  # characters of a timeline panel's axis title that fit its 220 px at 11 px
 
 
 class HoverTemplate(str):
@@ -63,7 +67,8 @@ def _literal_figure(build: Callable[..., dict]) -> Callable[..., dict]:
 
 
 def _layout(title: str, **extra) -> dict:
-    return LAYOUT | {"title": {"text": title, "font": {"size": 15}}} | extra
+    axes = {key: AXIS | extra.pop(key, {}) for key in ("xaxis", "yaxis")}
+    return LAYOUT | {"title": {"text": title, "font": {"size": 15}}} | axes | extra
 
 
 @_literal_figure
@@ -166,7 +171,10 @@ def timeline_figure(trends, metrics) -> dict:
     gap = 0.04
     height = (1 - gap * (panels - 1)) / panels
     title = "Survey scores and metrics over time" if scores else "Metrics over time"
-    layout = _layout(title, height=220 * panels, showlegend=True)
+    # One series a line, in smaller type: a metric's name with its period ("…, per week, so far") is wider
+    # than a phone's chart in a row of them.
+    legend = LAYOUT["legend"] | {"orientation": "v", "font": {"size": 11}}
+    layout = _layout(title, height=220 * panels, showlegend=True, legend=legend)
     data = []
     for number, trend in enumerate(scores):
         shown = [p for p in trend.points if p.shown]
@@ -206,11 +214,14 @@ def timeline_figure(trends, metrics) -> dict:
                 }
                 | ({"line": {"color": colour}} if ended else {"marker": {"color": colour, "symbol": "circle-open"}})
             )
-        title = series.metric.name + (f" ({series.metric.unit})" if series.metric.unit else "")
+        # The panel's axis says the unit, the legend names the series in full: a metric's full name runs longer
+        # than a 220 px panel on a phone, and plotly would cut it off at the panel's ends.
+        title = series.metric.unit or series.metric.name
+        title = title if len(title) <= AXIS_TITLE_LENGTH else title[: AXIS_TITLE_LENGTH - 1] + "…"
         axis_title = {"text": title, "font": {"size": 11}}
-        layout[f"yaxis{number}" if number > 1 else "yaxis"] = {
+        layout[f"yaxis{number}" if number > 1 else "yaxis"] = AXIS | {
             "domain": [max(0, top - height), top],
             "title": axis_title,
         }
-    layout["xaxis"] = {"type": "date", "anchor": f"y{panels}" if panels > 1 else "y"}
+    layout["xaxis"] = AXIS | {"type": "date", "anchor": f"y{panels}" if panels > 1 else "y"}
     return {"data": data, "layout": layout}

@@ -27,11 +27,11 @@ def leader_dashboard(chromium, live_server, *, width: int, height: int):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/reports/")
     page.goto(f"{live_server.url}/reports/dashboard/")
-    page.wait_for_function("document.body.dataset.charts === 'drawn'")
+    page.wait_for_function("() => document.body.dataset.charts === 'drawn'")
     return context, page
 
 
-@pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 812)])
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 667)])
 def test_a_leader_sees_the_summary_first(chromium, live_server, demo, accessibility_violations, width, height):
     context, page = leader_dashboard(chromium, live_server, width=width, height=height)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
