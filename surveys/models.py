@@ -72,6 +72,10 @@ class Person(models.Model):
         help_text="The identity provider's userName when it is not the email address (an Entra ID user principal "
         "name, say); empty: the email address is the userName.",
     )
+    # The name's parts as the identity provider last sent them (SCIM name.givenName, name.familyName), so a PATCH of
+    # one part (Entra ID sends a new surname alone) changes only that part of the name.
+    given_name = models.CharField(max_length=200, blank=True, editable=False)
+    family_name = models.CharField(max_length=200, blank=True, editable=False)
     # SCIM's DELETE deactivates (the person stays on the invitations of open cycles) and hides the person from SCIM,
     # which must answer 404 for a deleted resource (RFC 7644 §3.6), until someone reactivates them.
     deleted_by_provider = models.BooleanField(default=False, editable=False)

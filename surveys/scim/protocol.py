@@ -70,10 +70,16 @@ USER_SCHEMA = {
             description="The person's identifier at the provider. Align invites the primary emails value (else a "
             "work one); without emails, the userName is the address.",
         ),
-        # Align keeps one name and always has one: given, it is displayName (or name.formatted, or name.givenName
-        # and name.familyName joined; `name` is read as Okta sends it, not published, since Align does not keep
-        # its parts); not given, the userName.
+        # Align shows one name and always has one: given, it is displayName (or name.formatted, or name.givenName
+        # and name.familyName joined, as Okta and Entra ID send a changed part); not given, the userName (or the
+        # address, or its part before the @, when that is too long). The parts are kept as sent, so a PATCH of one
+        # changes only that part.
         _attribute("displayName", required=True, description="The person's name as Align shows it."),
+        _attribute(
+            "name",
+            "complex",
+            subAttributes=[_attribute("formatted"), _attribute("givenName"), _attribute("familyName")],
+        ),
         _attribute("active", "boolean", required=True),
         _attribute(
             "emails",

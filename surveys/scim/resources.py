@@ -30,6 +30,8 @@ def user_resource(person: Person, *, base_url: str, team_path: str) -> dict[str,
         "groups": [{"value": str(person.team_id), "$ref": f"{base_url}/Groups/{person.team_id}", "display": team_path}],
         "meta": {"resourceType": "User", "location": f"{base_url}/Users/{person.pk}"},
     }
+    if person.given_name or person.family_name:
+        resource["name"] = {"formatted": person.name, "givenName": person.given_name, "familyName": person.family_name}
     if person.external_id:
         resource["externalId"] = person.external_id
     return resource
@@ -60,6 +62,8 @@ class UserAsked:
     name: str
     active: bool
     external_id: str
+    given_name: str = ""
+    family_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,19 +110,34 @@ def user_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> 
     """Return what a User body (or a patched User) asks for, or raise ScimError 400 invalidValue.
 
     The name is `displayName`, else `name.formatted`, else `name.givenName` and `name.familyName` joined. After a
-    PATCH (`touched`: the attributes its operations named) that changed given or family name but neither
-    `displayName` nor `name.formatted`, the name is the given and family names joined, which is what Okta
-    sends when a person's name changes.
+    PATCH (`touched`: the attributes its operations named), the name is what it named: `displayName`, else
+    `name.formatted` (or the whole `name`), else the given and family names joined — the parts kept as the
+    provider sent them, so Entra ID's PATCH of name.familyName alone changes only the family name.
     """
-    name_parts = resource.get(_key(resource, "name"))
-    name_parts = name_parts if isinstance(name_parts, dict) else {}
-    joined = " ".join(
-        part for part in (_text(name_parts, "givenName"), _text(name_parts, "familyName")) if part.strip()
-    )
-    display, formatted = _text(resource, "displayName"), _text(name_parts, "formatted")
-    parts_changed = touched is not None and touched & {"name.givenname", "name.familyname", "name"}
-    named_again = touched is not None and touched & {"displayname", "name.formatted"}
-    name = joined if parts_changed and not named_again and joined else display or formatted or joined
+    parts = resource.get(_key(resource, "name"))
+    parts = parts if isinstance(parts, dict) else {}
+    given, family = _text(parts, "givenName").strip(), _text(parts, "familyName").strip()
+    display, formatted = _text(resource, "displayName"), _text(parts, "formatted")
+    touched = touched or set()
+    whole = "name" in touched and not any(name.startswith("name.") for name in touched)
+    parts_changed = bool(touched & {"name.givenname", "name.familyname"})
+    named_again = bool(touched & {"displayname", "name.formatted"}) or whole
+    if parts_changed and not named_again and (formatted or display).strip() and bool(given) != bool(family):
+        # One part patched on a person whose parts Align was never sent (or were made stale by a rename elsewhere):
+        # the other is read from the current name (its first word is the given name, the rest the family name), so
+        # "Ana Lopez" with familyName Garcia is "Ana Garcia", not "Garcia".
+        first, _, rest = (formatted or display).strip().partition(" ")
+        given, family = (given, rest) if given else (first, family)
+    joined = " ".join(part for part in (given, family) if part)
+    if "displayname" in touched:
+        name = display or formatted or joined
+    elif "name.formatted" in touched or whole:
+        # name.formatted, when the provider sends it, wins over the parts; a removed name leaves the name as it is.
+        name = formatted or joined or display
+    elif parts_changed and joined:
+        name = joined
+    else:
+        name = display or formatted or joined
     said = "displayName" if name == display else "name.formatted" if name == formatted else "name (given and family)"
     name_field = Person._meta.get_field("name")
     _within(names.name_stored(name), attribute=said, field=name_field)
@@ -140,6 +159,8 @@ def user_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> 
         external_id=_within(
             _text(resource, "externalId"), attribute="externalId", field=Person._meta.get_field("external_id")
         ),
+        given_name=_within(given, attribute="name.givenName", field=Person._meta.get_field("given_name")),
+        family_name=_within(family, attribute="name.familyName", field=Person._meta.get_field("family_name")),
     )
 
 

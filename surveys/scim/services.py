@@ -91,8 +91,10 @@ def _person_write(*, person: Person | None, asked: UserAsked) -> Person:
         )
     except ValidationError as error:
         raise _refused(error) from None
-    changed = ["external_id", "user_name"] + (["deleted_by_provider"] if asked.active else [])
+    changed = ["external_id", "user_name", "given_name", "family_name"]
+    changed += ["deleted_by_provider"] if asked.active else []
     saved.external_id, saved.user_name = asked.external_id, _user_name_kept(asked)
+    saved.given_name, saved.family_name = asked.given_name, asked.family_name
     saved.deleted_by_provider = saved.deleted_by_provider and not asked.active
     saved.save(update_fields=changed)
     return saved

@@ -132,6 +132,8 @@ def person_save(
     problem = names.person_name_problem(name)
     if problem:
         raise ValidationError({"name": [problem]})
+    if person.name != name:
+        person.given_name = person.family_name = ""  # the parts a provider sent no longer make this name
     person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
     person.full_clean()
     person.save()
@@ -460,7 +462,10 @@ def _people_update(people: list[Person]) -> None:
         # Only placeholders and the quoted table name are put in the text; every value is a parameter.
         statement = (
             f"WITH v(id, name, team_id, role) AS (VALUES {values}) "  # noqa: S608  # nosec B608
-            f"UPDATE {table} SET name = v.name, team_id = v.team_id, role = v.role, is_active = %s "
+            f"UPDATE {table} SET name = v.name, team_id = v.team_id, role = v.role, is_active = %s, "
+            # A new name makes the parts an identity provider sent (SCIM givenName, familyName) stale.
+            f"given_name = CASE WHEN {table}.name = v.name THEN {table}.given_name ELSE '' END, "
+            f"family_name = CASE WHEN {table}.name = v.name THEN {table}.family_name ELSE '' END "
             f"FROM v WHERE {table}.id = v.id"
         )
         with connection.cursor() as cursor:
