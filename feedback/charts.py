@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from surveys import cadence
 
+from . import numbers
+
 COLOURS = ["#1f5fa8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"]
 LAYOUT = {
     "margin": {"l": 56, "r": 16, "t": 40, "b": 8},
@@ -85,7 +87,10 @@ def trend_figure(trends, *, enps: bool) -> dict:
                 "x": [p.cycle.name for p in shown],
                 "y": [round(p.value, 3) for p in shown],
                 "customdata": [p.n for p in shown],
-                "hovertemplate": HoverTemplate("%{x}: %{y:.2f} (n = %{customdata})<extra>%{fullData.name}</extra>"),
+                # The figure as the data table shows it (`feedback.numbers`): plotly's own %{y:.2f} rounds the
+                # binary value, and 1.005 would read 1.00 in the hover beside 1.01 in the table.
+                "text": [numbers.text(p.value, 0 if enps else 2) for p in shown],
+                "hovertemplate": HoverTemplate("%{x}: %{text} (n = %{customdata})<extra>%{fullData.name}</extra>"),
                 "line": {"color": COLOURS[number % len(COLOURS)]},
                 **(
                     {}
@@ -120,7 +125,7 @@ def participation_figure(points) -> dict:
                 "type": "bar",
                 "name": "Response rate",
                 "x": [p.cycle.name for p in shown],
-                "y": [round(100 * p.rate, 1) for p in shown],
+                "y": [numbers.percent(p.rate, 1) for p in shown],
                 "customdata": [[p.answered, p.invited] for p in shown],
                 "hovertemplate": HoverTemplate("%{x}: %{y}% (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
                 "marker": {"color": COLOURS[0]},
