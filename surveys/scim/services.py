@@ -17,7 +17,7 @@ from django.db import router, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 
-from feedback.models import ApiToken
+from feedback.models import ApiToken, ReportAccess
 from feedback.services.audit import change_record
 
 from .. import addresses, names, selectors
@@ -31,6 +31,29 @@ UNASSIGNED = "Unassigned"
 
 def _actor(token: ApiToken) -> str:
     return f"SCIM token {token.name} ({token.prefix}…)"
+
+
+def _middle_cut(text: str, limit: int) -> str:
+    """Return text of at most `limit` characters: whole if it fits, else its start and end around an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    head = limit // 2
+    tail = limit - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
+def _subject(template: str, *parts: str) -> str:
+    """Return an audit-log subject that fits its column: `template` ("{} → {}") filled with `parts`, each part cut in
+    the middle only as much as the column needs (short parts stay whole, the long ones share what is left), so
+    who, what and the group are all still there — a cut at the end lost the new value or the group."""
+    room = ReportAccess._meta.get_field("subject").max_length - len(template.replace("{}", ""))
+    allowed: dict[int, int] = {}
+    for done, index in enumerate(sorted(range(len(parts)), key=lambda i: len(parts[i]))):
+        allowed[index] = min(len(parts[index]), room // (len(parts) - done))
+        room -= allowed[index]
+    return template.format(*(_middle_cut(part, allowed[i]) for i, part in enumerate(parts)))
 
 
 # What Align's fields are called in SCIM, to name them in a refusal: a person's (User) and a team's (Group).
@@ -106,7 +129,7 @@ def _deactivate(*, person: Person, token: ApiToken) -> None:
     except ValidationError as error:
         raise ScimError(400, " ".join(error.messages), "invalidValue") from None
     if deactivated:
-        change_record(actor=_actor(token), action="scim:user_deactivate", subject=person.email)
+        change_record(actor=_actor(token), action="scim:user_deactivate", subject=_subject("{}", person.email))
 
 
 @transaction.atomic
@@ -125,7 +148,7 @@ def scim_user_create(*, asked: UserAsked, token: ApiToken) -> Person:
     change_record(
         actor=_actor(token),
         action="scim:user_create" if existing is None else "scim:user_restore",
-        subject=person.email,
+        subject=_subject("{}", person.email),
     )
     if not asked.active:
         _deactivate(person=person, token=token)
@@ -145,9 +168,11 @@ def scim_user_update(*, person_id: int, asked: UserAsked, token: ApiToken) -> Pe
     if after != before:
         labels = ("address", "userName", "name", "externalId", "active")
         changes = [
-            f"{label} {old} → {new}" for label, old, new in zip(labels, before, after, strict=True) if old != new
+            (label, str(old), str(new)) for label, old, new in zip(labels, before, after, strict=True) if old != new
         ]
-        change_record(actor=_actor(token), action="scim:user_update", subject=f"{saved.email}: {'; '.join(changes)}")
+        template = "{}: " + "; ".join(f"{label} {{}} → {{}}" for label, _, _ in changes)
+        subject = _subject(template, saved.email, *(value for _, old, new in changes for value in (old, new)))
+        change_record(actor=_actor(token), action="scim:user_update", subject=subject)
     if not asked.active and saved.is_active:
         _deactivate(person=saved, token=token)
     return Person.objects.get(pk=person.pk)
@@ -160,7 +185,7 @@ def scim_user_delete(*, person_id: int, token: ApiToken) -> None:
     if person.is_active:
         _deactivate(person=person, token=token)
     Person.objects.filter(pk=person.pk).update(deleted_by_provider=True)
-    change_record(actor=_actor(token), action="scim:user_delete", subject=person.email)
+    change_record(actor=_actor(token), action="scim:user_delete", subject=_subject("{}", person.email))
 
 
 def _path_split(path: str) -> tuple[Team | None, str]:
@@ -214,9 +239,9 @@ def _members_set(*, team: Team, member_ids: list[int], path: str, token: ApiToke
     Person.objects.filter(pk__in=[person.pk for person in joining]).update(team=team)
     Person.objects.filter(pk__in=[person.pk for person in leaving]).update(team=holding)
     for person in joining:
-        change_record(actor=_actor(token), action="scim:member_add", subject=f"{person.email} → {path}")
+        change_record(actor=_actor(token), action="scim:member_add", subject=_subject("{} → {}", person.email, path))
     for person in leaving:
-        change_record(actor=_actor(token), action="scim:member_remove", subject=f"{person.email} ← {path}")
+        change_record(actor=_actor(token), action="scim:member_remove", subject=_subject("{} ← {}", person.email, path))
 
 
 def _path_of(team: Team) -> str:
@@ -234,7 +259,7 @@ def scim_group_create(*, asked: GroupAsked, token: ApiToken) -> Team:
     team.external_id = asked.external_id
     team.save(update_fields=["external_id"])
     path = _path_of(team)
-    change_record(actor=_actor(token), action="scim:group_create", subject=path)
+    change_record(actor=_actor(token), action="scim:group_create", subject=_subject("{}", path))
     if asked.member_ids:
         _members_set(team=team, member_ids=asked.member_ids, path=path, token=token)
     return team
@@ -252,7 +277,10 @@ def scim_group_update(*, team_id: int, asked: GroupAsked, token: ApiToken) -> Te
     team.save(update_fields=["external_id"])
     path = _path_of(team)
     if (path, team.external_id) != (before_path, before_external):
-        subject = f"{before_path} → {path}" if path != before_path else f"{path}: externalId {asked.external_id}"
+        moved = path != before_path
+        subject = (
+            _subject("{} → {}", before_path, path) if moved else _subject("{}: externalId {}", path, asked.external_id)
+        )
         change_record(actor=_actor(token), action="scim:group_update", subject=subject)
     if asked.member_ids is not None:
         _members_set(team=team, member_ids=asked.member_ids, path=path, token=token)
@@ -285,4 +313,4 @@ def scim_group_delete(*, team_id: int, token: ApiToken) -> None:
             "its people to other groups, or unlink the group in the identity provider instead of deleting it.",
         )
     team.delete()
-    change_record(actor=_actor(token), action="scim:group_delete", subject=path)
+    change_record(actor=_actor(token), action="scim:group_delete", subject=_subject("{}", path))
