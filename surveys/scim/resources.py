@@ -1,7 +1,9 @@
 """People and teams as SCIM resources, and what a posted or patched resource asks Align to store.
 
-A User is a person: `id` is the person's id, `userName` their email address (compared as Align compares
-addresses: case, IDNA), `displayName` and `name.formatted` their one name, `active` whether they are invited.
+A User is a person: `id` is the person's id, `userName` the provider's identifier (their email address unless
+`emails` carries one: the primary, else the work address, is the one Align invites; addresses are compared as
+Align compares them: case, IDNA), `displayName` and `name.formatted` their one name (`name.givenName` and
+`name.familyName` kept as sent), `active` whether they are invited and their login works.
 A Group is a team: `id` is the team's id and `displayName` its whole path from the root (`Acme/Engineering`),
 so groups with the same name under different departments stay apart; `members` are the people whose team it is.
 """
