@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from surveys.access import is_admin
 from surveys.models import Person, Team
-from surveys.services import people_deactivate, person_save
+from surveys.services import people_deactivate, people_import, people_import_plan, person_save
 from tests.factories import PersonFactory, TeamFactory, UserFactory, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +130,22 @@ def test_a_deactivation_passes_exactly_when_someone_can_still_open_manage(people
         assert all(not person.is_active and (person.user is None or not person.user.is_active) for person in gone)
     users = get_user_model().objects.filter(is_active=True)
     assert any(is_admin(user) for user in users) == (can_after or (refused and could_before))
+
+
+def test_an_import_leaving_out_the_only_superuser_is_refused_and_one_keeping_them_reactivates_logins(ops):
+    # given: root, a superuser and a member by role, is the only one who can open Manage; lee has a login
+    root = PersonFactory(
+        email="root@example.com", team=ops, user=UserFactory(username="root@example.com", is_superuser=True)
+    )
+    lee = PersonFactory(email="lee@example.com", team=ops, user=UserFactory(username="lee@example.com"))
+    header = "email,name,team,role,manager\n"
+    # when: a file without root
+    plan = people_import_plan(csv_text=header + "lee@example.com,Lee,Ops,member,no\n")
+    # then
+    assert "nobody could open Manage" in " ".join(plan.refusals) and "superuser" in " ".join(plan.refusals)
+    # and when lee is deactivated and a file brings him back
+    people_deactivate(person_ids=[lee.pk])
+    people_import(csv_text=header + "root@example.com,Root,Ops,member,no\nlee@example.com,Lee,Ops,member,no\n")
+    lee.user.refresh_from_db()
+    root.user.refresh_from_db()
+    assert (lee.user.is_active, root.user.is_active) == (True, True)
