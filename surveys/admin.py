@@ -64,6 +64,9 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["name", "email"]
     filter_horizontal = ["managed_teams"]
     raw_id_fields = ["user"]
+    # Deactivating is the People page's, the import's or SCIM's (people_deactivate): it also switches off the
+    # login and keeps someone able to open Manage. Here it would do neither.
+    readonly_fields = ["is_active"]
 
 
 @admin.register(Dimension)

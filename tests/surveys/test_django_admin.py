@@ -31,6 +31,18 @@ def test_the_threshold_of_an_open_cycle_cannot_be_lowered_in_the_django_admin(cl
     assert Cycle.objects.get(id=cycle.id).threshold == 5
 
 
+def test_a_person_is_not_deactivated_in_the_django_admin_where_their_login_would_stay_on(client, root):
+    # round 9 of the outside tests: only people_deactivate switches the login off and keeps an admin
+    person = PersonFactory(team=TeamFactory(), user=UserFactory(username="kim@example.com"))
+    page = client.get(reverse("admin:surveys_person_change", args=[person.id])).content.decode()
+    assert 'name="is_active"' not in page
+    data = {"email": person.email, "name": person.name, "team": person.team_id, "role": person.role}
+    data |= {"user": person.user_id}
+    client.post(reverse("admin:surveys_person_change", args=[person.id]), data | {"is_active": ""})
+    person.refresh_from_db()
+    assert person.is_active and person.user.is_active
+
+
 def test_responses_answers_and_comments_are_not_browsable_in_the_django_admin(client, root):
     for model in ("response", "answer", "comment", "invitationtoken", "spenttoken"):
         assert client.get(f"/admin/surveys/{model}/").status_code == 404
