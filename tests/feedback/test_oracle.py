@@ -21,6 +21,7 @@ import json
 import math
 import random
 import re
+import unicodedata
 import warnings
 from bisect import bisect_left
 from collections import defaultdict
@@ -37,6 +38,7 @@ import pandas as pd
 import pingouin
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
 from django.test import TestCase, override_settings
@@ -773,21 +775,35 @@ class Oracle:
         if self._conversations is None:
             threads = {t["comment_id"]: t for t in Thread.objects.values("id", "comment_id", "state")}
             messages = defaultdict(list)
-            for row in Message.objects.values("thread_id", "side", "hidden"):
-                messages[row["thread_id"]].append(row)
+            fields = ("thread_id", "position", "side", "kind", "acknowledgement", "text", "writer_id", "day", "hidden",
+                      "hidden_note")  # fmt: skip
+            for row in Message.objects.order_by("position").values(*fields):
+                messages[row["thread_id"]].append(row | {"signature": self.signature(row)})
             self._conversations = []
-            for comment_id, cycle_id, team_id, sealed in Comment.objects.values_list("id", "cycle_id", "team_id",
-                                                                                   "sealed"):  # fmt: skip
+            for comment_id, cycle_id, team_id, sealed, text in Comment.objects.values_list("id", "cycle_id", "team_id",
+                                                                                         "sealed", "text"):  # fmt: skip
                 thread = threads.get(comment_id)
                 written = messages[thread["id"]] if thread else []
                 self._conversations.append({
                     "id": str(comment_id), "cycle_id": cycle_id, "team_id": team_id, "opened": sealed is None,
-                    "state": thread["state"] if thread else "open", "messages": len(written),
-                    "hidden": sum(m["hidden"] for m in written),
+                    "text": text, "state": thread["state"] if thread else "open", "messages": len(written),
+                    "written": written, "hidden": sum(m["hidden"] for m in written),
                     "heard": any(m["side"] == "staff" and not m["hidden"] for m in written),
                 })  # fmt: skip
             self._conversations = [c for c in self._conversations if c["opened"]]
         return self._conversations
+
+    @staticmethod
+    def signature(message: dict) -> str:
+        """Return how a reader's message is signed, "Name (Role)" from the writer's Person row (an admin without
+        one by their user's name), and the author's as README says: unsigned."""
+        if message["side"] == "author":
+            return ""
+        person = Person.objects.filter(user_id=message["writer_id"]).values("name", "role").first()
+        if person is None:
+            user = get_user_model().objects.get(id=message["writer_id"])
+            return f"{user.get_full_name() or user.get_username()} (Admin)"
+        return f"{person['name']} ({person['role'].capitalize()})"
 
     def heard(self, cycle_id: int, group: int) -> tuple[int, int, int]:
         """Return (comments shown, of which a reader replied to or acknowledged visibly, of those still open)."""
@@ -1580,7 +1596,9 @@ def pdf_text(response) -> str:
 
 
 def check_pdf_drivers(text: str, expected: "Drivers | None", where: str, problems: Mismatches) -> None:
-    """The drivers table as printed: each dimension's row with its ρ and interval, and the n of its caption."""
+    """The drivers section as printed: the n of the table's caption; each dimension's row with its ρ, interval,
+    Holm-adjusted p, share of R² (and its interval), score and n; and each focus area's reason. The text is read
+    without its whitespace, as the printed lines break where they may."""
     compact = re.sub(r"\s", "", text)
     if expected is None:
         problems.check("Nodriverstoshowforthisgroup" in compact and "thatansweredeverydimension" not in compact,
@@ -1590,12 +1608,51 @@ def check_pdf_drivers(text: str, expected: "Drivers | None", where: str, problem
                    expected.n)  # fmt: skip
     for driver in expected.drivers:
         name = re.escape(re.sub(r"\s", "", driver.name))
-        found = re.search(rf"{name}(-?\d+\.\d\d)(-?\d+\.\d\d)to(-?\d+\.\d\d)(yes|no)", compact)
-        shown = found.groups()[:3] if found else None
+        # the row's n ends it; an eNPS score runs into it in the text, so the n expected is what splits them
+        row = rf"(\d+)%(?:\((\d+)%to(\d+)%\))?(eNPS)?(-?\d+(?:\.\d+)?)(?:of(\d))?{expected.n}"
+        found = re.search(rf"{name}(-?\d+\.\d\d)(-?\d+\.\d\d)to(-?\d+\.\d\d)(yes|no)\(adjustedp(<0\.0001|\d\.\d+)\)"
+                          + row, compact)  # fmt: skip
+        shown = found.groups() if found else None
         ok = shown is not None and all(
-            agrees(v, w, 2) for v, w in zip(shown, [driver.rho, *driver.interval], strict=True)
+            agrees(v, w, 2) for v, w in zip(shown[:3], [driver.rho, *driver.interval], strict=True)
         )
-        problems.check(ok, f"{where} driver {driver.name}", shown, (driver.rho, driver.interval))
+        problems.check(ok, f"{where} driver {driver.name}", shown and shown[:3], (driver.rho, driver.interval))
+        if shown is None:
+            continue
+        holds, p_shown, share, low, high, enps, score, points = shown[3:]
+        problems.check(holds == ("yes" if driver.p_holm < 0.05 else "no") and p_agrees(p_shown, driver.p_holm),
+                       f"{where} driver {driver.name} Holm", (holds, p_shown), driver.p_holm)  # fmt: skip
+        parts = [v for v in (share, low, high) if v is not None]
+        want_share = [driver.importance, *(driver.importance_interval or ())]
+        problems.check(len(parts) == len(want_share) and all(agrees(v, 100 * w, 0) for v, w in
+                       zip(parts, want_share, strict=False)), f"{where} driver {driver.name} share", parts,
+                       want_share)  # fmt: skip
+        value, digits, _ = _score_words(driver)
+        scale = (enps is not None, points) == (
+            driver.figure.enps is not None,
+            None if driver.figure.enps is not None else str(driver.figure.points),
+        )
+        problems.check(scale and agrees(score, value, digits) and driver.figure.n == expected.n,
+                       f"{where} driver {driver.name} score", (enps, score, points, expected.n),
+                       (value, driver.figure.points, driver.figure.n))  # fmt: skip
+    # Focus areas: between the lists' hint and the table's heading, each list's title and its entries in order.
+    areas = unicodedata.normalize("NFKC", compact)  # Chromium's fonts print "ﬁrst" with a ligature
+    areas = areas.split("mostcloselyassociatedfirst.", 1)[-1].split("Everydimensionagainst", 1)[0]
+    lists = re.fullmatch(r"Strengths(.*)Focus(.*)Watch(.*)", areas, re.S)
+    problems.check(lists is not None, f"{where} focus areas", areas[:200], "Strengths, Focus and Watch")
+    for title, part, chosen in zip(["Strengths", "Focus", "Watch"], lists.groups() if lists else ["", "", ""],
+                                   [expected.strengths, expected.focus, expected.watch], strict=True):  # fmt: skip
+        names = [re.sub(r"\s", "", d.name) for d in chosen]
+        starts = [part.find(f"{name}:") for name in names]
+        problems.check(-1 not in starts and starts == sorted(starts) and (chosen or not re.search(r"\w+:", part)),
+                       f"{where} {title}", part[:200], [d.name for d in chosen])  # fmt: skip
+        if -1 in starts:
+            continue
+        for i, (driver, start, name) in enumerate(zip(chosen, starts, names, strict=True)):
+            end = starts[i + 1] if i + 1 < len(starts) else len(part)
+            reason = part[start + len(name) + 1 : end].rstrip("•")
+            problems.check(focus_reason_agrees(reason, title, driver, expected, gap=""),
+                           f"{where} {title} {driver.name}", reason, driver)  # fmt: skip
 
 
 def test_the_pdf_exports_print_the_figures_the_raw_rows_give(world, oracle, client):
@@ -1737,15 +1794,20 @@ def check_drivers(page: str, rows: list[list[str]], expected: "Drivers | None", 
 SCORE = r"(eNPS )?(\S+?)(?: of (\d+))?"
 
 
-def focus_reason_agrees(reason: str, title: str, driver: DriverFigure, expected: "Drivers") -> bool:
+def focus_reason_agrees(reason: str, title: str, driver: DriverFigure, expected: "Drivers", *, gap: str = " ") -> bool:
     """Return whether a focus area's reason states the driver's figures: for strengths and focus its ρ, interval,
-    n, share and score; for watch its fall, the change's interval, the cycle it fell from, its score and n."""
+    n, share and score; for watch its fall, the change's interval, the cycle it fell from, its score and n.
+    `gap` stands for each space of the reason (a PDF's text is read without them)."""
     value, digits, _ = _score_words(driver)
+
+    def fullmatch(pattern: str):
+        return re.fullmatch(re.sub(r"\\? ", gap, pattern), reason)
+
     if title == "Watch":
         difference, low, high, _ = driver.change
         change_digits, unit = (0, "eNPS points") if driver.figure.enps is not None else (DIGITS, "points")
-        found = re.fullmatch(rf"Down (\S+) {unit} since {re.escape(driver.previous)} \(95% interval (\S+) to "
-                             rf"(\S+)\), now {SCORE}, n = (\d+)\.", reason)  # fmt: skip
+        found = fullmatch(rf"Down (\S+) {unit} since {re.escape(driver.previous)} \(95% interval (\S+) to "
+                          rf"(\S+)\), now {SCORE}, n = (\d+)\.")  # fmt: skip
         if found is None:
             return False
         size, shown_low, shown_high, enps, score, points, n = found.groups()
@@ -1753,10 +1815,10 @@ def focus_reason_agrees(reason: str, title: str, driver: DriverFigure, expected:
                    (shown_high, high, change_digits)]  # fmt: skip
     else:
         which = "higher" if title == "Strengths" else "lower"
-        found = re.fullmatch(rf"Higher {re.escape(driver.name)} scores went with higher "
-                             rf"{re.escape(expected.outcome_name)} in the same responses \(ρ (\S+), 95% interval "
-                             rf"(\S+) to (\S+), n = (\d+); (\d+)% of what the dimensions together explain\); "
-                             rf"one of this group's {which} scores \({SCORE}\)\.", reason)  # fmt: skip
+        found = fullmatch(rf"Higher {re.escape(driver.name)} scores went with higher "
+                          rf"{re.escape(expected.outcome_name)} in the same responses \(ρ (\S+), 95% interval "
+                          rf"(\S+) to (\S+), n = (\d+); (\d+)% of what the dimensions together explain\); "
+                          rf"one of this group's {which} scores \({SCORE}\)\.")  # fmt: skip
         if found is None:
             return False
         rho, shown_low, shown_high, n, share, enps, score, points = found.groups()
@@ -1909,6 +1971,25 @@ def test_you_said_we_heard_on_results_pages_and_team_reports_is_what_the_convers
     assert any(c["hidden"] and not c["heard"] for c in everything)
 
 
+def as_written(cell: str) -> str:
+    """Return a CSV cell as Align writes text that a spreadsheet would read as a formula: after a quote."""
+    return "'" + cell if cell.startswith(FORMULA) and not PLAIN_NUMBER.fullmatch(cell) else cell
+
+
+def said(message: dict) -> str:
+    """Return what a message says as the rows hold it: its text, or its acknowledgement's words."""
+    if message["kind"] == "ack":
+        return Message.Acknowledgement(message["acknowledgement"]).label
+    return message["text"]
+
+
+def csv_said(message: dict) -> str:
+    """Return a message's words as the comments CSV holds them: the admin's note in place of hidden words."""
+    if message["hidden"]:
+        return as_written(f"[hidden by an admin: {message['hidden_note']}]")
+    return as_written(("acknowledged: " if message["kind"] == "ack" else "") + said(message))
+
+
 def test_the_comments_export_and_api_carry_every_message_the_rows_hold(world, oracle, client):
     problems = Mismatches()
     client.force_login(world.admin)
@@ -1928,13 +2009,35 @@ def test_the_comments_export_and_api_carry_every_message_the_rows_hold(world, or
                            want["hidden"]), f"API comment {comment_id[:8]} of {name}",
                            (len(comment["messages"]), comment["conversation"], hidden),
                            (want["messages"], state, want["hidden"]))  # fmt: skip
+            problems.check(comment["text"] == want["text"], f"API comment {comment_id[:8]} of {name} text",
+                           comment["text"], want["text"])  # fmt: skip
+            # each message in order: its side, signature, day, kind and words (none where hidden, the note instead)
+            shown = [(m["side"], m["signature"], m["day"], m["kind"], m["text"], m["hidden"], m["hidden_note"])
+                     for m in comment["messages"]]  # fmt: skip
+            rows = [(m["side"], m["signature"], m["day"].isoformat(), m["kind"], "" if m["hidden"] else said(m),
+                     m["hidden"], m["hidden_note"]) for m in want["written"]]  # fmt: skip
+            problems.check(shown == rows, f"API comment {comment_id[:8]} of {name} messages", shown, rows)
         rows = read_csv(client.get(reverse("conversations:comments_export", args=[team.id])))
         messages = [r for r in rows[1:] if r[4]]
         want = (sum(max(1, c["messages"]) for c in expected.values()), sum(c["messages"] for c in expected.values()),
                 sum(c["hidden"] for c in expected.values()))  # fmt: skip
         found = (len(rows) - 1, len(messages), sum(r[7].startswith("[hidden by an admin:") for r in messages))
         problems.check(found == want, f"comments.csv of {name}: rows, messages, hidden", found, want)
+        # every row: the comment's cycle and text, then the message's position, signature, day and words
+        written = []
+        for comment in expected.values():
+            head = (oracle.cycle(comment["cycle_id"]).name, as_written(comment["text"]))
+            written += [(*head, "", "", "", "")] if not comment["written"] else [
+                (*head, str(m["position"]), m["signature"] or "the author", m["day"].isoformat(), csv_said(m))
+                for m in comment["written"]]  # fmt: skip
+        found = sorted((r[0], r[2], *r[4:8]) for r in rows[1:])
+        problems.check(found == sorted(written), f"comments.csv of {name}: cycle, comment and each message",
+                       sorted(set(found) - set(written))[:3], sorted(set(written) - set(found))[:3])  # fmt: skip
     problems.assert_none()
+    # the seed writes every kind of message: the author's, readers' replies and acknowledgements, hidden ones
+    written = [m for c in oracle.conversations for m in c["written"]]
+    assert {(m["side"], m["kind"]) for m in written} >= {("author", "text"), ("staff", "text"), ("staff", "ack")}
+    assert any(m["hidden"] for m in written)
 
 
 def test_the_digest_counts_the_conversations_its_reader_may_see_as_the_rows_give(world, oracle):
