@@ -1,9 +1,6 @@
 """Issue: a one-off survey of one small team changed everyone's default view. A group's dashboard, summary and
 digest report the cycles whose audience took in the whole group, and compare only those."""
 
-import csv
-import io
-
 import pytest
 from django.urls import reverse
 
@@ -12,6 +9,7 @@ from feedback.selectors.dashboard import dashboard
 from feedback.services import scores_aggregate
 from feedback.services.digest import digest_text
 from surveys.models import Person
+from tests.downloads import csv_rows
 from tests.factories import PersonFactory, TeamFactory, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +49,7 @@ def test_the_leaders_default_dashboard_keeps_its_summary_and_its_heatmap_csv_has
     client.force_login(lee)
     page = client.get(URL).content.decode()
     assert f"Summary: {acme['whole'][-1].name}" in page and acme["one_off"].name not in page
-    rows = list(csv.reader(io.StringIO(client.get(URL, {"export": "heatmap"}).content.decode("utf-8-sig"))))
+    rows = csv_rows(client.get(URL, {"export": "heatmap"}))
     assert rows[1][0] == "Engineering"
     assert "eNPS (eNPS points, −100 to 100)" in rows[0] and "eNPS (scale points)" not in rows[0]
 

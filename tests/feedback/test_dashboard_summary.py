@@ -3,9 +3,7 @@ same numbers: each figure is read off the page and compared with the dashboard's
 oracle in test_oracle.py recomputes from raw rows) or recomputed here from the raw answers.
 """
 
-import csv
 import html
-import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
@@ -19,6 +17,7 @@ from hypothesis import strategies as st
 
 from feedback.templatetags.sparklines import HEIGHT, WIDTH, sparkline_segments
 from surveys.models import Answer, Question, Response
+from tests.downloads import csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +35,8 @@ def half_up_percent(count: int, total: int) -> int:
 
 
 def export(client, name: str) -> list[dict]:
-    response = client.get(reverse("feedback:dashboard"), {"export": name})
-    assert response.content.startswith("\ufeff".encode())  # Excel reads UTF-8 by its byte-order mark
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, *rows = csv_rows(client.get(reverse("feedback:dashboard"), {"export": name}))
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Issue (attack 09, #2): the summary tile and heatmap cell read 3.13 where the trends table, trends CSV and
 heatmap CSV read 3.12, for a mean of 3.125. Every figure is rounded by one rule (`feedback.numbers`)."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
@@ -18,6 +16,7 @@ from feedback import numbers, tables
 from feedback.models import GroupScore
 from surveys.csv_table import safe_cell
 from surveys.models import Person
+from tests.downloads import csv_rows
 from tests.factories import manager_of, organisation_with_aggregates
 
 URL = reverse("feedback:dashboard")
@@ -76,12 +75,8 @@ def test_the_summary_tile_the_heatmap_and_the_trends_table_and_csvs_all_read_3_1
     client.force_login(admin)
     # when
     page = client.get(URL, {"root": acme.id}).content.decode()
-    trends = list(
-        csv.reader(io.StringIO(client.get(URL, {"root": acme.id, "export": "trends"}).content.decode("utf-8-sig")))
-    )
-    heatmap = list(
-        csv.reader(io.StringIO(client.get(URL, {"root": acme.id, "export": "heatmap"}).content.decode("utf-8-sig")))
-    )
+    trends = list(csv_rows(client.get(URL, {"root": acme.id, "export": "trends"})))
+    heatmap = list(csv_rows(client.get(URL, {"root": acme.id, "export": "heatmap"})))
     # then
     name = score.dimension.name
     tile = page.split('class="score-name">' + name)[1].split("</li>")[0]
