@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
 from . import cadence
+from .languages import validate_language
 
 MIN_THRESHOLD = 3
 DEFAULT_THRESHOLD = 5
@@ -79,6 +80,14 @@ class Person(models.Model):
     # SCIM's DELETE deactivates (the person stays on the invitations of open cycles) and hides the person from SCIM,
     # which must answer 404 for a deleted resource (RFC 7644 §3.6), until someone reactivates them.
     deleted_by_provider = models.BooleanField(default=False, editable=False)
+    # The language their invitations, reminders and survey link open in: a code of settings.LANGUAGES, or blank for
+    # the organisation's default (settings.LANGUAGE_CODE). Never copied to a response (surveys.languages).
+    language = models.CharField(
+        max_length=15,
+        blank=True,
+        validators=[validate_language],
+        help_text="The language their survey emails and page are in; empty: the organisation's default.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -182,6 +191,44 @@ class Question(models.Model):
     def options(self) -> frozenset[str]:
         """Return the values a respondent may choose, as a posted form gives them."""
         return frozenset(str(value) for value in self.value_range)
+
+
+class QuestionTranslation(models.Model):
+    """A question's text in another language than its own (settings.LANGUAGE_CODE's).
+
+    Answers given in any language are answers to the same Question row, so they count in one figure. A validated
+    item's translation is validated only with the published source it comes from (`source`); any other is shown
+    to admins and report readers as "translation not validated".
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=15, validators=[validate_language])
+    text = models.CharField(max_length=300)
+    source = models.TextField(
+        blank=True,
+        help_text="A validated item's published translation: its citation.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "language"], name="question_translation_one_per_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key} v{self.question.version} [{self.language}]"
+
+    @property
+    def validated(self) -> bool:
+        """Return whether this is a validated translation of a validated item: one with its published source."""
+        return self.question.validated and bool(self.source.strip())
+
+    @property
+    def not_validated(self) -> bool:
+        """Return whether this translates a validated item without a published source ("translation not
+        validated"); a custom item's translation is no less validated than the item itself."""
+        return self.question.validated and not self.source.strip()
 
 
 DEFAULT_MAX_QUESTIONS = 10
