@@ -16,6 +16,7 @@ from . import views
 urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
+    path("language/", views.language_choose, name="language"),
     path("", include("surveys.urls")),
     path("", include("feedback.urls")),
     path("", include("conversations.urls")),

@@ -1,8 +1,10 @@
 """Site-wide views that belong to neither app."""
 
+from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,3 +21,37 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def language_choose(request):
+    """Remember the language chosen by `?language=<code>` in the language cookie and go back to `next`.
+
+    Django's set_language does the same on a POST; this takes a GET so that the switcher is a list of plain
+    links, which works without JavaScript and on pages sent with `Referrer-Policy: no-referrer`, where
+    browsers send `Origin: null` and CSRF protection would refuse a form. The cookie is all that is kept: no
+    row, no log line, nothing tied to a person or a response. Going back to the survey page keeps its one-time
+    link usable, as the link's own cookie is untouched. An unknown language changes nothing; a `next` off this
+    site goes to "/".
+    """
+    wanted = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        wanted = "/"
+    response = HttpResponseRedirect(wanted)
+    response["Referrer-Policy"] = "no-referrer"
+    code = request.GET.get("language", "")
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

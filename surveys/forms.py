@@ -3,27 +3,47 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from . import addresses
 from .models import COMMENT_MAX_LENGTH, Question
 from .typed_text import text_stored, text_typed, typed_length
 
+# Lazy: each label and message is translated into the language active where it is shown.
 AGREEMENT_LABELS = {
-    5: ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
+    5: [
+        pgettext_lazy("agreement scale", "Strongly disagree"),
+        pgettext_lazy("agreement scale", "Disagree"),
+        pgettext_lazy("agreement scale", "Neither agree nor disagree"),
+        pgettext_lazy("agreement scale", "Agree"),
+        pgettext_lazy("agreement scale", "Strongly agree"),
+    ],
     7: [
-        "Strongly disagree",
-        "Disagree",
-        "Somewhat disagree",
-        "Neither agree nor disagree",
-        "Somewhat agree",
-        "Agree",
-        "Strongly agree",
+        pgettext_lazy("agreement scale", "Strongly disagree"),
+        pgettext_lazy("agreement scale", "Disagree"),
+        pgettext_lazy("agreement scale", "Somewhat disagree"),
+        pgettext_lazy("agreement scale", "Neither agree nor disagree"),
+        pgettext_lazy("agreement scale", "Somewhat agree"),
+        pgettext_lazy("agreement scale", "Agree"),
+        pgettext_lazy("agreement scale", "Strongly agree"),
     ],
 }
 # The ends of the 0-10 scale, shown beside it and part of the names of its first and last options.
-ENPS_ANCHORS = ("Not at all likely", "Extremely likely")
-ERRORS = {"required": "This question needs an answer.", "invalid_choice": "Choose one of the options."}
-COMMENT_TOO_LONG = f"Keep comments to {COMMENT_MAX_LENGTH} characters or fewer."
+ENPS_ANCHORS = (pgettext_lazy("0-10 scale", "Not at all likely"), pgettext_lazy("0-10 scale", "Extremely likely"))
+ERRORS = {"required": _("This question needs an answer."), "invalid_choice": _("Choose one of the options.")}
+
+
+def _comment_too_long() -> str:
+    return ngettext(
+        "Keep comments to %(limit)d character or fewer.",
+        "Keep comments to %(limit)d characters or fewer.",
+        COMMENT_MAX_LENGTH,
+    ) % {"limit": COMMENT_MAX_LENGTH}
+
+
+COMMENT_TOO_LONG = lazy(_comment_too_long, str)()  # a lazy ngettext's `%` would translate it once, at import
 
 
 class TypedLengthValidator(MaxLengthValidator):

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import UsernameField
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import rotation
 from .models import (
@@ -29,12 +30,12 @@ from .tokens import answered_marker, token_hash
 class InvitationProblem(Exception):
     """An invitation link that cannot be used; `message` is safe to show the respondent."""
 
-    message = "This invitation link cannot be used."
+    message = _("This invitation link cannot be used.")
     status = 400
 
 
 class InvitationUnknown(InvitationProblem):
-    message = (
+    message = _(
         "This link is not valid: its survey may have closed, or your answers were already received through "
         "another invitation email. If the survey is still open, please use the link from your latest email."
     )
@@ -42,12 +43,12 @@ class InvitationUnknown(InvitationProblem):
 
 
 class InvitationUsed(InvitationProblem):
-    message = "Your answers were received. Thank you. An invitation works once, so there is nothing to edit."
+    message = _("Your answers were received. Thank you. An invitation works once, so there is nothing to edit.")
     status = 200
 
 
 class CycleNotOpen(InvitationProblem):
-    message = "This survey is closed, so answers can no longer be accepted."
+    message = _("This survey is closed, so answers can no longer be accepted.")
     status = 410
 
 

@@ -18,6 +18,7 @@ L = "login"  # a redirect to the login page
 MATRIX = {
     "index": ("get", [302, 302, 302, 302, 302, 302]),
     "healthz": ("get", [200, 200, 200, 200, 200, 200]),
+    "language": ("get", [302, 302, 302, 302, 302, 302]),  # the switcher: a cookie and back, for anyone
     "surveys:invitation": ("get", [404, 404, 404, 404, 404, 404]),
     "surveys:answer": ("get", [400, 400, 400, 400, 400, 400]),
     "surveys:thanks": ("get", [200, 200, 200, 200, 200, 200]),

@@ -8,6 +8,7 @@ from functools import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg.errors import UniqueViolation
 
 from .. import sealing, selectors
@@ -26,7 +27,7 @@ def _validated_answers(
     numeric = {q.id for q in questions if q.kind != Question.Kind.COMMENT}
     open_ended = {q.id for q in questions if q.kind == Question.Kind.COMMENT}
     for question_id in (set(answers) - numeric) | (set(comments) - open_ended):
-        errors.setdefault("__all__", []).append(f"Question {question_id} is not part of this survey.")
+        errors.setdefault("__all__", []).append(_("Question %(id)s is not part of this survey.") % {"id": question_id})
     clean_answers: dict[int, int] = {}
     for question_id, value in answers.items():
         question = by_id.get(question_id)
@@ -34,7 +35,7 @@ def _validated_answers(
             continue
         if value not in question.value_range:
             low, high = question.value_range[0], question.value_range[-1]
-            errors[f"q{question_id}"] = [f"Choose a value from {low} to {high}."]
+            errors[f"q{question_id}"] = [_("Choose a value from %(low)d to %(high)d.") % {"low": low, "high": high}]
         else:
             clean_answers[question_id] = value
     clean_comments: dict[int, str] = {}
@@ -50,7 +51,7 @@ def _validated_answers(
     for question in questions:
         given = question.id in answers if question.id in numeric else bool(text_typed(comments.get(question.id, "")))
         if question.required and not given:
-            errors.setdefault(f"q{question.id}", ["This question needs an answer."])
+            errors.setdefault(f"q{question.id}", [_("This question needs an answer.")])
     if errors:
         raise ValidationError(errors)
     return clean_answers, clean_comments

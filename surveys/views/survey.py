@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -80,7 +81,9 @@ def invitation_open(request, token: str):
     key = _guess_key(request)
     limit, seconds = rate_parse(settings.ALIGN_TOKEN_GUESS_RATE)
     if not attempt_start(key, limit=limit, seconds=seconds):
-        message = "Too many unrecognised links were tried from your network. Please wait an hour and try again."
+        message = gettext(
+            "Too many unrecognised links were tried from your network. Please wait an hour and try again."
+        )
         return render(request, "surveys/message.html", {"message": message}, status=429)
     try:
         invitation = selectors.invitation_redeemable(token=token)
@@ -119,7 +122,7 @@ def survey_answer(request):
     """Show the survey and accept one submission for the invitation whose token the cookie holds."""
     carried = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT, max_age=COOKIE_SECONDS)
     if carried is None:
-        message = "Please open the survey from the link in your invitation email."
+        message = gettext("Please open the survey from the link in your invitation email.")
         return render(request, "surveys/message.html", {"message": message}, status=400)
     token, _, ids = carried.partition(":")
     posted = request.method == "POST"

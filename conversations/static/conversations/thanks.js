@@ -1,6 +1,6 @@
 // A comment's author arrives with their conversation key after "#" (never sent to a server). Show it once as
 // their private link, with a button to copy it, then drop it from this page's address so a reload or the
-// history does not show it again.
+// history does not show it again. Its words come translated in the section's data attributes.
 (function () {
   "use strict";
   var key = window.location.hash.replace(/^#/, "");
@@ -18,9 +18,9 @@
     copy.addEventListener("click", function () {
       copied.textContent = "";
       navigator.clipboard.writeText(href).then(function () {
-        copied.textContent = "Link copied. Keep it somewhere safe.";
+        copied.textContent = section.dataset.copied;
       }, function () {
-        copied.textContent = "Copying did not work here: select the link above and copy it yourself.";
+        copied.textContent = section.dataset.copyFailed;
       });
     });
   }

@@ -6,6 +6,9 @@
 // when the number answered has changed and has stayed so for a moment: moving through a question's options
 // with the arrow keys selects each in turn, and a changed answer changes no count, so neither is announced;
 // the radio's own "checked" is spoken first. Every question answered is said in full, once.
+//
+// The words come from the page, translated into its language and counted for its number of questions
+// (data-answered, data-all, data-all-said on #survey-progress); "{answered}" is filled in here.
 (function () {
   "use strict";
   var SETTLE_MS = 1000;
@@ -26,15 +29,15 @@
   }
 
   function words(count) {
-    if (count === total) { return "All " + total + " answered"; }
-    return count + " of " + total + " answered";
+    if (count === total) { return box.dataset.all; }
+    return box.dataset.answered.replace("{answered}", String(count));
   }
 
   function announce() {
     var count = answered();
     if (count === spoken) { return; }
     spoken = count;
-    said.textContent = count === total ? "All " + total + " questions answered." : words(count) + ".";
+    said.textContent = count === total ? box.dataset.allSaid : words(count) + ".";
   }
 
   function show() {
