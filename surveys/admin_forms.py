@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import cadence, csv_table, time_limits
+from . import cadence, csv_table, languages, time_limits
 from .forms import AddressField, TypedTextField
 from .models import (
     DEFAULT_MAX_QUESTIONS,
@@ -85,6 +85,11 @@ class PersonForm(forms.Form):
     role = forms.ChoiceField(choices=Person.Role.choices)
     managed_teams = TeamsField(help_text="Managers see these teams; leaders see these teams and everything below them.")
     is_active = forms.BooleanField(required=False, initial=True, label="Active (invited to surveys)")
+    language = forms.ChoiceField(
+        required=False,
+        choices=languages.person_choices,
+        help_text="Their invitations and reminders are written in it, and their survey link opens in it.",
+    )
 
 
 class PeopleFilterForm(forms.Form):
@@ -142,7 +147,10 @@ def team_path_help() -> str:
 class PeopleImportForm(CsvUploadForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = f"Columns: email, name, team ({team_path_help()}), role, manager."
+        self.fields["file"].help_text = (
+            f"Columns: email, name, team ({team_path_help()}), role, manager, and optionally language (de, de-DE, "
+            "German or Deutsch; empty for the organisation's default)."
+        )
 
 
 class DimensionForm(forms.Form):

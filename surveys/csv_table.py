@@ -189,8 +189,13 @@ def _stray_cells(cells: list[str], header: list[str], position: dict[str, int], 
     return []
 
 
-def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Iterator[Record]:
+def records(
+    text: str, *, columns: list[str], max_rows: int, noun: str, optional: tuple[str, ...] = ()
+) -> Iterator[Record]:
     """Yield each non-blank row as a Record; raise TableError for the file as a whole.
+
+    `optional` columns are read when the header names them (their values are in `Record.values` only then) and
+    never decide the delimiter.
 
     1. A first line `sep=X` (as Excel writes) sets the delimiter; otherwise it is the one of , ; TAB | under
        which the header row names every column. Data never decides it: "0,5" in a semicolon file looks like
@@ -207,7 +212,10 @@ def records(text: str, *, columns: list[str], max_rows: int, noun: str) -> Itera
             raise TableError(f"The first line names “{separator.group(1)}” as the delimiter; use , ; | or a tab.")
         text, offset = text[separator.end() :], 1
     delimiter, header = _delimiter(text, columns, noun, separator.group(1) if separator else None)
-    position = {column: header.index(column) for column in columns}
+    twice = [column for column in optional if header.count(column) > 1]
+    if twice:
+        raise TableError(f"The header row names {', '.join(twice)} more than once.")
+    position = {column: header.index(column) for column in [*columns, *(c for c in optional if c in header)]}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     count, previous, header_seen, start, cells = 0, 0, False, 0, []
     try:

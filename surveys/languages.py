@@ -40,6 +40,11 @@ def choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in settings.LANGUAGES]
 
 
+def person_choices() -> list[tuple[str, str]]:
+    """Return the choices of a person's language: blank (the organisation's default, named) then `choices()`."""
+    return [("", f"The organisation's default ({name(default())})"), *choices()]
+
+
 def name(code: str) -> str:
     """Return a language's name as `settings.LANGUAGES` gives it ("Deutsch"), or the code if it is not listed."""
     return dict(choices()).get(code, code)

@@ -1,4 +1,5 @@
-"""Reading and writing the people CSV (email, name, team, role, manager). Pure: text and dicts in and out.
+"""Reading and writing the people CSV (email, name, team, role, manager, and optionally language). Pure: text and
+dicts in and out.
 
 The file is read by `csv_table.records` (encodings, delimiters and header names are described there). What the
 export writes, the import reads back unchanged: the export puts an apostrophe before a cell a spreadsheet would
@@ -12,10 +13,13 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from . import addresses, csv_table
+from . import addresses, csv_table, languages
 from .names import mojibake, name_finder, name_stored, person_name_problem, unknown_path_messages
 
 COLUMNS = ["email", "name", "team", "role", "manager"]
+# Read when the header names it; the export always writes it. Absent, the file leaves everyone's language alone.
+OPTIONAL = ("language",)
+EXPORTED = [*COLUMNS, *OPTIONAL]
 ROLES = {"admin", "leader", "manager", "member"}
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
@@ -42,6 +46,9 @@ class PersonRow:
     # The path of the team the line's path matched, as stored (the match ignores case, width and look-alikes:
     # ACME/engineering/Ｐｌａｔｆｏｒｍ is ACME/Engineering/Platform); empty when it matched none.
     team_stored: str = ""
+    # The language code the line gives ("" for the organisation's default), or None when the file has no language
+    # column: then the import leaves the person's language as it is.
+    language: str | None = None
 
 
 def parse(
@@ -61,7 +68,7 @@ def parse(
     try:
         # csv_table's own limit would say "split it"; a people file cannot be split (each part would deactivate
         # everyone in the others), so the limit is counted, and said, here.
-        for record in csv_table.records(text, columns=COLUMNS, max_rows=MAX_ROWS + 1, noun="people"):
+        for record in csv_table.records(text, columns=COLUMNS, optional=OPTIONAL, max_rows=MAX_ROWS + 1, noun="people"):
             table.append(record)
             if len(table) > MAX_ROWS:
                 return [], [TOO_MANY.format(limit=MAX_ROWS)]
@@ -97,6 +104,11 @@ def parse(
             row.errors.append(f"“{values['role']}” is not a role: use admin, leader, manager or member.")
         if values["manager"].lower() not in YES | NO and "manager" not in garbled:
             row.errors.append(f"“{values['manager']}” in the manager column must be yes or no.")
+        if "language" in values and "language" not in garbled:
+            # "de", "de-DE", "German", "Deutsch" are all de (surveys.languages); an unknown one says what is close.
+            row.language = languages.language_read(values["language"])
+            if row.language is None:
+                row.errors.append(languages.language_problem(values["language"]))
         rows.append(row)
     first_line: dict[str, int] = {}
     for row in rows:
@@ -161,11 +173,12 @@ def read(cell: str) -> str:
 
 
 def write(rows: list[dict[str, str]]) -> str:
-    """Return CSV text with the people columns; every cell neutralised against formula injection (`written`)."""
+    """Return CSV text with the people columns and their language; every cell neutralised against formula
+    injection (`written`)."""
     out = io.StringIO()
     # Lines end in CRLF (RFC 4180), so a cell holding a lone CR is quoted like one holding a LF.
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=EXPORTED, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: written(str(row.get(column, ""))) for column in COLUMNS})
+        writer.writerow({column: written(str(row.get(column, ""))) for column in EXPORTED})
     return out.getvalue()

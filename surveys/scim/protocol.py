@@ -81,6 +81,20 @@ USER_SCHEMA = {
             subAttributes=[_attribute("formatted"), _attribute("givenName"), _attribute("familyName")],
         ),
         _attribute("active", "boolean", required=True),
+        # RFC 7643 §4.1.1. Align keeps one language per person, a code of settings.LANGUAGES (surveys.languages).
+        _attribute(
+            "preferredLanguage",
+            description="The languages the person prefers, as Accept-Language writes them (de-CH, de;q=0.9, "
+            "en;q=0.8): their survey emails and page are in the most preferred one Align speaks, else in the "
+            "organisation's default. Returned as that one language's tag.",
+        ),
+        _attribute(
+            "locale",
+            mutability="writeOnly",
+            returned="never",
+            description="A language tag (de-DE); read for the person's language when preferredLanguage names none "
+            "Align speaks. Not kept: the language is returned as preferredLanguage.",
+        ),
         _attribute(
             "emails",
             "complex",

@@ -3,7 +3,8 @@
 A User is a person: `id` is the person's id, `userName` the provider's identifier (their email address unless
 `emails` carries one: the primary, else the work address, is the one Align invites; addresses are compared as
 Align compares them: case, IDNA), `displayName` and `name.formatted` their one name (`name.givenName` and
-`name.familyName` kept as sent), `active` whether they are invited and their login works.
+`name.familyName` kept as sent), `active` whether they are invited and their login works, `preferredLanguage`
+(else `locale`) the language their survey emails and page are in (`language_asked`).
 A Group is a team: `id` is the team's id and `displayName` its whole path from the root (`Acme/Engineering`),
 so groups with the same name under different departments stay apart; `members` are the people whose team it is.
 """
@@ -14,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .. import addresses, names
+from .. import addresses, languages, names
 from ..models import Person, Team
 from .expressions import _key
 from .protocol import CORE_GROUP, CORE_USER, ScimError
@@ -36,6 +37,8 @@ def user_resource(person: Person, *, base_url: str, team_path: str) -> dict[str,
         resource["name"] = {"formatted": person.name, "givenName": person.given_name, "familyName": person.family_name}
     if person.external_id:
         resource["externalId"] = person.external_id
+    if person.language:
+        resource["preferredLanguage"] = languages.html_lang(person.language)
     return resource
 
 
@@ -66,6 +69,8 @@ class UserAsked:
     external_id: str
     given_name: str = ""
     family_name: str = ""
+    # A code of settings.LANGUAGES, "" for the organisation's default, None: the body leaves the language alone.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,42 @@ def active_read(value: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     raise ScimError(400, f"active must be true or false, not {value!r}.", "invalidValue")
+
+
+def language_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> str | None:
+    """Return the language a User body asks for: a code of settings.LANGUAGES, "" for the organisation's default,
+    or None when the body names neither attribute (the person's language stays as it is: an admin may have set it
+    at /manage/ or by the people import); raise ScimError 400 invalidValue for a value of the wrong form.
+
+    `preferredLanguage` is an Accept-Language list (RFC 7643 §4.1.1: "da, en-gb;q=0.8"): its most wanted language
+    Align speaks. Without one Align speaks there, `locale` (a language tag, "de-DE" or "de_DE"). A tag Align has no
+    translation for ("ja") is the organisation's default, not a refusal: the provider's directory may hold any
+    language. After a PATCH (`touched`), the attribute it named is read first, and removing both is the default.
+    """
+    touched = touched or set()
+    order = ["locale", "preferredLanguage"] if "locale" in touched and "preferredlanguage" not in touched else None
+    said = False
+    for attribute in order or ["preferredLanguage", "locale"]:
+        value = resource.get(_key(resource, attribute))
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise ScimError(400, f"{attribute} must be text, such as de-DE.", "invalidValue")
+        said = True
+        if attribute == "locale":
+            if not languages.TAG.fullmatch(value.strip()):
+                raise ScimError(400, f"locale {value!r} is not a language tag such as de-DE.", "invalidValue")
+            code = languages.tag_read(value) or ""
+        else:
+            try:
+                code = languages.accept_language_read(value)
+            except languages.AcceptLanguageInvalid as error:
+                raise ScimError(400, f"preferredLanguage: {error}", "invalidValue") from None
+        if code:
+            return code
+    if said or touched & {"preferredlanguage", "locale"}:
+        return ""
+    return None
 
 
 def user_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> UserAsked:
@@ -163,6 +204,7 @@ def user_asked(resource: dict[str, Any], *, touched: set[str] | None = None) -> 
         ),
         given_name=_within(given, attribute="name.givenName", field=Person._meta.get_field("given_name")),
         family_name=_within(family, attribute="name.familyName", field=Person._meta.get_field("family_name")),
+        language=language_asked(resource, touched=touched),
     )
 
 

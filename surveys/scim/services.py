@@ -116,6 +116,8 @@ def _person_write(*, person: Person | None, asked: UserAsked) -> Person:
         raise _refused(error) from None
     changed = ["external_id", "user_name", "given_name", "family_name"]
     changed += ["deleted_by_provider"] if asked.active else []
+    changed += ["language"] if asked.language is not None else []
+    saved.language = saved.language if asked.language is None else asked.language
     saved.external_id, saved.user_name = asked.external_id, _user_name_kept(asked)
     saved.given_name, saved.family_name = asked.given_name, asked.family_name
     saved.deleted_by_provider = saved.deleted_by_provider and not asked.active
@@ -162,11 +164,11 @@ def scim_user_update(*, person_id: int, asked: UserAsked, token: ApiToken) -> Pe
     other = person_by_user_name(asked.user_name)
     if other is not None and other.pk != person.pk:
         raise ScimError(409, f"{asked.user_name} is already another User (id {other.pk}).", "uniqueness")
-    before = (person.email, person.user_name, person.name, person.external_id, person.is_active)
+    before = (person.email, person.user_name, person.name, person.external_id, person.is_active, person.language)
     saved = _person_write(person=person, asked=asked)
-    after = (saved.email, saved.user_name, saved.name, saved.external_id, saved.is_active)
+    after = (saved.email, saved.user_name, saved.name, saved.external_id, saved.is_active, saved.language)
     if after != before:
-        labels = ("address", "userName", "name", "externalId", "active")
+        labels = ("address", "userName", "name", "externalId", "active", "language")
         changes = [
             (label, str(old), str(new)) for label, old, new in zip(labels, before, after, strict=True) if old != new
         ]

@@ -116,9 +116,12 @@ def person_save(
     managed_teams: list[Team],
     is_active: bool = True,
     person_id: int | None = None,
+    language: str | None = None,
 ) -> Person:
     """Create or change a person (the address as `person_address_checked` takes it, the name as
     `names.name_stored` keeps it: NFC, so the import of the same name spelt another way changes nothing).
+
+    `language` is a code of settings.LANGUAGES or "" (the organisation's default); None leaves it as it is.
 
     Deactivating a person is `people_deactivate` (their login too; refused for the last who can open Manage);
     reactivating them reactivates their login."""
@@ -135,6 +138,8 @@ def person_save(
     if person.name != name:
         person.given_name = person.family_name = ""  # the parts a provider sent no longer make this name
     person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
+    if language is not None:
+        person.language = language
     person.full_clean()
     person.save()
     person.managed_teams.set(managed_teams)
@@ -217,7 +222,10 @@ class ImportPlan:
             "kept": sorted(self.kept.items()),
             "access_lost": sorted(self.access_lost.items()),
             "deactivated_access_lost": sorted(self.deactivated_access_lost.items()),
-            "rows": [(row.line, row.email, row.name, row.team_id, row.role, row.manages_team) for row in self.rows],
+            "rows": [
+                (row.line, row.email, row.name, row.team_id, row.role, row.manages_team, row.language)
+                for row in self.rows
+            ],
         }
         return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()
 
@@ -260,6 +268,8 @@ def _changes(person: Person | None, row: people_csv.PersonRow, paths: dict[int, 
             words.append(f"moves from {paths.get(person.team_id, '?')} to {paths[row.team_id]}")
         if person.role != row.role:
             words.append(f"role {person.role} → {row.role}")
+        if row.language is not None and person.language != row.language:
+            words.append(f"language {person.language or 'default'} → {row.language or 'default'}")
     words += [f"starts managing {paths[team_id]}" for team_id in sorted(after - managed, key=paths.get)]
     words += [f"stops managing {paths.get(team_id, '?')}" for team_id in sorted(managed - after, key=paths.get)]
     return words
@@ -414,7 +424,8 @@ class ImportAlreadyDone(ImportChanged):
 def people_import(*, csv_text: str, previewed: str | None = None, importer=None) -> ImportPlan:
     """Make the people match the CSV: create, update, and deactivate whoever is missing; all or nothing.
 
-    Afterwards each line's person has the line's name, team, role and active state, and manages their team
+    Afterwards each line's person has the line's name, team, role, language (when the file has a language column;
+    without one, languages stay as they are) and active state, and manages their team
     exactly when the line says so (`_managed_after`: a move takes the old team's management with it), so the
     export says what the file said. Refuses (ValidationError) when the file has any error, so a half-valid
     file never half-imports, or would lock out every admin or the importer (`ImportPlan.refusals`, the messages
@@ -449,7 +460,7 @@ def people_import(*, csv_text: str, previewed: str | None = None, importer=None)
 
 
 def _people_update(people: list[Person]) -> None:
-    """Write each person's name, team, role and active state, a thousand to a statement.
+    """Write each person's name, team, role, language and active state, a thousand to a statement.
 
     One UPDATE joined to a VALUES list, which PostgreSQL and SQLite (3.33 and later) both run; Django's
     bulk_update builds a CASE per column and row, which took 28 s for 10,000 people.
@@ -457,12 +468,13 @@ def _people_update(people: list[Person]) -> None:
     table = connection.ops.quote_name(Person._meta.db_table)
     for start in range(0, len(people), 1000):
         batch = people[start : start + 1000]
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
-        params = [value for p in batch for value in (p.id, p.name, p.team_id, p.role)]
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+        params = [value for p in batch for value in (p.id, p.name, p.team_id, p.role, p.language)]
         # Only placeholders and the quoted table name are put in the text; every value is a parameter.
         statement = (
-            f"WITH v(id, name, team_id, role) AS (VALUES {values}) "  # noqa: S608  # nosec B608
-            f"UPDATE {table} SET name = v.name, team_id = v.team_id, role = v.role, is_active = %s, "
+            f"WITH v(id, name, team_id, role, language) AS (VALUES {values}) "  # noqa: S608  # nosec B608
+            f"UPDATE {table} SET name = v.name, team_id = v.team_id, role = v.role, language = v.language, "
+            "is_active = %s, "
             # A new name makes the parts an identity provider sent (SCIM givenName, familyName) stale.
             f"given_name = CASE WHEN {table}.name = v.name THEN {table}.given_name ELSE '' END, "
             f"family_name = CASE WHEN {table}.name = v.name THEN {table}.family_name ELSE '' END "
@@ -484,7 +496,14 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
     for row in plan.rows:
         person = existing.get(addresses.key(row.email))
         if person is None:
-            person = Person(email=row.email, name=row.name, team_id=row.team_id, role=row.role, is_active=True)
+            person = Person(
+                email=row.email,
+                name=row.name,
+                team_id=row.team_id,
+                role=row.role,
+                language=row.language or "",
+                is_active=True,
+            )
             created.append(person)
             wanted.append((person, set(), _managed_after(managed=set(), team_id=None, row=row)))
             continue
@@ -492,8 +511,11 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
         wanted.append((person, before, _managed_after(managed=before, team_id=person.team_id, row=row)))
         if not person.is_active:
             reactivated.append(person.id)
-        if (person.name, person.team_id, person.role, person.is_active) != (row.name, row.team_id, row.role, True):
+        language = person.language if row.language is None else row.language
+        before_line = (person.name, person.team_id, person.role, person.language, person.is_active)
+        if before_line != (row.name, row.team_id, row.role, language, True):
             person.name, person.team_id, person.role, person.is_active = row.name, row.team_id, row.role, True
+            person.language = language
             changed.append(person)
     Person.objects.bulk_create(created, batch_size=1000)
     _people_update(changed)
@@ -578,6 +600,7 @@ def people_export() -> str:
                 "team": paths[person.team_id],
                 "role": person.role,
                 "manager": "yes" if person.team_id in managed else "no",
+                "language": person.language,
             }
         )
     return people_csv.write(rows)

@@ -89,6 +89,7 @@ def person_edit(request, person_id: int | None = None):
             "role": person.role,
             "managed_teams": list(person.managed_teams.all()),
             "is_active": person.is_active,
+            "language": person.language,
         }
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

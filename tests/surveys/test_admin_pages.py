@@ -150,7 +150,7 @@ def test_a_file_with_a_nul_character_is_refused_before_the_preview(client, ada):
 def test_export_downloads_csv(client, ada):
     response = client.get(reverse("surveys:manage_people_export"))
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.decode().startswith("\ufeffemail,name,team,role,manager\r\nada@example.com,")
+    assert response.content.decode().startswith("\ufeffemail,name,team,role,manager,language\r\nada@example.com,")
 
 
 def test_a_template_is_built_in_order_and_previewed_as_respondents_see_it(client, ada):

@@ -145,7 +145,7 @@ def test_garbled_quotes_and_dashes_are_found_too():
 def test_the_export_starts_with_a_byte_order_mark_and_reads_back_unchanged(client, ada):
     PersonFactory(email="zoe@example.com", name="Zoë Ørsted", team=ada.person.team)
     download = client.get(reverse("surveys:manage_people_export")).content
-    assert download.startswith(b"\xef\xbb\xbfemail,name,team,role,manager\r\n")
+    assert download.startswith(b"\xef\xbb\xbfemail,name,team,role,manager,language\r\n")
     assert "Zoë Ørsted".encode() in download
     upload = SimpleUploadedFile("align-people.csv", download, content_type="text/csv")
     page = client.post(reverse("surveys:manage_people_import"), {"file": upload}).content.decode()
