@@ -18,16 +18,19 @@ from .selectors import answering_minutes
 from .templatetags.wall_clocks import day_on_clock
 
 
-def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = False) -> EmailMultiAlternatives:
+def survey_link_message(
+    *, invitation: Invitation, token: str, reminder: bool = False, memo: dict | None = None
+) -> EmailMultiAlternatives:
     """Return a person's survey link email, composed but not sent: the one way invitations and reminders leave
     Align.
 
     Composing reads the team's latest actions; a reminder round composes one for every invitation, answered
     or not, so what it reads never depends on who has answered. Slack direct messages carry the same words
-    and link (surveys.slack.survey_link_text); the cycle's delivery chooses the channels.
+    and link (surveys.slack.survey_link_text); the cycle's delivery chooses the channels. A batch passes one
+    `memo` dict to all its messages: each team's actions and each cycle's length are then read once.
     """
     cycle = invitation.cycle
-    context = survey_link_context(invitation=invitation, token=token, reminder=reminder)
+    context = survey_link_context(invitation=invitation, token=token, reminder=reminder, memo=memo)
     if reminder:
         subject = f"Reminder: {cycle.name} closes {day_on_clock(cycle.closes_at, cycle.time_zone, 'j M')}"
     else:
@@ -40,17 +43,27 @@ def survey_link_message(*, invitation: Invitation, token: str, reminder: bool = 
     return message
 
 
-def survey_link_context(*, invitation: Invitation, token: str, reminder: bool) -> dict:
-    """Return what a survey link message says, whichever channel carries it."""
+def survey_link_context(*, invitation: Invitation, token: str, reminder: bool, memo: dict | None = None) -> dict:
+    """Return what a survey link message says, whichever channel carries it.
+
+    `memo` (optional, shared by a batch's messages) keeps the team's actions and the cycle's length in minutes
+    under ("actions", team id) and ("minutes", cycle id), so a batch reads each once.
+    """
     from feedback.selectors.team import latest_actions
 
+    memo = {} if memo is None else memo
+    actions_key, minutes_key = ("actions", invitation.team_id), ("minutes", invitation.cycle_id)
+    if actions_key not in memo:
+        memo[actions_key] = latest_actions(team_id=invitation.team_id)
+    if minutes_key not in memo:
+        memo[minutes_key] = answering_minutes(cycle=invitation.cycle)
     return {
         "organisation": settings.ORGANISATION_NAME,
-        "actions": latest_actions(team_id=invitation.team_id),
+        "actions": memo[actions_key],
         "person": invitation.person,
         "cycle": invitation.cycle,
         "reminder": reminder,
-        "minutes": answering_minutes(cycle=invitation.cycle),
+        "minutes": memo[minutes_key],
         "link": settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token}),
     }
 

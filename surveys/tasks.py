@@ -28,16 +28,22 @@ def cycles_tick_task() -> dict[str, int]:
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT_SENDING_ERRORS, retry_backoff=True, max_retries=8)
-def invitations_send_task(self, cycle_id: int) -> int:
-    """Send one batch of a cycle's invitations and queue the next batch while any remain.
+def invitations_send_task(self, cycle_id: int, first_id: int | None = None, last_id: int | None = None) -> int:
+    """Send a cycle's invitations: given an id range, send that batch; without one, queue one task per batch
+    of the unsent invitations, which any number of workers share. Return how many remain (in the range) or
+    how many batches were queued.
 
-    A batch that sent nothing (another worker holds the rest) does not requeue; the beat tick resumes it.
+    A batch left unsent by a lost worker is delivered again (acks late), and the beat tick queues the rest.
     """
-    sent, remaining = services.invitations_send_batch(
-        cycle_id=cycle_id, batch_size=settings.ALIGN_INVITATION_BATCH_SIZE
+    size = settings.ALIGN_INVITATION_BATCH_SIZE
+    if first_id is None or last_id is None:
+        batches = services.invitations_send_plan(cycle_id=cycle_id, batch_size=size)
+        for first, last in batches:
+            invitations_send_task.delay(cycle_id, first, last)
+        return len(batches)
+    _, remaining = services.invitations_send_batch(
+        cycle_id=cycle_id, batch_size=size, first_id=first_id, last_id=last_id
     )
-    if sent and remaining:
-        invitations_send_task.delay(cycle_id)
     return remaining
 
 

@@ -16,6 +16,7 @@ from .invitations import (
     invitation_send,
     invitations_enqueue,
     invitations_send_batch,
+    invitations_send_plan,
     reminders_enqueue,
     reminders_send_batch,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "invitation_send",
     "invitations_enqueue",
     "invitations_send_batch",
+    "invitations_send_plan",
     "people_deactivate",
     "people_export",
     "people_import",

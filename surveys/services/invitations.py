@@ -4,6 +4,7 @@ import contextlib
 import logging
 import smtplib
 import time
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -104,20 +105,95 @@ def _invitation_deliver(invitation: Invitation) -> None:
             logger.warning("The mail server refused the invitation to %s: %s", invitation.address, refused)
 
 
-def invitations_send_batch(*, cycle_id: int, batch_size: int) -> tuple[int, int]:
-    """Send up to batch_size unsent invitations of an open cycle; return (sent now, still unsent)."""
+def invitations_send_plan(*, cycle_id: int, batch_size: int) -> list[tuple[int, int]]:
+    """Return the cycle's unsent invitations as id ranges [(first id, last id), …] of up to batch_size each,
+    in id order, for batch tasks that any number of workers share.
+
+    Reads the ids as a stream and keeps only the ranges' ends, so memory does not grow with the audience.
+    """
+    unsent = Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=True)
+    return id_ranges(unsent.order_by("id").values_list("id", flat=True).iterator(chunk_size=5000), size=batch_size)
+
+
+def id_ranges(ids: Iterable[int], *, size: int) -> list[tuple[int, int]]:
+    """Return increasing ids cut into consecutive runs of `size` (the last may be shorter), each as its (first,
+    last) id; raise ValueError if size is below 1."""
+    if size < 1:
+        raise ValueError("a batch holds at least one invitation")
+    ranges, first, last, count = [], None, None, 0
+    for invitation_id in ids:
+        first = invitation_id if first is None else first
+        last, count = invitation_id, count + 1
+        if count == size:
+            ranges.append((first, last))
+            first, count = None, 0
+    if first is not None:
+        ranges.append((first, last))
+    return ranges
+
+
+def invitations_send_batch(
+    *, cycle_id: int, batch_size: int, first_id: int | None = None, last_id: int | None = None
+) -> tuple[int, int]:
+    """Send up to batch_size unsent invitations of an open cycle, only those with ids from first_id to last_id
+    when both are given; return (sent now, still unsent: in that range when given, else in the cycle).
+
+    Email-only cycles: what every email of the batch shares is read once (the people, each team's latest
+    actions, the survey's length) and one connection to the mail server carries them all; each invitation is
+    still claimed, given its link, marked sent and handed over in a transaction of its own
+    (_invitation_email), so a retry, a concurrent batch over the same ids or a killed worker never sends one
+    twice. Cycles that also use Slack send each invitation through invitation_send.
+    """
     pending = Invitation.objects.filter(cycle_id=cycle_id, cycle__state=Cycle.State.OPEN, sent_at__isnull=True)
-    batch = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
+    if first_id is not None and last_id is not None:
+        pending = pending.filter(id__gte=first_id, id__lte=last_id)
+    batch = list(pending.select_related("cycle", "person").order_by("id")[:batch_size])
     sent, slowest = 0, 0.0
-    for invitation_id in batch:
-        began = time.monotonic()
-        if invitation_send(invitation_id=invitation_id):
-            sent += 1
-            slowest = max(slowest, time.monotonic() - began)
+    if batch and slack.uses_slack(batch[0].cycle.delivery):
+        for invitation in batch:
+            began = time.monotonic()
+            if invitation_send(invitation_id=invitation.id):
+                sent += 1
+                slowest = max(slowest, time.monotonic() - began)
+    elif batch:
+        memo: dict = {}
+        with get_connection() as mail_server:
+            for invitation in batch:
+                began = time.monotonic()
+                if _invitation_email(invitation, mail_server=mail_server, memo=memo):
+                    sent += 1
+                    slowest = max(slowest, time.monotonic() - began)
     # What one email's hand-over costs on this mail server, measured while everyone is emailed alike: the
     # cycle's reminder steps last at least this long (reminders_send_batch).
-    Cycle.objects.filter(id=cycle_id, send_seconds__lt=slowest).update(send_seconds=slowest)
+    if slowest:
+        Cycle.objects.filter(id=cycle_id, send_seconds__lt=slowest).update(send_seconds=slowest)
     return sent, pending.count()
+
+
+def _invitation_email(invitation: Invitation, *, mail_server, memo: dict) -> bool:
+    """Claim an invitation of an email-only cycle, store its link, mark it sent and email it, in one transaction.
+
+    The claim locks the row if it is unsent, its cycle open and no other worker holds it (skipping it
+    otherwise: return False); if the hand-over fails, everything rolls back and a retry sends it. `memo`
+    keeps what the batch's emails share (emails.survey_link_message).
+    """
+    with transaction.atomic():
+        unsent = Invitation.objects.filter(id=invitation.id, sent_at__isnull=True, cycle__state=Cycle.State.OPEN)
+        if not unsent.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True):
+            return False
+        token = invitation_token(invitation.id)
+        InvitationToken.objects.bulk_create(
+            [InvitationToken(invitation_id=invitation.id, token_hash=token_hash(token))], ignore_conflicts=True
+        )
+        Invitation.objects.filter(id=invitation.id).update(sent_at=timezone.now())
+        if invitation.person.is_active:
+            message = emails.survey_link_message(invitation=invitation, token=token, memo=memo)
+            try:
+                _hand_over(message, mail_server)
+            except smtplib.SMTPRecipientsRefused as refused:
+                # Everyone is invited, so this says nothing of anyone's answer; the admin needs the address.
+                logger.warning("The mail server refused the invitation to %s: %s", invitation.address, refused)
+    return True
 
 
 @transaction.atomic
@@ -144,18 +220,16 @@ _slowest_send = [0.0]
 REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
 
 
-def _send_passing_over_refusals(message, mail_server) -> None:
-    """Send a reminder on the batch's connection; pass over a refusal of this message, and reconnect once if
-    the server closed the connection (some cap the messages per connection). Anything else fails the batch."""
+def _hand_over(message, mail_server) -> None:
+    """Send a message on the batch's connection, opening it again once if the server closed it (some cap the
+    messages per connection)."""
     message.connection = mail_server
     try:
-        with contextlib.suppress(*REFUSALS):
-            message.send()
+        message.send()
     except smtplib.SMTPServerDisconnected:
         mail_server.close()
         mail_server.open()
-        with contextlib.suppress(*REFUSALS):
-            message.send()
+        message.send()
 
 
 def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[int, int]:
@@ -218,7 +292,8 @@ def reminders_send_batch(*, cycle_id: int, day: int, batch_size: int) -> tuple[i
                         with contextlib.suppress(slack.SlackRefused):  # as a refused email: nothing said
                             slack.message_post(channel=channel, text=text)
                     if slack.emails_too(delivery, channel=channel):
-                        _send_passing_over_refusals(message, mail_server)
+                        with contextlib.suppress(*REFUSALS):  # passed over without a word, as said above
+                            _hand_over(message, mail_server)
             took = time.monotonic() - began
             _slowest_send[0] = step = max(step, took)
             time.sleep(step - took)
