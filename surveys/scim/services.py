@@ -164,9 +164,16 @@ def scim_user_update(*, person_id: int, asked: UserAsked, token: ApiToken) -> Pe
     other = person_by_user_name(asked.user_name)
     if other is not None and other.pk != person.pk:
         raise ScimError(409, f"{asked.user_name} is already another User (id {other.pk}).", "uniqueness")
-    before = (person.email, person.user_name, person.name, person.external_id, person.is_active, person.language)
+    before = (
+        person.email,
+        person.user_name,
+        person.name,
+        person.external_id,
+        person.is_active,
+        person.language or "default",
+    )
     saved = _person_write(person=person, asked=asked)
-    after = (saved.email, saved.user_name, saved.name, saved.external_id, saved.is_active, saved.language)
+    after = (saved.email, saved.user_name, saved.name, saved.external_id, saved.is_active, saved.language or "default")
     if after != before:
         labels = ("address", "userName", "name", "externalId", "active", "language")
         changes = [
