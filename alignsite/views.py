@@ -42,7 +42,13 @@ def language_choose(request):
         wanted = "/"
     response = HttpResponseRedirect(wanted)
     response["Referrer-Policy"] = "no-referrer"
-    code = request.GET.get("language", "")
+    language_cookie_set(response, request.GET.get("language", ""))
+    return response
+
+
+def language_cookie_set(response, code: str) -> None:
+    """Set the language cookie LocaleMiddleware reads to `code` when it is one of settings.LANGUAGES (else leave
+    it): used by the switcher and by a survey link that carries its person's language (`?lang=`)."""
     if code in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
@@ -54,4 +60,3 @@ def language_choose(request):
             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
-    return response

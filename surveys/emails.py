@@ -7,12 +7,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 
 from alignsite.mail import participation_revealing, templated_message
 
-from . import addresses
+from . import addresses, languages
 from .models import Invitation
 from .selectors import answering_minutes
 from .templatetags.wall_clocks import day_on_clock
@@ -28,7 +29,14 @@ def survey_link_message(
     or not, so what it reads never depends on who has answered. Slack direct messages carry the same words
     and link (surveys.slack.survey_link_text); the cycle's delivery chooses the channels. A batch passes one
     `memo` dict to all its messages: each team's actions and each cycle's length are then read once.
+
+    Written in the person's language (`languages.of_person`), whose code its link carries.
     """
+    with translation.override(languages.of_person(invitation.person)):
+        return _survey_link_message(invitation=invitation, token=token, reminder=reminder, memo=memo)
+
+
+def _survey_link_message(*, invitation: Invitation, token: str, reminder: bool, memo: dict | None):
     cycle = invitation.cycle
     context = survey_link_context(invitation=invitation, token=token, reminder=reminder, memo=memo)
     if reminder:
@@ -64,8 +72,16 @@ def survey_link_context(*, invitation: Invitation, token: str, reminder: bool, m
         "cycle": invitation.cycle,
         "reminder": reminder,
         "minutes": memo[minutes_key],
-        "link": settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token}),
+        "link": survey_link(person=invitation.person, token=token),
     }
+
+
+def survey_link(*, person, token: str) -> str:
+    """Return a survey link on SITE_URL: /s/<token>/, and `?lang=<code>` when the person has a language of their
+    own, so the survey opens in it (surveys.views.survey.invitation_open); without one the page follows the
+    browser's languages, as every page does."""
+    link = settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": token})
+    return f"{link}?{urlencode({'lang': person.language})}" if person.language else link
 
 
 def login_granted_email_send(*, user_id: int) -> None:

@@ -129,9 +129,19 @@ class SurveyForm(forms.Form):
             # The questions on a scale are numbered 1, 2, … wherever a comment box stands among them.
             field.number = number if question.kind != Question.Kind.COMMENT else None
             field.label = question.text
+            field.text_lang = ""  # the HTML lang of the label when it is not in the page's language (`wordings_show`)
             field.question = question
             field.anchors = ENPS_ANCHORS if question.kind == Question.Kind.ENPS else None
             self.fields[field_name(question)] = field
+
+    def wordings_show(self, wordings: dict) -> None:
+        """Label each question with its text in the page's language (`selectors.question_wordings`): a translation,
+        or the question's own text with the `lang` it is written in."""
+        for question in self.questions:
+            wording = wordings.get(question.id)
+            if wording is not None:
+                field = self.fields[field_name(question)]
+                field.label, field.text_lang = wording.text, wording.lang
 
 
 def answers_posted(data, *, questions: list[Question]) -> tuple[dict[int, int], dict[int, str]]:

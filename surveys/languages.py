@@ -56,6 +56,11 @@ def html_lang(code: str) -> str:
     return first.lower() + ("-" + rest.upper() if len(rest) == 2 else "-" + rest if rest else "")
 
 
+def of_person(person) -> str:
+    """Return the language a person's emails and messages are written in: theirs, else the default."""
+    return person.language or default()
+
+
 def default() -> str:
     """Return the organisation's default language: `settings.LANGUAGE_CODE`."""
     return settings.LANGUAGE_CODE

@@ -3,6 +3,7 @@
 import contextlib
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -12,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import rotation
+from . import languages, rotation
 from .models import (
     AnsweredMarker,
     Cycle,
@@ -21,6 +22,7 @@ from .models import (
     Invitation,
     Person,
     Question,
+    QuestionTranslation,
     SurveyTemplate,
     Team,
 )
@@ -309,3 +311,50 @@ def login_attempts_name(*, username: str) -> str:
         with contextlib.suppress(User.DoesNotExist):
             typed = User._default_manager.get_by_natural_key(typed).get_username()
     return unicodedata.normalize("NFKC", typed.casefold())
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A question's text as a page in some language shows it, and the HTML `lang` of that text when it is not the
+    page's language ("" when it is)."""
+
+    text: str
+    lang: str = ""
+
+
+def question_wordings(*, questions: Iterable[Question], language: str) -> dict[int, Wording]:
+    """Return each question's text in `language` (a code such as django.utils.translation.get_language() gives),
+    by question id: its translation into that language, else its own text marked with the language it is written
+    in (settings.LANGUAGE_CODE, as an HTML lang such as "en-GB"). One query, none in the default language.
+
+    The wording changes nothing but the text shown: every language answers the same Question row, so answers from
+    every language count in one figure.
+    """
+    questions = list(questions)
+    own = languages.default()
+    code = languages.tag_read(language or own) or own
+    if code == own or not questions:
+        return {question.id: Wording(question.text) for question in questions}
+    translated = dict(
+        QuestionTranslation.objects.filter(question_id__in=[q.id for q in questions], language=code).values_list(
+            "question_id", "text"
+        )
+    )
+    original = languages.html_lang(own)
+    return {q.id: Wording(translated[q.id]) if q.id in translated else Wording(q.text, original) for q in questions}
+
+
+def translations_not_validated(*, cycle: Cycle) -> list[QuestionTranslation]:
+    """Return the translations a cycle offered of its validated items without a published source ("translation not
+    validated"): those of the questions it asked that existed before it closed, by language then question. Answers
+    given in them count in the item's figures with everyone else's; nothing records who answered in which."""
+    return list(
+        QuestionTranslation.objects.filter(
+            question__validated=True,
+            question_id__in=CycleQuestion.objects.filter(cycle=cycle).values("question_id"),
+            created_at__lt=cycle.closes_at,
+            source="",  # stored trimmed (services.question_translation_save)
+        )
+        .select_related("question")
+        .order_by("language", "question__key")
+    )

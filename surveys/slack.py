@@ -16,10 +16,12 @@ import urllib.error
 from django.conf import settings
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
+from django.utils import translation
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from . import languages
 from .models import Delivery, Invitation
 
 # slack_sdk logs each request's body at DEBUG: the survey link, and for a reminder who has not answered.
@@ -120,11 +122,12 @@ def message_post(*, channel: str, text: str) -> None:
 
 def survey_link_text(*, invitation: Invitation, token: str, reminder: bool = False) -> str:
     """Return a person's survey link as a Slack message (mrkdwn), composed but not posted: the same words and
-    the same link as the email (surveys.emails.survey_link_message)."""
+    the same link as the email (surveys.emails.survey_link_message), in the person's language."""
     from .emails import survey_link_context
 
-    context = survey_link_context(invitation=invitation, token=token, reminder=reminder)
-    return render_to_string("surveys/slack/invitation.txt", context).strip()
+    with translation.override(languages.of_person(invitation.person)):
+        context = survey_link_context(invitation=invitation, token=token, reminder=reminder)
+        return render_to_string("surveys/slack/invitation.txt", context).strip()
 
 
 def cycle_reach(*, cycle_id: int) -> dict[str, int]:

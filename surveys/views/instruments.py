@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from feedback.selectors.reliability import latest_reliabilities
@@ -113,6 +114,9 @@ def template_preview(request, template_id: int):
     questions = selectors.template_questions(template_id=template.id)
     preview_cycle = {"name": template.name, "threshold": 5, "closes_at": None}
     rotating = sum(q.kind != Question.Kind.COMMENT for q in questions) > template.max_questions
-    context = {"form": SurveyForm(questions=questions), "cycle": preview_cycle, "preview": True, "template": template}
+    form = SurveyForm(questions=questions)
+    # In the language the page is in (the switcher previews each translation).
+    form.wordings_show(selectors.question_wordings(questions=questions, language=get_language()))
+    context = {"form": form, "cycle": preview_cycle, "preview": True, "template": template}
     context["rotating"] = rotating
     return render(request, "surveys/answer.html", context)

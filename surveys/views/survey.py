@@ -8,16 +8,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate_parse
 from alignsite.client_address import client_limit_key
+from alignsite.views import language_cookie_set
 from feedback.selectors import team_from_results_key, team_results_coming, team_results_key, team_results_published
 
-from .. import selectors, services
-from ..forms import SurveyForm, answers_posted
+from .. import languages, selectors, services
+from ..forms import SurveyForm, answers_posted, field_name
 from ..models import Invitation
 
 # The token moves from the link into this signed, HttpOnly cookie, scoped to the survey pages. It is the
@@ -78,6 +80,13 @@ def invitation_open(request, token: str):
     open its own links: every attempt is counted when it starts (so a burst cannot slip past the limit) and
     given back when the link is known.
     """
+    # The link carries its person's language (`?lang=de`, emails.survey_link_context): this page and the survey
+    # open in it, by the language cookie the switcher sets too, so the respondent can still switch. Nothing of it
+    # is stored: the response is the same whatever the language.
+    language = languages.tag_read(request.GET.get("lang", "")) or ""
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     key = _guess_key(request)
     limit, seconds = rate_parse(settings.ALIGN_TOKEN_GUESS_RATE)
     if not attempt_start(key, limit=limit, seconds=seconds):
@@ -94,6 +103,7 @@ def invitation_open(request, token: str):
         return _problem(request, problem)
     attempt_refund(key)
     response = HttpResponseRedirect(path_of("answer"))
+    language_cookie_set(response, language)
     response.set_signed_cookie(
         COOKIE,
         f"{token}:{invitation.id}:{invitation.cycle_id}:{invitation.team_id}",
@@ -107,12 +117,14 @@ def invitation_open(request, token: str):
     return response
 
 
-def questions_key(questions) -> str:
+def questions_key(form: SurveyForm) -> str:
     """Return a key for the unanswered questions' markup: everyone in a cycle sees the same, so it is cached.
 
-    Made from everything the markup shows, so a different set of questions can never get another's markup.
+    Made from everything the markup shows, so a different set of questions, or another wording of them (a
+    translation added or edited), can never get another's markup.
     """
-    shown = [(q.id, q.text, q.kind, q.scale_points, q.required) for q in questions]
+    fields = ((q, form.fields[field_name(q)]) for q in form.questions)
+    shown = [(q.id, f.label, f.text_lang, q.kind, q.scale_points, q.required) for q, f in fields]
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
@@ -171,7 +183,9 @@ def _refused_page(request, questions, invitation, refused: ValidationError):
 
 
 def _form_page(request, form: SurveyForm, invitation):
-    context = {"form": form, "cycle": invitation.cycle, "questions_key": questions_key(form.questions)}
+    # Each question in the page's language (a translation, else its own text marked with its language).
+    form.wordings_show(selectors.question_wordings(questions=form.questions, language=get_language()))
+    context = {"form": form, "cycle": invitation.cycle, "questions_key": questions_key(form)}
     # The site-wide same-origin policy, not no-referrer: this page posts a form, and under no-referrer browsers
     # send `Origin: null`, which CSRF protection refuses. Its URL carries no token.
     return render(request, "surveys/answer.html", context, status=400 if form.errors else 200)

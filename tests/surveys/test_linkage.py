@@ -2,17 +2,33 @@
 while it is open (answering changes nothing on the person side)."""
 
 import itertools
+import re
 import uuid
 
 import pytest
 from django.apps import apps
+from django.core import mail
 from django.db import connection, models
+from django.test import Client
+from django.utils import translation
 from scipy import stats
 
 from surveys import selectors, services
-from surveys.models import Answer, AnsweredMarker, Comment, Invitation, InvitationToken, Person, Question, Response
+from surveys.models import (
+    Answer,
+    AnsweredMarker,
+    Comment,
+    Delivery,
+    Invitation,
+    InvitationToken,
+    Person,
+    Question,
+    QuestionTranslation,
+    Response,
+)
 from surveys.tokens import answered_marker
 from tests.factories import CycleFactory, PersonFactory, TeamFactory
+from tests.fakes.slack import TOKEN, FakeSlackServer
 from tests.surveys.conftest import physical_order
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +129,83 @@ def test_answering_during_an_open_cycle_leaves_no_trace_on_the_person_side(setti
     assert marker == answered_marker(invitations[3].id)
     settings.SECRET_KEY = "a-database-thief-guessing-the-key-0123456789abcdefghijklmnop"
     assert marker not in {answered_marker(invitation.id) for invitation in invitations}
+
+
+def test_a_response_answered_in_german_from_slack_and_one_in_english_from_email_store_the_same_rows(settings):
+    """Issue #25 item 4: the link opens in its person's language, and nothing stored says which language a response
+    was given in: in a small team, "the only German speaker" would otherwise be named."""
+    with FakeSlackServer() as workspace:
+        settings.SLACK_BOT_TOKEN, settings.SLACK_SIGNING_SECRET = TOKEN, "signing-secret-reserved"
+        settings.SLACK_API_URL, settings.SLACK_RATE_LIMIT_RETRIES = workspace.url, 2
+        # given: Ana reads German and is on Slack; Ben reads English and is emailed
+        team = TeamFactory(name="Platform")
+        PersonFactory(email="ana@example.com", team=team, language="de")
+        PersonFactory(email="ben@example.com", team=team, language="en-gb")
+        workspace.user_add("ana@example.com")
+        cycle = CycleFactory(teams=[team], delivery=Delivery.SLACK)
+        services.cycle_open(cycle_id=cycle.id)
+        questions = selectors.cycle_questions(cycle=cycle)
+        german = {q.id: f"Frage {q.key} auf Deutsch" for q in questions}
+        QuestionTranslation.objects.bulk_create(
+            QuestionTranslation(question_id=qid, language="de", text=text) for qid, text in german.items()
+        )
+        services.invitations_send_batch(cycle_id=cycle.id, batch_size=100)
+        assert workspace.violations == []
+        (slack_text,) = workspace.posted()["ana@example.com"]
+    (email,) = mail.outbox
+    assert email.to == ["ben@example.com"]
+    # then: each is written in its person's language, and each link carries it
+    said = "This link is yours alone and works once. Please do not forward it."
+    with translation.override("de"):
+        assert translation.gettext(said) in slack_text
+    assert said in email.body
+    links = {
+        "de": re.search(r"(/s/[\w-]+/\?lang=de)\|", slack_text).group(1),
+        "en-gb": re.search(r"(/s/[\w-]+/\?lang=en-gb)\b", email.body).group(1),
+    }
+
+    def table(model) -> list[tuple]:
+        """Every row as ((column, value), ...), as a database dump has them."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {model._meta.db_table}")  # noqa: S608 - table names from the models
+            columns = [column[0] for column in cursor.description]
+            return [tuple(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    # when: each opens their link (the page comes in their language) and gives the same answers
+    stored = {}
+    for language, link in links.items():
+        browser = Client()
+        page = browser.get(link, follow=True)
+        assert page.status_code == 200
+        assert browser.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
+        html = page.content.decode()
+        assert page["Content-Language"] == language
+        first = next(q for q in questions if q.kind == Question.Kind.LIKERT)
+        if language == "de":
+            assert german[first.id] in html
+        else:
+            assert first.text in html and german[first.id] not in html
+        posted = {f"q{q.id}": 8 if q.kind == Question.Kind.ENPS else 4 for q in questions if q.kind != "comment"}
+        before = {model: set(table(model)) for model in (*ANSWER_SIDE, AnsweredMarker)}
+        assert browser.post("/survey/", posted).status_code == 302
+        stored[language] = {model: set(table(model)) - before[model] for model in (*ANSWER_SIDE, AnsweredMarker)}
+
+    # then: the two responses are the same rows but for their random keys and markers, and no value anywhere on
+    # the answer side spells a language
+    def without_keys(rows, dropped) -> list[tuple]:
+        return sorted(tuple((c, str(v)) for c, v in row if c not in dropped) for row in rows)
+
+    de, en = stored["de"], stored["en-gb"]
+    assert len(de[Response]) == len(en[Response]) == 1
+    assert without_keys(de[Response], {"id"}) == without_keys(en[Response], {"id"})
+    assert without_keys(de[Answer], {"response_id"}) == without_keys(en[Answer], {"response_id"})
+    assert len(de[Answer]) == len([q for q in questions if q.kind != "comment"])
+    assert without_keys(de[Comment], {"id", "sealed"}) == without_keys(en[Comment], {"id", "sealed"})
+    sealed = [len(dict(row)["sealed"] or b"") for side in (de, en) for row in side[Comment]]
+    assert len(set(sealed)) <= 1  # sealed comments padded to one size, whichever language the page was in
+    assert len(de[AnsweredMarker]) == len(en[AnsweredMarker]) == 1
+    spellings = {"de", "de-de", "deutsch", "german", "en-gb", "en", "english", "en-GB"}
+    for model in ANSWER_SIDE:
+        assert not any("lang" in field.column or "locale" in field.column for field in model._meta.concrete_fields)
+        for row in table(model):
+            assert not {str(value).lower() for _, value in row if value is not None} & spellings, (model, row)
