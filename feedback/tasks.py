@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from celery import shared_task
+from celery import chord, shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -39,8 +39,42 @@ def results_published_notify_task(cycle_id: int) -> int:
 
 @shared_task(**DATABASE_RETRY)
 def correlations_refresh_task() -> int:
-    """Re-test every dimension × metric × lag and replace the findings."""
-    return services.correlations_refresh().id
+    """Re-test every dimension × metric × lag and replace the findings, shared out among the workers: read the
+    plan, test each metric and lag's pairs in a task of its own (any worker), then combine and write once."""
+    job, shares = services.correlations_start()
+    if not shares:  # nothing to test: write the empty result now
+        return services.correlations_finish(job_id=job.id, shares=[]).id
+    correlations_shares_send(job.id, shares)
+    return job.id
+
+
+def correlations_shares_send(job_id: int, shares: list[list[int]]) -> None:
+    """Send a started job's shares as a chord: finished by correlations_finish_task once all are in, failed by
+    correlations_failed_task if one fails for good."""
+    finish = correlations_finish_task.si(job_id, shares).on_error(correlations_failed_task.s(job_id, shares))
+    try:
+        chord((correlations_share_task.si(job_id, share) for share in shares), finish).delay()
+    except Exception as error:  # the broker refused it, or (run eagerly) a share failed: nothing will finish it
+        services.correlations_failed(job_id=job_id, error=error, shares=shares)
+        raise
+
+
+@shared_task(**DATABASE_RETRY)
+def correlations_share_task(job_id: int, positions: list[int]) -> int:
+    """Test one share of a correlation job's pairs (services.correlations_share)."""
+    return services.correlations_share(job_id=job_id, positions=positions)
+
+
+@shared_task(**DATABASE_RETRY)
+def correlations_finish_task(job_id: int, shares: list[list[int]]) -> int:
+    """Adjust and write a correlation job's findings once every share is in (services.correlations_finish)."""
+    return services.correlations_finish(job_id=job_id, shares=shares).id
+
+
+@shared_task
+def correlations_failed_task(request, error, traceback, job_id: int, shares: list[list[int]]) -> None:
+    """Record a correlation job whose share failed for good as failed (the chord's error callback)."""
+    services.correlations_failed(job_id=job_id, error=error, shares=shares)
 
 
 @shared_task(**DATABASE_RETRY)

@@ -41,26 +41,32 @@ def metric_values_by_cycle(
         values = values.filter(team_id__in=list(team_ids))
     if metric_ids is not None:
         values = values.filter(metric_id__in=list(metric_ids))
-    rows = list(values.values("metric_id", "team_id", "period_start", "period_end", "value"))
+    rows = list(values.values_list("metric_id", "team_id", "period_start", "period_end", "value"))
     periods = defaultdict(set)
-    for value in rows:
-        periods[value["metric_id"]].add((value["period_start"], value["period_end"]))
-    kinds = {metric_id: dominant_kind(found) for metric_id, found in periods.items()}
-    for value in rows:
-        definition = definitions[value["metric_id"]]
-        if definition.builtin:
-            index = windows.get((value["period_start"], value["period_end"]))
-        elif period_kind(value["period_start"], value["period_end"]) != kinds[value["metric_id"]]:
-            continue  # another kind of period over the same time: adding it would count the time twice
-        else:
-            index = (
-                bisect.bisect_right(starts, value["period_start"]) - 1  # the last period starting by then
-                if ordered
-                else next((i for i, (start, end) in enumerate(bounds) if start <= value["period_start"] < end), -1)
-            )
-            index = index if index >= 0 else None
+    for metric_id, _, start, end, _ in rows:
+        periods[metric_id].add((start, end))
+    # Which cycle each distinct period of each metric falls in (None: none, or another kind of period), worked
+    # out once per period rather than per value (130,000 values over 270 periods at 500 teams).
+    cycle_of = {}
+    for metric_id, found in periods.items():
+        kind = dominant_kind(found)
+        for start, end in found:
+            if definitions[metric_id].builtin:
+                index = windows.get((start, end))
+            elif period_kind(start, end) != kind:
+                index = None  # another kind of period over the same time: adding it would count the time twice
+            else:
+                index = (
+                    bisect.bisect_right(starts, start) - 1  # the last period starting by then
+                    if ordered
+                    else next((i for i, (first, after) in enumerate(bounds) if first <= start < after), -1)
+                )
+                index = index if index >= 0 else None
+            cycle_of[metric_id, start, end] = index
+    for metric_id, team_id, start, end, value in rows:
+        index = cycle_of[metric_id, start, end]
         if index is not None:
-            collected[value["metric_id"]][(value["team_id"], index)].append(value["value"])
+            collected[metric_id][(team_id, index)].append(value)
     combined: dict[int, dict[tuple[int, int], float]] = {}
     for metric_id, cells in collected.items():
         rollup = definitions[metric_id].time_rollup

@@ -3,7 +3,14 @@
 from .actions import action_record
 from .api_tokens import api_token_create, api_token_revoke
 from .audit import report_access_record
-from .correlations import correlations_refresh, correlations_refresh_enqueue
+from .correlations import (
+    correlations_failed,
+    correlations_finish,
+    correlations_refresh,
+    correlations_refresh_enqueue,
+    correlations_share,
+    correlations_start,
+)
 from .delivery import (
     change_record,
     delivery_batch_record,
@@ -35,8 +42,12 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "change_record",
+    "correlations_failed",
+    "correlations_finish",
     "correlations_refresh",
     "correlations_refresh_enqueue",
+    "correlations_share",
+    "correlations_start",
     "delivery_batch_record",
     "deployment_record",
     "digest_recipients",

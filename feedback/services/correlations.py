@@ -1,6 +1,15 @@
-"""Reading survey dimensions against metrics across teams and cycles: the findings leaders see."""
+"""Reading survey dimensions against metrics across teams and cycles: the findings leaders see.
+
+The job runs in three steps, so that any number of worker processes can share it (feedback.tasks):
+correlations_plan reads everything once; pairs_test tests one share of the pairs (pure but for the cache it
+is handed through); findings_replace adjusts every p-value of the whole family together and writes the
+findings in one transaction. correlations_refresh runs the three in one process; correlations_start,
+correlations_share and correlations_finish are the same steps for a Celery chord, with the plan and each
+share's results kept in the cache in between.
+"""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
@@ -12,16 +21,59 @@ from surveys.models import Cycle, Dimension, Question
 from surveys.selectors import cycle_team_parents
 
 from .. import correlation
-from ..models import Finding, MetricDefinition, TeamFinding
+from ..models import Finding, JobRun, MetricDefinition, TeamFinding
 from ..selectors import visible_group_means
 from ..selectors.metrics import metric_values_by_cycle
-from .jobs import job_progress, job_recorded
+from .jobs import job_failed, job_progress, job_started, job_succeeded
 
 LAGS = (0, 1)
 
 
-def correlations_refresh(*, permutations: int = 2000, stop_after: int | None = correlation.STOP_AFTER):
-    """Test every dimension × metric × lag and replace the findings; return the job's record.
+@dataclass(frozen=True)
+class Plan:
+    """What one analysis tests, read once (correlations_plan).
+
+    pairs: (dimension id, metric id, lag) for every pair, in the order that seeds them: pair k (from 1) is
+    tested with seed + k and, if refined, seed + len(pairs) + k, whichever process tests it.
+    team_ids: (teams,) the teams with a score or a metric value; departments: (teams,) each one's department
+    (object: an id or None). scores: dimension id → (teams × cycles) visible means; metrics: metric id →
+    (teams × cycles + max(LAGS)) values; NaN where there is none.
+    """
+
+    pairs: list[tuple[int, int, int]]
+    team_ids: np.ndarray
+    departments: np.ndarray
+    scores: dict[int, np.ndarray]
+    metrics: dict[int, np.ndarray]
+    permutations: int
+    stop_after: int | None
+    seed: int
+
+    def shares(self) -> list[list[int]]:
+        """Return the pairs' positions (from 1) grouped by metric and lag: the units any worker can test."""
+        shares: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for position, (_, metric_id, lag) in enumerate(self.pairs, start=1):
+            shares[(metric_id, lag)].append(position)
+        return list(shares.values())
+
+
+@dataclass(frozen=True)
+class Tested:
+    """One pair's result: its position in Plan.pairs, the correlation shown, its p-value, and its teams' own
+    tests as a (teams × 6) array of team id, points, r, interval low, interval high and p; drawn: how many
+    permutations its test drew (fewer than asked where every test stopped early)."""
+
+    position: int
+    result: correlation.RmCorr
+    p: float
+    teams: np.ndarray = field(default_factory=lambda: np.empty((0, 6)))
+    drawn: int = 0
+
+
+def correlations_refresh(
+    *, permutations: int = 2000, stop_after: int | None = correlation.STOP_AFTER, seed: int = 0
+) -> JobRun:
+    """Test every dimension × metric × lag and replace the findings, in this process; return the job's record.
 
     1. Collect, per closed cycle, the dimension scores that disclosure control lets be shown of each leaf
        group of that cycle's tree (a team: a department's or the organisation's score re-counts its teams'
@@ -36,100 +88,200 @@ def correlations_refresh(*, permutations: int = 2000, stop_after: int | None = c
        autocorrelation: correlation.rm_corr_within_periods) and its p-value from correlation.association_test
        (departments' shared movements removed, prewhitened, cycles shuffled department by department; a p-value
        among the smallest `permutations` allows is computed again with enough to be read among all the pairs,
-       correlation.needs_refining), and —
-       from the same permutations — each team's own correlation where it has
-       correlation.MIN_POINTS_FOR_ONE_TEAM points.
+       correlation.needs_refining), and — from the same permutations — each team's own correlation where it
+       has correlation.MIN_POINTS_FOR_ONE_TEAM points. Each pair's permutations are seeded from `seed` and its
+       position (Plan), so a split run (feedback.tasks) gives exactly these results.
     4. Adjust the p-values of each family (pooled, per team) together with Benjamini–Hochberg and replace
        the findings in one transaction: running it twice gives the same rows.
     """
-    with job_recorded(kind="correlate") as job:
-        cycles = list(Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).order_by("opens_at"))
-        scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
-        parents: dict[int, int | None] = {}
-        for index, cycle in enumerate(cycles):
-            tree = cycle_team_parents(cycle_id=cycle.id)
-            parents.update(tree)  # the latest tree wins
-            inner = set(tree.values())
-            for (team_id, dimension_id), mean in visible_group_means(cycle=cycle).items():
-                if team_id not in inner:
-                    scores[dimension_id][(team_id, index)] = mean
-        departments = _departments(parents, {team_id for pairs in scores.values() for team_id, _ in pairs})
-        metrics = metric_values_by_cycle(cycles=cycles) if cycles else {}
-        dimensions = Dimension.objects.filter(id__in=scores).exclude(questions__kind=Question.Kind.COMMENT)
-        definitions = MetricDefinition.objects.in_bulk(list(metrics))
-        pairs = [(d, definitions[m], lag) for d in dimensions for m in metrics for lag in LAGS]
-        job_progress(job, done=0, total=len(pairs))
-        # Every team's scores and metric values as (teams × cycles) grids, NaN where there is none: a pair's
-        # points are then where both grids have a value, found by arrays rather than per-point lookups.
-        team_ids = np.array(sorted({t for cells in [*scores.values(), *metrics.values()] for t, _ in cells}))
-        row = {team_id: i for i, team_id in enumerate(team_ids.tolist())}
-        score_grids = {key: _grid(cells, row, len(cycles)) for key, cells in scores.items()}
-        metric_grids = {key: _grid(cells, row, len(cycles) + max(LAGS)) for key, cells in metrics.items()}
-        team_department = np.array([departments.get(t) for t in team_ids.tolist()], dtype=object)
-        tested, team_tested = [], []
-        # One BLAS thread: the arithmetic is many small products, where waking OpenBLAS's threads costs more
-        # than it saves (3× the job's time on two busy cores); more worker processes are how it scales.
-        with threadpool_limits(limits=1, user_api="blas"):
-            for done, (dimension, metric, lag) in enumerate(pairs, start=1):
-                score_grid, metric_grid = score_grids[dimension.id], metric_grids[metric.id][:, lag : lag + len(cycles)]
-                rows, indexes = np.nonzero(~np.isnan(score_grid) & ~np.isnan(metric_grid))
-                keep = correlation.usable(rows)
-                rows, indexes = rows[keep], indexes[keep]
-                if correlation.enough_data(rows):
-                    teams, x, y = team_ids[rows], score_grid[rows, indexes], metric_grid[rows, indexes]
-                    team_departments = team_department[rows]
-                    result = correlation.rm_corr_within_periods(teams, indexes, x, y, departments=team_departments)
-                    test = correlation.resolved_association_test(
-                        teams, indexes, x, y, departments=team_departments, permutations=permutations,
-                        tests=len(pairs), seed=done, refine_seed=len(pairs) + done, stop_after=stop_after,
-                    )  # fmt: skip
-                    tested.append((dimension, metric, lag, result, test.p))
-                    team_tested.extend((dimension, metric, lag, team) for team in test.per_team)
-                if done % 20 == 0:
-                    job_progress(job, done=done)
-        q_values = correlation.false_discovery_q([p for *_, p in tested])
-        findings = []
-        for (dimension, metric, lag, result, p), q in zip(tested, q_values, strict=True):
-            direction, sentence = correlation.describe(
-                dimension=dimension.name.lower(),
-                metric=metric.name.lower(),
-                lower_is_better=metric.direction == MetricDefinition.Direction.LOWER_IS_BETTER,
-                lag=lag,
-                result=result,
-                q=q,
-            )
-            findings.append(
-                Finding(
-                    dimension=dimension,
-                    metric=metric,
-                    lag=lag,
-                    n_teams=result.n_teams,
-                    n_points=result.n_points,
-                    r=result.r,
-                    ci_low=result.ci_low,
-                    ci_high=result.ci_high,
-                    p=p,
-                    q=q,
-                    direction=direction,
-                    significant=q <= correlation.FDR,
-                    sentence=sentence,
-                )
-            )
-        team_q = correlation.false_discovery_q([team.p for *_, team in team_tested])
-        team_findings = [
-            (int(team.team), dimension.id, metric.id, lag, team.n_points, float(team.r), float(team.ci_low),
-             float(team.ci_high), float(team.p), q, q <= correlation.FDR)
-            for (dimension, metric, lag, team), q in zip(team_tested, team_q, strict=True)
-        ]  # fmt: skip
-        with transaction.atomic():
-            Finding.objects.all().delete()
-            Finding.objects.bulk_create(findings)
-            TeamFinding.objects.all().delete()
-            _insert(TeamFinding, TEAM_FINDING_FIELDS, team_findings)
-        job.message = f"Tested {len(tested)} of {len(pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
-        job_progress(job, done=len(pairs))
+    job = job_started(kind="correlate")
+    try:
+        plan = correlations_plan(permutations=permutations, stop_after=stop_after, seed=seed)
+        job_progress(job, done=0, total=len(plan.pairs))
+        tested = []
+        for share in plan.shares():
+            tested += pairs_test(plan, share)
+            job_progress(job, done=len(tested))
+        job.message = findings_replace(plan, tested)
+    except Exception as error:
+        job_failed(job, error)
+        raise
+    job_succeeded(job, done=len(plan.pairs))
     job.refresh_from_db()
     return job
+
+
+def correlations_plan(*, permutations: int, stop_after: int | None, seed: int) -> Plan:
+    """Read what the analysis tests (correlations_refresh, steps 1 and 2) into a Plan."""
+    cycles = list(Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).order_by("opens_at"))
+    scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
+    parents: dict[int, int | None] = {}
+    for index, cycle in enumerate(cycles):
+        tree = cycle_team_parents(cycle_id=cycle.id)
+        parents.update(tree)  # the latest tree wins
+        inner = set(tree.values())
+        for (team_id, dimension_id), mean in visible_group_means(cycle=cycle).items():
+            if team_id not in inner:
+                scores[dimension_id][(team_id, index)] = mean
+    departments = _departments(parents, {team_id for pairs in scores.values() for team_id, _ in pairs})
+    metrics = metric_values_by_cycle(cycles=cycles) if cycles else {}
+    dimensions = Dimension.objects.filter(id__in=scores).exclude(questions__kind=Question.Kind.COMMENT)
+    # Every team's scores and metric values as (teams × cycles) grids, NaN where there is none: a pair's
+    # points are then where both grids have a value, found by arrays rather than per-point lookups.
+    team_ids = np.array(sorted({t for cells in [*scores.values(), *metrics.values()] for t, _ in cells}))
+    row = {team_id: i for i, team_id in enumerate(team_ids.tolist())}
+    return Plan(
+        pairs=[(d, m, lag) for d in dimensions.values_list("id", flat=True) for m in metrics for lag in LAGS],
+        team_ids=team_ids,
+        departments=np.array([departments.get(t) for t in team_ids.tolist()], dtype=object),
+        scores={key: _grid(cells, row, len(cycles)) for key, cells in scores.items()},
+        metrics={key: _grid(cells, row, len(cycles) + max(LAGS)) for key, cells in metrics.items()},
+        permutations=permutations,
+        stop_after=stop_after,
+        seed=seed,
+    )
+
+
+def pairs_test(plan: Plan, positions: list[int]) -> list[Tested]:
+    """Test the pairs at `positions` (from 1) of the plan (correlations_refresh, step 3); pairs with too little
+    data are left out. The result depends on the plan and the positions only, not on what else runs."""
+    tested = []
+    # One BLAS thread: the arithmetic is many small products, where waking OpenBLAS's threads costs more
+    # than it saves (3× the job's time on two busy cores); more worker processes are how it scales.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for position in positions:
+            dimension_id, metric_id, lag = plan.pairs[position - 1]
+            score_grid = plan.scores[dimension_id]
+            metric_grid = plan.metrics[metric_id][:, lag : lag + score_grid.shape[1]]
+            rows, indexes = np.nonzero(~np.isnan(score_grid) & ~np.isnan(metric_grid))
+            keep = correlation.usable(rows)
+            rows, indexes = rows[keep], indexes[keep]
+            if not correlation.enough_data(rows):
+                continue
+            teams, x, y = plan.team_ids[rows], score_grid[rows, indexes], metric_grid[rows, indexes]
+            departments = plan.departments[rows]
+            result = correlation.rm_corr_within_periods(teams, indexes, x, y, departments=departments)
+            test = correlation.resolved_association_test(
+                teams, indexes, x, y, departments=departments, permutations=plan.permutations,
+                tests=len(plan.pairs), seed=plan.seed + position, refine_seed=plan.seed + len(plan.pairs) + position,
+                stop_after=plan.stop_after,
+            )  # fmt: skip
+            own = np.array([(t.team, t.n_points, t.r, t.ci_low, t.ci_high, t.p) for t in test.per_team], dtype=float)
+            tested.append(Tested(position, result, test.p, own.reshape(-1, 6), test.permutations))
+    return tested
+
+
+def family_adjusted(plan: Plan, tested: list[Tested]) -> tuple[list[tuple[Tested, float]], list[tuple]]:
+    """Return (each pair's result with its q, in the plan's order; every team finding's row as written): the
+    p-values of each family (pooled pairs; teams' own tests) adjusted together with Benjamini–Hochberg.
+
+    `tested` may come in any order and any grouping (shares finish as they finish): it is put in the plan's
+    order first, so the q-values and the rows are the same however the pairs were shared out.
+    """
+    tested = sorted(tested, key=lambda t: t.position)
+    q_values = correlation.false_discovery_q([t.p for t in tested])
+    own = np.concatenate([t.teams for t in tested]) if tested else np.empty((0, 6))
+    pair_of = np.repeat([t.position - 1 for t in tested], [len(t.teams) for t in tested]).astype(int)
+    team_q = correlation.false_discovery_q(own[:, 5].tolist())
+    team_findings = [
+        (int(team), *plan.pairs[pair], int(n), r, low, high, p, q, q <= correlation.FDR)
+        for pair, (team, n, r, low, high, p), q in zip(pair_of.tolist(), own.tolist(), team_q, strict=True)
+    ]
+    return list(zip(tested, q_values, strict=True)), team_findings
+
+
+def findings_replace(plan: Plan, tested: list[Tested]) -> str:
+    """Adjust the whole family's p-values (family_adjusted) and replace every finding in one transaction
+    (correlations_refresh, step 4); return the job's message."""
+    pairs, team_findings = family_adjusted(plan, tested)
+    dimensions = Dimension.objects.in_bulk({dimension_id for dimension_id, _, _ in plan.pairs})
+    metrics = MetricDefinition.objects.in_bulk({metric_id for _, metric_id, _ in plan.pairs})
+    findings = []
+    for t, q in pairs:
+        dimension_id, metric_id, lag = plan.pairs[t.position - 1]
+        dimension, metric, result = dimensions[dimension_id], metrics[metric_id], t.result
+        direction, sentence = correlation.describe(
+            dimension=dimension.name.lower(),
+            metric=metric.name.lower(),
+            lower_is_better=metric.direction == MetricDefinition.Direction.LOWER_IS_BETTER,
+            lag=lag,
+            result=result,
+            q=q,
+        )
+        finding = Finding(
+            dimension=dimension, metric=metric, lag=lag, n_teams=result.n_teams, n_points=result.n_points,
+            r=result.r, ci_low=result.ci_low, ci_high=result.ci_high, p=t.p, q=q, direction=direction,
+            significant=q <= correlation.FDR, sentence=sentence,
+        )  # fmt: skip
+        findings.append(finding)
+    with transaction.atomic():
+        Finding.objects.all().delete()
+        Finding.objects.bulk_create(findings)
+        TeamFinding.objects.all().delete()
+        _insert(TeamFinding, TEAM_FINDING_FIELDS, team_findings)
+    return f"Tested {len(pairs)} of {len(plan.pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
+
+
+def correlations_start(*, permutations: int = 2000, stop_after: int | None = correlation.STOP_AFTER, seed: int = 0):
+    """Record a correlation job, read its plan into the cache for the workers; return (job, shares): the
+    positions each correlations_share tests. (feedback.tasks.correlations_refresh_task, before its chord.)"""
+    job = job_started(kind="correlate")
+    try:
+        plan = correlations_plan(permutations=permutations, stop_after=stop_after, seed=seed)
+        cache.set(_key(job.id, "plan"), plan, timeout=settings.CELERY_RESULT_EXPIRES)
+        job_progress(job, done=0, total=len(plan.pairs))
+    except Exception as error:
+        job_failed(job, error)
+        raise
+    return job, plan.shares()
+
+
+def correlations_share(*, job_id: int, positions: list[int]) -> int:
+    """Test one share of a started job's pairs and keep the results in the cache; return how many were tested.
+
+    A rerun (a retry, a redelivery) computes and keeps exactly the same results."""
+    plan = _cached(job_id, "plan")
+    tested = pairs_test(plan, positions)
+    cache.set(_key(job_id, "share", positions[0]), tested, timeout=settings.CELERY_RESULT_EXPIRES)
+    job_progress(JobRun(id=job_id), add=len(positions))
+    return len(tested)
+
+
+def correlations_finish(*, job_id: int, shares: list[list[int]]) -> JobRun:
+    """Combine every share's results, adjust and write the findings (findings_replace) and record the job as
+    succeeded. Until this commits, the previous findings stay as they were."""
+    job = JobRun.objects.get(id=job_id)
+    if job.status == JobRun.Status.SUCCEEDED:  # a redelivery after it committed: nothing left to do
+        return job
+    try:
+        plan = _cached(job_id, "plan")
+        tested = [t for share in shares for t in _cached(job_id, "share", share[0])]
+        job.message = findings_replace(plan, tested)
+    except Exception as error:
+        job_failed(job, error)
+        raise
+    job_succeeded(job, done=len(plan.pairs))
+    cache.delete_many([_key(job_id, "plan"), *(_key(job_id, "share", share[0]) for share in shares)])
+    job.refresh_from_db()
+    return job
+
+
+def correlations_failed(*, job_id: int, error: Exception, shares: list[list[int]]) -> None:
+    """Record a split job as failed (a share failed for good) and drop what it kept; findings stay as they were."""
+    job_failed(JobRun.objects.get(id=job_id), error)
+    cache.delete_many([_key(job_id, "plan"), *(_key(job_id, "share", share[0]) for share in shares)])
+
+
+def _key(job_id: int, *parts) -> str:
+    return ":".join(["align:correlations", str(job_id), *map(str, parts)])
+
+
+def _cached(job_id: int, *parts):
+    """Return what a split job kept in the cache, or raise LookupError if it is gone (expired, evicted)."""
+    value = cache.get(_key(job_id, *parts))
+    if value is None:
+        raise LookupError(f"correlation job {job_id}: {' '.join(map(str, parts))} is no longer in the cache")
+    return value
 
 
 def _grid(cells: dict[tuple[int, int], float], row: dict[int, int], width: int) -> np.ndarray:

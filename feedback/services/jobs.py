@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import JobRun
@@ -13,15 +14,26 @@ from ..models import JobRun
 @contextmanager
 def job_recorded(*, kind: str, subject: str = ""):
     """Record a job as running, then as succeeded (with the message it set) or failed (with the error)."""
-    jobs_abandoned_fail()
-    job = JobRun.objects.create(kind=kind, subject=subject)
+    job = job_started(kind=kind, subject=subject)
     try:
         yield job
     except Exception as error:
-        _job_failed(job, error)
+        job_failed(job, error)
         raise
+    job_succeeded(job)
+
+
+def job_started(*, kind: str, subject: str = "") -> JobRun:
+    """Record a job as running (and, first, runs abandoned by a dead worker as failed); return its record."""
+    jobs_abandoned_fail()
+    return JobRun.objects.create(kind=kind, subject=subject)
+
+
+def job_succeeded(job: JobRun, *, done: int | None = None) -> None:
+    """Record a job as succeeded with the message it set (and its progress as `done`, where given)."""
+    fields = {"progress": done} if done is not None else {}
     JobRun.objects.filter(id=job.id).update(
-        status=JobRun.Status.SUCCEEDED, message=job.message, finished_at=timezone.now()
+        status=JobRun.Status.SUCCEEDED, message=job.message, finished_at=timezone.now(), **fields
     )
 
 
@@ -38,13 +50,13 @@ def jobs_abandoned_fail() -> int:
     )
 
 
-def job_progress(job: JobRun, *, done: int, total: int | None = None) -> None:
-    """Update a running job's progress."""
-    fields = {"progress": done} | ({"total": total} if total is not None else {})
-    JobRun.objects.filter(id=job.id).update(**fields)
+def job_progress(job: JobRun, *, done: int | None = None, total: int | None = None, add: int = 0) -> None:
+    """Update a running job's progress: set it to `done`, or add `add` to it (parts of one job running at once)."""
+    fields = {"progress": done if done is not None else F("progress") + add}
+    JobRun.objects.filter(id=job.id).update(**fields | ({"total": total} if total is not None else {}))
 
 
-def _job_failed(job: JobRun, error: Exception) -> None:
+def job_failed(job: JobRun, error: Exception) -> None:
     """Mark a job failed, even when what failed was the database connection itself."""
     fields = {"status": JobRun.Status.FAILED, "message": repr(error)[:2000], "finished_at": timezone.now()}
     try:
