@@ -17,7 +17,13 @@ from surveys import cadence
 
 from . import numbers
 
-COLOURS = ["#1f5fa8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"]
+# Series colours: five of Okabe & Ito's colour-blind-safe set, each at least 3:1 against the white page (WCAG
+# 1.4.11) and apart from the others under simulated protanopia, deuteranopia and tritanopia (tests/
+# test_visual_system.py). Colour is never a series' only mark: each also has its own marker shape and dash
+# (`series_style`), so a sixth series, a grey-scale print or a reader who sees no colour still tells them apart.
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "triangle-down", "star", "cross", "pentagon", "hourglass"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 LAYOUT = {
     "margin": {"l": 56, "r": 16, "t": 40, "b": 8},
     "height": 360,
@@ -43,15 +49,24 @@ def _literal(text: str) -> str:
     return html.escape(text, quote=False).replace("{", "&#123;")
 
 
+class _Literal(str):
+    """Text already made literal (`_literal`), kept as it is: a scatter's 13,000 point labels at 500 teams are
+    made from a few hundred names, each escaped once."""
+
+
+# What `_escaped` passes as it is without a closer look: a scatter's lists hold tens of thousands of these.
+_KEPT = frozenset({int, float, bool, type(None), HoverTemplate, _Literal})
+
+
 def _escaped(value):
-    if isinstance(value, HoverTemplate):
+    if isinstance(value, HoverTemplate | _Literal):
         return value
     if isinstance(value, str):
         return _literal(value)
     if isinstance(value, dict):
         return {key: _escaped(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_escaped(item) for item in value]
+        return [item if type(item) in _KEPT else _escaped(item) for item in value]
     return value
 
 
@@ -66,6 +81,17 @@ def _literal_figure(build: Callable[..., dict]) -> Callable[..., dict]:
         return _escaped(build(*args, **kwargs))
 
     return built
+
+
+def series_style(number: int) -> dict:
+    """Return the line and marker settings of a figure's series `number` (0-based): colour, dash and marker shape.
+
+    Shape and dash advance together, so the first len(SYMBOLS) series of a figure differ in shape whatever their
+    colours; after that the shapes repeat with another dash.
+    """
+    colour, symbol = COLOURS[number % len(COLOURS)], SYMBOLS[number % len(SYMBOLS)]
+    dash = DASHES[(number + number // len(SYMBOLS)) % len(DASHES)]
+    return {"line": {"color": colour, "dash": dash}, "marker": {"color": colour, "symbol": symbol, "size": 8}}
 
 
 def _layout(title: str, **extra) -> dict:
@@ -91,7 +117,7 @@ def trend_figure(trends, *, enps: bool) -> dict:
                 # binary value, and 1.005 would read 1.00 in the hover beside 1.01 in the table.
                 "text": [numbers.text(p.value, 0 if enps else 2) for p in shown],
                 "hovertemplate": HoverTemplate("%{x}: %{text} (n = %{customdata})<extra>%{fullData.name}</extra>"),
-                "line": {"color": COLOURS[number % len(COLOURS)]},
+                **series_style(number),
                 **(
                     {}
                     if enps
@@ -141,6 +167,7 @@ def participation_figure(points) -> dict:
 def finding_figure(view) -> dict:
     """Return a finding's scatter: each team-cycle's score and metric, both against the team's own average."""
     finding = view.finding
+    names = {name: _literal(name) for name in {p.team for p in view.points} | {p.cycle for p in view.points}}
     return {
         "data": [
             {
@@ -148,7 +175,7 @@ def finding_figure(view) -> dict:
                 "mode": "markers",
                 "x": [round(p.score, 3) for p in view.points],
                 "y": [round(p.metric, 4) for p in view.points],
-                "text": [f"{p.team}, {p.cycle}" for p in view.points],
+                "text": [_Literal(f"{names[p.team]}, {names[p.cycle]}") for p in view.points],
                 "hovertemplate": HoverTemplate("%{text}<br>score %{x:+.2f}, metric %{y:+.3g}<extra></extra>"),
                 "marker": {"color": COLOURS[0], "opacity": 0.6, "size": 7},
             }
@@ -190,7 +217,7 @@ def timeline_figure(trends, metrics) -> dict:
                 "name": trend.dimension.name,
                 "x": [cadence.local_date(p.cycle.closes_at, p.cycle.time_zone).isoformat() for p in shown],
                 "y": [round(p.value, 3) for p in shown],
-                "line": {"color": COLOURS[number % len(COLOURS)]},
+                **series_style(number),
                 "yaxis": "y",
             }
         )
@@ -201,7 +228,8 @@ def timeline_figure(trends, metrics) -> dict:
     first = 2 if scores else 1
     for number, series in enumerate(metrics, start=first):
         top -= height + gap
-        colour, axis = COLOURS[(number + 3) % len(COLOURS)], f"y{number}" if number > 1 else "y"
+        # Series are numbered on from the scores' so that no two lines of the figure look alike.
+        style, axis = series_style(len(scores) + number - first), f"y{number}" if number > 1 else "y"
         for ended in (True, False):
             points = [p for p in series.points if p.ended == ended]
             if not points:
@@ -217,7 +245,11 @@ def timeline_figure(trends, metrics) -> dict:
                     "y": [round(p.value, 4) for p in points],
                     "yaxis": axis,
                 }
-                | ({"line": {"color": colour}} if ended else {"marker": {"color": colour, "symbol": "circle-open"}})
+                | (
+                    {"line": style["line"]}
+                    if ended
+                    else {"marker": {"color": style["line"]["color"], "symbol": "circle-open"}}
+                )
             )
         # The panel's axis says the unit, the legend names the series in full: a metric's full name runs longer
         # than a 220 px panel on a phone, and plotly would cut it off at the panel's ends.
