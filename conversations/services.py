@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from feedback.services.audit import report_access_record
 from surveys.forms import COMMENT_TOO_LONG
@@ -36,7 +37,7 @@ def _clean_text(text: str) -> str:
     """Return a message's text as a comment's is kept (surveys.typed_text), or raise ValidationError."""
     text = text_typed(text)
     if not text:
-        raise ValidationError("Write a message first.")
+        raise ValidationError(gettext("Write a message first."))
     if typed_length(text) > COMMENT_MAX_LENGTH:
         raise ValidationError(COMMENT_TOO_LONG)
     return text_stored(text)
@@ -54,9 +55,9 @@ def _append(thread: Thread, **fields) -> Message:
     cannot take the same position, and a thread closed meanwhile refuses it."""
     thread = Thread.objects.select_for_update().get(id=thread.id)
     if thread.state != Thread.State.OPEN:
-        raise ValidationError("This conversation is closed.")
+        raise ValidationError(gettext("This conversation is closed."))
     if not comment_shown_anywhere(comment=thread.comment):
-        raise ValidationError("This comment is not shown, so its conversation cannot take messages.")
+        raise ValidationError(gettext("This comment is not shown, so its conversation cannot take messages."))
     last = thread.messages.aggregate(last=Max("position"))["last"] or 0
     if last >= THREAD_MAX_MESSAGES:
         raise ValidationError(
@@ -107,7 +108,7 @@ def thread_close(*, thread: Thread, side: str) -> bool:
     """Close a thread on behalf of one side; return False if it was already closed. A thread whose comment no
     report shows takes nothing, a closing included (ValidationError)."""
     if not comment_shown_anywhere(comment=thread.comment):
-        raise ValidationError("This comment is not shown, so its conversation cannot be changed.")
+        raise ValidationError(gettext("This comment is not shown, so its conversation cannot be changed."))
     return bool(
         Thread.objects.filter(id=thread.id, state=Thread.State.OPEN).update(state=Thread.State.CLOSED, closed_by=side)
     )

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -152,13 +153,15 @@ def author_open(request):
     guesses = attempts_key("conversation", client_limit_key(request))
     limit, seconds = rate_parse(settings.ALIGN_CONVERSATION_KEY_RATE)
     if not attempt_start(guesses, limit=limit, seconds=seconds):
-        message = "Too many unrecognised conversation links were tried from your network. Please wait and try again."
+        message = gettext(
+            "Too many unrecognised conversation links were tried from your network. Please wait and try again."
+        )
         return render(request, "conversations/author_start.html", {"problem": message}, status=429)
     threads = selectors.author_threads(key=key)
     if not threads:
         # Said the same whether the key is wrong or its survey is still open: nothing is kept to tell them apart.
         # The key goes back on the page, so a link opened too early is not lost.
-        message = (
+        message = gettext(
             "This link opens no conversation yet. Conversations start when the survey closes: keep your link and "
             "open it again then. If the survey has closed, check that you copied the whole link."
         )
@@ -188,12 +191,12 @@ def _author_thread_ids(request) -> list[str]:
 
 def _reopen(request, *, unsent: str = ""):
     """The landing page, saying the author's page opens from their link (no cookie, or it expired)."""
-    message = (
+    message = gettext(
         "Your conversation opens from your private link (it ends in #…): open the link again. Each opening lasts "
         "two hours on this device."
     )
     if unsent:
-        message += " Your answer was not sent; it is below, to copy."
+        message += " " + gettext("Your answer was not sent; it is below, to copy.")
     context = {"problem": message, "unsent": unsent}
     return render(request, "conversations/author_start.html", context, status=404)
 

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from alignsite.mail import templated_message
 from surveys.models import Cycle, Invitation, Person, Response
@@ -26,7 +27,8 @@ def results_ready_send(*, cycle: Cycle) -> None:
         "link": settings.SITE_URL + reverse("surveys:manage_cycle", args=[cycle.id]),
     }
     templated_message(
-        subject=f"{settings.ORGANISATION_NAME}: results of {cycle.name} are ready to publish",
+        subject=gettext("%(organisation)s: results of %(survey)s are ready to publish")
+        % {"organisation": settings.ORGANISATION_NAME, "survey": cycle.name},
         template="feedback/email/results_ready",
         context=context,
         to=admin_emails(),
@@ -52,7 +54,8 @@ def results_published_send(*, cycle: Cycle) -> int:
             "link": link,
         }
         message = templated_message(
-            subject=f"{settings.ORGANISATION_NAME}: the results of {cycle.name} are in",
+            subject=gettext("%(organisation)s: the results of %(survey)s are in")
+            % {"organisation": settings.ORGANISATION_NAME, "survey": cycle.name},
             template="feedback/email/results_published",
             context=context,
             to=[invitation.person.email],

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
+from django.utils.translation import gettext, pgettext
 
 from alignsite.mail import participation_revealing, templated_message
 
@@ -40,9 +41,15 @@ def _survey_link_message(*, invitation: Invitation, token: str, reminder: bool, 
     cycle = invitation.cycle
     context = survey_link_context(invitation=invitation, token=token, reminder=reminder, memo=memo)
     if reminder:
-        subject = f"Reminder: {cycle.name} closes {day_on_clock(cycle.closes_at, cycle.time_zone, 'j M')}"
+        day = day_on_clock(
+            cycle.closes_at, cycle.time_zone, pgettext("day and month format (Django's date syntax)", "j M")
+        )
+        subject = gettext("Reminder: %(survey)s closes %(day)s") % {"survey": cycle.name, "day": day}
     else:
-        subject = f"{settings.ORGANISATION_NAME}: a {context['minutes']}-minute anonymous pulse survey"
+        subject = gettext("%(organisation)s: a %(minutes)d-minute anonymous pulse survey") % {
+            "organisation": settings.ORGANISATION_NAME,
+            "minutes": context["minutes"],
+        }
     message = templated_message(
         subject=subject, template="surveys/email/invitation", context=context, to=[invitation.address]
     )
@@ -89,7 +96,7 @@ def login_granted_email_send(*, user_id: int) -> None:
     user = get_user_model().objects.get(pk=user_id)
     context = {"organisation": settings.ORGANISATION_NAME, "link": _choose_password_link(user), "email": user.email}
     templated_message(
-        subject=f"{settings.ORGANISATION_NAME}: your Align login",
+        subject=gettext("%(organisation)s: your Align login") % {"organisation": settings.ORGANISATION_NAME},
         template="surveys/email/login_granted",
         context=context,
         to=[user.email],
@@ -124,7 +131,8 @@ def password_reset_email_send(*, email: str) -> None:
         }
         # Unlike PasswordResetForm.send_mail, a failure is raised, so the task retries a mail server hiccup.
         templated_message(
-            subject=f"{settings.ORGANISATION_NAME}: reset your Align password",
+            subject=gettext("%(organisation)s: reset your Align password")
+            % {"organisation": settings.ORGANISATION_NAME},
             template="surveys/email/password_reset",
             context=context,
             to=[address],

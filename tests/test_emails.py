@@ -71,7 +71,7 @@ def visible(html: str) -> Visible:
 
 def assert_both_forms_agree(message):
     html = html_of(message)
-    assert html.lstrip().lower().startswith("<!doctype html>") and '<html lang="en">' in html
+    assert html.lstrip().lower().startswith("<!doctype html>") and '<html lang="en-gb">' in html
     shown = visible(html)
     html_text = " ".join(shown.text)
     text_links = set(LINK.findall(message.body))

@@ -4,6 +4,7 @@ from django import template
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from surveys.selectors import cycle_team_parents, team_subtree_ids
 
@@ -42,12 +43,12 @@ def heard_line(cycle, team) -> str:
     counts = heard_counts(cycle=cycle, team_ids=subtree)
     if not counts.comments:
         return ""
-    return format_html(
-        '<p class="heard">You said, we heard: {} of {} comment{} got a reply or an acknowledgement; '
-        "{} conversation{} still open.</p>",
-        counts.heard,
+    heard = ngettext(
+        "You said, we heard: %(heard)d of %(comments)d comment got a reply or an acknowledgement;",
+        "You said, we heard: %(heard)d of %(comments)d comments got a reply or an acknowledgement;",
         counts.comments,
-        "" if counts.comments == 1 else "s",
-        counts.open,
-        "" if counts.open == 1 else "s",
-    )
+    ) % {"heard": counts.heard, "comments": counts.comments}
+    still_open = ngettext("%(open)d conversation still open.", "%(open)d conversations still open.", counts.open) % {
+        "open": counts.open
+    }
+    return format_html('<p class="heard">{} {}</p>', heard, still_open)

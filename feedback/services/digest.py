@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from alignsite.mail import templated_message
 from surveys.models import Person
@@ -50,7 +51,7 @@ def digest_message(*, user) -> EmailMultiAlternatives | None:
         "conversations": conversation_counts(user=user),
     }
     return templated_message(
-        subject=f"{settings.ORGANISATION_NAME}: your weekly Align digest",
+        subject=gettext("%(organisation)s: your weekly Align digest") % {"organisation": settings.ORGANISATION_NAME},
         template="feedback/email/digest",
         context=context,
         to=[user.email],

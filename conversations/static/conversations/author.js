@@ -26,7 +26,8 @@
       }
     });
     var label = section.querySelector(".new-count");
-    if (label) { label.textContent = (fresh === 1 ? "1 new message" : fresh + " new messages") + " since your last visit"; }
+    // The words come translated from the page (data-one, data-many with "{count}").
+    if (label) { label.textContent = fresh === 1 ? label.dataset.one : label.dataset.many.replace("{count}", String(fresh)); }
     try { window.localStorage.setItem(name, String(last)); } catch (e) { /* private browsing: nothing kept */ }
   });
 })();
