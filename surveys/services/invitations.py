@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import emails, slack
@@ -177,15 +177,10 @@ def _invitation_email(invitation: Invitation, *, mail_server, memo: dict) -> boo
     otherwise: return False); if the hand-over fails, everything rolls back and a retry sends it. `memo`
     keeps what the batch's emails share (emails.survey_link_message).
     """
+    token = invitation_token(invitation.id)
     with transaction.atomic():
-        unsent = Invitation.objects.filter(id=invitation.id, sent_at__isnull=True, cycle__state=Cycle.State.OPEN)
-        if not unsent.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True):
+        if not _invitation_claim(invitation_id=invitation.id, hashed=token_hash(token)):
             return False
-        token = invitation_token(invitation.id)
-        InvitationToken.objects.bulk_create(
-            [InvitationToken(invitation_id=invitation.id, token_hash=token_hash(token))], ignore_conflicts=True
-        )
-        Invitation.objects.filter(id=invitation.id).update(sent_at=timezone.now())
         if invitation.person.is_active:
             message = emails.survey_link_message(invitation=invitation, token=token, memo=memo)
             try:
@@ -218,6 +213,47 @@ _slowest_send = [0.0]
 # What a mail server says of one message or recipient (a refused or full mailbox, a policy rejection): a
 # reminder passes over it without a word, since failing would name someone who has not answered.
 REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
+
+
+def _invitation_claim(*, invitation_id: int, hashed: str) -> bool:
+    """Inside a transaction: lock the invitation if it is unsent, its cycle open and no other worker holds it,
+    store its link's hash and mark it sent; return whether it was claimed.
+
+    On PostgreSQL one statement (the lock taken with SKIP LOCKED by the update's subquery); elsewhere the same
+    in three through the ORM.
+    """
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, {"id": invitation_id, "open": Cycle.State.OPEN, "now": now, "hash": hashed})
+            return bool(cursor.fetchone()[0])
+    unsent = Invitation.objects.filter(id=invitation_id, sent_at__isnull=True, cycle__state=Cycle.State.OPEN)
+    if not unsent.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True):
+        return False
+    InvitationToken.objects.bulk_create(
+        [InvitationToken(invitation_id=invitation_id, token_hash=hashed)], ignore_conflicts=True
+    )
+    Invitation.objects.filter(id=invitation_id).update(sent_at=now)
+    return True
+
+
+_CLAIM_SQL = f"""
+WITH claimed AS (
+    UPDATE {Invitation._meta.db_table} SET sent_at = %(now)s
+    WHERE id = (
+        SELECT invitation.id FROM {Invitation._meta.db_table} invitation
+        JOIN {Cycle._meta.db_table} cycle ON cycle.id = invitation.cycle_id
+        WHERE invitation.id = %(id)s AND invitation.sent_at IS NULL AND cycle.state = %(open)s
+        FOR UPDATE OF invitation SKIP LOCKED
+    )
+    RETURNING id
+), stored AS (
+    INSERT INTO {InvitationToken._meta.db_table} (invitation_id, token_hash)
+    SELECT id, %(hash)s FROM claimed
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM claimed
+"""  # noqa: S608 - table names from the models; values are parameters
 
 
 def _hand_over(message, mail_server) -> None:
