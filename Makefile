@@ -62,5 +62,6 @@ test: lint
 
 # Benchmarks: each measures Align and a baseline in the same run and prints their ratio (docs/performance.md).
 bench: $(STAMP)
-	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
+	@$(BIN)/python -c "import importlib.util as u; assert u.find_spec('locust') and u.find_spec('survey')" 2>/dev/null \
+		|| $(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench $(BENCH)

@@ -10,7 +10,7 @@ import sys
 
 from .common import machine
 
-BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout", "spike", "calibration", "disclosure"]
+BENCHMARKS = ["analysis", "analysis_db", "dashboard", "fanout", "spike", "peer", "calibration", "disclosure"]
 
 
 def main(names: list[str]) -> None:

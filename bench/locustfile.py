@@ -3,8 +3,10 @@
 BENCH_TARGET: submit (open the link → load the form → send answers), insert or hello (the baselines);
 prepare (open the link and load the form, and keep what the submit needs in BENCH_PREPARED) and send (only
 the submit, from BENCH_PREPARED): the submit request measured on its own, like the insert view.
-BENCH_TOKENS: a file of invitation tokens, one per line. BENCH_PACED: each user completes one flow per second
-(so the number of users is the rate); unset, users loop with no waiting (a closed loop, for throughput).
+BENCH_TOKENS: a file of invitation tokens, one per line. BENCH_PEER_SURVEY: drive the peer instead
+(django-survey-and-report's survey of that id, bench/peer.py): its flow is load the form → send answers, and
+each flow uses up one line of BENCH_TOKENS, so both sides run as many. BENCH_PACED: each user completes one
+flow per second (so the number of users is the rate); unset, users loop with no waiting (a closed loop, for throughput).
 """
 
 import json
@@ -22,7 +24,9 @@ TOKENS = Path(os.environ["BENCH_TOKENS"]).read_text().split() if TARGET in ("sub
 PREPARED_FILE = os.environ.get("BENCH_PREPARED")
 PREPARED = json.loads(Path(PREPARED_FILE).read_text()) if TARGET == "send" else []
 PACED = bool(os.environ.get("BENCH_PACED"))
-RADIO = re.compile(r'name="(q\d+)" value="(\d+)"')
+PEER_SURVEY = os.environ.get("BENCH_PEER_SURVEY")
+PEER_PATH = f"/survey/{PEER_SURVEY}/"
+RADIO = re.compile(r'name="(question_\d+)" value="([^"]+)"' if PEER_SURVEY else r'name="(q\d+)" value="(\d+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Submits the server accepted, counted here rather than from locust's stats: flows still running when the
 # time is up finish during the stop timeout, after the stats were written.
@@ -92,12 +96,14 @@ class Respondent(FastHttpUser):
             raise StopUser  # no links left to use
 
     def open_form(self, token: str) -> dict | None:
-        """Open the link and load the form; return the answers to send with its CSRF token, or None."""
-        with self.client.get(f"/s/{token}/", name="link", allow_redirects=False, catch_response=True) as link:
-            if link.status_code != 302:
-                link.failure(f"link answered {link.status_code}")
-                return None
-        with self.client.get("/survey/", name="form", catch_response=True) as form:
+        """Open the link and load the form (the peer: load its form); return the answers to send with its CSRF
+        token, or None."""
+        if not PEER_SURVEY:
+            with self.client.get(f"/s/{token}/", name="link", allow_redirects=False, catch_response=True) as link:
+                if link.status_code != 302:
+                    link.failure(f"link answered {link.status_code}")
+                    return None
+        with self.client.get(PEER_PATH if PEER_SURVEY else "/survey/", name="form", catch_response=True) as form:
             csrf = CSRF.search(form.text or "")
             if form.status_code != 200 or not csrf:
                 form.failure(f"form answered {form.status_code}")
@@ -108,16 +114,16 @@ class Respondent(FastHttpUser):
 
     def send(self, flow: dict) -> None:
         global accepted
-        headers = {"Referer": f"{self.host}/survey/"}
+        path, thanks = (PEER_PATH, "/survey/confirm/") if PEER_SURVEY else ("/survey/", "/survey/thanks/")
+        headers = {"Referer": f"{self.host}{path}"}
         if isinstance(flow["answers"], str):
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if "cookie" in flow:  # prepared by another run: its cookies
             headers["Cookie"] = flow["cookie"]
         with self.client.post(
-            "/survey/", data=flow["answers"], name="submit", allow_redirects=False, catch_response=True,
-            headers=headers,
+            path, data=flow["answers"], name="submit", allow_redirects=False, catch_response=True, headers=headers,
         ) as sent:  # fmt: skip
-            if sent.status_code != 302 or "/survey/thanks/" not in sent.headers.get("Location", ""):
+            if sent.status_code != 302 or thanks not in sent.headers.get("Location", ""):
                 sent.failure(f"submit answered {sent.status_code}")
             else:
                 accepted += 1

@@ -44,14 +44,17 @@ ROUNDS = 4
 ROUND_SECONDS = 3
 
 
-def prepare() -> dict:
-    """Migrate, collect static files, invite PEOPLE people to an open cycle and write one link token each."""
+def prepare(people: int = PEOPLE) -> dict:
+    """Migrate, collect static files, invite `people` people to an open cycle and write one link token each;
+    return the cycle, the number of tokens and the survey's questions as [kind, values or None] (bench.peer
+    asks the peer the same)."""
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    from surveys.models import Invitation, InvitationToken
+    from surveys.models import Invitation, InvitationToken, Question
+    from surveys.selectors import cycle_questions
     from surveys.services import cycle_open
     from surveys.tokens import token_new
 
@@ -60,7 +63,7 @@ def prepare() -> dict:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     insert_table_create()
-    cycle = cycle_for_people("Spike", teams=200, people=PEOPLE)
+    cycle = cycle_for_people("Spike", teams=200, people=people)
     cycle_open(cycle_id=cycle.id)
     # The links as the invitation emails would carry them (sending itself is the fan-out benchmark).
     tokens, rows = [], []
@@ -71,7 +74,10 @@ def prepare() -> dict:
     InvitationToken.objects.bulk_create(rows, batch_size=5000)
     Invitation.objects.filter(cycle=cycle).update(sent_at=cycle.opens_at)
     Path(os.environ["BENCH_TOKENS"]).write_text("\n".join(tokens))
-    return {"cycle": cycle.id, "tokens": len(tokens)}
+    questions = [
+        [q.kind, None if q.kind == Question.Kind.COMMENT else list(q.value_range)] for q in cycle_questions(cycle=cycle)
+    ]
+    return {"cycle": cycle.id, "tokens": len(tokens), "questions": questions}
 
 
 def count() -> dict:
@@ -85,7 +91,7 @@ def count() -> dict:
 
 def _locust(
     env: dict, prefix: Path, *, target: str, users: int, tokens: Path | None = None, paced: bool = False,
-    prepared: Path | None = None, seconds: int = SECONDS,
+    prepared: Path | None = None, seconds: int = SECONDS, port: int = PORT,
 ):  # fmt: skip
     run_env = env | {"BENCH_TARGET": target, "BENCH_ACCEPTED": f"{prefix}_accepted.txt"}
     run_env |= {"BENCH_CPU": f"{prefix}_cpu.txt"}
@@ -96,7 +102,7 @@ def _locust(
         run_env["BENCH_PREPARED"] = str(prepared)
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
-        "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{PORT}",
+        "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
         "--csv", str(prefix), "--loglevel", "WARNING", "--exit-code-on-error", "0", "--stop-timeout", "30",
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, env=run_env, check=True, capture_output=True)  # noqa: S603
@@ -171,25 +177,35 @@ def _slice(tokens: list[str], start: int, end: int, directory: Path, name: str) 
     return path
 
 
-def _serve(env: dict, directory: Path) -> list[subprocess.Popen]:
-    log = (directory / "server.log").open("w")
-    web = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [sys.executable, "-m", "gunicorn", "alignsite.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", "3", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "alignsite", "worker", "--concurrency=1", "--loglevel=warning",
-         "--without-gossip", "--without-mingle", "-n", "bench-spike@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+def _serve(
+    env: dict, directory: Path, *, app: str = "alignsite.wsgi:application", port: int = PORT, worker: bool = True,
+    ready: str = "/healthz", name: str = "server",
+) -> list[subprocess.Popen]:  # fmt: skip
+    """Start gunicorn (3 sync workers) serving `app` on `port`, and a Celery worker if asked; return them once
+    `ready` answers."""
+    log_path = directory / f"{name}.log"
+    log = log_path.open("w")
+    commands = [
+        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "3", "--log-level",
+         "warning"],
+    ]  # fmt: skip
+    if worker:
+        commands.append(
+            [sys.executable, "-m", "celery", "-A", "alignsite", "worker", "--concurrency=1", "--loglevel=warning",
+             "--without-gossip", "--without-mingle", "-n", "bench-spike@%h"]
+        )  # fmt: skip
+    # Our own server and worker, fixed arguments.
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        for command in commands
+    ]
     for _ in range(120):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2):
-                return [web, worker]
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2):
+                return processes
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError(f"gunicorn did not start:\n{(directory / 'server.log').read_text()[-3000:]}")
+    raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
 
 
 def _measure(env: dict, directory: Path) -> dict:
@@ -325,4 +341,5 @@ def run() -> list[dict]:
 
 
 if __name__ == "__main__":
-    print(json.dumps({"prepare": prepare, "count": count}[sys.argv[1]]()))
+    people = int(os.environ.get("BENCH_PEOPLE", PEOPLE))
+    print(json.dumps({"prepare": lambda: prepare(people), "count": count}[sys.argv[1]]()))
