@@ -105,30 +105,34 @@ def _measure(align_env: dict, peer_env: dict, directory: Path) -> dict:
                     seconds=PREPARE_SECONDS, port=port, tokens=_slice(tokens, flows, len(tokens), directory,
                     f"prepare-{side}.txt"))  # fmt: skip
             pools[side] = json.loads(prepared.read_text())
-        share = min(len(pool) for pool in pools.values()) // ROUNDS
-        submit_rounds = []
-        for number in range(ROUNDS):
-            found = {}
-            for side, (env, port) in sides.items():
-                part = directory / f"prepared-{side}-{number}.json"
-                part.write_text(json.dumps(pools[side][number * share : (number + 1) * share]))
-                stats = _closed_loop(env, directory / f"send-{side}-{number}", webs[side], target="send",
-                                     prepared=part, seconds=SUBMIT_SECONDS, port=port)  # fmt: skip
-                accepted[side] += stats["accepted"]
-                found[side] = stats["submit"]
-            submit_rounds.append(found)
-            check(f"submit round {number + 1}")
-        flow_rounds, per_round = [], flows // ROUNDS
-        for number in range(ROUNDS):
-            found = {}
-            for side, (env, port) in sides.items():
-                batch = _slice(tokens, number * per_round, (number + 1) * per_round, directory, f"flow-{side}-{number}")
-                stats = _closed_loop(env, directory / f"flow-{side}-{number}", webs[side], target="submit",
-                                     tokens=batch, seconds=FLOW_SECONDS, port=port)  # fmt: skip
-                accepted[side] += stats["accepted"]
-                found[side] = stats["submit"]
-            flow_rounds.append(found)
-            check(f"flow round {number + 1}")
+        share, per_round = min(len(pool) for pool in pools.values()) // ROUNDS, flows // ROUNDS
+
+        def prepared_part(side: str, number: int) -> dict:
+            part = directory / f"prepared-{side}-{number}.json"
+            part.write_text(json.dumps(pools[side][number * share : (number + 1) * share]))
+            return {"prepared": part}
+
+        def links(side: str, number: int) -> dict:
+            first = number * per_round
+            return {"tokens": _slice(tokens, first, first + per_round, directory, f"links-{side}-{number}.txt")}
+
+        def alternate(target: str, seconds: int, inputs) -> list[dict]:
+            """Run ROUNDS rounds of `target`, Align then the peer in each, counting stored rows after each round;
+            inputs(side, round) gives a run's prepared submits or links."""
+            rounds = []
+            for number in range(ROUNDS):
+                found = {}
+                for side, (env, port) in sides.items():
+                    stats = _closed_loop(env, directory / f"{target}-{side}-{number}", webs[side], target=target,
+                                         seconds=seconds, port=port, **inputs(side, number))  # fmt: skip
+                    accepted[side] += stats["accepted"]
+                    found[side] = stats["submit"]
+                rounds.append(found)
+                check(f"{target} round {number + 1}")
+            return rounds
+
+        submit_rounds = alternate("send", SUBMIT_SECONDS, prepared_part)
+        flow_rounds = alternate("submit", FLOW_SECONDS, links)
     finally:
         for process in processes:
             process.terminate()
