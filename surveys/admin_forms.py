@@ -21,6 +21,7 @@ from .models import (
     Dimension,
     Person,
     Question,
+    QuestionTranslation,
     SurveyTemplate,
     Team,
 )
@@ -175,6 +176,22 @@ class QuestionEditForm(forms.Form):
     scale_points = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int)
     reverse_scored = forms.BooleanField(required=False)
     required = forms.BooleanField(required=False)
+
+
+class QuestionTranslationForm(forms.Form):
+    """A question's text in another language, and for a validated item the published translation it comes from."""
+
+    language = forms.ChoiceField(
+        choices=lambda: [(code, label) for code, label in languages.choices() if code != languages.default()]
+    )
+    text = forms.CharField(max_length=stored_length(QuestionTranslation, "text"))
+    source = TypedTextField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Published source",
+        help_text="For an item of a validated instrument: the citation of the validated translation this text comes "
+        "from. Without one, the translation is shown as “translation not validated” to admins and in team reports.",
+    )
 
 
 class TemplateForm(forms.Form):

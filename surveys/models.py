@@ -220,6 +220,13 @@ class QuestionTranslation(models.Model):
         return f"{self.question.key} v{self.question.version} [{self.language}]"
 
     @property
+    def language_name(self) -> str:
+        """Return the language's name as settings.LANGUAGES gives it ("Deutsch")."""
+        from .languages import name
+
+        return name(self.language)
+
+    @property
     def validated(self) -> bool:
         """Return whether this is a validated translation of a validated item: one with its published source."""
         return self.question.validated and bool(self.source.strip())

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UsernameField
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -344,15 +344,18 @@ def question_wordings(*, questions: Iterable[Question], language: str) -> dict[i
     return {q.id: Wording(translated[q.id]) if q.id in translated else Wording(q.text, original) for q in questions}
 
 
-def translations_not_validated(*, cycle: Cycle) -> list[QuestionTranslation]:
-    """Return the translations a cycle offered of its validated items without a published source ("translation not
-    validated"): those of the questions it asked that existed before it closed, by language then question. Answers
-    given in them count in the item's figures with everyone else's; nothing records who answered in which."""
+def translations_not_validated(*, cycle_ids: Iterable[int]) -> list[QuestionTranslation]:
+    """Return the translations these cycles offered of their validated items without a published source
+    ("translation not validated"): those of a question a cycle asked that existed before it closed, by language
+    then question. Answers given in them count in the item's figures with everyone else's, and nothing records
+    who answered in which language, so a report can only say that its figures may include such answers."""
+    asked = CycleQuestion.objects.filter(
+        cycle_id__in=list(cycle_ids), question_id=OuterRef("question_id"), cycle__closes_at__gt=OuterRef("created_at")
+    )
     return list(
         QuestionTranslation.objects.filter(
+            Exists(asked),
             question__validated=True,
-            question_id__in=CycleQuestion.objects.filter(cycle=cycle).values("question_id"),
-            created_at__lt=cycle.closes_at,
             source="",  # stored trimmed (services.question_translation_save)
         )
         .select_related("question")

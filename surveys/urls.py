@@ -19,6 +19,16 @@ urlpatterns = [
     path("manage/people/export.csv", organisation.people_export, name="manage_people_export"),
     path("manage/questions/", instruments.questions, name="manage_questions"),
     path("manage/questions/<int:question_id>/", instruments.question_edit, name="manage_question"),
+    path(
+        "manage/questions/<int:question_id>/translations/new/",
+        instruments.question_translation_edit,
+        name="manage_question_translation_new",
+    ),
+    path(
+        "manage/questions/<int:question_id>/translations/<int:translation_id>/",
+        instruments.question_translation_edit,
+        name="manage_question_translation",
+    ),
     path("manage/templates/", instruments.templates, name="manage_templates"),
     path("manage/templates/new/", instruments.template_edit, name="manage_template_new"),
     path("manage/templates/<int:template_id>/", instruments.template_edit, name="manage_template"),

@@ -9,7 +9,7 @@ from feedback.models import ApiToken, GroupScore
 from feedback.selectors import team_results_key
 from feedback.services import scores_aggregate
 from surveys import services
-from surveys.models import Comment, CycleSchedule, Person, Question, SurveyTemplate
+from surveys.models import Comment, CycleSchedule, Person, Question, QuestionTranslation, SurveyTemplate
 from tests.factories import PersonFactory, TeamFactory, UserFactory, manager_of
 from tests.feedback.conftest import run_cycle
 
@@ -103,12 +103,18 @@ def world():
     comment = Comment.objects.create(cycle=cycle, team=a, question=question, text="Too many priorities")
     thread = Thread.objects.create(comment=comment, key_hash=b"\x01" * 32)
     message = Message.objects.create(thread=thread, position=1, side="author", text="Hello", day=cycle.opens_at)
+    german = QuestionTranslation.objects.create(question=Question.objects.first(), language="de", text="Eine Frage")
     kwargs = {
         "surveys:invitation": {"token": "not-a-real-token"},
         "surveys:manage_team": {"team_id": a.id},
         "surveys:manage_person": {"person_id": person.id},
         "surveys:manage_person_login": {"person_id": person.id},
         "surveys:manage_question": {"question_id": Question.objects.first().id},
+        "surveys:manage_question_translation_new": {"question_id": Question.objects.first().id},
+        "surveys:manage_question_translation": {
+            "question_id": Question.objects.first().id,
+            "translation_id": german.id,
+        },
         "surveys:manage_template": {"template_id": SurveyTemplate.objects.first().id},
         "surveys:manage_template_preview": {"template_id": SurveyTemplate.objects.first().id},
         "surveys:manage_schedule": {"schedule_id": schedule.id},

@@ -68,6 +68,7 @@ for name in [
     "surveys:manage", "surveys:manage_teams", "surveys:manage_team", "surveys:manage_people",
     "surveys:manage_person_new", "surveys:manage_person", "surveys:manage_people_import",
     "surveys:manage_people_export", "surveys:manage_questions", "surveys:manage_question",
+    "surveys:manage_question_translation_new", "surveys:manage_question_translation",
     "surveys:manage_templates", "surveys:manage_template_new", "surveys:manage_template",
     "surveys:manage_template_preview", "surveys:manage_schedules", "surveys:manage_schedule_new",
     "surveys:manage_schedule", "surveys:manage_cycles", "surveys:manage_cycle", "feedback:manage_api_tokens",

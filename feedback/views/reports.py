@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from surveys.models import Cycle
-from surveys.selectors import team_paths, team_subtree_ids
+from surveys.selectors import team_paths, team_subtree_ids, translations_not_validated
 
 from .. import charts, selectors, services, tables
 from ..forms import TeamReportQuery
@@ -96,8 +96,14 @@ def team_report(request, team_id: int):
         }
         | section
     )
+    # The method note: figures that may include answers given in a translation of a validated item that is not
+    # itself validated (no published source).
+    chosen = [shown["chosen"].id] if shown["chosen"] else []
+    context["translations_not_validated"] = translations_not_validated(cycle_ids=chosen)
     if pdf:  # the whole report, every cycle newest first: a printout is kept as the record
         context |= {"sections": [{"report": report} for report in reports], "cycles": []}
+        cycle_ids = [report.cycle.id for report in reports]
+        context["translations_not_validated"] = translations_not_validated(cycle_ids=cycle_ids)
         return pdf_response(request, "feedback/team_report.html", context, filename="align-team-report.pdf")
     return render(request, "feedback/team_report.html", context, status=200 if query.is_valid() else 400)
 

@@ -10,7 +10,14 @@ from .cycles import (
     cycle_publish,
     cycles_advance,
 )
-from .instruments import dimension_create, question_create, question_update, template_save
+from .instruments import (
+    dimension_create,
+    question_create,
+    question_translation_delete,
+    question_translation_save,
+    question_update,
+    template_save,
+)
 from .invitations import (
     invitation_link_issue,
     invitation_send,
@@ -58,6 +65,8 @@ __all__ = [
     "person_login_grant",
     "person_save",
     "question_create",
+    "question_translation_delete",
+    "question_translation_save",
     "question_update",
     "reminders_enqueue",
     "reminders_send_batch",

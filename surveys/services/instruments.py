@@ -5,13 +5,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
-from .. import rotation
+from .. import languages, names, rotation
 from ..models import (
     DEFAULT_MAX_QUESTIONS,
     DEFAULT_MEASURE_EVERY_CYCLES,
     CycleQuestion,
     Dimension,
     Question,
+    QuestionTranslation,
     SurveyTemplate,
     TemplateQuestion,
 )
@@ -169,3 +170,49 @@ def template_save(
         [TemplateQuestion(template=template, question_id=qid, position=i) for i, qid in enumerate(question_ids, 1)]
     )
     return template
+
+
+@transaction.atomic
+def question_translation_save(
+    *, question_id: int, language: str, text: str, source: str = "", translation_id: int | None = None
+) -> QuestionTranslation:
+    """Create or change a question's text in another language; return it.
+
+    `language` is a code of settings.LANGUAGES other than the question's own (settings.LANGUAGE_CODE); a question
+    has at most one text per language. `text` is kept as the question's own is (trimmed, NFC, a run of spaces as
+    one: names.name_stored), at most as long. `source` cites the published, validated translation of a validated
+    item; without one, a validated item's translation is "translation not validated" wherever admins and report
+    readers see it. Answers in every language are answers to the same question. Raises ValidationError naming the
+    field.
+    """
+    question = Question.objects.get(id=question_id)
+    if question.retired:
+        raise ValidationError("This question has been replaced by a newer version; translate that one instead.")
+    if language == languages.default():
+        raise ValidationError({"language": [f"The question's own text is in {languages.name(language)}."]})
+    text, source = names.name_stored(text), source.strip()
+    if not text:
+        raise ValidationError({"text": ["A translation needs a text."]})
+    problem = names.line_break_or_control(text)
+    if problem:
+        raise ValidationError({"text": [f"A question is one line of text ({problem})."]})
+    if translation_id is None:
+        translation = QuestionTranslation(question=question, language=language)
+    else:
+        translation = QuestionTranslation.objects.select_for_update().get(id=translation_id, question=question)
+        translation.language = language
+    same = QuestionTranslation.objects.filter(question=question, language=language).exclude(id=translation_id)
+    if same.exists():
+        raise ValidationError(
+            {"language": [f"This question already has a text in {languages.name(language)}: edit that one."]}
+        )
+    translation.text, translation.source = text, source
+    translation.full_clean()
+    translation.save()
+    return translation
+
+
+@transaction.atomic
+def question_translation_delete(*, translation_id: int) -> None:
+    """Remove a question's text in one language: pages in that language show the question's own text again."""
+    QuestionTranslation.objects.filter(id=translation_id).delete()

@@ -8,11 +8,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from feedback.selectors.reliability import latest_reliabilities
 
-from .. import selectors, services
+from .. import languages, selectors, services
 from ..access import admin_required
-from ..admin_forms import DimensionForm, QuestionEditForm, QuestionForm, TemplateForm, apply_errors
+from ..admin_forms import (
+    DimensionForm,
+    QuestionEditForm,
+    QuestionForm,
+    QuestionTranslationForm,
+    TemplateForm,
+    apply_errors,
+)
 from ..forms import SurveyForm
-from ..models import Dimension, Question, SurveyTemplate
+from ..models import Dimension, Question, QuestionTranslation, SurveyTemplate
 from .pages import form_page
 
 
@@ -30,7 +37,7 @@ def questions(request):
             else:
                 messages.success(request, "Added.")
                 return redirect("surveys:manage_questions")
-    dimensions = Dimension.objects.prefetch_related("questions").order_by("name")
+    dimensions = Dimension.objects.prefetch_related("questions__translations").order_by("name")
     reliability = latest_reliabilities()
     bank = [(d, [q for q in d.questions.all() if not q.retired], reliability.get(d.id)) for d in dimensions]
     context = {"bank": bank, "question_form": question_form, "dimension_form": dimension_form}
@@ -61,7 +68,65 @@ def question_edit(request, question_id: int):
         if question.validated
         else "If a cycle has already asked this question, changing its wording or scale saves a new version."
     )
-    return form_page(request, form, title="Edit question", submit="Save question", intro=intro)
+    translations = question.translations.order_by("language")
+    return form_page(
+        request,
+        form,
+        title="Edit question",
+        submit="Save question",
+        intro=intro,
+        template="question_form.html",
+        question=question,
+        translations=translations,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def question_translation_edit(request, question_id: int, translation_id: int | None = None):
+    """Add or change a question's text in another language; a POST with `delete` removes it."""
+    question = get_object_or_404(Question, id=question_id, retired=False)
+    translation = (
+        get_object_or_404(QuestionTranslation, id=translation_id, question=question) if translation_id else None
+    )
+    if translation is not None and request.method == "POST" and "delete" in request.POST:
+        services.question_translation_delete(translation_id=translation.id)
+        messages.success(request, f"Removed the {languages.name(translation.language)} text.")
+        return redirect("surveys:manage_question", question_id=question.id)
+    initial = (
+        {"language": translation.language, "text": translation.text, "source": translation.source}
+        if (translation)
+        else {}
+    )
+    form = QuestionTranslationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_translation_save(
+                question_id=question.id, translation_id=translation.id if translation else None, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Saved the {languages.name(form.cleaned_data['language'])} text.")
+            return redirect("surveys:manage_question", question_id=question.id)
+    intro = f"“{question.text}”. " + (
+        "This item comes from a validated instrument: give the published source of a validated translation. "
+        "Without one it is shown as “translation not validated” here and in team reports; answers in every "
+        "language count in the same figures."
+        if question.validated
+        else "Answers in every language count in the same figures."
+    )
+    title = f"{'Edit the' if translation else 'Add a'} translation"
+    return form_page(
+        request,
+        form,
+        title=title,
+        submit="Save translation",
+        intro=intro,
+        template="question_translation_form.html",
+        question=question,
+        translation=translation,
+    )
 
 
 @admin_required
