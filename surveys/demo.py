@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .models import Answer, Comment, Cycle, Person, Question, Response, Team
+from .models import Answer, Comment, Cycle, Person, Question, QuestionTranslation, Response, Team
 from .selectors import cycle_questions
 
 ORGANISATION = "Acme"
@@ -22,6 +22,60 @@ TEAM_WORDS = [
     "Platform", "Checkout", "Search", "Identity", "Billing", "Insights", "Onboarding", "Reliability", "Design",
     "Research", "Android", "iOS", "Web", "API", "Ledger", "Risk", "Catalog", "Messaging", "Support", "Tooling",
 ]  # fmt: skip
+# Who reads Align in another language than the organisation's: every person whose place in the team plus the
+# team's index falls here (no random draw, so the rest of a seed's demo is as it was). About one in five.
+LANGUAGE_BY_PLACE = {0: "de", 7: "de", 3: "fr", 11: "es"}
+LANGUAGE_PLACES = 20
+# Translations of the Align pulse's psychological safety items (Edmondson 1999), its eNPS and its comment, written
+# for the demo: no published source, so the first seven show as "translation not validated" (question key →
+# language → text).
+TRANSLATIONS = {
+    "psafety-1": {
+        "de": "Wer in diesem Team einen Fehler macht, bekommt ihn oft vorgehalten.",
+        "fr": "Dans cette équipe, une erreur vous est souvent reprochée.",
+        "es": "En este equipo, si cometes un error, a menudo te lo echan en cara.",
+    },
+    "psafety-2": {
+        "de": "In diesem Team können Probleme und heikle Themen angesprochen werden.",
+        "fr": "Les membres de cette équipe peuvent aborder les problèmes et les sujets délicats.",
+        "es": "Los miembros de este equipo pueden plantear problemas y temas delicados.",
+    },
+    "psafety-3": {
+        "de": "In diesem Team wird manchmal jemand abgelehnt, weil er anders ist.",
+        "fr": "Dans cette équipe, il arrive que quelqu'un soit mis à l'écart parce qu'il est différent.",
+        "es": "En este equipo, a veces se rechaza a alguien por ser diferente.",
+    },
+    "psafety-4": {
+        "de": "In diesem Team kann man gefahrlos ein Risiko eingehen.",
+        "fr": "Dans cette équipe, on peut prendre un risque sans crainte.",
+        "es": "En este equipo se puede asumir un riesgo sin temor.",
+    },
+    "psafety-5": {
+        "de": "Es fällt schwer, andere in diesem Team um Hilfe zu bitten.",
+        "fr": "Il est difficile de demander de l'aide aux autres membres de cette équipe.",
+        "es": "Cuesta pedir ayuda a otros miembros de este equipo.",
+    },
+    "psafety-6": {
+        "de": "Niemand in diesem Team würde absichtlich meine Arbeit untergraben.",
+        "fr": "Personne dans cette équipe ne chercherait délibérément à saper mon travail.",
+        "es": "Nadie en este equipo actuaría a propósito para socavar mi trabajo.",
+    },
+    "psafety-7": {
+        "de": "In der Zusammenarbeit mit diesem Team werden meine besonderen Fähigkeiten geschätzt und genutzt.",
+        "fr": "Dans cette équipe, mes compétences et talents propres sont reconnus et mis à profit.",
+        "es": "Al trabajar con este equipo, se valoran y aprovechan mis capacidades y talentos propios.",
+    },
+    "enps": {
+        "de": "Wie wahrscheinlich ist es, dass Sie dieses Unternehmen als Arbeitgeber empfehlen?",
+        "fr": "Quelle est la probabilité que vous recommandiez cette entreprise comme employeur ?",
+        "es": "¿Qué probabilidad hay de que recomiende esta empresa como lugar para trabajar?",
+    },
+    "comment": {
+        "de": "Möchten Sie der Leitung Ihres Teams noch etwas sagen?",
+        "fr": "Voulez-vous dire autre chose à la direction de votre équipe ?",
+        "es": "¿Quiere decir algo más a la dirección de su equipo?",
+    },
+}
 FIRST_NAMES = ["Sam", "Alex", "Jo", "Kim", "Ravi", "Mei", "Tom", "Ana", "Luca", "Noor", "Ivan", "Zoe", "Omar", "Eva"]
 COMMENTS = {
     "low": [
@@ -96,6 +150,7 @@ def organisation_build(rng: np.random.Generator, *, teams: int, people: int, cyc
                 email=f"{FIRST_NAMES[i % len(FIRST_NAMES)].lower()}.{t}.{i}@example.com",
                 name=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {team.name}",
                 team=team,
+                language=LANGUAGE_BY_PLACE.get((t + i) % LANGUAGE_PLACES, ""),
             )
             for t, (team, size) in enumerate(zip(made, sizes, strict=True))
             for i in range(size)
@@ -121,6 +176,22 @@ def organisation_build(rng: np.random.Generator, *, teams: int, people: int, cyc
         )
         for i, (t, s) in enumerate(zip(made, sizes, strict=True))
     ]
+
+
+def translations_write(*, since) -> int:
+    """Give the current versions of the TRANSLATIONS' questions their texts (no source: not validated), dated
+    `since` (the demo's history had them from its first cycle); return how many were written."""
+    from .services import question_translation_save
+
+    current = {q.key: q for q in Question.objects.filter(key__in=TRANSLATIONS, retired=False)}
+    written = [
+        question_translation_save(question_id=current[key].id, language=language, text=text).id
+        for key, texts in TRANSLATIONS.items()
+        if key in current
+        for language, text in texts.items()
+    ]
+    QuestionTranslation.objects.filter(id__in=written).update(created_at=since)
+    return len(written)
 
 
 def respondent_answers(

@@ -5,8 +5,17 @@ from django.core.management import CommandError, call_command
 
 from feedback.models import Deployment, Finding, GroupScore, MetricValue
 from feedback.services.scores import cycle_disclosures, results_published_notify
-from surveys import demo, services
-from surveys.models import Comment, Cycle, Invitation, InvitationToken, Person, Response, Team
+from surveys import demo, selectors, services
+from surveys.models import (
+    Comment,
+    Cycle,
+    Invitation,
+    InvitationToken,
+    Person,
+    QuestionTranslation,
+    Response,
+    Team,
+)
 from surveys.tokens import token_hash
 from tests.factories import builtin_data_install
 
@@ -103,3 +112,14 @@ def test_impossible_sizes_are_refused_with_a_clear_message(options):
     with pytest.raises(CommandError, match="at least"):
         seed(**options)
     assert not Team.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_people_reading_german_french_and_spanish_and_translations_not_validated():
+    seed(**TINY)
+    assert set(Person.objects.exclude(language="").values_list("language", flat=True)) == {"de", "fr", "es"}
+    psafety = QuestionTranslation.objects.filter(question__key__startswith="psafety-")
+    assert psafety.count() == 21 and all(translation.not_validated for translation in psafety)
+    # the closed cycles offered them, so their team reports' method note names them
+    closed = Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]).values_list("id", flat=True)
+    assert selectors.translations_not_validated(cycle_ids=closed)

@@ -15,6 +15,7 @@ from feedback import demo as feedback_demo
 from feedback.models import Action
 from feedback.services import correlations_refresh, scores_aggregate
 from surveys import demo, selectors, services
+from surveys.emails import survey_link
 from surveys.models import Cycle, CycleSchedule, Invitation, Person, SurveyTemplate, Team
 from surveys.selectors import cycle_questions
 from surveys.tokens import invitation_token
@@ -84,6 +85,9 @@ class Command(BaseCommand):
 
         template = SurveyTemplate.objects.get(slug=TEMPLATE)
         now = timezone.now()
+        # Some questions in German, French and Spanish, as if there from the start: shown as "translation not
+        # validated" on /manage/questions/ and in the team reports' method note.
+        demo.translations_write(since=now - timedelta(days=CYCLE_DAYS * (cycles + 1)))
         made = []
         show = self._progress("closed cycles")
         for index in range(cycles):
@@ -152,7 +156,6 @@ class Command(BaseCommand):
 
     def _print_access(self) -> None:
         from django.conf import settings
-        from django.urls import reverse
 
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD}):")
         for email, _name, role in LOGINS:
@@ -170,9 +173,16 @@ class Command(BaseCommand):
             self.stdout.write(f"\nNo invitation link to try: {why}. `make reset-demo`, then `make run`, builds a fresh")
             self.stdout.write("demo with an open survey (the next scheduled one is on /manage/).")
             return
-        # The link the invitation email carried: printing it writes nothing.
-        link = settings.SITE_URL + reverse("surveys:invitation", kwargs={"token": invitation_token(invitation.id)})
+        # The link the invitation email carried (with its person's language, if they have one): printing it writes
+        # nothing.
+        link = survey_link(person=invitation.person, token=invitation_token(invitation.id))
         self.stdout.write(f"\nAnswer the open survey as {invitation.person.name}:\n  {link}")
+        german = next(
+            (i for i in candidates.filter(person__language="de").order_by("-id") if i.id != invitation.id), None
+        )
+        if german is not None and not selectors.invitation_answered(invitation_id=german.id):
+            link = survey_link(person=german.person, token=invitation_token(german.id))
+            self.stdout.write(f"or in German (Deutsch) as {german.person.name}:\n  {link}")
         site = settings.SITE_URL
         self.stdout.write(
             f"\nReports: {site}/reports/  ·  Dashboard: {site}/reports/dashboard/  ·  Manage: {site}/manage/  ·  "
