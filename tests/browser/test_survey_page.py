@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.conf import settings
 
 from surveys.models import Answer, Response
 
@@ -43,6 +44,8 @@ def test_a_missing_answer_is_announced_on_screen_with_the_focus_and_the_rest_are
 def test_the_survey_can_be_completed_with_the_keyboard_alone(page, link):
     page.goto(link)
     page.keyboard.press("Tab")  # skip link
+    for _ in settings.LANGUAGES:
+        page.keyboard.press("Tab")  # the language switcher's links
     for _ in range(8):
         page.keyboard.press("Tab")  # into the next radio group (its first option)
         page.keyboard.press("ArrowDown")  # move to, and select, the second option
