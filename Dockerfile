@@ -9,6 +9,9 @@ COPY pyproject.toml README.md ./
 COPY alignsite ./alignsite
 COPY surveys ./surveys
 COPY feedback ./feedback
+COPY conversations ./conversations
+# The compiled catalogues (.mo) are committed: the image needs no GNU gettext.
+COPY locale ./locale
 COPY manage.py ./
 RUN pip install . && mkdir -p /app/var && chown align /app/var
 # collectstatic needs settings that import; these throwaway values never reach a running container.

@@ -77,6 +77,20 @@ def test_everything_the_dockerfile_copies_exists():
                 assert (ROOT / source).exists(), source
 
 
+def test_the_image_holds_every_app_and_the_translations_the_settings_name():
+    from django.conf import settings
+
+    copied = {
+        (ROOT / source).resolve()
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    local_apps = {ROOT / app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()}
+    needed = {path.resolve() for path in local_apps | {Path(p) for p in settings.LOCALE_PATHS}}
+    assert sorted(map(str, needed - copied)) == []
+
+
 def test_the_healthcheck_url_is_routed(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
 
