@@ -64,4 +64,4 @@ test: lint
 bench: $(STAMP)
 	@$(BIN)/python -c "import importlib.util as u; assert u.find_spec('locust') and u.find_spec('survey')" 2>/dev/null \
 		|| $(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python -m bench $(BENCH)
+	$(BIN)/python -m bench $(if $(FULL),--full) $(BENCH)
