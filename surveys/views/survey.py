@@ -80,7 +80,7 @@ def invitation_open(request, token: str):
     open its own links: every attempt is counted when it starts (so a burst cannot slip past the limit) and
     given back when the link is known.
     """
-    # The link carries its person's language (`?lang=de`, emails.survey_link_context): this page and the survey
+    # The link carries its person's language (`?lang=de`, emails.survey_link): this page and the survey
     # open in it, by the language cookie the switcher sets too, so the respondent can still switch. Nothing of it
     # is stored: the response is the same whatever the language.
     language = languages.tag_read(request.GET.get("lang", "")) or ""

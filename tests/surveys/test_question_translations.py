@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -178,3 +179,23 @@ def text_nodes(page: str) -> list[str]:
 
     Reader(convert_charrefs=True).feed(page)
     return found
+
+
+def test_a_used_link_answers_in_its_language_and_an_unknown_language_in_a_link_changes_nothing(settings):
+    team = TeamFactory()
+    PersonFactory(team=team)
+    cycle = CycleFactory(teams=[team])
+    services.cycle_open(cycle_id=cycle.id)
+    token = services.invitation_link_issue(invitation_id=Invitation.objects.get(cycle=cycle).id)
+    answers = {q.id: 3 for q in selectors.cycle_questions(cycle=cycle) if q.kind == Question.Kind.LIKERT}
+    answers.update({q.id: 7 for q in selectors.cycle_questions(cycle=cycle) if q.kind == Question.Kind.ENPS})
+    # an unknown or malformed language: no language cookie, the page as the browser asks
+    for odd in ("xx", "de;q=1", "<script>", ""):
+        response = Client().get(f"/s/{token}/", {"lang": odd})
+        assert response.status_code == 302 and settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    services.response_submit(token=token, answers=answers, comments={})
+    page = Client().get(f"/s/{token}/", {"lang": "de-DE"})
+    with translation.override("de"):
+        said = str(selectors.InvitationUsed.message)
+    assert page["Content-Language"] == "de" and html.escape(said) in page.content.decode()
+    assert settings.LANGUAGE_COOKIE_NAME not in page.cookies  # only a link that opens the survey sets it
