@@ -6,8 +6,10 @@ show, so no combination of filters shows anything the unfiltered organisation vi
 queries does not grow with the number of teams.
 """
 
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from surveys.models import Cycle, CycleQuestion, CycleTeam, Dimension, Question, Team
 from surveys.selectors import team_subtree_ids
@@ -21,6 +23,11 @@ from .reliability import Reliability, cycle_reliabilities
 REPORTED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
 DEFAULT_CYCLES = 12
 FINDINGS_WITH_SCATTER = 6
+# A scatter draws the team-cycles of at most this many groups of the subtree (a random choice, the same on
+# every view of the subtree): 5,000 teams × 26 cycles would be 130,000 points a chart, more than a page can
+# carry or a reader tell apart. The finding's own figures (r, its interval, q, teams, team-cycles) are always
+# the analysis's over every team.
+SCATTER_TEAMS = 1000
 
 
 @dataclass(frozen=True)
@@ -125,8 +132,7 @@ class Mover(_ChangeInItsUnit):
     enps: bool = False
 
 
-@dataclass(frozen=True)
-class ScatterPoint:
+class ScatterPoint(NamedTuple):  # a tuple, not a dataclass: a scatter at 500 teams has 13,000 of them
     team: str
     cycle: str
     score: float  # the team's score minus its own average over the points shown
@@ -137,6 +143,7 @@ class ScatterPoint:
 class FindingView:
     finding: Finding
     points: list[ScatterPoint] = field(default_factory=list)
+    teams_drawn: int | None = None  # the scatter draws SCATTER_TEAMS of this many groups, chosen at random
 
 
 @dataclass
@@ -300,51 +307,54 @@ def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[i
     """Return the findings, most credible first; the first few with their team points inside the subtree.
 
     Points are a team's shown score and its metric value for a cycle (lag 1: the next cycle's value), each
-    minus the team's own average: the within-team relation the repeated-measures correlation measures.
+    minus the team's own average: the within-team relation the repeated-measures correlation measures. A
+    subtree of more than SCATTER_TEAMS groups draws the points of SCATTER_TEAMS of them, chosen at random
+    (seeded by the subtree, so every view of it draws the same), and says so (`FindingView.teams_drawn`).
     """
     findings = list(Finding.objects.select_related("dimension", "metric").order_by("q", "-n_points"))
     with_points = [f for f in findings if f.significant][:FINDINGS_WITH_SCATTER]
     if not with_points or not all_cycles:
         return [FindingView(finding=f) for f in findings]
+    drawn = subtree_now
+    if len(subtree_now) > SCATTER_TEAMS:
+        drawn = set(random.Random(min(subtree_now)).sample(sorted(subtree_now), SCATTER_TEAMS))  # noqa: S311
     index = {c.id: i for i, c in enumerate(all_cycles)}
     scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
     rows = GroupScore.objects.filter(
         cycle_id__in=list(index),
         shown=True,
-        team_id__in=list(subtree_now),
+        team_id__in=list(drawn),
         dimension_id__in={f.dimension_id for f in with_points},
     ).values_list("dimension_id", "team_id", "cycle_id", "mean")
     for dimension_id, team_id, cycle_id, mean in rows:
         scores[dimension_id][(team_id, index[cycle_id])] = mean
-    metrics = metric_values_by_cycle(
-        cycles=all_cycles, team_ids=subtree_now, metric_ids={f.metric_id for f in with_points}
-    )
+    metrics = metric_values_by_cycle(cycles=all_cycles, team_ids=drawn, metric_ids={f.metric_id for f in with_points})
+    cycle_names = [c.name for c in all_cycles]
+    teams_drawn = len(subtree_now) if drawn is not subtree_now else None
     views = []
     for finding in findings:
         if finding not in with_points:
             views.append(FindingView(finding=finding))
             continue
         values = metrics.get(finding.metric_id, {})
-        by_team = defaultdict(list)
+        lag = finding.lag
+        by_team: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
         for (team_id, i), score in scores[finding.dimension_id].items():
-            if (team_id, i + finding.lag) in values:
-                by_team[team_id].append((i, score, values[(team_id, i + finding.lag)]))
+            value = values.get((team_id, i + lag))
+            if value is not None:
+                by_team[team_id].append((i, score, value))
         points = []
         for team_id, team_points in by_team.items():
             if len(team_points) < 2:
                 continue
-            score_mean = sum(p[1] for p in team_points) / len(team_points)
-            metric_mean = sum(p[2] for p in team_points) / len(team_points)
-            points.extend(
-                ScatterPoint(
-                    team=team_names.get(team_id, "?"),
-                    cycle=all_cycles[i].name,
-                    score=score - score_mean,
-                    metric=value - metric_mean,
-                )
+            score_mean = sum([p[1] for p in team_points]) / len(team_points)
+            metric_mean = sum([p[2] for p in team_points]) / len(team_points)
+            name = team_names.get(team_id, "?")
+            points += [
+                ScatterPoint(name, cycle_names[i], score - score_mean, value - metric_mean)
                 for i, score, value in team_points
-            )
-        views.append(FindingView(finding=finding, points=points))
+            ]
+        views.append(FindingView(finding=finding, points=points, teams_drawn=teams_drawn))
     return views
 
 

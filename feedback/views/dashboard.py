@@ -12,6 +12,7 @@ from surveys.csv_table import write_table
 from .. import charts, selectors, services, tables
 from ..forms import DashboardFilters
 from ..models import ReportAccess
+from ..selectors.dashboard import SCATTER_TEAMS
 from ..selectors.dashboard import dashboard as dashboard_read
 from ..selectors.summary import dashboard_summary
 from .drivers import drivers_context, drivers_table
@@ -102,6 +103,7 @@ def dashboard(request):
         "last_cycle_id": data.cycles[-1].id if data.cycles else None,
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
+        "scatter_teams": SCATTER_TEAMS,
         "rejected": rejected,
         "summary": dashboard_summary(data=data, drivers=section["drivers"] or None),
     } | section
