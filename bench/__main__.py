@@ -15,6 +15,7 @@ BENCHMARKS = [
     "analysis",
     "analysis_db",
     "analysis_scale",
+    "aggregation",
     "dashboard",
     "fanout",
     "spike",
