@@ -5,9 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 
 from alignsite.mail import templated_message
+from surveys import languages
 from surveys.models import Cycle, Invitation, Person, Response
 
 
@@ -39,7 +41,8 @@ def results_published_send(*, cycle: Cycle) -> int:
     """Tell everyone invited to a cycle that its results are published, with their team's results link.
 
     Everyone invited gets the same email, whether or not they answered (nobody may learn who did), and it
-    holds no figures: the linked page applies the reporting threshold. Return the number of emails sent.
+    holds no figures: the linked page applies the reporting threshold. Each is in its person's language.
+    Return the number of emails sent.
     """
     from .selectors import team_results_key
 
@@ -53,13 +56,14 @@ def results_published_send(*, cycle: Cycle) -> int:
             "cycle": cycle,
             "link": link,
         }
-        message = templated_message(
-            subject=gettext("%(organisation)s: the results of %(survey)s are in")
-            % {"organisation": settings.ORGANISATION_NAME, "survey": cycle.name},
-            template="feedback/email/results_published",
-            context=context,
-            to=[invitation.person.email],
-        )
+        with translation.override(languages.of_person(invitation.person)):
+            message = templated_message(
+                subject=gettext("%(organisation)s: the results of %(survey)s are in")
+                % {"organisation": settings.ORGANISATION_NAME, "survey": cycle.name},
+                template="feedback/email/results_published",
+                context=context,
+                to=[invitation.person.email],
+            )
         messages.append(message)
     with get_connection() as connection:
         return connection.send_messages(messages) or 0

@@ -91,16 +91,26 @@ def survey_link(*, person, token: str) -> str:
     return f"{link}?{urlencode({'lang': person.language})}" if person.language else link
 
 
+def login_language(user) -> str:
+    """Return the language a login's emails are written in: its person's (`languages.of_person`), else the
+    default (a superuser may have no person)."""
+    person = getattr(user, "person", None) if user.pk else None
+    return languages.of_person(person) if person is not None else languages.default()
+
+
 def login_granted_email_send(*, user_id: int) -> None:
-    """Email a new login a one-time link to choose a password (Django's password-reset token)."""
-    user = get_user_model().objects.get(pk=user_id)
+    """Email a new login a one-time link to choose a password (Django's password-reset token), in its person's
+    language."""
+    user = get_user_model().objects.select_related("person").get(pk=user_id)
     context = {"organisation": settings.ORGANISATION_NAME, "link": _choose_password_link(user), "email": user.email}
-    templated_message(
-        subject=gettext("%(organisation)s: your Align login") % {"organisation": settings.ORGANISATION_NAME},
-        template="surveys/email/login_granted",
-        context=context,
-        to=[user.email],
-    ).send()
+    with translation.override(login_language(user)):
+        message = templated_message(
+            subject=gettext("%(organisation)s: your Align login") % {"organisation": settings.ORGANISATION_NAME},
+            template="surveys/email/login_granted",
+            context=context,
+            to=[user.email],
+        )
+    message.send()
 
 
 def password_reset_email_send(*, email: str) -> None:
@@ -113,7 +123,7 @@ def password_reset_email_send(*, email: str) -> None:
     choose-a-password link (login_granted_email_send), so someone whose link expired or got lost must be
     able to ask for another. Align has no other authentication backend, so an unusable password never
     means "this login must not get a password". The link is built on SITE_URL rather than the request's
-    Host header.
+    Host header. Each email is in its login's language (`login_language`), never the asker's.
     """
     User = get_user_model()
     email_field = User.get_email_field_name()
@@ -129,14 +139,16 @@ def password_reset_email_send(*, email: str) -> None:
             "site_name": urlsplit(settings.SITE_URL).netloc,
             "link": _choose_password_link(user),
         }
+        with translation.override(login_language(user)):
+            message = templated_message(
+                subject=gettext("%(organisation)s: reset your Align password")
+                % {"organisation": settings.ORGANISATION_NAME},
+                template="surveys/email/password_reset",
+                context=context,
+                to=[address],
+            )
         # Unlike PasswordResetForm.send_mail, a failure is raised, so the task retries a mail server hiccup.
-        templated_message(
-            subject=gettext("%(organisation)s: reset your Align password")
-            % {"organisation": settings.ORGANISATION_NAME},
-            template="surveys/email/password_reset",
-            context=context,
-            to=[address],
-        ).send()
+        message.send()
 
 
 def _choose_password_link(user) -> str:

@@ -213,7 +213,6 @@ def test_respondents_pages_emails_and_slack_messages_have_no_english_sentence_le
     invitation = Invitation.objects.filter(cycle=open_cycle).select_related("person", "cycle").first()
     token = services.invitation_link_issue(invitation_id=invitation.id)
     admin = get_user_model().objects.get(username="admin@example.com")
-    leader = get_user_model().objects.get(username="lee@example.com")
     results = team_results_key(team_id=invitation.team_id)
 
     def rendered(code: str) -> dict[str, set[str]]:
@@ -235,9 +234,10 @@ def test_respondents_pages_emails_and_slack_messages_have_no_english_sentence_le
         assert all(f'<html lang="{code}">' in page.content.decode() for page in pages.values()), code
         texts = {name: nodes_of(page.content.decode(), html=True) for name, page in pages.items()}
         mailoutbox.clear()
-        # A survey link is written in its person's language; everything else in the active one.
-        Person.objects.filter(pk=invitation.person_id).update(language="" if code == settings.LANGUAGE_CODE else code)
+        # Every email is written in its reader's language (people of the demo read several): everyone reads this.
+        Person.objects.update(language="" if code == settings.LANGUAGE_CODE else code)
         invitation.person.refresh_from_db()
+        leader = get_user_model().objects.get(username="lee@example.com")  # its person afresh, language and all
         with translation.override(code):
             messages = [
                 emails.survey_link_message(invitation=invitation, token="t" * 43),
@@ -265,3 +265,36 @@ def test_respondents_pages_emails_and_slack_messages_have_no_english_sentence_le
         same = {e.msgstr for e in live(catalogue(code)) if e.msgstr and e.msgstr == e.msgid}
         left = {name: english_left(words, translated[name], allowed, same) for name, words in english.items()}
         assert {name: nodes for name, nodes in left.items() if nodes} == {}, code
+
+
+@pytest.mark.django_db
+def test_each_email_to_a_person_is_in_their_language_whoever_sends_it(mailoutbox):
+    # given Platform's people reading German, French and the default, and a login for the German reader
+    from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of
+
+    platform = TeamFactory(name="Platform")
+    user, greta = manager_of(platform, email="greta@example.com")
+    Person.objects.filter(pk=greta.pk).update(language="de")
+    PersonFactory(team=platform, email="francoise@example.com", language="fr")
+    PersonFactory(team=platform, email="ada@example.com", language="")
+    cycle = CycleFactory(teams=[platform], name="December pulse")
+    services.cycle_open(cycle_id=cycle.id)
+
+    # when an admin working in Spanish publishes results and gives the German reader a login
+    with translation.override("es"):
+        results_published_send(cycle=Cycle.objects.get(pk=cycle.id))
+        emails.login_granted_email_send(user_id=user.id)
+        emails.password_reset_email_send(email="greta@example.com")
+
+    # then each reader gets theirs in their own language, never the sender's
+    subjects = {(message.to[0], message.subject) for message in mailoutbox}
+    organisation = settings.ORGANISATION_NAME
+    assert subjects == {
+        ("greta@example.com", f"{organisation}: Die Ergebnisse von December pulse sind da"),
+        ("francoise@example.com", f"{organisation} : les résultats de December pulse sont disponibles"),
+        ("ada@example.com", f"{organisation}: the results of December pulse are in"),
+        ("greta@example.com", f"{organisation}: dein Zugang zu Align"),
+        ("greta@example.com", f"{organisation}: dein Align-Passwort zurücksetzen"),
+    }
+    reads = {"greta@example.com": "de", "francoise@example.com": "fr", "ada@example.com": settings.LANGUAGE_CODE}
+    assert [f'<html lang="{reads[m.to[0]]}">' in m.alternatives[0].content for m in mailoutbox] == [True] * 5

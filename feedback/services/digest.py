@@ -8,9 +8,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 
 from alignsite.mail import templated_message
+from surveys.emails import login_language
 from surveys.models import Person
 
 from ..models import DigestSent, Finding
@@ -50,12 +52,14 @@ def digest_message(*, user) -> EmailMultiAlternatives | None:
         "link": settings.SITE_URL + reverse("feedback:dashboard"),
         "conversations": conversation_counts(user=user),
     }
-    return templated_message(
-        subject=gettext("%(organisation)s: your weekly Align digest") % {"organisation": settings.ORGANISATION_NAME},
-        template="feedback/email/digest",
-        context=context,
-        to=[user.email],
-    )
+    with translation.override(login_language(user)):  # the reader's language, whoever runs the job
+        return templated_message(
+            subject=gettext("%(organisation)s: your weekly Align digest")
+            % {"organisation": settings.ORGANISATION_NAME},
+            template="feedback/email/digest",
+            context=context,
+            to=[user.email],
+        )
 
 
 def digest_text(*, user) -> str | None:
