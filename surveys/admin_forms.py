@@ -27,7 +27,8 @@ from .models import (
 )
 from .names import line_break_or_control, name_stored, path_example, person_name_problem
 from .selectors import team_paths
-from .services.organisation import person_address_checked, team_name_checked
+from .services.people import person_address_checked
+from .services.teams import team_name_checked
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_KEY = 2**63 - 1  # the largest id a key column holds

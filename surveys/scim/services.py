@@ -22,7 +22,8 @@ from feedback.services.audit import change_record
 
 from .. import addresses, names, selectors
 from ..models import Person, Team
-from ..services.organisation import people_deactivate, person_save, team_save
+from ..services.people import people_deactivate, person_save
+from ..services.teams import team_save
 from .protocol import ScimError
 from .resources import GroupAsked, UserAsked
 

@@ -27,19 +27,10 @@ from .invitations import (
     reminders_enqueue,
     reminders_send_batch,
 )
-from .organisation import (
-    ImportAlreadyDone,
-    ImportChanged,
-    ImportPlan,
-    people_deactivate,
-    people_export,
-    people_import,
-    people_import_plan,
-    person_login_grant,
-    person_save,
-    team_save,
-)
+from .people import people_deactivate, people_export, person_login_grant, person_save
+from .people_import import ImportAlreadyDone, ImportChanged, ImportPlan, people_import, people_import_plan
 from .schedules import schedule_plan, schedule_save, schedules_plan
+from .teams import team_save
 
 __all__ = [
     "ImportAlreadyDone",

@@ -6,7 +6,7 @@ import pytest
 
 from surveys.models import Person
 from surveys.scim import services as scim_services
-from surveys.services import organisation
+from surveys.services import people
 from tests.factories import PersonFactory
 
 from .conftest import scim_error, user_body
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def race_lost(monkeypatch):
     """Make Align's own checks pass as they do when the other request commits just after them."""
     monkeypatch.setattr(scim_services, "person_by_user_name", lambda user_name: None)
-    monkeypatch.setattr(organisation, "person_address_checked", lambda *, email, person_id=None: email)
+    monkeypatch.setattr(people, "person_address_checked", lambda *, email, person_id=None: email)
 
 
 def test_a_create_that_loses_the_race_for_an_address_is_a_409_uniqueness(scim, race_lost):

@@ -90,8 +90,8 @@ def test_export_writes_the_import_format_and_neutralises_formulas(tree):
     ).managed_teams.add(tree["Platform"])
     text = services.people_export()
     assert text.splitlines() == [
-        "email,name,team,role,manager",
-        "zed@example.com,'=HYPERLINK(1),Engineering/Platform,manager,yes",
+        "email,name,team,role,manager,language",
+        "zed@example.com,'=HYPERLINK(1),Engineering/Platform,manager,yes,",
     ]
     # and it imports back unchanged, apart from the neutralised formula
     plan = services.people_import_plan(csv_text=text)

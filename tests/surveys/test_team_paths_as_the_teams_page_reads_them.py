@@ -16,7 +16,7 @@ from surveys import names, people_csv
 from surveys.admin_forms import PeopleImportForm
 from surveys.selectors import team_paths
 from surveys.services import team_save
-from surveys.services.organisation import team_name_checked
+from surveys.services.teams import team_name_checked
 
 pytestmark = pytest.mark.django_db
 

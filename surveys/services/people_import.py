@@ -1,175 +1,23 @@
-"""The organisation: teams as a tree and people with roles, by hand or by CSV import."""
+"""The people CSV import: a plan to preview, then the same plan written at once."""
 
 import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 
 from .. import addresses, names, people_csv, selectors
-from ..models import Person, Team
-
-# The advisory lock keys of teams' sibling names: this prefix and the parent's id (0: the top level).
-TEAM_SIBLINGS_LOCK = 0x5EA3 << 48
-
-
-def _siblings_lock(parent: Team | None) -> None:
-    """Serialise checking and writing the names of one parent's children until the transaction ends.
-
-    The unique constraints catch two siblings spelt identically, not two that read the same (Acme/Racea and
-    Acme/rаcea, a Cyrillic а): without the lock, two concurrent creates each check the siblings, find none, and
-    both insert. A transaction-level advisory lock keyed by the parent also covers the top level, which has no
-    row to lock; SQLite runs one writing transaction at a time anyway.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEAM_SIBLINGS_LOCK + (parent.pk if parent else 0)])
-
-
-def team_name_checked(*, name: str, parent: Team | None, team_id: int | None = None) -> str:
-    """Return a team's name as stored (names.name_stored: trimmed, NFC, a run of spaces as one), or raise
-    ValidationError naming what is wrong.
-
-    Refused: an empty name; a name longer than the column (100 characters);
-    a "/" or a character that reads as one (names.slash_like: ／, ∕, ⁄, ⧸; paths are
-    split at it); a character that cannot be seen (names.invisible_character: a zero-width space, soft hyphen,
-    right-to-left override, Braille blank, or a joiner no script or emoji needs there); a name that reads as UTF-8
-    garbled by Windows-1252 (names.mojibake: Ã–konomi for Ökonomi); a parent inside the team
-    itself; and a sibling whose name reads the same by names.look_alike (case, accents typed either way,
-    full-width letters, invisible characters, runs of spaces, another script's look-alike letters: Ｐｌａｔｆｏｒｍ,
-    Platfοrm with a Greek ο and Platform, the message naming such letters; names in keyboard letters only, such
-    as Modern and Modem, are told apart), on every database (SQLite's iexact folds ASCII only), since a path
-    naming either would be ambiguous. Used by team_save and the Django admin, so a name is checked one way
-    wherever it is typed; the check holds the parent's lock (`_siblings_lock`) until the caller's transaction
-    ends, so concurrent creates and renames under one parent are checked one after the other.
-    """
-    name = names.name_stored(name)
-    if not name:
-        raise ValidationError({"name": ["A team needs a name."]})
-    limit = Team._meta.get_field("name").max_length
-    if len(name) > limit:
-        raise ValidationError({"name": [f"A team name is at most {limit} characters; this one has {len(name)}."]})
-    slash = names.slash_like(name)
-    if slash and "/" in name:
-        raise ValidationError({"name": ["A team name cannot contain “/”: it separates teams in paths."]})
-    if slash:
-        drawn = f"A team name cannot contain “/” or a character drawn like it ({slash})"
-        raise ValidationError({"name": [f"{drawn}: it separates teams in paths."]})
-    invisible = names.invisible_character(name, joiners=True)
-    if invisible:
-        raise ValidationError(
-            {"name": [f"“{name}” contains a character that cannot be seen ({invisible}): type the name again."]}
-        )
-    garbled = names.mojibake_problem(name)
-    if garbled:
-        raise ValidationError({"name": [garbled]})
-    if team_id is not None and parent is not None and parent.pk in selectors.team_subtree_ids([team_id]):
-        raise ValidationError({"parent": ["A team cannot move inside itself or one of its own sub-teams."]})
-    _siblings_lock(parent)
-    siblings = Team.objects.filter(parent=parent).exclude(pk=team_id).values_list("name", flat=True)
-    same = next((sibling for sibling in siblings if names.look_alike(sibling, name)), None)
-    if same is not None:
-        where = parent or "The top level"
-        looks = "" if same == name else f", which reads the same as “{name}”"
-        alike = names.drawn_alike(name) or names.drawn_alike(same)
-        looks += f" ({alike}, drawn like a keyboard letter)" if alike and same != name else ""
-        raise ValidationError({"name": [f"“{where}” already has a team called “{same}”{looks}."]})
-    return name
-
-
-@transaction.atomic
-def team_save(*, name: str, parent: Team | None, team_id: int | None = None) -> Team:
-    """Create, rename or move a team (the name as `team_name_checked` takes it). Past cycles keep the tree they
-    opened with."""
-    team = Team() if team_id is None else Team.objects.select_for_update().get(id=team_id)
-    team.name, team.parent = team_name_checked(name=name, parent=parent, team_id=team_id), parent
-    team.save()
-    return team
-
-
-def person_address_checked(*, email: str, person_id: int | None = None) -> str:
-    """Return an address in the spelling Align stores (addresses.stored), or raise ValidationError naming what is
-    wrong: `addresses.problem` (invisible characters, a part before the @ that is not ASCII, lengths, IDNA) or
-    another person's address spelt another way (addresses.key). Used by person_save and the Django admin."""
-    problem = addresses.problem(email, max_length=_length("email"))
-    if problem:
-        raise ValidationError({"email": [problem]})
-    email = addresses.stored(email)
-    others = Person.objects.exclude(pk=person_id).values_list("email", flat=True)
-    same = next((other for other in others if addresses.key(other) == addresses.key(email)), None)
-    if same is not None:
-        raise ValidationError({"email": [f"{same} is already someone's address, spelt another way."]})
-    return email
-
-
-@transaction.atomic
-def person_save(
-    *,
-    email: str,
-    name: str,
-    team: Team,
-    role: str,
-    managed_teams: list[Team],
-    is_active: bool = True,
-    person_id: int | None = None,
-    language: str | None = None,
-) -> Person:
-    """Create or change a person (the address as `person_address_checked` takes it, the name as
-    `names.name_stored` keeps it: NFC, so the import of the same name spelt another way changes nothing).
-
-    `language` is a code of settings.LANGUAGES or "" (the organisation's default); None leaves it as it is.
-
-    Deactivating a person is `people_deactivate` (their login too; refused for the last who can open Manage);
-    reactivating them reactivates their login."""
-    person = Person() if person_id is None else Person.objects.select_for_update().get(id=person_id)
-    reactivated = person_id is not None and not person.is_active and is_active
-    if person_id is not None and person.is_active and not is_active:
-        # As the import and SCIM deactivate: the login too, and never the last who can open Manage.
-        people_deactivate(person_ids=[person.pk])
-    email = person_address_checked(email=email, person_id=person_id)
-    name = names.name_stored(name)
-    problem = names.person_name_problem(name)
-    if problem:
-        raise ValidationError({"name": [problem]})
-    if person.name != name:
-        person.given_name = person.family_name = ""  # the parts a provider sent no longer make this name
-    person.email, person.name, person.team, person.role, person.is_active = email, name, team, role, is_active
-    if language is not None:
-        person.language = language
-    person.full_clean()
-    person.save()
-    person.managed_teams.set(managed_teams)
-    if reactivated:
-        _logins_reactivate([person.pk])
-    return person
-
-
-@transaction.atomic
-def person_login_grant(*, person_id: int) -> None:
-    """Give a person a login (their email) and email them a link to choose a password.
-
-    The account starts with an unusable password, so nobody — admins included — ever knows it.
-    """
-    person = Person.objects.select_for_update().get(id=person_id)
-    if not person.is_active:
-        raise ValidationError("Only an active person can be given a login.")
-    User = get_user_model()
-    user = person.user
-    if user is None:
-        if User.objects.filter(username__iexact=person.email).exists():
-            raise ValidationError(f"A login for {person.email} already exists.")
-        user = User(username=person.email, email=person.email)
-        user.set_unusable_password()
-        user.save()
-        person.user = user
-        person.save(update_fields=["user"])
-    from ..tasks import login_email_send_task
-
-    transaction.on_commit(lambda: login_email_send_task.delay(user.pk))
+from ..models import Person
+from .people import (
+    MANAGE,
+    access_of,
+    field_length,
+    logins_reactivate,
+    lost_words,
+    nobody_left_to_manage,
+    people_deactivated_write,
+)
 
 
 @dataclass
@@ -234,10 +82,6 @@ class ImportPlan:
         return [row for row in self.rows if row.errors]
 
 
-def _length(field: str) -> int:
-    return Person._meta.get_field(field).max_length
-
-
 def _people_by_address(queryset) -> dict[str, Person]:
     """Return people by `addresses.key`: the same mailbox however its address was spelt when stored."""
     return {addresses.key(person.email): person for person in queryset}
@@ -283,42 +127,6 @@ def _kept(person: Person | None, row: people_csv.PersonRow, paths: dict[int, str
     return f"still manages {', '.join(kept)} (not in the file: change it on the person's page)" if kept else ""
 
 
-MANAGE, REPORTS = "Manage", "reports"
-
-
-def _access(*, person: Person, role: str, active: bool, managed: set[int]) -> set[str]:
-    """Return what a person's login opens (MANAGE, REPORTS) with this role, active state and managed teams, as
-    surveys.access.is_admin and feedback.selectors.teams_visible_to decide it; nothing without an active login."""
-    user = person.user
-    if user is None or not user.is_active or not active:
-        return set()
-    if user.is_superuser or role == Person.Role.ADMIN:
-        return {MANAGE, REPORTS}
-    if role in (Person.Role.LEADER, Person.Role.MANAGER) and managed:
-        return {REPORTS}
-    return set()
-
-
-def _lost_words(lost: set[str]) -> str:
-    if not lost:
-        return ""
-    which = " and ".join(sorted(lost))
-    return f"loses login access to {which}"
-
-
-def _nobody_left_to_manage(
-    *, before: dict[int, set[str]], after: dict[int, set[str]], leaving_user_ids: set[int]
-) -> bool:
-    """Return whether a change takes Manage from the last who had it: someone's login opened Manage before, nobody's
-    does after (by person id, as `_access` says), and no active Django superuser is left. A superuser whose person
-    the change deactivates (`leaving_user_ids`) is not left: deactivating a person deactivates their login."""
-    had_manage = any(MANAGE in access for access in before.values())
-    if not had_manage or any(MANAGE in access for access in after.values()):
-        return False
-    superusers = get_user_model().objects.filter(is_superuser=True, is_active=True)
-    return not superusers.exclude(pk__in=leaving_user_ids).exists()
-
-
 def _access_refusals(
     *,
     rows: list[people_csv.PersonRow],
@@ -332,7 +140,7 @@ def _access_refusals(
     with the admin role and a login, and no Django superuser), or the importing admin would lose Manage."""
     refusals = []
     leaving = {person.user_id for person in existing.values() if person.id in deactivated_ids and person.user_id}
-    if _nobody_left_to_manage(before=before, after=after, leaving_user_ids=leaving):
+    if nobody_left_to_manage(before=before, after=after, leaving_user_ids=leaving):
         refusals.append(
             "After this import nobody could open Manage: no line makes an active person with a login an admin "
             "(role admin), and no Django superuser is left (a superuser the file leaves out is deactivated with "
@@ -367,7 +175,7 @@ def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
     (Django superusers count as admins), or `importer` (the User importing; None: nobody's own access is
     checked) would lose Manage.
     """
-    lengths = {field: _length(field) for field in ("email", "name")}
+    lengths = {field: field_length(field) for field in ("email", "name")}
     team_ids = selectors.team_paths()
     rows, file_errors = people_csv.parse(csv_text, team_ids=team_ids, lengths=lengths)
     existing = _people_by_address(Person.objects.select_related("user").prefetch_related("managed_teams"))
@@ -381,7 +189,7 @@ def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
     leaving = {person.id for person in deactivated}
     for person in existing.values():
         managed = {team.id for team in person.managed_teams.all()}
-        before[person.id] = _access(person=person, role=person.role, active=person.is_active, managed=managed)
+        before[person.id] = access_of(person=person, role=person.role, active=person.is_active, managed=managed)
         after[person.id] = set() if person.id in leaving else before[person.id]
     for row in rows:
         person = existing.get(addresses.key(row.email))
@@ -389,7 +197,7 @@ def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
             continue
         managed = {team.id for team in person.managed_teams.all()}
         managed = _managed_after(managed=managed, team_id=person.team_id, row=row)
-        after[person.id] = _access(person=person, role=row.role, active=True, managed=managed)
+        after[person.id] = access_of(person=person, role=row.role, active=True, managed=managed)
         by_line[row.line] = person.id
     valid_rows = [row for row in rows if not row.errors]
     changes = {row.line: _changes(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows}
@@ -404,8 +212,8 @@ def people_import_plan(*, csv_text: str, importer=None) -> ImportPlan:
         deactivated=deactivated,
         changes=changes,
         kept={row.line: _kept(existing.get(addresses.key(row.email)), row, paths) for row in valid_rows},
-        access_lost={line: words for line, pid in by_line.items() if (words := _lost_words(before[pid] - after[pid]))},
-        deactivated_access_lost={p.id: words for p in deactivated if (words := _lost_words(before[p.id]))},
+        access_lost={line: words for line, pid in by_line.items() if (words := lost_words(before[pid] - after[pid]))},
+        deactivated_access_lost={p.id: words for p in deactivated if (words := lost_words(before[p.id]))},
         refusals=_access_refusals(
             rows=rows, existing=existing, before=before, after=after, deactivated_ids=leaving, importer=importer
         ),
@@ -519,7 +327,7 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
             changed.append(person)
     Person.objects.bulk_create(created, batch_size=1000)
     _people_update(changed)
-    _logins_reactivate(reactivated)
+    logins_reactivate(reactivated)
     removed: dict[int, list[int]] = {}
     for person, before, after in wanted:
         for team_id in before - after:
@@ -534,73 +342,4 @@ def _people_write(*, plan: ImportPlan, existing: dict[str, Person]) -> None:
         ],
         batch_size=1000,
     )
-    _people_deactivated_write([p.id for p in plan.deactivated])
-
-
-def _people_deactivated_write(person_ids: list[int]) -> None:
-    """Mark people and their logins inactive, nothing else: they keep their team, role and managed teams, and the
-    invitations of open cycles (whose audiences were frozen when they opened) stay as they are.
-
-    An inactive login cannot sign in (Django's login form and the SSO backend refuse it), and its open sessions end
-    at their next request: ModelBackend.get_user (and AlignOIDCBackend.get_user) return None for an inactive user.
-    """
-    Person.objects.filter(id__in=person_ids).update(is_active=False)
-    get_user_model().objects.filter(person__id__in=person_ids).update(is_active=False)
-
-
-def _logins_reactivate(person_ids: list[int]) -> None:
-    """Make the logins of people who are active again active too (their deactivation had deactivated them)."""
-    get_user_model().objects.filter(person__id__in=person_ids).update(is_active=True)
-
-
-@transaction.atomic
-def people_deactivate(*, person_ids: list[int]) -> list[Person]:
-    """Deactivate people and their logins as the people import deactivates those missing from its file
-    (`_people_deactivated_write`); return those deactivated (the already inactive are left out).
-
-    Refuses (ValidationError) when it would leave nobody able to open Manage (`_nobody_left_to_manage`, the rule the
-    import refuses by). Admins are locked with the people deactivated, so two concurrent deactivations of the last
-    two admins cannot both pass.
-    """
-    people = list(
-        Person.objects.select_for_update(of=("self",))
-        .filter(Q(id__in=person_ids) | Q(role=Person.Role.ADMIN) | Q(user__is_superuser=True))
-        .select_related("user")
-        .prefetch_related("managed_teams")
-        .order_by("id")
-    )
-    wanted = set(person_ids)
-    leaving = [person for person in people if person.id in wanted and person.is_active]
-    before, after = {}, {}
-    for person in people:
-        managed = {team.id for team in person.managed_teams.all()}
-        before[person.id] = _access(person=person, role=person.role, active=person.is_active, managed=managed)
-        after[person.id] = set() if person in leaving else before[person.id]
-    leaving_user_ids = {person.user_id for person in leaving if person.user_id}
-    if _nobody_left_to_manage(before=before, after=after, leaving_user_ids=leaving_user_ids):
-        raise ValidationError(
-            "Deactivating them would leave nobody able to open Manage: no other active person with a login is an "
-            "admin, and no other Django superuser is active (deactivating a person deactivates their login, a "
-            "superuser's too). Make someone else an admin first."
-        )
-    _people_deactivated_write([person.id for person in leaving])
-    return leaving
-
-
-def people_export() -> str:
-    """Return every active person as CSV in the import format."""
-    paths = {team_id: path for path, team_id in selectors.team_paths().items()}
-    rows = []
-    for person in Person.objects.filter(is_active=True).prefetch_related("managed_teams").order_by("email"):
-        managed = {team.id for team in person.managed_teams.all()}
-        rows.append(
-            {
-                "email": person.email,
-                "name": person.name,
-                "team": paths[person.team_id],
-                "role": person.role,
-                "manager": "yes" if person.team_id in managed else "no",
-                "language": person.language,
-            }
-        )
-    return people_csv.write(rows)
+    people_deactivated_write([p.id for p in plan.deactivated])
