@@ -5,6 +5,8 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from .. import languages
+
 MEDIA_TYPE = "application/scim+json"
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -84,12 +86,14 @@ USER_SCHEMA = {
         # RFC 7643 §4.1.1. Align keeps one language per person, a code of settings.LANGUAGES (surveys.languages).
         _attribute(
             "preferredLanguage",
+            canonicalValues=[languages.html_lang(code) for code in languages.codes()],
             description="The languages the person prefers, as Accept-Language writes them (de-CH, de;q=0.9, "
             "en;q=0.8): their survey emails and page are in the most preferred one Align speaks, else in the "
             "organisation's default. Returned as that one language's tag.",
         ),
         _attribute(
             "locale",
+            canonicalValues=[languages.html_lang(code) for code in languages.codes()],
             mutability="writeOnly",
             returned="never",
             description="A language tag (de-DE); read for the person's language when preferredLanguage names none "
