@@ -23,6 +23,7 @@ from .reliability import Reliability, cycle_reliabilities
 REPORTED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
 DEFAULT_CYCLES = 12
 FINDINGS_WITH_SCATTER = 6
+HEATMAP_ROWS = 1000
 # A scatter draws the team-cycles of at most this many groups of the subtree (a random choice, the same on
 # every view of the subtree): 5,000 teams × 26 cycles would be 130,000 points a chart, more than a page can
 # carry or a reader tell apart. The finding's own figures (r, its interval, q, teams, team-cycles) are always
@@ -161,6 +162,10 @@ class Dashboard:
     metrics: list[MetricSeries]
     reliability: list[Reliability] = field(default_factory=list)  # α of the heatmap cycle's dimensions
     reporting: list[Cycle] = field(default_factory=list)  # every cycle that reports on the group, oldest first
+    # The heatmap's rows on the page: every level of the tree below the group that fits in HEATMAP_ROWS rows
+    # (`heatmap` keeps them all, for its CSV); each group links to its own dashboard with the level below it.
+    heatmap_shown: list[HeatRow] = field(default_factory=list)
+    heatmap_depth: int | None = None  # the deepest level on the page, where some are left to the groups' own pages
     enps_ids: set[int] = field(default_factory=set)  # the dimensions whose figure is an eNPS
 
 
@@ -236,8 +241,11 @@ def _trends(cycles, dimensions, root_scores, asked) -> list[Trend]:
 def _heatmap(cycle, dimensions, root_id, tree, invited_groups: set[int]) -> tuple[list[HeatRow], list[Mover]]:
     """Return the cycle's heatmap rows under the root and its movers; `invited_groups`: the cycle's groups with
     invitees (`participation.participation_figures`)."""
-    all_scores = list(GroupScore.objects.filter(cycle=cycle))
-    scores = {(s.team_id, s.dimension_id): s for s in all_scores if s.shown}
+    shown = GroupScore.objects.filter(cycle=cycle, shown=True).values_list(
+        "team_id", "dimension_id", "respondents", "mean", "enps", "change", "change_shown", "change_flagged",
+        "change_ci_low", "change_ci_high", named=True,
+    )  # fmt: skip
+    scores = {(s.team_id, s.dimension_id): s for s in shown}  # plain rows: 44,000 a cycle at 5,000 teams
     parents = {team_id: parent for team_id, (parent, _) in tree.items()}
     names = {team_id: name for team_id, (_, name) in tree.items()}
     points: dict[int, int] = {}
@@ -301,6 +309,28 @@ def _heatmap(cycle, dimensions, root_id, tree, invited_groups: set[int]) -> tupl
     # Largest first, in practical sizes (scale and eNPS points are different units).
     movers.sort(key=lambda m: -abs(m.change) / (PRACTICAL_ENPS_CHANGE if m.enps else PRACTICAL_CHANGE))
     return rows, movers
+
+
+def heatmap_levels(rows: list[HeatRow], limit: int = HEATMAP_ROWS) -> tuple[list[HeatRow], int | None]:
+    """Return the heatmap rows a page shows, in tree order, and the deepest level shown if some were left out
+    (0: the rows were cut at `limit`).
+
+    Every level down to the deepest whose rows, with those above, fit in `limit`: a tree of 5,000 teams under
+    500 departments shows the organisation and its departments, and each department's page its teams. A level
+    that does not fit even on its own is cut at `limit` rows.
+    """
+    if len(rows) <= limit:
+        return rows, None
+    per_level: dict[int, int] = defaultdict(int)
+    for row in rows:
+        per_level[row.depth] += 1
+    depth, total = 0, per_level[0]
+    while depth + 1 in per_level and total + per_level[depth + 1] <= limit:
+        depth += 1
+        total += per_level[depth]
+    if depth == 0:  # the group's own level below it does not fit: its first `limit` rows, in tree order
+        return rows[:limit], 0
+    return [row for row in rows if row.depth <= depth], depth
 
 
 def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[int, str]) -> list[FindingView]:
@@ -406,7 +436,10 @@ def dashboard(
     parents_now = {team_id: parent for team_id, parent, _ in current}
     subtree_now = team_subtree_ids([root.id], parents=parents_now)
     names_now = {team_id: name for team_id, _, name in current}
+    heatmap_shown, heatmap_depth = heatmap_levels(heatmap)
     return Dashboard(
+        heatmap_shown=heatmap_shown,
+        heatmap_depth=heatmap_depth,
         root=root,
         cycles=cycles,
         heat_cycle=chosen,

@@ -8,6 +8,7 @@ from datetime import date
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from surveys import cadence
@@ -108,20 +109,25 @@ def metric_timeline(*, team_ids: Iterable[int], since: date) -> list[MetricSerie
     """
     today = cadence.local_date(timezone.now(), settings.TIME_ZONE)
     definitions = {m.id: m for m in MetricDefinition.objects.all()}
-    collected: dict[int, dict[tuple[date, date], list[float]]] = defaultdict(lambda: defaultdict(list))
-    rows = MetricValue.objects.filter(team_id__in=list(team_ids), period_start__gte=since).values_list(
-        "metric_id", "period_start", "period_end", "value"
+    # Summed and counted by the database, a row per metric and period: a group of 5,000 teams has 600,000
+    # values over a dashboard's twelve cycles, and the timeline needs each period's sum and count.
+    collected: dict[int, dict[tuple[date, date], tuple[float, int]]] = defaultdict(dict)
+    rows = (
+        MetricValue.objects.filter(team_id__in=list(team_ids), period_start__gte=since)
+        .order_by()
+        .values_list("metric_id", "period_start", "period_end")
+        .annotate(total=Sum("value"), n=Count("id"))
     )
-    for metric_id, period_start, period_end, value in rows:
-        collected[metric_id][(period_start, period_end)].append(value)
+    for metric_id, period_start, period_end, total, n in rows:
+        collected[metric_id][(period_start, period_end)] = (total, n)
     series = []
     for metric_id, periods in collected.items():
         metric = definitions[metric_id]
         kind = dominant_kind(periods)
-        combine = sum if metric.team_rollup == MetricDefinition.Rollup.SUM else (lambda v: sum(v) / len(v))
+        summed = metric.team_rollup == MetricDefinition.Rollup.SUM
         points = [
-            MetricPoint(start, end, combine(v), period_ended(end, today=today))
-            for (start, end), v in sorted(periods.items())
+            MetricPoint(start, end, total if summed else total / n, period_ended(end, today=today))
+            for (start, end), (total, n) in sorted(periods.items())
             if period_kind(start, end) == kind
         ]
         series.append(MetricSeries(metric=metric, period=kind, points=points))

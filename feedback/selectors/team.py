@@ -7,6 +7,7 @@ Everything goes through disclosure control: item figures are shown only where ag
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count
@@ -60,10 +61,32 @@ class CycleExtras:
     benchmark: dict[int, float]  # dimension id → the organisation's score (root group), where shown
     benchmark_name: str
     items: list[ItemRow]
-    comments: list[tuple[str, list[tuple]]]  # (question text, (comment id, text) in random order)
-    comments_shown: bool
     actions: list[Action]
     enps_groups: dict[int, EnpsGroups] = field(default_factory=dict)  # dimension id → its question's groups
+    team: Team | None = None
+    cycle: Cycle | None = None
+    parents: dict = field(default_factory=dict, repr=False)  # the cycle's tree, team → parent
+
+    # The comments are read when first asked for: a report page shows one cycle's, and deciding whether a group's
+    # may be shown counts the responses of every group of the cycle (5,000 teams × 26 cycles at 100,000 people).
+    @cached_property
+    def comments_shown(self) -> bool:
+        """Whether the team's comments may be shown (`comment_groups_shown`)."""
+        return self.team.id in comment_groups_shown(cycle=self.cycle, parents=self.parents)
+
+    @cached_property
+    def comments(self) -> list[tuple[str, list[tuple]]]:
+        """(question text, (comment id, text) in random order) of the team's subtree, where they may be shown."""
+        by_question: dict[str, list[tuple]] = defaultdict(list)
+        if self.comments_shown:
+            subtree = team_subtree_ids([self.team.id], parents=self.parents)
+            # A comment still sealed (surveys.sealing) is one no configured key opened at closing: nothing to show.
+            opened = Comment.objects.filter(cycle=self.cycle, team_id__in=subtree, sealed__isnull=True)
+            for comment_id, text, prompt in opened.values_list("id", "text", "question__text"):
+                by_question[prompt].append((comment_id, text))  # the id leads to its conversation (conversations/)
+            for texts in by_question.values():
+                random.SystemRandom().shuffle(texts)  # no order that could follow who answered when
+        return sorted(by_question.items())
 
 
 def _root_of(team_id: int, parents: dict) -> int:
@@ -106,25 +129,16 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
             counts = {int(answer): count for answer, count in item.distribution.items()}
             groups[item.question.dimension_id] = enps_groups(counts)
     items.sort(key=lambda row: (row.question.dimension_id, row.question.key))
-    comments_shown = team.id in comment_groups_shown(cycle=cycle, parents=parents)
-    by_question: dict[str, list[tuple]] = defaultdict(list)
-    if comments_shown:
-        subtree = team_subtree_ids([team.id], parents=parents)
-        # A comment still sealed (surveys.sealing) is one no configured key opened at closing: nothing to show.
-        opened = Comment.objects.filter(cycle=cycle, team_id__in=subtree, sealed__isnull=True)
-        for comment_id, text, prompt in opened.values_list("id", "text", "question__text"):
-            by_question[prompt].append((comment_id, text))  # the id leads to its conversation (conversations/)
-        for texts in by_question.values():
-            random.SystemRandom().shuffle(texts)  # no order that could follow who answered when
-    names = dict(cycle.tree.values_list("team_id", "name"))
+    names = dict(cycle.tree.filter(team_id__in=[root]).values_list("team_id", "name"))
     return CycleExtras(
         benchmark=benchmark,
         benchmark_name=names.get(root, "Organisation"),
         items=items,
-        comments=sorted(by_question.items()),
-        comments_shown=comments_shown,
         actions=list(Action.objects.filter(team=team, cycle=cycle)),
         enps_groups=groups,
+        team=team,
+        cycle=cycle,
+        parents=parents,
     )
 
 

@@ -24,6 +24,14 @@ def _text(value) -> str:
     return conditional_escape(value if isinstance(value, str) else str(value))
 
 
+def _sort_value(value) -> str:
+    """Return a value as `{{ value|stringformat:'.4f' }}` writes it ("" where it is not a number)."""
+    try:
+        return f"{value:.4f}"
+    except (TypeError, ValueError):
+        return ""
+
+
 @register.simple_tag
 def data_table_rows(table) -> SafeString:
     """Return the `<tr>` rows of a data table (`feedback.tables.Table`): its first cell a row heading, a
@@ -71,7 +79,7 @@ def heatmap_rows(rows, *, cycle, filters: dict) -> SafeString:
                     unit = conditional_escape(cell.change_unit)
                     mark = f' <span aria-label="{up if rising else down} {size} {unit}">{"▲" if rising else "▼"}</span>'
                 cells.append(
-                    f'<td class="heat heat-{_text(cell.level)}" data-sort-value="{cell.value:.4f}">{value}{mark} '
+                    f'<td class="heat heat-{_text(cell.level)}" data-sort-value="{_sort_value(cell.value)}">{value}{mark} '
                     f'<span class="n">n={_text(cell.n)}</span></td>\n'
                 )
             elif not cell.asked:
