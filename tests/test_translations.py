@@ -3,9 +3,10 @@ members read comes out in their language.
 
 A string the code marks but no catalogue holds, an entry left untranslated or fuzzy, a `.mo` older than its
 `.po`, a placeholder or tag a translation lost (a 500, or broken markup, where it is shown): each fails here. The
-last test renders the survey, its error, message and thank-you pages, the team's results page, every email and
-the Slack message in each language and fails on any English sentence of the English rendering that is still
-there (names, numbers and what the database holds, such as question texts, are allowed).
+rendering test renders the survey, its error, message and thank-you pages, the team's results page, the login
+and password pages, every email and the Slack message in each language and fails on any English sentence of the
+English rendering that is still there (names, numbers and what the database holds, such as question texts,
+are allowed).
 """
 
 import os
@@ -230,6 +231,8 @@ def test_respondents_pages_emails_and_slack_messages_have_no_english_sentence_le
             "unknown link": client.get(reverse("surveys:invitation", kwargs={"token": "x" * 43})),
             "results": client.get(reverse("feedback:team_results", args=[results])),
             "not found": client.get("/no-such-page/"),
+            "login": client.get(reverse("login")),
+            "password reset sent": client.get(reverse("password_reset_done")),
         }
         assert all(f'<html lang="{code}">' in page.content.decode() for page in pages.values()), code
         texts = {name: nodes_of(page.content.decode(), html=True) for name, page in pages.items()}
