@@ -77,12 +77,23 @@ class JobRunAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
 
 
+class ComputedOnly(admin.ModelAdmin):
+    """Show figures the analysis computes (`feedback.services.correlations`) without letting anyone type them:
+    an edited r or q would be shown on every dashboard as a finding the data never gave."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(ComputedOnly):
     list_display = ["dimension", "metric", "lag", "r", "q", "n_teams", "n_points", "significant"]
     list_filter = ["significant", "lag"]
 
 
 @admin.register(TeamFinding)
-class TeamFindingAdmin(admin.ModelAdmin):
+class TeamFindingAdmin(ComputedOnly):
     list_display = ["team", "dimension", "metric", "lag", "r", "q", "n_points", "significant"]

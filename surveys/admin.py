@@ -69,24 +69,44 @@ class PersonAdmin(admin.ModelAdmin):
     readonly_fields = ["is_active"]
 
 
+class ThroughServicesOnly:
+    """Show rows without letting the admin add, change or delete them (a ModelAdmin's or an inline's mixin).
+
+    The question bank and templates are changed only through `surveys.services.instruments` (the Questions and
+    Templates pages), which keep what a cycle asked: a question already asked, or a validated one, gets a new
+    version instead of new wording in place, and a dimension holds one kind of question on one scale
+    (`surveys.scales`). A ModelAdmin saves the row as typed, so it would rewrite what past cycles asked and
+    what their figures mean (`tests/test_admin_editable.py` checks every admin's editable fields).
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Dimension)
-class DimensionAdmin(admin.ModelAdmin):
+class DimensionAdmin(ThroughServicesOnly, admin.ModelAdmin):
     list_display = ["name", "key", "validated"]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["key", "version", "text", "dimension", "kind", "reverse_scored", "required"]
+class QuestionAdmin(ThroughServicesOnly, admin.ModelAdmin):
+    list_display = ["key", "version", "text", "dimension", "kind", "scale_points", "reverse_scored", "required"]
     list_filter = ["dimension", "kind"]
 
 
-class TemplateQuestionInline(admin.TabularInline):
+class TemplateQuestionInline(ThroughServicesOnly, admin.TabularInline):
     model = TemplateQuestion
     extra = 0
 
 
 @admin.register(SurveyTemplate)
-class SurveyTemplateAdmin(admin.ModelAdmin):
+class SurveyTemplateAdmin(ThroughServicesOnly, admin.ModelAdmin):
     list_display = ["name", "slug"]
     inlines = [TemplateQuestionInline]
 

@@ -7,3 +7,5 @@ class SurveysConfig(AppConfig):
 
     def ready(self):
         from alignsite import attempts  # noqa: F401 - registers its system check
+
+        from . import checks  # noqa: F401 - registers the check naming mixed dimensions

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
-from . import cadence
+from . import cadence, scales
 from .languages import validate_language
 
 MIN_THRESHOLD = 3
@@ -157,28 +157,23 @@ class Question(models.Model):
         return self.text
 
     def clean(self):
-        """Refuse an agreement item whose scale differs from its dimension's other agreement items.
+        """Refuse a question whose kind or scale differs from its dimension's other questions (`surveys.scales`).
 
-        A dimension's score is the mean of its items and is read "of 5" or "of 7", its changes in scale points
-        and its trend across cycles on one axis: items on two scales would make every one of those meaningless.
-        Retired versions count, so a dimension's trend never joins cycles asked on different scales.
+        A dimension's score is the mean (or the eNPS) of its items and is read "of 5", "of 7" or "of −100 to
+        100", its changes in that unit and its trend across cycles on one axis: an eNPS item in an agreement
+        dimension, or items on two agreement scales, would make every one of those meaningless. Retired
+        versions count, so a dimension's trend never joins cycles asked on different scales.
         """
         super().clean()
-        if self.kind != self.Kind.LIKERT or self.dimension_id is None:
+        if self.dimension_id is None:
             return
-        others = Question.objects.filter(dimension_id=self.dimension_id, kind=self.Kind.LIKERT).exclude(id=self.id)
-        scales = set(others.values_list("scale_points", flat=True))
-        if scales and scales != {self.scale_points}:
-            used = " or ".join(f"{points}-point" for points in sorted(scales))
-            raise ValidationError(
-                {
-                    "scale_points": (
-                        f"{self.dimension.name}'s questions use a {used} scale; a question of "
-                        f"{self.dimension.name} must use the same scale, so that its score, changes and trend "
-                        "are on one scale. Put a question on another scale in a dimension of its own."
-                    )
-                }
-            )
+        others = Question.objects.filter(dimension_id=self.dimension_id).exclude(id=self.id)
+        items = [*others.values_list("kind", "scale_points"), (self.kind, self.scale_points)]
+        problem = scales.scale_problem(self.dimension.name, items)
+        if problem:
+            same_kind = self.kind == self.Kind.LIKERT and others.filter(kind=self.kind).exists()
+            field = "scale_points" if same_kind else "kind"
+            raise ValidationError({field: problem})
 
     @property
     def value_range(self) -> range:

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import languages, rotation
+from . import languages, rotation, scales
 from .models import (
     AnsweredMarker,
     Cycle,
@@ -361,3 +361,15 @@ def translations_not_validated(*, cycle_ids: Iterable[int]) -> list[QuestionTran
         .select_related("question")
         .order_by("language", "question__key")
     )
+
+
+def dimension_scales(*, dimension_ids: Iterable[int] | None = None) -> dict[int, scales.Scale | None]:
+    """Return {dimension id: its scale} (`surveys.scales.scale_of`) from all its questions, retired versions
+    included, in one query; None for a dimension whose questions mix kinds or scales (saved before the rule was
+    enforced: it is not scored, and `manage.py check --database default` names it). Every output that says a
+    dimension's unit or range reads this, never what one cycle happened to ask. `dimension_ids` None: all."""
+    rows = Question.objects.all() if dimension_ids is None else Question.objects.filter(dimension_id__in=dimension_ids)
+    items: dict[int, list[tuple[str, int]]] = {}
+    for dimension_id, kind, points in rows.values_list("dimension_id", "kind", "scale_points"):
+        items.setdefault(dimension_id, []).append((kind, points))
+    return {dimension_id: scales.scale_of(found) for dimension_id, found in items.items()}

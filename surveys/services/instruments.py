@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
-from .. import languages, names, rotation
+from .. import languages, names, rotation, scales
 from ..models import (
     DEFAULT_MAX_QUESTIONS,
     DEFAULT_MEASURE_EVERY_CYCLES,
@@ -79,6 +79,10 @@ def question_update(*, question_id: int, **changes) -> Question:
     unknown = set(changes) - {*MEANING_FIELDS, "required"}
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    fixed = [f for f in ("scale_points", "reverse_scored") if f in changes and changes[f] != getattr(question, f)]
+    if question.kind != Question.Kind.LIKERT and fixed:
+        # eNPS is always 0–10 and never reversed; a comment has no scale (`surveys.scales`).
+        raise ValidationError(f"A {question.get_kind_display()} question has no agreement scale to change.")
     meaning_changes = any(getattr(question, f) != changes[f] for f in MEANING_FIELDS if f in changes)
     if meaning_changes and (question.validated or _has_been_asked(question)):
         latest = Question.objects.filter(key=question.key).aggregate(v=Max("version"))["v"]
@@ -119,7 +123,7 @@ def template_save(
 ) -> SurveyTemplate:
     """Create or update a template with the given questions in the given order.
 
-    A dimension's agreement items in one template share one scale (see `Question.clean`).
+    A dimension's questions in one template are of one kind on one scale (`surveys.scales`, `Question.clean`).
 
     More rated questions than `max_questions` rotate by dimension (`rotation.cycle_dimensions`); a template
     no rotation fits — every dimension at least every `measure_every_cycles` cycles, eNPS every cycle, at
@@ -135,15 +139,13 @@ def template_save(
     if any(q.retired for q in questions.values()):
         raise ValidationError({"questions": ["A retired question version cannot be added; use the current one."]})
     ordered = [questions[qid] for qid in question_ids]
-    scales: dict[Dimension, set[int]] = {}
+    items: dict[Dimension, list[tuple[str, int]]] = {}
     for question in ordered:
-        if question.kind == Question.Kind.LIKERT:
-            scales.setdefault(question.dimension, set()).add(question.scale_points)
-    for dimension, points in scales.items():
-        if len(points) > 1:  # a bank from before `Question.clean` refused it: never in one template
-            raise ValidationError(
-                {"questions": [f"{dimension.name}'s chosen questions mix a 5-point and a 7-point scale; choose one."]}
-            )
+        items.setdefault(question.dimension, []).append((question.kind, question.scale_points))
+    for dimension, dimension_items in items.items():
+        problem = scales.scale_problem(dimension.name, dimension_items)
+        if problem:  # a bank from before `Question.clean` refused it: never in one template
+            raise ValidationError({"questions": [problem]})
     if sum(q.kind in (Question.Kind.LIKERT, Question.Kind.ENPS) for q in ordered) > max_questions:
         sizes, always = template_rotation(ordered)
         problem = rotation.rotation_problem(
