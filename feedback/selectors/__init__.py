@@ -17,7 +17,7 @@ from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_
 
 from ..models import Action, GroupScore
 from .dashboard import ResponseRate, Trend, trend_point
-from .participation import participation_figures
+from .participation import cycles_reporting, participation_figures
 from .team import cycle_extras
 
 
@@ -122,14 +122,21 @@ def visible_group_means(*, cycle: Cycle) -> dict[tuple[int, int], float]:
 
 
 def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport]:
-    """Return the team's scores for every closed cycle it took part in, newest first, disclosure applied.
+    """Return the team's scores for every closed cycle that reports on it, newest first, disclosure applied.
+
+    The cycles are `participation.cycles_reporting`'s, the rule of the group's dashboard, summary and digest:
+    every output built on this (the report page, its CSVs and PDF, the members' results page, the comments API,
+    the drivers of the cycle shown) shows only cycles whose audience took in the whole group.
 
     A cell is shown only when the team has at least the cycle's threshold of respondents for that dimension
     and no smaller group could be worked out by subtracting what is shown (complementary suppression).
     Members see published cycles only; managers, leaders and admins also see closed ones.
     """
     states = [Cycle.State.PUBLISHED] if published_only else [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
-    cycles = Cycle.objects.filter(state__in=states, tree__team=team).distinct().order_by("-closes_at")
+    candidates = Cycle.objects.filter(state__in=states, tree__team=team).distinct().order_by("-closes_at")
+    # The cycles that report on the group, as on its dashboard (`participation.cycles_reporting`): a one-off of
+    # one team is that team's cycle, never its department's or the organisation's latest.
+    cycles = cycles_reporting(team_id=team.id, cycles=list(candidates.prefetch_related("teams")))
     # The team's own shown scores in every cycle, in one read (each cycle's whole organisation was read before:
     # 44,000 scores a cycle at 5,000 teams, to look up a few).
     shown = GroupScore.objects.filter(cycle__in=cycles, team=team, shown=True)
@@ -138,9 +145,6 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
     for cycle in cycles:
         # The tree as it stood when this cycle opened: a team moved since is judged where it was then.
         parents = cycle_team_parents(cycle_id=cycle.id)
-        subtree = team_subtree_ids([team.id], parents=parents)
-        if not cycle.invitations.filter(team_id__in=subtree).exists():
-            continue
         extras = cycle_extras(team=team, cycle=cycle, parents=parents)
         cells = []
         for dimension in _report_dimensions(cycle):

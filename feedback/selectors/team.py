@@ -18,6 +18,7 @@ from surveys.selectors import team_ancestor_ids, team_subtree_ids
 from ..disclosure import group_totals, hidden_groups
 from ..models import Action, GroupScore, ItemScore
 from ..statistics import EnpsGroups, enps_groups, favourability
+from .participation import audience_covers
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,10 @@ def cycle_extras(*, team: Team, cycle: Cycle, parents: dict) -> CycleExtras:
     benchmark |= enps
     if root == team.id:
         benchmark = {}  # the team is the organisation: nothing to compare with
+    elif not audience_covers(team_id=root, audience={t.id for t in cycle.teams.all()}, parents=parents):
+        # A cycle that asked part of the organisation only (a one-off of one team): its "organisation" figure is
+        # that part's, not the whole's, and would read as the organisation's for comparison.
+        benchmark = {}
     items, groups = [], {}
     for item in ItemScore.objects.filter(cycle=cycle, team=team, shown=True).select_related("question"):
         points = range(0, 11) if item.question.kind == Question.Kind.ENPS else range(1, item.question.scale_points + 1)
