@@ -2,7 +2,7 @@
 
 from django import forms
 
-from surveys.models import Dimension
+from surveys.models import Cycle, Dimension
 
 from .selectors.dashboard import _in_range, reported_cycles
 
@@ -26,21 +26,41 @@ class DashboardFilters(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        cycles = reported_cycles()
-        reported = {cycle.id for cycle in cycles}
+        reported = {cycle.id for cycle in reported_cycles()}
         for name in ("first", "last", "cycle"):
             if cleaned.get(name) is not None and cleaned[name] not in reported:
                 self.add_error(name, f"No closed or published cycle has the id {cleaned[name]}.")
+        return cleaned
+
+    def refuse_unreported(self, reporting: list[Cycle], *, group: str) -> bool:
+        """Add an error for each cycle filter that is not one of the group's (`reporting`: the cycles that report
+        on it, `participation.cycles_reporting`, oldest first) and for a heatmap cycle outside the range shown;
+        return whether any was added. Call on a valid form, after the group is known.
+
+        A closed cycle of another group (a one-off of one team, asked of the department's dashboard) names no
+        figure of this group: it is refused, never read as "the latest".
+        """
+        names = {cycle.id: cycle.name for cycle in reported_cycles()}
+        ids = {cycle.id for cycle in reporting}
+        cleaned = self.cleaned_data
+        for name in ("first", "last", "cycle"):
+            chosen = cleaned.get(name)
+            if chosen is not None and chosen not in ids:
+                self.add_error(
+                    name,
+                    f"The cycle {names.get(chosen, chosen)} (id {chosen}) does not report on {group}: its audience "
+                    "did not take in the whole group, or invited nobody in it.",
+                )
         if cleaned.get("cycle") is not None and not self.errors.keys() & {"first", "last", "cycle"}:
             # The heatmap shows a cycle of the range, else the range's latest: a cycle outside it was not shown.
-            shown = _in_range(cycles, cleaned.get("first"), cleaned.get("last"))
+            shown = _in_range(reporting, cleaned.get("first"), cleaned.get("last"))
             if cleaned["cycle"] not in {cycle.id for cycle in shown}:
                 self.add_error(
                     "cycle",
-                    f"The cycle {cleaned['cycle']} is not among the cycles shown ({shown[0].name} to "
-                    f"{shown[-1].name}): choose one of them, or a range that includes it.",
+                    f"The cycle {names[cleaned['cycle']]} (id {cleaned['cycle']}) is not among the cycles shown "
+                    f"({shown[0].name} to {shown[-1].name}): choose one of them, or a range that includes it.",
                 )
-        return cleaned
+        return bool(self.errors)
 
 
 class TeamReportQuery(forms.Form):

@@ -41,10 +41,11 @@ def dashboard(request):
     visible = selectors.teams_visible_to(user=request.user).select_related("parent").order_by("name")
     form = DashboardFilters(request.GET)
     rejected = {} if form.is_valid() else form.errors
+    # A refused filter shows the default view of the group asked for, not of another: the group stays.
+    kept = {"root": form.cleaned_data["root"]} if form.cleaned_data.get("root") is not None else {}
     if rejected:
         # Malformed filters are a URL someone typed: say which were left out, show the default view (400).
-        form = DashboardFilters({})
-        form.is_valid()
+        form = _default_filters(kept)
     filters = form.cleaned_data
     scope = list(visible)
     if not scope:
@@ -56,13 +57,12 @@ def dashboard(request):
     else:
         ids = {team.id for team in scope}
         root = next((team for team in scope if team.parent_id not in ids), scope[0])
-    data = dashboard_read(
-        root=root,
-        first_cycle=filters["first"],
-        last_cycle=filters["last"],
-        heat_cycle=filters["cycle"],
-        dimension_ids=[d.id for d in filters["dimension"]] or None,
-    )
+    data = _dashboard_of(root, filters)
+    if not rejected and form.refuse_unreported(data.reporting, group=root.name):
+        # A closed cycle that does not report on this group (a one-off of one of its teams): refused, naming it.
+        rejected, form = form.errors, _default_filters(kept)
+        filters = form.cleaned_data
+        data = _dashboard_of(root, filters)
     section = drivers_context(
         request, team=root, cycle=data.heat_cycle, keep=["root", "first", "last", "cycle", "dimension"], csv=True
     )
@@ -110,6 +110,23 @@ def dashboard(request):
     if pdf:
         return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")
     return render(request, "feedback/dashboard.html", context, status=400 if rejected else 200)
+
+
+def _default_filters(kept: dict) -> DashboardFilters:
+    """Return the filters of the default view, keeping `kept` (the group asked for)."""
+    form = DashboardFilters(kept)
+    form.is_valid()
+    return form
+
+
+def _dashboard_of(root, filters: dict):
+    return dashboard_read(
+        root=root,
+        first_cycle=filters["first"],
+        last_cycle=filters["last"],
+        heat_cycle=filters["cycle"],
+        dimension_ids=[d.id for d in filters["dimension"]] or None,
+    )
 
 
 def pdf_response(request, template: str, context: dict, *, filename: str) -> HttpResponse:

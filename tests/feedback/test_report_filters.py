@@ -57,8 +57,9 @@ def test_a_reported_cycle_is_shown_and_one_outside_the_range_shown_is_refused(cl
     assert response.status_code == 200 and f"Heatmap: {middle.name}" in response.content.decode()
     response = client.get(DASHBOARD, {"first": first.id, "last": first.id, "cycle": last.id})
     assert response.status_code == 400
-    assert f"<li>cycle: The cycle {last.id} is not among the cycles shown ({first.name} to {first.name})" in (
-        response.content.decode()
+    assert (
+        f"<li>cycle: The cycle {last.name} (id {last.id}) is not among the cycles shown ({first.name} to {first.name})"
+        in (response.content.decode())
     )
 
 
@@ -89,7 +90,8 @@ def test_the_filters_are_valid_exactly_when_they_name_reported_cycles_and_a_show
     valid = all(i in reported for i in ids.values())
     if valid and "cycle" in ids:
         valid = ids["cycle"] in {c.id for c in _in_range(closed(), ids.get("first"), ids.get("last"))}
-    assert DashboardFilters({k: str(v) for k, v in ids.items()}).is_valid() is valid
+    form = DashboardFilters({k: str(v) for k, v in ids.items()})
+    assert (form.is_valid() and not form.refuse_unreported(closed(), group=acme.name)) is valid
 
 
 def test_the_team_report_refuses_an_unknown_export_naming_it_and_shows_the_report(client, acme):
