@@ -78,8 +78,9 @@ def heatmap_rows(rows, *, cycle, filters: dict) -> SafeString:
                     size = floatformat(cell.change_size, cell.change_digits)
                     unit = conditional_escape(cell.change_unit)
                     mark = f' <span aria-label="{up if rising else down} {size} {unit}">{"▲" if rising else "▼"}</span>'
+                sort = _sort_value(cell.value)
                 cells.append(
-                    f'<td class="heat heat-{_text(cell.level)}" data-sort-value="{_sort_value(cell.value)}">{value}{mark} '
+                    f'<td class="heat heat-{_text(cell.level)}" data-sort-value="{sort}">{value}{mark} '
                     f'<span class="n">n={_text(cell.n)}</span></td>\n'
                 )
             elif not cell.asked:
