@@ -13,7 +13,7 @@ from surveys.models import Cycle, Question
 from .. import numbers
 from ..models import ItemScore
 from ..statistics import EnpsGroups, enps_groups
-from .dashboard import Dashboard, HeatCell, Mover, ParticipationPoint, TrendPoint
+from .dashboard import Dashboard, HeatCell, Mover, ParticipationPoint, Trend, TrendPoint
 from .drivers import GroupDrivers
 from .metrics import MetricPoint, MetricSeries
 
@@ -24,6 +24,24 @@ class DimensionLine:
     spark: list[float | None]  # the group's figure in each cycle of the dashboard's range; None where not shown
     scale: str  # "enps", or the agreement scale's number of points: the sparkline's whole scale
     earlier: TrendPoint | None = None  # not asked this cycle (a rotating template): its last shown figure before
+
+
+@dataclass(frozen=True)
+class CycleFigure:
+    """A group's figure of one dimension in one cycle, as the digest states it under that cycle's heading."""
+
+    point: TrendPoint | None  # the cycle's figure (shown or hidden); None: the cycle did not ask the dimension
+    earlier: TrendPoint | None = None  # where it did not: the last shown figure before it, said as such
+
+
+def figure_in_cycle(trend: Trend, cycle: Cycle) -> CycleFigure:
+    """Return a trend's figure in `cycle`, never another cycle's: where the cycle did not ask the dimension (a
+    rotating template), no point, and the last shown figure of an earlier cycle apart, to be said as that."""
+    point = next((p for p in trend.points if p.cycle.id == cycle.id), None)
+    if point is not None:
+        return CycleFigure(point=point)
+    before = [p for p in trend.points if p.shown and p.cycle.opens_at < cycle.opens_at]
+    return CycleFigure(point=None, earlier=before[-1] if before else None)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
+from feedback.correlation import RmCorr, describe
 from feedback.models import Finding, MetricDefinition
 from feedback.services.digest import digest_text
 from feedback.tables import p_text
@@ -42,6 +43,13 @@ def test_a_missing_p_value_is_an_empty_cell():
     assert p_text(None) is None and p_text(float("nan")) is None
 
 
+def _sentence(metric: str, *, r: float, q: float, lag, n_teams, n_points, ci_low, ci_high, direction) -> str:
+    """The finding's sentence as the analysis writes it (`correlation.describe`): it carries r, its interval and q."""
+    result = RmCorr(r=r, dof=n_points - n_teams - 1, p_parametric=q, ci_low=ci_low, ci_high=ci_high,
+                    n_teams=n_teams, n_points=n_points)  # fmt: skip
+    return describe(dimension="dependability", metric=metric, lower_is_better=False, lag=lag, result=result, q=q)[1]
+
+
 @pytest.mark.django_db
 def test_the_findings_csv_dashboard_and_digest_show_a_tiny_q_as_below_four_decimals(client):
     # given: a finding whose p and q are below four decimals (as a re-tested permutation p can be), one above
@@ -55,7 +63,7 @@ def test_the_findings_csv_dashboard_and_digest_show_a_tiny_q_as_below_four_decim
         p=4.3e-5,
         q=2.1e-5,
         significant=True,
-        sentence="Higher Dependability went with higher Velocity.",
+        sentence=_sentence("velocity", r=0.5, q=2.1e-5, **common),
         **common,
     )
     Finding.objects.create(
@@ -65,7 +73,7 @@ def test_the_findings_csv_dashboard_and_digest_show_a_tiny_q_as_below_four_decim
         p=0.012345,
         q=0.04567,
         significant=True,
-        sentence="Higher Dependability went with higher Morale.",
+        sentence=_sentence("morale", r=0.2, q=0.04567, **common),
         **common,
     )
     admin, _ = manager_of(root, email="alice@example.com", role=Person.Role.ADMIN)
