@@ -205,7 +205,7 @@ ALIGN_PASSWORD_LOGIN = env.bool("ALIGN_PASSWORD_LOGIN", default=True)
 if not ALIGN_PASSWORD_LOGIN and not OIDC_RP_CLIENT_ID:
     raise ImproperlyConfigured("ALIGN_PASSWORD_LOGIN=false needs single sign-on (OIDC_RP_CLIENT_ID and the rest).")
 AUTHENTICATION_BACKENDS = [
-    *(["django.contrib.auth.backends.ModelBackend"] if ALIGN_PASSWORD_LOGIN else []),
+    *(["surveys.logins.AddressModelBackend"] if ALIGN_PASSWORD_LOGIN else []),
     *(["surveys.sso.AlignOIDCBackend"] if OIDC_RP_CLIENT_ID else []),
 ]
 

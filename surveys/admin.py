@@ -25,6 +25,7 @@ from .models import (
     Team,
     TemplateQuestion,
 )
+from .services.people import login_follow
 from .templatetags.wall_clocks import time_on_clock
 
 admin.site.site_header = "Align administration"
@@ -41,6 +42,12 @@ admin.site.unregister(Group)
 @admin.register(get_user_model())
 class UserAdmin(auth_admin.UserAdmin):
     formfield_overrides = FROM_OUTSIDE
+
+    def get_readonly_fields(self, request, obj=None):
+        # A person's login carries their address as username and email (login_follow): change the person's address
+        # instead, which moves the login with it. Edited here, the two would part and the old address keep the login.
+        held = obj is not None and Person.objects.filter(user=obj).exists()
+        return [*super().get_readonly_fields(request, obj), *(["username", "email"] if held else [])]
 
 
 @admin.register(Group)
@@ -67,6 +74,11 @@ class PersonAdmin(admin.ModelAdmin):
     # Deactivating is the People page's, the import's or SCIM's (people_deactivate): it also switches off the
     # login and keeps someone able to open Manage. Here it would do neither.
     readonly_fields = ["is_active"]
+
+    def save_model(self, request, obj, form, change):
+        # In the admin's transaction: the login moves with the address (the form refused a clash already).
+        super().save_model(request, obj, form, change)
+        login_follow(person=obj)
 
 
 class ThroughServicesOnly:

@@ -27,7 +27,7 @@ from .models import (
 )
 from .names import line_break_or_control, name_stored, path_example, person_name_problem
 from .selectors import team_paths
-from .services.people import person_address_checked
+from .services.people import login_holder, person_address_checked
 from .services.teams import team_name_checked
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -445,3 +445,17 @@ class PersonAdminForm(forms.ModelForm):
             return person_address_checked(email=self.cleaned_data["email"], person_id=self.instance.pk)
         except ValidationError as error:
             raise ValidationError(error.message_dict["email"]) from None
+
+    def clean(self):
+        data = super().clean()
+        user, email = data.get("user"), data.get("email")
+        # The login takes the person's address as its username and email (PersonAdmin.save_model: login_follow);
+        # refused here, on the form, when another login holds it.
+        holder = login_holder(address=email, user_id=user.pk) if user is not None and email else None
+        if holder is not None:
+            self.add_error(
+                "email",
+                f"The login {holder.get_username()} already holds {email}: a login follows its person's address, "
+                "and two logins cannot share one.",
+            )
+        return data

@@ -98,17 +98,25 @@ def login_language(user) -> str:
     return languages.of_person(person) if person is not None else languages.default()
 
 
+def login_address(user) -> str:
+    """Return the address a login's emails go to: its person's stored address (which its username and email follow,
+    surveys.services.people.login_follow), else its own email (a superuser may have no person)."""
+    person = getattr(user, "person", None) if user.pk else None
+    return person.email if person is not None else user.email
+
+
 def login_granted_email_send(*, user_id: int) -> None:
     """Email a new login a one-time link to choose a password (Django's password-reset token), in its person's
     language."""
     user = get_user_model().objects.select_related("person").get(pk=user_id)
-    context = {"organisation": settings.ORGANISATION_NAME, "link": _choose_password_link(user), "email": user.email}
+    address = login_address(user)
+    context = {"organisation": settings.ORGANISATION_NAME, "link": _choose_password_link(user), "email": address}
     with translation.override(login_language(user)):
         message = templated_message(
             subject=gettext("%(organisation)s: your Align login") % {"organisation": settings.ORGANISATION_NAME},
             template="surveys/email/login_granted",
             context=context,
-            to=[user.email],
+            to=[address],
         )
     message.send()
 

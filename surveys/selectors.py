@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import languages, rotation, scales
+from . import addresses, languages, rotation, scales
 from .models import (
     AnsweredMarker,
     Cycle,
@@ -306,11 +306,29 @@ def login_attempts_name(*, username: str) -> str:
     counted as typed. Both are case-folded (and NFKC-normalised again after folding), which only merges more.
     """
     typed = UsernameField().to_python(username) or ""
-    User = get_user_model()
-    if "\x00" not in typed:  # no account holds one (the form refuses it), and PostgreSQL's text cannot
-        with contextlib.suppress(User.DoesNotExist):
-            typed = User._default_manager.get_by_natural_key(typed).get_username()
+    user = login_named(name=typed)
+    typed = typed if user is None else user.get_username()
     return unicodedata.normalize("NFKC", typed.casefold())
+
+
+def login_named(*, name: str):
+    """Return the login a typed name signs in to, or None: for an address, the login whose username is that address
+    as Align compares addresses (addresses.key — as single sign-on finds the person, whose address a login's
+    username always equals, surveys.services.people.login_follow); else the login of that exact username (a
+    superuser named `admin`). The name is read as Django's login form reads it (NFKC, stripped)."""
+    typed = UsernameField().to_python(name) or ""
+    if "\x00" in typed:  # no account holds one (the form refuses it), and PostgreSQL's text cannot
+        return None
+    User = get_user_model()
+    if "@" in typed:
+        wanted = addresses.key(typed)
+        candidates = User._default_manager.filter(username__iexact=addresses.stored(typed))
+        found = next((user for user in candidates if addresses.key(user.get_username()) == wanted), None)
+        if found is not None:
+            return found
+    with contextlib.suppress(User.DoesNotExist):
+        return User._default_manager.get_by_natural_key(typed)
+    return None
 
 
 @dataclass(frozen=True)

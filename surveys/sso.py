@@ -9,7 +9,8 @@ against the provider's keys; this module decides who may come in:
 2. The address must be an active person's, compared as Align compares addresses (`addresses.key`).
 3. The person must be a manager, leader or admin, or already have a login an admin gave them: people who
    only answer surveys never need one (their links work without logging in).
-4. Their login is the one an admin gave them, or a new one named by their address, with no usable password.
+4. Their login is the one an admin gave them, or a new one named by their address, with no usable password;
+   a login of someone else (or of nobody) that holds the address is never handed over.
 
 Each refusal is shown on the login page in words, and logged by its reason and the person's id, never the
 address. A password lockout does not stop single sign-on: the provider checks the credential, so someone
@@ -22,10 +23,9 @@ from urllib.parse import urlencode
 import jwt
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import LogoutView
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -34,6 +34,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from . import addresses
 from .models import Person
+from .services.people import login_create, login_follow
 
 logger = logging.getLogger(__name__)
 
@@ -93,25 +94,24 @@ def sso_person(*, claims: dict) -> Person:
 def sso_login_user(*, claims: dict):
     """Return the login of the person the claims name, creating it (unusable password) on their first sign-in.
 
-    A login named by the person's address that no one else holds is theirs (e.g. made with createsuperuser).
+    A login that already holds the person's address but is not theirs — another person's, or one of nobody's
+    (made with createsuperuser, or left by a deleted person) — is never handed over: an admin links it to the
+    person in the Django admin if it is theirs. A login that is theirs is brought in step with their address
+    (`login_follow`), so password login, the lockout and single sign-on name the same login.
     """
     person = Person.objects.select_for_update().get(id=sso_person(claims=claims).id)
-    User = get_user_model()
-    user = person.user
-    if user is None:
-        user = User.objects.filter(username__iexact=person.email).first()
-        if user is not None and Person.objects.filter(user=user).exists():
-            raise SSORefused(
-                "login-taken",
-                f"The login named {person.email} belongs to someone else. Ask an Align admin.",
-                person_id=person.id,
-            )
-        if user is None:
-            user = User(username=person.email, email=person.email)
-            user.set_unusable_password()
-            user.save()
-        person.user = user
-        person.save(update_fields=["user"])
+    try:
+        if person.user is None:
+            user = login_create(person=person)
+        else:
+            user = person.user
+            login_follow(person=person)
+    except ValidationError:
+        raise SSORefused(
+            "login-taken",
+            f"The login named {person.email} belongs to someone else. Ask an Align admin.",
+            person_id=person.id,
+        ) from None
     if not user.is_active:
         raise SSORefused(
             "login-inactive",

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from alignsite.mail import templated_message
-from surveys.emails import login_language
+from surveys.emails import login_address, login_language
 from surveys.models import Person
 
 from ..models import DigestSent, Finding
@@ -58,7 +58,7 @@ def digest_message(*, user) -> EmailMultiAlternatives | None:
             % {"organisation": settings.ORGANISATION_NAME},
             template="feedback/email/digest",
             context=context,
-            to=[user.email],
+            to=[login_address(user)],
         )
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from alignsite.secret_addresses import secret_address
 from surveys.models import Cycle
 from surveys.selectors import team_paths, team_subtree_ids, translations_not_validated
 
@@ -122,6 +123,7 @@ def action_add(request, team_id: int, cycle_id: int):
     return redirect(f"{reverse('feedback:team_report', args=[team.id])}?cycle={cycle.id}")
 
 
+@secret_address
 @require_GET
 def team_results(request, key: str):
     """The published results of one team, for its members: reached from the thank-you page, no login needed.

@@ -73,7 +73,8 @@ def _refused(error: ValidationError, labels: dict[str, str] = SCIM_NAMES) -> Sci
     )
     errors = error.error_dict.values() if hasattr(error, "error_dict") else [error.error_list]
     unique = any(item.code in ("unique", "unique_together") for items in errors for item in items)
-    if unique or "already someone's address" in detail or "already has a team called" in detail:
+    clash = ("already someone's address", "already has a team called", "already holds")
+    if unique or any(words in detail for words in clash):
         return ScimError(409, detail, "uniqueness")
     return ScimError(400, detail, "invalidValue")
 

@@ -68,6 +68,7 @@ def person_save(
         person.language = language
     person.full_clean()
     person.save()
+    login_follow(person=person)  # the login moves with the address, in this transaction, or nothing is saved
     person.managed_teams.set(managed_teams)
     if reactivated:
         logins_reactivate([person.pk])
@@ -83,19 +84,65 @@ def person_login_grant(*, person_id: int) -> None:
     person = Person.objects.select_for_update().get(id=person_id)
     if not person.is_active:
         raise ValidationError("Only an active person can be given a login.")
-    User = get_user_model()
     user = person.user
     if user is None:
-        if User.objects.filter(username__iexact=person.email).exists():
-            raise ValidationError(f"A login for {person.email} already exists.")
-        user = User(username=person.email, email=person.email)
-        user.set_unusable_password()
-        user.save()
-        person.user = user
-        person.save(update_fields=["user"])
+        user = login_create(person=person)
+    else:
+        login_follow(person=person)
     from ..tasks import login_email_send_task
 
     transaction.on_commit(lambda: login_email_send_task.delay(user.pk))
+
+
+def login_holder(*, address: str, user_id: int | None = None):
+    """Return a login other than `user_id` whose username or email is `address` as Align compares addresses
+    (addresses.key: any case, full-width letters, IDNA form), or None."""
+    stored, wanted = addresses.stored(address), addresses.key(address)
+    others = get_user_model().objects.filter(Q(username__iexact=stored) | Q(email__iexact=stored)).exclude(pk=user_id)
+    return next(
+        (user for user in others if wanted in {addresses.key(user.get_username()), addresses.key(user.email)}), None
+    )
+
+
+def _login_free(*, address: str, user_id: int | None) -> None:
+    holder = login_holder(address=address, user_id=user_id)
+    if holder is not None:
+        raise ValidationError(
+            {
+                "email": [
+                    f"The login {holder.get_username()} already holds {address}: a login follows its person's "
+                    "address, and two logins cannot share one. Change or delete that login first (Django admin)."
+                ]
+            }
+        )
+
+
+def login_follow(*, person: Person) -> None:
+    """Make a person's login (if any) carry their stored address as its username and email.
+
+    With `login_create`, the only writer of a login's username and email for a person: every change of a person's
+    address (person_save: the People page, SCIM; the Django admin) calls it in the same transaction, so the login
+    moves with the address and the old address names no login. Raises ValidationError ({"email": [...]}) naming
+    the login that already holds the new address; the caller's transaction then saves nothing."""
+    user = person.user
+    if user is None or (user.username == person.email and user.email == person.email):
+        return
+    _login_free(address=person.email, user_id=user.pk)
+    user.username = user.email = person.email
+    user.save(update_fields=["username", "email"])
+
+
+def login_create(*, person: Person):
+    """Create a login for a person who has none, named by their stored address, with an unusable password, and
+    link it; return it. A login that already holds the address (another person's, or one of nobody's, such as a
+    createsuperuser account) is never handed over: ValidationError naming it."""
+    _login_free(address=person.email, user_id=None)
+    user = get_user_model()(username=person.email, email=person.email)
+    user.set_unusable_password()
+    user.save()
+    person.user = user
+    person.save(update_fields=["user"])
+    return user
 
 
 def access_of(*, person: Person, role: str, active: bool, managed: set[int]) -> set[str]:
@@ -135,15 +182,25 @@ def people_deactivated_write(person_ids: list[int]) -> None:
     """Mark people and their logins inactive, nothing else: they keep their team, role and managed teams, and the
     invitations of open cycles (whose audiences were frozen when they opened) stay as they are.
 
-    An inactive login cannot sign in (Django's login form and the SSO backend refuse it), and its open sessions end
-    at their next request: ModelBackend.get_user (and AlignOIDCBackend.get_user) return None for an inactive user.
+    An inactive login cannot sign in (Django's login form and the SSO backend refuse it). Deactivation also ENDS
+    what was outstanding rather than pausing it: the login's password becomes unusable, which changes what Django's
+    session auth hash and its password-reset tokens are computed over, so every open session (password or single
+    sign-on) and every reset or choose-a-password link issued before stays dead after reactivation.
     """
     Person.objects.filter(id__in=person_ids).update(is_active=False)
-    get_user_model().objects.filter(person__id__in=person_ids).update(is_active=False)
+    User = get_user_model()
+    users = list(User.objects.filter(person__id__in=person_ids).only("pk", "password", "is_active"))
+    for user in users:
+        user.is_active = False
+        user.set_unusable_password()
+    User.objects.bulk_update(users, ["is_active", "password"], batch_size=1000)
 
 
 def logins_reactivate(person_ids: list[int]) -> None:
-    """Make the logins of people who are active again active too (their deactivation had deactivated them)."""
+    """Make the logins of people who are active again active too (their deactivation had deactivated them).
+
+    The password is not given back (deactivation made it unusable): single sign-on works at once, and a password is
+    chosen again through the password reset or a new *Give a login* link."""
     get_user_model().objects.filter(person__id__in=person_ids).update(is_active=True)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic.edit import FormView
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key
+from alignsite.secret_addresses import secret_headers_set
 
 from .. import selectors
 from ..forms import AddressField
@@ -119,6 +120,20 @@ class DeviceHeldPasswordResetConfirmView(PasswordResetConfirmView):
     def dispatch(self, request, *args, uidb64: str, token: str, **kwargs):
         if not settings.ALIGN_PASSWORD_LOGIN:
             raise Http404
+        response = self._dispatch(request, *args, uidb64=uidb64, token=token, **kwargs)
+        if token != self.reset_url_token:
+            # The address holds the link's token. The form page's (`…/set-password/`) does not, and keeps the
+            # site's same-origin policy: it posts a form, which no-referrer would make CSRF refuse.
+            secret_headers_set(response)
+        return response
+
+    def get_user(self, uidb64):
+        """Return the link's login, or None when there is none or it is inactive: a deactivated person's link
+        never opens, nor sets a password (deactivation also makes every earlier link's token invalid)."""
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def _dispatch(self, request, *args, uidb64: str, token: str, **kwargs):
         self.validlink = False
         self.user = self.get_user(uidb64)
         path = request.path[: request.path.rindex(token)]

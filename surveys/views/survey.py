@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alignsite.attempts import attempt_refund, attempt_start, attempts_key, rate_parse
 from alignsite.client_address import client_limit_key
+from alignsite.secret_addresses import secret_address
 from alignsite.views import language_cookie_set
 from feedback.selectors import team_from_results_key, team_results_coming, team_results_key, team_results_published
 
@@ -70,8 +71,7 @@ def _forget_token(response):
     return response
 
 
-@no_referrer
-@never_cache
+@secret_address
 @require_GET
 def invitation_open(request, token: str):
     """Swap the token in the link for a short-lived cookie and move to a URL that does not contain it.

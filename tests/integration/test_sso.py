@@ -134,7 +134,7 @@ def sso(settings, provider):
     settings.OIDC_OP_LOGOUT_ENDPOINT = config["end_session_endpoint"]
     settings.OIDC_STORE_ID_TOKEN = True
     settings.ALIGN_SSO_PROVIDER_NAME = "Test provider"
-    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "surveys.sso.AlignOIDCBackend"]
+    settings.AUTHENTICATION_BACKENDS = ["surveys.logins.AddressModelBackend", "surveys.sso.AlignOIDCBackend"]
     return settings
 
 

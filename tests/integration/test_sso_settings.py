@@ -20,7 +20,7 @@ SHOW = (
 def test_without_a_client_id_there_is_only_password_login(tmp_path):
     done = settings_with(tmp_path, show=SHOW)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["['django.contrib.auth.backends.ModelBackend']", "[\"'self'\"]"]
+    assert done.stdout.splitlines() == ["['surveys.logins.AddressModelBackend']", "[\"'self'\"]"]
 
 
 def test_a_client_id_without_the_providers_endpoints_refuses_to_start(tmp_path):

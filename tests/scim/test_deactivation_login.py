@@ -73,7 +73,11 @@ def test_a_person_deactivated_through_scim_cannot_sign_in_until_reactivated(scim
     assert get_user_model().objects.get(username="maria@example.com").is_active is False
     # and when the provider reactivates her
     assert scim.patch(f"Users/{maria.pk}", {"op": "replace", "value": {"active": True}}).status_code == 200
-    assert sign_in("maria@example.com")
+    # then her login is active again, but what deactivation ended stays ended: the old session and the old
+    # password (she chooses a new one through the password reset; single sign-on works at once)
+    assert get_user_model().objects.get(username="maria@example.com").is_active is True
+    assert browser.get("/reports/").status_code == 302
+    assert not sign_in("maria@example.com")
 
 
 def test_a_user_deleted_and_created_again_gets_their_login_back(scim, root):
@@ -84,4 +88,7 @@ def test_a_user_deleted_and_created_again_gets_their_login_back(scim, root):
     again = scim.post("Users", {"schemas": [], "userName": "maria@example.com", "displayName": "Maria"})
     # then
     assert again.status_code == 201, again.content
-    assert sign_in("maria@example.com")
+    assert again.json()["id"] == str(maria.pk)
+    login = get_user_model().objects.get(username="maria@example.com")
+    assert login.is_active and login.person.pk == maria.pk  # her login, active; its old password ended
+    assert not sign_in("maria@example.com")
