@@ -209,11 +209,14 @@ AUTHENTICATION_BACKENDS = [
     *(["surveys.sso.AlignOIDCBackend"] if OIDC_RP_CLIENT_ID else []),
 ]
 
-LANGUAGE_CODE = "en-gb"
 # What respondents and members can read Align in: their pages, emails and Slack messages (manage, reports and
 # the dashboard are English). Named in their own language by the switcher. Catalogues in locale/, compiled .mo
 # files committed (`make run` needs no GNU gettext).
 LANGUAGES = [("en-gb", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
+# The organisation's default: for people without a language of their own and browsers asking for none of these.
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-gb").lower()
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The switcher's choice stays on the device, in this cookie only: no row, nothing tied to a person or a response.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
