@@ -99,9 +99,19 @@ def _layout(title: str, **extra) -> dict:
     return LAYOUT | {"title": {"text": title, "font": {"size": 15}}} | axes | extra
 
 
+def score_axis(trends, scales: dict) -> dict:
+    """Return the y axis of agreement scores drawn together: from 1 to the largest of their dimensions' scales
+    (`scales`: dimension id → `surveys.scales.Scale`, from `surveys.selectors.dimension_scales`), so a 7-point
+    dimension is never cut at 5, and a title naming the scales when they differ."""
+    points = sorted({scales[trend.dimension.id].points for trend in trends})
+    title = "Score" if len(points) <= 1 else "Score (" + " and ".join(f"1–{p}" for p in points) + " scales)"
+    return {"range": [1, max(points, default=5)], "title": {"text": title}}
+
+
 @_literal_figure
-def trend_figure(trends, *, enps: bool) -> dict:
-    """Return each dimension's score over cycles with its 95% interval (eNPS on its own chart, no interval)."""
+def trend_figure(trends, *, enps: bool, scales: dict) -> dict:
+    """Return each dimension's score over cycles with its 95% interval (eNPS on its own chart, no interval);
+    agreement scores on the whole of their scales (`score_axis`)."""
     data = []
     for number, trend in enumerate(t for t in trends if t.enps == enps):
         shown = [p for p in trend.points if p.shown]
@@ -132,7 +142,8 @@ def trend_figure(trends, *, enps: bool) -> dict:
                 ),
             }
         )
-    axis = {"range": [-100, 100], "title": {"text": "eNPS"}} if enps else {"range": [1, 5], "title": {"text": "Score"}}
+    drawn = [t for t in trends if t.enps == enps]
+    axis = {"range": [-100, 100], "title": {"text": "eNPS"}} if enps else score_axis(drawn, scales)
     title = "eNPS over cycles" if enps else "Scores over cycles, with 95% intervals"
     # Cycles in time order whichever trace names them first: a rotating template leaves a dimension out of some
     # cycles, and plotly would otherwise order the categories as the first trace that has each one.
@@ -190,7 +201,7 @@ def finding_figure(view) -> dict:
 
 
 @_literal_figure
-def timeline_figure(trends, metrics) -> dict:
+def timeline_figure(trends, metrics, *, scales: dict) -> dict:
     """Return survey scores (when given) and every metric on one time axis, one stacked panel each.
 
     With neither (a group nobody in a reported cycle was invited from, and no metrics), an empty figure whose
@@ -224,7 +235,7 @@ def timeline_figure(trends, metrics) -> dict:
     top = 1.0 + height + gap
     if scores:
         top -= height + gap
-        layout["yaxis"] = {"domain": [top - height, top], "range": [1, 5], "title": {"text": "Score"}}
+        layout["yaxis"] = {"domain": [top - height, top], **score_axis(scores, scales)}
     first = 2 if scores else 1
     for number, series in enumerate(metrics, start=first):
         top -= height + gap

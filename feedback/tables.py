@@ -68,14 +68,15 @@ def trend_table(trends) -> Table:
     return Table("trends", "Scores per cycle (the eNPS row is eNPS, without an interval)", header, rows)
 
 
-def heatmap_table(rows, dimensions, cycle, *, enps_ids: set[int] | frozenset[int] = frozenset()) -> Table:
-    # Each column says its unit: a scale mean is in points of its question's scale, eNPS in eNPS points. The
-    # unit is the dimension's (`enps_ids`), so a column says it even where no cell of it is shown.
-    enps = set(enps_ids) | {cell.dimension.id for row in rows for cell in row.cells if cell.shown and cell.enps}
+def heatmap_table(rows, dimensions, cycle, *, scales: dict) -> Table:
+    """The heatmap as a table. Each column says its unit and range from its dimension's scale (`scales`:
+    dimension id → `surveys.scales.Scale`, `surveys.selectors.dimension_scales`), not from the cells this
+    cycle showed: "scale points, 1–7", or "eNPS points, −100 to 100"; a scale's change is in scale points."""
     header = ["Group", "Depth"]
     for dimension in dimensions:
-        unit = "eNPS points, −100 to 100" if dimension.id in enps else "scale points"
-        header += [f"{dimension.name} ({unit})", f"{dimension.name} n", f"{dimension.name} change ({unit})"]
+        scale = scales[dimension.id]
+        change = scale.unit if scale.enps else "scale points"
+        header += [f"{dimension.name} ({scale.unit})", f"{dimension.name} n", f"{dimension.name} change ({change})"]
     body = []
     for row in rows:
         cells = [row.name, row.depth]

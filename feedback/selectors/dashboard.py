@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from surveys.models import Cycle, CycleQuestion, CycleTeam, Dimension, Question, Team
-from surveys.selectors import team_subtree_ids
+from surveys.models import Cycle, CycleQuestion, CycleTeam, Dimension, Team
+from surveys.scales import Scale
+from surveys.selectors import dimension_scales, team_subtree_ids
 
 from ..models import Finding, GroupScore
 from ..statistics import PRACTICAL_CHANGE, PRACTICAL_ENPS_CHANGE, mean_interval
@@ -45,6 +46,7 @@ class Trend:
     dimension: Dimension
     points: list[TrendPoint]
     enps: bool = False
+    scale: Scale | None = None  # the dimension's (`surveys.selectors.dimension_scales`), where the reader knows it
 
 
 # Below this share of those invited answering, those who answered may not speak for those who did not
@@ -103,7 +105,7 @@ class HeatCell(_ChangeInItsUnit):
     enps: bool = False
     change: float | None = None  # in the figure's own unit: scale points, or eNPS points
     flagged: bool = False
-    points: int = 5  # the dimension's agreement scale (5 or 7); eNPS runs −100 to 100
+    points: int = 5  # the dimension's scale (`surveys.selectors.dimension_scales`): 5 or 7; eNPS (11) runs −100 to 100
 
     @property
     def level(self) -> int:
@@ -167,6 +169,7 @@ class Dashboard:
     heatmap_shown: list[HeatRow] = field(default_factory=list)
     heatmap_depth: int | None = None  # the deepest level on the page, where some are left to the groups' own pages
     enps_ids: set[int] = field(default_factory=set)  # the dimensions whose figure is an eNPS
+    scales: dict = field(default_factory=dict)  # dimension id → its scales.Scale (`dimension_scales`)
 
 
 def reported_cycles() -> list[Cycle]:
@@ -221,7 +224,7 @@ def dimensions_asked(cycle_ids) -> dict[int, set[int]]:
     return asked
 
 
-def _trends(cycles, dimensions, root_scores, asked) -> list[Trend]:
+def _trends(cycles, dimensions, root_scores, asked, scales) -> list[Trend]:
     """Return each dimension's trend: a point per cycle that asked it (hidden where disclosure control hides it);
     a cycle that did not ask it has no point, a gap in the line rather than a zero or a "suppressed"."""
     trends = []
@@ -231,16 +234,17 @@ def _trends(cycles, dimensions, root_scores, asked) -> list[Trend]:
             for cycle in cycles
             if dimension.id in asked[cycle.id] or not asked[cycle.id]  # a cycle that froze nothing: all of it
         ]
-        is_enps = any(
-            root_scores[(c.id, dimension.id)].enps is not None for c in cycles if (c.id, dimension.id) in root_scores
-        )
-        trends.append(Trend(dimension=dimension, points=points, enps=is_enps))
+        scale = scales[dimension.id]
+        trends.append(Trend(dimension=dimension, points=points, enps=scale.enps, scale=scale))
     return trends
 
 
-def _heatmap(cycle, dimensions, root_id, tree, invited_groups: set[int]) -> tuple[list[HeatRow], list[Mover]]:
+def _heatmap(
+    cycle, dimensions, root_id, tree, invited_groups: set[int], scales: dict
+) -> tuple[list[HeatRow], list[Mover]]:
     """Return the cycle's heatmap rows under the root and its movers; `invited_groups`: the cycle's groups with
-    invitees (`participation.participation_figures`)."""
+    invitees (`participation.participation_figures`); `scales`: each dimension's (`dimension_scales`), which a
+    cell's colour and unit follow whether or not this cycle asked the dimension."""
     shown = GroupScore.objects.filter(cycle=cycle, shown=True).values_list(
         "team_id", "dimension_id", "respondents", "mean", "enps", "change", "change_shown", "change_flagged",
         "change_ci_low", "change_ci_high", named=True,
@@ -248,14 +252,7 @@ def _heatmap(cycle, dimensions, root_id, tree, invited_groups: set[int]) -> tupl
     scores = {(s.team_id, s.dimension_id): s for s in shown}  # plain rows: 44,000 a cycle at 5,000 teams
     parents = {team_id: parent for team_id, (parent, _) in tree.items()}
     names = {team_id: name for team_id, (_, name) in tree.items()}
-    points: dict[int, int] = {}
-    asked = set()
-    for dimension_id, kind, scale in CycleQuestion.objects.filter(cycle=cycle).values_list(
-        "question__dimension_id", "question__kind", "question__scale_points"
-    ):
-        asked.add(dimension_id)
-        if kind == Question.Kind.LIKERT:
-            points[dimension_id] = max(points.get(dimension_id, 2), scale)
+    asked = set(CycleQuestion.objects.filter(cycle=cycle).values_list("question__dimension_id", flat=True))
     children = defaultdict(list)
     for team_id, parent in parents.items():
         children[parent].append(team_id)
@@ -270,10 +267,16 @@ def _heatmap(cycle, dimensions, root_id, tree, invited_groups: set[int]) -> tupl
             if score is None:
                 asked_here = dimension.id in asked or not asked
                 cells.append(
-                    HeatCell(dimension=dimension, shown=False, asked=asked_here, points=points.get(dimension.id, 5))
+                    HeatCell(
+                        dimension=dimension,
+                        shown=False,
+                        asked=asked_here,
+                        enps=scales[dimension.id].enps,
+                        points=scales[dimension.id].points,
+                    )
                 )
                 continue
-            is_enps = score.enps is not None
+            is_enps = scales[dimension.id].enps
             # Stored in the figure's own unit (eNPS points for eNPS: `statistics.enps_change_between`).
             change = score.change if score.change_shown else None
             flagged = score.change_flagged and change is not None
@@ -286,7 +289,7 @@ def _heatmap(cycle, dimensions, root_id, tree, invited_groups: set[int]) -> tupl
                     enps=is_enps,
                     change=change,
                     flagged=flagged,
-                    points=points.get(dimension.id, 5),
+                    points=scales[dimension.id].points,
                 )
             )
             if flagged:
@@ -417,9 +420,11 @@ def dashboard(
     ids = [c.id for c in cycles]
     root_scores = {(s.cycle_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle_id__in=ids, team=root)}
     shown_scores = {key: s for key, s in root_scores.items() if s.shown}
+    # Each dimension's scale from its questions (`dimension_scales`): a dimension with none (no questions, or a
+    # mixed bank from before the rule, which is not scored) or a comment dimension has no figure to show.
+    scales = dimension_scales(dimension_ids={d for _, d in root_scores})
     dimensions = list(
-        Dimension.objects.filter(id__in={d for _, d in root_scores})
-        .exclude(questions__kind=Question.Kind.COMMENT)
+        Dimension.objects.filter(id__in=[d for d, scale in scales.items() if scale is not None and scale.scored])
         .distinct()
         .order_by("name")
     )
@@ -430,7 +435,9 @@ def dashboard(
     # A row per group with invitees, whether or not anyone answered: a row that existed only where someone
     # did would say so of a group too small to show.
     heatmap, movers = (
-        _heatmap(chosen, dimensions, root.id, tree_names[chosen.id], set(figures[chosen.id][0])) if chosen else ([], [])
+        _heatmap(chosen, dimensions, root.id, tree_names[chosen.id], set(figures[chosen.id][0]), scales)
+        if chosen
+        else ([], [])
     )
     current = Team.objects.values_list("id", "parent_id", "name")
     parents_now = {team_id: parent for team_id, parent, _ in current}
@@ -446,7 +453,7 @@ def dashboard(
         dimensions=dimensions,
         available_dimensions=available,
         participation=_participation(cycles, root.id, figures),
-        trends=_trends(cycles, dimensions, shown_scores, dimensions_asked(ids)),
+        trends=_trends(cycles, dimensions, shown_scores, dimensions_asked(ids), scales),
         heatmap=heatmap,
         movers=movers,
         findings=_findings(all_cycles, subtree_now, names_now),
@@ -455,9 +462,6 @@ def dashboard(
         if chosen
         else [],
         reporting=reporting,
-        enps_ids=set(
-            Question.objects.filter(dimension__in=dimensions, kind=Question.Kind.ENPS).values_list(
-                "dimension_id", flat=True
-            )
-        ),
+        enps_ids={d.id for d in dimensions if scales[d.id].enps},
+        scales=scales,
     )

@@ -10,7 +10,8 @@ correlation and a share of R² over at least 30 responses — not in the disclos
 
 from dataclasses import dataclass, field
 
-from surveys.models import Cycle, CycleQuestion, Dimension, Question, Team
+from surveys.models import Cycle, Dimension, Team
+from surveys.selectors import dimension_scales
 
 from .. import drivers, numbers, tables
 from ..models import DriverEstimate, GroupScore
@@ -199,15 +200,12 @@ def group_drivers(*, team: Team, cycle: Cycle, outcome_key: str | None = None) -
         or next((d for d in outcomes if d.key == DEFAULT_OUTCOME), None)
         or outcomes[0]
     )
-    points = dict(
-        CycleQuestion.objects.filter(cycle=cycle, question__kind=Question.Kind.LIKERT).values_list(
-            "question__dimension_id", "question__scale_points"
-        )
-    )
+    scales = dimension_scales(dimension_ids={row.dimension_id for row in rows})
     views = []
-    for row in (r for r in rows if r.outcome_id == outcome.id):
+    # A dimension with no one scale (a mixed bank from before the rule) has no figure to read on any scale.
+    for row in (r for r in rows if r.outcome_id == outcome.id and scales.get(r.dimension_id) is not None):
         score = shown[row.dimension_id]
-        scale = points.get(row.dimension_id, 5)
+        scale = scales.get(row.dimension_id)
         change_shown = score.change_shown and score.change is not None
         views.append(
             DriverView(
@@ -222,8 +220,8 @@ def group_drivers(*, team: Team, cycle: Cycle, outcome_key: str | None = None) -
                 else None,
                 score=score.enps if score.enps is not None else score.mean,
                 enps=score.enps is not None,
-                points=scale,
-                level=_level(score, scale),
+                points=scale.points,
+                level=_level(score, scale.points),
                 change=score.change if change_shown else None,
                 change_interval=(score.change_ci_low, score.change_ci_high) if change_shown else None,
                 previous_cycle=score.previous_cycle if change_shown else None,

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from surveys.models import Answer, Cycle, CycleQuestion, Invitation, Question, Response
-from surveys.selectors import cycle_team_parents, team_ancestor_ids
+from surveys.selectors import cycle_team_parents, dimension_scales, team_ancestor_ids
 
 from .. import statistics
 from ..disclosure import group_totals
@@ -59,12 +59,21 @@ def _answers(cycle_id: int) -> _Answers:
 
 
 def _dimension_tallies(answers: _Answers, parents: dict) -> dict[tuple[int, int], _GroupTally]:
-    """Return each group × dimension's respondent scale scores (mean of answered items) and counts."""
+    """Return each group × dimension's respondent scale scores (mean of answered items) and counts.
+
+    A dimension whose questions mix kinds or scales (`surveys.selectors.dimension_scales` is None: a bank from
+    before the rule) has no tally, so it gets no group score, change or trend: a mean of 1–5 and 0–10 answers
+    is no figure on any scale. Its questions' own item figures are kept.
+    """
+    dimension_ids = {dimension_id for dimension_id, *_ in answers.questions.values()}
+    mixed = {d for d, scale in dimension_scales(dimension_ids=dimension_ids).items() if scale is None}
     tallies: dict[tuple[int, int], _GroupTally] = defaultdict(_GroupTally)
     for response_id, values in answers.values.items():
         by_dimension: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
         for question_id, value in values.items():
             dimension_id, kind, points = answers.questions[question_id]
+            if dimension_id in mixed:
+                continue
             by_dimension[dimension_id].append((kind, points, value))
         groups = team_ancestor_ids(answers.team_of[response_id], parents=parents)
         for dimension_id, items in by_dimension.items():

@@ -19,3 +19,16 @@ def share_of(count: int | None, total: int | None) -> int | str:
     if count is None or total is None:
         return ""
     return numbers.percent(count / total) if total else 0
+
+
+@register.filter
+def scale_for(scales: dict | None, dimension_id: int):
+    """Return a dimension's `surveys.scales.Scale` from a view's `scales` (`dimension_scales`), or None:
+    `{% with scale=scales|scale_for:cell.dimension.id %}`."""
+    return (scales or {}).get(dimension_id)
+
+
+@register.filter
+def scale_suffix(scale) -> str:
+    """Return " (1–7)" for a `surveys.scales.Scale` (its range written after a figure), "" for None."""
+    return f" ({scale.range_text})" if scale else ""

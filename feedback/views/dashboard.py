@@ -23,7 +23,7 @@ def dashboard_tables(data) -> dict[str, tables.Table]:
     return {
         "participation": tables.participation_table(data.participation),
         "trends": tables.trend_table(data.trends),
-        "heatmap": tables.heatmap_table(data.heatmap, data.dimensions, data.heat_cycle, enps_ids=data.enps_ids),
+        "heatmap": tables.heatmap_table(data.heatmap, data.dimensions, data.heat_cycle, scales=data.scales),
         "movers": tables.movers_table(data.movers),
         "findings": tables.findings_table(data.findings),
         "metrics": tables.metrics_table(data.metrics),
@@ -82,9 +82,9 @@ def dashboard(request):
     query.pop("export", None)
     figures = {
         "participation": charts.participation_figure(data.participation),
-        "trends": charts.trend_figure(data.trends, enps=False),
-        "enps": charts.trend_figure(data.trends, enps=True),
-        "timeline": charts.timeline_figure(data.trends, data.metrics),
+        "trends": charts.trend_figure(data.trends, enps=False, scales=data.scales),
+        "enps": charts.trend_figure(data.trends, enps=True, scales=data.scales),
+        "timeline": charts.timeline_figure(data.trends, data.metrics, scales=data.scales),
     }
     findings = [
         {"view": view, "figure_id": f"figure-finding-{view.finding.id}", "figure": charts.finding_figure(view)}

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from alignsite.secret_addresses import secret_address
 from surveys.models import Cycle
-from surveys.selectors import team_paths, team_subtree_ids, translations_not_validated
+from surveys.selectors import dimension_scales, team_paths, team_subtree_ids, translations_not_validated
 
 from .. import charts, selectors, services, tables
 from ..forms import TeamReportQuery
@@ -50,6 +50,8 @@ def _cycle_shown(request, reports) -> tuple[dict, TeamReportQuery]:
         "sections": [{"report": report} for report in shown],
         "cycles": [report.cycle for report in reports],
         "chosen": shown[0].cycle if shown else None,
+        # Each dimension's scale from its questions, written beside its score ("(1–7)"), whatever a cycle asked.
+        "scales": dimension_scales(dimension_ids={cell.dimension.id for report in reports for cell in report.cells}),
     }
     return context, query
 
@@ -89,8 +91,12 @@ def team_report(request, team_id: int):
         | {
             "team": team,
             "tables": named,
-            "trend_figure": charts.trend_figure(selectors.team_trends(reports), enps=False) if reports else None,
-            "metrics_figure": charts.timeline_figure([], metrics) if metrics else None,
+            "trend_figure": (
+                charts.trend_figure(selectors.team_trends(reports), enps=False, scales=shown["scales"])
+                if reports
+                else None
+            ),
+            "metrics_figure": charts.timeline_figure([], metrics, scales={}) if metrics else None,
             "can_record_actions": True,
             "can_converse": True,  # each comment links to its conversation (conversations/)
             "query": "",

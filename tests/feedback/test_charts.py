@@ -11,6 +11,7 @@ from feedback.models import Finding, MetricDefinition
 from feedback.selectors.dashboard import FindingView, ParticipationPoint, ScatterPoint, Trend, TrendPoint
 from feedback.selectors.metrics import MetricPoint, MetricSeries
 from surveys.models import Cycle, Dimension
+from surveys.scales import Scale
 
 # Pieces of plotly's HTML subset and template syntax, mixed with arbitrary text by the strategy below.
 HOSTILE = [
@@ -86,11 +87,11 @@ def figures(dimension: str, cycle: str, metric: str, team: str) -> list[dict]:
     finding = Finding(dimension=score, metric=measured, lag=1)
     scatter = [ScatterPoint(team=team, cycle=cycle, score=0.2, metric=-0.1)]
     return [
-        charts.trend_figure(trends, enps=False),
-        charts.trend_figure(trends, enps=True),
+        charts.trend_figure(trends, enps=False, scales={None: Scale("likert", 5)}),
+        charts.trend_figure(trends, enps=True, scales={None: Scale("likert", 5)}),
         charts.participation_figure([ParticipationPoint(cycle=opened, shown=True, invited=8, answered=6)]),
         charts.finding_figure(FindingView(finding=finding, points=scatter)),
-        charts.timeline_figure(trends, series),
+        charts.timeline_figure(trends, series, scales={None: Scale("likert", 5)}),
     ]
 
 

@@ -9,6 +9,7 @@ from feedback.selectors.dashboard import dashboard
 from feedback.services import scores_aggregate
 from feedback.services.digest import digest_text
 from surveys.models import Person
+from surveys.scales import Scale
 from tests.downloads import csv_rows
 from tests.factories import PersonFactory, TeamFactory, manager_of
 
@@ -51,7 +52,7 @@ def test_the_leaders_default_dashboard_keeps_its_summary_and_its_heatmap_csv_has
     assert f"Summary: {acme['whole'][-1].name}" in page and acme["one_off"].name not in page
     rows = csv_rows(client.get(URL, {"export": "heatmap"}))
     assert rows[1][0] == "Engineering"
-    assert "eNPS (eNPS points, −100 to 100)" in rows[0] and "eNPS (scale points)" not in rows[0]
+    assert "eNPS (eNPS points, −100 to 100)" in rows[0] and "eNPS (scale points, 1–5)" not in rows[0]
 
 
 def test_the_leaders_digest_reports_the_last_cycle_that_asked_their_group(acme):
@@ -90,5 +91,5 @@ def test_the_heatmap_csv_header_gives_an_enps_columns_unit_with_no_row_shown():
     from surveys.models import Dimension
 
     enps, meaning = Dimension(id=1, name="eNPS"), Dimension(id=2, name="Meaning")
-    header = heatmap_table([], [enps, meaning], None, enps_ids={1}).header
-    assert "eNPS (eNPS points, −100 to 100)" in header and "Meaning (scale points)" in header
+    header = heatmap_table([], [enps, meaning], None, scales={1: Scale("enps", 11), 2: Scale("likert", 5)}).header
+    assert "eNPS (eNPS points, −100 to 100)" in header and "Meaning (scale points, 1–5)" in header

@@ -14,6 +14,7 @@ from feedback.models import Finding, MetricDefinition
 from feedback.selectors.dashboard import FindingView, ParticipationPoint, ScatterPoint, Trend, TrendPoint
 from feedback.selectors.metrics import MetricPoint, MetricSeries
 from surveys.models import Cycle, Dimension, Person, Team
+from surveys.scales import Scale
 from tests.factories import manager_of, organisation_with_aggregates
 
 URL = reverse("feedback:dashboard")
@@ -58,16 +59,16 @@ def assert_a_valid_figure(figure: dict) -> None:
 @settings(max_examples=400, deadline=None)
 @given(trends=trends, participation=participation, series=series, scatter=scatter, enps=st.booleans())
 def test_every_chart_builds_a_valid_figure_from_empty_or_one_point_data(trends, participation, series, scatter, enps):
-    assert_a_valid_figure(charts.trend_figure(trends, enps=enps))
+    assert_a_valid_figure(charts.trend_figure(trends, enps=enps, scales={None: Scale("likert", 5)}))
     assert_a_valid_figure(charts.participation_figure(participation))
     assert_a_valid_figure(
         charts.finding_figure(FindingView(finding=Finding(dimension=MEANING, metric=METRIC, lag=0), points=scatter))
     )
-    assert_a_valid_figure(charts.timeline_figure(trends, series))
+    assert_a_valid_figure(charts.timeline_figure(trends, series, scales={None: Scale("likert", 5)}))
 
 
 def test_the_timeline_of_no_scores_and_no_metrics_says_there_is_nothing_yet():
-    figure = charts.timeline_figure([], [])
+    figure = charts.timeline_figure([], [], scales={})
     assert figure["data"] == [] and figure["layout"]["title"]["text"] == "No survey scores or metrics yet"
 
 

@@ -10,6 +10,7 @@ from feedback.models import DoraDirty, Incident, MetricValue
 from feedback.services.delivery import change_record, deployment_record, dora_recompute, incident_record
 from feedback.tables import heatmap_table, items_table, movers_table
 from surveys.models import Dimension
+from surveys.selectors import dimension_scales
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,9 +77,10 @@ def test_every_figure_column_of_the_heatmap_and_items_exports_states_its_unit():
     row = HeatRow(team_id=1, name="Acme", depth=0, cells=[
         HeatCell(dimension=safety, shown=True, n=9, value=3.5), HeatCell(dimension=enps, shown=True, n=9, value=20,
                                                                          enps=True)])  # fmt: skip
-    header = heatmap_table([row], [safety, enps], None).header
+    header = heatmap_table([row], [safety, enps], None, scales=dimension_scales()).header
     assert header[2:] == [
-        "Psychological safety (scale points)", "Psychological safety n", "Psychological safety change (scale points)",
+        "Psychological safety (scale points, 1–5)", "Psychological safety n",
+        "Psychological safety change (scale points)",
         "eNPS (eNPS points, −100 to 100)", "eNPS n", "eNPS change (eNPS points, −100 to 100)",
     ]  # fmt: skip
     assert "Mean (scale points, after reverse scoring)" in items_table([]).header

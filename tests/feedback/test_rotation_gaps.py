@@ -70,7 +70,7 @@ def test_the_dashboard_trend_has_a_point_only_for_cycles_that_asked_the_dimensio
 
 def test_the_trend_chart_keeps_cycles_in_time_order_whichever_dimension_misses_one(rotated):
     data = dashboard(root=rotated["root"])
-    figure = charts.trend_figure(data.trends, enps=False)
+    figure = charts.trend_figure(data.trends, enps=False, scales=data.scales)
     assert figure["layout"]["xaxis"]["categoryarray"] == ["Pulse 1", "Pulse 2", "Pulse 3"]
     assert figure["layout"]["xaxis"]["categoryorder"] == "array"
     for trace in figure["data"]:
@@ -87,7 +87,7 @@ def test_the_heatmap_says_not_asked_for_a_dimension_its_cycle_left_out_and_suppr
         assert cell.asked == (cell.dimension.key in asked(last))
         assert cell.shown == cell.asked
     assert not any(cell.shown for cell in rows["Mobile"].cells)  # two respondents: hidden, asked or not
-    table = tables.heatmap_table(data.heatmap, data.dimensions, last)
+    table = tables.heatmap_table(data.heatmap, data.dimensions, last, scales=data.scales)
     mobile = next(row for row in table.rows if row[0] == "Mobile")
     assert tables.SUPPRESSED in mobile and tables.NOT_ASKED in mobile
 

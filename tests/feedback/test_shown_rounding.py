@@ -16,6 +16,7 @@ from feedback import numbers, tables
 from feedback.models import GroupScore
 from surveys.csv_table import safe_cell
 from surveys.models import Person
+from surveys.scales import Scale
 from tests.downloads import csv_rows
 from tests.factories import manager_of, organisation_with_aggregates
 
@@ -84,7 +85,7 @@ def test_the_summary_tile_the_heatmap_and_the_trends_table_and_csvs_all_read_3_1
     assert ">3.13" in page.split(">Acme</a></th>")[1].split("</tr>")[0]  # the heatmap cell
     assert f'<th scope="row">{name}</th><td>{score.cycle.name}</td><td>3.13</td>' in page  # the trends data table
     assert [row[2] for row in trends if row[:2] == [name, score.cycle.name]] == ["3.13"]
-    assert dict(zip(heatmap[0], heatmap[1], strict=True))[f"{name} (scale points)"] == "3.13"
+    assert dict(zip(heatmap[0], heatmap[1], strict=True))[f"{name} (scale points, 1–5)"] == "3.13"
 
 
 def test_a_trend_charts_hover_reads_the_figure_as_the_table_does():
@@ -96,7 +97,11 @@ def test_a_trend_charts_hover_reads_the_figure_as_the_table_does():
 
     cycle = Cycle(name="Pulse 12 Aug 2026", closes_at=datetime(2026, 8, 12, tzinfo=UTC))
     point = TrendPoint(cycle=cycle, shown=True, n=12, value=1.005, interval=(0.9, 1.1))
-    figure = charts.trend_figure([Trend(dimension=Dimension(name="Structure & clarity"), points=[point])], enps=False)
+    figure = charts.trend_figure(
+        [Trend(dimension=Dimension(name="Structure & clarity"), points=[point])],
+        enps=False,
+        scales={None: Scale("likert", 5)},
+    )
     assert (
         figure["data"][0]["text"] == ["1.01"]
         and tables.trend_table([Trend(Dimension(name="S"), [point])]).rows[0][2] == 1.01
