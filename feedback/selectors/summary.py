@@ -64,13 +64,19 @@ class Summary:
     enps: EnpsGroups | None  # the group's promoters, passives and detractors, where its distribution is shown
     movers: list[Mover]  # the largest few
     drivers: GroupDrivers | None
-    findings: int  # associations that survive the correction for testing many pairs
-    metrics: list[MetricMove]
+    findings: int  # associations that survive the correction for testing many pairs, over every team analysed
+    metrics: list[MetricMove]  # each metric's last period ended by the cycle's close, against the one before
     sentences: list[str] = field(default_factory=list)
     # The dashboard's dimension filter leaves some out. Drivers, focus areas and strengths stay those of all
     # dimensions, and say so: each is read against the others (its share of what they explain together), so
     # the ones of a filtered few would be other figures than the drivers section's.
     filtered: bool = False
+    # The cycle before this one that reported on the group, whatever the range shown: None, and nothing to compare
+    # this cycle's scores with yet.
+    previous_cycle: Cycle | None = None
+    # Whether the group is the organisation: the associations are found over every team of the organisation, so
+    # a smaller group's summary says they are the organisation's, not its own.
+    whole_organisation: bool = True
 
 
 def dashboard_summary(*, data: Dashboard, drivers: GroupDrivers | None, movers: int = 3) -> Summary | None:
@@ -106,8 +112,10 @@ def dashboard_summary(*, data: Dashboard, drivers: GroupDrivers | None, movers: 
         movers=data.movers[:movers],
         drivers=drivers,
         findings=sum(1 for view in data.findings if view.finding.significant),
-        metrics=[move for series in data.metrics if (move := _latest_move(series)) is not None],
+        metrics=[move for series in data.metrics if (move := _latest_move(series, cycle)) is not None],
         filtered=len(data.dimensions) < len(data.available_dimensions),
+        previous_cycle=_reported_before(data.reporting, cycle),
+        whole_organisation=data.root.parent_id is None,
     )
     summary.sentences.extend(_sentences(summary, data))
     return summary
@@ -120,8 +128,16 @@ def _enps_groups(*, team_id: int, cycle: Cycle) -> EnpsGroups | None:
     return enps_groups({int(answer): count for answer, count in item.distribution.items()})
 
 
-def _latest_move(series: MetricSeries) -> MetricMove | None:
-    ended = [point for point in series.points if point.ended]
+def _reported_before(reporting: list[Cycle], cycle: Cycle) -> Cycle | None:
+    ids = [c.id for c in reporting]
+    return reporting[ids.index(cycle.id) - 1] if cycle.id in ids and ids.index(cycle.id) > 0 else None
+
+
+def _latest_move(series: MetricSeries, cycle: Cycle) -> MetricMove | None:
+    """Return a metric's last period ended by the cycle's close against the one before, or None with fewer than
+    two: the summary of an earlier cycle shows the periods up to it, not the latest."""
+    closed = cycle.closes_at.date()
+    ended = [point for point in series.points if point.ended and point.end <= closed]
     return MetricMove(series=series, latest=ended[-1], previous=ended[-2]) if len(ended) >= 2 else None
 
 
@@ -151,8 +167,23 @@ def _sentences(summary: Summary, data: Dashboard) -> list[str]:
             f"Since the previous cycle, {' and '.join(parts)} in {name}, {each}by more than chance would explain "
             "and by at least 0.3 points (10 eNPS points)."
         )
+    elif compared := [line for line in summary.dimensions if line.cell.shown and line.cell.change is not None]:
+        text = f"No score of {name} as a whole changed by more than chance and the practical size"
+        shown = sum(1 for line in summary.dimensions if line.cell.shown)
+        if len(compared) < shown:  # the others have no earlier figure shown: nothing is said of them
+            text += f" ({len(compared)} of the {shown} scores shown have an earlier figure to compare with)"
+        said.append(text + ".")
     elif any(line.cell.shown for line in summary.dimensions):
-        said.append(f"No score of {name} as a whole changed by more than chance and the practical size.")
+        if summary.previous_cycle is None:
+            said.append(
+                f"{cycle} is the first cycle that asked the whole of {name}: there is nothing to compare its "
+                "scores with yet."
+            )
+        else:
+            said.append(
+                f"No score of {name} in {cycle} can be compared with {summary.previous_cycle.name}: no earlier "
+                "figure of it is shown."
+            )
     else:  # nothing shown, so nothing to say of changes: "no score changed" would tell of hidden scores
         said.append(f"The scores of {name} in {cycle} are not shown: too few people.")
     others = [m for m in summary.movers if m.team_id != data.root.id]
@@ -175,9 +206,12 @@ def _sentences(summary: Summary, data: Dashboard) -> list[str]:
         )
     if summary.findings:
         one = summary.findings == 1
+        # The analysis runs over every team of the organisation: a smaller group's summary says whose they are.
+        whose = f"Over all {name}'s teams" if summary.whole_organisation else "Over all the organisation's teams"
         said.append(
-            f"{summary.findings} association{'' if one else 's'} between survey scores and metrics "
-            f"{'survives' if one else 'survive'} the correction for testing many pairs (associations, not causes)."
+            f"{whose}, {summary.findings} association{'' if one else 's'} between survey scores and metrics "
+            f"{'survives' if one else 'survive'} the correction for testing many pairs (associations, not causes)"
+            + ("." if summary.whole_organisation else f"; they are the organisation's, not {name}'s alone.")
         )
     return said
 

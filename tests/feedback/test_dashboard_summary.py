@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedback.templatetags.sparklines import HEIGHT, WIDTH, sparkline_segments
-from surveys.models import Answer, Question, Response
+from surveys.models import Answer, Cycle, Question, Response
 from tests.downloads import csv_rows
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +79,11 @@ def test_the_summary_figures_are_the_dashboards_own_and_the_answers_counted_agai
     for kind, names in chosen.items():
         if names:
             assert f"{'Strengths' if kind == 'Strength' else 'Focus'}: {', '.join(names)}" in text
-    # each metric's last two ended periods
-    metrics = [r for r in export(client, "metrics") if r["Period ended"] == "yes"]
+    # each metric's last two periods ended by the close of the summary's cycle
+    closed = Cycle.objects.get(name=heat).closes_at.date().isoformat()
+    metrics = [
+        r for r in export(client, "metrics") if r["Period ended"] == "yes" and r["Period end (inclusive)"] <= closed
+    ]
     for name in {r["Metric"] for r in metrics}:
         latest, previous = [r for r in metrics if r["Metric"] == name][-2:][::-1]
         now, before = (f"{float(r['Value']):,.2f}".removesuffix(".00") for r in (latest, previous))
