@@ -13,7 +13,7 @@ from django.core import signing
 from django.db.models import QuerySet
 
 from surveys.models import Cycle, Dimension, Person, Question, Team
-from surveys.selectors import cycle_questions, cycle_team_parents, team_subtree_ids
+from surveys.selectors import cycle_questions, cycle_team_parents, dimension_scales, team_subtree_ids
 
 from ..models import Action, GroupScore
 from .dashboard import ResponseRate, Trend, trend_point
@@ -141,13 +141,16 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
     # 44,000 scores a cycle at 5,000 teams, to look up a few).
     shown = GroupScore.objects.filter(cycle__in=cycles, team=team, shown=True)
     visible = {(s.cycle_id, s.dimension_id): s for s in shown}
+    # A dimension mixing kinds or scales (a bank from before the rule, `surveys.scales`) has no figure on any
+    # scale: it is not scored, so it is not listed, rather than listed as if too few had answered.
+    scored = {dimension_id for dimension_id, scale in dimension_scales().items() if scale is not None}
     reports = []
     for cycle in cycles:
         # The tree as it stood when this cycle opened: a team moved since is judged where it was then.
         parents = cycle_team_parents(cycle_id=cycle.id)
         extras = cycle_extras(team=team, cycle=cycle, parents=parents)
         cells = []
-        for dimension in _report_dimensions(cycle):
+        for dimension in (d for d in _report_dimensions(cycle) if d.id in scored):
             score = visible.get((cycle.id, dimension.id))
             if score is None:
                 cells.append(ScoreCell(dimension=dimension, shown=False))

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from feedback import charts, tables
 from feedback.models import GroupScore, ItemScore
+from feedback.selectors import team_report
 from feedback.selectors.dashboard import HeatCell, Trend, TrendPoint, dashboard
 from feedback.selectors.summary import dashboard_summary
 from feedback.services import digest_send, scores_aggregate
@@ -136,6 +137,8 @@ def test_a_dimension_mixing_enps_and_agreement_items_is_not_scored_and_the_check
     assert not GroupScore.objects.filter(cycle=cycle, dimension=safety).exists()
     assert ItemScore.objects.filter(cycle=cycle, question=odd).exists()
     assert safety not in dashboard(root=team).dimensions
+    (report,) = team_report(team=team)
+    assert safety not in [cell.dimension for cell in report.cells]  # not listed as if too few had answered
     warnings = mixed_dimensions(databases=["default"])
     assert [(w.id, w.obj) for w in warnings] == [("surveys.W001", safety)]
     assert isinstance(warnings[0], checks.Warning) and "not scored" in warnings[0].msg
