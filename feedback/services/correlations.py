@@ -130,8 +130,11 @@ def correlations_plan(*, permutations: int, stop_after: int | None, seed: int) -
     # points are then where both grids have a value, found by arrays rather than per-point lookups.
     team_ids = np.array(sorted({t for cells in [*scores.values(), *metrics.values()] for t, _ in cells}))
     row = {team_id: i for i, team_id in enumerate(team_ids.tolist())}
+    # Pairs in id order, never the database's row order: a pair's seed is its place here, so SQLite and
+    # PostgreSQL give the same findings from the same rows.
+    dimension_ids = sorted(set(dimensions.values_list("id", flat=True)))
     return Plan(
-        pairs=[(d, m, lag) for d in dimensions.values_list("id", flat=True) for m in metrics for lag in LAGS],
+        pairs=[(d, m, lag) for d in dimension_ids for m in sorted(metrics) for lag in LAGS],
         team_ids=team_ids,
         departments=np.array([departments.get(t) for t in team_ids.tolist()], dtype=object),
         scores={key: _grid(cells, row, len(cycles)) for key, cells in scores.items()},

@@ -50,6 +50,19 @@ def test_the_split_job_run_eagerly_writes_exactly_what_the_single_process_job_wr
 
 
 @pytest.mark.django_db
+def test_the_findings_do_not_depend_on_the_order_the_database_returns_metrics_in(history, monkeypatch):  # noqa: F811
+    # given the findings when metric values come back in one order
+    single = single_process()
+    # when the database returns them in the other (PostgreSQL and SQLite need not agree on row order)
+    from feedback.services import correlations
+
+    reading = correlations.metric_values_by_cycle
+    monkeypatch.setattr(correlations, "metric_values_by_cycle", lambda **kw: dict(reversed(reading(**kw).items())))
+    # then each pair keeps its seed, and the same findings are written
+    assert single_process() == single
+
+
+@pytest.mark.django_db
 def test_a_share_that_fails_leaves_the_previous_findings_and_the_job_failed(history, monkeypatch):  # noqa: F811
     before = single_process(permutations=199)
     services.correlations_refresh(permutations=199)
