@@ -275,3 +275,22 @@ def test_every_login_s_username_is_its_person_s_address_after_any_changes(client
             _step(step, admin_client=client, scim=scim_client(secret), ada=ada)
             _invariant_holds()
         transaction.set_rollback(True)
+
+
+def test_the_migration_brings_lagging_logins_in_step_and_leaves_a_clash_alone(maria, platform):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("surveys.migrations.0023_logins_follow_addresses")
+    # given: Maria's login lagging behind her address, and Bo's new address held by an orphan login
+    get_user_model().objects.filter(pk=maria.user_id).update(username="maria@old.example", email="maria@old.example")
+    bo_user, bo = manager_of(platform, email="bo@example.com")
+    Person.objects.filter(pk=bo.pk).update(email="bo.new@example.com")
+    UserFactory(username="bo.new@example.com")
+    # when
+    migration.logins_follow_addresses(apps, None)
+    # then
+    login = get_user_model().objects.get(pk=maria.user_id)
+    assert (login.username, login.email) == ("maria@example.com", "maria@example.com")
+    assert get_user_model().objects.get(pk=bo_user.pk).username == "bo@example.com"
