@@ -25,7 +25,16 @@ from feedback.models import Action, MetricDefinition, MetricValue, RawEvent, Rep
 from feedback.selectors import team_results_key
 from feedback.services import scores_aggregate
 from surveys import services
-from surveys.models import CycleSchedule, Dimension, Invitation, Person, Question, SurveyTemplate, TemplateQuestion
+from surveys.models import (
+    CycleSchedule,
+    Dimension,
+    Invitation,
+    Person,
+    Question,
+    QuestionTranslation,
+    SurveyTemplate,
+    TemplateQuestion,
+)
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_reports import log_in
 from tests.factories import CycleFactory, PersonFactory, TeamFactory, manager_of, pulse_template
@@ -58,6 +67,7 @@ SKIPPED = {
     "oidc/": "redirects to and from the company's identity provider, 404 here (tests/integration/test_sso.py)",
     "conversations/mine/close/": "a form's POST that leads back to conversations/mine/ (visited)",
     "conversations/comment/<uuid:comment_id>/close/": "a form's POST that leads back to the thread (visited)",
+    "language/": "sets the language cookie and redirects back to the page it came from (tests/test_language_switch.py)",
 }
 # Not routes but states of visited ones, left out: the reports' and dashboard's ?export=csv|pdf (file downloads;
 # the PDF is printed by Chromium), the 429 after 20 unknown survey links, and the login's lockout page.
@@ -178,6 +188,10 @@ def world(live_server):
     RawEvent.objects.create(source="github", delivery_id="1", event="push", body={"repository": {"full_name": LONG}})
     dimension = Dimension.objects.create(key="custom-long", name=NAME)
     question = Question.objects.create(key="custom-long", dimension=dimension, text=(f"{LONG} " * 4)[:300])
+    # a translation as long as a question may be, in a script that wraps differently
+    translation = QuestionTranslation.objects.create(
+        question=question, language="de", text=("Unverhältnismäßigkeitsgrundsatz " * 10)[:300], source=LONG * 3
+    )
     template = SurveyTemplate.objects.create(slug="long", name=NAME)
     for position, item in enumerate([question, *pulse_template().questions.all()]):
         TemplateQuestion.objects.create(template=template, question=item, position=position)
@@ -201,6 +215,7 @@ def world(live_server):
         "links": [services.invitation_link_issue(invitation_id=i.id) for i in invitations[:2]],
         "person": Person.objects.get(email=EMAIL),
         "question": question,
+        "translation": translation,
         "template": template,
         "schedule": schedule,
         "user": logins["admin"][0],
@@ -338,6 +353,16 @@ def admin_visits(w) -> list[Visit]:
         ("manage/questions/", "questions", "/manage/questions/"),
         ("manage/questions/", "questions form errors", lambda p: submit(p, "/manage/questions/", "Add question")),
         ("manage/questions/<int:question_id>/", "question", f"/manage/questions/{w['question'].id}/"),
+        (
+            "manage/questions/<int:question_id>/translations/new/",
+            "new translation",
+            f"/manage/questions/{w['question'].id}/translations/new/",
+        ),
+        (
+            "manage/questions/<int:question_id>/translations/<int:translation_id>/",
+            "translation",
+            f"/manage/questions/{w['question'].id}/translations/{w['translation'].id}/",
+        ),
         ("manage/templates/", "templates", "/manage/templates/"),
         ("manage/templates/new/", "new template", "/manage/templates/new/"),
         ("manage/templates/<int:template_id>/", "template", f"/manage/templates/{w['template'].id}/"),
