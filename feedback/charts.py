@@ -35,6 +35,9 @@ LAYOUT = {
 # Axes make room for their tick labels and titles (rotated cycle names on a phone), so none is cut off.
 AXIS = {"automargin": True}
 AXIS_TITLE_LENGTH = 24  # characters of a timeline panel's axis title that fit its 220 px at 11 px
+# Characters a line of a scatter's text holds on a 375 px phone, where its chart is about 300 px wide and 300 px
+# tall: the title at 15 px, the x-axis title at 13 px across the plot, the y-axis title at 13 px up its side.
+TITLE_LINE, X_TITLE_LINE, Y_TITLE_LINE = 26, 24, 20
 
 
 class HoverTemplate(str):
@@ -92,6 +95,32 @@ def series_style(number: int) -> dict:
     colour, symbol = COLOURS[number % len(COLOURS)], SYMBOLS[number % len(SYMBOLS)]
     dash = DASHES[(number + number // len(SYMBOLS)) % len(DASHES)]
     return {"line": {"color": colour, "dash": dash}, "marker": {"color": colour, "symbol": symbol, "size": 8}}
+
+
+def fitted(text: str, *, width: int, lines: int) -> _Literal:
+    """Return text broken between words into at most `lines` lines of at most `width` characters (plotly's
+    `<br>`), the last shortened with an ellipsis where the rest does not fit; made literal (`_literal`).
+
+    For chart text whose space is fixed (a title, an axis title): plotly draws text as one line and cuts it at
+    the chart's edge. The full text stays where the chart's numbers are (its data table, its hover text).
+    """
+    rows: list[str] = []
+    for word in text.split():
+        while len(word) > width:  # a word longer than a line (a long name without spaces): cut across lines
+            if rows and len(rows[-1]) + 1 < width:
+                room = width - len(rows[-1]) - 1
+                rows[-1], word = f"{rows[-1]} {word[:room]}", word[room:]
+            else:
+                rows.append(word[:width])
+                word = word[width:]
+        if rows and len(rows[-1]) + 1 + len(word) <= width:
+            rows[-1] += " " + word
+        elif word:
+            rows.append(word)
+    if len(rows) > lines:
+        last = " ".join(rows[lines - 1 :])
+        rows = [*rows[: lines - 1], last[: width - 1].rstrip() + "…"]
+    return _Literal("<br>".join(_literal(row) for row in rows))
 
 
 def _layout(title: str, **extra) -> dict:
@@ -179,6 +208,13 @@ def finding_figure(view) -> dict:
     """Return a finding's scatter: each team-cycle's score and metric, both against the team's own average."""
     finding = view.finding
     names = {name: _literal(name) for name in {p.team for p in view.points} | {p.cycle for p in view.points}}
+    title = f"{finding.dimension.name} and {finding.metric.name}" + (" a cycle later" if finding.lag else "")
+    x_title = f"{finding.dimension.name} (vs the team's own average)"
+    y_title = f"{finding.metric.name} (vs the team's own average)"
+    # The hover says both axes in full, whatever their titles had to leave out to fit: the names reach the
+    # template through `meta`, as values plotly does not read as templates again.
+    hover = "%{text}<br>%{meta[0]}: %{x:+.2f}<br>%{meta[1]}: %{y:+.3g}<extra></extra>"
+    title_text = fitted(title, width=TITLE_LINE, lines=2)
     return {
         "data": [
             {
@@ -187,15 +223,18 @@ def finding_figure(view) -> dict:
                 "x": [round(p.score, 3) for p in view.points],
                 "y": [round(p.metric, 4) for p in view.points],
                 "text": [_Literal(f"{names[p.team]}, {names[p.cycle]}") for p in view.points],
-                "hovertemplate": HoverTemplate("%{text}<br>score %{x:+.2f}, metric %{y:+.3g}<extra></extra>"),
+                "meta": [x_title, y_title],
+                "hovertemplate": HoverTemplate(hover),
                 "marker": {"color": COLOURS[0], "opacity": 0.6, "size": 7},
             }
         ],
         "layout": _layout(
-            f"{finding.dimension.name} and {finding.metric.name}" + (" a cycle later" if finding.lag else ""),
-            xaxis={"title": {"text": f"{finding.dimension.name} (vs the team's own average)"}, "zeroline": True},
-            yaxis={"title": {"text": f"{finding.metric.name} (vs the team's own average)"}, "zeroline": True},
-            height=300,
+            title_text,
+            xaxis={"title": {"text": fitted(x_title, width=X_TITLE_LINE, lines=2)}, "zeroline": True},
+            yaxis={"title": {"text": fitted(y_title, width=Y_TITLE_LINE, lines=3)}, "zeroline": True},
+            height=300 + (20 if "<br>" in title_text else 0),
+            # A title of two lines needs the room of two above the plot.
+            margin=LAYOUT["margin"] | {"t": 60 if "<br>" in title_text else 40},
         ),
     }
 

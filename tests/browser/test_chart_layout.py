@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from feedback.models import Finding
 from surveys.models import Team
 from tests.browser.test_leader_summary import leader_dashboard
 
@@ -69,3 +70,30 @@ def test_no_chart_text_is_cut_off_or_covered_and_every_chart_of_several_series_h
     context.close()
     assert charts >= 4
     assert problems == []
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_findings_scatter_titles_fit_their_chart_and_the_hover_names_both_axes_in_full(
+    chromium, live_server, demo, width
+):
+    # given: the demo's associations of churn with the survey, significant, so each draws its scatter (the demo's
+    # few teams may leave them short of the correction); their titles are the longest of any chart
+    Finding.objects.filter(metric__key="churn-rate").update(significant=True)
+    assert Finding.objects.filter(significant=True).count() >= 2
+    context, page = leader_dashboard(chromium, live_server, width=width, height=800)
+    # when
+    page.goto(f"{live_server.url}/reports/dashboard/")
+    page.wait_for_function("() => document.body.dataset.charts === 'drawn'")
+    scatters = [chart for chart in page.evaluate(MEASURE) if chart["id"].startswith("figure-finding-")]
+    hovers = page.evaluate(
+        "() => [...document.querySelectorAll('.chart')].filter(c => c.dataset.figure.startsWith('figure-finding-'))"
+        ".map(c => c.data[0].meta.join(' '))"
+    )
+    context.close()
+    # then: no title, axis title or tick label of a scatter is cut at the chart's edge
+    assert len(scatters) >= 2
+    cut = [(c["id"], t, c["box"]) for c in scatters for t in c["texts"] if not inside(t, c["box"])]
+    assert cut == []
+    titles = [t["text"] for c in scatters for t in c["texts"]]
+    assert any("Customer churn rate" in text or "churn" in text.lower() for text in titles)
+    assert all("(vs the team's own average)" in hover and "churn" in hover.lower() for hover in hovers)
