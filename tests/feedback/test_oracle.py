@@ -1328,7 +1328,10 @@ def check_score_sections(page: str, oracle: Oracle, team: Team, cycles: list[Cyc
                 listed = oracle.item_shown.get((cycle.id, team.id, enps_question), False)
                 problems.check((words in score) is listed, at + " eNPS groups", score, words if listed else "none")
             else:
-                problems.check(agrees(score, figure.mean, DIGITS), at, score, figure.mean)
+                # the mean, then the range of the dimension's scale as the raw rows' questions give it ("(1–7)")
+                value, _, scale = score.partition(" ")
+                problems.check(agrees(value, figure.mean, DIGITS), at, score, figure.mean)
+                problems.check(scale == f"(1–{figure.points})", at + " scale", score, f"(1–{figure.points})")
                 problems.check(agrees(favourable.rstrip("%"), 100 * figure.favourable, 0), at + " favourable",
                                favourable, 100 * figure.favourable)  # fmt: skip
             problems.check(n == str(figure.n), at + " n", n, figure.n)
@@ -1538,6 +1541,9 @@ def test_the_leadership_digest_shows_what_the_raw_rows_give(world, oracle):
             if figure.enps is not None:
                 problems.check(shown.startswith("eNPS") and agrees(found[0], figure.enps, 0), at, shown, figure.enps)
             else:
+                scale = f" (1–{figure.points}) "  # the dimension's scale, written after the mean
+                problems.check(scale in shown, at + " scale", shown, scale)
+                found = NUMBER.findall(shown.replace("95% interval", "").replace(scale, " "))
                 interval = t_interval(figure)
                 ok = agrees(found[0], figure.mean, DIGITS) and agrees(found[1], interval[0], DIGITS)
                 problems.check(ok and agrees(found[2], interval[1], DIGITS), at, shown, (figure.mean, interval))
