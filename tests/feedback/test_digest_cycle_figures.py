@@ -44,7 +44,8 @@ def test_each_dimension_under_the_heading_is_that_cycles_figure_or_said_not_aske
         said_not_asked += 1
         before = [p for p in trend.points if p.shown and p.cycle != last]
         assert before, "the fixture's rotation asks every dimension in some earlier cycle"
-        value = f"eNPS {before[-1].value:.0f}" if trend.enps else f"{before[-1].value:.2f}"
+        # an agreement score with its scale beside it, as every figure of the digest ("2.82 (1–5)")
+        value = f"eNPS {before[-1].value:.0f}" if trend.enps else f"{before[-1].value:.2f} ({trend.scale.range_text})"
         assert line == f"not asked this cycle (last: {before[-1].cycle.name}, {value}, n = {before[-1].n})"
     assert said_not_asked  # the rotation leaves something out of the last cycle
 
