@@ -47,9 +47,7 @@ def _selected_group(page: str) -> str:
 
 
 @pytest.mark.parametrize("name", ["cycle", "first", "last"])
-def test_a_closed_cycle_that_does_not_report_on_the_group_is_refused_naming_it_for_the_same_group(
-    client, acme, name
-):
+def test_a_closed_cycle_that_does_not_report_on_the_group_is_refused_naming_it_for_the_same_group(client, acme, name):
     one_off = acme["one_off"]
     response = client.get(URL, {"root": acme["engineering"].id, name: one_off.id})
     page = response.content.decode()
