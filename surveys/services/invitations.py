@@ -253,7 +253,7 @@ WITH claimed AS (
     ON CONFLICT DO NOTHING
 )
 SELECT count(*) FROM claimed
-"""  # noqa: S608 - table names from the models; values are parameters
+"""  # noqa: S608  # nosec B608 - table names from the models; values are parameters
 
 
 def _hand_over(message, mail_server) -> None:
