@@ -120,6 +120,11 @@ else:
         }
     }
 
+# The survey page's question markup (the same for everyone of a cycle in a language) is cached in each process's
+# memory, never in Redis or on disk: a shared entry's creation time and expiry would tell a reader of either when
+# someone first opened the survey in a language, and a cycle may invite one reader of that language.
+CACHES["survey-markup"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "survey-markup"}
+
 # Sessions in the database under a hash of their key: a copy of the database logs nobody in (alignsite.sessions).
 SESSION_ENGINE = "alignsite.sessions"
 SESSION_COOKIE_HTTPONLY = True
@@ -213,10 +218,10 @@ AUTHENTICATION_BACKENDS = [
 # the dashboard are English). Named in their own language by the switcher. Catalogues in locale/, compiled .mo
 # files committed (`make run` needs no GNU gettext).
 LANGUAGES = [("en-gb", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
-# The organisation's default: for people without a language of their own and browsers asking for none of these.
-LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-gb").lower()
-if LANGUAGE_CODE not in dict(LANGUAGES):
-    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}.")
+# The organisation's default, for people without a language of their own and browsers asking for none of these,
+# and the language of the questions' own texts (the bank is English): not a setting until a question says its
+# own language.
+LANGUAGE_CODE = "en-gb"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The switcher's choice stays on the device, in this cookie only: no row, nothing tied to a person or a response.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

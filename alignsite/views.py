@@ -1,5 +1,7 @@
 """Site-wide views that belong to neither app."""
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
@@ -33,13 +35,17 @@ def language_choose(request):
     browsers send `Origin: null` and CSRF protection would refuse a form. The cookie is all that is kept: no
     row, no log line, nothing tied to a person or a response. Going back to the survey page keeps its one-time
     link usable, as the link's own cookie is untouched. An unknown language changes nothing; a `next` off this
-    site goes to "/".
+    site goes to "/"; a `lang` parameter of `next` (a survey link's language) is dropped, so the choice holds.
     """
     wanted = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         wanted = "/"
+    # A link's own `?lang=` (its person's language) would choose again on the way back: the choice made here wins.
+    address = urlsplit(wanted)
+    kept = [(name, value) for name, value in parse_qsl(address.query, keep_blank_values=True) if name != "lang"]
+    wanted = urlunsplit(address._replace(query=urlencode(kept)))
     response = HttpResponseRedirect(wanted)
     response["Referrer-Policy"] = "no-referrer"
     language_cookie_set(response, request.GET.get("language", ""))

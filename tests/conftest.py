@@ -1,7 +1,8 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.utils import translation
 
 from alignsite.celery import app as celery_app
 from conversations.models import Message, Thread
@@ -45,9 +46,22 @@ def celery_eager(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in another leaves it active in the thread (Django's
+    LocaleMiddleware activates one per request and never deactivates it), and a page rendered outside a request
+    would come out in it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _locmem_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}} | {
+        "survey-markup": settings.CACHES["survey-markup"]
+    }
     cache.clear()  # locmem caches share their store: no count may leak from one test into the next
+    caches["survey-markup"].clear()
 
 
 @pytest.fixture(autouse=True)

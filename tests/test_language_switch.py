@@ -66,3 +66,41 @@ def test_the_switcher_never_sends_anyone_off_the_site(client, back):
 def test_the_language_cookie_is_a_preference_kept_on_the_device_only(client):
     cookie = switch(client, "es", "/").cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["max-age"] == settings.LANGUAGE_COOKIE_AGE
+
+
+def test_each_language_is_named_in_itself_whatever_the_pages_language(client, token):
+    client.get(reverse("surveys:invitation", kwargs={"token": token}))
+    switch(client, "de", reverse("surveys:answer"))
+    page = client.get(reverse("surveys:answer")).content.decode()
+    for code, name in [("en-gb", "British English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]:
+        assert f'lang="{code}" hreflang="{code}"' in page and f">{name}</a>" in page
+    assert "Englisch" not in page
+
+
+def test_choosing_a_language_on_a_page_reached_by_a_links_language_holds(client):
+    # given a page whose address carries a survey link's language (a used link's message page)
+    back = "/s/abc/?lang=de&x=1"
+    # when the reader chooses French there
+    moved = switch(client, "fr", back)
+    # then they go back without the link's language, so the French cookie holds
+    assert moved["Location"] == "/s/abc/?x=1" and moved.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+
+
+def test_the_question_markup_is_cached_in_the_process_never_where_a_reader_could_time_it(client, token, monkeypatch):
+    # given the shared cache watched for anything written
+    from django.core.cache import caches
+
+    written = []
+    shared = caches["default"]
+    for method in ("set", "add", "set_many"):
+        original = getattr(shared, method)
+        monkeypatch.setattr(shared, method, lambda *a, _o=original, **k: written.append(a[0]) or _o(*a, **k))
+    # when the survey page is shown in German, the first time for its questions
+    client.get(reverse("surveys:invitation", kwargs={"token": token}) + "?lang=de")
+    page = client.get(reverse("surveys:answer"))
+    # then its markup went to the process's own cache only
+    assert page.status_code == 200 and '<html lang="de">' in page.content.decode()
+    assert not [key for key in written if "survey-numbered-questions" in str(key)]
+    assert caches["survey-markup"]._cache and all(
+        "survey-numbered-questions" in k for k in caches["survey-markup"]._cache
+    )

@@ -186,7 +186,9 @@ def english_left(english: set[str], translated: set[str], allowed: list[str], sa
     """Return the nodes of the English rendering found unchanged in the translated one that still have words
     once the database's texts, links, the product's name and the languages' own names are taken out. A node
     the catalogue translates as itself (`same`: French "Question", "Score") is translated."""
+    own_names = [translation.get_language_info(code)["name_local"] for code, _ in settings.LANGUAGES]  # the switcher's
     names = {"Align", "eNPS"} | {name for _, name in settings.LANGUAGES}
+    names |= {word for name in own_names for word in name.title().split()}
     left = []
     for node in sorted(english & translated - same):
         rest = re.sub(r"https?://\S+", " ", node)
