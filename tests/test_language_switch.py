@@ -104,3 +104,9 @@ def test_the_question_markup_is_cached_in_the_process_never_where_a_reader_could
     assert caches["survey-markup"]._cache and all(
         "survey-numbered-questions" in k for k in caches["survey-markup"]._cache
     )
+
+
+def test_the_password_reset_form_names_its_field_in_the_readers_language(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    page = client.get(reverse("password_reset")).content.decode()
+    assert "E-Mail-Adresse" in page and ">Email:<" not in page

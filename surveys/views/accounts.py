@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic.edit import FormView
@@ -79,7 +80,9 @@ def admin_login(request):
 class AddressPasswordResetForm(PasswordResetForm):
     """Django's password-reset form, reading the address as every other form does (AddressField)."""
 
-    email = AddressField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = AddressField(
+        label=gettext_lazy("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class QueuedPasswordResetView(PasswordLoginOnly, PasswordResetView):
