@@ -342,7 +342,8 @@ def world(django_db_setup, django_db_blocker):
     """Seed the organisation once for the module, in a transaction rolled back at the end."""
     from django.test import Client
 
-    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oracle"}}
+    oracle = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oracle"}
+    caches = settings.CACHES | {"default": oracle}
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     with (

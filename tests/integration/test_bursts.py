@@ -22,7 +22,9 @@ BURST = 20
 def redis_cache(settings):
     """The production cache backend on this run's Redis, in a database of its own (clearing one flushes it)."""
     location = urlsplit(os.environ["REDIS_URL"])._replace(path="/15").geturl()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+    settings.CACHES = settings.CACHES | {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+    }
     cache.clear()
     yield
     cache.clear()
