@@ -441,7 +441,7 @@ def test_the_current_week_s_figure_is_marked_so_far_in_the_timeline_its_table_ch
     # when
     timeline = metric_timeline(team_ids=[search.id], since=date(2026, 11, 1))
     [series] = [s for s in timeline if s.metric.key == "deployment-frequency"]
-    figure = charts.timeline_figure([], [series])
+    figure = charts.timeline_figure([], [series], scales={})
     table = tables.metrics_table([series])
     listed = machine.get(reverse("api-metric-values"), {"metric": "deployment-frequency"}).json()["results"]
     # then: last week's 2 deploys/week has ended; this week's 1 so far is marked, off the line
