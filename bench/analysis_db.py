@@ -184,11 +184,12 @@ def findings_digest() -> str:
 
     fields = ("dimension_id", "metric_id", "lag", "n_points", "r", "ci_low", "ci_high", "p", "q", "significant")
     digest = hashlib.sha256()
-    for model, extra in ((Finding, ("n_teams", "sentence")), (TeamFinding, ("team_id",))):
-        for values in model.objects.order_by("dimension_id", "metric_id", "lag", *extra[-1:]).values_list(
-            *fields, *extra
-        ):
-            digest.update(repr(values).encode())
+    for values in Finding.objects.order_by("dimension_id", "metric_id", "lag").values_list(
+        *fields, "n_teams", "sentence"
+    ):
+        digest.update(repr(values).encode())
+    for own in TeamFinding.objects.order_by("team_id"):
+        digest.update(repr((own.team_id, own.pairs)).encode())
     return digest.hexdigest()[:16]
 
 

@@ -96,4 +96,12 @@ class FindingAdmin(ComputedOnly):
 
 @admin.register(TeamFinding)
 class TeamFindingAdmin(ComputedOnly):
-    list_display = ["team", "dimension", "metric", "lag", "r", "q", "n_points", "significant"]
+    list_display = ["team", "tested", "significant"]
+
+    @admin.display(description="pairs tested")
+    def tested(self, obj):
+        return len(obj.pairs)
+
+    @admin.display(description="at q ≤ 0.05")
+    def significant(self, obj):
+        return sum(pair["significant"] for pair in obj.pairs)

@@ -352,12 +352,20 @@ class _Stack:
     cycles: np.ndarray  # (groups, cycles): each group's cycles, in order
     cells: np.ndarray  # (groups, cycles): the block × cycle cell of each
     teams: np.ndarray  # (groups,): how many teams each group has
-    cross: np.ndarray  # (groups, cycles, cycles): Σ over a group's teams of x′ y′ᵀ
     diagonal: np.ndarray  # (groups, cycles): flat index of cross[g, j, 0]
+    members: np.ndarray  # (members,): its teams, each group's together
+    first: np.ndarray  # (groups,): each group's first member
+    rows: np.ndarray  # (members, cycles): each member's points
+    member_group: np.ndarray  # (members,): each member's group
+
+
+@dataclass(frozen=True)
+class _StackSums:
+    """One pair's sums over one stack."""
+
+    cross: np.ndarray  # (groups, cycles, cycles): Σ over a group's teams of x′ y′ᵀ
     sums: np.ndarray  # (groups, cycles): Σ over a group's teams of y′
-    own: np.ndarray  # the teams tested on their own, their group, and their own series
-    own_group: np.ndarray
-    own_x: np.ndarray
+    own_x: np.ndarray  # (members, cycles): each member's own series, for its own test
     own_y: np.ndarray
 
 
@@ -422,25 +430,42 @@ def association_test(
     the same shuffles (for one team, a uniform random permutation of its cycles). Its r and interval are
     the plain Pearson r of its raw points and team_intervals' (autocorrelation allowed for).
     """
-    labels, team, cycle, x, y, starts, team_block = _sorted_by_team(teams, cycles, x, y, departments)
+    return association_tests(
+        teams, cycles, np.asarray(x, dtype=float)[None], np.asarray(y, dtype=float)[None], departments=departments,
+        permutations=permutations, seed=seed, team_min_points=team_min_points, unit_permutations=unit_permutations,
+        stop_after=stop_after,
+    )[0]  # fmt: skip
+
+
+def association_tests(
+    teams: np.ndarray,
+    cycles: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    *,
+    departments: np.ndarray | None = None,
+    permutations: int = 2000,
+    seed: int = 0,
+    team_min_points: int = MIN_POINTS_FOR_ONE_TEAM,
+    unit_permutations: int | None = None,
+    stop_after: int | None = None,
+) -> list[Association]:
+    """Return association_test of several pairs measured at the same points, sharing their shuffles.
+
+    xs, ys: (pairs, points), every pair at the points teams, cycles and departments give. Each pair's result
+    is exactly association_test's for it alone with the same seed (the same shuffles, drawn once for all):
+    sorting the points, the blocks and the shuffles' order are worked out once, and each chunk's random
+    keys are drawn and sorted once for every pair still testing. The issue #24 bench: the eight dimensions
+    of one metric tested together.
+    """
+    xs, ys = np.atleast_2d(np.asarray(xs, dtype=float)), np.atleast_2d(np.asarray(ys, dtype=float))
+    labels, team, cycle, x_all, y_all, starts, team_block = _sorted_by_team(teams, cycles, xs.T, ys.T, departments)
+    n_pairs, n_teams = xs.shape[0], len(labels)
     n_cycles = int(cycle.max()) + 1
-    block = team_block[team]
-
-    block_cycle = block * n_cycles + cycle
-    phi, xt, yt = _prewhitened(
-        team, cycle, _two_way_centred(team, block_cycle, x), _two_way_centred(team, block_cycle, y)
-    )
+    block_cycle = team_block[team] * n_cycles + cycle
     cells, cell = np.unique(block_cycle, return_inverse=True)
-    xt, yt = _two_way_centred(team, cell, xt), _two_way_centred(team, cell, yt)
     cell_sizes = np.bincount(cell).astype(float)
-    x_norm, y_squares = np.sqrt(xt @ xt), yt @ yt
-
-    points = np.bincount(team, minlength=len(labels))
-    # Each team's own series: centred on its own means only, prewhitened the same way.
-    _, own_x, own_y = _prewhitened(team, cycle, _centre(team, x), _centre(team, y))
-    own_norm = np.sqrt(np.bincount(team, own_x * own_x, len(labels)) * np.bincount(team, own_y * own_y, len(labels)))
-    own_observed = np.abs(np.bincount(team, own_x * own_y, len(labels)))
-    eligible = (points >= team_min_points) & (own_norm > 0)
+    points = np.bincount(team, minlength=n_teams)
 
     # Shuffled alike: a block's teams (step 4), or each team on its own when the blocks' cycles allow too few
     # distinct shuffles: Π over blocks of (its cycles)! — one department of 6 cycles has 720, and p could
@@ -450,11 +475,11 @@ def association_test(
     # unit_permutations: a rerun with more permutations (resolved_association_test) is the same test as the
     # first run, so the first run's count decides the unit, not its own.
     decisive = permutations if unit_permutations is None else unit_permutations
-    unit = team_block if distinct >= math.log(10 * (decisive + 1)) else np.arange(len(labels))
+    unit = team_block if distinct >= math.log(10 * (decisive + 1)) else np.arange(n_teams)
     # Teams of one unit with the same cycles shuffle as one: one cross-product matrix per such group, and
     # groups with as many cycles stacked, so that one argsort shuffles them all. No loop over teams: with
     # hundreds of teams and 160 pairs, per-team Python objects cost more than the permutations.
-    presence = np.zeros((len(labels), n_cycles), dtype=bool)
+    presence = np.zeros((n_teams, n_cycles), dtype=bool)
     presence[team, cycle] = True
     group_of = np.unique(np.column_stack([unit, presence]), axis=0, return_inverse=True)[1].ravel()
     stacks = []
@@ -463,102 +488,139 @@ def association_test(
         members = members[np.argsort(group_of[members], kind="stable")]  # teams of a group together
         first = np.flatnonzero(np.diff(group_of[members], prepend=-1))  # each group's first team
         rows = starts[members][:, None] + np.arange(length)  # (teams, cycles)
-        xs, ys = xt[rows], yt[rows]
-        mine = eligible[members]
         stacks.append(
             _Stack(
                 units=unit[members[first]][:, None],
                 cycles=cycle[rows[first]],
                 cells=cell[rows[first]],
                 teams=np.diff(np.append(first, len(members))),
-                cross=np.add.reduceat(xs[:, :, None] * ys[:, None, :], first, axis=0),
                 diagonal=(np.arange(len(first))[:, None] * length + np.arange(length)) * length,
-                sums=np.add.reduceat(ys, first, axis=0),
-                own=members[mine],
-                own_group=(np.searchsorted(first, np.arange(len(members)), side="right") - 1)[mine],
-                own_x=own_x[rows[mine]],
-                own_y=own_y[rows[mine]],
+                members=members,
+                first=first,
+                rows=rows,
+                member_group=np.searchsorted(first, np.arange(len(members)), side="right") - 1,
             )
         )
     unequal = sum(len(s.teams) for s in stacks) > len(set(team_block))  # then y* is centred again (step 4)
 
-    observed = np.inf
-    if x_norm > 0 and y_squares > 0:
-        observed = abs(float(sum(np.trace(s.cross, axis1=1, axis2=2).sum() for s in stacks))) / np.sqrt(y_squares)
+    observed, y_squares = np.full(n_pairs, np.inf), np.zeros(n_pairs)
+    own_observed, eligible = np.zeros((n_pairs, n_teams)), np.zeros((n_pairs, n_teams), dtype=bool)
+    phis, sums = [], []
+    for p in range(n_pairs):
+        x, y = x_all[:, p], y_all[:, p]
+        phi, xt, yt = _prewhitened(
+            team, cycle, _two_way_centred(team, block_cycle, x), _two_way_centred(team, block_cycle, y)
+        )
+        xt, yt = _two_way_centred(team, cell, xt), _two_way_centred(team, cell, yt)
+        x_norm, y_squares[p] = np.sqrt(xt @ xt), yt @ yt
+        # Each team's own series: centred on its own means only, prewhitened the same way.
+        _, own_x, own_y = _prewhitened(team, cycle, _centre(team, x), _centre(team, y))
+        own_norm = np.sqrt(np.bincount(team, own_x * own_x, n_teams) * np.bincount(team, own_y * own_y, n_teams))
+        own_observed[p] = np.abs(np.bincount(team, own_x * own_y, n_teams))
+        eligible[p] = (points >= team_min_points) & (own_norm > 0)
+        pair_sums = []
+        for s in stacks:
+            xs_, ys_ = xt[s.rows], yt[s.rows]
+            pair_sums.append(
+                _StackSums(
+                    cross=np.add.reduceat(xs_[:, :, None] * ys_[:, None, :], s.first, axis=0),
+                    sums=np.add.reduceat(ys_, s.first, axis=0),
+                    own_x=own_x[s.rows],
+                    own_y=own_y[s.rows],
+                )
+            )
+        if x_norm > 0 and y_squares[p] > 0:
+            trace = sum(np.trace(t.cross, axis1=1, axis2=2).sum() for t in pair_sums)
+            observed[p] = abs(float(trace)) / np.sqrt(y_squares[p])
+        phis.append(phi)
+        sums.append(pair_sums)
+
     tie = 1 - 1e-9  # a shuffle that gives the observed statistic back counts, whatever the rounding
     rng = np.random.default_rng(seed)
-    # Exceedances so far, and the permutation at which a test stopped (0: still running), for the pooled
-    # test (index 0) and each team's (index 1 + team): each stops on its own (step 5).
-    extreme = np.zeros(1 + len(labels), dtype=np.int64)
-    stopped_at = np.zeros(1 + len(labels), dtype=np.int64)
-    running = np.concatenate([[np.isfinite(observed)], eligible])
+    # Exceedances so far, and the permutation at which a test stopped (0: still running), for each pair's
+    # pooled test (column 0) and each team's (column 1 + team): each stops on its own (step 5).
+    extreme = np.zeros((n_pairs, 1 + n_teams), dtype=np.int64)
+    stopped_at = np.zeros((n_pairs, 1 + n_teams), dtype=np.int64)
+    running = np.column_stack([np.isfinite(observed), eligible])
+    drawn = np.zeros(n_pairs, dtype=np.int64)  # permutations drawn while each pair still tested something
     stop = permutations + 1 if stop_after is None else stop_after  # never reached without a stopping rule
     n_units = int(unit.max()) + 1
     # In chunks, so memory stays around a few tens of MB however many points there are; with a stopping rule
     # the first chunks are small, since most tests stop within a few dozen permutations.
-    chunk = max(1, min(permutations, 2_000_000 // max(1, len(xt))))
+    chunk = max(1, min(permutations, 2_000_000 // max(1, len(team))))
     size, done = (chunk if stop_after is None else min(chunk, 4 * stop_after)), 0
     while done < permutations and running.any():
         size = min(size, permutations - done)
         # All of a chunk's keys are drawn whatever has stopped: the same seed gives every test the same
         # shuffles as a run without a stopping rule.
         keys = rng.random((size, n_units, n_cycles))
-        numerators, cell_sums = np.zeros(size), np.zeros(size * len(cells))
-        for s in stacks:
+        pooled = np.flatnonzero(running[:, 0])
+        numerators, cell_sums = np.zeros((n_pairs, size)), np.zeros((n_pairs, size * len(cells)))
+        for s, stack_sums in zip(stacks, zip(*sums, strict=True), strict=True):
             groups, length = s.cycles.shape
-            teams_running = np.flatnonzero(running[1 + s.own])
-            if running[0]:
+            team_running = running[:, 1 + s.members]  # (pairs, members)
+            testing = np.flatnonzero(team_running.any(axis=0))
+            if len(pooled):
                 wanted = np.arange(groups)
-            elif len(teams_running):
-                wanted = np.unique(s.own_group[teams_running])
+            elif len(testing):
+                wanted = np.unique(s.member_group[testing])
             else:
                 continue
             # (size, groups, cycles): which of its own points each point's y′ comes from. Gathers go through
             # flat indexes: numpy's take with one index array is several times faster than broadcast ones.
             shuffle = np.argsort(keys[:, s.units[wanted], s.cycles[wanted]], axis=2)
-            if running[0]:
-                numerators += s.cross.take(shuffle + s.diagonal).sum(axis=(1, 2))  # Σⱼ M[g, j, σ(j)]
+            for p in pooled:
+                numerators[p] += stack_sums[p].cross.take(shuffle + s.diagonal).sum(axis=(1, 2))  # Σⱼ M[g, j, σ(j)]
                 if unequal:
                     into = np.arange(size)[:, None, None] * len(cells) + s.cells
-                    moved = s.sums.take(shuffle + (np.arange(groups) * length)[:, None])
-                    cell_sums += np.bincount(into.ravel(), moved.ravel(), size * len(cells))
-            if len(teams_running):
-                at = np.searchsorted(wanted, s.own_group[teams_running])
-                own_shuffle = shuffle.take(at, axis=1) + (np.arange(len(teams_running)) * length)[:, None]
-                per_team = np.einsum("sek,ek->se", s.own_y[teams_running].take(own_shuffle), s.own_x[teams_running])
-                which = 1 + s.own[teams_running]
-                _tally(np.abs(per_team) >= own_observed[s.own[teams_running]] * tie, which, extreme, stopped_at,
+                    moved = stack_sums[p].sums.take(shuffle + (np.arange(groups) * length)[:, None])
+                    cell_sums[p] += np.bincount(into.ravel(), moved.ravel(), size * len(cells))
+            if not len(testing):
+                continue
+            at = np.searchsorted(wanted, s.member_group[testing])
+            own_shuffle = shuffle.take(at, axis=1) + (np.arange(len(testing)) * length)[:, None]
+            for p in np.flatnonzero(team_running[:, testing].any(axis=1)):
+                mine = team_running[p, testing]
+                chosen = own_shuffle if mine.all() else own_shuffle[:, mine]
+                own_y, own_x = stack_sums[p].own_y[testing], stack_sums[p].own_x[testing[mine]]
+                per_team = np.einsum("sek,ek->se", own_y.take(chosen), own_x)
+                which = 1 + s.members[testing[mine]]
+                _tally(np.abs(per_team) >= own_observed[p, which - 1] * tie, which, extreme[p], stopped_at[p],
                        done=done, stop=stop)  # fmt: skip
-        if running[0]:
-            shuffled_squares = np.full(size, y_squares)
+        for p in pooled:
+            shuffled_squares = np.full(size, y_squares[p])
             if unequal:
                 # ‖team-centred(cell-centred(y*))‖²: y*'s team sums are 0, so its cell means alone decide it.
-                cell_means = cell_sums.reshape(size, len(cells)) / cell_sizes
+                cell_means = cell_sums[p].reshape(size, len(cells)) / cell_sizes
                 shuffled_squares -= (cell_means**2 * cell_sizes).sum(axis=1)
                 for s in stacks:
                     team_sums = cell_means[:, s.cells].sum(axis=2)  # (size, groups)
                     shuffled_squares -= (s.teams * team_sums**2).sum(axis=1) / s.cycles.shape[1]
             # r* = x′ᵀy* / (‖x′‖ ‖y*‖): ‖x′‖ is the same in every permutation, so it is left out of both sides.
-            shuffled = np.abs(numerators) / np.sqrt(np.maximum(shuffled_squares, 1e-300))
-            _tally((shuffled >= observed * tie)[:, None], np.zeros(1, dtype=np.int64), extreme, stopped_at,
+            shuffled = np.abs(numerators[p]) / np.sqrt(np.maximum(shuffled_squares, 1e-300))
+            _tally((shuffled >= observed[p] * tie)[:, None], np.zeros(1, dtype=np.int64), extreme[p], stopped_at[p],
                    done=done, stop=stop)  # fmt: skip
         done += size
+        drawn[running.any(axis=1)] = done
         running &= stopped_at == 0
         size = min(2 * size, chunk)
     # Besag & Clifford: h / L where the test stopped at its h-th exceedance, L permutations in; else the
     # usual (1 + exceedances) / (1 + B).
     p_values = np.where(stopped_at > 0, stop / np.maximum(stopped_at, 1), (1 + extreme) / (1 + permutations))
-    pooled = float(p_values[0]) if np.isfinite(observed) else 1.0
 
-    # Each team's own r (Pearson, raw points) and interval (team_intervals).
-    intervals = team_intervals(labels[team], cycle, x, y, min_points=team_min_points)
-    per_team = [
-        TeamCorrelation(label, n, r, float(p_values[1 + i]), low, high)
-        for i, label in enumerate(labels.tolist())
-        if eligible[i] and label in intervals
-        for n, r, low, high in [intervals[label]]
-    ]
-    return Association(pooled, phi, per_team, permutations=done)
+    results = []
+    for p in range(n_pairs):
+        # Each team's own r (Pearson, raw points) and interval (team_intervals).
+        intervals = team_intervals(labels[team], cycle, x_all[:, p], y_all[:, p], min_points=team_min_points)
+        per_team = [
+            TeamCorrelation(label, n, r, float(p_values[p, 1 + i]), low, high)
+            for i, label in enumerate(labels.tolist())
+            if eligible[p, i] and label in intervals
+            for n, r, low, high in [intervals[label]]
+        ]
+        pooled_p = float(p_values[p, 0]) if np.isfinite(observed[p]) else 1.0
+        results.append(Association(pooled_p, phis[p], per_team, permutations=int(drawn[p])))
+    return results
 
 
 def _tally(exceeding: np.ndarray, tests: np.ndarray, extreme: np.ndarray, stopped_at: np.ndarray, *, done: int,
@@ -619,15 +681,41 @@ def resolved_association_test(
     The rerun is the same test with more permutations: it shuffles by the unit the first run's count chose
     (unit_permutations), so that the p kept never comes from a different test than the one that asked for it.
     """
-    test = association_test(
-        teams, cycles, x, y, departments=departments, permutations=permutations, seed=seed, stop_after=stop_after
+    return resolved_association_tests(
+        teams, cycles, np.asarray(x, dtype=float)[None], np.asarray(y, dtype=float)[None], departments=departments,
+        permutations=permutations, tests=tests, seed=seed, refine_seeds=[refine_seed], stop_after=stop_after,
+    )[0]  # fmt: skip
+
+
+def resolved_association_tests(
+    teams: np.ndarray,
+    cycles: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    *,
+    departments: np.ndarray | None,
+    permutations: int,
+    tests: int,
+    seed: int,
+    refine_seeds: list[int],
+    stop_after: int | None = None,
+) -> list[Association]:
+    """Return resolved_association_test for several pairs at the same points (xs, ys: (pairs, points)): tested
+    together with one seed (association_tests, shuffles shared), and each pair whose p needs_refining tested
+    again on its own with its refine seed (refine_seeds[i] for pair i)."""
+    xs, ys = np.atleast_2d(np.asarray(xs, dtype=float)), np.atleast_2d(np.asarray(ys, dtype=float))
+    first = association_tests(
+        teams, cycles, xs, ys, departments=departments, permutations=permutations, seed=seed, stop_after=stop_after
     )
-    if not needs_refining(test.p, permutations=permutations, tests=tests):
-        return test
-    return association_test(
-        teams, cycles, x, y, departments=departments, permutations=permutations_resolving(tests), seed=refine_seed,
-        unit_permutations=permutations, stop_after=stop_after,
-    )  # fmt: skip
+    resolved = []
+    for i, test in enumerate(first):
+        if needs_refining(test.p, permutations=permutations, tests=tests):
+            test = association_test(
+                teams, cycles, xs[i], ys[i], departments=departments, permutations=permutations_resolving(tests),
+                seed=refine_seeds[i], unit_permutations=permutations, stop_after=stop_after,
+            )  # fmt: skip
+        resolved.append(test)
+    return resolved
 
 
 def false_discovery_q(p_values: list[float]) -> list[float]:

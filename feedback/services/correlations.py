@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from threadpoolctl import threadpool_limits
 
 from surveys.models import Cycle, Dimension, Question
@@ -34,7 +34,9 @@ class Plan:
     """What one analysis tests, read once (correlations_plan).
 
     pairs: (dimension id, metric id, lag) for every pair, in the order that seeds them: pair k (from 1) is
-    tested with seed + k and, if refined, seed + len(pairs) + k, whichever process tests it.
+    tested with seed + j, j the position of the first pair of its metric and lag (the pairs of one metric and
+    lag share their shuffles: pairs_test), and, if refined, with seed + len(pairs) + k, whichever process
+    tests it.
     team_ids: (teams,) the teams with a score or a metric value; departments: (teams,) each one's department
     (object: an id or None). scores: dimension id → (teams × cycles) visible means; metrics: metric id →
     (teams × cycles + max(LAGS)) values; NaN where there is none.
@@ -147,31 +149,49 @@ def correlations_plan(*, permutations: int, stop_after: int | None, seed: int) -
 
 def pairs_test(plan: Plan, positions: list[int]) -> list[Tested]:
     """Test the pairs at `positions` (from 1) of the plan (correlations_refresh, step 3); pairs with too little
-    data are left out. The result depends on the plan and the positions only, not on what else runs."""
-    tested = []
+    data are left out. The result depends on the plan and the positions only, not on what else runs.
+
+    The pairs of one metric and lag measured at the same points are tested together
+    (correlation.resolved_association_tests: one draw of shuffles for all of them), seeded from the plan's
+    seed and the position of the first pair of that metric and lag (Plan), so a pair's result is the same
+    whichever of its neighbours are tested with it.
+    """
+    share_start: dict[tuple[int, int], int] = {}
+    for position, (_, metric_id, lag) in enumerate(plan.pairs, start=1):
+        share_start.setdefault((metric_id, lag), position)
+    batches: dict[tuple, list] = defaultdict(list)
+    for position in positions:
+        dimension_id, metric_id, lag = plan.pairs[position - 1]
+        score_grid = plan.scores[dimension_id]
+        metric_grid = plan.metrics[metric_id][:, lag : lag + score_grid.shape[1]]
+        rows, indexes = np.nonzero(~np.isnan(score_grid) & ~np.isnan(metric_grid))
+        keep = correlation.usable(rows)
+        rows, indexes = rows[keep], indexes[keep]
+        if not correlation.enough_data(rows):
+            continue
+        points = (metric_id, lag, rows.tobytes(), indexes.tobytes())
+        batches[points].append((position, rows, indexes, score_grid[rows, indexes], metric_grid[rows, indexes]))
+    tested = {}
     # One BLAS thread: the arithmetic is many small products, where waking OpenBLAS's threads costs more
     # than it saves (3× the job's time on two busy cores); more worker processes are how it scales.
     with threadpool_limits(limits=1, user_api="blas"):
-        for position in positions:
-            dimension_id, metric_id, lag = plan.pairs[position - 1]
-            score_grid = plan.scores[dimension_id]
-            metric_grid = plan.metrics[metric_id][:, lag : lag + score_grid.shape[1]]
-            rows, indexes = np.nonzero(~np.isnan(score_grid) & ~np.isnan(metric_grid))
-            keep = correlation.usable(rows)
-            rows, indexes = rows[keep], indexes[keep]
-            if not correlation.enough_data(rows):
-                continue
-            teams, x, y = plan.team_ids[rows], score_grid[rows, indexes], metric_grid[rows, indexes]
-            departments = plan.departments[rows]
-            result = correlation.rm_corr_within_periods(teams, indexes, x, y, departments=departments)
-            test = correlation.resolved_association_test(
-                teams, indexes, x, y, departments=departments, permutations=plan.permutations,
-                tests=len(plan.pairs), seed=plan.seed + position, refine_seed=plan.seed + len(plan.pairs) + position,
+        for (metric_id, lag, _, _), batch in batches.items():
+            _, rows, indexes, _, _ = batch[0]
+            teams, departments = plan.team_ids[rows], plan.departments[rows]
+            xs, ys = np.array([x for *_, x, _ in batch]), np.array([y for *_, y in batch])
+            tests = correlation.resolved_association_tests(
+                teams, indexes, xs, ys, departments=departments, permutations=plan.permutations,
+                tests=len(plan.pairs), seed=plan.seed + share_start[(metric_id, lag)],
+                refine_seeds=[plan.seed + len(plan.pairs) + position for position, *_ in batch],
                 stop_after=plan.stop_after,
             )  # fmt: skip
-            own = np.array([(t.team, t.n_points, t.r, t.ci_low, t.ci_high, t.p) for t in test.per_team], dtype=float)
-            tested.append(Tested(position, result, test.p, own.reshape(-1, 6), test.permutations))
-    return tested
+            for (position, _, _, x, y), test in zip(batch, tests, strict=True):
+                result = correlation.rm_corr_within_periods(teams, indexes, x, y, departments=departments)
+                own = np.array(
+                    [(t.team, t.n_points, t.r, t.ci_low, t.ci_high, t.p) for t in test.per_team], dtype=float
+                )
+                tested[position] = Tested(position, result, test.p, own.reshape(-1, 6), test.permutations)
+    return [tested[position] for position in positions if position in tested]
 
 
 def family_adjusted(plan: Plan, tested: list[Tested]) -> tuple[list[tuple[Tested, float]], list[tuple]]:
@@ -221,7 +241,10 @@ def findings_replace(plan: Plan, tested: list[Tested]) -> str:
         Finding.objects.all().delete()
         Finding.objects.bulk_create(findings)
         TeamFinding.objects.all().delete()
-        _insert(TeamFinding, TEAM_FINDING_FIELDS, team_findings)
+        TeamFinding.objects.bulk_create(
+            (TeamFinding(team_id=team_id, pairs=pairs) for team_id, pairs in _per_team(team_findings).items()),
+            batch_size=500,
+        )
     return f"Tested {len(pairs)} of {len(plan.pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
 
 
@@ -295,32 +318,17 @@ def _grid(cells: dict[tuple[int, int], float], row: dict[int, int], width: int) 
     return grid
 
 
-# What _insert writes of a TeamFinding, in order.
-TEAM_FINDING_FIELDS = ("team", "dimension", "metric", "lag", "n_points", "r", "ci_low", "ci_high", "p", "q",
-                       "significant")  # fmt: skip
+# A team finding's values, in the order family_adjusted gives them after the team's id (TeamFinding.pairs).
+TEAM_FINDING_FIELDS = ("dimension", "metric", "lag", "n_points", "r", "ci_low", "ci_high", "p", "q", "significant")
 
 
-def _insert(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert rows of plain values: PostgreSQL's COPY, elsewhere one statement run for every row (executemany).
-
-    The analysis writes one team finding per team and pair: 80,000 rows at 500 teams. bulk_create builds a
-    model instance and a multi-row statement's parameters field by field, 13 s of a 30 s job; SQLite's
-    executemany of one prepared statement takes well under a second, psycopg's (pipelined) 5 s, its COPY less
-    than one.
-    """
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    with connection.cursor() as cursor:
-        # Names from the model, values as parameters or COPY's own encoding.
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
-            cursor.executemany(statement, rows)
+def _per_team(team_findings: list[tuple]) -> dict[int, list[dict]]:
+    """Return family_adjusted's team findings as TeamFinding.pairs: team id → its pairs, in dimension, metric
+    and lag order."""
+    per_team: dict[int, list[dict]] = defaultdict(list)
+    for team_id, *values in sorted(team_findings, key=lambda row: row[:4]):
+        per_team[team_id].append(dict(zip(TEAM_FINDING_FIELDS, values, strict=True)))
+    return per_team
 
 
 def _departments(parents: dict[int, int | None], teams: set[int]) -> dict[int, int | None]:

@@ -116,12 +116,16 @@ def test_each_team_with_enough_cycles_gets_its_own_correlation(history):
 
     safety, revenue, _ = history
     services.correlations_refresh(permutations=499)
-    own = TeamFinding.objects.filter(dimension=safety, metric=revenue, lag=0)
-    assert own.count() == 8  # every team has 8 cycles, the minimum for a team on its own
-    assert all(f.n_points == 8 and -1 <= f.r <= 1 and f.q >= f.p for f in own)
-    assert sum(f.r > 0 for f in own) >= 6  # revenue follows safety within most teams
+    rows = list(TeamFinding.objects.all())
+    pairs = [pair for row in rows for pair in row.pairs]
+    own = [pair for pair in pairs if (pair["dimension"], pair["metric"], pair["lag"]) == (safety.id, revenue.id, 0)]
+    assert len(rows) == len(own) == 8  # every team has 8 cycles, the minimum for a team on its own
+    assert all(f["n_points"] == 8 and -1 <= f["r"] <= 1 and f["q"] >= f["p"] for f in own)
+    assert sum(f["r"] > 0 for f in own) >= 6  # revenue follows safety within most teams
     # lag 1 leaves each team 7 points: too few for a team on its own
-    assert not TeamFinding.objects.filter(lag=1).exists()
+    assert not any(pair["lag"] == 1 for pair in pairs)
+    # each team's pairs in dimension, metric and lag order, every value as family_adjusted gave it
+    assert all(row.pairs == sorted(row.pairs, key=lambda f: (f["dimension"], f["metric"], f["lag"])) for row in rows)
 
 
 def test_a_run_left_running_past_the_time_limit_is_recorded_as_failed_when_the_next_job_starts(settings):
@@ -188,3 +192,16 @@ def test_a_lone_strong_association_among_many_pairs_is_not_held_back_by_too_few_
     # then: its p-value was refined with enough permutations to resolve that threshold, and it counts
     found = Finding.objects.get(dimension=safety, metric=revenue, lag=0)
     assert found.p < 0.05 / 12 and found.significant
+
+
+def test_the_admin_lists_each_teams_own_findings_read_only(history, admin_client):
+    from django.urls import reverse
+
+    from feedback.models import TeamFinding
+
+    services.correlations_refresh(permutations=199)
+    row = TeamFinding.objects.select_related("team").first()
+    page = admin_client.get(reverse("admin:feedback_teamfinding_changelist")).content.decode()
+    assert row.team.name in page and str(len(row.pairs)) in page
+    change = admin_client.get(reverse("admin:feedback_teamfinding_change", args=[row.id])).content.decode()
+    assert 'name="pairs"' not in change  # shown, never typed
