@@ -42,8 +42,9 @@ def load(seed: int = 0, orgs: tuple = (("Bench", DEPARTMENTS, TEAMS_PER_DEPARTME
     orgs: (root name, departments, teams per department) for each organisation; they share the cycles.
     """
     from feedback.models import GroupScore, MetricDefinition, MetricValue
-    from feedback.services.correlations import _insert
     from surveys.models import Cycle, CycleTeam, Dimension, Question, SurveyTemplate, Team
+
+    from .scratch import rows_insert
 
     rng = np.random.default_rng(seed)
     roots, departments, teams = [], [], []
@@ -81,7 +82,7 @@ def load(seed: int = 0, orgs: tuple = (("Bench", DEPARTMENTS, TEAMS_PER_DEPARTME
     respondents = rng.integers(5, 12, score_means.shape)
     # Plain rows written as the analysis writes its team findings (COPY on PostgreSQL): model instances would
     # take minutes at 5,000 teams.
-    _insert(
+    rows_insert(
         GroupScore, ("cycle", "team", "dimension", "respondents", "mean", "sd", "favourable", "shown",
                      "change_flagged", "change_shown"),
         (
@@ -95,7 +96,7 @@ def load(seed: int = 0, orgs: tuple = (("Bench", DEPARTMENTS, TEAMS_PER_DEPARTME
     values = rng.normal(0, 1, (len(teams), CYCLES, METRICS))
     values[:, :, 0] += 0.3 * score_means[len(roots) + len(departments) :, :, 0]  # one planted association
     now = datetime.now(UTC)
-    _insert(
+    rows_insert(
         MetricValue, ("metric", "team", "period_start", "period_end", "value", "source", "updated_at"),
         (
             (metric.id, team.id, cycle.opens_at.date(), cycle.opens_at.date() + timedelta(days=13),

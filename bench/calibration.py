@@ -265,7 +265,9 @@ def simulate(
                     xs, ys = x[d, teams, indexes], y[m, teams, indexes + lag]
                     shown = correlation.rm_corr_within_periods(teams, indexes, xs, ys, departments=department[teams])
                     old = correlation.rm_corr(teams, xs, ys)
-                    seed = run * 1000 + len(keys)
+                    # One seed per metric and lag, as correlations_refresh shares shuffles among the dimensions of
+                    # one metric and lag (association_tests gives each pair exactly association_test's result).
+                    seed = run * 1000 + m * len(LAGS) + lag
                     if before:
                         p = within_team_p(teams, xs, ys, permutations=permutations, seed=seed)
                     else:

@@ -73,3 +73,23 @@ def cycle_for_people(name: str, *, teams: int, people: int):
     return Cycle.objects.create(
         name=name, template=SurveyTemplate.objects.first(), opens_at=now, closes_at=now + timedelta(days=7)
     )
+
+
+def rows_insert(model, fields: tuple[str, ...], rows) -> None:
+    """Insert rows of plain values fast, for loading bench data: PostgreSQL's COPY, elsewhere one prepared
+    statement run for every row (executemany)."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        # Names from the model, values as parameters or COPY's own encoding.
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
+            cursor.executemany(statement, rows)
