@@ -11,25 +11,29 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.db.models import Q
+
 from surveys.models import Cycle, CycleQuestion, CycleTeam, Dimension, Team
 from surveys.scales import Scale
-from surveys.selectors import dimension_scales, team_subtree_ids
+from surveys.selectors import dimension_scales, team_ancestor_ids, team_subtree_ids
 
 from ..models import Finding, GroupScore
 from ..statistics import PRACTICAL_CHANGE, PRACTICAL_ENPS_CHANGE, mean_interval
 from .metrics import MetricSeries, metric_timeline, metric_values_by_cycle
-from .participation import cycles_reporting, participation_figures
+from .participation import group_cycles_reporting, participation_figures
 from .reliability import Reliability, cycle_reliabilities
 
 REPORTED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
 DEFAULT_CYCLES = 12
 FINDINGS_WITH_SCATTER = 6
 HEATMAP_ROWS = 1000
-# A scatter draws the team-cycles of at most this many groups of the subtree (a random choice, the same on
-# every view of the subtree): 5,000 teams × 26 cycles would be 130,000 points a chart, more than a page can
-# carry or a reader tell apart. The finding's own figures (r, its interval, q, teams, team-cycles) are always
-# the analysis's over every team.
-SCATTER_TEAMS = 1000
+# A scatter draws at most this many team-cycles: the points of whole groups of the subtree (each point is
+# against its group's own average, so a group is drawn with all its cycles or not at all), SCATTER_POINTS
+# divided by the number of cycles of them, a random choice that is the same on every view of the subtree.
+# 500 teams × 26 cycles would be 13,000 points a chart, more than a reader tells apart and most of the page's
+# time. The finding's own figures (r, its interval, q, teams, team-cycles) are always the analysis's over
+# every team.
+SCATTER_POINTS = 1000
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,15 @@ class ScatterPoint(NamedTuple):  # a tuple, not a dataclass: a scatter at 500 te
 class FindingView:
     finding: Finding
     points: list[ScatterPoint] = field(default_factory=list)
-    teams_drawn: int | None = None  # the scatter draws SCATTER_TEAMS of this many groups, chosen at random
+    # A sample (`scatter_sample`): the scatter draws the points of `groups_drawn` of the subtree's
+    # `groups_total` groups, chosen at random; None when it draws every group of the subtree.
+    groups_drawn: int | None = None
+    groups_total: int | None = None
+
+    @property
+    def groups_with_points(self) -> int:
+        """Return how many groups the scatter's points are from."""
+        return len({p.team for p in self.points})
 
 
 @dataclass
@@ -158,7 +170,7 @@ class Dashboard:
     available_dimensions: list[Dimension]
     participation: list[ParticipationPoint]
     trends: list[Trend]
-    heatmap: list[HeatRow]
+    heatmap: list[HeatRow]  # every group's row, or the page's only (`dashboard`'s whole_heatmap)
     movers: list[Mover]
     findings: list[FindingView]
     metrics: list[MetricSeries]
@@ -168,6 +180,8 @@ class Dashboard:
     # (`heatmap` keeps them all, for its CSV); each group links to its own dashboard with the level below it.
     heatmap_shown: list[HeatRow] = field(default_factory=list)
     heatmap_depth: int | None = None  # the deepest level on the page, where some are left to the groups' own pages
+    heatmap_groups: int = 0  # the heatmap's groups, on the page or not
+    path: list[int] = field(default_factory=list)  # the group and each group above it now, nearest first
     enps_ids: set[int] = field(default_factory=set)  # the dimensions whose figure is an eNPS
     scales: dict = field(default_factory=dict)  # dimension id → its scales.Scale (`dimension_scales`)
 
@@ -239,77 +253,102 @@ def _trends(cycles, dimensions, root_scores, asked, scales) -> list[Trend]:
     return trends
 
 
-def _heatmap(
-    cycle, dimensions, root_id, tree, invited_groups: set[int], scales: dict
-) -> tuple[list[HeatRow], list[Mover]]:
-    """Return the cycle's heatmap rows under the root and its movers; `invited_groups`: the cycle's groups with
-    invitees (`participation.participation_figures`); `scales`: each dimension's (`dimension_scales`), which a
-    cell's colour and unit follow whether or not this cycle asked the dimension."""
-    shown = GroupScore.objects.filter(cycle=cycle, shown=True).values_list(
-        "team_id", "dimension_id", "respondents", "mean", "enps", "change", "change_shown", "change_flagged",
-        "change_ci_low", "change_ci_high", named=True,
-    )  # fmt: skip
-    scores = {(s.team_id, s.dimension_id): s for s in shown}  # plain rows: 44,000 a cycle at 5,000 teams
-    parents = {team_id: parent for team_id, (parent, _) in tree.items()}
-    names = {team_id: name for team_id, (_, name) in tree.items()}
-    asked = set(CycleQuestion.objects.filter(cycle=cycle).values_list("question__dimension_id", flat=True))
-    children = defaultdict(list)
-    for team_id, parent in parents.items():
-        children[parent].append(team_id)
-    rows, movers = [], []
+class HeatPlace(NamedTuple):
+    team_id: int
+    depth: int
 
-    def walk(team_id: int, depth: int) -> None:
+
+def heatmap_places(root_id: int, tree: dict[int, tuple[int | None, str]], invited_groups: set[int]) -> list[HeatPlace]:
+    """Return the heatmap's groups under the root in tree order (children by name), each with its depth below
+    the root: the groups with invitees (`invited_groups`), each reached through groups with invitees.
+
+    tree: the cycle's frozen tree, team → (parent, name).
+    """
+    children = defaultdict(list)
+    for team_id, (parent, _) in tree.items():
+        children[parent].append(team_id)
+    places: list[HeatPlace] = []
+    stack = [(root_id, 0)]
+    while stack:  # depth first, each group's children in name order: a stack takes them in reverse
+        team_id, depth = stack.pop()
         if team_id not in invited_groups:
-            return
+            continue
+        places.append(HeatPlace(team_id, depth))
+        below = sorted(children[team_id], key=lambda t: tree[t][1].lower())
+        stack += [(child, depth + 1) for child in reversed(below)]
+    return places
+
+
+def _heatmap(
+    cycle, dimensions, places: list[HeatPlace], rows_of: list[HeatPlace], tree, scales: dict
+) -> tuple[list[HeatRow], list[Mover]]:
+    """Return the cycle's heatmap rows of the groups `rows_of` and the movers among every group of `places`
+    (`heatmap_places`); `tree`: the cycle's, team → (parent, name); `scales`: each dimension's
+    (`dimension_scales`), which a cell's colour and unit follow whether or not this cycle asked the dimension.
+
+    Only the rows' groups' scores are read, and the flagged changes of the rest: at 5,000 teams a page shows
+    the 501 rows down to the departments (`heatmap_levels`) of the cycle's 44,000 figures.
+    """
+    columns = (
+        "team_id", "dimension_id", "respondents", "mean", "enps", "change", "change_shown", "change_flagged",
+        "change_ci_low", "change_ci_high",
+    )  # fmt: skip
+    # A change is a mover where it is shown and flagged, stored in the figure's own unit (eNPS points for eNPS:
+    # `statistics.enps_change_between`).
+    moved = Q(change_shown=True, change_flagged=True, change__isnull=False)
+    shown = GroupScore.objects.filter(cycle=cycle, shown=True)
+    limited = len(rows_of) < len(places)
+    if limited:  # the rows' groups' figures and every flagged change, in one query
+        row_groups = {place.team_id for place in rows_of}
+        shown = shown.filter(Q(team_id__in=list(row_groups)) | moved)
+    scores, flagged = {}, {}
+    for s in shown.values_list(*columns, named=True):  # plain rows
+        if not limited or s.team_id in row_groups:
+            scores[s.team_id, s.dimension_id] = s
+        if s.change_shown and s.change_flagged and s.change is not None:
+            flagged[s.team_id, s.dimension_id] = s
+    asked = set(CycleQuestion.objects.filter(cycle=cycle).values_list("question__dimension_id", flat=True))
+    rows = []
+    for team_id, depth in rows_of:
         cells = []
         for dimension in dimensions:
             score = scores.get((team_id, dimension.id))
+            scale = scales[dimension.id]
             if score is None:
                 asked_here = dimension.id in asked or not asked
                 cells.append(
-                    HeatCell(
-                        dimension=dimension,
-                        shown=False,
-                        asked=asked_here,
-                        enps=scales[dimension.id].enps,
-                        points=scales[dimension.id].points,
-                    )
+                    HeatCell(dimension=dimension, shown=False, asked=asked_here, enps=scale.enps, points=scale.points)
                 )
                 continue
-            is_enps = scales[dimension.id].enps
-            # Stored in the figure's own unit (eNPS points for eNPS: `statistics.enps_change_between`).
             change = score.change if score.change_shown else None
-            flagged = score.change_flagged and change is not None
             cells.append(
                 HeatCell(
                     dimension=dimension,
                     shown=True,
                     n=score.respondents,
-                    value=score.enps if is_enps else score.mean,
-                    enps=is_enps,
+                    value=score.enps if scale.enps else score.mean,
+                    enps=scale.enps,
                     change=change,
-                    flagged=flagged,
-                    points=scales[dimension.id].points,
+                    flagged=score.change_flagged and change is not None,
+                    points=scale.points,
                 )
             )
-            if flagged:
-                movers.append(
-                    Mover(
-                        team_id=team_id,
-                        name=names[team_id],
-                        dimension=dimension,
-                        n=score.respondents,
-                        change=score.change,
-                        interval=(score.change_ci_low, score.change_ci_high),
-                        enps=is_enps,
-                    )
-                )
-        rows.append(HeatRow(team_id=team_id, name=names[team_id], depth=depth, cells=cells))
-        for child in sorted(children[team_id], key=lambda t: names[t].lower()):
-            walk(child, depth + 1)
-
-    walk(root_id, 0)
-    # Largest first, in practical sizes (scale and eNPS points are different units).
+        rows.append(HeatRow(team_id=team_id, name=tree[team_id][1], depth=depth, cells=cells))
+    movers = [
+        Mover(
+            team_id=team_id,
+            name=tree[team_id][1],
+            dimension=dimension,
+            n=score.respondents,
+            change=score.change,
+            interval=(score.change_ci_low, score.change_ci_high),
+            enps=scales[dimension.id].enps,
+        )
+        for team_id, _ in places
+        for dimension in dimensions
+        if (score := flagged.get((team_id, dimension.id))) is not None
+    ]
+    # Largest first, in practical sizes (scale and eNPS points are different units); ties in tree order.
     movers.sort(key=lambda m: -abs(m.change) / (PRACTICAL_ENPS_CHANGE if m.enps else PRACTICAL_CHANGE))
     return rows, movers
 
@@ -336,21 +375,29 @@ def heatmap_levels(rows: list[HeatRow], limit: int = HEATMAP_ROWS) -> tuple[list
     return [row for row in rows if row.depth <= depth], depth
 
 
+def scatter_sample(subtree: set[int], *, cycles: int) -> set[int]:
+    """Return the groups of `subtree` (team ids) whose team-cycles a finding's scatter draws: all of them when
+    they fit in SCATTER_POINTS points over `cycles` cycles, else SCATTER_POINTS // `cycles` of them (at least
+    one) chosen at random, seeded by the subtree so that every view of it draws the same."""
+    size = max(1, SCATTER_POINTS // max(1, cycles))
+    if len(subtree) <= size:
+        return subtree
+    return set(random.Random(min(subtree)).sample(sorted(subtree), size))  # noqa: S311
+
+
 def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[int, str]) -> list[FindingView]:
     """Return the findings, most credible first; the first few with their team points inside the subtree.
 
     Points are a team's shown score and its metric value for a cycle (lag 1: the next cycle's value), each
-    minus the team's own average: the within-team relation the repeated-measures correlation measures. A
-    subtree of more than SCATTER_TEAMS groups draws the points of SCATTER_TEAMS of them, chosen at random
-    (seeded by the subtree, so every view of it draws the same), and says so (`FindingView.teams_drawn`).
+    minus the team's own average: the within-team relation the repeated-measures correlation measures. The
+    scores and metric values are read for the groups `scatter_sample` draws only; a scatter of a sample
+    says so (`FindingView.groups_drawn`, `groups_total`), so at most SCATTER_POINTS points a chart.
     """
     findings = list(Finding.objects.select_related("dimension", "metric").order_by("q", "-n_points"))
     with_points = [f for f in findings if f.significant][:FINDINGS_WITH_SCATTER]
     if not with_points or not all_cycles:
         return [FindingView(finding=f) for f in findings]
-    drawn = subtree_now
-    if len(subtree_now) > SCATTER_TEAMS:
-        drawn = set(random.Random(min(subtree_now)).sample(sorted(subtree_now), SCATTER_TEAMS))  # noqa: S311
+    drawn = scatter_sample(subtree_now, cycles=len(all_cycles))
     index = {c.id: i for i, c in enumerate(all_cycles)}
     scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
     rows = GroupScore.objects.filter(
@@ -363,7 +410,7 @@ def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[i
         scores[dimension_id][(team_id, index[cycle_id])] = mean
     metrics = metric_values_by_cycle(cycles=all_cycles, team_ids=drawn, metric_ids={f.metric_id for f in with_points})
     cycle_names = [c.name for c in all_cycles]
-    teams_drawn = len(subtree_now) if drawn is not subtree_now else None
+    sample = {"groups_drawn": len(drawn), "groups_total": len(subtree_now)} if drawn is not subtree_now else {}
     views = []
     for finding in findings:
         if finding not in with_points:
@@ -387,7 +434,7 @@ def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[i
                 ScatterPoint(name, cycle_names[i], score - score_mean, value - metric_mean)
                 for i, score, value in team_points
             ]
-        views.append(FindingView(finding=finding, points=points, teams_drawn=teams_drawn))
+        views.append(FindingView(finding=finding, points=points, **sample))
     return views
 
 
@@ -398,8 +445,12 @@ def dashboard(
     last_cycle: int | None = None,
     heat_cycle: int | None = None,
     dimension_ids: list[int] | None = None,
+    whole_heatmap: bool = True,
 ) -> Dashboard:
     """Return what the leadership dashboard shows for `root`'s subtree under the given filters.
+
+    whole_heatmap: False for a page, whose heatmap has the rows of `heatmap_levels` only (`Dashboard.heatmap`
+    is then `heatmap_shown`, and `heatmap_groups` counts them all); True for its CSV, which has every group.
 
     Its cycles are those that report on the group (`participation.cycles_reporting`: the audience took in the
     whole group and invited someone in it), so the default heatmap cycle is the latest of those, and every
@@ -407,15 +458,9 @@ def dashboard(
     the viewer may see `root` (`teams_visible_to`).
     """
     all_cycles = reported_cycles()
-    trees: dict[int, dict[int, int | None]] = defaultdict(dict)
-    tree_names: dict[int, dict[int, tuple[int | None, str]]] = defaultdict(dict)
-    for cycle_id, team_id, parent_id, name in CycleTeam.objects.filter(
-        cycle_id__in=[c.id for c in all_cycles]
-    ).values_list("cycle_id", "team_id", "parent_id", "name"):
-        trees[cycle_id][team_id] = parent_id
-        tree_names[cycle_id][team_id] = (parent_id, name)
-    figures = participation_figures(cycles=all_cycles, trees=trees)
-    reporting = cycles_reporting(team_id=root.id, cycles=all_cycles, trees=trees, figures=figures)
+    # The group's own participation in each cycle (its whole tree read only where the rule needs it); the
+    # heatmap cycle's whole tree and participation below.
+    reporting, figures = group_cycles_reporting(team_id=root.id, cycles=all_cycles)
     cycles = _in_range(reporting, first_cycle, last_cycle) if reporting else []
     ids = [c.id for c in cycles]
     root_scores = {(s.cycle_id, s.dimension_id): s for s in GroupScore.objects.filter(cycle_id__in=ids, team=root)}
@@ -434,19 +479,33 @@ def dashboard(
     chosen = next((c for c in cycles if c.id == heat_cycle), cycles[-1] if cycles else None)
     # A row per group with invitees, whether or not anyone answered: a row that existed only where someone
     # did would say so of a group too small to show.
-    heatmap, movers = (
-        _heatmap(chosen, dimensions, root.id, tree_names[chosen.id], set(figures[chosen.id][0]), scales)
-        if chosen
-        else ([], [])
-    )
+    heatmap, movers, heatmap_shown, heatmap_depth, heatmap_groups, chosen_parents = [], [], [], None, 0, None
+    if chosen:
+        tree = {
+            team_id: (parent_id, name)
+            for team_id, parent_id, name in CycleTeam.objects.filter(cycle=chosen).values_list(
+                "team_id", "parent_id", "name"
+            )
+        }
+        chosen_parents = {team_id: parent for team_id, (parent, _) in tree.items()}
+        invited = participation_figures(cycles=[chosen], trees={chosen.id: chosen_parents})[chosen.id][0]
+        invited_groups = set(invited)
+        places = heatmap_places(root.id, tree, invited_groups)
+        page_places, heatmap_depth = heatmap_levels(places)
+        rows_of = places if whole_heatmap else page_places
+        heatmap, movers = _heatmap(chosen, dimensions, places, rows_of, tree, scales)
+        heatmap_shown = heatmap if rows_of is page_places else heatmap_levels(heatmap)[0]
+        heatmap_groups = len(places)
     current = Team.objects.values_list("id", "parent_id", "name")
     parents_now = {team_id: parent for team_id, parent, _ in current}
     subtree_now = team_subtree_ids([root.id], parents=parents_now)
+    path = team_ancestor_ids(root.id, parents=parents_now)
     names_now = {team_id: name for team_id, _, name in current}
-    heatmap_shown, heatmap_depth = heatmap_levels(heatmap)
     return Dashboard(
         heatmap_shown=heatmap_shown,
         heatmap_depth=heatmap_depth,
+        heatmap_groups=heatmap_groups,
+        path=path,
         root=root,
         cycles=cycles,
         heat_cycle=chosen,
@@ -458,7 +517,9 @@ def dashboard(
         movers=movers,
         findings=_findings(all_cycles, subtree_now, names_now),
         metrics=metric_timeline(team_ids=subtree_now, since=cycles[0].opens_at.date()) if cycles else [],
-        reliability=cycle_reliabilities(cycle=chosen, dimension_ids=[d.id for d in dimensions], root_id=root.id)
+        reliability=cycle_reliabilities(
+            cycle=chosen, dimension_ids=[d.id for d in dimensions], root_id=root.id, parents=chosen_parents
+        )
         if chosen
         else [],
         reporting=reporting,

@@ -66,10 +66,18 @@ def _reliability(row: DimensionReliability) -> Reliability:
     return Reliability(row.dimension, row.cycle, row.alpha, interval, row.respondents, row.items)
 
 
-def cycle_reliabilities(*, cycle: Cycle, dimension_ids: list[int], root_id: int) -> list[Reliability]:
+def cycle_reliabilities(
+    *, cycle: Cycle, dimension_ids: list[int], root_id: int, parents: dict[int, int | None] | None = None
+) -> list[Reliability]:
     """Return α for the given dimensions in one cycle, by dimension name, where it may be shown, for a viewer
-    whose dashboard root is `root_id` (nothing unless that is the cycle's top group; three queries)."""
-    if top_groups([cycle.id]).get(cycle.id) != root_id:
+    whose dashboard root is `root_id` (nothing unless that is the cycle's top group; three queries, two when
+    the cycle's frozen tree is given as `parents`, team → parent)."""
+    if parents is None:
+        top = top_groups([cycle.id]).get(cycle.id)
+    else:
+        tops = [team for team, parent in parents.items() if parent not in parents]
+        top = tops[0] if len(tops) == 1 else None
+    if top != root_id:
         return []
     rows = _shown().filter(cycle=cycle, dimension_id__in=dimension_ids).select_related("dimension", "cycle")
     return sorted((_reliability(row) for row in _published(list(rows))), key=lambda r: r.dimension.name)

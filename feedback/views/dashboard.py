@@ -1,6 +1,7 @@
 """The leadership dashboard: a subtree's trends, heatmap, movers, findings and metrics, with CSV exports."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -12,23 +13,29 @@ from surveys.csv_table import write_table
 from .. import charts, selectors, services, tables
 from ..forms import DashboardFilters
 from ..models import ReportAccess
-from ..selectors.dashboard import SCATTER_TEAMS
+from ..selectors.dashboard import SCATTER_POINTS
 from ..selectors.dashboard import dashboard as dashboard_read
 from ..selectors.summary import dashboard_summary
 from .drivers import drivers_context, drivers_table
 
 
-def dashboard_tables(data) -> dict[str, tables.Table]:
-    """Return every table of the dashboard by name: the page's data tables and the CSV exports."""
-    return {
-        "participation": tables.participation_table(data.participation),
-        "trends": tables.trend_table(data.trends),
-        "heatmap": tables.heatmap_table(data.heatmap, data.dimensions, data.heat_cycle, scales=data.scales),
-        "movers": tables.movers_table(data.movers),
-        "findings": tables.findings_table(data.findings),
-        "metrics": tables.metrics_table(data.metrics),
-        "reliability": tables.reliability_table(data.reliability),
+def dashboard_tables(data, *, only: str | None = None) -> dict[str, tables.Table]:
+    """Return the dashboard's tables by name: the page's data tables, or `only` the one named (a CSV export).
+
+    The heatmap's table is a CSV only (the page writes its heatmap itself), so the page does not build it: at
+    500 teams it has 4,400 cells.
+    """
+    builders = {
+        "participation": lambda: tables.participation_table(data.participation),
+        "trends": lambda: tables.trend_table(data.trends),
+        "heatmap": lambda: tables.heatmap_table(data.heatmap, data.dimensions, data.heat_cycle, scales=data.scales),
+        "movers": lambda: tables.movers_table(data.movers),
+        "findings": lambda: tables.findings_table(data.findings),
+        "metrics": lambda: tables.metrics_table(data.metrics),
+        "reliability": lambda: tables.reliability_table(data.reliability),
     }
+    names = [only] if only in builders else [name for name in builders if name != "heatmap"]
+    return {name: builders[name]() for name in names}
 
 
 def csv_response(table: tables.Table, *, filename: str) -> HttpResponse:
@@ -47,16 +54,11 @@ def dashboard(request):
         # Malformed filters are a URL someone typed: say which were left out, show the default view (400).
         form = _default_filters(kept)
     filters = form.cleaned_data
-    scope = list(visible)
-    if not scope:
-        raise Http404
-    if filters["root"] is not None:
-        root = next((team for team in scope if team.id == filters["root"]), None)
-        if root is None:
-            raise Http404  # outside the viewer's scope, or no such team: the same answer
-    else:
-        ids = {team.id for team in scope}
-        root = next((team for team in scope if team.parent_id not in ids), scope[0])
+    # The group asked for, or the first by name of the viewer's top groups.
+    asked = filters["root"]
+    root = (visible.filter(id=asked) if asked is not None else _top_groups(visible)).first()
+    if root is None:
+        raise Http404  # outside the viewer's scope, no such team, or no team at all: the same answer
     data = _dashboard_of(root, filters)
     if not rejected and form.refuse_unreported(data.reporting, group=root.name):
         # A closed cycle that does not report on this group (a one-off of one of its teams): refused, naming it.
@@ -66,7 +68,8 @@ def dashboard(request):
     section = drivers_context(
         request, team=root, cycle=data.heat_cycle, keep=["root", "first", "last", "cycle", "dimension"], csv=True
     )
-    named = dashboard_tables(data) | {"drivers": drivers_table(section["drivers"])}
+    csv = filters["export"] if filters["export"] != "pdf" else None
+    named = dashboard_tables(data, only=csv) | {"drivers": drivers_table(section["drivers"])}
     subject = f"{root.name}; cycles {data.cycles[0].name if data.cycles else '-'} to "
     subject += f"{data.cycles[-1].name if data.cycles else '-'}"
     if filters["export"] and filters["export"] != "pdf":
@@ -94,7 +97,7 @@ def dashboard(request):
     ]
     context = {
         "data": data,
-        "scope": scope,
+        "scope": group_choices(visible, root=root, path=data.path),
         "all_cycles": data.reporting,
         "form": form,
         "tables": named,
@@ -103,13 +106,27 @@ def dashboard(request):
         "last_cycle_id": data.cycles[-1].id if data.cycles else None,
         "query": query.urlencode(),
         "has_enps": any(t.enps for t in data.trends),
-        "scatter_teams": SCATTER_TEAMS,
+        "scatter_points": SCATTER_POINTS,
         "rejected": rejected,
         "summary": dashboard_summary(data=data, drivers=section["drivers"] or None),
     } | section
     if pdf:
         return pdf_response(request, "feedback/dashboard.html", context, filename="align-dashboard.pdf")
     return render(request, "feedback/dashboard.html", context, status=400 if rejected else 200)
+
+
+def group_choices(visible, *, root, path: list[int]) -> list:
+    """Return the groups the group picker lists, by name: of those the viewer may open (`visible`), the
+    viewer's top groups, the groups on the way down to `root` (`path`: it and those above it), those beside
+    it and those directly below it. Never every team: at 5,000 teams a list of them all was most of the
+    page; the heatmap links each group to its own dashboard, which lists the groups below it."""
+    nearby = Q(id__in=path) | Q(parent_id=root.parent_id) | Q(parent_id=root.id)
+    return list(visible.filter(nearby | Q(id__in=_top_groups(visible).values("id"))))
+
+
+def _top_groups(visible):
+    """Return the viewer's top groups: those whose parent the viewer may not open (none, for an organisation)."""
+    return visible.exclude(parent__in=visible.values("id"))
 
 
 def _default_filters(kept: dict) -> DashboardFilters:
@@ -126,6 +143,7 @@ def _dashboard_of(root, filters: dict):
         last_cycle=filters["last"],
         heat_cycle=filters["cycle"],
         dimension_ids=[d.id for d in filters["dimension"]] or None,
+        whole_heatmap=filters["export"] == "heatmap",  # the page and the PDF show the rows that fit; the CSV all
     )
 
 
