@@ -100,8 +100,8 @@ class TeamFindingAdmin(ComputedOnly):
 
     @admin.display(description="pairs tested")
     def tested(self, obj):
-        return len(obj.pairs)
+        return len(obj.pairs["rows"])
 
     @admin.display(description="at q ≤ 0.05")
     def significant(self, obj):
-        return sum(pair["significant"] for pair in obj.pairs)
+        return sum(row[-1] for row in obj.pairs["rows"])

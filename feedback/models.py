@@ -388,10 +388,11 @@ class TeamFinding(models.Model):
     """One team's own correlations of dimensions with metrics, where it has enough cycles on its own: one row per
     team, written whole by each analysis run (`feedback.services.correlations.findings_replace`).
 
-    pairs: a list, in dimension, metric and lag order, of {"dimension": id, "metric": id, "lag": cycles,
-    "n_points": team-cycles, "r", "ci_low", "ci_high": Pearson's r of the team's points and its 95% interval,
-    "p": the team's own permutation p, "q": Benjamini–Hochberg across every team-level test of the run,
-    "significant": q ≤ 0.05}. One row per team rather than per team and pair: 160 pairs at 5,000 teams would be
+    pairs: {"columns": ["dimension", "metric", "lag", "n_points", "r", "ci_low", "ci_high", "p", "q",
+    "significant"], "rows": one list of those values per pair, in dimension, metric and lag order}: dimension and
+    metric ids, the lag in cycles, the team-cycles, Pearson's r of the team's points and its 95% interval, the
+    team's own permutation p, q (Benjamini–Hochberg across every team-level test of the run) and whether
+    q ≤ 0.05. One row per team rather than per team and pair: 160 pairs at 5,000 teams would be
     800,000 rows rewritten on every run.
     """
 

@@ -194,23 +194,27 @@ def pairs_test(plan: Plan, positions: list[int]) -> list[Tested]:
     return [tested[position] for position in positions if position in tested]
 
 
-def family_adjusted(plan: Plan, tested: list[Tested]) -> tuple[list[tuple[Tested, float]], list[tuple]]:
-    """Return (each pair's result with its q, in the plan's order; every team finding's row as written): the
-    p-values of each family (pooled pairs; teams' own tests) adjusted together with Benjamini–Hochberg.
+def family_adjusted(plan: Plan, tested: list[Tested]) -> tuple[list[tuple[Tested, float]], dict[int, dict]]:
+    """Return (each pair's result with its q, in the plan's order; each team's TeamFinding.pairs by team id):
+    the p-values of each family (pooled pairs; teams' own tests) adjusted together with Benjamini–Hochberg.
 
     `tested` may come in any order and any grouping (shares finish as they finish): it is put in the plan's
-    order first, so the q-values and the rows are the same however the pairs were shared out.
+    order first, so the q-values and the rows are the same however the pairs were shared out. A team's rows
+    are in the plan's order of pairs (dimension, metric, lag), with the values TEAM_FINDING_FIELDS names.
     """
     tested = sorted(tested, key=lambda t: t.position)
     q_values = correlation.false_discovery_q([t.p for t in tested])
     own = np.concatenate([t.teams for t in tested]) if tested else np.empty((0, 6))
     pair_of = np.repeat([t.position - 1 for t in tested], [len(t.teams) for t in tested]).astype(int)
-    team_q = correlation.false_discovery_q(own[:, 5].tolist())
-    team_findings = [
-        (int(team), *plan.pairs[pair], int(n), r, low, high, p, q, q <= correlation.FDR)
-        for pair, (team, n, r, low, high, p), q in zip(pair_of.tolist(), own.tolist(), team_q, strict=True)
-    ]
-    return list(zip(tested, q_values, strict=True)), team_findings
+    team_q = np.array(correlation.false_discovery_q(own[:, 5].tolist()))
+    order = np.lexsort((pair_of, own[:, 0]))  # by team, then the plan's order
+    per_team: dict[int, dict] = {}
+    for pair, (team, n, r, low, high, p), q in zip(
+        pair_of[order].tolist(), own[order].tolist(), team_q[order].tolist(), strict=True
+    ):
+        rows = per_team.setdefault(int(team), {"columns": list(TEAM_FINDING_FIELDS), "rows": []})["rows"]
+        rows.append([*plan.pairs[pair], int(n), r, low, high, p, q, q <= correlation.FDR])
+    return list(zip(tested, q_values, strict=True)), per_team
 
 
 def findings_replace(plan: Plan, tested: list[Tested]) -> str:
@@ -242,7 +246,7 @@ def findings_replace(plan: Plan, tested: list[Tested]) -> str:
         Finding.objects.bulk_create(findings)
         TeamFinding.objects.all().delete()
         TeamFinding.objects.bulk_create(
-            (TeamFinding(team_id=team_id, pairs=pairs) for team_id, pairs in _per_team(team_findings).items()),
+            (TeamFinding(team_id=team_id, pairs=pairs) for team_id, pairs in team_findings.items()),
             batch_size=500,
         )
     return f"Tested {len(pairs)} of {len(plan.pairs)} pairs; {sum(f.significant for f in findings)} at q ≤ 0.05."
@@ -318,17 +322,8 @@ def _grid(cells: dict[tuple[int, int], float], row: dict[int, int], width: int) 
     return grid
 
 
-# A team finding's values, in the order family_adjusted gives them after the team's id (TeamFinding.pairs).
+# The values of each row of TeamFinding.pairs, in order.
 TEAM_FINDING_FIELDS = ("dimension", "metric", "lag", "n_points", "r", "ci_low", "ci_high", "p", "q", "significant")
-
-
-def _per_team(team_findings: list[tuple]) -> dict[int, list[dict]]:
-    """Return family_adjusted's team findings as TeamFinding.pairs: team id → its pairs, in dimension, metric
-    and lag order."""
-    per_team: dict[int, list[dict]] = defaultdict(list)
-    for team_id, *values in sorted(team_findings, key=lambda row: row[:4]):
-        per_team[team_id].append(dict(zip(TEAM_FINDING_FIELDS, values, strict=True)))
-    return per_team
 
 
 def _departments(parents: dict[int, int | None], teams: set[int]) -> dict[int, int | None]:

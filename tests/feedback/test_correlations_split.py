@@ -22,7 +22,7 @@ def stored() -> tuple[list, list]:
     """Every finding and team finding as stored, in a fixed order."""
     return (
         list(Finding.objects.order_by("dimension_id", "metric_id", "lag").values_list(*FINDING)),
-        sorted((row.team_id, *pair.values()) for row in TeamFinding.objects.all() for pair in row.pairs),
+        sorted((row.team_id, *values) for row in TeamFinding.objects.all() for values in row.pairs["rows"]),
     )
 
 
