@@ -17,7 +17,7 @@ from surveys.selectors import cycle_questions, cycle_team_parents, dimension_sca
 
 from ..models import Action, GroupScore
 from .dashboard import ResponseRate, Trend, trend_point
-from .participation import cycles_reporting, participation_figures
+from .participation import group_cycles_reporting, participation_figures
 from .team import cycle_extras
 
 
@@ -136,7 +136,7 @@ def team_report(*, team: Team, published_only: bool = False) -> list[CycleReport
     candidates = Cycle.objects.filter(state__in=states, tree__team=team).distinct().order_by("-closes_at")
     # The cycles that report on the group, as on its dashboard (`participation.cycles_reporting`): a one-off of
     # one team is that team's cycle, never its department's or the organisation's latest.
-    cycles = cycles_reporting(team_id=team.id, cycles=list(candidates.prefetch_related("teams")))
+    cycles, _ = group_cycles_reporting(team_id=team.id, cycles=list(candidates.prefetch_related("teams")))
     # The team's own shown scores in every cycle, in one read (each cycle's whole organisation was read before:
     # 44,000 scores a cycle at 5,000 teams, to look up a few).
     shown = GroupScore.objects.filter(cycle__in=cycles, team=team, shown=True)
