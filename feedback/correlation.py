@@ -148,6 +148,14 @@ def _pair_sums(team: np.ndarray, cycle: np.ndarray, team_block: np.ndarray, valu
     return np.stack([own, shared - own, np.outer(total, total) - shared])
 
 
+def _same_team_sums(team: np.ndarray, cycle: np.ndarray, values: np.ndarray, n_teams: int, n_cycles: int):
+    """Return (cycles, cycles): Σ of values_p · values_q over ordered pairs of points p at cycle s and q at
+    cycle t in the same team (_pair_sums' first matrix, alone)."""
+    grid = np.zeros((n_teams, n_cycles))
+    grid[team, cycle] = values
+    return grid.T @ grid
+
+
 def _intervals(r: np.ndarray, effective_n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the 95% intervals of r: Fisher's z ± c, c chosen so that an interval excludes 0 exactly when the
     t test of r with effective_n − 2 degrees of freedom rejects at 5% (for independent points, c ≈
@@ -238,10 +246,9 @@ def team_intervals(
     shown = np.flatnonzero((points >= min_points) & (sxx * syy > 0))
     if not len(shown):
         return {}
-    one_block = np.zeros(len(labels), dtype=np.int64)
-    pairs = _pair_sums(team, cycle, one_block, np.ones_like(x), n_cycles)[0]
-    cov_x = _pair_sums(team, cycle, one_block, xc, n_cycles)[0] / np.maximum(pairs, 1)
-    cov_y = _pair_sums(team, cycle, one_block, yc, n_cycles)[0] / np.maximum(pairs, 1)
+    pairs = _same_team_sums(team, cycle, np.ones_like(x), len(labels), n_cycles)
+    cov_x = _same_team_sums(team, cycle, xc, len(labels), n_cycles) / np.maximum(pairs, 1)
+    cov_y = _same_team_sums(team, cycle, yc, len(labels), n_cycles) / np.maximum(pairs, 1)
     presence = np.zeros((len(labels), n_cycles))
     presence[team, cycle] = 1
     presence = presence[shown]
@@ -555,7 +562,7 @@ def association_tests(
         # shuffles as a run without a stopping rule.
         keys = rng.random((size, n_units, n_cycles))
         pooled = np.flatnonzero(running[:, 0])
-        numerators, cell_sums = np.zeros((n_pairs, size)), np.zeros((n_pairs, size * len(cells)))
+        numerators, cell_sums = np.zeros((n_pairs, size)), np.zeros((n_pairs, size * len(cells) if unequal else 0))
         for s, stack_sums in zip(stacks, zip(*sums, strict=True), strict=True):
             groups, length = s.cycles.shape
             team_running = running[:, 1 + s.members]  # (pairs, members)
