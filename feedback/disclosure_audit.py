@@ -40,14 +40,14 @@ dimension's mean is exact when all its items are required.
 """
 
 import math
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
+from scipy.sparse import coo_array, csr_array
 
 from .disclosure import group_totals, hidden_groups
 
@@ -137,9 +137,18 @@ class Disclosure:
 
 def subtree(group: Group, parent_of: Mapping[Group, Group | None]) -> set[Group]:
     """Return the group and every team below it in the tree."""
-    children: dict[Group, list[Group]] = {}
+    return _below(group, _children(parent_of))
+
+
+def _children(parent_of: Mapping[Group, Group | None]) -> dict[Group | None, list[Group]]:
+    """Return each group's children (None: the roots), in the order of `parent_of`."""
+    children: dict[Group | None, list[Group]] = {}
     for team, parent in parent_of.items():
         children.setdefault(parent, []).append(team)
+    return children
+
+
+def _below(group: Group, children: Mapping[Group | None, list[Group]]) -> set[Group]:
     found, stack = set(), [group]
     while stack:
         team = stack.pop()
@@ -154,6 +163,8 @@ class _Model:
 
     def __init__(self, publication: Publication):
         self.publication = publication
+        self.children = _children(publication.parent_of)
+        self._subtrees: dict[Group, set[Group]] = {}
         self.atoms = sorted((t for t, n in publication.invited.items() if n > 0), key=repr)
         self.dimensions = sorted({q.dimension for q in publication.questions.values()}, key=repr)
         self.index: dict[tuple, int] = {}
@@ -190,6 +201,50 @@ class _Model:
         self._highs = None
         self.relaxed = False  # True: answer from the linear relaxation alone (a quick trial, never the audit)
         self.truth: np.ndarray | None = None
+        self._counts: tuple[list[Measure], dict[Group, int], np.ndarray] | None = None
+        self._weights: dict[frozenset, np.ndarray] = {}
+
+    def subtree(self, group: Group) -> set[Group]:
+        """Return `subtree(group, parent_of)` (the same set, computed once per group: callers must not change it)."""
+        if group not in self._subtrees:
+            self._subtrees[group] = _below(group, self.children)
+        return self._subtrees[group]
+
+    def counts(self, atoms: frozenset) -> dict[Measure, float]:
+        """Return the set's true count in every measure (participation, each question's answers, each dimension's
+        respondents): the sum of its teams' own, from `truth` (which must be set)."""
+        return dict(zip(self._count_table()[0], self.weigh(atoms)[:-1].tolist(), strict=False))
+
+    def weigh(self, atoms: frozenset) -> np.ndarray:
+        """Return the set's true count in each measure of `_count_table` and, last, its invitees (cached per set).
+
+        Counts are whole numbers, so sums and differences of these vectors are exact."""
+        atoms = atoms if isinstance(atoms, frozenset) else frozenset(atoms)
+        if atoms not in self._weights:
+            _, position, table = self._count_table()
+            self._weights[atoms] = table[[position[a] for a in atoms if a in position]].sum(axis=0)
+        return self._weights[atoms]
+
+    def _count_table(self) -> tuple[list[Measure], dict[Group, int], np.ndarray]:
+        """Return the measures, each atom's row and the atoms' own true counts (atoms × measures, then invitees)."""
+        if self._counts is None:
+            questions = self.publication.questions
+            measures = [PARTICIPATION, *map(question, questions), *map(dimension, self.dimensions)]
+            table = np.zeros((len(self.atoms), len(measures) + 1))
+            for row, atom in enumerate(self.atoms):
+                for column, measure in enumerate(measures):
+                    objective = _count_objective(self, frozenset([atom]), measure)
+                    table[row, column] = sum(w * self.truth[self.index[key]] for key, w in objective.items())
+                table[row, -1] = self.publication.invited[atom]
+            self._counts = (measures, {a: row for row, a in enumerate(self.atoms)}, table)
+        return self._counts
+
+    def examined(self, weights: np.ndarray) -> bool:
+        """Return whether the audit examines a set of these `weigh` weights in some measure (`_examined`)."""
+        measures, *_ = self._count_table()
+        members = weights[-1]
+        k = self.publication.threshold
+        return any(_examined(round(c), members, m, k) for m, c in zip(measures, weights[:-1].tolist(), strict=True))
 
     def _top(self, dimension: Hashable) -> float:
         return max(max(q.scored) for q in self.publication.questions.values() if q.dimension == dimension)
@@ -249,7 +304,7 @@ class _Model:
     def _published(self) -> None:
         publication = self.publication
         questions = publication.questions
-        below = {group: subtree(group, publication.parent_of) for group in publication.parent_of}
+        below = {group: self.subtree(group) for group in publication.parent_of}
         for group, answered in publication.answered.items():
             self._figure = (group, PARTICIPATION)
             self._row([(("a", atom), 1.0) for atom in below[group]], answered, answered)
@@ -422,15 +477,20 @@ def _detractor(value: int) -> int:
     return int(value <= 6)
 
 
-def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
+def _targets(publication: Publication, model: "_Model") -> list[tuple[frozenset, Measure]]:
     """Return the sets of teams' own members an attacker would try to learn about, per measure.
 
     Per measure: every group whose figure is hidden, every team's own members (when it has teams below), every
     shown group's remainder (its members outside the nearest shown groups below it), and what a shown group
     leaves once any of those is taken out of it — each set in every measure.
+
+    Only the sets `_audit_targets` examines in some measure are returned (fewer than the threshold behind them,
+    truly: `model.truth` must be set); the rest it would pass over. A shown group less a set, which is most
+    of them (the root less each of the others), is built only when its counts — the group's less the set's,
+    exact whole numbers — say it is examined. The order is that of every set sorted, then filtered.
     """
     parent_of = publication.parent_of
-    below = {group: frozenset(subtree(group, parent_of)) for group in parent_of}
+    below = {group: frozenset(model.subtree(group)) for group in parent_of}
     has_children = {parent for parent in parent_of.values() if parent is not None}
     questions = publication.questions
     dimensions = {q.dimension for q in questions.values()}
@@ -450,22 +510,43 @@ def _targets(publication: Publication) -> list[tuple[frozenset, Measure]]:
             if group not in shown:
                 targets.add((below[group], measure))
             else:
-                covered = set().union(*(below[g] for g in shown if g != group and g in below[group]))
+                # the shown groups below it: those of its subtree (the same union, found without a pass over all)
+                covered = set().union(*(below[g] for g in below[group] if g != group and g in shown))
                 remainder = below[group] - covered
                 if remainder:
                     targets.add((frozenset(remainder), measure))
             if group in has_children:
                 targets.add((frozenset([group]), measure))
-        # What a shown group leaves once one of those is taken out of it (the root less its own members).
+        # What a shown group leaves once one of those is taken out of it (the root less its own members). A group
+        # whose subtree holds the set lies above all of its teams: on the way up from any one of them.
         for atoms in [t[0] for t in targets if t[1] == measure]:
-            for group in shown:
-                if atoms < below[group]:
+            for group in _ancestry(next(iter(atoms)), parent_of):
+                if (
+                    group in shown
+                    and group in below
+                    and atoms < below[group]
+                    and model.examined(model.weigh(below[group]) - model.weigh(atoms))
+                ):
                     targets.add((below[group] - atoms, measure))
     # A set one measure's figures delimit can be learnt about in every measure: another measure's figures
     # (a dimension's favourable share counts its questions' answers) may bound it there.
-    sets = {atoms for atoms, _ in targets if any(publication.invited.get(a, 0) for a in atoms)}
+    sets = {
+        atoms
+        for atoms, _ in targets
+        if any(publication.invited.get(a, 0) for a in atoms) and model.examined(model.weigh(atoms))
+    }
     shown_of.pop("any", None)
-    return sorted(((atoms, m) for atoms in sets for m in shown_of), key=lambda t: (repr(t[1]), sorted(map(repr, t[0]))))
+    names = {atoms: sorted(map(repr, atoms)) for atoms in sets}  # each set's sort key, once
+    return sorted(((atoms, m) for atoms in sets for m in shown_of), key=lambda t: (repr(t[1]), names[t[0]]))
+
+
+def _ancestry(team: Group, parent_of: Mapping[Group, Group | None]) -> Iterator[Group]:
+    """Yield the team and each group above it, up to its root."""
+    seen = set()
+    while team is not None and team not in seen:
+        seen.add(team)
+        yield team
+        team = parent_of.get(team)
 
 
 def _count_objective(model: _Model, atoms: frozenset, measure: Measure) -> dict[tuple, float]:
@@ -543,7 +624,9 @@ def audit(publication: Publication, everything: Publication) -> list[Disclosure]
 def _disclosures(publication: Publication, everything: Publication, model: _Model) -> list[Disclosure]:
     """Return what the listed sets disclose (exactly, `_targets`); if nothing, the first sets the search over
     every union of teams finds (`_search`), each confirmed exactly."""
-    found = _audit_targets(publication, everything, _targets(publication), model)
+    if model.truth is None:
+        model.truth = _truth(model, everything)
+    found = _audit_targets(publication, everything, _targets(publication, model), model)
     if found:
         return found
     dimensions = {spec.dimension for spec in publication.questions.values()}
@@ -592,7 +675,9 @@ def _truth(model: _Model, everything: Publication) -> np.ndarray:
     return x
 
 
-def _rate_bound(publication: Publication, atoms: frozenset, measure: Measure) -> float:
+def _rate_bound(
+    publication: Publication, atoms: frozenset, measure: Measure, below: Callable[[Group], set] | None = None
+) -> float:
     """Return the least count of the set that a shown group around it implies on its own: the group's count
     less every invitee of it outside the set (a group where 9 of 10 answered says that of any two, one did)."""
     parent_of = publication.parent_of
@@ -602,13 +687,20 @@ def _rate_bound(publication: Publication, atoms: frozenset, measure: Measure) ->
         shown = {g: sum(d.values()) for (g, q), d in publication.items.items() if q == measure[1]}
     else:
         shown = {g: f.respondents for (g, d), f in publication.dimensions.items() if d == measure[1]}
+    subtree_of = below or (lambda g: subtree(g, parent_of))
     bound = 0.0
     for group, count in shown.items():
-        below = subtree(group, parent_of)
-        if atoms <= below:
-            outside = sum(publication.invited.get(t, 0) for t in below - atoms)
+        under = subtree_of(group)
+        if atoms <= under:
+            outside = sum(publication.invited.get(t, 0) for t in under - atoms)
             bound = max(bound, count - outside)
     return bound
+
+
+def _examined(true_count: int, members: int, measure: Measure, threshold: int) -> bool:
+    """Return whether the audit examines a set in a measure: fewer than the threshold behind it, and someone to
+    learn about (for participation, invitees of whom none answered count too)."""
+    return not (true_count >= threshold or (true_count == 0 and (measure != PARTICIPATION or members == 0)))
 
 
 def _audit_targets(
@@ -628,16 +720,16 @@ def _audit_targets(
         return sum(w * truth[model.index[key]] for key, w in objective.items() if key in model.index)
 
     for atoms, measure in targets:
-        objective = _count_objective(model, atoms, measure)
-        true_count = round(value(objective))
+        true_count = round(model.counts(atoms)[measure])
         members = sum(publication.invited.get(a, 0) for a in atoms)
-        if true_count >= k or (true_count == 0 and (measure != PARTICIPATION or members == 0)):
+        if not _examined(true_count, members, measure, k):
             continue  # a set of at least the threshold, or nobody to learn about
+        objective = _count_objective(model, atoms, measure)
         if not model.reaches(objective, k, above=True):
             if true_count == 0:
                 disclosed = not model.reaches(objective, 1, above=True)  # "none of them answered"
             else:
-                least = max(1, math.floor(_rate_bound(publication, atoms, measure) + 0.5) + 1)
+                least = max(1, math.floor(_rate_bound(publication, atoms, measure, model.subtree) + 0.5) + 1)
                 disclosed = not model.reaches(objective, least - 1, above=False)  # known to be least or more
             if disclosed:
                 found.append(_disclosure(model, atoms, measure, "count", objective))
@@ -684,15 +776,18 @@ def _search(model: _Model, measure: Measure, quantity: str) -> Iterator[frozense
         per_atom = [_count_objective(model, frozenset([a]), measure) for a in atoms]
     else:
         per_atom = [_sum_objectives(model, frozenset([a]), measure)[quantity] for a in atoms]
-    vectors = np.array([model._vector(o) for o in per_atom])  # atoms × unknowns
-    counts = np.array([model._vector(_count_objective(model, frozenset([a]), measure)) for a in atoms]) @ truth
+    vectors = _sparse_rows(model, per_atom)  # atoms × unknowns, a few entries a row
+    measures, _, table = model._count_table()
+    counts = table[:, measures.index(measure)]  # each team's own count in the measure, truly
     true = vectors @ truth
+    if _nothing_small(counts, true, k, quantity):
+        return
     whole = all(float(w).is_integer() for o in per_atom for w in o.values())
     step = 1.0 if whole else PINNED_WIDTH
     invited = np.array([publication.invited.get(a, 0) for a in atoms], dtype=float)
     around = []  # shown groups' rate bounds: (count − invited, outside-the-group indicator)
     for group, shown in _shown_counts(publication, measure).items():
-        below = subtree(group, publication.parent_of)
+        below = model.subtree(group)
         outside = np.array([0.0 if a in below else 1.0 for a in atoms])
         around.append((shown - sum(publication.invited.get(t, 0) for t in below), outside))
     big = invited.sum() + k + 1.0
@@ -761,6 +856,37 @@ def _search(model: _Model, measure: Measure, quantity: str) -> Iterator[frozense
         high.append(chosen.sum() - 1.0)
 
 
+def _sparse_rows(model: _Model, objectives: list[Mapping[tuple, float]]) -> csr_array:
+    """Return the objectives as the rows of a sparse matrix over the model's unknowns (`_vector` of each)."""
+    rows, cols, vals = [], [], []
+    for row, objective in enumerate(objectives):
+        for key, coefficient in objective.items():
+            if key in model.index:
+                rows.append(row)
+                cols.append(model.index[key])
+                vals.append(coefficient)
+    shape = (len(objectives), len(model.integrality))
+    return coo_array((vals, (rows, cols)), shape=shape).tocsr()  # duplicates summed, as `_vector` adds them
+
+
+def _nothing_small(counts: np.ndarray, true: np.ndarray, threshold: int, quantity: str) -> bool:
+    """Return whether no set of teams is in the search's band even in truth, so that it has nothing to look for.
+
+    A set is searched for only if, truly, fewer than the threshold stand behind it: its count from 1 (for a
+    count) up to threshold − 1, and a sum at least PINNED_WIDTH. When no team's own count lies from 1 to
+    threshold − 1 (and none is negative), every set with any team of a positive count has at least the
+    threshold: a count cannot be in the band, and a sum only over teams of count 0 — which cannot reach
+    PINNED_WIDTH when their true sums do not (by half of it, far beyond the solver's tolerances: its
+    integrality tolerance, 1e-6, times the counts is kept below a half too). The integer programme's first
+    solve would find no set; this says so without building it (it has a dense row per shown group).
+    """
+    if (counts < 0).any() or ((counts > 0) & (counts < threshold)).any() or counts.sum() * 1e-6 >= 0.5:
+        return False
+    if quantity == "count":
+        return True
+    return float(np.clip(true[counts == 0], 0, None).sum()) < PINNED_WIDTH / 2
+
+
 def _shown_counts(publication: Publication, measure: Measure) -> dict[Group, int]:
     """Return each shown group's count in the measure (answered, a question's answers, a dimension's n)."""
     if measure == PARTICIPATION:
@@ -804,6 +930,7 @@ def settle(
     Every round hides at least one more figure, so it ends; with every figure hidden nothing can be learnt.
     """
     invited_totals = group_totals(invited, parent_of)
+    children = _children(parent_of)  # each group's, in the order of parent_of (`near` goes through siblings)
     family = {question(q): dimension(spec.dimension) for q, spec in questions.items()}
     # A dimension with an optional item among several: its mean is a mean of per-person means, which ties each
     # person's answers together in a way no linear model holds (an answer-pattern attacker pinned a hidden
@@ -863,7 +990,7 @@ def settle(
             steps = 0
             while atom is not None:
                 parent = parent_of.get(atom)
-                for sibling in (g for g, p in parent_of.items() if p == parent and g != atom):
+                for sibling in (g for g in children.get(parent, ()) if g != atom):
                     distance[sibling] = min(distance.get(sibling, steps), steps)
                 if parent is not None:
                     distance[parent] = len(parent_of) + steps
