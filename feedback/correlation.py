@@ -236,20 +236,29 @@ def team_intervals(
     series here, and so of its own r (as they are of its own permutation test's series).
     """
     teams, cycles = np.asarray(teams), np.asarray(cycles, dtype=np.int64)
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     labels, team = np.unique(teams, return_inverse=True)
-    cycle = cycles - cycles.min()
+    shown, points, r, low, high = _team_intervals(
+        team, cycles - cycles.min(), len(labels), np.asarray(x, dtype=float), np.asarray(y, dtype=float), min_points
+    )
+    names = labels[shown].tolist()
+    return dict(zip(names, zip(points.tolist(), r.tolist(), low.tolist(), high.tolist(), strict=True), strict=True))
+
+
+def _team_intervals(team: np.ndarray, cycle: np.ndarray, n_teams: int, x: np.ndarray, y: np.ndarray, min_points: int):
+    """Return team_intervals as arrays (shown team indexes, and their points, r, low and high), for points
+    already coded: team as indexes 0 … n_teams − 1, cycle from 0."""
     n_cycles = int(cycle.max()) + 1
     xc, yc = _centre(team, x), _centre(team, y)
-    sxy, sxx, syy = (np.bincount(team, u * v, len(labels)) for u, v in ((xc, yc), (xc, xc), (yc, yc)))
-    points = np.bincount(team, minlength=len(labels))
+    sxy, sxx, syy = (np.bincount(team, u * v, n_teams) for u, v in ((xc, yc), (xc, xc), (yc, yc)))
+    points = np.bincount(team, minlength=n_teams)
     shown = np.flatnonzero((points >= min_points) & (sxx * syy > 0))
     if not len(shown):
-        return {}
-    pairs = _same_team_sums(team, cycle, np.ones_like(x), len(labels), n_cycles)
-    cov_x = _same_team_sums(team, cycle, xc, len(labels), n_cycles) / np.maximum(pairs, 1)
-    cov_y = _same_team_sums(team, cycle, yc, len(labels), n_cycles) / np.maximum(pairs, 1)
-    presence = np.zeros((len(labels), n_cycles))
+        empty = np.empty(0)
+        return shown, empty.astype(np.int64), empty, empty, empty
+    pairs = _same_team_sums(team, cycle, np.ones_like(x), n_teams, n_cycles)
+    cov_x = _same_team_sums(team, cycle, xc, n_teams, n_cycles) / np.maximum(pairs, 1)
+    cov_y = _same_team_sums(team, cycle, yc, n_teams, n_cycles) / np.maximum(pairs, 1)
+    presence = np.zeros((n_teams, n_cycles))
     presence[team, cycle] = 1
     presence = presence[shown]
     variance = np.einsum("ic,cd,id->i", presence, cov_x * cov_y, presence) / (
@@ -258,11 +267,7 @@ def team_intervals(
     effective_n = np.minimum(points[shown], 1 + 1 / np.maximum(variance, 1e-12))
     r = np.clip(sxy[shown] / np.sqrt(sxx[shown] * syy[shown]), -1.0, 1.0)
     low, high = _intervals(r, effective_n)
-    names = labels[shown].tolist()
-    out = dict(
-        zip(names, zip(points[shown].tolist(), r.tolist(), low.tolist(), high.tolist(), strict=True), strict=True)
-    )
-    return out
+    return shown, points[shown], r, low, high
 
 
 @dataclass(frozen=True)
@@ -618,13 +623,11 @@ def association_tests(
     results = []
     for p in range(n_pairs):
         # Each team's own r (Pearson, raw points) and interval (team_intervals).
-        intervals = team_intervals(labels[team], cycle, x_all[:, p], y_all[:, p], min_points=team_min_points)
-        per_team = [
-            TeamCorrelation(label, n, r, float(p_values[p, 1 + i]), low, high)
-            for i, label in enumerate(labels.tolist())
-            if eligible[p, i] and label in intervals
-            for n, r, low, high in [intervals[label]]
-        ]
+        shown, n, r, low, high = _team_intervals(team, cycle, n_teams, x_all[:, p], y_all[:, p], team_min_points)
+        keep = eligible[p, shown]
+        shown, n, r, low, high = shown[keep], n[keep], r[keep], low[keep], high[keep]
+        columns = (labels[shown], n, r, p_values[p, 1 + shown].astype(float), low, high)
+        per_team = [TeamCorrelation(*values) for values in zip(*(c.tolist() for c in columns), strict=True)]
         pooled_p = float(p_values[p, 0]) if np.isfinite(observed[p]) else 1.0
         results.append(Association(pooled_p, phis[p], per_team, permutations=int(drawn[p])))
     return results
