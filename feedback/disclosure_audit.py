@@ -43,6 +43,7 @@ import math
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 
 import highspy
 import numpy as np
@@ -194,8 +195,10 @@ class _Model:
         self.row_high: list[float] = []
         self._structure()
         self._published()
-        entries = [(r, c, v) for r, row in enumerate(self.rows) for c, v in row.items()]
-        rows, cols, vals = zip(*entries, strict=True) if entries else ((), (), ())
+        sizes = np.fromiter(map(len, self.rows), dtype=np.int64, count=len(self.rows))
+        rows = np.repeat(np.arange(len(self.rows)), sizes)  # the entries row by row, each row's in its order
+        cols = np.fromiter(chain.from_iterable(self.rows), dtype=np.int64, count=int(sizes.sum()))
+        vals = np.fromiter(chain.from_iterable(map(dict.values, self.rows)), dtype=float, count=int(sizes.sum()))
         matrix = coo_array((vals, (rows, cols)), shape=(len(self.rows), len(low))).tocsr()
         self.matrix, self.lower, self.upper = matrix, np.array(self.row_low), np.array(self.row_high)
         self._highs = None
