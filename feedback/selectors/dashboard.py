@@ -151,7 +151,7 @@ class FindingView:
     finding: Finding
     points: list[ScatterPoint] = field(default_factory=list)
     # A sample (`scatter_sample`): the scatter draws the points of `groups_drawn` of the subtree's
-    # `groups_total` groups, chosen at random; None when it draws every group of the subtree.
+    # `groups_total` teams (groups without sub-groups), chosen at random; None when it draws every team.
     groups_drawn: int | None = None
     groups_total: int | None = None
 
@@ -385,19 +385,21 @@ def scatter_sample(subtree: set[int], *, cycles: int) -> set[int]:
     return set(random.Random(min(subtree)).sample(sorted(subtree), size))  # noqa: S311
 
 
-def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[int, str]) -> list[FindingView]:
+def _findings(all_cycles: list[Cycle], teams: set[int], team_names: dict[int, str]) -> list[FindingView]:
     """Return the findings, most credible first; the first few with their team points inside the subtree.
 
     Points are a team's shown score and its metric value for a cycle (lag 1: the next cycle's value), each
-    minus the team's own average: the within-team relation the repeated-measures correlation measures. The
-    scores and metric values are read for the groups `scatter_sample` draws only; a scatter of a sample
-    says so (`FindingView.groups_drawn`, `groups_total`), so at most SCATTER_POINTS points a chart.
+    minus the team's own average: the within-team relation the repeated-measures correlation measures.
+    `teams`: the subtree's teams without sub-groups, the correlation's units (a department's score
+    re-counts its teams'). The scores and metric values are read for the teams `scatter_sample` draws only;
+    a scatter of a sample says so (`FindingView.groups_drawn`, `groups_total`), so at most SCATTER_POINTS
+    points a chart.
     """
     findings = list(Finding.objects.select_related("dimension", "metric").order_by("q", "-n_points"))
     with_points = [f for f in findings if f.significant][:FINDINGS_WITH_SCATTER]
     if not with_points or not all_cycles:
         return [FindingView(finding=f) for f in findings]
-    drawn = scatter_sample(subtree_now, cycles=len(all_cycles))
+    drawn = scatter_sample(teams, cycles=len(all_cycles))
     index = {c.id: i for i, c in enumerate(all_cycles)}
     scores: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
     rows = GroupScore.objects.filter(
@@ -410,7 +412,7 @@ def _findings(all_cycles: list[Cycle], subtree_now: set[int], team_names: dict[i
         scores[dimension_id][(team_id, index[cycle_id])] = mean
     metrics = metric_values_by_cycle(cycles=all_cycles, team_ids=drawn, metric_ids={f.metric_id for f in with_points})
     cycle_names = [c.name for c in all_cycles]
-    sample = {"groups_drawn": len(drawn), "groups_total": len(subtree_now)} if drawn is not subtree_now else {}
+    sample = {"groups_drawn": len(drawn), "groups_total": len(teams)} if drawn is not teams else {}
     views = []
     for finding in findings:
         if finding not in with_points:
@@ -515,7 +517,7 @@ def dashboard(
         trends=_trends(cycles, dimensions, shown_scores, dimensions_asked(ids), scales),
         heatmap=heatmap,
         movers=movers,
-        findings=_findings(all_cycles, subtree_now, names_now),
+        findings=_findings(all_cycles, subtree_now - set(parents_now.values()), names_now),
         metrics=metric_timeline(team_ids=subtree_now, since=cycles[0].opens_at.date()) if cycles else [],
         reliability=cycle_reliabilities(
             cycle=chosen, dimension_ids=[d.id for d in dimensions], root_id=root.id, parents=chosen_parents

@@ -71,3 +71,36 @@ def test_the_group_picker_lists_the_groups_above_beside_and_below_the_one_shown(
     on_department = client.get(URL, {"root": department.id}).content.decode()
     assert _listed(on_department) == {"Acme", "Department 0", "Department 1", "Team 0.0", "Team 0.1", "Team 0.2"}
     assert _listed(client.get(URL).content.decode()) == {"Acme", "Department 0", "Department 1"}
+
+
+@pytest.mark.django_db
+def test_a_sampled_scatter_draws_teams_only_and_its_caption_counts_them(monkeypatch, admin_client):
+    from feedback.models import Finding, MetricDefinition, MetricValue
+    from surveys.models import Cycle
+
+    # given 3 departments of 4 teams over 4 cycles, a metric for every team and cycle, and a significant finding
+    root = organisation_with_aggregates(departments=3, teams_per_department=4, cycles=4)
+    metric = MetricDefinition.objects.create(key="velocity", name="Velocity")
+    teams = list(Team.objects.filter(parent__parent=root))
+    for number, cycle in enumerate(Cycle.objects.order_by("opens_at")):
+        day = cycle.opens_at.date()
+        MetricValue.objects.bulk_create(
+            MetricValue(metric=metric, team=t, period_start=day, period_end=day, value=number + t.id % 3) for t in teams
+        )
+    dimension_id = GroupScore.objects.filter(team__in=teams, shown=True).values_list("dimension", flat=True).first()
+    Finding.objects.create(
+        dimension_id=dimension_id, metric=metric, lag=0, n_teams=10, n_points=40, r=0.6, ci_low=0.3, ci_high=0.8,
+        p=0.001, q=0.01, direction="better", significant=True, sentence="Associated.",
+    )  # fmt: skip
+    # and a scatter of at most 8 points: 2 teams' 4 cycles
+    monkeypatch.setattr(dashboard_module, "SCATTER_POINTS", 8)
+    # when the organisation's dashboard is read
+    view = next(v for v in dashboard(root=root).findings if v.finding.significant)
+    # then it draws 2 of the 12 teams (never a department, whose score re-counts its teams') and says how many
+    # teams its points come from
+    names = {t.name for t in teams}
+    assert (view.groups_drawn, view.groups_total) == (2, 12)
+    assert view.points and {p.team for p in view.points} <= names
+    page = admin_client.get(URL, {"root": root.id}).content.decode()
+    caption = f"from {view.groups_with_points} teams, of 2 drawn at random among the 12 teams here"
+    assert caption in page and f"a sample of {len(view.points)} team-cycles" in page
