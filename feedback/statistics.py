@@ -57,6 +57,26 @@ def summarise(scale_scores: Sequence[float], *, favourable_answers: int, item_an
     return Summary(respondents=n, mean=mean, sd=sd, favourable=favourable)
 
 
+def exact_sum(values: Sequence[float], counts: Sequence[int]) -> float:
+    """Return the sum of each value repeated its count of times, rounded once: what `math.fsum` gives for the
+    repeated values (both are the correctly rounded exact sum), without building them."""
+    ratios = [value.as_integer_ratio() for value in values]  # each denominator a power of two
+    common = max((q for _, q in ratios), default=1)
+    return sum(count * p * (common // q) for (p, q), count in zip(ratios, counts, strict=True)) / common
+
+
+def summarise_counts(counts: Mapping[float, int], *, favourable_answers: int, item_answers: int) -> Summary:
+    """Return `summarise` of scale scores given as {score: respondents}: the same n, mean, SD and share."""
+    n = sum(counts.values())
+    if n == 0:
+        raise ValueError("cannot summarise a group with no respondents")
+    mean = exact_sum(list(counts), list(counts.values())) / n
+    squares = [(s - mean) ** 2 for s in counts]
+    sd = math.sqrt(exact_sum(squares, list(counts.values())) / (n - 1)) if n > 1 else None
+    favourable = favourable_answers / item_answers if item_answers else None
+    return Summary(respondents=n, mean=mean, sd=sd, favourable=favourable)
+
+
 def enps(values: Sequence[int]) -> float:
     """Return the employee Net Promoter Score: % promoters (9–10) − % detractors (0–6)."""
     if not values:

@@ -8,18 +8,20 @@ from surveys.models import Cycle
 from surveys.selectors import team_ancestor_ids
 
 from .. import drivers
+from ..grouping import runs, spread
 from ..models import DriverEstimate, GroupScore
 
 
-def _response_scores(answers) -> dict:
-    """Return each response's score per dimension: the mean of its answered (reverse-scored) items."""
-    found = {}
-    for response_id, values in answers.values.items():
-        by_dimension: dict[int, list[int]] = defaultdict(list)
-        for question_id, value in values.items():
-            by_dimension[answers.questions[question_id][0]].append(value)
-        found[response_id] = {d: sum(v) / len(v) for d, v in by_dimension.items()}
-    return found
+def _response_scores(answers) -> tuple[list[int], np.ndarray]:
+    """Return (dimension ids, responses × dimensions scores): each response's mean of its answered
+    (reverse-scored) items per dimension, NaN where it answered none."""
+    dimension_ids, column = np.unique(answers.dimension[answers.question], return_inverse=True)
+    cell = answers.response * len(dimension_ids) + column
+    size = len(answers.team) * len(dimension_ids)
+    answered = np.bincount(cell, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.bincount(cell, weights=answers.scored, minlength=size) / answered  # exact sums of whole numbers
+    return dimension_ids.tolist(), scores.reshape(len(answers.team), len(dimension_ids))
 
 
 def readable_groups(*, threshold: int, scores: list[GroupScore]) -> dict[int, tuple[list[int], int]]:
@@ -54,25 +56,24 @@ def drivers_estimate(*, cycle: Cycle, answers, parents: dict, scores: list[Group
     groups = readable_groups(threshold=cycle.threshold, scores=scores)
     if not groups:
         return []
-    per_response = _response_scores(answers)
-    members: dict[int, list] = defaultdict(list)
-    for response_id in per_response:
-        for team_id in team_ancestor_ids(answers.team_of[response_id], parents=parents):
-            if team_id in groups:
-                members[team_id].append(response_id)
+    dimension_columns, per_response = _response_scores(answers)
+    chains = {t: team_ancestor_ids(t, parents=parents) for t in np.unique(answers.team).tolist()}
+    responses, members = spread(answers.team, chains)
+    order, starts = runs(members)  # each group's responses stay in the order of their numbers, that is of ids
+    ends = np.append(starts, len(order))
     rows = []
-    for team_id, (dimension_ids, respondents) in groups.items():
-        # The seeded bootstrap resamples rows by position: take the responses in the order of their random keys,
+    for team_id, a, b in zip(members[order][starts].tolist(), ends[:-1].tolist(), ends[1:].tolist(), strict=True):
+        if team_id not in groups:
+            continue
+        dimension_ids, respondents = groups[team_id]
+        # The seeded bootstrap resamples rows by position: the responses come in the order of their random keys,
         # not in whatever order the database returned them, so aggregating again gives the same intervals.
-        complete = [
-            [per_response[r][d] for d in dimension_ids]
-            for r in sorted(members[team_id])
-            if all(d in per_response[r] for d in dimension_ids)
-        ]
+        scores = per_response[responses[order[a:b]]][:, [dimension_columns.index(d) for d in dimension_ids]]
+        complete = scores[~np.isnan(scores).any(axis=1)]
         if len(complete) != respondents:
             continue  # someone skipped a dimension: the drivers' n would be a count no figure shows
         try:
-            analyses = drivers.drivers_analyse(np.array(complete), dimension_ids, seed=[cycle.id, team_id])
+            analyses = drivers.drivers_analyse(complete, dimension_ids, seed=[cycle.id, team_id])
         except ValueError:
             continue  # fewer than two dimensions vary in this group
         for outcome_id, analysis in analyses.items():

@@ -152,10 +152,8 @@ def test_drivers_are_the_same_whatever_order_a_cycles_answers_arrive_in(data):
     scores = [GroupScore(team_id=1, dimension_id=d, respondents=n, shown=True) for d in (1, 2, 3)]
 
     def estimates(sequence) -> list[tuple]:
-        answers = _Answers(questions={q: (q, "likert", 5) for q in (1, 2, 3)})
-        for i in sequence:
-            answers.team_of[ids[i]] = 1
-            answers.values[ids[i]] = dict(zip((1, 2, 3), values[i], strict=True))
+        rows = [(ids[i], 1, q, value) for i in sequence for q, value in zip((1, 2, 3), values[i], strict=True)]
+        answers = _Answers.from_rows(rows, {q: (q, "likert", 5, False) for q in (1, 2, 3)})
         rows = drivers_estimate(cycle=cycle, answers=answers, parents={1: None}, scores=scores)
         return sorted((r.outcome_id, r.dimension_id, r.rho_ci_low, r.rho_ci_high, r.importance_ci_low) for r in rows)
 
